@@ -2,12 +2,18 @@ import ArgumentParser
 import SAEKit
 
 struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Describe a dictionary: kind, architecture, score, sizes, activation rule, alpha, fingerprint.")
-    @Argument(help: "A dictionary folder (SAELens, sparsify, cosine) or a Gemma Scope params.npz.") var dict: String
-    func run() throws {}
-}
+    static let configuration = CommandConfiguration(
+        abstract: "Describe a dictionary: kind, architecture, score, sizes, activation rule, alpha, fingerprint.")
 
-struct Encode: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Encode activations with a dictionary and write the feature activations.")
-    func run() throws {}
+    @Argument(help: "A dictionary folder (SAELens, sparsify, cosine) or a Gemma Scope params.npz.")
+    var dict: String
+
+    @Option(help: "Output format: text or json.")
+    var format: TextOrJSON = .text
+
+    func run() throws {
+        let d = try DictionaryLoader.load(path: dict)
+        let report = DictionaryReport(d)
+        Console.out(format == .json ? try jsonString(report) : report.text)
+    }
 }

@@ -1,12 +1,67 @@
 import ArgumentParser
+import Foundation
 import SAEKit
 
+/// Entry point: parses arguments, runs the command, and renders every error as one line with the
+/// documented exit code (0 success, 1 failure, 2 bad usage or bad input). No stack traces.
 @main
+struct SaexMain {
+    static func main() {
+        do {
+            var command = try Saex.parseAsRoot()
+            try command.run()
+        } catch let error as SAEKitError {
+            Console.error("saex: \(error)")
+            exit(error.exitCode)
+        } catch let error as CleanExit {
+            Saex.exit(withError: error)
+        } catch let error as ExitCode {
+            exit(error.rawValue)
+        } catch {
+            let code = Saex.exitCode(for: error)
+            let message = Saex.fullMessage(for: error)
+            if code == .success {
+                Console.out(message)
+                exit(0)
+            }
+            Console.error(message)
+            // ArgumentParser uses 64 (EX_USAGE) for usage errors; saex documents 2.
+            exit(code == .validationFailure ? 2 : (code.rawValue == 0 ? 1 : (code.rawValue == 64 ? 2 : code.rawValue)))
+        }
+    }
+}
+
 struct Saex: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "saex",
         abstract: "Explore sparse-autoencoder features: standard and cosine-scored dictionaries side by side.",
+        discussion: "With no command, opens the explorer on the bundled demo data.",
         version: SAEKitVersion.string,
         subcommands: [Inspect.self, Encode.self]
     )
+}
+
+/// stdout for results, stderr for diagnostics.
+enum Console {
+    static func out(_ s: String) {
+        FileHandle.standardOutput.write(Data((s + "\n").utf8))
+    }
+
+    static func error(_ s: String) {
+        FileHandle.standardError.write(Data((s + "\n").utf8))
+    }
+
+    static var stderrIsTTY: Bool { isatty(2) == 1 }
+}
+
+/// Output formats shared by commands.
+enum TextOrJSON: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+func jsonString<T: Encodable>(_ value: T) throws -> String {
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return String(decoding: try enc.encode(value), as: UTF8.self)
 }

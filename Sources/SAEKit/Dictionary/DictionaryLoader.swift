@@ -46,7 +46,7 @@ public enum DictionaryLoader {
         }
         if !subs.isEmpty {
             let list = subs.prefix(6).map { (path as NSString).appendingPathComponent($0) }.joined(separator: ", ")
-            throw SAEKitError(.badInput, path: path, reason: "holds \(subs.count) dictionaries, one per hookpoint",
+            throw SAEKitError(.badInput, path: path, reason: "holds \(subs.count) dictionary folder\(subs.count == 1 ? "" : "s"), not one dictionary",
                               remedy: "choose one: \(list)\(subs.count > 6 ? ", ..." : "")")
         }
         if exists("cfg.json") {

@@ -1,0 +1,83 @@
+import Foundation
+
+/// Encodes a whole activation file in memory-bounded batches.
+public enum BatchEncoding {
+    public struct Result: Sendable {
+        /// sum ||x - x_hat||^2 / sum ||x - mean x||^2 over all rows; nil for fewer than 2 rows.
+        public var fvu: Double?
+        /// Mean number of active features per row.
+        public var meanL0: Double
+    }
+
+    /// Encodes every row of `input` and writes `feature_acts` F32 [rows, d_sae] to `output`.
+    public static func encodeToFile(dictionary d: SAEDictionary, input: ActivationFile, output: String,
+                                    progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
+        let enc = Encoder(d)
+        let writer = try SafetensorsStreamWriter(path: output, tensors: [.init("feature_acts", .f32, [input.rows, d.dSAE])])
+        let batch = enc.batchRows()
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: batch * d.dIn)
+        let u = UnsafeMutablePointer<Float>.allocate(capacity: batch * d.dIn)
+        let recon = UnsafeMutablePointer<Float>.allocate(capacity: batch * d.dIn)
+        let acts = UnsafeMutablePointer<Float>.allocate(capacity: batch * d.dSAE)
+        defer { x.deallocate(); u.deallocate(); recon.deallocate(); acts.deallocate() }
+        var fvu = FVUAccumulator(dIn: d.dIn)
+        var l0 = 0
+        var start = 0
+        progress(0, input.rows)
+        while start < input.rows {
+            let n = min(batch, input.rows - start)
+            try input.copyRows(start..<(start + n), into: x)
+            enc.encode(x, rows: n, into: acts)
+            let transform = enc.prepareInput(x, rows: n, into: u)
+            enc.decode(acts, rows: n, transform: transform, into: recon)
+            fvu.add(x: x, xHat: recon, rows: n)
+            for i in 0..<(n * d.dSAE) where acts[i] != 0 { l0 += 1 }
+            try writer.append(UnsafeRawBufferPointer(start: acts, count: n * d.dSAE * 4))
+            start += n
+            progress(start, input.rows)
+        }
+        let value = input.rows >= 2 ? fvu.value : nil
+        writer.metadata["dictionary_fingerprint"] = d.fingerprint
+        writer.metadata["dictionary_path"] = d.metadata.path
+        writer.metadata["saex_version"] = SAEKitVersion.string
+        if let value { writer.metadata["fvu"] = String(format: "%.9g", value) }
+        try writer.finish()
+        return Result(fvu: value, meanL0: input.rows > 0 ? Double(l0) / Double(input.rows) : 0)
+    }
+}
+
+/// Streams the fraction of variance unexplained: sum ||x - x_hat||^2 / sum ||x - mean(x)||^2,
+/// with the total variance accumulated by Welford-style per-dimension sums in Double.
+public struct FVUAccumulator: Sendable {
+    private var sum: [Double]
+    private var sumSq: [Double]
+    private var residual: Double = 0
+    private var count = 0
+
+    public init(dIn: Int) {
+        sum = [Double](repeating: 0, count: dIn)
+        sumSq = [Double](repeating: 0, count: dIn)
+    }
+
+    public mutating func add(x: UnsafePointer<Float>, xHat: UnsafePointer<Float>, rows n: Int) {
+        let dIn = sum.count
+        for r in 0..<n {
+            for j in 0..<dIn {
+                let v = Double(x[r * dIn + j])
+                let e = v - Double(xHat[r * dIn + j])
+                residual += e * e
+                sum[j] += v
+                sumSq[j] += v * v
+            }
+        }
+        count += n
+    }
+
+    /// nil when the inputs have no variance.
+    public var value: Double {
+        guard count > 0 else { return .nan }
+        var total: Double = 0
+        for j in 0..<sum.count { total += sumSq[j] - sum[j] * sum[j] / Double(count) }
+        return total > 0 ? residual / total : .nan
+    }
+}
