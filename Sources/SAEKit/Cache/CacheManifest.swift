@@ -1,0 +1,129 @@
+import Foundation
+
+/// The JSON description stored in a cache's `__metadata__["saex_cache"]` (docs/FORMATS.md).
+///
+/// Versioned: a cache written by a newer saex is refused with a message to upgrade; missing
+/// optional keys take defaults.
+public struct CacheManifest: Codable, Sendable, Equatable {
+    public static let currentVersion = 1
+
+    public struct Sample: Codable, Sendable, Equatable {
+        public var rows: Int
+        public var sequences: Int
+        public var sequenceLength: Int
+        public var activationsPath: String
+        public var activationsFingerprint: String
+        public var vocabularyPath: String
+        public var vocabularyFingerprint: String
+        /// How many builds were merged into this cache.
+        public var shards: Int
+
+        enum CodingKeys: String, CodingKey {
+            case rows, sequences, shards
+            case sequenceLength = "sequence_length", activationsPath = "activations_path", activationsFingerprint = "activations_fingerprint"
+            case vocabularyPath = "vocabulary_path", vocabularyFingerprint = "vocabulary_fingerprint"
+        }
+    }
+
+    public struct Dictionary: Codable, Sendable, Equatable {
+        public var name: String
+        public var path: String
+        public var fingerprint: String
+        public var format: String
+        public var architecture: String
+        /// "inner_product" or "cosine".
+        public var score: String
+        public var dIn: Int
+        public var dSAE: Int
+        public var activation: String
+        public var modelName: String?
+        public var hookName: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name, path, fingerprint, format, architecture, score, activation
+            case dIn = "d_in", dSAE = "d_sae", modelName = "model_name", hookName = "hook_name"
+        }
+
+        public init(_ d: SAEDictionary, name: String) {
+            self.name = name
+            path = d.metadata.path
+            fingerprint = d.fingerprint
+            format = d.metadata.format.rawValue
+            architecture = d.metadata.architecture
+            score = d.score.kind.rawValue
+            dIn = d.dIn
+            dSAE = d.dSAE
+            activation = d.rule.description
+            modelName = d.metadata.modelName
+            hookName = d.metadata.hookName
+        }
+    }
+
+    public var version: Int = CacheManifest.currentVersion
+    public var saexVersion: String = SAEKitVersion.string
+    public var options: CacheOptions
+    public var sample: Sample = Sample(rows: 0, sequences: 0, sequenceLength: 0, activationsPath: "", activationsFingerprint: "",
+                                       vocabularyPath: "", vocabularyFingerprint: "", shards: 1)
+    public var dictionaries: [Dictionary] = []
+
+    enum CodingKeys: String, CodingKey {
+        case version, options, sample, dictionaries
+        case saexVersion = "saex_version"
+    }
+
+    public init(options: CacheOptions) { self.options = options }
+
+    /// A digest of everything the cache was built from: labels and analysis results key on it.
+    public var fingerprint: String {
+        var h = DictionaryFingerprint()
+        h.update("cache-v\(version)")
+        h.update(sample.activationsFingerprint)
+        h.update(sample.vocabularyFingerprint)
+        h.update(String(sample.rows))
+        for d in dictionaries { h.update(d.name); h.update(d.fingerprint) }
+        h.update("\(options.topK),\(options.bins),\(options.perBin),\(options.randomCount),\(options.seed)")
+        return h.hex()
+    }
+
+    func encoded() throws -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        return String(decoding: try enc.encode(self), as: UTF8.self)
+    }
+
+    static func decode(_ text: String, path: String) throws -> CacheManifest {
+        struct VersionOnly: Decodable { var version: Int }
+        guard let v = try? JSONDecoder().decode(VersionOnly.self, from: Data(text.utf8)) else {
+            throw SAEKitError(.badInput, path: path, subject: "__metadata__.saex_cache", reason: "is not a saex cache description", remedy: "rebuild the cache with saex cache build")
+        }
+        if v.version > currentVersion {
+            throw SAEKitError(.unsupported, path: path, reason: "was written by a newer saex (cache version \(v.version); this saex reads \(currentVersion))", remedy: "upgrade saex")
+        }
+        do {
+            return try JSONDecoder().decode(CacheManifest.self, from: Data(text.utf8))
+        } catch {
+            throw SAEKitError(.badInput, path: path, subject: "__metadata__.saex_cache", reason: "is incomplete (\(CacheManifest.describe(error)))", remedy: "rebuild the cache with saex cache build")
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let k, _): return "missing key \"\(k.stringValue)\""
+        case DecodingError.typeMismatch(_, let c): return "wrong type at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
+        case DecodingError.valueNotFound(_, let c): return "null at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
+        default: return "malformed JSON"
+        }
+    }
+}
+
+extension CacheOptions {
+    public init(from decoder: Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        topK = try c.decodeIfPresent(Int.self, forKey: .topK) ?? topK
+        bins = try c.decodeIfPresent(Int.self, forKey: .bins) ?? bins
+        perBin = try c.decodeIfPresent(Int.self, forKey: .perBin) ?? perBin
+        randomCount = try c.decodeIfPresent(Int.self, forKey: .randomCount) ?? randomCount
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+    }
+}

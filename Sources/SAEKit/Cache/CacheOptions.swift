@@ -1,0 +1,37 @@
+/// How many examples a cache keeps per feature, and the seed that picks the sampled ones.
+public struct CacheOptions: Sendable, Equatable, Codable {
+    /// Top-activating contexts per feature.
+    public var topK: Int = 32
+    /// Equal-width activation bins over (0, max] for interval samples.
+    public var bins: Int = 10
+    /// Examples per bin.
+    public var perBin: Int = 5
+    /// Uniformly sampled active tokens per feature.
+    public var randomCount: Int = 20
+    /// Seeds the hash that picks interval and random examples (the same seed gives the same picks
+    /// whatever the sharding).
+    public var seed: UInt64 = 0
+    /// Rows encoded per batch are chosen to keep the dense buffers under this many bytes.
+    public var memoryBudget: Int = 256 << 20
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case topK = "top_k", bins, perBin = "per_bin", randomCount = "random", seed
+    }
+}
+
+/// A deterministic 64-bit mix (SplitMix64 finaliser) used to pick examples reproducibly.
+@inlinable
+func mix64(_ x: UInt64) -> UInt64 {
+    var z = x &+ 0x9E37_79B9_7F4A_7C15
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+}
+
+/// The sampling key of (feature, row): examples with the smallest keys are kept.
+@inlinable
+func sampleKey(seed: UInt64, feature: Int, row: UInt32) -> UInt64 {
+    mix64(seed ^ mix64(UInt64(feature) &* 0x1_0000_0001 ^ UInt64(row)))
+}

@@ -1,0 +1,258 @@
+import Foundation
+
+/// A context cache opened for reading: a memory map and a validated table of contents.
+///
+/// Opening maps the file, validates the safetensors structure, the manifest and every tensor's
+/// shape against it; per-feature data is read lazily, when asked for. Immutable and thread-safe.
+public final class ContextCache: @unchecked Sendable {
+    public let path: String
+    public let manifest: CacheManifest
+    public let file: SafetensorsFile
+    public let vocabularyStyle: String
+    /// Token id per row (-1 = padding).
+    public let tokens: UnsafeBufferPointer<Int32>
+    /// ||x|| per row.
+    public let norms: UnsafeBufferPointer<Float>
+    private let vocabBytes: UnsafeRawBufferPointer
+    private let vocabOffsets: UnsafeBufferPointer<Int64>
+    private let vocabSpecial: UnsafeBufferPointer<UInt8>
+    public let dictionaries: [CachedDictionary]
+
+    /// One dictionary's part of the cache.
+    public struct CachedDictionary: @unchecked Sendable {
+        public let descriptor: CacheManifest.Dictionary
+        public let columns: SparseColumns
+        public let bDecNorms: UnsafeBufferPointer<Float>
+        public let elasticitySum: UnsafeBufferPointer<Double>
+        public let alpha: UnsafeBufferPointer<Float>
+        public let encoderNorms: UnsafeBufferPointer<Float>
+        public let decoderNorms: UnsafeBufferPointer<Float>
+        public let encoderDecoderCosine: UnsafeBufferPointer<Float>
+        public let topRows: UnsafeBufferPointer<Int32>
+        public let topValues: UnsafeBufferPointer<Float>
+        public let intervalRows: UnsafeBufferPointer<Int32>
+        public let intervalCounts: UnsafeBufferPointer<Int64>
+        public let randomRows: UnsafeBufferPointer<Int32>
+        public let decoder: TensorView
+
+        public var featureCount: Int { descriptor.dSAE }
+
+        /// Mean elasticity over active tokens; nil for features that never fire.
+        public func elasticity(_ f: Int) -> Float? {
+            let n = columns.range(f).count
+            return n > 0 ? Float(elasticitySum[f] / Double(n)) : nil
+        }
+    }
+
+    /// Opens and validates `path`.
+    public init(path: String) throws {
+        self.path = path
+        let file: SafetensorsFile
+        do {
+            file = try SafetensorsFile(path: path)
+        } catch let e as SAEKitError {
+            var e = e
+            if e.code == .badInput { e.remedy = "the cache is damaged or truncated; rebuild it with saex cache build" }
+            throw e
+        }
+        self.file = file
+        guard let text = file.metadata["saex_cache"] else {
+            throw SAEKitError(.badInput, path: path, reason: "is a safetensors file but not a saex cache",
+                              remedy: "build one with saex cache build, or open a dictionary with saex inspect")
+        }
+        let m = try CacheManifest.decode(text, path: path)
+        manifest = m
+        vocabularyStyle = file.metadata["vocab.style"] ?? "plain"
+        let reader = CacheTensorReader(file: file, path: path)
+        let rows = m.sample.rows
+        guard rows == m.sample.sequences * m.sample.sequenceLength else {
+            throw SAEKitError(.badInput, path: path, subject: "__metadata__.saex_cache.sample", reason: "rows \(rows) != sequences x sequence_length",
+                              remedy: "rebuild the cache with saex cache build")
+        }
+        let tokens = try reader.buffer("sample.tokens", Int32.self, shape: [rows])
+        self.tokens = tokens
+        norms = try reader.buffer("sample.norms", Float.self, shape: [rows])
+        let vocabOffsets = try reader.buffer("vocab.offsets", Int64.self, shape: nil)
+        self.vocabOffsets = vocabOffsets
+        let vocabBytes = try reader.require("vocab.bytes", dtype: .u8, shape: nil).rawBytes
+        self.vocabBytes = vocabBytes
+        vocabSpecial = try reader.buffer("vocab.special", UInt8.self, shape: [max(0, vocabOffsets.count - 1)])
+        guard vocabOffsets.first == 0, vocabOffsets.last.map({ Int($0) == vocabBytes.count }) ?? false,
+              zip(vocabOffsets.dropFirst(), vocabOffsets).allSatisfy({ $0 >= $1 }) else {
+            throw SAEKitError(.badInput, path: path, subject: "tensor \"vocab.offsets\"", reason: "offsets are not ascending within the vocabulary bytes",
+                              remedy: "rebuild the cache with saex cache build")
+        }
+        let vocabSize = vocabOffsets.count - 1
+        for (i, t) in tokens.enumerated() where t >= Int32(vocabSize) {
+            throw SAEKitError(.badInput, path: path, subject: "tensor \"sample.tokens\"", reason: "row \(i) holds token id \(t) outside the \(vocabSize)-token vocabulary",
+                              remedy: "rebuild the cache with saex cache build")
+        }
+        let o = m.options
+        var dicts: [CachedDictionary] = []
+        for (i, d) in m.dictionaries.enumerated() {
+            let p = "d\(i)."
+            let f = d.dSAE
+            let colPtr = try reader.buffer(p + "col_ptr", Int64.self, shape: [f + 1])
+            let rowsT = try reader.buffer(p + "rows", UInt32.self, shape: nil)
+            let values = try reader.buffer(p + "values", Float.self, shape: [rowsT.count])
+            // Column pointers must ascend from 0 to nnz and rows must lie inside the sample.
+            guard colPtr.first == 0, Int(colPtr[f]) == rowsT.count, zip(colPtr.dropFirst(), colPtr).allSatisfy({ $0 >= $1 }) else {
+                throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)col_ptr\"", reason: "column pointers do not ascend from 0 to the nonzero count",
+                                  remedy: "rebuild the cache with saex cache build")
+            }
+            if let bad = rowsT.firstIndex(where: { Int($0) >= rows }) {
+                throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)rows\"", reason: "entry \(bad) points past the \(rows)-row sample",
+                                  remedy: "rebuild the cache with saex cache build")
+            }
+            func checkRows(_ name: String, _ b: UnsafeBufferPointer<Int32>) throws {
+                if let bad = b.firstIndex(where: { $0 < -1 || Int($0) >= rows }) {
+                    throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)\(name)\"", reason: "entry \(bad) is not a row of the sample",
+                                      remedy: "rebuild the cache with saex cache build")
+                }
+            }
+            let topRows = try reader.buffer(p + "top_rows", Int32.self, shape: [f, o.topK])
+            let intervalRows = try reader.buffer(p + "interval_rows", Int32.self, shape: [f, o.bins, o.perBin])
+            let randomRows = try reader.buffer(p + "random_rows", Int32.self, shape: [f, o.randomCount])
+            try checkRows("top_rows", topRows)
+            try checkRows("interval_rows", intervalRows)
+            try checkRows("random_rows", randomRows)
+            dicts.append(CachedDictionary(
+                descriptor: d,
+                columns: SparseColumns(rowCount: rows, featureCount: f, colPtr: colPtr, rows: rowsT, values: values, owner: file),
+                bDecNorms: try reader.buffer(p + "bdec_norms", Float.self, shape: [rows]),
+                elasticitySum: try reader.buffer(p + "elasticity_sum", Double.self, shape: [f]),
+                alpha: try reader.buffer(p + "alpha", Float.self, shape: [f]),
+                encoderNorms: try reader.buffer(p + "encoder_norms", Float.self, shape: [f]),
+                decoderNorms: try reader.buffer(p + "decoder_norms", Float.self, shape: [f]),
+                encoderDecoderCosine: try reader.buffer(p + "enc_dec_cos", Float.self, shape: [f]),
+                topRows: topRows,
+                topValues: try reader.buffer(p + "top_values", Float.self, shape: [f, o.topK]),
+                intervalRows: intervalRows,
+                intervalCounts: try reader.buffer(p + "interval_counts", Int64.self, shape: [f, o.bins]),
+                randomRows: randomRows,
+                decoder: try reader.require(p + "decoder", dtype: .f16, shape: [f, d.dIn])))
+        }
+        dictionaries = dicts
+    }
+
+    /// The display string of token id `id`.
+    public func tokenText(_ id: Int32) -> String {
+        guard id >= 0, Int(id) + 1 < vocabOffsets.count else { return "" }
+        let a = Int(vocabOffsets[Int(id)]), b = Int(vocabOffsets[Int(id) + 1])
+        return String(decoding: UnsafeRawBufferPointer(rebasing: vocabBytes[a..<b]), as: UTF8.self)
+    }
+
+    public func isSpecial(_ id: Int32) -> Bool { id >= 0 && Int(id) < vocabSpecial.count && vocabSpecial[Int(id)] != 0 }
+
+    public var vocabularySize: Int { vocabOffsets.count - 1 }
+
+    /// Index of the dictionary called `name`.
+    public func dictionaryIndex(named name: String) throws -> Int {
+        guard let i = manifest.dictionaries.firstIndex(where: { $0.name == name }) else {
+            let names = manifest.dictionaries.map(\.name).joined(separator: ", ")
+            throw SAEKitError(.badInput, path: path, subject: "--dict \(name)", reason: "no dictionary of that name in the cache (it has: \(names))")
+        }
+        return i
+    }
+
+    /// The context around `row` for feature `feature` of dictionary `dict`: the row's whole
+    /// sequence up to its padding, with the feature's activation on every token.
+    public func context(dict: Int, feature: Int, row: Int) -> TokenContext {
+        let L = manifest.sample.sequenceLength
+        let seq = row / L
+        let base = seq * L
+        var end = base + L
+        for r in base..<(base + L) where tokens[r] < 0 {
+            // Padding ends the sequence only when nothing real follows.
+            if (r..<(base + L)).allSatisfy({ tokens[$0] < 0 }) { end = r; break }
+        }
+        let cols = dictionaries[dict].columns
+        var acts = [Float](repeating: 0, count: end - base)
+        // Walk the feature's column over this sequence's rows.
+        let range = cols.range(feature)
+        var lo = range.lowerBound, hi = range.upperBound
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if Int(cols.rows[mid]) < base { lo = mid + 1 } else { hi = mid }
+        }
+        var k = lo
+        while k < range.upperBound, Int(cols.rows[k]) < end {
+            acts[Int(cols.rows[k]) - base] = cols.values[k]
+            k += 1
+        }
+        let toks = (base..<end).map { tokenText(tokens[$0]) }
+        return TokenContext(sequence: seq, position: row - base, value: cols.value(feature: feature, row: row), start: 0, tokens: toks, activations: acts)
+    }
+
+    /// Top contexts, interval groups and random examples of one feature.
+    public func contexts(dict: Int, feature: Int) -> FeatureContexts {
+        let d = dictionaries[dict]
+        let o = manifest.options
+        var top: [TokenContext] = []
+        for j in 0..<o.topK {
+            let r = d.topRows[feature * o.topK + j]
+            if r < 0 { break }
+            top.append(context(dict: dict, feature: feature, row: Int(r)))
+        }
+        var groups: [IntervalGroup] = []
+        let active = d.columns.range(feature).count
+        let maxV = d.topValues[feature * o.topK]
+        if active > 0 && o.bins > 0 {
+            let width = maxV / Float(o.bins)
+            for b in 0..<o.bins {
+                var ex: [TokenContext] = []
+                for j in 0..<o.perBin {
+                    let r = d.intervalRows[(feature * o.bins + b) * o.perBin + j]
+                    if r < 0 { break }
+                    ex.append(context(dict: dict, feature: feature, row: Int(r)))
+                }
+                let count = d.intervalCounts[feature * o.bins + b]
+                groups.append(IntervalGroup(lower: width * Float(b), upper: width * Float(b + 1), contains: Double(count) / Double(active), examples: ex))
+            }
+        }
+        var random: [TokenContext] = []
+        for j in 0..<o.randomCount {
+            let r = d.randomRows[feature * o.randomCount + j]
+            if r < 0 { break }
+            random.append(context(dict: dict, feature: feature, row: Int(r)))
+        }
+        return FeatureContexts(top: top, intervals: groups, random: random)
+    }
+}
+
+/// Typed, shape-checked access to a cache's tensors, with one-line errors.
+struct CacheTensorReader {
+    let file: SafetensorsFile
+    let path: String
+
+    func require(_ name: String, dtype: DType, shape: [Int]?) throws -> TensorView {
+        guard let t = file.tensor(name) else {
+            throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"", reason: "missing", remedy: "the cache is damaged or from another tool; rebuild it with saex cache build")
+        }
+        guard t.dtype == dtype, shape == nil ? t.shape.count == 1 : t.shape == shape! else {
+            throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"", reason: "is \(t.summary), expected \(dtype.rawValue) \(shape.map { "\($0)" } ?? "[n]")",
+                              remedy: "rebuild the cache with saex cache build")
+        }
+        return t
+    }
+
+    func buffer<T>(_ name: String, _ type: T.Type, shape: [Int]?) throws -> UnsafeBufferPointer<T> {
+        let dtype: DType
+        switch type {
+        case is Int32.Type: dtype = .i32
+        case is UInt32.Type: dtype = .u32
+        case is Int64.Type: dtype = .i64
+        case is Float.Type: dtype = .f32
+        case is Double.Type: dtype = .f64
+        case is UInt8.Type: dtype = .u8
+        default: preconditionFailure("unsupported cache tensor type")
+        }
+        let t = try require(name, dtype: dtype, shape: shape)
+        let raw = t.rawBytes
+        guard let base = raw.baseAddress else { return UnsafeBufferPointer(start: nil, count: 0) }
+        guard Int(bitPattern: base) % MemoryLayout<T>.alignment == 0 else {
+            throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"", reason: "is not aligned in the file", remedy: "rebuild the cache with saex cache build")
+        }
+        return UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: t.elementCount)
+    }
+}

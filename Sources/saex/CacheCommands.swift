@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import SAEKit
+
+struct CacheCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cache",
+        abstract: "Build, merge and describe context caches.",
+        subcommands: [CacheBuild.self, CacheMerge.self, CacheInfo.self])
+}
+
+/// `NAME=PATH` as given to --dict.
+struct DictArgument: ExpressibleByArgument {
+    var name: String
+    var path: String
+
+    init?(argument: String) {
+        guard let eq = argument.firstIndex(of: "=") else { return nil }
+        name = String(argument[..<eq])
+        path = String(argument[argument.index(after: eq)...])
+        if name.isEmpty || path.isEmpty { return nil }
+    }
+
+    static var defaultCompletionKind: CompletionKind { .file() }
+}
+
+struct CacheOptionGroup: ParsableArguments {
+    @Option(help: "Top-activating contexts kept per feature.") var topK: Int = 32
+    @Option(help: "Equal-width activation bins for interval samples.") var bins: Int = 10
+    @Option(help: "Examples per interval bin.") var perBin: Int = 5
+    @Option(help: "Random active examples per feature.") var random: Int = 20
+    @Option(help: "Seed for the interval and random picks.") var seed: UInt64 = 0
+
+    func validate() throws {
+        guard (1...4096).contains(topK) else { throw ValidationError("--top-k must be between 1 and 4096") }
+        guard (0...1000).contains(bins), (0...1000).contains(perBin), (0...10000).contains(random) else {
+            throw ValidationError("--bins, --per-bin and --random must be between 0 and 1000 (10000 for --random)")
+        }
+    }
+
+    var options: CacheOptions {
+        var o = CacheOptions()
+        o.topK = topK
+        o.bins = bins
+        o.perBin = perBin
+        o.randomCount = random
+        o.seed = seed
+        return o
+    }
+}
+
+struct CacheBuild: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Encode activations with every dictionary and write a context cache.",
+        discussion: """
+        Example:
+          saex cache build --dict standard=fixtures/demo/standard --dict cosine=fixtures/demo/cosine_perfeature \\
+            --activations fixtures/demo/activations.safetensors --vocab fixtures/demo/tokenizer.json -o demo.saexcache
+        """)
+
+    @Option(name: .customLong("dict"), help: ArgumentHelp("A dictionary as NAME=PATH; repeat for each.", valueName: "NAME=PATH"))
+    var dicts: [DictArgument] = []
+    @Option(help: "Activations: .safetensors with activations [n_seq, seq_len, d_in] and tokens, or .npy.") var activations: String
+    @Option(help: "Token ids [n_seq, seq_len] as .npy or .safetensors, when not inside the activation file.") var tokens: String?
+    @Option(help: "Vocabulary: tokenizer.json, a JSON array of strings, or {\"id\": \"token\"}.") var vocab: String
+    @Option(name: .shortAndLong, help: "The cache file to write.") var output: String
+    @OptionGroup var cacheOptions: CacheOptionGroup
+
+    func run() throws {
+        guard !dicts.isEmpty else { throw ValidationError("give at least one --dict NAME=PATH") }
+        var named: [NamedDictionary] = []
+        for d in dicts {
+            named.append(NamedDictionary(name: d.name, dictionary: try DictionaryLoader.load(path: d.path)))
+        }
+        let input = try ActivationFile(path: activations, tokensPath: tokens)
+        let vocabulary = try Vocabulary.load(path: vocab)
+        let started = Date()
+        try CacheBuilder.build(dictionaries: named, input: input, vocabulary: vocabulary, vocabularyPath: vocab,
+                               options: cacheOptions.options, output: output) { stage, done, total in
+            Progress.report(stage: stage, done: done, total: total)
+        }
+        Progress.finish()
+        try AnalysisStore.refresh(cachePath: output, progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
+        Progress.finish()
+        Console.error(String(format: "wrote %@: %d tokens, %d dictionaries (%.1f s)", output, input.rows, named.count, Date().timeIntervalSince(started)))
+    }
+}
+
+struct CacheMerge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Merge caches built from shards of one corpus with the same dictionaries into one.")
+
+    @Argument(help: "The partial caches, in corpus order.") var inputs: [String]
+    @Option(name: .shortAndLong, help: "The merged cache to write.") var output: String
+
+    func run() throws {
+        guard inputs.count >= 1 else { throw ValidationError("give the caches to merge") }
+        try CacheMerger.merge(inputs: inputs, output: output) { stage, done, total in Progress.report(stage: stage, done: done, total: total) }
+        Progress.finish()
+        try AnalysisStore.refresh(cachePath: output, progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
+        Progress.finish()
+        Console.error("wrote \(output) from \(inputs.count) caches")
+    }
+}
+
+struct CacheInfo: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "info", abstract: "Describe a context cache.")
+    @Argument(help: "A cache file.") var cache: String
+    @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
+
+    func run() throws {
+        let c = try ContextCache(path: cache)
+        if format == .json {
+            Console.out(try jsonString(c.manifest))
+            return
+        }
+        let m = c.manifest
+        var lines = [
+            "cache:        \(cache)",
+            "sample:       \(m.sample.rows) rows (\(m.sample.sequences) sequences x \(m.sample.sequenceLength)), \(c.tokens.filter { $0 >= 0 }.count) real tokens",
+            "activations:  \(m.sample.activationsPath) (\(m.sample.activationsFingerprint))",
+            "vocabulary:   \(m.sample.vocabularyPath) (\(c.vocabularySize) tokens, \(c.vocabularyStyle))",
+            "examples:     top \(m.options.topK), \(m.options.bins) bins x \(m.options.perBin), \(m.options.randomCount) random, seed \(m.options.seed)",
+            "fingerprint:  \(m.fingerprint)",
+        ]
+        for (i, d) in m.dictionaries.enumerated() {
+            let nnz = c.dictionaries[i].columns.nonzeroCount
+            lines.append("dictionary:   \(d.name): \(d.format) \(d.architecture), \(d.score), d_sae \(d.dSAE), \(nnz) nonzeros, \(d.path) (\(d.fingerprint))")
+        }
+        Console.out(lines.joined(separator: "\n"))
+    }
+}
