@@ -48,8 +48,9 @@ public final class ContextCache: @unchecked Sendable {
     public init(path: String) throws {
         self.path = path
         let file: SafetensorsFile
+        let mapped = try MappedFile(path: path)
         do {
-            file = try SafetensorsFile(path: path)
+            file = try SafetensorsFile(file: mapped)
         } catch let e as SAEKitError {
             var e = e
             if e.code == .badInput { e.remedy = "the cache is damaged or truncated; rebuild it with saex cache build" }
