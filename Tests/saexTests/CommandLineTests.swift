@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+/// The built binary: documented outputs, one-line errors and exit codes.
+struct CommandLineTests {
+    @Test func versionAndHelp() throws {
+        let v = try CLI.run(["--version"])
+        #expect(v.status == 0)
+        #expect(v.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+        for sub in [["--help"], ["inspect", "--help"], ["encode", "--help"], ["cache", "build", "--help"], ["contexts", "--help"], ["cache", "merge", "--help"]] {
+            let h = try CLI.run(sub)
+            #expect(h.status == 0, "\(sub)")
+            #expect(h.stdout.contains("USAGE"), "\(sub)")
+        }
+    }
+
+    @Test func inspectJSONIsAContract() throws {
+        let r = try CLI.run(["inspect", "fixtures/loaders/cosine_jumprelu_alpha", "--format", "json"])
+        #expect(r.status == 0)
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        for key in ["kind", "architecture", "score", "d_in", "d_sae", "dtype", "activation", "fingerprint", "alpha"] {
+            #expect(obj[key] != nil, "missing \(key)")
+        }
+        #expect(obj["score"] as? String == "cosine")
+        #expect(obj["d_sae"] as? Int == 48)
+        let alpha = try #require(obj["alpha"] as? [String: Any])
+        #expect(alpha["mode"] as? String == "per_feature")
+        #expect(alpha["count_above_0_5"] != nil)
+    }
+
+    @Test(arguments: [
+        (["inspect", "does/not/exist"], 2, "saex: does/not/exist: no such file or folder; give a dictionary folder or a params.npz"),
+        (["inspect", "README.md"], 2, "saex: README.md: is not a dictionary; give a SAELens, cosine or sparsify folder (cfg.json + weights) or a Gemma Scope params.npz"),
+        (["inspect"], 2, "Error: Missing expected argument '<dict>'"),
+        (["nonsense"], 2, "Error: Unexpected argument 'nonsense'"),
+        (["contexts", "fixtures/loaders/saelens_standard_f32/sae_weights.safetensors", "--dict", "a", "--feature", "0"], 2,
+         "saex: fixtures/loaders/saelens_standard_f32/sae_weights.safetensors: is a safetensors file but not a saex cache; build one with saex cache build, or open a dictionary with saex inspect"),
+    ] as [([String], Int32, String)])
+    func errorsAreOneLine(_ args: [String], _ status: Int32, _ firstLine: String) throws {
+        let r = try CLI.run(args)
+        #expect(r.status == status)
+        #expect(r.stderr.split(separator: "\n").first.map(String.init) == firstLine)
+        #expect(!r.stderr.contains("Stack") && !r.stderr.contains("Fatal error"))
+    }
+
+    @Test func encodeWritesFeatureActsAndFVU() throws {
+        let dir = NSTemporaryDirectory() + "saex-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/out.safetensors"
+        let r = try CLI.run(["encode", "fixtures/loaders/saelens_topk", "fixtures/loaders/saelens_topk/reference.safetensors", "--tensor", "x", "-o", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("feature_acts [12, 48]"))
+        let data = try Data(contentsOf: URL(fileURLWithPath: out))
+        let n = data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        let header = try #require(try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + Int(n)))) as? [String: Any])
+        let fa = try #require(header["feature_acts"] as? [String: Any])
+        #expect(fa["shape"] as? [Int] == [12, 48])
+        #expect(fa["dtype"] as? String == "F32")
+        let meta = try #require(header["__metadata__"] as? [String: String])
+        #expect(Double(meta["fvu"] ?? "") != nil)
+    }
+}
