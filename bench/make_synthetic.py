@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Synthetic but realistically sized inputs for saex benchmarks (numpy only, seeded).
+
+  make_synthetic.py dict OUT_DIR --d-in 2304 --d-sae 16384 [--kind standard|cosine]
+      A SAELens jumprelu folder (or our cosine format) with F32 weights.
+  make_synthetic.py acts OUT.safetensors --d-in 768 --tokens 100000 [--seq-len 128]
+      activations [n_seq, seq_len, d_in] F16 with a heavy-tailed norm distribution and tokens I32,
+      plus OUT.vocab.json (a JSON array of 50,000 strings).
+"""
+import argparse, json, os, struct
+import numpy as np
+
+
+def write_safetensors(path, tensors, metadata=None):
+    header, blobs, off = {}, [], 0
+    names = {np.dtype('float32'): 'F32', np.dtype('float16'): 'F16', np.dtype('int32'): 'I32', np.dtype('float64'): 'F64'}
+    for k, a in tensors.items():
+        a = np.ascontiguousarray(a)
+        b = a.tobytes()
+        header[k] = {'dtype': names[a.dtype], 'shape': list(a.shape), 'data_offsets': [off, off + len(b)]}
+        off += len(b)
+        blobs.append(b)
+    if metadata:
+        header['__metadata__'] = metadata
+    h = json.dumps(header).encode()
+    h += b' ' * ((8 - (8 + len(h)) % 8) % 8)
+    tmp = path + '.tmp'
+    with open(tmp, 'wb') as f:
+        f.write(struct.pack('<Q', len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+    os.replace(tmp, path)
+
+
+def make_dict(out, d_in, d_sae, kind, seed=0):
+    rng = np.random.default_rng(seed)
+    w_dec = rng.standard_normal((d_sae, d_in), dtype=np.float32)
+    w_dec /= np.linalg.norm(w_dec, axis=1, keepdims=True)
+    w_enc = (w_dec.T + 0.1 * rng.standard_normal((d_in, d_sae), dtype=np.float32)).astype(np.float32)
+    t = {'W_enc': w_enc, 'b_enc': (-0.05 * np.abs(rng.standard_normal(d_sae))).astype(np.float32),
+         'W_dec': w_dec, 'b_dec': (0.01 * rng.standard_normal(d_in)).astype(np.float32),
+         'threshold': np.full(d_sae, 0.2, np.float32)}
+    cfg = {'architecture': 'jumprelu', 'd_in': d_in, 'd_sae': d_sae, 'dtype': 'float32', 'apply_b_dec_to_input': True,
+           'normalize_activations': 'none', 'metadata': {'model_name': 'synthetic', 'hook_name': 'synthetic'}}
+    if kind == 'cosine':
+        cfg['architecture'] = 'cosine'
+        t['alpha'] = rng.uniform(0.05, 0.5, d_sae).astype(np.float32)
+        t['threshold'] = np.full(d_sae, 0.05, np.float32)
+    os.makedirs(out, exist_ok=True)
+    write_safetensors(os.path.join(out, 'sae_weights.safetensors'), t)
+    with open(os.path.join(out, 'cfg.json'), 'w') as f:
+        json.dump(cfg, f)
+
+
+def make_acts(out, d_in, tokens, seq_len, seed=1):
+    rng = np.random.default_rng(seed)
+    n_seq = tokens // seq_len
+    x = rng.standard_normal((n_seq, seq_len, d_in), dtype=np.float32)
+    scale = np.exp(0.3 * rng.standard_normal((n_seq, seq_len, 1))).astype(np.float32)
+    scale[:, 0] *= 8  # a BOS-like high-norm first token, as in real residual streams
+    x = (x * scale).astype(np.float16)
+    toks = rng.integers(1, 50000, (n_seq, seq_len)).astype(np.int32)
+    write_safetensors(out, {'activations': x, 'tokens': toks})
+    with open(out + '.vocab.json', 'w') as f:
+        json.dump(['tok%d' % i for i in range(50000)], f)
+
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser()
+    p.add_argument('what', choices=['dict', 'acts'])
+    p.add_argument('out')
+    p.add_argument('--d-in', type=int, default=768)
+    p.add_argument('--d-sae', type=int, default=16384)
+    p.add_argument('--kind', default='standard')
+    p.add_argument('--tokens', type=int, default=100000)
+    p.add_argument('--seq-len', type=int, default=128)
+    a = p.parse_args()
+    if a.what == 'dict':
+        make_dict(a.out, a.d_in, a.d_sae, a.kind)
+    else:
+        make_acts(a.out, a.d_in, a.tokens, a.seq_len)
