@@ -15,6 +15,8 @@ struct ActivationRow: Sendable, Equatable {
     var binContains: Double?
     /// `dataIndex` (Neuronpedia) when it is a number; the row's ordinal otherwise.
     var sequence: Int
+    /// Whether `sequence` came from `dataIndex`.
+    var hasDataIndex = false
 
     var value: Float { values[peak] }
     var peakToken: String { tokens[peak] }
@@ -45,9 +47,12 @@ struct ActivationRow: Sendable, Equatable {
         let binMin = try o.optionalNumber("binMin") ?? o.optionalNumber("bin_min")
         let binMax = try o.optionalNumber("binMax") ?? o.optionalNumber("bin_max")
         let binContains = try o.optionalNumber("binContains") ?? o.optionalNumber("bin_contains")
-        var sequence = ordinal
-        if let d = try? o.optionalString("dataIndex"), let n = Int(d) { sequence = n }
-        return ActivationRow(tokens: tokens, values: values, peak: peak, binMin: binMin, binMax: binMax, binContains: binContains, sequence: sequence)
+        var row = ActivationRow(tokens: tokens, values: values, peak: peak, binMin: binMin, binMax: binMax, binContains: binContains, sequence: ordinal)
+        if let d = try? o.optionalString("dataIndex"), let n = Int(d) {
+            row.sequence = n
+            row.hasDataIndex = true
+        }
+        return row
     }
 
     var context: TokenContext {
