@@ -53,7 +53,7 @@ public enum ImportDetector {
 }
 
 extension ImportedFeatureSource {
-    /// A one-line account of what was opened, for the CLI (e.g. "delphi-latent-cache: 131072 latents, 5 splits").
+    /// A one-line account of what was opened, for the CLI: kind, features with data, feature count and path.
     public var summary: String {
         "\(kind): \(featureIndices.count) features with data (of \(descriptor.featureCount)) from \(descriptor.path)"
     }
