@@ -18,9 +18,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        .systemLibrary(name: "CSystemZlib", path: "Sources/CSystemZlib"),
         .target(
             name: "SAEKit",
-            dependencies: ["CBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["CBLAS", "CSystemZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(name: "ExplorerUI", dependencies: ["SAEKit", "CNcursesw"]),

@@ -3,7 +3,7 @@
 # missing). Used by scripts/demo.sh, scripts/test.sh and CI.
 set -euo pipefail
 
-packages=(libncursesw5-dev libopenblas-dev pkg-config tmux)
+packages=(libncursesw5-dev libopenblas-dev zlib1g-dev pkg-config tmux)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

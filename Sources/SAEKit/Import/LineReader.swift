@@ -1,0 +1,167 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CSystemZlib
+
+/// Reads a text file one line at a time, inflating it on the fly when it is gzip'd.
+///
+/// Gzip is recognised by its magic bytes (1f 8b), not by the file name, and inflated with zlib
+/// (automatic header detection, windowBits 15+32); concatenated gzip members are read in turn.
+/// Memory stays bounded by the chunk size plus the longest line (capped at `maxLineBytes`).
+/// A class because it owns a file descriptor and a zlib stream.
+final class LineReader {
+    /// Longest line accepted; longer lines are reported as malformed rather than exhausting memory.
+    static let maxLineBytes = 512 << 20
+    private static let chunk = 1 << 18
+
+    let path: String
+    /// Whether the file is gzip'd.
+    let isGzip: Bool
+    /// 1-based number of the line last returned.
+    private(set) var lineNumber = 0
+
+    private let fd: Int32
+    private var stream = z_stream()
+    private var streamOpen = false
+    private var streamEnded = false
+    private var input: [UInt8] = []
+    private var inputEOF = false
+    private var buffer: [UInt8] = []
+    private var cursor = 0
+    private var finished = false
+
+    init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw MappedFile.openError(path: path, errno: errno) }
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw SAEKitError(.badInput, path: path, reason: "is a folder, expected a file", remedy: "give the path of the file inside it")
+        }
+        self.fd = fd
+        var magic = [UInt8](repeating: 0, count: 2)
+        let n = magic.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 2, 0) }
+        isGzip = n == 2 && magic[0] == 0x1F && magic[1] == 0x8B
+        if isGzip {
+            let rc = inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+            guard rc == Z_OK else {
+                close(fd)
+                throw SAEKitError(.ioFailure, path: path, reason: "cannot start the gzip decoder (zlib error \(rc))")
+            }
+            streamOpen = true
+        }
+    }
+
+    deinit {
+        if streamOpen { inflateEnd(&stream) }
+        close(fd)
+    }
+
+    /// The next line without its line break (a trailing "\r" is dropped too), or nil at the end.
+    func nextLine() throws -> ArraySlice<UInt8>? {
+        while true {
+            if let nl = buffer[cursor...].firstIndex(of: UInt8(ascii: "\n")) {
+                var end = nl
+                if end > cursor, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                let line = buffer[cursor..<end]
+                cursor = nl + 1
+                lineNumber += 1
+                return line
+            }
+            if finished {
+                guard cursor < buffer.count else { return nil }
+                let line = buffer[cursor...]
+                cursor = buffer.count
+                lineNumber += 1
+                return line
+            }
+            if cursor > 0 {
+                buffer.removeSubrange(0..<cursor)
+                cursor = 0
+            }
+            guard buffer.count <= LineReader.maxLineBytes else {
+                throw SAEKitError(.badInput, path: path, subject: "line \(lineNumber + 1)", reason: "is longer than \(LineReader.maxLineBytes >> 20) MiB",
+                                  remedy: "check that this is a JSON Lines file")
+            }
+            try fill()
+        }
+    }
+
+    private func readRaw(into dst: inout [UInt8]) throws -> Int {
+        let start = dst.count
+        dst.append(contentsOf: repeatElement(0, count: LineReader.chunk))
+        let got = dst.withUnsafeMutableBytes { raw -> Int in
+            guard let base = raw.baseAddress else { return 0 }
+            return read(fd, base + start, LineReader.chunk)
+        }
+        if got < 0 {
+            dst.removeSubrange(start...)
+            throw SAEKitError(.ioFailure, path: path, reason: "cannot read the file (errno \(errno))")
+        }
+        dst.removeSubrange((start + got)...)
+        return got
+    }
+
+    /// Appends more decoded bytes to `buffer`, or sets `finished`.
+    private func fill() throws {
+        guard isGzip else {
+            if try readRaw(into: &buffer) == 0 { finished = true }
+            return
+        }
+        if input.isEmpty && !inputEOF {
+            if try readRaw(into: &input) == 0 { inputEOF = true }
+        }
+        if input.isEmpty && inputEOF {
+            guard streamEnded else {
+                throw SAEKitError(.badInput, path: path, reason: "gzip data ends early (the file is truncated)",
+                                  remedy: "download or copy the file again")
+            }
+            finished = true
+            return
+        }
+        if streamEnded {
+            // Another gzip member follows the one that ended.
+            inflateReset(&stream)
+            streamEnded = false
+        }
+        let outStart = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: LineReader.chunk))
+        var consumed = 0
+        var produced = 0
+        var rc: Int32 = Z_OK
+        input.withUnsafeMutableBufferPointer { inp in
+            buffer.withUnsafeMutableBufferPointer { out in
+                guard let outBase = out.baseAddress else { return }
+                stream.next_in = inp.baseAddress
+                stream.avail_in = UInt32(inp.count)
+                stream.next_out = outBase + outStart
+                stream.avail_out = UInt32(LineReader.chunk)
+                rc = inflate(&stream, Z_NO_FLUSH)
+                consumed = inp.count - Int(stream.avail_in)
+                produced = LineReader.chunk - Int(stream.avail_out)
+                stream.next_in = nil
+                stream.next_out = nil
+            }
+        }
+        buffer.removeSubrange((outStart + produced)...)
+        input.removeSubrange(0..<consumed)
+        switch rc {
+        case Z_OK:
+            break
+        case Z_STREAM_END:
+            streamEnded = true
+        case Z_BUF_ERROR:
+            // No progress possible with this input: more input is needed.
+            if inputEOF {
+                throw SAEKitError(.badInput, path: path, reason: "gzip data ends early (the file is truncated)", remedy: "download or copy the file again")
+            }
+            if try readRaw(into: &input) == 0 { inputEOF = true }
+        default:
+            let message = stream.msg.map { String(cString: $0) } ?? "error \(rc)"
+            throw SAEKitError(.badInput, path: path, reason: "is not valid gzip data (zlib: \(message))", remedy: "download or copy the file again")
+        }
+    }
+}
