@@ -29,6 +29,7 @@ let package = Package(
             name: "saex",
             dependencies: ["SAEKit", "ExplorerUI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .executableTarget(name: "saex-bench", dependencies: ["SAEKit"], path: "Sources/saex-bench"),
         .testTarget(name: "SAEKitTests", dependencies: ["SAEKit"]),
         .testTarget(name: "ExplorerUITests", dependencies: ["ExplorerUI", "SAEKit"]),
         .testTarget(name: "saexTests", dependencies: ["SAEKit"]),
