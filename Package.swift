@@ -28,6 +28,8 @@ let package = Package(
             name: "saex",
             dependencies: ["SAEKit", "ExplorerUI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Child process for the labels durability (SIGKILL) test; not a product.
+        .executableTarget(name: "saex-label-writer-testhelper", dependencies: ["SAEKit"]),
         .testTarget(name: "SAEKitTests", dependencies: ["SAEKit"]),
         .testTarget(name: "ExplorerUITests", dependencies: ["ExplorerUI", "SAEKit"]),
         .testTarget(name: "saexTests", dependencies: ["SAEKit"]),
