@@ -4,8 +4,10 @@
 //       Performs label changes number FIRST, FIRST+1, ... forever. Before each it prints
 //       "begin N JSON" (the change), after `setLabel` returns it prints "ack N". The test kills it
 //       with SIGKILL and checks that every acknowledged change is in the file.
-//   saex-label-writer-testhelper bench PATH COUNT
-//       Times COUNT setLabel calls and prints per-call latency statistics in microseconds.
+//   saex-label-writer-testhelper bench PATH COUNT [DISTINCT]
+//       Times COUNT setLabel calls over DISTINCT features (default 500) and prints per-call latency
+//       statistics in microseconds, then times compact() (the cost a snapshot-per-change design
+//       would pay on every change).
 import Foundation
 import SAEKit
 
@@ -64,19 +66,28 @@ do {
             n += 1
         }
     case "bench":
-        guard let count = Int(args[3]), count > 0 else { fail("bench PATH COUNT") }
+        guard let count = Int(args[3]), count > 0 else { fail("bench PATH COUNT [DISTINCT]") }
+        let distinct = args.count > 4 ? Int(args[4]) ?? 500 : 500
         let store = try LabelStore(path: args[2])
         var times: [Double] = []
         for i in 0..<count {
             let label = FeatureLabel(verdict: .interpretable, concept: "concept \(i)", notes: "a typical note of some length, 🧪", rating: .yes, author: "bench")
             let t0 = DispatchTime.now().uptimeNanoseconds
-            try store.setLabel(label, for: FeatureKey(fingerprint: "fp-bench", feature: i % 500))
+            try store.setLabel(label, for: FeatureKey(fingerprint: "fp-bench", feature: i % max(1, distinct)))
             times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000)
         }
         times.sort()
         let mean = times.reduce(0, +) / Double(times.count)
         say(String(format: "setLabel x%d: mean %.0f us, median %.0f us, p99 %.0f us, max %.0f us", count, mean,
                    times[times.count / 2], times[min(times.count - 1, times.count * 99 / 100)], times[times.count - 1]))
+        var compactions: [Double] = []
+        for _ in 0..<20 {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try store.compact()
+            compactions.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000)
+        }
+        compactions.sort()
+        say(String(format: "compact() with %d labels: median %.0f us, max %.0f us", store.allLabels.count, compactions[10], compactions[19]))
     default:
         fail("unknown mode \(args[1])")
     }
