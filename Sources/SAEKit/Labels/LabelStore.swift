@@ -64,7 +64,7 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
     }
 
     deinit {
-        if fd >= 0 { Glibc.close(fd) }
+        if fd >= 0 { closeDescriptor(fd) }
         fileLock?.release()
     }
 
@@ -73,14 +73,15 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         mutex.lock()
         defer { mutex.unlock() }
         if fd >= 0 {
-            Glibc.close(fd)
+            closeDescriptor(fd)
             fd = -1
         }
         fileLock?.release()
         fileLock = nil
     }
 
-    /// What loading noticed but tolerated (an incomplete last record after a crash), one line each.
+    /// What was noticed but tolerated, one line each: an incomplete last record after a crash, a
+    /// failed compaction.
     public var warnings: [String] {
         mutex.lock()
         defer { mutex.unlock() }
@@ -232,8 +233,13 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
     private func compactIfWorthIt() {
         guard appended > max(compactAfter, labels.count) else { return }
         // The change is already durable; a failed compaction only leaves a longer journal, and the
-        // next append will try again.
-        try? rewrite()
+        // next append will try again. Say so once in `warnings`.
+        do {
+            try rewrite()
+        } catch {
+            let note = "\(error); compacting the labels file failed, saving still works and it will be retried"
+            if !loadWarnings.contains(note) { loadWarnings.append(note) }
+        }
     }
 
     private func rewrite() throws {
@@ -247,7 +253,7 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
             if let label = labels[key] { data.append(try LabelFileFormat.encode(.set(key, label))) }
         }
         try AtomicFile.write(path: path, chunks: [data])
-        if fd >= 0 { Glibc.close(fd) }
+        if fd >= 0 { closeDescriptor(fd) }
         fd = -1
         fd = try openForAppend()
         fileSize = data.count
@@ -350,6 +356,11 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
     private func closedError() -> SAEKitError {
         SAEKitError(.ioFailure, path: path, reason: "the labels file was closed", remedy: "reopen it")
     }
+}
+
+/// `close(2)`, reachable from inside a type that has its own `close()`.
+private func closeDescriptor(_ fd: Int32) {
+    _ = close(fd)
 }
 
 /// Labels whose fingerprint matches no loaded dictionary.

@@ -57,6 +57,7 @@ import Testing
 
     @Test func sessionResumesAtTheFirstUnansweredItemAndKeepsIdentityOutOfTheAnswers() throws {
         let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
         let dicts = dictionaries()
         var firstIds: [String] = []
         do {
@@ -90,6 +91,7 @@ import Testing
 
         // Same seed, same sample on a second folder.
         let dir2 = try makeTemporaryFolder()
+        defer { removeFolder(dir2) }
         let twin = try BlindSession.create(directory: dir2, dictionaries: dicts, perDictionary: 6, seed: 42)
         #expect(twin.order == reopened.order)
         #expect(throws: SAEKitError(.badInput, path: dir2, reason: "already holds a blind session", remedy: "resume it, or choose another folder for a new one")) {
@@ -100,6 +102,7 @@ import Testing
 
     @Test func reportCountsAnswersPerDictionary() throws {
         let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
         let session = try BlindSession.create(directory: dir, dictionaries: dictionaries(), perDictionary: 5, seed: 3)
         // Dictionary 0 gets yes, dictionary 1 gets no, except one norm detector each.
         var seen = [0, 0]
@@ -121,6 +124,7 @@ import Testing
 
     @Test func newerSessionFilesAreRefused() throws {
         let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
         try BlindSession.create(directory: dir, dictionaries: dictionaries(), perDictionary: 2, seed: 1).close()
         let keyPath = dir + "/" + BlindSession.keyFileName
         try write(try readText(keyPath).replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 3"), to: keyPath)

@@ -54,6 +54,7 @@ struct HelperChange: Codable {
             return
         }
         let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
         let path = dir + "/labels.jsonl"
         var confirmed: [FeatureKey: FeatureLabel] = [:]
         var next = 0
@@ -65,7 +66,7 @@ struct HelperChange: Codable {
         let started = Date()
         while kills < 60 && !(kills >= 50 && Date().timeIntervalSince(started) > 15) {
             let outPath = dir + "/out-\(kills).txt"
-            FileManager.default.createFile(atPath: outPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: outPath, contents: nil)
             let out = try #require(FileHandle(forWritingAtPath: outPath))
             let child = Process()
             child.executableURL = URL(fileURLWithPath: helper)

@@ -25,6 +25,7 @@ import Testing
 
     @Test func jsonExportRoundTripsAndCarriesProvenance() throws {
         let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
         let store = try makeStore(dir + "/labels.jsonl")
         let export = store.makeExport(dictionaries: [standard], cacheFingerprint: "cache-123", stats: stats,
                                       exportedAt: Date(timeIntervalSince1970: 1_700_000_000))
@@ -84,6 +85,7 @@ import Testing
 
     @Test func importAddsNewReportsConflictsAndIgnoresIdentical() throws {
         let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
         let source = try makeStore(dir + "/a.jsonl")
         let export = source.makeExport(dictionaries: [standard], cacheFingerprint: nil, stats: stats)
 
@@ -140,6 +142,7 @@ import Testing
 
     @Test func neuronpediaRowsUseTheirTargetAndSkipTheRest() throws {
         let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
         let store = try makeStore(dir + "/labels.jsonl")
         try store.setLabel(label(""), for: FeatureKey(fingerprint: "fp-std", feature: 999))  // no concept: skipped
         let export = store.makeExport(dictionaries: [standard], cacheFingerprint: nil, stats: stats)

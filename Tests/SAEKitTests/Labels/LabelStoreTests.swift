@@ -4,7 +4,9 @@ import Testing
 
 @Suite struct LabelStoreTests {
     @Test func awkwardTextRoundTripsExactlyThroughJournalAndCompaction() throws {
-        let path = try makeTemporaryFolder() + "/labels.jsonl"
+        let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
+        let path = dir + "/labels.jsonl"
         var expected: [FeatureKey: FeatureLabel] = [:]
         do {
             let store = try LabelStore(path: path)
@@ -34,7 +36,9 @@ import Testing
     }
 
     @Test func timesAreStoredOnWholeMilliseconds() throws {
-        let path = try makeTemporaryFolder() + "/labels.jsonl"
+        let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
+        let path = dir + "/labels.jsonl"
         let store = try LabelStore(path: path)
         let key = FeatureKey(fingerprint: "fp", feature: 3)
         let raw = FeatureLabel(concept: "x", created: Date(timeIntervalSince1970: 1_700_000_000.1234567), updated: Date(timeIntervalSince1970: 1_700_000_000.9996))
@@ -61,7 +65,9 @@ import Testing
     }
 
     @Test func emptyOrNilLabelClearsAndNULIsRefused() throws {
-        let path = try makeTemporaryFolder() + "/labels.jsonl"
+        let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
+        let path = dir + "/labels.jsonl"
         let store = try LabelStore(path: path)
         let key = FeatureKey(fingerprint: "fp", feature: 1)
         try store.setLabel(label("a"), for: key)
@@ -79,7 +85,9 @@ import Testing
     }
 
     @Test func versionOneFileWithMissingOptionalKeysTakesDefaults() throws {
-        let path = try makeTemporaryFolder() + "/labels.jsonl"
+        let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
+        let path = dir + "/labels.jsonl"
         try write("""
             {"format":"saex-labels","version":1,"comment":"unknown keys are ignored"}
             {"op":"dictionary","fingerprint":"fp-x"}
@@ -101,7 +109,9 @@ import Testing
     }
 
     @Test func fileFromANewerSaexIsRefused() throws {
-        let path = try makeTemporaryFolder() + "/labels.jsonl"
+        let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
+        let path = dir + "/labels.jsonl"
         try write("{\"format\":\"saex-labels\",\"version\":2}\n{\"op\":\"teleport\"}\n", to: path)
         let expected = SAEKitError(.unsupported, path: path, reason: "written by a newer saex (version 2); upgrade saex")
         #expect(throws: expected) { try LabelStore(path: path) }
@@ -111,7 +121,9 @@ import Testing
     }
 
     @Test func notALabelsFileIsRefused() throws {
-        let path = try makeTemporaryFolder() + "/labels.jsonl"
+        let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
+        let path = dir + "/labels.jsonl"
         try write("{\"hello\":1}\n", to: path)
         let error = try #require(throws: SAEKitError.self) { try LabelStore(path: path) }
         #expect(error.code == .badInput && error.subject == "line 1")
@@ -123,7 +135,9 @@ import Testing
         "{\"op\":\"set\",\"fingerprint\":\"fp\",\"fea\n",  // damaged last line (e.g. zeros after power loss)
     ])
     func tornLastLineIsIgnoredWithAWarning(tail: String) throws {
-        let path = try makeTemporaryFolder() + "/labels.jsonl"
+        let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
+        let path = dir + "/labels.jsonl"
         let key = FeatureKey(fingerprint: "fp", feature: 1)
         do {
             let store = try LabelStore(path: path)
@@ -152,7 +166,9 @@ import Testing
     }
 
     @Test func damagedLineInTheMiddleIsAnErrorNamingTheLine() throws {
-        let path = try makeTemporaryFolder() + "/labels.jsonl"
+        let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
+        let path = dir + "/labels.jsonl"
         try write("""
             {"format":"saex-labels","version":1}
             {"op":"set","fingerprint":"fp","feature":1,"concept":"a"}
@@ -166,7 +182,9 @@ import Testing
     }
 
     @Test func secondOpenerIsRefusedUntilTheFirstCloses() throws {
-        let path = try makeTemporaryFolder() + "/labels.jsonl"
+        let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
+        let path = dir + "/labels.jsonl"
         let first = try LabelStore(path: path)
         try first.setLabel(label("mine"), for: FeatureKey(fingerprint: "fp", feature: 0))
         let error = try #require(throws: SAEKitError.self) { try LabelStore(path: path) }
@@ -185,6 +203,7 @@ import Testing
 
     @Test func readOnlyStoreRefusesChangesAndMissingFile() throws {
         let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
         #expect(throws: SAEKitError(.notFound, path: dir + "/none.jsonl", reason: "no labels file", remedy: "check the path, or label a feature first")) {
             try LabelStore(path: dir + "/none.jsonl", readOnly: true)
         }
@@ -196,7 +215,9 @@ import Testing
     }
 
     @Test func automaticCompactionKeepsOneRecordPerLabel() throws {
-        let path = try makeTemporaryFolder() + "/labels.jsonl"
+        let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
+        let path = dir + "/labels.jsonl"
         let store = try LabelStore(path: path, compactAfter: 10)
         for i in 0..<95 {
             try store.setLabel(label("v\(i)"), for: FeatureKey(fingerprint: "fp", feature: i % 3))
@@ -210,7 +231,9 @@ import Testing
     }
 
     @Test func staleLabelsAndRenamedWeightsAreReported() throws {
-        let path = try makeTemporaryFolder() + "/labels.jsonl"
+        let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
+        let path = dir + "/labels.jsonl"
         let store = try LabelStore(path: path)
         try store.recordDictionary(LabelDictionaryInfo(fingerprint: "fp-old", name: "standard", path: "/m/old.safetensors", architecture: "topk"))
         try store.recordDictionary(LabelDictionaryInfo(fingerprint: "fp-cos", name: "cosine"))

@@ -3,9 +3,8 @@ import Foundation
 
 /// A fresh empty folder under the system temporary folder.
 func makeTemporaryFolder(_ tag: String = #function) throws -> String {
-    let base = NSTemporaryDirectory() + "/saex-labels-tests-" + String(getpid())
-    let clean = tag.filter { $0.isLetter || $0.isNumber }
-    let dir = base + "/" + clean + "-" + UUID().uuidString.prefix(8)
+    let clean = tag.filter { $0.isLetter || $0.isNumber }.prefix(40)
+    let dir = NSTemporaryDirectory() + "/saex-labels-test-" + clean + "-" + UUID().uuidString.prefix(8)
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return dir
 }
@@ -37,4 +36,9 @@ func write(_ text: String, to path: String) throws {
 
 func readText(_ path: String) throws -> String {
     String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+}
+
+/// Removes a folder made by `makeTemporaryFolder` (best effort).
+func removeFolder(_ dir: String) {
+    try? FileManager.default.removeItem(atPath: dir)
 }
