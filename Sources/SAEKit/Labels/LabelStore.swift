@@ -335,10 +335,22 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         appended = parsed.recordCount - parsed.labels.count - parsed.dictionaries.count
         fileSize = parsed.goodLength
         if isReadOnly { return }
+        removeOrphanedTemporaryFiles()
         if parsed.goodLength != data.count || data.isEmpty {
             try rewrite()  // drop the torn tail before anything is appended after it
         } else {
             fd = try openForAppend()
+        }
+    }
+
+    /// Deletes temporary files a killed writer left mid-compaction (`AtomicFile` names them
+    /// `.BASE.tmp-PID-N` beside the file). Safe because we hold the lock: no one else writes them.
+    private func removeOrphanedTemporaryFiles() {
+        let dir = (path as NSString).deletingLastPathComponent
+        let prefix = "." + (path as NSString).lastPathComponent + ".tmp-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            try? FileManager.default.removeItem(atPath: (dir.isEmpty ? "" : dir + "/") + name)
         }
     }
 

@@ -125,6 +125,10 @@ struct HelperChange: Codable {
             }
         }
         #expect(kills >= 50)
+        // A read-write open removes temporary files a writer killed mid-compaction left behind.
+        try LabelStore(path: path).close()
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty, "orphaned temporary files: \(leftovers)")
         #expect(acknowledgedTotal > 50, "the writer should have acknowledged many changes, got \(acknowledgedTotal)")
         // Informational, visible with --verbose.
         print("durability: \(kills) kills, \(acknowledgedTotal) acknowledged, \(inFlightLanded) in-flight changes landed, \(tornSeen) torn tails seen")
