@@ -21,8 +21,7 @@ let package = Package(
         .systemLibrary(name: "CSystemZlib", path: "Sources/CSystemZlib"),
         .target(
             name: "SAEKit",
-            dependencies: ["CBLAS", "CSystemZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            dependencies: ["CBLAS", "CSystemZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .target(name: "ExplorerUI", dependencies: ["SAEKit", "CNcursesw"]),
         .executableTarget(
@@ -30,6 +29,8 @@ let package = Package(
             dependencies: ["SAEKit", "ExplorerUI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "saex-bench", dependencies: ["SAEKit"], path: "Sources/saex-bench"),
+        // Child process for the labels durability (SIGKILL) test; not a product.
+        .executableTarget(name: "saex-label-writer-testhelper", dependencies: ["SAEKit"]),
         .testTarget(name: "SAEKitTests", dependencies: ["SAEKit"]),
         .testTarget(name: "ExplorerUITests", dependencies: ["ExplorerUI", "SAEKit"]),
         .testTarget(name: "saexTests", dependencies: ["SAEKit"]),

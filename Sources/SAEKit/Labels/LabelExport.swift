@@ -1,0 +1,299 @@
+import Foundation
+
+/// The versioned JSON document `saex labels export` writes and `saex labels import` reads.
+///
+/// docs/LABELS.md describes every key and docs/labels.schema.json is its JSON Schema. Version 1;
+/// missing optional keys take defaults when reading, a newer version is refused with "written by a
+/// newer saex (version N); upgrade saex". Times are ISO-8601 UTC with milliseconds.
+public struct LabelExport: Codable, Sendable, Equatable {
+    public static let formatName = "saex-labels-export"
+    public static let currentVersion = 1
+
+    /// Always "saex-labels-export".
+    public var format: String
+    public var version: Int
+    /// `SAEKitVersion.string` of the saex that wrote the file.
+    public var saexVersion: String
+    /// When the export was made (ISO-8601).
+    public var exported: String
+    /// Fingerprint of the context cache the statistics come from, when known.
+    public var cacheFingerprint: String?
+    public var dictionaries: [ExportedDictionary]
+    /// Sorted by fingerprint, then feature.
+    public var labels: [ExportedLabel]
+
+    public init(saexVersion: String = SAEKitVersion.string, exported: String, cacheFingerprint: String?,
+                dictionaries: [ExportedDictionary], labels: [ExportedLabel]) {
+        self.format = LabelExport.formatName
+        self.version = LabelExport.currentVersion
+        self.saexVersion = saexVersion
+        self.exported = exported
+        self.cacheFingerprint = cacheFingerprint
+        self.dictionaries = dictionaries
+        self.labels = labels
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format, version, saexVersion = "saex_version", exported, cacheFingerprint = "cache_fingerprint", dictionaries, labels
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        format = try c.decodeIfPresent(String.self, forKey: .format) ?? LabelExport.formatName
+        version = try c.decodeIfPresent(Int.self, forKey: .version) ?? LabelExport.currentVersion
+        saexVersion = try c.decodeIfPresent(String.self, forKey: .saexVersion) ?? ""
+        exported = try c.decodeIfPresent(String.self, forKey: .exported) ?? ""
+        cacheFingerprint = try c.decodeIfPresent(String.self, forKey: .cacheFingerprint)
+        dictionaries = try c.decodeIfPresent([ExportedDictionary].self, forKey: .dictionaries) ?? []
+        labels = try c.decodeIfPresent([ExportedLabel].self, forKey: .labels) ?? []
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(format, forKey: .format)
+        try c.encode(version, forKey: .version)
+        try c.encode(saexVersion, forKey: .saexVersion)
+        try c.encode(exported, forKey: .exported)
+        try c.encode(cacheFingerprint, forKey: .cacheFingerprint)  // explicit null: "unknown"
+        try c.encode(dictionaries, forKey: .dictionaries)
+        try c.encode(labels, forKey: .labels)
+    }
+
+    /// Pretty-printed UTF-8 JSON with sorted keys, ending in a newline.
+    public func jsonData() throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var d = try e.encode(self)
+        d.append(0x0A)
+        return d
+    }
+
+    /// Reads an export file; `path` names it in errors.
+    public static func read(path: String) throws -> LabelExport {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            _ = try MappedFile(path: path)  // the precise one-line error for missing/unreadable files
+            throw SAEKitError(.ioFailure, path: path, reason: "cannot read the file", remedy: "check its permissions")
+        }
+        return try decode(data, path: path)
+    }
+
+    /// Decodes and validates an export; every error names `path` and, for a bad label, its index.
+    public static func decode(_ data: Data, path: String) throws -> LabelExport {
+        struct Probe: Decodable { var format: String?; var version: Int? }
+        guard let probe = try? JSONDecoder().decode(Probe.self, from: data) else {
+            throw SAEKitError(.badInput, path: path, reason: "not a JSON object", remedy: "give a file written by saex labels export")
+        }
+        guard probe.format == nil || probe.format == formatName else {
+            throw SAEKitError(.badInput, path: path, reason: "not a saex labels export (format \"\(probe.format ?? "")\")",
+                              remedy: "give a file written by saex labels export")
+        }
+        if let v = probe.version, v > currentVersion {
+            throw SAEKitError(.unsupported, path: path, reason: "written by a newer saex (version \(v)); upgrade saex")
+        }
+        let export: LabelExport
+        do {
+            export = try JSONDecoder().decode(LabelExport.self, from: data)
+        } catch let DecodingError.dataCorrupted(ctx), let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx),
+            let DecodingError.keyNotFound(_, ctx) {
+            let where_ = ctx.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+            throw SAEKitError(.badInput, path: path, subject: where_.isEmpty ? nil : where_, reason: ctx.debugDescription,
+                              remedy: "fix the file or export it again")
+        } catch {
+            throw SAEKitError(.badInput, path: path, reason: "cannot decode the export", remedy: "fix the file or export it again")
+        }
+        for (i, entry) in export.labels.enumerated() {
+            guard !entry.fingerprint.isEmpty, entry.feature >= 0 else {
+                throw SAEKitError(.badInput, path: path, subject: "labels.\(i)", reason: "missing fingerprint or negative feature",
+                                  remedy: "fix the file or export it again")
+            }
+            guard LabelTime.parse(entry.created) != nil, LabelTime.parse(entry.updated) != nil else {
+                throw SAEKitError(.badInput, path: path, subject: "labels.\(i)", reason: "created/updated is not an ISO-8601 time",
+                                  remedy: "write times like 2024-05-01T12:34:56.789Z")
+            }
+        }
+        return export
+    }
+}
+
+/// Provenance of one dictionary in an export.
+public struct ExportedDictionary: Codable, Sendable, Equatable {
+    public var name: String?
+    public var path: String?
+    public var architecture: String?
+    public var fingerprint: String
+
+    public init(name: String?, path: String?, architecture: String?, fingerprint: String) {
+        self.name = name
+        self.path = path
+        self.architecture = architecture
+        self.fingerprint = fingerprint
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(path, forKey: .path)
+        try c.encode(architecture, forKey: .architecture)
+        try c.encode(fingerprint, forKey: .fingerprint)
+    }
+}
+
+/// One label in an export, with where it came from and the feature's statistics when exported.
+public struct ExportedLabel: Codable, Sendable, Equatable {
+    /// Name of the dictionary the fingerprint belongs to, when known.
+    public var dictionary: String?
+    public var fingerprint: String
+    public var feature: Int
+    public var verdict: Verdict?
+    public var concept: String
+    public var notes: String
+    public var rating: Rating?
+    public var author: String
+    /// ISO-8601.
+    public var created: String
+    /// ISO-8601.
+    public var updated: String
+    /// The feature's statistics at export time; nil when the caller had none (stale labels).
+    public var stats: ExportedStats?
+
+    public init(dictionary: String?, key: FeatureKey, label: FeatureLabel, stats: ExportedStats?) {
+        self.dictionary = dictionary
+        self.fingerprint = key.fingerprint
+        self.feature = key.feature
+        self.verdict = label.verdict
+        self.concept = label.concept
+        self.notes = label.notes
+        self.rating = label.rating
+        self.author = label.author
+        self.created = LabelTime.format(label.created)
+        self.updated = LabelTime.format(label.updated)
+        self.stats = stats
+    }
+
+    public var key: FeatureKey { FeatureKey(fingerprint: fingerprint, feature: feature) }
+
+    /// The label this entry describes (times parsed; an unparsable time becomes 1970, but
+    /// `LabelExport.decode` rejects those).
+    public var label: FeatureLabel {
+        let epoch = Date(timeIntervalSince1970: 0)
+        return FeatureLabel(verdict: verdict, concept: concept, notes: notes, rating: rating, author: author,
+                            created: LabelTime.parse(created) ?? epoch, updated: LabelTime.parse(updated) ?? epoch)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case dictionary, fingerprint, feature, verdict, concept, notes, rating, author, created, updated, stats
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dictionary = try c.decodeIfPresent(String.self, forKey: .dictionary)
+        fingerprint = try c.decode(String.self, forKey: .fingerprint)
+        feature = try c.decode(Int.self, forKey: .feature)
+        verdict = try c.decodeIfPresent(Verdict.self, forKey: .verdict)
+        concept = try c.decodeIfPresent(String.self, forKey: .concept) ?? ""
+        notes = try c.decodeIfPresent(String.self, forKey: .notes) ?? ""
+        rating = try c.decodeIfPresent(Rating.self, forKey: .rating)
+        author = try c.decodeIfPresent(String.self, forKey: .author) ?? ""
+        let created = try c.decodeIfPresent(String.self, forKey: .created)
+        let updated = try c.decodeIfPresent(String.self, forKey: .updated)
+        self.created = created ?? updated ?? "1970-01-01T00:00:00.000Z"
+        self.updated = updated ?? created ?? "1970-01-01T00:00:00.000Z"
+        stats = try c.decodeIfPresent(ExportedStats.self, forKey: .stats)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(dictionary, forKey: .dictionary)
+        try c.encode(fingerprint, forKey: .fingerprint)
+        try c.encode(feature, forKey: .feature)
+        try c.encode(verdict, forKey: .verdict)
+        try c.encode(concept, forKey: .concept)
+        try c.encode(notes, forKey: .notes)
+        try c.encode(rating, forKey: .rating)
+        try c.encode(author, forKey: .author)
+        try c.encode(created, forKey: .created)
+        try c.encode(updated, forKey: .updated)
+        try c.encode(stats, forKey: .stats)
+    }
+}
+
+/// The statistics snapshot in an export; nil values mean "unavailable", never zero.
+public struct ExportedStats: Codable, Sendable, Equatable {
+    public var alpha: Double?
+    public var elasticity: Double?
+    public var normPearson: Double?
+    public var normSpearman: Double?
+    public var density: Double
+
+    public init(alpha: Double?, elasticity: Double?, normPearson: Double?, normSpearman: Double?, density: Double) {
+        self.alpha = alpha
+        self.elasticity = elasticity
+        self.normPearson = normPearson
+        self.normSpearman = normSpearman
+        self.density = density
+    }
+
+    /// Floats are widened through their shortest decimal text, so 0.1f exports as 0.1.
+    public init(_ s: FeatureStats) {
+        func wide(_ f: Float?) -> Double? {
+            guard let f, f.isFinite else { return nil }
+            return Double(f.description) ?? Double(f)
+        }
+        self.init(alpha: wide(s.alpha), elasticity: wide(s.elasticity), normPearson: wide(s.normPearson),
+                  normSpearman: wide(s.normSpearman), density: s.density.isFinite ? s.density : 0)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case alpha, elasticity, normPearson = "norm_pearson", normSpearman = "norm_spearman", density
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        alpha = try c.decodeIfPresent(Double.self, forKey: .alpha)
+        elasticity = try c.decodeIfPresent(Double.self, forKey: .elasticity)
+        normPearson = try c.decodeIfPresent(Double.self, forKey: .normPearson)
+        normSpearman = try c.decodeIfPresent(Double.self, forKey: .normSpearman)
+        density = try c.decodeIfPresent(Double.self, forKey: .density) ?? 0
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(alpha, forKey: .alpha)
+        try c.encode(elasticity, forKey: .elasticity)
+        try c.encode(normPearson, forKey: .normPearson)
+        try c.encode(normSpearman, forKey: .normSpearman)
+        try c.encode(density, forKey: .density)
+    }
+}
+
+extension LabelStore {
+    /// Builds an export of the stored labels (all, or those of `fingerprints`).
+    ///
+    /// - Parameters:
+    ///   - dictionaries: the loaded dictionaries; their name/path/architecture win over what the
+    ///     labels file remembers. Fingerprints that have labels but are not loaded are exported with
+    ///     what the file knows (their labels are stale and have no statistics unless `stats` gives some).
+    ///   - cacheFingerprint: fingerprint of the context cache, when one is open.
+    ///   - stats: the statistics of a feature, or nil when unavailable.
+    public func makeExport(dictionaries: [DictionaryDescriptor], cacheFingerprint: String?,
+                           stats: (FeatureKey) -> FeatureStats?, fingerprints: Set<String>? = nil,
+                           exportedAt: Date = Date()) -> LabelExport {
+        var infos = self.dictionaries
+        for d in dictionaries { infos[d.fingerprint] = LabelDictionaryInfo(d) }
+        let chosen = allLabels.filter { fingerprints?.contains($0.key.fingerprint) ?? true }
+        let usedFingerprints = Set(chosen.keys.map(\.fingerprint)).union(dictionaries.map(\.fingerprint))
+            .filter { fingerprints?.contains($0) ?? true }
+        let dicts = usedFingerprints.sorted().map { fp in
+            let i = infos[fp]
+            return ExportedDictionary(name: i?.name, path: i?.path, architecture: i?.architecture, fingerprint: fp)
+        }
+        let entries = chosen.keys.sorted().compactMap { key -> ExportedLabel? in
+            guard let label = chosen[key] else { return nil }
+            return ExportedLabel(dictionary: infos[key.fingerprint]?.name, key: key, label: label, stats: stats(key).map(ExportedStats.init))
+        }
+        return LabelExport(exported: LabelTime.format(exportedAt), cacheFingerprint: cacheFingerprint, dictionaries: dicts, labels: entries)
+    }
+}

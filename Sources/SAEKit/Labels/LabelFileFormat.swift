@@ -1,0 +1,180 @@
+import Foundation
+
+/// What a labels file records about a dictionary, so an export can say where a label came from.
+public struct LabelDictionaryInfo: Sendable, Codable, Equatable {
+    /// Hex fingerprint of the weights; the key of the labels.
+    public var fingerprint: String
+    /// The name given with `--dict NAME=PATH`, when known.
+    public var name: String?
+    /// Where the dictionary was loaded from, when known.
+    public var path: String?
+    /// "jumprelu", "topk", "cosine", ... when known.
+    public var architecture: String?
+
+    public init(fingerprint: String, name: String? = nil, path: String? = nil, architecture: String? = nil) {
+        self.fingerprint = fingerprint
+        self.name = name
+        self.path = path
+        self.architecture = architecture
+    }
+
+    public init(_ d: DictionaryDescriptor) {
+        self.init(fingerprint: d.fingerprint, name: d.name, path: d.path, architecture: d.architecture)
+    }
+}
+
+/// The labels file grammar, version 1 (docs/LABELS.md): JSON Lines, first a header, then records.
+///
+/// The header is `{"format":"saex-labels","version":1}`. Every later line is one record with an
+/// `op`: `dictionary` (provenance of a fingerprint), `set` (the whole label of one feature) or
+/// `clear`. Replaying the records in order gives the store's state; a compacted file holds one
+/// record per live dictionary and label. Missing optional keys take defaults; unknown keys are
+/// ignored, so later saex versions may add keys without raising the version.
+enum LabelFileFormat {
+    static let formatName = "saex-labels"
+    static let version = 1
+
+    struct Header: Codable {
+        var format: String?
+        var version: Int?
+    }
+
+    /// One record line. All fields optional on disk; `validate` enforces what each op needs.
+    struct Line: Codable {
+        var op: String?
+        var fingerprint: String?
+        var feature: Int?
+        var name: String?
+        var path: String?
+        var architecture: String?
+        var verdict: Verdict?
+        var concept: String?
+        var notes: String?
+        var rating: Rating?
+        var author: String?
+        var created: String?
+        var updated: String?
+    }
+
+    enum Record: Equatable {
+        case dictionary(LabelDictionaryInfo)
+        case set(FeatureKey, FeatureLabel)
+        case clear(FeatureKey)
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    static func headerLine() throws -> Data {
+        var d = try encoder.encode(Header(format: formatName, version: version))
+        d.append(0x0A)
+        return d
+    }
+
+    static func encode(_ record: Record) throws -> Data {
+        var line = Line()
+        switch record {
+        case .dictionary(let info):
+            line.op = "dictionary"
+            line.fingerprint = info.fingerprint
+            line.name = info.name
+            line.path = info.path
+            line.architecture = info.architecture
+        case .set(let key, let label):
+            line.op = "set"
+            line.fingerprint = key.fingerprint
+            line.feature = key.feature
+            line.verdict = label.verdict
+            line.concept = label.concept
+            line.notes = label.notes
+            line.rating = label.rating
+            line.author = label.author
+            line.created = LabelTime.format(label.created)
+            line.updated = LabelTime.format(label.updated)
+        case .clear(let key):
+            line.op = "clear"
+            line.fingerprint = key.fingerprint
+            line.feature = key.feature
+        }
+        var d = try encoder.encode(line)
+        d.append(0x0A)
+        return d
+    }
+
+    /// Checks the header line; a newer version is refused with the documented message.
+    static func checkHeader(_ bytes: Data, path: String) throws {
+        guard let header = try? JSONDecoder().decode(Header.self, from: bytes), header.format == formatName else {
+            throw SAEKitError(.badInput, path: path, subject: "line 1", reason: "not a saex labels file (no {\"format\":\"saex-labels\"} header)",
+                              remedy: "give the path of a labels file, or move this file away")
+        }
+        let v = header.version ?? version
+        if v > version {
+            throw SAEKitError(.unsupported, path: path, reason: "written by a newer saex (version \(v)); upgrade saex")
+        }
+        if v < 1 {
+            throw SAEKitError(.badInput, path: path, subject: "line 1", reason: "invalid version \(v)", remedy: "restore the file from a backup")
+        }
+    }
+
+    /// Decodes one record line; nil with a reason when it is not a valid version-1 record.
+    static func decode(_ bytes: Data) -> Result<Record, LineError> {
+        let line: Line
+        do {
+            line = try JSONDecoder().decode(Line.self, from: bytes)
+        } catch {
+            return .failure(LineError(reason: "not a valid JSON record"))
+        }
+        guard let op = line.op else { return .failure(LineError(reason: "record without \"op\"")) }
+        guard let fp = line.fingerprint, !fp.isEmpty else { return .failure(LineError(reason: "record without \"fingerprint\"")) }
+        switch op {
+        case "dictionary":
+            return .success(.dictionary(LabelDictionaryInfo(fingerprint: fp, name: line.name, path: line.path, architecture: line.architecture)))
+        case "set", "clear":
+            guard let feature = line.feature, feature >= 0 else { return .failure(LineError(reason: "record without a valid \"feature\"")) }
+            let key = FeatureKey(fingerprint: fp, feature: feature)
+            if op == "clear" { return .success(.clear(key)) }
+            var created = line.created.flatMap(LabelTime.parse)
+            var updated = line.updated.flatMap(LabelTime.parse)
+            if line.created != nil, created == nil { return .failure(LineError(reason: "\"created\" is not an ISO-8601 time")) }
+            if line.updated != nil, updated == nil { return .failure(LineError(reason: "\"updated\" is not an ISO-8601 time")) }
+            created = created ?? updated
+            updated = updated ?? created
+            let epoch = Date(timeIntervalSince1970: 0)
+            let label = FeatureLabel(verdict: line.verdict, concept: line.concept ?? "", notes: line.notes ?? "", rating: line.rating,
+                                     author: line.author ?? "", created: created ?? epoch, updated: updated ?? epoch)
+            return .success(.set(key, label))
+        default:
+            return .failure(LineError(reason: "unknown op \"\(op)\""))
+        }
+    }
+
+    struct LineError: Error {
+        var reason: String
+    }
+}
+
+extension FeatureLabel {
+    /// The label as a labels file stores and reads it back: times on whole milliseconds.
+    var canonical: FeatureLabel {
+        var l = self
+        l.created = LabelTime.canonical(created)
+        l.updated = LabelTime.canonical(updated)
+        return l
+    }
+
+    /// Equal verdict, concept, notes, rating and author (times ignored).
+    public func sameContent(as other: FeatureLabel) -> Bool {
+        verdict == other.verdict && concept == other.concept && notes == other.notes && rating == other.rating && author == other.author
+    }
+
+    /// The first text field that contains NUL, if any (labels are NUL-free text).
+    var fieldWithNUL: String? {
+        if concept.utf8.contains(0) { return "concept" }
+        if notes.utf8.contains(0) { return "notes" }
+        if author.utf8.contains(0) { return "author" }
+        return nil
+    }
+}

@@ -1,0 +1,463 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// The labels of one labels file, kept durable on disk: the `LabelBook` the explorer and CLI use.
+///
+/// The file is an append-only journal of JSON lines (docs/LABELS.md): each change appends one
+/// record and fsyncs before `setLabel` returns, so an acknowledged change survives SIGKILL or power
+/// loss. When the journal holds many superseded records it is compacted: the live state is written
+/// to a temporary file and renamed over it (`AtomicFile`), so the file on disk is always either
+/// the old or the new complete journal. A crash can only tear the last line; loading ignores it and
+/// reports it in `warnings`.
+///
+/// Opening for writing takes an advisory lock on `<path>.lock`; a second opener (any process,
+/// including this one) gets `SAEKitError(.busy)`. The lock is released by `close()`, by deinit, or
+/// by the kernel when the process ends. Read-only opens take no lock and never write.
+///
+/// Thread-safe: every method takes an internal lock. Labels are keyed by `FeatureKey` and never
+/// move to another fingerprint; see `isStale` and `nameClashes` for dictionaries that changed.
+public final class LabelStore: LabelBook, @unchecked Sendable {
+    /// The labels file, as the caller gave it.
+    public let path: String
+    /// True when opened with `readOnly: true`: no lock is held and every change throws.
+    public let isReadOnly: Bool
+
+    private let mutex = NSLock()
+    private var labels: [FeatureKey: FeatureLabel] = [:]
+    private var infos: [String: LabelDictionaryInfo] = [:]
+    private var loadWarnings: [String] = []
+    private var fileLock: FileLock?
+    private var fd: Int32 = -1
+    /// Bytes of the journal known to be complete records.
+    private var fileSize: Int = 0
+    /// Records appended since the last compaction (or open).
+    private var appended = 0
+    /// The file may end in a partial record (a failed append); rewrite it before appending again.
+    private var needsRewrite = false
+    private let compactAfter: Int
+
+    /// Opens (creating if needed, unless `readOnly`) the labels file at `path`.
+    ///
+    /// - Parameters:
+    ///   - readOnly: read without locking; a missing file is an error.
+    ///   - compactAfter: compact once more than `max(compactAfter, live labels)` records were
+    ///     appended since the last compaction.
+    /// - Throws: `.busy` when another opener holds the file, `.unsupported` for a file written by a
+    ///   newer saex, `.badInput` for a damaged file (the line is named), `.ioFailure`.
+    public init(path: String, readOnly: Bool = false, compactAfter: Int = 256) throws {
+        self.path = path
+        self.isReadOnly = readOnly
+        self.compactAfter = max(1, compactAfter)
+        if !readOnly {
+            fileLock = try FileLock(lockPath: path + ".lock", resource: path, what: "this labels file")
+        }
+        do {
+            try load()
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit {
+        if fd >= 0 { closeDescriptor(fd) }
+        fileLock?.release()
+    }
+
+    /// Closes the journal and releases the lock; later changes throw. Idempotent.
+    public func close() {
+        mutex.lock()
+        defer { mutex.unlock() }
+        if fd >= 0 {
+            closeDescriptor(fd)
+            fd = -1
+        }
+        fileLock?.release()
+        fileLock = nil
+    }
+
+    /// What was noticed but tolerated, one line each: an incomplete last record after a crash, a
+    /// failed compaction.
+    public var warnings: [String] {
+        mutex.lock()
+        defer { mutex.unlock() }
+        return loadWarnings
+    }
+
+    // MARK: LabelBook
+
+    public func label(for key: FeatureKey) -> FeatureLabel? {
+        mutex.lock()
+        defer { mutex.unlock() }
+        return labels[key]
+    }
+
+    public var allLabels: [FeatureKey: FeatureLabel] {
+        mutex.lock()
+        defer { mutex.unlock() }
+        return labels
+    }
+
+    /// Stores `label` for `key` (nil or empty clears it); durable on disk when it returns.
+    ///
+    /// Times are stored on whole milliseconds, so `label(for:)` returns them rounded. Text must not
+    /// contain NUL.
+    public func setLabel(_ label: FeatureLabel?, for key: FeatureKey) throws {
+        try setLabels([(key, label)])
+    }
+
+    /// Stores several changes with one write and one fsync (imports). Durable when it returns; after
+    /// a crash during the call any prefix of the changes may be on disk.
+    public func setLabels(_ changes: [(key: FeatureKey, label: FeatureLabel?)]) throws {
+        mutex.lock()
+        defer { mutex.unlock() }
+        var records: [LabelFileFormat.Record] = []
+        var next = labels
+        for (key, label) in changes {
+            try validate(key)
+            if let label, !label.isEmpty {
+                if let field = label.fieldWithNUL {
+                    throw SAEKitError(.badInput, path: path, subject: "feature \(key.feature)", reason: "the \(field) contains a NUL character",
+                                      remedy: "remove it; labels are NUL-free text")
+                }
+                let c = label.canonical
+                if next[key] == c { continue }
+                next[key] = c
+                records.append(.set(key, c))
+            } else {
+                if next[key] == nil { continue }
+                next[key] = nil
+                records.append(.clear(key))
+            }
+        }
+        guard !records.isEmpty else { return }
+        try append(records)
+        labels = next
+        compactIfWorthIt()
+    }
+
+    // MARK: Dictionaries
+
+    /// What the file knows about each fingerprint (name, path, architecture), keyed by fingerprint.
+    public var dictionaries: [String: LabelDictionaryInfo] {
+        mutex.lock()
+        defer { mutex.unlock() }
+        return infos
+    }
+
+    /// Records where `info.fingerprint` came from; non-nil fields replace the stored ones. Writes
+    /// only when something changed. Call it for every loaded dictionary.
+    public func recordDictionary(_ info: LabelDictionaryInfo) throws {
+        try recordDictionaries([info])
+    }
+
+    /// `recordDictionary` for each loaded dictionary, with one fsync.
+    public func recordDictionaries(_ list: [DictionaryDescriptor]) throws {
+        try recordDictionaries(list.map(LabelDictionaryInfo.init))
+    }
+
+    /// `recordDictionary` for several, with one fsync.
+    public func recordDictionaries(_ list: [LabelDictionaryInfo]) throws {
+        mutex.lock()
+        defer { mutex.unlock() }
+        var records: [LabelFileFormat.Record] = []
+        var next = infos
+        for info in list {
+            guard !info.fingerprint.isEmpty else {
+                throw SAEKitError(.badInput, path: path, reason: "a dictionary without a fingerprint cannot be recorded", remedy: "report this as a bug")
+            }
+            var merged = next[info.fingerprint] ?? LabelDictionaryInfo(fingerprint: info.fingerprint)
+            merged.name = info.name ?? merged.name
+            merged.path = info.path ?? merged.path
+            merged.architecture = info.architecture ?? merged.architecture
+            if merged == next[info.fingerprint] { continue }
+            next[info.fingerprint] = merged
+            records.append(.dictionary(merged))
+        }
+        guard !records.isEmpty else { return }
+        try append(records)
+        infos = next
+        compactIfWorthIt()
+    }
+
+    /// True when `fingerprint` matches no loaded dictionary: its labels must be shown as stale and
+    /// never applied to another dictionary.
+    public func isStale(_ fingerprint: String, knownFingerprints: Set<String>) -> Bool {
+        !knownFingerprints.contains(fingerprint)
+    }
+
+    /// The fingerprints that have labels but match no loaded dictionary, with what is known of them.
+    public func staleDictionaries(knownFingerprints: Set<String>) -> [StaleLabels] {
+        mutex.lock()
+        defer { mutex.unlock() }
+        var counts: [String: Int] = [:]
+        for key in labels.keys where !knownFingerprints.contains(key.fingerprint) {
+            counts[key.fingerprint, default: 0] += 1
+        }
+        return counts.keys.sorted().map { fp in
+            StaleLabels(info: infos[fp] ?? LabelDictionaryInfo(fingerprint: fp), labelCount: counts[fp] ?? 0)
+        }
+    }
+
+    /// Loaded dictionaries whose NAME was used before for a different fingerprint that has labels:
+    /// the weights changed (retrained, edited) and those labels do not apply. The UI should warn.
+    public func nameClashes(loaded: [DictionaryDescriptor]) -> [DictionaryNameClash] {
+        mutex.lock()
+        defer { mutex.unlock() }
+        var counts: [String: Int] = [:]
+        for key in labels.keys { counts[key.fingerprint, default: 0] += 1 }
+        var out: [DictionaryNameClash] = []
+        for d in loaded {
+            for info in infos.values.sorted(by: { $0.fingerprint < $1.fingerprint })
+            where info.name == d.name && info.fingerprint != d.fingerprint && (counts[info.fingerprint] ?? 0) > 0 {
+                out.append(DictionaryNameClash(name: d.name, loadedFingerprint: d.fingerprint, labelledFingerprint: info.fingerprint,
+                                               labelledPath: info.path, labelCount: counts[info.fingerprint] ?? 0))
+            }
+        }
+        return out
+    }
+
+    // MARK: Compaction
+
+    /// Rewrites the file to one record per live dictionary and label (atomically).
+    public func compact() throws {
+        mutex.lock()
+        defer { mutex.unlock() }
+        try rewrite()
+    }
+
+    private func compactIfWorthIt() {
+        guard appended > max(compactAfter, labels.count) else { return }
+        // The change is already durable; a failed compaction only leaves a longer journal, and the
+        // next append will try again. Say so once in `warnings`.
+        do {
+            try rewrite()
+        } catch {
+            let note = "\(error); compacting the labels file failed, saving still works and it will be retried"
+            if !loadWarnings.contains(note) { loadWarnings.append(note) }
+        }
+    }
+
+    private func rewrite() throws {
+        guard !isReadOnly else { throw readOnlyError() }
+        guard fileLock != nil else { throw closedError() }
+        var data = try LabelFileFormat.headerLine()
+        for fp in infos.keys.sorted() {
+            if let info = infos[fp] { data.append(try LabelFileFormat.encode(.dictionary(info))) }
+        }
+        for key in labels.keys.sorted() {
+            if let label = labels[key] { data.append(try LabelFileFormat.encode(.set(key, label))) }
+        }
+        try AtomicFile.write(path: path, chunks: [data])
+        if fd >= 0 { closeDescriptor(fd) }
+        fd = -1
+        fd = try openForAppend()
+        fileSize = data.count
+        appended = 0
+        needsRewrite = false
+    }
+
+    // MARK: Disk
+
+    private func append(_ records: [LabelFileFormat.Record]) throws {
+        guard !isReadOnly else { throw readOnlyError() }
+        guard fileLock != nil, fd >= 0 else { throw closedError() }
+        if needsRewrite { try rewrite() }
+        var data = Data()
+        for r in records { data.append(try LabelFileFormat.encode(r)) }
+        let start = fileSize
+        do {
+            try data.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                var off = 0
+                while off < raw.count {
+                    let w = write(fd, base + off, raw.count - off)
+                    if w < 0 {
+                        if errno == EINTR { continue }
+                        let err = errno
+                        throw SAEKitError(.ioFailure, path: path, reason: "cannot append to the labels file (\(String(cString: strerror(err))))",
+                                          remedy: "check free disk space; the change was not saved")
+                    }
+                    off += w
+                }
+            }
+            guard fsync(fd) == 0 else {
+                let err = errno
+                throw SAEKitError(.ioFailure, path: path, reason: "fsync failed (\(String(cString: strerror(err))))",
+                                  remedy: "check the disk; the change may not be saved")
+            }
+        } catch {
+            // Drop a partial record so the next append starts on a line boundary; if that fails,
+            // rewrite the whole file from memory before the next append.
+            if ftruncate(fd, off_t(start)) != 0 || fsync(fd) != 0 { needsRewrite = true }
+            throw error
+        }
+        fileSize = start + data.count
+        appended += records.count
+    }
+
+    private func openForAppend() throws -> Int32 {
+        let f = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard f >= 0 else {
+            let err = errno
+            throw SAEKitError(.ioFailure, path: path, reason: "cannot open the labels file for writing (\(String(cString: strerror(err))))",
+                              remedy: "check the file's permissions")
+        }
+        return f
+    }
+
+    private func load() throws {
+        var st = stat()
+        if stat(path, &st) != 0 {
+            let err = errno
+            guard err == ENOENT else { throw MappedFile.openError(path: path, errno: err) }
+            if isReadOnly {
+                throw SAEKitError(.notFound, path: path, reason: "no labels file", remedy: "check the path, or label a feature first")
+            }
+            try rewrite()
+            return
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            let mapped = try MappedFile(path: path)  // rethrows the precise one-line error
+            data = Data(mapped.bytes)
+        }
+        let parsed = try LabelFileFormat.parse(data, path: path)
+        labels = parsed.labels
+        infos = parsed.dictionaries
+        loadWarnings = parsed.warnings
+        appended = parsed.recordCount - parsed.labels.count - parsed.dictionaries.count
+        fileSize = parsed.goodLength
+        if isReadOnly { return }
+        removeOrphanedTemporaryFiles()
+        if parsed.goodLength != data.count || data.isEmpty {
+            try rewrite()  // drop the torn tail before anything is appended after it
+        } else {
+            fd = try openForAppend()
+        }
+    }
+
+    /// Deletes temporary files a killed writer left mid-compaction (`AtomicFile` names them
+    /// `.BASE.tmp-PID-N` beside the file). Safe because we hold the lock: no one else writes them.
+    private func removeOrphanedTemporaryFiles() {
+        let dir = (path as NSString).deletingLastPathComponent
+        let prefix = "." + (path as NSString).lastPathComponent + ".tmp-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            try? FileManager.default.removeItem(atPath: (dir.isEmpty ? "" : dir + "/") + name)
+        }
+    }
+
+    private func validate(_ key: FeatureKey) throws {
+        guard !key.fingerprint.isEmpty, key.feature >= 0 else {
+            throw SAEKitError(.badInput, path: path, subject: "feature \(key.feature)", reason: "invalid feature key (empty fingerprint or negative index)",
+                              remedy: "report this as a bug")
+        }
+    }
+
+    private func readOnlyError() -> SAEKitError {
+        SAEKitError(.badInput, path: path, reason: "opened read-only, cannot change labels", remedy: "open it without --read-only")
+    }
+
+    private func closedError() -> SAEKitError {
+        SAEKitError(.ioFailure, path: path, reason: "the labels file was closed", remedy: "reopen it")
+    }
+}
+
+/// `close(2)`, reachable from inside a type that has its own `close()`.
+private func closeDescriptor(_ fd: Int32) {
+    _ = close(fd)
+}
+
+/// Labels whose fingerprint matches no loaded dictionary.
+public struct StaleLabels: Sendable, Equatable {
+    /// What the file knows of the fingerprint (name, path, architecture may be nil).
+    public var info: LabelDictionaryInfo
+    public var labelCount: Int
+}
+
+/// A loaded dictionary whose name was used for different, labelled weights before.
+public struct DictionaryNameClash: Sendable, Equatable {
+    public var name: String
+    public var loadedFingerprint: String
+    /// The fingerprint the existing labels belong to.
+    public var labelledFingerprint: String
+    public var labelledPath: String?
+    public var labelCount: Int
+
+    /// One line for the UI: what happened and what to do.
+    public var message: String {
+        "dictionary \"\(name)\" has new weights (fingerprint \(loadedFingerprint), labels were made for \(labelledFingerprint)"
+            + (labelledPath.map { " at \($0)" } ?? "") + "); its \(labelCount) labels are stale and not shown; load the old weights to see them"
+    }
+}
+
+extension LabelFileFormat {
+    struct Parsed {
+        var labels: [FeatureKey: FeatureLabel] = [:]
+        var dictionaries: [String: LabelDictionaryInfo] = [:]
+        var warnings: [String] = []
+        var recordCount = 0
+        /// Bytes up to the end of the last good record.
+        var goodLength = 0
+    }
+
+    /// Parses a whole labels file. A bad or unterminated LAST line is ignored with a warning (a
+    /// crash while appending); a bad line followed by more records is an error naming the line.
+    static func parse(_ data: Data, path: String) throws -> Parsed {
+        var out = Parsed()
+        if data.isEmpty { return out }
+        let bytes = [UInt8](data)
+        var lines: [(start: Int, end: Int, terminated: Bool)] = []
+        var s = 0
+        for i in 0..<bytes.count where bytes[i] == 0x0A {
+            lines.append((s, i, true))
+            s = i + 1
+        }
+        if s < bytes.count { lines.append((s, bytes.count, false)) }
+        guard let first = lines.first, first.terminated else {
+            throw SAEKitError(.badInput, path: path, subject: "line 1", reason: "incomplete header", remedy: "restore the file from a backup or move it away")
+        }
+        try checkHeader(Data(bytes[first.start..<first.end]), path: path)
+        out.goodLength = first.end + 1
+        var index = 1
+        while index < lines.count {
+            let line = lines[index]
+            let isLast = index == lines.count - 1
+            let body = bytes[line.start..<line.end]
+            index += 1
+            if body.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                if line.terminated { out.goodLength = line.end + 1 }
+                continue
+            }
+            if !line.terminated {
+                out.warnings.append("\(path): line \(index): ignored an incomplete last record (\(body.count) bytes), left by a crash while saving; that change was never confirmed")
+                break
+            }
+            switch decode(Data(body)) {
+            case .success(let record):
+                out.recordCount += 1
+                switch record {
+                case .dictionary(let info): out.dictionaries[info.fingerprint] = info
+                case .set(let key, let label): out.labels[key] = label
+                case .clear(let key): out.labels[key] = nil
+                }
+                out.goodLength = line.end + 1
+            case .failure(let e):
+                if isLast {
+                    out.warnings.append("\(path): line \(index): ignored a damaged last record (\(e.reason)), left by a crash while saving; that change was never confirmed")
+                } else {
+                    throw SAEKitError(.badInput, path: path, subject: "line \(index)", reason: e.reason,
+                                      remedy: "the file is damaged: fix or delete that line (keep a copy first)")
+                }
+            }
+        }
+        return out
+    }
+}
