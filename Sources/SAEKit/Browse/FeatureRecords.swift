@@ -135,12 +135,14 @@ public struct FeatureStats: Sendable, Equatable {
     public var normDetectorHint: Bool
     /// The peak tokens of the best few contexts, for list previews.
     public var topTokens: [String]
+    /// P(an active token's norm exceeds an inactive token's), ties counting 1/2; nil when unknown.
+    public var normAUC: Float?
 
     public init(feature: Int, alpha: Float? = nil, elasticity: Float? = nil, normPearson: Float? = nil, normSpearman: Float? = nil,
                 normPearsonActive: Float? = nil, normSpearmanActive: Float? = nil, topNormMass: Float? = nil, density: Double = 0,
                 maxActivation: Float = 0, meanActivation: Float = 0, dead: Bool = true, decoderNorm: Float? = nil, encoderNorm: Float? = nil,
                 encoderDecoderCosine: Float? = nil, singleTokenConcentration: Float? = nil, specialTokenConcentration: Float? = nil,
-                normDetectorHint: Bool = false, topTokens: [String] = []) {
+                normDetectorHint: Bool = false, topTokens: [String] = [], normAUC: Float? = nil) {
         self.feature = feature
         self.alpha = alpha
         self.elasticity = elasticity
@@ -160,6 +162,7 @@ public struct FeatureStats: Sendable, Equatable {
         self.specialTokenConcentration = specialTokenConcentration
         self.normDetectorHint = normDetectorHint
         self.topTokens = topTokens
+        self.normAUC = normAUC
     }
 }
 

@@ -1,0 +1,194 @@
+/// Dictionary-wide figures from the per-feature records: what `saex summary` prints.
+///
+/// Codable with snake_case keys; unknown values are encoded as JSON null. docs/ANALYSIS.md
+/// documents every field.
+public struct DictionarySummary: Sendable, Equatable, Codable {
+    public var name: String
+    /// "inner_product", "cosine" or "unknown".
+    public var score: String
+    public var featureCount: Int
+    /// Tokens in the sample the statistics ran over.
+    public var tokenCount: Int
+    public var deadCount: Int
+    public var normDetectorHints: Int
+    /// Alpha over [0, 1] in 20 bins; nil when no alpha is known.
+    public var alphaHistogram: Histogram?
+    /// Features with alpha > 0.5; nil when no alpha is known.
+    public var alphaAboveHalf: Int?
+    public var meanAlpha: Double?
+    /// Correlation histograms over [-1, 1] in 20 bins (nil statistics count as missing).
+    public var normPearsonHistogram: Histogram
+    public var normSpearmanHistogram: Histogram
+    public var normPearsonActiveHistogram: Histogram
+    public var normSpearmanActiveHistogram: Histogram
+    /// Top-1% norm mass over [0, 1] in 20 bins.
+    public var topNormMassHistogram: Histogram
+    /// log10(density) of live features over [-7, 0] in 14 bins (dead features are missing).
+    public var log10DensityHistogram: Histogram
+    /// Mean of the live features' density; nil when all are dead.
+    public var meanDensity: Double?
+    /// Mean over features with a known elasticity; nil when none.
+    public var meanElasticity: Double?
+    /// Medians over live features with the statistic known; nil when none.
+    public var medianNormSpearmanActive: Double?
+    public var medianTopNormMass: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case name, score
+        case featureCount = "feature_count"
+        case tokenCount = "token_count"
+        case deadCount = "dead_count"
+        case normDetectorHints = "norm_detector_hints"
+        case alphaHistogram = "alpha_histogram"
+        case alphaAboveHalf = "alpha_above_half"
+        case meanAlpha = "mean_alpha"
+        case normPearsonHistogram = "norm_pearson_histogram"
+        case normSpearmanHistogram = "norm_spearman_histogram"
+        case normPearsonActiveHistogram = "norm_pearson_active_histogram"
+        case normSpearmanActiveHistogram = "norm_spearman_active_histogram"
+        case topNormMassHistogram = "top_norm_mass_histogram"
+        case log10DensityHistogram = "log10_density_histogram"
+        case meanDensity = "mean_density"
+        case meanElasticity = "mean_elasticity"
+        case medianNormSpearmanActive = "median_norm_spearman_active"
+        case medianTopNormMass = "median_top_norm_mass"
+    }
+
+    /// Summarises `stats` (one record per feature of the dictionary).
+    public init(name: String, score: ScoreKind, tokenCount: Int, stats: [FeatureStats]) {
+        self.name = name
+        self.score = score.rawValue
+        featureCount = stats.count
+        self.tokenCount = tokenCount
+        deadCount = stats.filter(\.dead).count
+        normDetectorHints = stats.filter(\.normDetectorHint).count
+        let alphas = stats.compactMap(\.alpha)
+        if alphas.isEmpty {
+            alphaHistogram = nil
+            alphaAboveHalf = nil
+            meanAlpha = nil
+        } else {
+            alphaHistogram = Histogram(lower: 0, upper: 1, bins: 20, values: stats.map { $0.alpha.map(Double.init) })
+            alphaAboveHalf = alphas.filter { $0 > 0.5 }.count
+            meanAlpha = alphas.reduce(0.0) { $0 + Double($1) } / Double(alphas.count)
+        }
+        func hist(_ lo: Double, _ hi: Double, _ bins: Int, _ key: (FeatureStats) -> Float?) -> Histogram {
+            Histogram(lower: lo, upper: hi, bins: bins, values: stats.map { key($0).map(Double.init) })
+        }
+        normPearsonHistogram = hist(-1, 1, 20, \.normPearson)
+        normSpearmanHistogram = hist(-1, 1, 20, \.normSpearman)
+        normPearsonActiveHistogram = hist(-1, 1, 20, \.normPearsonActive)
+        normSpearmanActiveHistogram = hist(-1, 1, 20, \.normSpearmanActive)
+        topNormMassHistogram = hist(0, 1, 20, \.topNormMass)
+        log10DensityHistogram = Histogram(lower: -7, upper: 0, bins: 14, values: stats.map(\.log10Density))
+        let live = stats.filter { !$0.dead }
+        meanDensity = live.isEmpty ? nil : live.reduce(0.0) { $0 + $1.density } / Double(live.count)
+        let el = stats.compactMap(\.elasticity).filter(\.isFinite)
+        meanElasticity = el.isEmpty ? nil : el.reduce(0.0) { $0 + Double($1) } / Double(el.count)
+        medianNormSpearmanActive = Self.median(live.compactMap(\.normSpearmanActive))
+        medianTopNormMass = Self.median(live.compactMap(\.topNormMass))
+    }
+
+    /// Median (mean of the two middle values for an even count); nil when empty.
+    static func median(_ v: [Float]) -> Double? {
+        guard !v.isEmpty else { return nil }
+        let s = v.sorted()
+        let h = s.count / 2
+        return s.count % 2 == 1 ? Double(s[h]) : (Double(s[h - 1]) + Double(s[h])) / 2
+    }
+
+    public func encode(to encoder: any Swift.Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(score, forKey: .score)
+        try c.encode(featureCount, forKey: .featureCount)
+        try c.encode(tokenCount, forKey: .tokenCount)
+        try c.encode(deadCount, forKey: .deadCount)
+        try c.encode(normDetectorHints, forKey: .normDetectorHints)
+        try c.encode(alphaHistogram, forKey: .alphaHistogram)
+        try c.encode(alphaAboveHalf, forKey: .alphaAboveHalf)
+        try c.encode(meanAlpha, forKey: .meanAlpha)
+        try c.encode(normPearsonHistogram, forKey: .normPearsonHistogram)
+        try c.encode(normSpearmanHistogram, forKey: .normSpearmanHistogram)
+        try c.encode(normPearsonActiveHistogram, forKey: .normPearsonActiveHistogram)
+        try c.encode(normSpearmanActiveHistogram, forKey: .normSpearmanActiveHistogram)
+        try c.encode(topNormMassHistogram, forKey: .topNormMassHistogram)
+        try c.encode(log10DensityHistogram, forKey: .log10DensityHistogram)
+        try c.encode(meanDensity, forKey: .meanDensity)
+        try c.encode(meanElasticity, forKey: .meanElasticity)
+        try c.encode(medianNormSpearmanActive, forKey: .medianNormSpearmanActive)
+        try c.encode(medianTopNormMass, forKey: .medianTopNormMass)
+    }
+}
+
+/// Two dictionaries side by side, with how their features pair up.
+public struct DictionaryComparison: Sendable, Equatable, Codable {
+    public var a: DictionarySummary
+    public var b: DictionarySummary
+    /// The cosine above which a pair counts as matched.
+    public var cosineThreshold: Float
+    /// Pairs that are each other's best decoder-cosine match.
+    public var mutualPairs: Int
+    /// Mutual pairs whose decoder cosine exceeds `cosineThreshold`.
+    public var mutualPairsAboveThreshold: Int
+    /// Features of A whose best match in B has cosine above the threshold.
+    public var aMatchedAboveThreshold: Int
+    /// Features of B whose best match in A has cosine above the threshold.
+    public var bMatchedAboveThreshold: Int
+    /// Each feature's best-match cosine over [-1, 1] in 20 bins.
+    public var aBestCosineHistogram: Histogram
+    public var bBestCosineHistogram: Histogram
+    /// Mean of the best-match cosines; nil when the dictionary has no features.
+    public var aMeanBestCosine: Double?
+    public var bMeanBestCosine: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case a, b
+        case cosineThreshold = "cosine_threshold"
+        case mutualPairs = "mutual_pairs"
+        case mutualPairsAboveThreshold = "mutual_pairs_above_threshold"
+        case aMatchedAboveThreshold = "a_matched_above_threshold"
+        case bMatchedAboveThreshold = "b_matched_above_threshold"
+        case aBestCosineHistogram = "a_best_cosine_histogram"
+        case bBestCosineHistogram = "b_best_cosine_histogram"
+        case aMeanBestCosine = "a_mean_best_cosine"
+        case bMeanBestCosine = "b_mean_best_cosine"
+    }
+
+    /// Compares from the summaries and the matches between the two dictionaries.
+    public init(a: DictionarySummary, b: DictionarySummary, matches: CrossDictionaryMatches, cosineThreshold: Float = 0.7) {
+        self.a = a
+        self.b = b
+        self.cosineThreshold = cosineThreshold
+        let bestA = matches.aToB.map { $0.byDecoderCosine.first }
+        let bestB = matches.bToA.map { $0.byDecoderCosine.first }
+        let mutual = bestA.compactMap { $0 }.filter(\.mutual)
+        mutualPairs = mutual.count
+        mutualPairsAboveThreshold = mutual.filter { $0.decoderCosine > cosineThreshold }.count
+        aMatchedAboveThreshold = bestA.filter { ($0?.decoderCosine ?? -2) > cosineThreshold }.count
+        bMatchedAboveThreshold = bestB.filter { ($0?.decoderCosine ?? -2) > cosineThreshold }.count
+        aBestCosineHistogram = Histogram(lower: -1, upper: 1, bins: 20, values: bestA.map { $0.map { Double($0.decoderCosine) } })
+        bBestCosineHistogram = Histogram(lower: -1, upper: 1, bins: 20, values: bestB.map { $0.map { Double($0.decoderCosine) } })
+        func mean(_ v: [FeatureMatch?]) -> Double? {
+            let c = v.compactMap { $0?.decoderCosine }
+            return c.isEmpty ? nil : c.reduce(0.0) { $0 + Double($1) } / Double(c.count)
+        }
+        aMeanBestCosine = mean(bestA)
+        bMeanBestCosine = mean(bestB)
+    }
+
+    public func encode(to encoder: any Swift.Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(a, forKey: .a)
+        try c.encode(b, forKey: .b)
+        try c.encode(cosineThreshold, forKey: .cosineThreshold)
+        try c.encode(mutualPairs, forKey: .mutualPairs)
+        try c.encode(mutualPairsAboveThreshold, forKey: .mutualPairsAboveThreshold)
+        try c.encode(aMatchedAboveThreshold, forKey: .aMatchedAboveThreshold)
+        try c.encode(bMatchedAboveThreshold, forKey: .bMatchedAboveThreshold)
+        try c.encode(aBestCosineHistogram, forKey: .aBestCosineHistogram)
+        try c.encode(bBestCosineHistogram, forKey: .bBestCosineHistogram)
+        try c.encode(aMeanBestCosine, forKey: .aMeanBestCosine)
+        try c.encode(bMeanBestCosine, forKey: .bMeanBestCosine)
+    }
+}
