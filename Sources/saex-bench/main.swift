@@ -4,7 +4,7 @@
 //       DictionaryLoader.load (map, validate, NaN scan, fingerprint) and, separately, the load
 //       without the fingerprint pass; the minimum over N runs after one warm-up.
 //   saex-bench encode DICT ACTS [--rows N]
-//       Encoder.encode of N rows (default 8192) vs a bare cblas_sgemm of the same shape.
+//       FeatureEncoder.encode of N rows (default 8192) vs a bare cblas_sgemm of the same shape.
 import Foundation
 import SAEKit
 
@@ -45,7 +45,7 @@ do {
         let n = min(option("--rows", 8192), input.rows)
         var x = [Float](repeating: 0, count: n * d.dIn)
         try x.withUnsafeMutableBufferPointer { try input.copyRows(0..<n, into: $0.baseAddress!) }
-        let enc = Encoder(d)
+        let enc = FeatureEncoder(d)
         var acts = [Float](repeating: 0, count: n * d.dSAE)
         let tEnc = x.withUnsafeBufferPointer { xs in acts.withUnsafeMutableBufferPointer { a in seconds { enc.encode(xs.baseAddress!, rows: n, into: a.baseAddress!) } } }
         emit(["what": "encode", "dict": args[2], "rows": n, "seconds": tEnc])

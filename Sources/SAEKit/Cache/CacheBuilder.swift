@@ -52,7 +52,7 @@ public enum CacheBuilder {
         let tokens = try checkTokens(tokenIDs, vocabulary: vocabulary, input: input, vocabularyPath: vocabularyPath)
         let rows = input.rows
         var norms = [Float](repeating: 0, count: rows)
-        let encoders = dictionaries.map { Encoder($0.dictionary) }
+        let encoders = dictionaries.map { FeatureEncoder($0.dictionary) }
         let elastic = encoders.map { ElasticityCalculator($0) }
         let maxF = dictionaries.map(\.dictionary.dSAE).max() ?? 1
         let batch = max(1, min(4096, options.memoryBudget / max(1, 12 * maxF)))

@@ -12,7 +12,7 @@ public enum BatchEncoding {
     /// Encodes every row of `input` and writes `feature_acts` F32 [rows, d_sae] to `output`.
     public static func encodeToFile(dictionary d: SAEDictionary, input: ActivationFile, output: String,
                                     progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
-        let enc = Encoder(d)
+        let enc = FeatureEncoder(d)
         let writer = try SafetensorsStreamWriter(path: output, tensors: [.init("feature_acts", .f32, [input.rows, d.dSAE])])
         let batch = enc.batchRows()
         let x = UnsafeMutablePointer<Float>.allocate(capacity: batch * d.dIn)

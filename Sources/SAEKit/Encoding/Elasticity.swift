@@ -9,13 +9,13 @@
 ///   d pre / ds = ||u||^(a-1) / ||w|| * [ w . v + g (a - 1) (u . v) / ||u||^2 ] and e = that / pre.
 /// For a bias-free cosine feature (b = 0, no b_dec) e = alpha; for a bias-free inner product e = 1.
 public struct ElasticityCalculator: Sendable {
-    let encoder: Encoder
+    let encoder: FeatureEncoder
     /// w_i . b_dec per feature (0 when b_dec is not subtracted).
     let wDotBDec: [Float]
     /// Whether the normalisation keeps x~ proportional to x.
     let scaleSensitive: Bool
 
-    public init(_ encoder: Encoder) {
+    public init(_ encoder: FeatureEncoder) {
         self.encoder = encoder
         let d = encoder.dictionary
         var wb = [Float](repeating: 0, count: d.dSAE)

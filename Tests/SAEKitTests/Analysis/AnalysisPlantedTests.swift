@@ -104,7 +104,7 @@ struct AnalysisPlantedTests {
         for (alpha, expectCoupled) in [(Float(0), false), (Float(1), true)] {
             let d = AnalysisFixtures.dictionary(wDec: wDec, wEnc: wEnc, dIn: dIn, dSAE: 2, score: .cosine(.global(alpha)))
             #expect(FeatureAlphas.values(of: d) == [alpha, alpha])
-            let acts = Encoder(d).encode(x, rows: n)
+            let acts = FeatureEncoder(d).encode(x, rows: n)
             let col = (0..<n).map { acts[$0 * 2] }
             let s = NormStatisticsCalculator.compute(feature: 0, columns: AnalysisFixtures.columns([col]), norms: NormContext(norms: scales))
             #expect(s.activeCount == n)

@@ -58,7 +58,7 @@ struct CacheTests {
             // Dense brute force over every row.
             var x = [Float](repeating: 0, count: 300 * 16)
             try x.withUnsafeMutableBufferPointer { try input.copyRows(0..<300, into: $0.baseAddress!) }
-            let acts = Encoder(nd.dictionary).encode(x, rows: 300)
+            let acts = FeatureEncoder(nd.dictionary).encode(x, rows: 300)
             for f in 0..<nd.dictionary.dSAE {
                 var active: [(row: Int, v: Float)] = []
                 for r in 0..<300 where tokens[r] >= 0 && acts[r * 48 + f] != 0 { active.append((r, acts[r * 48 + f])) }

@@ -48,7 +48,7 @@ struct LoaderReferenceTests {
         let n = try ref.require("x").shape[0]
         #expect(dict.dIn == 16 && dict.dSAE == 48)
 
-        let enc = Encoder(dict)
+        let enc = FeatureEncoder(dict)
         var acts = [Float](repeating: 0, count: n * dict.dSAE)
         var pre = [Float](repeating: 0, count: n * dict.dSAE)
         x.withUnsafeBufferPointer { xs in

@@ -18,7 +18,7 @@ struct ElasticityTests {
     }
 
     func elasticities(_ d: SAEDictionary, x: [Float]) -> [Float] {
-        let enc = Encoder(d)
+        let enc = FeatureEncoder(d)
         let calc = ElasticityCalculator(enc)
         var u = [Float](repeating: 0, count: d.dIn)
         var pre = [Float](repeating: 0, count: d.dSAE)
@@ -47,7 +47,7 @@ struct ElasticityTests {
         let d = try DictionaryLoader.load(path: Repo.path("fixtures/loaders/" + fixture))
         let ref = try SafetensorsFile(path: Repo.path("fixtures/loaders/\(fixture)/reference.safetensors"))
         let xs = try ref.require("x").floats()
-        let enc = Encoder(d)
+        let enc = FeatureEncoder(d)
         let h: Float = 1e-3
         var checked = 0
         for r in 0..<12 {

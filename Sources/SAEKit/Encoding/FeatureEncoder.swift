@@ -6,7 +6,7 @@ import Foundation
 /// cosine pre_i = cos(W_enc[:, i], u) * ||u||^alpha_i + b_enc_i, computed as
 /// (u . W_enc[:, i]) * ||u||^(alpha_i - 1) / ||W_enc[:, i]|| + b_enc_i from the same sgemm, with
 /// u = 0 or a zero encoder column giving b_enc_i. Then the activation rule (docs/FORMATS.md).
-public struct Encoder: Sendable {
+public struct FeatureEncoder: Sendable {
     public let dictionary: SAEDictionary
     /// ||W_enc[:, i]|| per feature.
     public let encoderNorms: [Float]
