@@ -1,4 +1,5 @@
 import Foundation
+import Dispatch
 import ZIPFoundation
 
 /// The named tensors of one dictionary file: a safetensors file or the members of a `.npz` archive.
@@ -7,7 +8,7 @@ struct TensorBag {
     let tensors: [String: TensorView]
 
     init(safetensors path: String) throws {
-        let f = try SafetensorsFile(path: path)
+        let f = try SafetensorsFile(file: try MappedFile(path: path, populate: true))
         self.path = path
         var t: [String: TensorView] = [:]
         for n in f.names { t[n] = f.tensor(n) }
@@ -78,24 +79,26 @@ struct TensorBag {
 
     static func checkFinite(_ s: FloatStorage, path: String, name: String) throws {
         let p = s.pointer
-        var bad = -1
         let n = s.count
         // Integer max of |bits| vectorises; any value >= the exponent mask is an infinity or NaN.
+        // Blocks run in parallel; the first bad element is then found in the first bad block.
+        let block = 1 << 20
+        let blocks = (n + block - 1) / block
+        var bad = [UInt8](repeating: 0, count: max(1, blocks))
         let bits = UnsafeRawPointer(p).assumingMemoryBound(to: UInt32.self)
-        var i = 0
-        while i < n && bad < 0 {
-            let end = min(n, i &+ 65536)
-            var m: UInt32 = 0
-            var j = i
-            while j < end { m = max(m, bits[j] & 0x7FFF_FFFF); j &+= 1 }
-            if m >= 0x7F80_0000 {
-                for k in i..<end where !p[k].isFinite { bad = k; break }
+        bad.withUnsafeMutableBufferPointer { flags in
+            let f = flags.baseAddress!
+            Parallel.forEach(blocks) { b in
+                var m: UInt32 = 0
+                var j = b &* block
+                let end = min(n, j &+ block)
+                while j < end { m = max(m, bits[j] & 0x7FFF_FFFF); j &+= 1 }
+                f[b] = m >= 0x7F80_0000 ? 1 : 0
             }
-            i = end
         }
-        if bad >= 0 {
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"", reason: "contains \(p[bad].isNaN ? "NaN" : "an infinity") at element \(bad)",
-                              remedy: "the training run diverged or the file is corrupt; use another checkpoint")
-        }
+        guard let b = bad.firstIndex(of: 1) else { return }
+        let first = (b * block..<min(n, (b + 1) * block)).first { !p[$0].isFinite } ?? b * block
+        throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"", reason: "contains \(p[first].isNaN ? "NaN" : "an infinity") at element \(first)",
+                          remedy: "the training run diverged or the file is corrupt; use another checkpoint")
     }
 }

@@ -31,7 +31,9 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     /// Maps `path`. Fails with a one-line error for missing files, folders, and unreadable files.
-    public init(path: String) throws {
+    /// `populate` asks the kernel to read the whole file in at once (MAP_POPULATE), for files that
+    /// will be read entirely (dictionary weights); caches leave it off so only what is used is read.
+    public init(path: String, populate: Bool = false) throws {
         self.path = path
         self.ownsHeapCopy = false
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -56,7 +58,7 @@ public final class MappedFile: @unchecked Sendable {
             base = nil
             return
         }
-        let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+        let p = mmap(nil, size, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0)
         guard let p, p != MAP_FAILED else {
             throw SAEKitError(.ioFailure, path: path, reason: "cannot map the file into memory (errno \(errno))", remedy: "check free address space and the file system")
         }
