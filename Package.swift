@@ -28,6 +28,7 @@ let package = Package(
             name: "saex",
             dependencies: ["SAEKit", "ExplorerUI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .executableTarget(name: "saex-ui-bench", dependencies: ["ExplorerUI", "SAEKit"], path: "bench", sources: ["ui_bench.swift"]),
         .testTarget(name: "SAEKitTests", dependencies: ["SAEKit"]),
         .testTarget(name: "ExplorerUITests", dependencies: ["ExplorerUI", "SAEKit"]),
         .testTarget(name: "saexTests", dependencies: ["SAEKit"]),

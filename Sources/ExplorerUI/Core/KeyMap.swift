@@ -23,12 +23,12 @@ public struct KeyBinding: Sendable {
     public var action: Action
     public var description: String
     public var context: KeyContext
-    /// Shown in the status-bar hints of its context.
-    public var hint: Bool
+    /// Short text for the status-bar hints of its context (nil: not a hint).
+    public var hint: String?
     /// Why the binding cannot be used now, or nil when it can.
     public var disabledReason: @Sendable (ExplorerState) -> String?
 
-    public init(_ keys: [Key], _ action: Action, _ description: String, _ context: KeyContext, hint: Bool = false,
+    public init(_ keys: [Key], _ action: Action, _ description: String, _ context: KeyContext, hint: String? = nil,
                 disabled: @escaping @Sendable (ExplorerState) -> String? = { _ in nil }) {
         self.keys = keys
         self.action = action
@@ -47,10 +47,10 @@ public enum KeyMap {
     static let needsTwo: @Sendable (ExplorerState) -> String? = { $0.dictionaries.count < 2 ? "compare needs two dictionaries" : nil }
 
     public static let bindings: [KeyBinding] = [
-        KeyBinding([.char("q"), .ctrl("c")], .quit, "quit", .global, hint: true),
-        KeyBinding([.char("?")], .toggleHelp, "show or hide this help", .global, hint: true),
+        KeyBinding([.char("q"), .ctrl("c")], .quit, "quit", .global, hint: "quit"),
+        KeyBinding([.char("?")], .toggleHelp, "show or hide this help", .global, hint: "help"),
         KeyBinding([.escape], .back, "back to the previous screen", .global),
-        KeyBinding([.char("o")], .show(.overview), "overview of the dictionaries", .global, hint: true),
+        KeyBinding([.char("o")], .show(.overview), "overview of the dictionaries", .global, hint: "overview"),
         KeyBinding([.char(":")], .beginJump, "jump to a feature number", .global),
 
         KeyBinding([.down, .char("j")], .move(1), "next feature", .list),
@@ -59,15 +59,15 @@ public enum KeyMap {
         KeyBinding([.pageUp, .char("b")], .pageUp, "page up", .list),
         KeyBinding([.home, .char("g")], .home, "first feature", .list),
         KeyBinding([.end, .char("G")], .end, "last feature", .list),
-        KeyBinding([.enter, .char("l"), .right], .show(.detail), "open the feature", .list, hint: true),
-        KeyBinding([.char("c")], .show(.compare), "compare with another dictionary", .list, hint: true, disabled: needsTwo),
-        KeyBinding([.tab], .nextDictionary, "next dictionary", .list, hint: true,
+        KeyBinding([.enter, .char("l"), .right], .show(.detail), "open the feature", .list, hint: "open"),
+        KeyBinding([.char("c")], .show(.compare), "compare with another dictionary", .list, hint: "compare", disabled: needsTwo),
+        KeyBinding([.tab], .nextDictionary, "next dictionary", .list, hint: "dict",
                    disabled: { $0.dictionaries.count < 2 ? "there is only one dictionary" : nil }),
-        KeyBinding([.char("s")], .cycleSort, "sort by the next column", .list, hint: true),
+        KeyBinding([.char("s")], .cycleSort, "sort by the next column", .list, hint: "sort"),
         KeyBinding([.char("S")], .reverseSort, "reverse the sort direction", .list),
-        KeyBinding([.char("f")], .nextFilter, "next filter preset", .list, hint: true),
+        KeyBinding([.char("f")], .nextFilter, "next filter preset", .list, hint: "filter"),
         KeyBinding([.char("F")], .previousFilter, "previous filter preset", .list),
-        KeyBinding([.char("/")], .beginSearch, "search top tokens and concepts", .list, hint: true),
+        KeyBinding([.char("/")], .beginSearch, "search top tokens and concepts", .list, hint: "search"),
         KeyBinding([.char("r")], .randomFeature, "random feature", .list),
 
         KeyBinding([.down, .char("j")], .scroll(1), "scroll down", .detail),
@@ -75,31 +75,31 @@ public enum KeyMap {
         KeyBinding([.pageDown, .char(" ")], .pageDown, "page down", .detail),
         KeyBinding([.pageUp, .char("b")], .pageUp, "page up", .detail),
         KeyBinding([.home, .char("g")], .home, "top", .detail),
-        KeyBinding([.char("]"), .char("n")], .nextFeature, "next feature in the list", .detail, hint: true),
-        KeyBinding([.char("["), .char("p")], .previousFeature, "previous feature in the list", .detail, hint: true),
-        KeyBinding([.char("w")], .cycleContextWindow, "context window ±5 / ±16 / whole", .detail, hint: true),
+        KeyBinding([.char("]"), .char("n")], .nextFeature, "next feature in the list", .detail, hint: "next"),
+        KeyBinding([.char("["), .char("p")], .previousFeature, "previous feature in the list", .detail, hint: "prev"),
+        KeyBinding([.char("w")], .cycleContextWindow, "context window ±5 / ±16 / whole", .detail, hint: "window"),
         KeyBinding([.char("r")], .randomFeature, "random feature", .detail),
-        KeyBinding([.char("c")], .show(.compare), "compare with another dictionary", .detail, hint: true, disabled: needsTwo),
+        KeyBinding([.char("c")], .show(.compare), "compare with another dictionary", .detail, hint: "compare", disabled: needsTwo),
         KeyBinding([.char("h"), .left], .back, "back to the list", .detail),
 
         KeyBinding([.down, .char("j")], .scroll(1), "scroll down", .compare),
         KeyBinding([.up, .char("k")], .scroll(-1), "scroll up", .compare),
-        KeyBinding([.char("]"), .char("n")], .nextMatch, "next match", .compare, hint: true),
-        KeyBinding([.char("["), .char("p")], .previousMatch, "previous match", .compare, hint: true),
-        KeyBinding([.char("x")], .swapSides, "swap sides (the match becomes the left feature)", .compare, hint: true),
+        KeyBinding([.char("]"), .char("n")], .nextMatch, "next match", .compare, hint: "next match"),
+        KeyBinding([.char("["), .char("p")], .previousMatch, "previous match", .compare, hint: "prev match"),
+        KeyBinding([.char("x")], .swapSides, "swap sides (the match becomes the left feature)", .compare, hint: "swap"),
         KeyBinding([.char("d")], .nextOtherDictionary, "compare with the next dictionary", .compare,
                    disabled: { $0.dictionaries.count < 3 ? "there are only two dictionaries" : nil }),
         KeyBinding([.char("w")], .cycleContextWindow, "context window ±5 / ±16 / whole", .compare),
 
         KeyBinding([.tab], .show(.list), "back to the list", .overview),
 
-        KeyBinding([.char("1")], .setVerdict(.interpretable), "verdict: interpretable", .labels, hint: true, disabled: readOnly),
+        KeyBinding([.char("1")], .setVerdict(.interpretable), "verdict: interpretable", .labels, hint: "…5 verdict", disabled: readOnly),
         KeyBinding([.char("2")], .setVerdict(.normDetector), "verdict: norm detector", .labels, disabled: readOnly),
         KeyBinding([.char("3")], .setVerdict(.uninterpretable), "verdict: uninterpretable", .labels, disabled: readOnly),
         KeyBinding([.char("4")], .setVerdict(.polysemantic), "verdict: polysemantic", .labels, disabled: readOnly),
         KeyBinding([.char("5")], .setVerdict(.unsure), "verdict: unsure", .labels, disabled: readOnly),
         KeyBinding([.char("0")], .setVerdict(nil), "clear the verdict", .labels, disabled: readOnly),
-        KeyBinding([.char("e")], .editLabel(.concept), "edit the concept name", .labels, hint: true, disabled: readOnly),
+        KeyBinding([.char("e")], .editLabel(.concept), "edit the concept name", .labels, hint: "concept", disabled: readOnly),
         KeyBinding([.char("a")], .editLabel(.notes), "edit the notes", .labels, disabled: readOnly),
         KeyBinding([.char("u")], .undo, "undo the last label change", .labels, disabled: { s in
             s.readOnlyLabels ? "labels are read-only (no label file was given)" : s.undoStack.isEmpty ? "nothing to undo" : nil
@@ -164,7 +164,8 @@ public enum KeyMap {
     /// Bindings flagged as hints for the current state, in map order.
     public static func hints(for state: ExplorerState) -> [KeyBinding] {
         let contexts = activeContexts(state)
-        return contexts.flatMap { c in bindings.filter { $0.context == c && $0.hint } }
+        let ordered = contexts.contains(.global) ? [.global] + contexts.filter { $0 != .global } : contexts
+        return ordered.flatMap { c in bindings.filter { $0.context == c && $0.hint != nil } }
     }
 
     /// The key table as Markdown (docs/KEYS.md is generated from this and checked by a test).

@@ -9,7 +9,7 @@ enum ListView {
     }
 
     static let columns: [Column] = [
-        Column(sort: .feature, width: 7, rightAligned: true),
+        Column(sort: .feature, width: 8, rightAligned: true),
         Column(sort: .label, width: 5, rightAligned: false),
         Column(sort: .alpha, width: 6, rightAligned: true),
         Column(sort: .elasticity, width: 6, rightAligned: true),

@@ -66,7 +66,7 @@ enum Chrome {
         for binding in KeyMap.hints(for: s) {
             guard let key = binding.keys.first else { continue }
             let label = key.description
-            let text = binding.description.split(separator: " ").prefix(2).joined(separator: " ")
+            let text = binding.hint ?? binding.description
             let needed = TerminalText.width(label) + 1 + text.count + 2
             if x + needed > b.width { break }
             let disabled = binding.disabledReason(s) != nil

@@ -73,7 +73,7 @@ public struct ScreenBuffer: Equatable, Sendable {
     @discardableResult
     public mutating func put(glyphs: [Glyph], x: Int, y: Int, role: StyleRole, maxWidth: Int = Int.max) -> Int {
         guard y >= 0, y < height, x < width else { return 0 }
-        let limit = min(width, x &+ max(0, maxWidth))
+        let limit = maxWidth >= width ? width : min(width, x + max(0, maxWidth))
         var column = x
         for glyph in glyphs {
             if column >= limit { break }
