@@ -12,6 +12,8 @@ public func update(_ state: ExplorerState, _ action: Action) -> (ExplorerState, 
 
 enum Reducer {
     static func apply(_ action: Action, to s: inout ExplorerState, effects: inout [Effect]) {
+        // A new user action clears the last message, except an error about a label edit still open.
+        if action.isUserIntent, !(s.message?.isError == true && s.input?.isLabelEdit == true) { s.message = nil }
         switch action {
         case .quit:
             s.quitRequested = true
@@ -380,5 +382,24 @@ enum Reducer {
             s.search = input.editor.text
             reorder(&s, &effects)
         }
+    }
+}
+
+extension Action {
+    /// True for actions that come from the user (keys), false for results of effects and resizes.
+    var isUserIntent: Bool {
+        switch self {
+        case .resize, .contextsLoaded, .sampleLoaded, .matchesLoaded, .orderComputed, .overviewComputed, .labelSaved, .labelSaveFailed, .showMessage:
+            false
+        default:
+            true
+        }
+    }
+}
+
+extension InputField {
+    var isLabelEdit: Bool {
+        if case .label = kind { return true }
+        return false
     }
 }

@@ -18,7 +18,7 @@ enum HelpView {
     }
 
     static func draw(_ s: ExplorerState, _ b: inout ScreenBuffer) {
-        let w = min(b.width - 2, 84), h = b.height - 2
+        let w = min(b.width, 84), h = b.height - 2
         let x = (b.width - w) / 2, y = 1
         guard w > 10, h > 4 else { return }
         b.fill(x: x, y: y, width: w, height: h, role: .normal)

@@ -48,6 +48,12 @@ func wrap(_ spans: [Span], width: Int, indent: Int) -> [Line] {
     var current: Line = []
     var used = 0
     for span in spans {
+        // Start a span that fits on a line of its own on a new line rather than splitting it.
+        if used > indent, used + span.width > width, span.width <= width - indent {
+            lines.append(current)
+            current = [Span(String(repeating: " ", count: indent))]
+            used = indent
+        }
         var pending: [Glyph] = []
         for g in span.glyphs {
             if used + g.width > width {

@@ -54,7 +54,7 @@ enum Chrome {
         var text = " " + s.title
         if !s.dictionaries.isEmpty {
             let d = s.dictionaries[s.dict]
-            text += " · \(d.name) (\(d.architecture), \(d.featureCount) features"
+            text += " | \(d.name) (\(d.architecture), \(d.featureCount) features"
             text += s.dictionaries.count > 1 ? ", \(s.dict + 1)/\(s.dictionaries.count))" : ")"
         }
         b.put(text, x: 0, y: 0, role: .header, maxWidth: b.width)
@@ -99,6 +99,7 @@ enum Chrome {
         }
         var left = " \(screenName(s)) "
         var x = b.put(left, x: 0, y: y, role: .selected)
+        let badge = x
         left = ""
         if s.list.count > 0 || s.screen == .list {
             left += " feature \(s.list.count == 0 ? 0 : s.list.selected + 1)/\(s.list.count)"
@@ -116,7 +117,9 @@ enum Chrome {
         if let m = s.message {
             let text = TerminalText.sanitize(m.text)
             let width = text.reduce(0) { $0 + $1.width }
-            let start = max(x + 2, b.width - width - 1)
+            // Right-aligned; a long message covers the position text rather than being cut.
+            let start = max(badge + 2, b.width - width - 1)
+            b.fill(x: start - 1, y: y, width: b.width - start + 1, height: 1, role: .normal)
             b.put(glyphs: text, x: start, y: y, role: m.isError ? .warning : .hint, maxWidth: b.width - start)
         }
     }

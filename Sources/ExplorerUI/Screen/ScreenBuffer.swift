@@ -75,12 +75,8 @@ public struct ScreenBuffer: Equatable, Sendable {
         guard y >= 0, y < height, x < width else { return 0 }
         let limit = maxWidth >= width ? width : min(width, x + max(0, maxWidth))
         var column = x
-        for glyph in glyphs {
+        for g in asciiOnly ? glyphs.flatMap(Self.asciiFallback) : glyphs {
             if column >= limit { break }
-            var g = glyph
-            if asciiOnly, g.text.unicodeScalars.contains(where: { $0.value > 0x7E }) {
-                g = Glyph("?", width: 1)
-            }
             if column < 0 {
                 column += g.width
                 continue
@@ -119,6 +115,27 @@ public struct ScreenBuffer: Equatable, Sendable {
         if self[end, y].width == 2, end + 1 < width {
             self[end + 1, y] = Cell(text: " ", width: 1, role: self[end + 1, y].role)
         }
+    }
+
+    /// ASCII stand-ins for a non-UTF-8 locale: placeholders keep their meaning, other glyphs keep their width.
+    static func asciiFallback(_ g: Glyph) -> [Glyph] {
+        guard g.text.unicodeScalars.contains(where: { $0.value > 0x7E }) else { return [g] }
+        let mapped: String? = switch g.text {
+        case TerminalText.visibleSpace: "_"
+        case TerminalText.newline: "$"
+        case TerminalText.tab: ">"
+        case TerminalText.replacement: "?"
+        case "…": "~"
+        case "↑": "^"
+        case "↓": "v"
+        case "±": "+-"
+        case "ρ": "r"
+        case "‖": "|"
+        default: nil
+        }
+        if let mapped { return mapped.map { Glyph(String($0), width: 1) } }
+        if let v = g.text.unicodeScalars.first?.value, (0x2400...0x2421).contains(v) { return [Glyph("^", width: 1)] }  // control pictures
+        return Array(repeating: Glyph("?", width: 1), count: max(1, g.width))
     }
 
     /// Fills a rectangle with spaces of `role`.
