@@ -37,6 +37,7 @@ struct UIBench {
         let script: [Key] = [.char("j"), .char("j"), .pageDown, .char("k"), .enter, .char("w"), .char("]"), .char("j"), .escape,
                              .char("G"), .char("g"), .char("r"), .char("1"), .char("u"), .pageUp, .char("c"), .char("]"), .escape]
         var samples: [Duration] = []
+        var byKey: [String: [Duration]] = [:]
         samples.reserveCapacity(keyCount)
         for i in 0..<keyCount {
             let key = script[i % script.count]
@@ -45,6 +46,7 @@ struct UIBench {
             session.runEffects()
             _ = session.frame()
             samples.append(clock.now - t0)
+            byKey["\(key) on \(i % script.count)", default: []].append(samples[samples.count - 1])
         }
         // One-off costs measured separately: the first sort reads every feature's stats once.
         let sortStart = clock.now
@@ -74,6 +76,10 @@ struct UIBench {
         print("keystroke-to-frame p50:   \(ms(pct(samples, 0.5)))")
         print("keystroke-to-frame p99:   \(ms(pct(samples, 0.99)))")
         print("keystroke-to-frame max:   \(ms(pct(samples, 1.0)))")
+        print("slowest script steps (p99 per step: key, position in the script):")
+        for (name, xs) in byKey.sorted(by: { pct($0.value, 0.99) > pct($1.value, 0.99) }).prefix(5) {
+            print("  \(name): p99 \(ms(pct(xs, 0.99))), p50 \(ms(pct(xs, 0.5)))")
+        }
         print("first sort (reads all stats once): \(ms(firstSort))")
         print("re-sort (cached columns):  \(ms(secondSort))")
         print("sorted list keystroke p99: \(ms(pct(sortedSamples, 0.99)))")
