@@ -337,3 +337,19 @@ import SAEKit
         #expect((1..<23).map { session.frame().rowText($0) }.joined().contains("contexts unavailable: synthetic failure"))
     }
 }
+
+@Suite struct ScrollTests {
+    @Test func overscrollIsClampedSoUpMovesAtOnce() {
+        let session = makeSession(width: 80, height: 24)
+        session.press(.char("j"), .enter)  // feature 0 is dead and short; 1 has contexts
+        for _ in 0..<200 { session.press(.char("j")) }
+        let bottom = session.frame()
+        let limit = session.state.detailScroll
+        #expect(limit < 200 && limit > 0)
+        session.press(.char("k"))
+        _ = session.frame()
+        #expect(session.state.detailScroll == limit - 1)
+        let moved = session.frame() != bottom
+        #expect(moved)
+    }
+}

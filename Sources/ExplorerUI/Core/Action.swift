@@ -51,6 +51,8 @@ public enum Action: Equatable, Sendable {
     case labelSaved(LabelSave, FeatureLabel?)
     case labelSaveFailed(LabelSave, String)
     case showMessage(String, isError: Bool)
+    /// The renderer found the scrolled body shorter than the offset: clamp it.
+    case clampScroll(Int)
 }
 
 /// Work `update` asks the runtime to do; each produces a result action later.

@@ -178,6 +178,15 @@ enum Reducer {
                 s.input = input
             }
             s.message = StatusMessage(text: "label of feature \(request.key.feature) NOT saved: \(error)", isError: true)
+        case .clampScroll(let limit):
+            if s.showHelp {
+                s.helpScroll = min(s.helpScroll, limit)
+            } else if s.screen == .detail {
+                s.detailScroll = min(s.detailScroll, limit)
+            } else if s.screen == .compare, var c = s.compare {
+                c.scroll = min(c.scroll, limit)
+                s.compare = c
+            }
         case .showMessage(let text, let isError):
             s.message = StatusMessage(text: text, isError: isError)
         }
@@ -389,7 +398,7 @@ extension Action {
     /// True for actions that come from the user (keys), false for results of effects and resizes.
     var isUserIntent: Bool {
         switch self {
-        case .resize, .contextsLoaded, .sampleLoaded, .matchesLoaded, .orderComputed, .overviewComputed, .labelSaved, .labelSaveFailed, .showMessage:
+        case .resize, .contextsLoaded, .sampleLoaded, .matchesLoaded, .orderComputed, .overviewComputed, .labelSaved, .labelSaveFailed, .showMessage, .clampScroll:
             false
         default:
             true

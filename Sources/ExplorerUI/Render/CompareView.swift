@@ -39,6 +39,7 @@ enum CompareView {
                 right += DetailView.contextSection(s.contexts.peek(ref), window: s.window, maxActivation: st.maxActivation, width: b.width - rightX, compact: true)
             }
         }
+        b.scrollLimit = max(0, max(left.count, right.count) - height)
         b.draw(left, scroll: c.scroll, x: 0, y: 1, width: half, height: height)
         b.draw(right, scroll: c.scroll, x: rightX, y: 1, width: b.width - rightX, height: height)
     }

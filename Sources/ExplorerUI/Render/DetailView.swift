@@ -8,7 +8,9 @@ enum DetailView {
             return
         }
         let lines = self.lines(s, ref: ref, source: source, width: b.width, symbols: b.symbols)
-        b.draw(lines, scroll: s.detailScroll, x: 0, y: 1, width: b.width, height: Layout.bodyHeight(height: b.height))
+        let height = Layout.bodyHeight(height: b.height)
+        b.draw(lines, scroll: s.detailScroll, x: 0, y: 1, width: b.width, height: height)
+        b.scrollLimit = max(0, lines.count - height)
     }
 
     static func labelLine(_ s: ExplorerState, _ ref: FeatureRef) -> Line {

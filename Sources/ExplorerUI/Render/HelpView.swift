@@ -30,6 +30,8 @@ enum HelpView {
             b.put(sym.vertical, x: x + w - 1, y: y + row, role: .dim)
         }
         b.put(" keys (j/k scroll, ? or Esc closes) ", x: x + 2, y: y, role: .header)
-        b.draw(lines(s), scroll: s.helpScroll, x: x + 2, y: y + 1, width: w - 4, height: h - 2)
+        let body = lines(s)
+        b.draw(body, scroll: s.helpScroll, x: x + 2, y: y + 1, width: w - 4, height: h - 2)
+        b.scrollLimit = max(0, body.count - (h - 2))
     }
 }

@@ -112,8 +112,15 @@ public final class ExplorerSession {
 
     public func resize(_ size: TerminalSize) { send(.resize(width: size.width, height: size.height)) }
 
+    /// Renders the current state. If the scrolled body turned out shorter than the scroll offset,
+    /// the offset is clamped (the frame already shows the clamped view).
     public func frame() -> ScreenBuffer {
-        render(state, source: source, size: TerminalSize(width: state.width, height: state.height), asciiOnly: asciiOnly)
+        let buffer = render(state, source: source, size: TerminalSize(width: state.width, height: state.height), asciiOnly: asciiOnly)
+        if let limit = buffer.scrollLimit {
+            let current = state.showHelp ? state.helpScroll : state.screen == .detail ? state.detailScroll : state.compare?.scroll ?? 0
+            if current > limit { send(.clampScroll(limit)) }
+        }
+        return buffer
     }
 
     func statsColumns(_ dict: Int) -> StatsColumns {

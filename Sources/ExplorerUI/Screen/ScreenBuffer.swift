@@ -48,6 +48,9 @@ public struct ScreenBuffer: Equatable, Sendable {
     public var asciiOnly: Bool
     /// Where the terminal cursor should be shown (an input field), or nil to hide it.
     public var cursor: (x: Int, y: Int)?
+    /// The largest useful scroll offset of the scrolled body just drawn (detail, compare, help), so the
+    /// runtime can clamp the state's offset; nil when nothing scrolls.
+    public var scrollLimit: Int?
 
     public init(width: Int, height: Int, asciiOnly: Bool = false) {
         self.width = max(0, width)
@@ -182,6 +185,11 @@ public struct ScreenBuffer: Equatable, Sendable {
         }
         return lines.joined(separator: "\n") + "\n"
     }
+}
+
+extension ScreenBuffer: CustomStringConvertible {
+    /// Short, so failing test expectations do not print every cell; use `debugDump()` for content.
+    public var description: String { "ScreenBuffer(\(width)x\(height))" }
 }
 
 /// Drawing characters: Unicode box drawing, blocks and braille, or an ASCII fallback.

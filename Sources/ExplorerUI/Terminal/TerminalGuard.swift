@@ -11,7 +11,7 @@ enum TerminalGuard {
     nonisolated(unsafe) static var haveTermios = false
     nonisolated(unsafe) static var installed = false
 
-    static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT]
+    static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP]
 
     /// Saves the terminal modes; call before ncurses changes them.
     static func saveModes() {
