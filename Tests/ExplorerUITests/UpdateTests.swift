@@ -353,3 +353,32 @@ import SAEKit
         #expect(moved)
     }
 }
+
+/// The session with its background worker, as `runExplorer` uses it.
+@Suite struct BackgroundWorkerTests {
+    @Test func loadsArriveAsResultsAndTheFrameShowsLoadingFirst() {
+        let session = makeSession(width: 80, height: 24)
+        session.runInBackground()
+        session.press(.char("j"), .enter)
+        let first = (1..<22).map { session.frame().rowText($0) }.joined()
+        #expect(first.contains("loading") || session.state.contexts.peek(FeatureRef(dict: 0, feature: 1))?.value != nil)
+        session.settle()
+        #expect(session.state.contexts.peek(FeatureRef(dict: 0, feature: 1))?.value != nil)
+        #expect(session.state.samples.peek(FeatureRef(dict: 0, feature: 1))?.value != nil)
+    }
+
+    @Test func typingASearchEndsWithTheOrderOfTheLastQuery() {
+        let sync = makeSession(featureCount: 3000)
+        sync.press(.char("/"), .paste("·"), .backspace, .char("c"), .char("a"))
+        let background = makeSession(featureCount: 3000)
+        background.runInBackground()
+        for key: Key in [.char("/"), .paste("·"), .backspace, .char("c"), .char("a")] {
+            background.handle(key)
+            background.runEffects()
+        }
+        background.settle()
+        #expect(background.state.search == "ca" && !background.state.orderPending)
+        #expect(background.state.order == sync.state.order)
+        #expect((background.state.order?.count ?? 0) > 0)
+    }
+}

@@ -57,7 +57,9 @@ public final class ExplorerSession {
     let options: ExplorerOptions
     public var asciiOnly: Bool
     private var pending: [Effect] = []
-    private var columns: [Int: StatsColumns] = [:]
+    private let columns = ColumnsCache()
+    /// Set by `runInBackground()`: source reads then run on a worker thread.
+    private var worker: EffectWorker?
     /// Injected clock for label dates (tests pin it).
     public var now: () -> Date = { Date() }
 
@@ -94,12 +96,59 @@ public final class ExplorerSession {
         pending += effects
     }
 
-    /// Runs queued effects (and those they cause) until none remain.
+    /// Runs queued effects (and those they cause) until none remain. With a background worker,
+    /// source reads are handed to it instead and their results arrive through `collectResults()`.
     public func runEffects() {
         while !pending.isEmpty {
             let effect = pending.removeFirst()
-            perform(effect)
+            if let worker, Self.readsSource(effect) {
+                worker.submit(effect, labels: labelsByFeature(effect))
+            } else {
+                perform(effect)
+            }
         }
+    }
+
+    /// From now on, read the source on a background thread so keys stay responsive during slow loads.
+    public func runInBackground() {
+        if worker == nil { worker = EffectWorker(source: source, columns: columns) }
+    }
+
+    /// True while the background worker has work queued or running, or results not yet collected.
+    public var isWorking: Bool { worker.map { $0.busy || $0.hasResults } ?? false }
+
+    /// Applies results the background worker finished since the last call; returns how many.
+    @discardableResult
+    public func collectResults() -> Int {
+        guard let worker else { return 0 }
+        let results = worker.drain()
+        for action in results { send(action) }
+        return results.count
+    }
+
+    /// Waits (for tests) until the worker is idle, applying results and running the effects they cause.
+    public func settle() {
+        runEffects()
+        while isWorking || hasPendingEffects {
+            if collectResults() == 0 { worker?.waitBriefly() }
+            runEffects()
+        }
+    }
+
+    static func readsSource(_ effect: Effect) -> Bool {
+        switch effect {
+        case .loadContexts, .loadSample, .loadMatches, .computeOrder, .computeOverview: true
+        case .saveLabel, .export, .quit: false
+        }
+    }
+
+    /// Saved labels of the order request's dictionary, by feature (a snapshot for the worker).
+    private func labelsByFeature(_ effect: Effect) -> [Int: FeatureLabel] {
+        guard case .computeOrder(let request) = effect else { return [:] }
+        let fingerprint = state.dictionaries[request.dict].fingerprint
+        var labels: [Int: FeatureLabel] = [:]
+        for (key, label) in state.labels where key.fingerprint == fingerprint { labels[key.feature] = label }
+        return labels
     }
 
     /// `handle` then `runEffects`.
@@ -123,37 +172,10 @@ public final class ExplorerSession {
         return buffer
     }
 
-    func statsColumns(_ dict: Int) -> StatsColumns {
-        if let c = columns[dict] { return c }
-        let c = StatsColumns(source: source, dict: dict)
-        columns[dict] = c
-        return c
-    }
-
     private func perform(_ effect: Effect) {
         switch effect {
-        case .loadContexts(let ref):
-            let result: Loaded<FeatureContexts>
-            do { result = .ready(try source.contexts(dict: ref.dict, feature: ref.feature)) } catch { result = .failed(Self.describe(error)) }
-            send(.contextsLoaded(ref, result))
-        case .loadSample(let ref):
-            let result: Loaded<ActivationSample>
-            do { result = .ready(try source.sample(dict: ref.dict, feature: ref.feature)) } catch { result = .failed(Self.describe(error)) }
-            send(.sampleLoaded(ref, result))
-        case .loadMatches(let key):
-            let result: Loaded<[FeatureMatch]>
-            do { result = .ready(try source.matches(dict: key.ref.dict, feature: key.ref.feature, other: key.other, limit: 10)) } catch {
-                result = .failed(Self.describe(error))
-            }
-            send(.matchesLoaded(key, result))
-        case .computeOrder(let request):
-            let fingerprint = state.dictionaries[request.dict].fingerprint
-            var labels: [Int: FeatureLabel] = [:]
-            for (key, label) in state.labels where key.fingerprint == fingerprint { labels[key.feature] = label }
-            let order = statsColumns(request.dict).order(request, labels: labels)
-            send(.orderComputed(request, order))
-        case .computeOverview(let dict):
-            send(.overviewComputed(dict, .ready(statsColumns(dict).overview())))
+        case .loadContexts, .loadSample, .loadMatches, .computeOrder, .computeOverview:
+            if let action = Self.work(effect, source: source, columns: columns, labels: labelsByFeature(effect)) { send(action) }
         case .saveLabel(let request):
             guard let book else {
                 send(.labelSaveFailed(request, "labels are read-only"))
@@ -176,6 +198,30 @@ public final class ExplorerSession {
             if let onExport = options.onExport { send(.showMessage(onExport(), isError: false)) }
         case .quit:
             break
+        }
+    }
+
+    /// The source-reading effects, runnable on any thread.
+    static func work(_ effect: Effect, source: any FeatureSource, columns: ColumnsCache, labels: [Int: FeatureLabel]) -> Action? {
+        switch effect {
+        case .loadContexts(let ref):
+            do { return .contextsLoaded(ref, .ready(try source.contexts(dict: ref.dict, feature: ref.feature))) } catch {
+                return .contextsLoaded(ref, .failed(describe(error)))
+            }
+        case .loadSample(let ref):
+            do { return .sampleLoaded(ref, .ready(try source.sample(dict: ref.dict, feature: ref.feature))) } catch {
+                return .sampleLoaded(ref, .failed(describe(error)))
+            }
+        case .loadMatches(let key):
+            do { return .matchesLoaded(key, .ready(try source.matches(dict: key.ref.dict, feature: key.ref.feature, other: key.other, limit: 10))) } catch {
+                return .matchesLoaded(key, .failed(describe(error)))
+            }
+        case .computeOrder(let request):
+            return .orderComputed(request, columns.get(request.dict, source: source).order(request, labels: labels))
+        case .computeOverview(let dict):
+            return .overviewComputed(dict, .ready(columns.get(dict, source: source).overview()))
+        case .saveLabel, .export, .quit:
+            return nil
         }
     }
 

@@ -98,9 +98,11 @@ final class NcursesTerminal {
         mvwadd_wch(saex_stdscr(), Int32(y), Int32(x), &cc)
     }
 
-    /// Blocks for the next key. Printable characters that arrive together (a paste) come back as one `.paste`.
-    func readKey() -> Key? {
+    /// Waits up to `timeoutMilliseconds` (-1: forever) for the next key; nil on timeout. Printable
+    /// characters that arrive together (a paste) come back as one `.paste`.
+    func readKey(timeoutMilliseconds: Int32 = -1) -> Key? {
         var ch: wint_t = 0
+        wtimeout(saex_stdscr(), timeoutMilliseconds)
         let status = wget_wch(saex_stdscr(), &ch)
         if status == saex_key_code_yes() { return Self.functionKey(Int32(bitPattern: ch)) }
         guard status == OK else { return nil }

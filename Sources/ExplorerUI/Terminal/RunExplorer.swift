@@ -34,14 +34,17 @@ public func runExplorer(source: any FeatureSource, labels: (any LabelBook)?, opt
     var sessionOptions = options
     sessionOptions.asciiOnly = terminal.asciiOnly
     let session = ExplorerSession(source: source, labels: labels, options: sessionOptions, size: terminal.size)
+    session.runInBackground()
     while true {
+        session.collectResults()
         terminal.draw(session.frame())
         if session.shouldQuit { break }
         if session.hasPendingEffects {
             session.runEffects()
             continue
         }
-        guard let key = terminal.readKey() else { continue }
+        // While the worker loads, wake every 40 ms to show its results; otherwise block for a key.
+        guard let key = terminal.readKey(timeoutMilliseconds: session.isWorking ? 40 : -1) else { continue }
         if key == .resize {
             session.resize(terminal.size)
             terminal.invalidate()
