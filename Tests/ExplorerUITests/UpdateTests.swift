@@ -382,3 +382,57 @@ import SAEKit
         #expect((background.state.order?.count ?? 0) > 0)
     }
 }
+
+/// Counts `stats` calls, to check that keys and frames read only the visible rows.
+final class CountingSource: FeatureSource, @unchecked Sendable {
+    let base = SyntheticFeatureSource(featureCount: 131_072)
+    var statsCalls = 0
+    var dictionaries: [DictionaryDescriptor] { base.dictionaries }
+    func stats(dict: Int, feature: Int) -> FeatureStats {
+        statsCalls += 1
+        return base.stats(dict: dict, feature: feature)
+    }
+    func contexts(dict: Int, feature: Int) throws -> FeatureContexts { try base.contexts(dict: dict, feature: feature) }
+    func matches(dict: Int, feature: Int, other: Int, limit: Int) throws -> [FeatureMatch] { try base.matches(dict: dict, feature: feature, other: other, limit: limit) }
+    func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] { try base.neighbours(dict: dict, feature: feature, limit: limit) }
+    func sample(dict: Int, feature: Int) throws -> ActivationSample { try base.sample(dict: dict, feature: feature) }
+}
+
+@Suite struct CostTests {
+    @Test func keysAndFramesReadOnlyVisibleRows() {
+        let source = CountingSource()
+        let session = ExplorerSession(source: source, labels: nil, size: TerminalSize(width: 120, height: 40))
+        for key: Key in [.char("j"), .pageDown, .end, .home, .char("r"), .enter, .char("]"), .escape] {
+            source.statsCalls = 0
+            session.press(key)
+            _ = session.frame()
+            #expect(source.statsCalls <= 36, "\(key) read \(source.statsCalls) stats")
+        }
+    }
+
+    @Test func alphaThresholdPrompt() {
+        let session = makeSession(featureCount: 200)
+        session.press(.tab, .char("A"), .ctrl("u"), .paste("2.2"), .enter)
+        #expect(session.state.filter == .alphaAbove(2.2))
+        let source = session.source
+        let rows = (0..<session.state.list.count).map { source.stats(dict: 1, feature: session.state.feature(atRow: $0)).alpha ?? 0 }
+        #expect(!rows.isEmpty && rows.allSatisfy { $0 > 2.2 })
+        session.press(.char("A"), .ctrl("u"), .paste("x"), .enter)
+        #expect(session.state.message?.isError == true && session.state.filter == .alphaAbove(2.2))
+    }
+
+    @Test(arguments: [(ColorMode.auto, true, true, 256, Theme.monochrome), (.auto, false, true, 256, .color256), (.auto, false, true, 8, .color8),
+                      (.auto, false, false, 0, .monochrome), (.color256, false, true, 8, .color8), (.monochrome, false, true, 256, .monochrome)])
+    func themeChoice(_ mode: ColorMode, _ noColor: Bool, _ hasColors: Bool, _ colors: Int, _ expected: Theme) {
+        #expect(Theme.choose(mode, noColor: noColor, hasColors: hasColors, colors: colors) == expected)
+    }
+
+    @Test func monochromeUsesAttributesOnly() {
+        for role in StyleRole.all {
+            let style = Theme.monochrome.style(role)
+            #expect(style.foreground == -1 && style.background == -1)
+        }
+        #expect(Theme.monochrome.style(.selected) != Theme.monochrome.style(.normal))
+        #expect(Theme.monochrome.style(.peak) != Theme.monochrome.style(.ramp(7)))
+    }
+}

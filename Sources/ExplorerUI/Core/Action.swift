@@ -27,7 +27,7 @@ public enum Action: Equatable, Sendable {
     case sortBy(SortColumn)
     case nextFilter, previousFilter
     case setFilter(FilterPreset)
-    case beginSearch, beginJump
+    case beginSearch, beginJump, beginAlphaFilter
     case randomFeature
     case nextFeature, previousFeature
     case jumpToFeature(Int)

@@ -68,6 +68,7 @@ public enum KeyMap {
         KeyBinding([.char("f")], .nextFilter, "next filter preset", .list, hint: "filter"),
         KeyBinding([.char("F")], .previousFilter, "previous filter preset", .list),
         KeyBinding([.char("/")], .beginSearch, "search top tokens and concepts", .list, hint: "search"),
+        KeyBinding([.char("A")], .beginAlphaFilter, "filter alpha > a value you type", .list),
         KeyBinding([.char("r")], .randomFeature, "random feature", .list),
 
         KeyBinding([.down, .char("j")], .scroll(1), "scroll down", .detail),

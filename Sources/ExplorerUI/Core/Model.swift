@@ -162,6 +162,8 @@ public enum LabelField: Equatable, Sendable {
 public enum InputKind: Equatable, Sendable {
     case search
     case jump
+    /// The threshold of the "alpha > value" filter.
+    case alphaThreshold
     case label(FeatureKey, LabelField)
 }
 

@@ -73,6 +73,8 @@ enum Reducer {
         case .beginSearch:
             s.screen = .list
             s.input = InputField(kind: .search, editor: LineEditor(s.search))
+        case .beginAlphaFilter:
+            s.input = InputField(kind: .alphaThreshold, editor: LineEditor(Format.number(s.alphaThreshold, 2)))
         case .beginJump:
             s.input = InputField(kind: .jump, editor: LineEditor())
         case .randomFeature:
@@ -368,6 +370,16 @@ enum Reducer {
             switch input.kind {
             case .search:
                 s.input = nil
+            case .alphaThreshold:
+                s.input = nil
+                let text = input.editor.text.trimmingCharacters(in: .whitespaces)
+                if let value = Float(text), value.isFinite {
+                    s.alphaThreshold = value
+                    s.filter = .alphaAbove(value)
+                    reorder(&s, &effects)
+                } else {
+                    s.message = StatusMessage(text: "not a number: \(text)", isError: true)
+                }
             case .jump:
                 s.input = nil
                 let text = input.editor.text.trimmingCharacters(in: .whitespaces)

@@ -13,7 +13,7 @@ enum Charts {
     }
 
     /// A vertical bar chart of `counts` with a y axis (max count) and x labels under it.
-    static func bars(_ counts: [Int], height: Int, xLow: String, xHigh: String, title: String, symbols: Symbols) -> [Line] {
+    static func bars(_ counts: [Int], height: Int, xLow: String, xHigh: String, title: String, symbols: Symbols, axes: String? = nil) -> [Line] {
         let top = counts.max() ?? 0
         let yLabel = Format.right(String(top), 6)
         var lines: [Line] = [[Span(title, .header)]]
@@ -33,6 +33,7 @@ enum Charts {
         let gap = max(1, axisWidth - xLow.count - xHigh.count)
         lines.append([Span(String(repeating: " ", count: 7) + symbols.corners.2 + String(repeating: symbols.horizontal, count: axisWidth), .dim)])
         lines.append([Span(String(repeating: " ", count: 8) + xLow + String(repeating: " ", count: gap) + xHigh, .dim)])
+        if let axes { lines.append([Span(String(repeating: " ", count: 8) + axes, .dim)]) }
         return lines
     }
 

@@ -118,7 +118,8 @@ enum DetailView {
             let maxValue = sample.values.max() ?? 1
             let hist = Charts.histogram(sample.values, bins: plotWidth, range: 0...max(maxValue, 1e-6))
             let left = Charts.bars(hist, height: 6, xLow: "0", xHigh: Format.number(maxValue, 2),
-                                   title: "activation histogram (\(sample.values.count))", symbols: symbols)
+                                   title: "activation histogram (\(sample.values.count))", symbols: symbols,
+                                   axes: "x: activation, y: count")
             let right: [Line]
             if let norms = sample.norms, !norms.isEmpty {
                 right = Charts.scatter(xs: norms, ys: sample.values, width: plotWidth, height: 6, xLabel: "‖x‖", yLabel: "activation",

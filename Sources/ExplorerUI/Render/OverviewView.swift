@@ -42,14 +42,16 @@ enum OverviewView {
         } else {
             let counts = rebin(o.alphaHistogram, to: plotWidth)
             lines += Charts.bars(counts, height: 5, xLow: Format.number(o.alphaRange.lowerBound, 2), xHigh: Format.number(o.alphaRange.upperBound, 2),
-                                 title: "alpha" + (o.alphaUnknown > 0 ? " (\(o.alphaUnknown) n/a)" : ""), symbols: symbols)
+                                 title: "alpha" + (o.alphaUnknown > 0 ? " (\(o.alphaUnknown) n/a)" : ""), symbols: symbols,
+                                 axes: "x: alpha, y: features")
         }
         lines.append([])
         if o.normHistogram.isEmpty {
             lines.append([Span("norm ρ: unavailable (no input norms)", .warning)])
         } else {
             lines += Charts.bars(rebin(o.normHistogram, to: plotWidth), height: 5, xLow: "-1", xHigh: "1",
-                                 title: "norm ρ (Spearman)" + (o.normUnknown > 0 ? " (\(o.normUnknown) n/a)" : ""), symbols: symbols)
+                                 title: "norm ρ (Spearman)" + (o.normUnknown > 0 ? " (\(o.normUnknown) n/a)" : ""), symbols: symbols,
+                                 axes: "x: ρ(activation, ‖x‖), y: features")
         }
         return lines
     }

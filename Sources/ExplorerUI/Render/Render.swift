@@ -81,6 +81,7 @@ enum Chrome {
             let prompt: String = switch input.kind {
             case .search: "search: "
             case .jump: "jump to feature: "
+            case .alphaThreshold: "show features with alpha > "
             case .label(let key, .concept): "concept of \(key.feature): "
             case .label(let key, .notes): "notes of \(key.feature): "
             }
