@@ -52,3 +52,19 @@ import Testing
         #expect(e.visible(width: 40).glyphs.map(\.text).joined() == "a␛[2Jb")
     }
 }
+
+@Suite struct PasteTests {
+    @Test func multiLinePasteIntoNotesKeepsNewlines() {
+        let book = FakeLabelBook()
+        let session = makeSession(book: book)
+        session.press(.char("a"), .paste("line one\nline two\tend"), .enter)
+        let key = session.state.key(for: FeatureRef(dict: 0, feature: 0))
+        #expect(book.allLabels[key]?.notes == "line one\nline two\tend")
+    }
+
+    @Test func pasteOfKeysWithEnterOutsideAPrompt() {
+        let session = makeSession()
+        session.press(.paste("jj\r"))
+        #expect(session.state.screen == .detail && session.state.selectedFeature?.feature == 2)
+    }
+}

@@ -114,7 +114,7 @@ public enum KeyMap {
         KeyBinding([.up, .char("k")], .helpScroll(-1), "scroll up", .help),
         KeyBinding([.pageDown, .char(" ")], .helpScroll(10), "page down", .help),
         KeyBinding([.pageUp, .char("b")], .helpScroll(-10), "page up", .help),
-        KeyBinding([.char("?"), .escape, .char("q")], .toggleHelp, "close the help", .help),
+        KeyBinding([.char("?"), .escape, .char("q")], .toggleHelp, "close the help", .help, hint: "close"),
     ]
 
     /// Contexts searched for a key, most specific first.

@@ -119,12 +119,19 @@ final class NcursesTerminal {
                 ungetch(Int32(bitPattern: next))
                 break
             }
-            if next < 32 || next == 127 {
+            // Tabs and line breaks inside a burst belong to the pasted text (notes may hold newlines).
+            let inText = next == 9 || next == 10 || next == 13
+            if (next < 32 && !inText) || next == 127 {
                 unget_wch(wchar_t(bitPattern: next))
                 break
             }
             guard let scalar = Unicode.Scalar(next) else { break }
             text.unicodeScalars.append(scalar)
+        }
+        // A line break ending the burst is the user's Enter, not part of the paste.
+        if let last = text.unicodeScalars.last, last == "\n" || last == "\r", text.unicodeScalars.count > 1 {
+            text.unicodeScalars.removeLast()
+            unget_wch(wchar_t(bitPattern: last.value))
         }
         return text.unicodeScalars.count == 1 ? key : .paste(text)
     }
