@@ -27,10 +27,12 @@ import SAEKit
         var effects: [Effect]
         (s, effects) = update(s, .show(.detail))
         #expect(s.screen == .detail)
-        #expect(effects == [.loadContexts(FeatureRef(dict: 0, feature: 0)), .loadSample(FeatureRef(dict: 0, feature: 0))])
+        #expect(effects == [.loadContexts(FeatureRef(dict: 0, feature: 0)), .loadSample(FeatureRef(dict: 0, feature: 0)),
+                            .loadNeighbours(FeatureRef(dict: 0, feature: 0))])
         (s, _) = update(s, .contextsLoaded(FeatureRef(dict: 0, feature: 0), .ready(.empty)))
         (s, effects) = update(s, .nextFeature)
-        #expect(effects == [.loadContexts(FeatureRef(dict: 0, feature: 1)), .loadSample(FeatureRef(dict: 0, feature: 1))])
+        #expect(effects == [.loadContexts(FeatureRef(dict: 0, feature: 1)), .loadSample(FeatureRef(dict: 0, feature: 1)),
+                            .loadNeighbours(FeatureRef(dict: 0, feature: 1))])
         (s, effects) = update(s, .previousFeature)
         #expect(effects.isEmpty)  // both cached (sample still loading counts as requested)
         (s, _) = update(s, .back)

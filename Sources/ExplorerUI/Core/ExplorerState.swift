@@ -28,6 +28,8 @@ public struct ExplorerState: Equatable, Sendable {
     public var contexts: LRUCache<FeatureRef, Loaded<FeatureContexts>>
     public var samples: LRUCache<FeatureRef, Loaded<ActivationSample>>
     public var matches: LRUCache<MatchKey, Loaded<[FeatureMatch]>>
+    /// Nearest features of the same dictionary (decoder cosine), shown in the detail.
+    public var neighbours: LRUCache<FeatureRef, Loaded<[FeatureMatch]>>
     public var overview: [Int: Loaded<OverviewData>] = [:]
     public var detailScroll = 0
     public var window: ContextWindow = .sixteen
@@ -57,6 +59,7 @@ public struct ExplorerState: Equatable, Sendable {
         self.contexts = LRUCache(capacity: cacheCapacity)
         self.samples = LRUCache(capacity: cacheCapacity)
         self.matches = LRUCache(capacity: cacheCapacity)
+        self.neighbours = LRUCache(capacity: cacheCapacity)
         self.list = ListState(count: dictionaries.isEmpty ? 0 : dictionaries[self.dict].featureCount, viewport: Layout.listViewport(height: height))
     }
 

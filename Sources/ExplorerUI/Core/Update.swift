@@ -144,6 +144,8 @@ enum Reducer {
             s.contexts.insert(value, for: ref)
         case .sampleLoaded(let ref, let value):
             s.samples.insert(value, for: ref)
+        case .neighboursLoaded(let ref, let value):
+            s.neighbours.insert(value, for: ref)
         case .matchesLoaded(let key, let value):
             s.matches.insert(value, for: key)
             requestCompare(&s, &effects)
@@ -274,6 +276,12 @@ enum Reducer {
             effects.append(.loadSample(ref))
         } else {
             s.samples.touch(ref)
+        }
+        if s.neighbours.peek(ref) == nil {
+            s.neighbours.insert(.loading, for: ref)
+            effects.append(.loadNeighbours(ref))
+        } else {
+            s.neighbours.touch(ref)
         }
     }
 
@@ -410,7 +418,7 @@ extension Action {
     /// True for actions that come from the user (keys), false for results of effects and resizes.
     var isUserIntent: Bool {
         switch self {
-        case .resize, .contextsLoaded, .sampleLoaded, .matchesLoaded, .orderComputed, .overviewComputed, .labelSaved, .labelSaveFailed, .showMessage, .clampScroll:
+        case .resize, .contextsLoaded, .sampleLoaded, .matchesLoaded, .neighboursLoaded, .orderComputed, .overviewComputed, .labelSaved, .labelSaveFailed, .showMessage, .clampScroll:
             false
         default:
             true

@@ -140,6 +140,32 @@ enum DetailView {
         }
     }
 
+    /// Nearest features of the same dictionary by decoder cosine, with their label and top tokens.
+    static func neighbourSection(_ s: ExplorerState, ref: FeatureRef, source: any FeatureSource, width: Int, symbols: Symbols) -> [Line] {
+        var lines: [Line] = [[Span("Nearest in \(s.dictionaries[ref.dict].name) (decoder cosine)", .header)]]
+        switch s.neighbours.peek(ref) {
+        case nil, .loading?:
+            lines.append([Span("  loading neighbours…", .dim)])
+        case .failed(let error)?:
+            lines.append([Span("  neighbours unavailable: " + error, .warning)])
+        case .ready(let list)?:
+            if list.isEmpty { lines.append([Span("  none", .dim)]) }
+            for m in list where m.feature != ref.feature {
+                let other = FeatureRef(dict: ref.dict, feature: m.feature)
+                var line: Line = [Span(Format.right("#\(m.feature)", 9) + "  cos " + Format.number(m.decoderCosine, 3) + "  ", .normal)]
+                if let v = s.label(for: other)?.verdict { line.append(Span(VerdictDisplay.mark(v) + " ", .mark)) }
+                let st = source.stats(dict: ref.dict, feature: m.feature)
+                if st.dead { line.append(Span("(dead)", .dim)) }
+                for (i, token) in st.topTokens.enumerated() {
+                    if i > 0 { line.append(Span(" " + symbols.vertical + " ", .dim)) }
+                    line.append(Span(token, .normal, visibleSpaces: true))
+                }
+                lines.append(line)
+            }
+        }
+        return lines
+    }
+
     static func lines(_ s: ExplorerState, ref: FeatureRef, source: any FeatureSource, width: Int, symbols: Symbols) -> [Line] {
         let descriptor = s.dictionaries[ref.dict]
         let st = source.stats(dict: ref.dict, feature: ref.feature)
@@ -149,6 +175,8 @@ enum DetailView {
         lines += chartLines(s.samples.peek(ref), descriptor: descriptor, width: width, symbols: symbols)
         lines.append([])
         lines += contextSection(s.contexts.peek(ref), window: s.window, maxActivation: st.maxActivation, width: width)
+        lines.append([])
+        lines += neighbourSection(s, ref: ref, source: source, width: width, symbols: symbols)
         return lines
     }
 }

@@ -140,7 +140,7 @@ public final class ExplorerSession {
 
     static func readsSource(_ effect: Effect) -> Bool {
         switch effect {
-        case .loadContexts, .loadSample, .loadMatches, .computeOrder, .computeOverview: true
+        case .loadContexts, .loadSample, .loadMatches, .loadNeighbours, .computeOrder, .computeOverview: true
         case .saveLabel, .export, .quit: false
         }
     }
@@ -177,7 +177,7 @@ public final class ExplorerSession {
 
     private func perform(_ effect: Effect) {
         switch effect {
-        case .loadContexts, .loadSample, .loadMatches, .computeOrder, .computeOverview:
+        case .loadContexts, .loadSample, .loadMatches, .loadNeighbours, .computeOrder, .computeOverview:
             if let action = Self.work(effect, source: source, columns: columns, labels: labelsByFeature(effect)) { send(action) }
         case .saveLabel(let request):
             guard let book else {
@@ -218,6 +218,10 @@ public final class ExplorerSession {
         case .loadMatches(let key):
             do { return .matchesLoaded(key, .ready(try source.matches(dict: key.ref.dict, feature: key.ref.feature, other: key.other, limit: 10))) } catch {
                 return .matchesLoaded(key, .failed(describe(error)))
+            }
+        case .loadNeighbours(let ref):
+            do { return .neighboursLoaded(ref, .ready(try source.neighbours(dict: ref.dict, feature: ref.feature, limit: 8))) } catch {
+                return .neighboursLoaded(ref, .failed(describe(error)))
             }
         case .computeOrder(let request):
             return .orderComputed(request, columns.get(request.dict, source: source).order(request, labels: labels))
