@@ -125,7 +125,7 @@ enum DetailView {
                 right = Charts.scatter(xs: norms, ys: sample.values, width: plotWidth, height: 6, xLabel: "‖x‖", yLabel: "activation",
                                        title: "activation vs input norm", symbols: symbols)
             } else {
-                right = [[Span("activation vs input norm", .header)], [Span("unavailable: this cache has no input norms", .warning)]]
+                right = [[Span("activation vs input norm", .header)], [Span("unavailable:", .warning)], [Span("this cache has no input norms", .warning)]]
             }
             if width < 2 * half + 2 { return left + [[]] + right }
             var lines: [Line] = []
