@@ -23,3 +23,5 @@ static inline attr_t saex_a_dim(void) { return A_DIM; }
 static inline int saex_key_resize(void) { return KEY_RESIZE; }
 static inline int saex_key_code_yes(void) { return KEY_CODE_YES; }
 static inline int saex_err(void) { return ERR; }
+static inline FILE *saex_stdout_file(void) { return stdout; }
+static inline FILE *saex_stdin_file(void) { return stdin; }

@@ -1,0 +1,58 @@
+import SAEKit
+
+/// A feature beside its matches in another dictionary.
+enum CompareView {
+    static func draw(_ s: ExplorerState, source: any FeatureSource, _ b: inout ScreenBuffer) {
+        guard let c = s.compare else { return }
+        let half = (b.width - 1) / 2
+        let rightX = half + 1
+        let height = Layout.bodyHeight(height: b.height)
+        for y in 1...height { b.put(b.symbols.vertical, x: half, y: y, role: .dim) }
+
+        let leftStats = source.stats(dict: c.left.dict, feature: c.left.feature)
+        var left: [Line] = [[Span("\(s.dictionaries[c.left.dict].name) #\(c.left.feature)", .header)], DetailView.labelLine(s, c.left)]
+        left += summary(leftStats, width: half)
+        left.append([])
+        left += DetailView.contextSection(s.contexts.peek(c.left), window: s.window, maxActivation: leftStats.maxActivation, width: half, compact: true)
+
+        var right: [Line] = [[Span("matches in \(s.dictionaries[c.other].name)", .header)]]
+        switch s.matches.peek(MatchKey(ref: c.left, other: c.other)) {
+        case nil, .loading?:
+            right.append([Span("loading matches…", .dim)])
+        case .failed(let error)?:
+            right.append([Span("matches unavailable: " + error, .warning)])
+        case .ready(let matches)?:
+            if matches.isEmpty { right.append([Span("no matches", .dim)]) }
+            for (i, m) in matches.enumerated() {
+                let text = "\(i == c.matchIndex ? b.symbols.marker : " ") #\(m.feature)  cos \(Format.number(m.decoderCosine, 3))  corr \(Format.number(m.activationCorrelation, 3))\(m.mutual ? "  mutual" : "")"
+                right.append([Span(text, i == c.matchIndex ? .selected : .normal)])
+            }
+            if c.matchIndex < matches.count {
+                let m = matches[c.matchIndex]
+                let ref = FeatureRef(dict: c.other, feature: m.feature)
+                let st = source.stats(dict: c.other, feature: m.feature)
+                right.append([])
+                right.append([Span("\(s.dictionaries[c.other].name) #\(m.feature)", .header)])
+                right.append(DetailView.labelLine(s, ref))
+                right += summary(st, width: b.width - rightX)
+                right.append([])
+                right += DetailView.contextSection(s.contexts.peek(ref), window: s.window, maxActivation: st.maxActivation, width: b.width - rightX, compact: true)
+            }
+        }
+        b.scrollLimit = max(0, max(left.count, right.count) - height)
+        b.draw(left, scroll: c.scroll, x: 0, y: 1, width: half, height: height)
+        b.draw(right, scroll: c.scroll, x: rightX, y: 1, width: b.width - rightX, height: height)
+    }
+
+    static func summary(_ st: FeatureStats, width: Int) -> [Line] {
+        let spans: [Span] = [
+            Span("alpha ", .dim), Span(Format.number(st.alpha, 2) + "  "), Span("elast ", .dim), Span(Format.number(st.elasticity, 2) + "  "),
+            Span("normρ ", .dim), Span(Format.number(st.normSpearman, 2) + "  "), Span("density ", .dim), Span(Format.percent(st.density) + "  "),
+            Span("max ", .dim), Span(Format.number(st.maxActivation, 2)),
+        ]
+        var lines = wrap(spans, width: width, indent: 0)
+        if st.normDetectorHint { lines.append([Span("norm-detector hint", .warning)]) }
+        if st.dead { lines.append([Span("dead", .warning)]) }
+        return lines
+    }
+}

@@ -1,0 +1,168 @@
+import CNcursesw
+import Glibc
+
+/// The ncursesw backend: owns the terminal, draws only the cells that changed since the last frame,
+/// maps roles to colour pairs and decodes key codes. The only type that talks to ncurses.
+final class NcursesTerminal {
+    private var previous: ScreenBuffer?
+    private var screen: OpaquePointer?
+    let theme: Theme
+    let asciiOnly: Bool
+    private var attributes: [StyleRole: (attr_t, Int16)] = [:]
+
+    init(colorMode: ColorMode, forceASCII: Bool?) throws {
+        setlocale(LC_ALL, "")
+        let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
+        asciiOnly = forceASCII ?? (codeset.uppercased().replacingOccurrences(of: "-", with: "") != "UTF8")
+        TerminalGuard.saveModes()
+        guard let screen = newterm(nil, saex_stdout_file(), saex_stdin_file()) else {
+            throw ExplorerError.terminalUnavailable(String(cString: getenv("TERM") ?? strdup("(unset)")))
+        }
+        self.screen = screen
+        set_term(screen)
+        TerminalGuard.install()
+        raw()
+        noecho()
+        nonl()
+        keypad(saex_stdscr(), true)
+        set_escdelay(25)
+        curs_set(0)
+        let noColor = (getenv("NO_COLOR").map { String(cString: $0) } ?? "").isEmpty == false
+        let hasColors = has_colors()
+        if hasColors && !noColor && colorMode != .monochrome {
+            start_color()
+            use_default_colors()
+        }
+        theme = Theme.choose(colorMode, noColor: noColor, hasColors: hasColors, colors: Int(saex_colors()))
+        var pair: Int16 = 1
+        for role in StyleRole.all {
+            let style = theme.style(role)
+            var attr = saex_a_normal()
+            if style.bold { attr |= saex_a_bold() }
+            if style.reverse { attr |= saex_a_reverse() }
+            if style.underline { attr |= saex_a_underline() }
+            if style.dim { attr |= saex_a_dim() }
+            if theme != .monochrome, style.foreground != -1 || style.background != -1 {
+                init_pair(pair, Int16(style.foreground), Int16(style.background))
+                attributes[role] = (attr, pair)
+                pair += 1
+            } else {
+                attributes[role] = (attr, 0)
+            }
+        }
+    }
+
+    var size: TerminalSize { TerminalSize(width: Int(saex_cols()), height: Int(saex_lines())) }
+
+    /// Forgets the previous frame so the next draw repaints everything (after a resize).
+    func invalidate() {
+        previous = nil
+        wclear(saex_stdscr())
+    }
+
+    func draw(_ frame: ScreenBuffer) {
+        let full = previous == nil || previous?.width != frame.width || previous?.height != frame.height
+        if full { werase(saex_stdscr()) }
+        for y in 0..<frame.height {
+            var first = -1, last = -1
+            for x in 0..<frame.width where full || previous?[x, y] != frame[x, y] {
+                if first < 0 { first = x }
+                last = x
+            }
+            guard first >= 0 else { continue }
+            if first > 0, frame[first, y].width == 0 { first -= 1 }  // start on the wide glyph, not its tail
+            last = min(frame.width - 1, last + 1)
+            for x in first...last {
+                let cell = frame[x, y]
+                if cell.width == 0 { continue }
+                put(cell, x: x, y: y)
+            }
+        }
+        if let cursor = frame.cursor {
+            curs_set(1)
+            wmove(saex_stdscr(), Int32(cursor.y), Int32(cursor.x))
+        } else {
+            curs_set(0)
+        }
+        wrefresh(saex_stdscr())
+        previous = frame
+    }
+
+    private func put(_ cell: Cell, x: Int, y: Int) {
+        var chars: [wchar_t] = cell.text.unicodeScalars.prefix(5).map { wchar_t(bitPattern: $0.value) }
+        if chars.isEmpty { chars = [32] }
+        chars.append(0)
+        let (attr, pair) = attributes[cell.role] ?? (saex_a_normal(), 0)
+        var cc = cchar_t()
+        setcchar(&cc, chars, attr, pair, nil)
+        mvwadd_wch(saex_stdscr(), Int32(y), Int32(x), &cc)
+    }
+
+    /// Waits up to `timeoutMilliseconds` (-1: forever) for the next key; nil on timeout. Printable
+    /// characters that arrive together (a paste) come back as one `.paste`.
+    func readKey(timeoutMilliseconds: Int32 = -1) -> Key? {
+        var ch: wint_t = 0
+        wtimeout(saex_stdscr(), timeoutMilliseconds)
+        let status = wget_wch(saex_stdscr(), &ch)
+        if status == saex_key_code_yes() { return Self.functionKey(Int32(bitPattern: ch)) }
+        guard status == OK else { return nil }
+        guard let key = Key.fromCharacter(ch) else { return nil }
+        guard case .char(let first) = key else { return key }
+        var text = String(first)
+        nodelay(saex_stdscr(), true)
+        defer { nodelay(saex_stdscr(), false) }
+        while text.unicodeScalars.count < 65_536 {
+            var next: wint_t = 0
+            let s = wget_wch(saex_stdscr(), &next)
+            if s == saex_err() { break }
+            if s == saex_key_code_yes() {
+                ungetch(Int32(bitPattern: next))
+                break
+            }
+            // Tabs and line breaks inside a burst belong to the pasted text (notes may hold newlines).
+            let inText = next == 9 || next == 10 || next == 13
+            if (next < 32 && !inText) || next == 127 {
+                unget_wch(wchar_t(bitPattern: next))
+                break
+            }
+            guard let scalar = Unicode.Scalar(next) else { break }
+            text.unicodeScalars.append(scalar)
+        }
+        // A line break ending the burst is the user's Enter, not part of the paste.
+        if let last = text.unicodeScalars.last, last == "\n" || last == "\r", text.unicodeScalars.count > 1 {
+            text.unicodeScalars.removeLast()
+            unget_wch(wchar_t(bitPattern: last.value))
+        }
+        return text.unicodeScalars.count == 1 ? key : .paste(text)
+    }
+
+    static func functionKey(_ code: Int32) -> Key? {
+        switch code {
+        case KEY_UP: .up
+        case KEY_DOWN: .down
+        case KEY_LEFT: .left
+        case KEY_RIGHT: .right
+        case KEY_PPAGE: .pageUp
+        case KEY_NPAGE: .pageDown
+        case KEY_HOME: .home
+        case KEY_END: .end
+        case KEY_ENTER: .enter
+        case KEY_BACKSPACE: .backspace
+        case KEY_DC: .delete
+        case KEY_BTAB: .backTab
+        case saex_key_resize(): .resize
+        case (KEY_F0 + 1)...(KEY_F0 + 12): .function(Int(code - KEY_F0))
+        default: nil
+        }
+    }
+
+    func shutdown() {
+        guard let screen else { return }
+        endwin()
+        delscreen(screen)
+        self.screen = nil
+        TerminalGuard.uninstall()
+    }
+
+    deinit { shutdown() }
+}

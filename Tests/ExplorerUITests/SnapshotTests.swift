@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+@testable import ExplorerUI
+import SAEKit
+
+/// Rendered screens as text and style runs, compared with reviewed files in Snapshots/.
+@Suite struct SnapshotTests {
+    static let sizes = [(120, 40), (80, 24), (30, 8)]
+
+    /// A session on the hostile data with a few labels, one with a bidi override and an escape in its concept.
+    func labelledSession(width: Int, height: Int, hasNorms: Bool = true) -> ExplorerSession {
+        let book = FakeLabelBook()
+        let session = makeSession(book: book, width: width, height: height, hasNorms: hasNorms)
+        session.press(.char("j"), .char("1"), .char("e"))
+        session.press(.paste("court \u{202E}cases\u{1B}[31m 東京"), .enter)
+        session.press(.char("j"), .char("4"), .char("j"), .char("2"), .char("k"), .char("k"))
+        return session
+    }
+
+    @Test(arguments: sizes) func list(_ w: Int, _ h: Int) {
+        let session = labelledSession(width: w, height: h)
+        assertSnapshot(session.frame().debugDump(), named: "list-\(w)x\(h)")
+    }
+
+    @Test(arguments: sizes) func detail(_ w: Int, _ h: Int) {
+        let session = labelledSession(width: w, height: h)
+        session.press(.enter)
+        assertSnapshot(session.frame().debugDump(), named: "detail-\(w)x\(h)")
+    }
+
+    @Test func detailScrolledToContextsWithWholeWindow() {
+        let session = labelledSession(width: 80, height: 24)
+        session.press(.enter, .char("w"))
+        for _ in 0..<22 { session.press(.char("j")) }
+        assertSnapshot(session.frame().debugDump(), named: "detail-contexts-whole-80x24")
+    }
+
+    @Test func detailWithoutNorms() {
+        let session = labelledSession(width: 80, height: 24, hasNorms: false)
+        session.press(.enter)
+        assertSnapshot(session.frame().debugDump(), named: "detail-no-norms-80x24")
+    }
+
+    @Test(arguments: sizes) func compare(_ w: Int, _ h: Int) {
+        let session = labelledSession(width: w, height: h)
+        session.press(.char("c"), .char("]"))
+        assertSnapshot(session.frame().debugDump(), named: "compare-\(w)x\(h)")
+    }
+
+    @Test(arguments: sizes) func overview(_ w: Int, _ h: Int) {
+        let session = labelledSession(width: w, height: h)
+        session.press(.char("o"))
+        assertSnapshot(session.frame().debugDump(), named: "overview-\(w)x\(h)")
+    }
+
+    @Test(arguments: sizes) func help(_ w: Int, _ h: Int) {
+        let session = labelledSession(width: w, height: h)
+        session.press(.char("?"))
+        assertSnapshot(session.frame().debugDump(), named: "help-\(w)x\(h)")
+    }
+
+    @Test func searchPromptAndAsciiCharset() {
+        let session = labelledSession(width: 80, height: 24)
+        session.asciiOnly = true
+        session.press(.char("/"), .paste("東"))
+        assertSnapshot(session.frame().debugDump(), named: "list-search-ascii-80x24")
+    }
+
+    @Test func readOnlyList() {
+        let session = makeSession(book: nil, width: 80, height: 24)
+        session.press(.char("1"))
+        assertSnapshot(session.frame().debugDump(), named: "list-read-only-80x24")
+    }
+
+    /// No frame may contain a raw control character, whatever the data.
+    @Test func framesNeverContainControls() {
+        let session = labelledSession(width: 100, height: 30)
+        var frames = [session.frame()]
+        for key: Key in [.enter, .char("w"), .char("w"), .char("c"), .char("]"), .char("x"), .char("o"), .char("?")] {
+            session.press(key)
+            frames.append(session.frame())
+        }
+        for frame in frames {
+            for cell in frame.cells {
+                for scalar in cell.text.unicodeScalars {
+                    let v = scalar.value
+                    #expect(!(v < 0x20 || (0x7F...0x9F).contains(v) || TerminalText.isBidiControl(v)), "U+\(String(v, radix: 16))")
+                }
+            }
+        }
+    }
+
+    @Test func wideGlyphsNeverSplitAtTheEdge() {
+        var b = ScreenBuffer(width: 5, height: 1)
+        b.put("ab東京", x: 0, y: 0, role: .normal)
+        #expect(b.rowText(0) == "ab東 ")
+        b.put("x", x: 3, y: 0, role: .normal)  // overwrite the tail of 東
+        #expect(b.rowText(0) == "ab x ")
+        #expect(b.cells.map(\.width) == [1, 1, 1, 1, 1])
+    }
+}
+
+@Suite struct KeyDocsTests {
+    @Test func keysMarkdownIsCurrent() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/KEYS.md").standardized
+        let generated = KeyMap.markdown()
+        if ProcessInfo.processInfo.environment["SAEX_RECORD_SNAPSHOTS"] == "1" {
+            try generated.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let committed = try String(contentsOf: url, encoding: .utf8)
+        #expect(committed == generated, "docs/KEYS.md is stale: run SAEX_RECORD_SNAPSHOTS=1 swift test --filter KeyDocsTests")
+    }
+
+    @Test func helpAndHintsComeFromTheKeyMap() {
+        let session = makeSession()
+        session.press(.char("?"))
+        let text = (0..<40).map { session.frame().rowText($0) }.joined(separator: "\n")
+        for b in KeyMap.bindings.prefix(12) { #expect(text.contains(b.description)) }
+    }
+}

@@ -1,0 +1,440 @@
+import Foundation
+import Testing
+@testable import ExplorerUI
+import SAEKit
+
+@Suite struct UpdateTests {
+    func state(count: Int = 1000, readOnly: Bool = false, dictionaries: Int = 2) -> ExplorerState {
+        let source = SyntheticFeatureSource(featureCount: count, dictionaryNames: Array(["a", "b", "c"].prefix(dictionaries)))
+        return ExplorerState(title: "t", dictionaries: source.dictionaries, labels: [:], readOnlyLabels: readOnly, width: 80, height: 24)
+    }
+
+    @Test func navigationIsPureAndHasNoEffects() {
+        var s = state()
+        var effects: [Effect]
+        (s, effects) = update(s, .move(3))
+        #expect(s.list.selected == 3 && effects.isEmpty)
+        (s, effects) = update(s, .pageDown)
+        #expect(s.list.selected == 23 && s.list.top == 20)  // viewport 20 at height 24
+        (s, _) = update(s, .end)
+        #expect(s.selectedFeature == FeatureRef(dict: 0, feature: 999))
+        (s, _) = update(s, .home)
+        #expect(s.list.selected == 0)
+    }
+
+    @Test func openingDetailRequestsContextsAndSampleOnce() {
+        var s = state()
+        var effects: [Effect]
+        (s, effects) = update(s, .show(.detail))
+        #expect(s.screen == .detail)
+        #expect(effects == [.loadContexts(FeatureRef(dict: 0, feature: 0)), .loadSample(FeatureRef(dict: 0, feature: 0)),
+                            .loadNeighbours(FeatureRef(dict: 0, feature: 0))])
+        (s, _) = update(s, .contextsLoaded(FeatureRef(dict: 0, feature: 0), .ready(.empty)))
+        (s, effects) = update(s, .nextFeature)
+        #expect(effects == [.loadContexts(FeatureRef(dict: 0, feature: 1)), .loadSample(FeatureRef(dict: 0, feature: 1)),
+                            .loadNeighbours(FeatureRef(dict: 0, feature: 1))])
+        (s, effects) = update(s, .previousFeature)
+        #expect(effects.isEmpty)  // both cached (sample still loading counts as requested)
+        (s, _) = update(s, .back)
+        #expect(s.screen == .list)
+    }
+
+    @Test func contextCacheIsBounded() {
+        var s = ExplorerState(title: "t", dictionaries: SyntheticFeatureSource(featureCount: 100).dictionaries, labels: [:], readOnlyLabels: true, cacheCapacity: 4)
+        for f in 0..<10 { (s, _) = update(s, .contextsLoaded(FeatureRef(dict: 0, feature: f), .ready(.empty))) }
+        #expect(s.contexts.count == 4)
+        #expect(s.contexts.peek(FeatureRef(dict: 0, feature: 9)) != nil)
+        #expect(s.contexts.peek(FeatureRef(dict: 0, feature: 0)) == nil)
+    }
+
+    @Test func sortAndFilterAskForAnOrderAndDropStaleResults() {
+        var s = state()
+        var effects: [Effect]
+        (s, effects) = update(s, .sortBy(.alpha))
+        let first = OrderRequest(dict: 0, sort: SortSpec(column: .alpha), filter: .all, search: "")
+        #expect(effects == [.computeOrder(first)] && s.orderPending)
+        (s, effects) = update(s, .sortBy(.alpha))
+        #expect(s.sort == SortSpec(column: .alpha, descending: true))
+        (s, _) = update(s, .orderComputed(first, [5, 4, 3]))  // stale: ignored
+        #expect(s.order == nil && s.list.count == 1000)
+        var current = first
+        current.sort.descending = true
+        (s, _) = update(s, .orderComputed(current, [5, 4, 3]))
+        #expect(s.order == [5, 4, 3] && s.list.count == 3 && !s.orderPending)
+        #expect(s.selectedFeature?.feature == 5)
+        (s, effects) = update(s, .setFilter(.dead))
+        #expect(effects == [.computeOrder(OrderRequest(dict: 0, sort: current.sort, filter: .dead, search: ""))])
+    }
+
+    @Test func backToIdentityOrderNeedsNoWork() {
+        var s = state()
+        (s, _) = update(s, .reverseSort)
+        let req = s.currentOrderRequest
+        (s, _) = update(s, .orderComputed(req, (0..<1000).reversed().map { Int32($0) }))
+        #expect(s.selectedFeature?.feature == 0, "the selected feature survives a re-order")
+        (s, _) = update(s, .home)
+        (s, _) = update(s, .move(10))
+        #expect(s.selectedFeature?.feature == 989)
+        let (t, effects) = update(s, .reverseSort)
+        #expect(effects.isEmpty && t.order == nil && t.selectedFeature?.feature == 989)
+    }
+
+    @Test func filterCycleVisitsEveryPreset() {
+        var s = state()
+        var seen: [FilterPreset] = []
+        for _ in 0..<FilterPreset.cycle(alphaThreshold: 1.5).count {
+            (s, _) = update(s, .nextFilter)
+            seen.append(s.filter)
+        }
+        #expect(seen.last == .all)
+        #expect(seen.contains(.verdict(.normDetector)) && seen.contains(.alphaAbove(1.5)) && seen.contains(.unlabelled))
+        (s, _) = update(s, .previousFilter)
+        #expect(s.filter == .alphaAbove(1.5))
+    }
+
+    @Test func incrementalSearchRecomputesOnEachKeyAndEscClears() {
+        var s = state()
+        var effects: [Effect]
+        (s, _) = update(s, .beginSearch)
+        (s, effects) = update(s, .edit(.insert("c")))
+        #expect(s.search == "c" && effects.count == 1)
+        (s, effects) = update(s, .edit(.insert("o")))
+        #expect(effects == [.computeOrder(OrderRequest(dict: 0, sort: SortSpec(), filter: .all, search: "co"))])
+        (s, _) = update(s, .edit(.submit))
+        #expect(s.input == nil && s.search == "co")
+        (s, _) = update(s, .beginSearch)
+        (s, effects) = update(s, .edit(.cancel))
+        #expect(s.search.isEmpty && s.order == nil && effects.isEmpty)
+    }
+
+    @Test func jumpToFeature() {
+        var s = state()
+        (s, _) = update(s, .beginJump)
+        for c in "#512" { (s, _) = update(s, .edit(.insert(String(c)))) }
+        (s, _) = update(s, .edit(.submit))
+        #expect(s.selectedFeature?.feature == 512)
+        (s, _) = update(s, .jumpToFeature(5000))
+        #expect(s.message?.isError == true && s.selectedFeature?.feature == 512)
+        (s, _) = update(s, .orderComputed(s.currentOrderRequest, nil))
+        s.order = [3, 7]
+        s.list.setCount(2)
+        (s, _) = update(s, .jumpToFeature(7))
+        #expect(s.selectedFeature?.feature == 7)
+        (s, _) = update(s, .jumpToFeature(8))
+        #expect(s.message?.text.contains("hidden") == true)
+    }
+
+    @Test func randomFeatureIsDeterministicPerSeed() {
+        let s = state()
+        let (a, _) = update(s, .randomFeature)
+        let (b, _) = update(s, .randomFeature)
+        #expect(a.list.selected == b.list.selected)
+        let (c, _) = update(a, .randomFeature)
+        #expect(c.list.selected != a.list.selected)
+    }
+
+    @Test func verdictIsShownOnlyAfterSave() {
+        var s = state()
+        var effects: [Effect]
+        (s, _) = update(s, .move(2))
+        (s, effects) = update(s, .setVerdict(.interpretable))
+        let key = FeatureKey(fingerprint: s.dictionaries[0].fingerprint, feature: 2)
+        guard case .saveLabel(let request)? = effects.first else {
+            Issue.record("no save effect")
+            return
+        }
+        #expect(request.key == key && request.before == nil && request.after?.verdict == .interpretable)
+        #expect(s.labels[key] == nil && s.savesInFlight == 1)
+        (s, _) = update(s, .labelSaved(request, request.after))
+        #expect(s.labels[key]?.verdict == .interpretable && s.savesInFlight == 0 && s.undoStack.count == 1)
+    }
+
+    @Test func readOnlyLabelsDoNothingAndKeysExplainWhy() {
+        let s = state(readOnly: true)
+        let (t, effects) = update(s, .setVerdict(.unsure))
+        #expect(effects.isEmpty && t.labels.isEmpty)
+        #expect(KeyMap.action(for: .char("1"), in: s) == .disabled("labels are read-only (no label file was given)"))
+    }
+
+    @Test func compareNeedsTwoDictionaries() {
+        let s = state(dictionaries: 1)
+        #expect(KeyMap.action(for: .char("c"), in: s) == .disabled("compare needs two dictionaries"))
+    }
+
+    @Test func compareCyclesMatchesAndSwapsSides() {
+        var s = state(dictionaries: 3)
+        var effects: [Effect]
+        (s, _) = update(s, .move(4))
+        (s, effects) = update(s, .show(.compare))
+        let key = MatchKey(ref: FeatureRef(dict: 0, feature: 4), other: 1)
+        #expect(effects == [.loadContexts(FeatureRef(dict: 0, feature: 4)), .loadMatches(key)])
+        let matches = [FeatureMatch(feature: 9, decoderCosine: 0.9, activationCorrelation: 0.8, mutual: true),
+                       FeatureMatch(feature: 11, decoderCosine: 0.7, activationCorrelation: nil, mutual: false)]
+        (s, effects) = update(s, .matchesLoaded(key, .ready(matches)))
+        #expect(effects == [.loadContexts(FeatureRef(dict: 1, feature: 9))])
+        (s, _) = update(s, .nextMatch)
+        #expect(s.compare?.matchIndex == 1)
+        (s, _) = update(s, .nextMatch)
+        #expect(s.compare?.matchIndex == 0)
+        (s, _) = update(s, .previousMatch)
+        #expect(s.compare?.matchIndex == 1)
+        (s, _) = update(s, .swapSides)
+        #expect(s.compare?.left == FeatureRef(dict: 1, feature: 11) && s.compare?.other == 0)
+        (s, _) = update(s, .nextOtherDictionary)
+        #expect(s.compare?.other == 2)
+        (s, _) = update(s, .nextOtherDictionary)
+        #expect(s.compare?.other == 0)
+        (s, _) = update(s, .back)
+        #expect(s.screen == .list && s.compare == nil)
+    }
+
+    @Test func keyDecoding() {
+        #expect(Key.fromCharacter(3) == .ctrl("c"))
+        #expect(Key.fromCharacter(13) == .enter)
+        #expect(Key.fromCharacter(127) == .backspace)
+        #expect(Key.fromCharacter(27) == .escape)
+        #expect(Key.fromCharacter(0x6771) == .char("東"))
+        let s = state()
+        #expect(KeyMap.action(for: .char("j"), in: s) == .move(1))
+        #expect(KeyMap.action(for: .char("q"), in: s) == .quit)
+        #expect(KeyMap.action(for: .ctrl("c"), in: s) == .quit)
+        var detail = s
+        detail.screen = .detail
+        #expect(KeyMap.action(for: .char("j"), in: detail) == .scroll(1))
+        var prompt = s
+        prompt.input = InputField(kind: .search, editor: LineEditor())
+        #expect(KeyMap.action(for: .char("q"), in: prompt) == .edit(.insert("q")))
+        #expect(KeyMap.action(for: .ctrl("u"), in: prompt) == .edit(.killToStart))
+        #expect(KeyMap.action(for: .ctrl("c"), in: prompt) == .quit)
+        var help = s
+        help.showHelp = true
+        #expect(KeyMap.action(for: .char("q"), in: help) == .toggleHelp)
+    }
+
+    @Test func everyBindingIsReachable() {
+        // No binding is shadowed by an earlier one with the same key in the same context.
+        for context in KeyContext.allCases {
+            var seen: Set<Key> = []
+            for b in KeyMap.bindings where b.context == context {
+                for k in b.keys {
+                    #expect(!seen.contains(k), "\(k) twice in \(context)")
+                    seen.insert(k)
+                }
+            }
+        }
+    }
+}
+
+/// Label flows through the session with a fake label book: save, failure, undo, redo, editing.
+@Suite struct LabelSessionTests {
+    @Test func setUndoRedo() {
+        let book = FakeLabelBook()
+        let session = makeSession(book: book)
+        session.press(.char("j"), .char("1"))
+        let key = session.state.key(for: FeatureRef(dict: 0, feature: 1))
+        #expect(book.allLabels[key]?.verdict == .interpretable)
+        #expect(book.allLabels[key]?.created == Date(timeIntervalSince1970: 1_800_000_000))
+        session.press(.char("2"))
+        #expect(session.state.labels[key]?.verdict == .normDetector)
+        session.press(.char("u"))
+        #expect(book.allLabels[key]?.verdict == .interpretable && session.state.redoStack.count == 1)
+        session.press(.char("u"))
+        #expect(book.allLabels[key] == nil && session.state.labels[key] == nil)
+        session.press(.char("u"))
+        #expect(session.state.message?.text.contains("nothing to undo") == true)
+        session.press(.ctrl("r"), .ctrl("r"))
+        #expect(book.allLabels[key]?.verdict == .normDetector && session.state.undoStack.count == 2)
+        session.press(.char("0"))
+        #expect(book.allLabels[key] == nil, "clearing the only field clears the label")
+    }
+
+    @Test func failedSaveKeepsTheEditAndShowsTheError() {
+        let book = FakeLabelBook()
+        let session = makeSession(book: book)
+        session.press(.char("e"))
+        session.press(.paste("legal ✓ citations 東京"))
+        book.failNext = "disk full"
+        session.press(.enter)
+        let key = session.state.key(for: FeatureRef(dict: 0, feature: 0))
+        #expect(session.state.labels[key] == nil)
+        #expect(session.state.input?.editor.text == "legal ✓ citations 東京")
+        #expect(session.state.message == StatusMessage(text: "label of feature 0 NOT saved: disk full", isError: true))
+        session.press(.backspace, .backspace, .enter)
+        #expect(session.state.input == nil)
+        #expect(book.allLabels[key]?.concept == "legal ✓ citations ")
+        #expect(session.state.labels[key]?.concept == "legal ✓ citations ")
+    }
+
+    @Test func notesEditingWithLineKeys() {
+        let session = makeSession()
+        session.press(.enter, .char("a"))
+        #expect(session.state.input?.kind == .label(session.state.key(for: FeatureRef(dict: 0, feature: 0)), .notes))
+        session.press(.paste("first line"), .home, .char(">"), .end, .char("!"), .left, .left, .delete, .ctrl("u"))
+        // ">first line!" with the cursor before "e!"; Delete removes "e", ctrl-u the rest before the cursor.
+        #expect(session.state.input?.editor.text == "!")
+        session.press(.escape)
+        #expect(session.state.input == nil && session.state.labels.isEmpty)
+    }
+
+    @Test func pasteOutsideAPromptIsTypedKeys() {
+        let session = makeSession()
+        session.press(.paste("jjj"))
+        #expect(session.state.list.selected == 3)
+    }
+
+    @Test func labelFiltersUseSavedLabels() {
+        let session = makeSession(featureCount: 50)
+        session.press(.char("j"), .char("4"), .char("j"), .char("j"), .char("4"))
+        session.send(.setFilter(.verdict(.polysemantic)))
+        session.runEffects()
+        #expect(session.state.order == [1, 3])
+        session.send(.setFilter(.unlabelled))
+        session.runEffects()
+        #expect(session.state.list.count == 48)
+        session.send(.sortBy(.label))
+        session.send(.setFilter(.all))
+        session.runEffects()
+        #expect(session.state.order?.prefix(3) == [1, 3, 0])
+    }
+
+    @Test func sortingByAlphaPutsUnknownLast() {
+        let session = makeSession(featureCount: 200)
+        session.send(.show(.list))
+        session.press(.tab)  // cosine dictionary: alpha varies
+        session.send(.sortBy(.alpha))
+        session.runEffects()
+        let source = session.source
+        let alphas = (0..<10).map { source.stats(dict: 1, feature: session.state.feature(atRow: $0)).alpha ?? .nan }
+        #expect(alphas == alphas.sorted())
+        session.send(.sortBy(.alpha))
+        session.runEffects()
+        let first = source.stats(dict: 1, feature: session.state.feature(atRow: 0)).alpha ?? 0
+        #expect(first > 2.4)
+    }
+
+    @Test func searchMatchesTopTokensAndConcepts() {
+        let book = FakeLabelBook()
+        let session = makeSession(featureCount: 100, book: book)
+        session.press(.char("e"), .paste("zebra"), .enter)
+        session.press(.char("/"), .paste("ZEB"))
+        #expect(session.state.order == [0])
+        session.press(.ctrl("u"), .paste("東京"))
+        let source = session.source
+        let all = (0..<100).filter { f in source.stats(dict: 0, feature: f).topTokens.contains { $0.contains("東京") } }
+        #expect(session.state.order?.map(Int.init) == all)
+        #expect(!all.isEmpty)
+    }
+
+    @Test func exportCallsTheClosure() {
+        let session = makeSession()
+        session.press(.char("E"))
+        #expect(session.state.message == StatusMessage(text: "exported 3 labels", isError: false))
+    }
+
+    @Test func failingContextsShowAsUnavailable() {
+        let source = SyntheticFeatureSource(featureCount: 10, failingFeature: 0)
+        let session = ExplorerSession(source: source, labels: nil, size: TerminalSize(width: 80, height: 24))
+        session.press(.enter)
+        #expect(session.state.contexts.peek(FeatureRef(dict: 0, feature: 0)) == .failed("synthetic failure reading contexts of feature 0"))
+        #expect((1..<23).map { session.frame().rowText($0) }.joined().contains("contexts unavailable: synthetic failure"))
+    }
+}
+
+@Suite struct ScrollTests {
+    @Test func overscrollIsClampedSoUpMovesAtOnce() {
+        let session = makeSession(width: 80, height: 24)
+        session.press(.char("j"), .enter)  // feature 0 is dead and short; 1 has contexts
+        for _ in 0..<200 { session.press(.char("j")) }
+        let bottom = session.frame()
+        let limit = session.state.detailScroll
+        #expect(limit < 200 && limit > 0)
+        session.press(.char("k"))
+        _ = session.frame()
+        #expect(session.state.detailScroll == limit - 1)
+        let moved = session.frame() != bottom
+        #expect(moved)
+    }
+}
+
+/// The session with its background worker, as `runExplorer` uses it.
+@Suite struct BackgroundWorkerTests {
+    @Test func loadsArriveAsResultsAndTheFrameShowsLoadingFirst() {
+        let session = makeSession(width: 80, height: 24)
+        session.runInBackground()
+        session.press(.char("j"), .enter)
+        let first = (1..<22).map { session.frame().rowText($0) }.joined()
+        #expect(first.contains("loading") || session.state.contexts.peek(FeatureRef(dict: 0, feature: 1))?.value != nil)
+        session.settle()
+        #expect(session.state.contexts.peek(FeatureRef(dict: 0, feature: 1))?.value != nil)
+        #expect(session.state.samples.peek(FeatureRef(dict: 0, feature: 1))?.value != nil)
+    }
+
+    @Test func typingASearchEndsWithTheOrderOfTheLastQuery() {
+        let sync = makeSession(featureCount: 3000)
+        sync.press(.char("/"), .paste("·"), .backspace, .char("c"), .char("a"))
+        let background = makeSession(featureCount: 3000)
+        background.runInBackground()
+        for key: Key in [.char("/"), .paste("·"), .backspace, .char("c"), .char("a")] {
+            background.handle(key)
+            background.runEffects()
+        }
+        background.settle()
+        #expect(background.state.search == "ca" && !background.state.orderPending)
+        #expect(background.state.order == sync.state.order)
+        #expect((background.state.order?.count ?? 0) > 0)
+    }
+}
+
+/// Counts `stats` calls, to check that keys and frames read only the visible rows.
+final class CountingSource: FeatureSource, @unchecked Sendable {
+    let base = SyntheticFeatureSource(featureCount: 131_072)
+    var statsCalls = 0
+    var dictionaries: [DictionaryDescriptor] { base.dictionaries }
+    func stats(dict: Int, feature: Int) -> FeatureStats {
+        statsCalls += 1
+        return base.stats(dict: dict, feature: feature)
+    }
+    func contexts(dict: Int, feature: Int) throws -> FeatureContexts { try base.contexts(dict: dict, feature: feature) }
+    func matches(dict: Int, feature: Int, other: Int, limit: Int) throws -> [FeatureMatch] { try base.matches(dict: dict, feature: feature, other: other, limit: limit) }
+    func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] { try base.neighbours(dict: dict, feature: feature, limit: limit) }
+    func sample(dict: Int, feature: Int) throws -> ActivationSample { try base.sample(dict: dict, feature: feature) }
+}
+
+@Suite struct CostTests {
+    @Test func keysAndFramesReadOnlyVisibleRows() {
+        let source = CountingSource()
+        let session = ExplorerSession(source: source, labels: nil, size: TerminalSize(width: 120, height: 40))
+        for key: Key in [.char("j"), .pageDown, .end, .home, .char("r"), .enter, .char("]"), .escape] {
+            source.statsCalls = 0
+            session.press(key)
+            _ = session.frame()
+            #expect(source.statsCalls <= 36, "\(key) read \(source.statsCalls) stats")
+        }
+    }
+
+    @Test func alphaThresholdPrompt() {
+        let session = makeSession(featureCount: 200)
+        session.press(.tab, .char("A"), .ctrl("u"), .paste("2.2"), .enter)
+        #expect(session.state.filter == .alphaAbove(2.2))
+        let source = session.source
+        let rows = (0..<session.state.list.count).map { source.stats(dict: 1, feature: session.state.feature(atRow: $0)).alpha ?? 0 }
+        #expect(!rows.isEmpty && rows.allSatisfy { $0 > 2.2 })
+        session.press(.char("A"), .ctrl("u"), .paste("x"), .enter)
+        #expect(session.state.message?.isError == true && session.state.filter == .alphaAbove(2.2))
+    }
+
+    @Test(arguments: [(ColorMode.auto, true, true, 256, Theme.monochrome), (.auto, false, true, 256, .color256), (.auto, false, true, 8, .color8),
+                      (.auto, false, false, 0, .monochrome), (.color256, false, true, 8, .color8), (.monochrome, false, true, 256, .monochrome)])
+    func themeChoice(_ mode: ColorMode, _ noColor: Bool, _ hasColors: Bool, _ colors: Int, _ expected: Theme) {
+        #expect(Theme.choose(mode, noColor: noColor, hasColors: hasColors, colors: colors) == expected)
+    }
+
+    @Test func monochromeUsesAttributesOnly() {
+        for role in StyleRole.all {
+            let style = Theme.monochrome.style(role)
+            #expect(style.foreground == -1 && style.background == -1)
+        }
+        #expect(Theme.monochrome.style(.selected) != Theme.monochrome.style(.normal))
+        #expect(Theme.monochrome.style(.peak) != Theme.monochrome.style(.ramp(7)))
+    }
+}
