@@ -8,6 +8,7 @@ extension CacheAnalysis {
         var summaries: [DictionarySummary]
         var comparisons: [DictionaryComparison]
         var pairs: [[Int]]
+        var unavailable: [String]?
     }
 
     private static func optional(_ v: Float?) -> Float { v ?? .nan }
@@ -55,7 +56,7 @@ extension CacheAnalysis {
         }
         let pairs = matches.keys.sorted { ($0.from, $0.to) < ($1.from, $1.to) }
         for p in pairs { addLists("m\(p.from)_\(p.to)", matches[p] ?? []) }
-        let meta = Meta(version: Self.version, key: cacheFingerprint, summaries: summaries, comparisons: comparisons, pairs: pairs.map { [$0.from, $0.to] })
+        let meta = Meta(version: Self.version, key: cacheFingerprint, summaries: summaries, comparisons: comparisons, pairs: pairs.map { [$0.from, $0.to] }, unavailable: unavailable)
         let enc = JSONEncoder()
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         w.metadata["saex_analysis"] = String(decoding: try enc.encode(meta), as: UTF8.self)
@@ -142,7 +143,7 @@ extension CacheAnalysis {
             matches[Pair(pr[0], pr[1])] = try lists("m\(pr[0])_\(pr[1])", count: cache.dictionaries[pr[0]].featureCount)
         }
         return CacheAnalysis(cacheFingerprint: meta.key, stats: stats, neighbours: neighbours, matches: matches,
-                             summaries: meta.summaries, comparisons: meta.comparisons)
+                             summaries: meta.summaries, comparisons: meta.comparisons, unavailable: meta.unavailable ?? [])
     }
 
     /// The stored analysis of `cache` if fresh, else a new one (stored when `store` is true and

@@ -18,6 +18,8 @@ public final class CacheAnalysis: @unchecked Sendable {
     public let matches: [Pair: [FeatureMatchLists]]
     public let summaries: [DictionarySummary]
     public let comparisons: [DictionaryComparison]
+    /// Why some dictionaries have no neighbours or matches (their weights could not be loaded).
+    public let unavailable: [String]
 
     public struct Pair: Hashable, Sendable {
         public var from: Int
@@ -29,20 +31,25 @@ public final class CacheAnalysis: @unchecked Sendable {
     }
 
     init(cacheFingerprint: String, stats: [[FeatureStats]], neighbours: [[FeatureMatchLists]], matches: [Pair: [FeatureMatchLists]],
-         summaries: [DictionarySummary], comparisons: [DictionaryComparison]) {
+         summaries: [DictionarySummary], comparisons: [DictionaryComparison], unavailable: [String]) {
         self.cacheFingerprint = cacheFingerprint
         self.stats = stats
         self.neighbours = neighbours
         self.matches = matches
         self.summaries = summaries
         self.comparisons = comparisons
+        self.unavailable = unavailable
     }
 
     /// Fingerprint the stored analysis must carry to be reused.
     public static func key(for cache: ContextCache) -> String { "v\(version)-\(cache.manifest.fingerprint)" }
 
-    /// Computes the analysis of `cache`.
-    public static func compute(_ cache: ContextCache, progress: CacheBuilder.ProgressHandler = { _, _, _ in }) throws -> CacheAnalysis {
+    /// Computes the analysis of `cache`. Neighbours and matches need the decoders: `decoders[i]`
+    /// when given, else dictionary i is loaded from its path in the manifest (and must still have
+    /// the fingerprint the cache recorded); where neither works, `unavailable` says why and that
+    /// dictionary gets no neighbours or matches.
+    public static func compute(_ cache: ContextCache, decoders given: [DecoderRows?]? = nil,
+                               progress: CacheBuilder.ProgressHandler = { _, _, _ in }) throws -> CacheAnalysis {
         let rows = cache.manifest.sample.rows
         // Statistics run over real tokens only: remap row indices past the padding.
         var realIndex = [Int32](repeating: -1, count: rows)
@@ -57,7 +64,8 @@ public final class CacheAnalysis: @unchecked Sendable {
         let L = cache.manifest.sample.sequenceLength
         var allStats: [[FeatureStats]] = []
         var compact: [SparseColumns] = []
-        var decoders: [DecoderRows] = []
+        var decoders: [DecoderRows?] = []
+        var unavailable: [String] = []
         let steps = cache.dictionaries.count * 2 + cache.dictionaries.count * (cache.dictionaries.count - 1) / 2
         var step = 0
         for (di, d) in cache.dictionaries.enumerated() {
@@ -72,23 +80,31 @@ public final class CacheAnalysis: @unchecked Sendable {
             var peaks: [TopContextPeaks] = []
             peaks.reserveCapacity(f)
             for feat in 0..<f {
-                var ids: [Int] = [], pos: [Int] = []
-                for j in 0..<k {
-                    let r = Int(d.topRows[feat * k + j])
-                    if r < 0 { break }
-                    ids.append(Int(cache.tokens[r]))
-                    pos.append(r % L)
-                }
-                peaks.append(TopContextPeaks(tokenIDs: ids, positions: pos))
+                let top = FeatureExamples.topRows(feature: feat, columns: d.columns, k: k)
+                peaks.append(TopContextPeaks(tokenIDs: top.map { Int(cache.tokens[$0]) }, positions: top.map { $0 % L }))
             }
             allStats.append(FeatureStatsBuilder.build(columns: cols, norms: normContext, weights: weights, alphas: alphas,
                                                       elasticity: elasticity, peaks: peaks, special: special))
             step += 1
-            decoders.append(DecoderRows(storage: try d.decoder.float32Storage(), rows: f, dim: d.descriptor.dIn))
+            if let g = given?[di] {
+                decoders.append(g)
+            } else {
+                do {
+                    let dict = try cache.loadDictionary(di)
+                    decoders.append(DecoderRows(storage: dict.wDec, rows: dict.dSAE, dim: dict.dIn))
+                } catch {
+                    decoders.append(nil)
+                    unavailable.append("\(d.descriptor.name): \(error)")
+                }
+            }
             progress("analyse", step, steps)
         }
         var neighbours: [[FeatureMatchLists]] = []
         for (di, dec) in decoders.enumerated() {
+            guard let dec else {
+                neighbours.append([FeatureMatchLists](repeating: FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: []), count: cache.dictionaries[di].featureCount))
+                continue
+            }
             neighbours.append(try FeatureMatching.neighbours(dec, activations: compact[di], limit: matchLimit))
             step += 1
             progress("analyse", step, steps)
@@ -96,8 +112,9 @@ public final class CacheAnalysis: @unchecked Sendable {
         var matches: [Pair: [FeatureMatchLists]] = [:]
         var crosses: [Pair: CrossDictionaryMatches] = [:]
         for i in 0..<decoders.count {
-            for j in (i + 1)..<max(i + 1, decoders.count) where decoders[i].dim == decoders[j].dim {
-                let m = try FeatureMatching.crossMatches(a: decoders[i], b: decoders[j], activationsA: compact[i], activationsB: compact[j], limit: matchLimit)
+            for j in (i + 1)..<max(i + 1, decoders.count) {
+                guard let a = decoders[i], let b = decoders[j], a.dim == b.dim else { continue }
+                let m = try FeatureMatching.crossMatches(a: a, b: b, activationsA: compact[i], activationsB: compact[j], limit: matchLimit)
                 matches[Pair(i, j)] = m.aToB
                 matches[Pair(j, i)] = m.bToA
                 crosses[Pair(i, j)] = m
@@ -113,7 +130,7 @@ public final class CacheAnalysis: @unchecked Sendable {
             comparisons.append(DictionaryComparison(a: summaries[p.from], b: summaries[p.to], matches: m))
         }
         return CacheAnalysis(cacheFingerprint: key(for: cache), stats: allStats, neighbours: neighbours, matches: matches,
-                             summaries: summaries, comparisons: comparisons)
+                             summaries: summaries, comparisons: comparisons, unavailable: unavailable)
     }
 
     /// Columns with row indices moved to the real-token numbering.

@@ -23,8 +23,6 @@ public struct DictionaryCacheData: Sendable {
     public var encoderNorms: [Float]
     public var decoderNorms: [Float]
     public var encoderDecoderCosine: [Float]
-    /// Decoder rows [d_sae x d_in] as F16 bit patterns, so matching needs only the cache.
-    public var decoderF16: [UInt16]
 }
 
 /// The token sample shared by all dictionaries of a cache.
@@ -126,19 +124,20 @@ public enum CacheBuilder {
                 let denom = Double(enc.encoderNorms[i]) * Double(enc.decoderNorms[i])
                 cosEncDec[i] = denom > 0 ? Float(dot / denom) : 0
             }
+            var descriptor = CacheManifest.Dictionary(d, name: nd.name)
+            descriptor.path = RelativePath.of(d.metadata.path, fromFolderOf: output)
             data.append(DictionaryCacheData(
-                descriptor: CacheManifest.Dictionary(d, name: nd.name),
+                descriptor: descriptor,
                 columns: cols, bDecNorms: bDecNorms[di], elasticitySum: elasticitySum[di],
                 alpha: (0..<d.dSAE).map { d.alpha($0) }, encoderNorms: enc.encoderNorms, decoderNorms: enc.decoderNorms,
-                encoderDecoderCosine: cosEncDec,
-                decoderF16: (0..<(d.dSAE * d.dIn)).map { Float16(d.wDec.pointer[$0]).bitPattern }))
+                encoderDecoderCosine: cosEncDec))
         }
         let sample = SampleData(tokens: tokens, norms: norms, sequences: input.sequences, sequenceLength: input.sequenceLength)
         var manifest = CacheManifest(options: options)
         manifest.sample = CacheManifest.Sample(
             rows: rows, sequences: input.sequences, sequenceLength: input.sequenceLength,
-            activationsPath: input.path, activationsFingerprint: try fileFingerprint(input.path),
-            vocabularyPath: vocabularyPath, vocabularyFingerprint: try fileFingerprint(vocabularyPath), shards: 1)
+            activationsPath: RelativePath.of(input.path, fromFolderOf: output), activationsFingerprint: try fileFingerprint(input.path),
+            vocabularyPath: RelativePath.of(vocabularyPath, fromFolderOf: output), vocabularyFingerprint: try fileFingerprint(vocabularyPath), shards: 1)
         try CacheWriter.write(manifest: manifest, sample: sample, vocabulary: vocabulary, dictionaries: data, output: output, progress: progress)
     }
 

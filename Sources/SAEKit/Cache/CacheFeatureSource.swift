@@ -24,15 +24,8 @@ public final class CacheFeatureSource: FeatureSource, @unchecked Sendable {
 
     public func stats(dict: Int, feature: Int) -> FeatureStats {
         var s = analysis.stats[dict][feature]
-        let d = cache.dictionaries[dict]
-        let k = cache.manifest.options.topK
-        var preview: [String] = []
-        for j in 0..<min(k, Self.previewCount) {
-            let r = d.topRows[feature * k + j]
-            if r < 0 { break }
-            preview.append(cache.tokenText(cache.tokens[Int(r)]))
-        }
-        s.topTokens = preview
+        let rows = FeatureExamples.topRows(feature: feature, columns: cache.dictionaries[dict].columns, k: Self.previewCount)
+        s.topTokens = rows.map { cache.tokenText(cache.tokens[$0]) }
         return s
     }
 

@@ -69,12 +69,13 @@ public enum CacheMerger {
                 bDec.append(contentsOf: c.dictionaries[di].bDecNorms)
                 for i in 0..<f { elasticity[i] += c.dictionaries[di].elasticitySum[i] }
             }
-            let decoderBits = [UInt16](UnsafeBufferPointer(start: d0.decoder.rawBytes.baseAddress?.assumingMemoryBound(to: UInt16.self), count: d0.decoder.elementCount))
+            var descriptor = d0.descriptor
+            descriptor.path = RelativePath.of(first.dictionaryPath(di), fromFolderOf: output)
             dicts.append(DictionaryCacheData(
-                descriptor: d0.descriptor,
+                descriptor: descriptor,
                 columns: SparseColumns(rowCount: totalRows, featureCount: f, colPtr: colPtr, rows: rows, values: values),
                 bDecNorms: bDec, elasticitySum: elasticity, alpha: Array(d0.alpha), encoderNorms: Array(d0.encoderNorms),
-                decoderNorms: Array(d0.decoderNorms), encoderDecoderCosine: Array(d0.encoderDecoderCosine), decoderF16: decoderBits))
+                decoderNorms: Array(d0.decoderNorms), encoderDecoderCosine: Array(d0.encoderDecoderCosine)))
         }
         var manifest = CacheManifest(options: m0.options)
         var h = DictionaryFingerprint()
@@ -82,8 +83,13 @@ public enum CacheMerger {
         let sequences = caches.reduce(0) { $0 + $1.manifest.sample.sequences }
         manifest.sample = CacheManifest.Sample(
             rows: totalRows, sequences: sequences, sequenceLength: m0.sample.sequenceLength,
-            activationsPath: caches.map(\.manifest.sample.activationsPath).joined(separator: " + "),
-            activationsFingerprint: h.hex(), vocabularyPath: m0.sample.vocabularyPath, vocabularyFingerprint: m0.sample.vocabularyFingerprint,
+            activationsPath: zip(caches, inputs).map { c, p in
+                RelativePath.of(c.manifest.sample.activationsPath.hasPrefix("/") ? c.manifest.sample.activationsPath
+                                : ((p as NSString).deletingLastPathComponent as NSString).appendingPathComponent(c.manifest.sample.activationsPath), fromFolderOf: output)
+            }.joined(separator: " + "),
+            activationsFingerprint: h.hex(),
+            vocabularyPath: RelativePath.of(m0.sample.vocabularyPath.hasPrefix("/") ? m0.sample.vocabularyPath
+                                            : ((inputs[0] as NSString).deletingLastPathComponent as NSString).appendingPathComponent(m0.sample.vocabularyPath), fromFolderOf: output), vocabularyFingerprint: m0.sample.vocabularyFingerprint,
             shards: caches.reduce(0) { $0 + $1.manifest.sample.shards })
         var display: [String] = []
         var special: [Bool] = []

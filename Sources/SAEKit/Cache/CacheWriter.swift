@@ -6,7 +6,6 @@ enum CacheWriter {
                       output: String, progress: CacheBuilder.ProgressHandler) throws {
         var manifest = m
         manifest.dictionaries = dictionaries.map(\.descriptor)
-        let o = manifest.options
         var vocabBytes: [UInt8] = []
         var vocabOffsets: [Int64] = [0]
         for s in vocabulary.display {
@@ -24,9 +23,6 @@ enum CacheWriter {
             (.init("vocab.special", .u8, [vocabulary.special.count]), { try $0.append(vocabulary.special.map { UInt8($0 ? 1 : 0) }) }),
         ]
         for (i, d) in dictionaries.enumerated() {
-            progress("examples \(d.descriptor.name)", 0, 1)
-            let e = FeatureExamples.derive(from: d.columns, options: o)
-            progress("examples \(d.descriptor.name)", 1, 1)
             let f = d.columns.featureCount, nnz = d.columns.nonzeroCount
             let p = "d\(i)."
             let c = d.columns
@@ -40,12 +36,6 @@ enum CacheWriter {
                 (.init(p + "encoder_norms", .f32, [f]), { try $0.append(d.encoderNorms) }),
                 (.init(p + "decoder_norms", .f32, [f]), { try $0.append(d.decoderNorms) }),
                 (.init(p + "enc_dec_cos", .f32, [f]), { try $0.append(d.encoderDecoderCosine) }),
-                (.init(p + "top_rows", .i32, [f, o.topK]), { try $0.append(e.topRows) }),
-                (.init(p + "top_values", .f32, [f, o.topK]), { try $0.append(e.topValues) }),
-                (.init(p + "interval_rows", .i32, [f, o.bins, o.perBin]), { try $0.append(e.intervalRows) }),
-                (.init(p + "interval_counts", .i64, [f, o.bins]), { try $0.append(e.intervalCounts) }),
-                (.init(p + "random_rows", .i32, [f, o.randomCount]), { try $0.append(e.randomRows) }),
-                (.init(p + "decoder", .f16, [f, d.descriptor.dIn]), { try $0.append(d.decoderF16) }),
             ]
         }
         let ordered = parts.enumerated().sorted { a, b in

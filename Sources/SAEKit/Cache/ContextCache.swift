@@ -28,12 +28,6 @@ public final class ContextCache: @unchecked Sendable {
         public let encoderNorms: UnsafeBufferPointer<Float>
         public let decoderNorms: UnsafeBufferPointer<Float>
         public let encoderDecoderCosine: UnsafeBufferPointer<Float>
-        public let topRows: UnsafeBufferPointer<Int32>
-        public let topValues: UnsafeBufferPointer<Float>
-        public let intervalRows: UnsafeBufferPointer<Int32>
-        public let intervalCounts: UnsafeBufferPointer<Int64>
-        public let randomRows: UnsafeBufferPointer<Int32>
-        public let decoder: TensorView
 
         public var featureCount: Int { descriptor.dSAE }
 
@@ -88,7 +82,6 @@ public final class ContextCache: @unchecked Sendable {
             throw SAEKitError(.badInput, path: path, subject: "tensor \"sample.tokens\"", reason: "row \(i) holds token id \(t) outside the \(vocabSize)-token vocabulary",
                               remedy: "rebuild the cache with saex cache build")
         }
-        let o = m.options
         var dicts: [CachedDictionary] = []
         for (i, d) in m.dictionaries.enumerated() {
             let p = "d\(i)."
@@ -105,18 +98,14 @@ public final class ContextCache: @unchecked Sendable {
                 throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)rows\"", reason: "entry \(bad) points past the \(rows)-row sample",
                                   remedy: "rebuild the cache with saex cache build")
             }
-            func checkRows(_ name: String, _ b: UnsafeBufferPointer<Int32>) throws {
-                if let bad = b.firstIndex(where: { $0 < -1 || Int($0) >= rows }) {
-                    throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)\(name)\"", reason: "entry \(bad) is not a row of the sample",
+            // Rows ascend within each column (examples and merges rely on it).
+            for feat in 0..<f {
+                let lo = Int(colPtr[feat]), hi = Int(colPtr[feat + 1])
+                if lo + 1 < hi, let bad = (lo + 1..<hi).first(where: { rowsT[$0] <= rowsT[$0 - 1] }) {
+                    throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)rows\"", reason: "entry \(bad) breaks the ascending row order of feature \(feat)",
                                       remedy: "rebuild the cache with saex cache build")
                 }
             }
-            let topRows = try reader.buffer(p + "top_rows", Int32.self, shape: [f, o.topK])
-            let intervalRows = try reader.buffer(p + "interval_rows", Int32.self, shape: [f, o.bins, o.perBin])
-            let randomRows = try reader.buffer(p + "random_rows", Int32.self, shape: [f, o.randomCount])
-            try checkRows("top_rows", topRows)
-            try checkRows("interval_rows", intervalRows)
-            try checkRows("random_rows", randomRows)
             dicts.append(CachedDictionary(
                 descriptor: d,
                 columns: SparseColumns(rowCount: rows, featureCount: f, colPtr: colPtr, rows: rowsT, values: values, owner: file),
@@ -125,15 +114,29 @@ public final class ContextCache: @unchecked Sendable {
                 alpha: try reader.buffer(p + "alpha", Float.self, shape: [f]),
                 encoderNorms: try reader.buffer(p + "encoder_norms", Float.self, shape: [f]),
                 decoderNorms: try reader.buffer(p + "decoder_norms", Float.self, shape: [f]),
-                encoderDecoderCosine: try reader.buffer(p + "enc_dec_cos", Float.self, shape: [f]),
-                topRows: topRows,
-                topValues: try reader.buffer(p + "top_values", Float.self, shape: [f, o.topK]),
-                intervalRows: intervalRows,
-                intervalCounts: try reader.buffer(p + "interval_counts", Int64.self, shape: [f, o.bins]),
-                randomRows: randomRows,
-                decoder: try reader.require(p + "decoder", dtype: .f16, shape: [f, d.dIn])))
+                encoderDecoderCosine: try reader.buffer(p + "enc_dec_cos", Float.self, shape: [f])))
         }
         dictionaries = dicts
+    }
+
+    /// Where dictionary `i` lives: its manifest path, taken relative to the cache's folder unless absolute.
+    public func dictionaryPath(_ i: Int) -> String {
+        let p = manifest.dictionaries[i].path
+        if p.hasPrefix("/") { return p }
+        let dir = (path as NSString).deletingLastPathComponent
+        return dir.isEmpty ? p : (dir as NSString).appendingPathComponent(p)
+    }
+
+    /// Loads dictionary `i` from its path and checks it still has the weights the cache was built with.
+    public func loadDictionary(_ i: Int) throws -> SAEDictionary {
+        let d = manifest.dictionaries[i]
+        let loaded = try DictionaryLoader.load(path: dictionaryPath(i))
+        guard loaded.fingerprint == d.fingerprint else {
+            throw SAEKitError(.badInput, path: dictionaryPath(i), subject: "dictionary \"\(d.name)\"",
+                              reason: "has other weights (fingerprint \(loaded.fingerprint)) than the cache was built with (\(d.fingerprint))",
+                              remedy: "rebuild the cache with saex cache build")
+        }
+        return loaded
     }
 
     /// The display string of token id `id`.
@@ -185,38 +188,24 @@ public final class ContextCache: @unchecked Sendable {
         return TokenContext(sequence: seq, position: row - base, value: cols.value(feature: feature, row: row), start: 0, tokens: toks, activations: acts)
     }
 
+    /// The example rows of one feature, derived from its column (see `FeatureExamples`).
+    public func examples(dict: Int, feature: Int) -> FeatureExamples {
+        FeatureExamples.derive(feature: feature, columns: dictionaries[dict].columns, options: manifest.options)
+    }
+
     /// Top contexts, interval groups and random examples of one feature.
     public func contexts(dict: Int, feature: Int) -> FeatureContexts {
-        let d = dictionaries[dict]
-        let o = manifest.options
-        var top: [TokenContext] = []
-        for j in 0..<o.topK {
-            let r = d.topRows[feature * o.topK + j]
-            if r < 0 { break }
-            top.append(context(dict: dict, feature: feature, row: Int(r)))
-        }
+        let e = examples(dict: dict, feature: feature)
+        let top = e.top.map { context(dict: dict, feature: feature, row: $0.row) }
         var groups: [IntervalGroup] = []
-        let active = d.columns.range(feature).count
-        let maxV = d.topValues[feature * o.topK]
-        if active > 0 && o.bins > 0 {
-            let width = maxV / Float(o.bins)
-            for b in 0..<o.bins {
-                var ex: [TokenContext] = []
-                for j in 0..<o.perBin {
-                    let r = d.intervalRows[(feature * o.bins + b) * o.perBin + j]
-                    if r < 0 { break }
-                    ex.append(context(dict: dict, feature: feature, row: Int(r)))
-                }
-                let count = d.intervalCounts[feature * o.bins + b]
-                groups.append(IntervalGroup(lower: width * Float(b), upper: width * Float(b + 1), contains: Double(count) / Double(active), examples: ex))
+        if e.activeCount > 0 {
+            let width = e.maxValue / Float(max(1, e.intervals.count))
+            for (b, bin) in e.intervals.enumerated() {
+                groups.append(IntervalGroup(lower: width * Float(b), upper: width * Float(b + 1), contains: Double(bin.count) / Double(e.activeCount),
+                                            examples: bin.rows.map { context(dict: dict, feature: feature, row: $0) }))
             }
         }
-        var random: [TokenContext] = []
-        for j in 0..<o.randomCount {
-            let r = d.randomRows[feature * o.randomCount + j]
-            if r < 0 { break }
-            random.append(context(dict: dict, feature: feature, row: Int(r)))
-        }
+        let random = e.random.map { context(dict: dict, feature: feature, row: $0) }
         return FeatureContexts(top: top, intervals: groups, random: random)
     }
 }

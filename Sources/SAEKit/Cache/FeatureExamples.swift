@@ -1,70 +1,62 @@
-/// Top contexts, interval samples and random samples of every feature, derived from sparse columns.
+/// A feature's top contexts, interval samples and random samples, derived from its sparse column.
 ///
-/// Derived only from the columns and the seed, never from the order the tokens were encoded in,
-/// so a cache merged from shards equals one built in a single run.
-public struct FeatureExamples: Sendable {
-    public let featureCount: Int
-    public let topK: Int
-    public let bins: Int
-    public let perBin: Int
-    public let randomCount: Int
-    /// [F x topK] rows of the best activations, best first (ties: lower row), -1 when fewer.
-    public var topRows: [Int32]
-    public var topValues: [Float]
-    /// [F x bins x perBin] rows, -1 when fewer.
-    public var intervalRows: [Int32]
-    /// [F x bins] active-token counts per bin.
-    public var intervalCounts: [Int64]
-    /// [F x randomCount] rows, -1 when fewer.
-    public var randomRows: [Int32]
+/// Derived only from the column and the seed, never from the order the tokens were encoded in, so
+/// a cache merged from shards gives the same examples as one built in a single run. Deriving costs
+/// O(nnz of the feature x log k), so caches store the columns and derive examples when asked.
+public struct FeatureExamples: Sendable, Equatable {
+    /// Best activations first (ties: lower row).
+    public var top: [(row: Int, value: Float)]
+    /// Per bin of (0, max] (equal width, lowest first): sampled rows (ascending) and the bin's count.
+    public var intervals: [(rows: [Int], count: Int)]
+    /// Uniformly sampled active rows (ascending).
+    public var random: [Int]
+    /// The largest activation (0 when the feature never fires).
+    public var maxValue: Float
+    /// Active tokens.
+    public var activeCount: Int
 
-    public static func derive(from c: SparseColumns, options o: CacheOptions) -> FeatureExamples {
-        let f = c.featureCount
-        var ex = FeatureExamples(featureCount: f, topK: o.topK, bins: o.bins, perBin: o.perBin, randomCount: o.randomCount,
-                                 topRows: [Int32](repeating: -1, count: f * o.topK), topValues: [Float](repeating: 0, count: f * o.topK),
-                                 intervalRows: [Int32](repeating: -1, count: f * o.bins * o.perBin),
-                                 intervalCounts: [Int64](repeating: 0, count: f * o.bins),
-                                 randomRows: [Int32](repeating: -1, count: f * o.randomCount))
+    public static func == (a: FeatureExamples, b: FeatureExamples) -> Bool {
+        a.top.elementsEqual(b.top, by: { $0.row == $1.row && $0.value == $1.value })
+            && a.intervals.elementsEqual(b.intervals, by: { $0.rows == $1.rows && $0.count == $1.count })
+            && a.random == b.random && a.maxValue == b.maxValue && a.activeCount == b.activeCount
+    }
+
+    /// Only the top rows of `feature` (best first, ties to the lower row).
+    public static func topRows(feature: Int, columns c: SparseColumns, k: Int) -> [Int] {
+        var top = TopKSelector(capacity: k)
+        for j in c.range(feature) { top.offer(value: c.values[j], index: Int(c.rows[j])) }
+        return top.items.sorted { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }.map(\.1)
+    }
+
+    /// The examples of `feature` in `columns`.
+    public static func derive(feature: Int, columns c: SparseColumns, options o: CacheOptions) -> FeatureExamples {
+        let r = c.range(feature)
         var top = TopKSelector(capacity: o.topK)
         var rnd = SmallestKeys(capacity: o.randomCount)
-        var binSel = (0..<o.bins).map { _ in SmallestKeys(capacity: o.perBin) }
-        for feat in 0..<f {
-            let r = c.range(feat)
-            if r.isEmpty { continue }
-            top.reset()
-            rnd.reset()
-            var maxV: Float = 0
+        var maxV: Float = 0
+        for k in r {
+            let v = c.values[k]
+            // TopKSelector breaks ties toward the lower index; rows ascend, so that is the lower row.
+            top.offer(value: v, index: Int(c.rows[k]))
+            maxV = max(maxV, v)
+            rnd.offer(key: sampleKey(seed: o.seed, feature: feature, row: c.rows[k]), row: c.rows[k])
+        }
+        let best = top.items.sorted { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }.map { (row: $0.1, value: $0.0) }
+        var intervals: [(rows: [Int], count: Int)] = []
+        if o.bins > 0 && maxV > 0 {
+            var binSel = (0..<o.bins).map { _ in SmallestKeys(capacity: o.perBin) }
+            var counts = [Int](repeating: 0, count: o.bins)
+            let width = maxV / Float(o.bins)
             for k in r {
                 let v = c.values[k]
-                // TopKSelector breaks ties toward the lower index; rows ascend, so that is the lower row.
-                top.offer(value: v, index: Int(c.rows[k]))
-                maxV = max(maxV, v)
-                rnd.offer(key: sampleKey(seed: o.seed, feature: feat, row: c.rows[k]), row: c.rows[k])
+                guard v > 0 else { continue }
+                let b = min(o.bins - 1, max(0, Int((v / width).rounded(.up)) - 1))
+                counts[b] += 1
+                binSel[b].offer(key: sampleKey(seed: o.seed &+ 1, feature: feature, row: c.rows[k]), row: c.rows[k])
             }
-            let best = top.items.sorted { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
-            for (j, (v, row)) in best.enumerated() {
-                ex.topRows[feat * o.topK + j] = Int32(row)
-                ex.topValues[feat * o.topK + j] = v
-            }
-            for (j, row) in rnd.sortedRows().enumerated() { ex.randomRows[feat * o.randomCount + j] = Int32(row) }
-            if o.bins > 0 && maxV > 0 {
-                for b in 0..<o.bins { binSel[b].reset() }
-                let width = maxV / Float(o.bins)
-                for k in r {
-                    let v = c.values[k]
-                    guard v > 0 else { continue }
-                    let b = min(o.bins - 1, max(0, Int((v / width).rounded(.up)) - 1))
-                    ex.intervalCounts[feat * o.bins + b] += 1
-                    binSel[b].offer(key: sampleKey(seed: o.seed &+ 1, feature: feat, row: c.rows[k]), row: c.rows[k])
-                }
-                for b in 0..<o.bins {
-                    for (j, row) in binSel[b].sortedRows().enumerated() {
-                        ex.intervalRows[(feat * o.bins + b) * o.perBin + j] = Int32(row)
-                    }
-                }
-            }
+            intervals = (0..<o.bins).map { (rows: binSel[$0].sortedRows().map(Int.init), count: counts[$0]) }
         }
-        return ex
+        return FeatureExamples(top: best, intervals: intervals, random: rnd.sortedRows().map(Int.init), maxValue: maxV, activeCount: r.count)
     }
 }
 
@@ -77,8 +69,6 @@ struct SmallestKeys {
         self.capacity = capacity
         heap.reserveCapacity(capacity)
     }
-
-    mutating func reset() { heap.removeAll(keepingCapacity: true) }
 
     mutating func offer(key: UInt64, row: UInt32) {
         guard capacity > 0 else { return }
