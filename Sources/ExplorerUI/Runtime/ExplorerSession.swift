@@ -30,9 +30,13 @@ public struct ExplorerOptions {
     /// Called by the export key; returns the message for the status bar. Nil disables the key.
     public var onExport: (() -> String)?
 
+    /// Shown in the status bar when the explorer opens (e.g. a warning about stale labels).
+    public var initialMessage: String?
+
     public init(title: String = "saex", initialDictionary: Int = 0, initialFeature: Int? = nil, colorMode: ColorMode = .auto,
                 author: String = "", alphaThreshold: Float = 1.5, asciiOnly: Bool? = nil, cacheCapacity: Int = 64,
-                onExport: (() -> String)? = nil) {
+                onExport: (() -> String)? = nil, initialMessage: String? = nil) {
+        self.initialMessage = initialMessage
         self.title = title
         self.initialDictionary = initialDictionary
         self.initialFeature = initialFeature
@@ -74,6 +78,7 @@ public final class ExplorerSession {
                               height: size.height, canExport: options.onExport != nil, alphaThreshold: options.alphaThreshold,
                               cacheCapacity: options.cacheCapacity)
         if let feature = options.initialFeature { send(.jumpToFeature(feature)) }
+        if let text = options.initialMessage { state.message = StatusMessage(text: text, isError: true) }
     }
 
     /// True once the user asked to quit.

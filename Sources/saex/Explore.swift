@@ -1,0 +1,148 @@
+import ArgumentParser
+import ExplorerUI
+import Foundation
+import SAEKit
+
+enum ColorArgument: String, ExpressibleByArgument, CaseIterable {
+    case auto, color256 = "256", color8 = "8", none
+    var mode: ColorMode {
+        switch self {
+        case .auto: return .auto
+        case .color256: return .color256
+        case .color8: return .color8
+        case .none: return .monochrome
+        }
+    }
+}
+
+struct Explore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Browse features in the terminal (the default command; with no cache, the bundled demo).",
+        discussion: """
+        CACHE is a cache from saex cache build, or something saex can import: a Neuronpedia feature \
+        JSON or bulk export (.jsonl, .jsonl.gz), an SAEDashboard batch JSON, or a delphi latent cache \
+        folder (with --vocab). Labels are kept beside the cache (CACHE.labels; the demo's in \
+        $XDG_STATE_HOME/saex/). Press ? inside for the keys (docs/KEYS.md).
+        """)
+
+    @Argument(help: "A cache or importable file (default: the bundled demo).") var cache: String?
+    @Option(help: "The labels file (default: CACHE.labels).") var labels: String?
+    @Option(help: "Name stamped on labels you make (default: $USER).") var author: String?
+    @Option(help: "Colours: auto, 256, 8 or none (NO_COLOR also turns them off).") var color: ColorArgument = .auto
+    @Option(help: "Open this dictionary first (by name).") var dict: String?
+    @Option(help: "Open this feature first.") var feature: Int?
+    @Option(help: "Vocabulary for a delphi latent cache (tokenizer.json or a JSON array).") var vocab: String?
+    @Flag(help: "Open labels read-only.") var readOnly = false
+
+    func run() throws {
+        guard isInteractiveTerminal() else {
+            Console.error("saex: the explorer needs a terminal (stdin and stdout must be a TTY); for text output use saex analyze CACHE or saex contexts CACHE")
+            throw ExitCode(2)
+        }
+        let path: String
+        let isDemo = cache == nil
+        if let cache { path = cache } else { path = try Demo.cachePath() }
+        let source = try openSource(path)
+        let labelsPath: String
+        if let labels { labelsPath = labels } else if isDemo { labelsPath = try Demo.labelsPath() } else { labelsPath = path + ".labels" }
+        var book: LabelStore?
+        var warnings: [String] = []
+        if readOnly {
+            book = nil
+        } else {
+            let store = try LabelStore(path: labelsPath)
+            try store.recordDictionaries(source.dictionaries)
+            warnings += store.warnings
+            warnings += store.nameClashes(loaded: source.dictionaries).map(\.message)
+            let stale = store.staleDictionaries(knownFingerprints: Set(source.dictionaries.map(\.fingerprint)))
+            if !stale.isEmpty { warnings.append("\(stale.count) labelled dictionar\(stale.count == 1 ? "y is" : "ies are") not in this cache (stale labels kept, not shown)") }
+            book = store
+        }
+        defer { book?.close() }
+        var initial = 0
+        if let dict {
+            guard let i = source.dictionaries.firstIndex(where: { $0.name == dict }) else {
+                throw SAEKitError(.badInput, path: path, subject: "--dict \(dict)", reason: "no dictionary of that name (the cache has: \(source.dictionaries.map(\.name).joined(separator: ", ")))")
+            }
+            initial = i
+        }
+        let exporter: (() -> String)? = book.map { store in
+            {
+                let out = labelsPath + ".export.json"
+                do {
+                    let e = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: (source as? CacheFeatureSource)?.cache.manifest.fingerprint) { key in
+                        guard let d = source.dictionaries.firstIndex(where: { $0.fingerprint == key.fingerprint }), key.feature < source.dictionaries[d].featureCount else { return nil }
+                        return source.stats(dict: d, feature: key.feature)
+                    }
+                    try AtomicFile.write(path: out, chunks: [try e.jsonData()])
+                    return "exported \(e.labels.count) labels to \(out)"
+                } catch {
+                    return "export failed: \(error)"
+                }
+            }
+        }
+        let options = ExplorerOptions(
+            title: "saex " + (isDemo ? "demo" : (path as NSString).lastPathComponent), initialDictionary: initial, initialFeature: feature,
+            colorMode: color.mode, author: author ?? ProcessInfo.processInfo.environment["USER"] ?? "", onExport: exporter,
+            initialMessage: warnings.isEmpty ? nil : warnings.joined(separator: "; "))
+        do {
+            let code = try runExplorer(source: source, labels: book, options: options)
+            if code != 0 { throw ExitCode(code) }
+        } catch let e as ExplorerError {
+            throw SAEKitError(.badInput, path: nil, reason: e.description)
+        }
+    }
+
+    func openSource(_ path: String) throws -> any FeatureSource {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw SAEKitError(.notFound, path: path, reason: "no such file or folder", remedy: "give a cache from saex cache build")
+        }
+        if !isDir.boolValue, let file = try? SafetensorsFile(path: path), file.metadata["saex_cache"] != nil {
+            Console.error("opening \(path)...")
+            return try CacheFeatureSource(path: path, progress: { Progress.report(stage: $0, done: $1, total: $2) })
+        }
+        if path.hasSuffix(".saexcache") { _ = try ContextCache(path: path) }  // the precise error for a damaged cache
+        var tokenText: (@Sendable (Int) -> String)?
+        if let vocab {
+            let v = try Vocabulary.load(path: vocab)
+            tokenText = { v.text($0) }
+        }
+        return try ImportDetector.open(path: path, tokenText: tokenText)
+    }
+}
+
+/// The bundled demo: found beside the binary's checkout, or in the working directory.
+enum Demo {
+    static let relative = "fixtures/demo/demo.saexcache"
+
+    static func cachePath() throws -> String {
+        var candidates: [String] = []
+        if let env = ProcessInfo.processInfo.environment["SAEX_DEMO"] { candidates.append(env) }
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for up in 1...4 {
+            var u = exe
+            for _ in 0..<up { u.deleteLastPathComponent() }
+            candidates.append(u.appendingPathComponent(relative).path)
+        }
+        candidates.append(FileManager.default.currentDirectoryPath + "/" + relative)
+        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            throw SAEKitError(.notFound, path: relative, reason: "the bundled demo cache was not found",
+                              remedy: "run saex from its checkout, set SAEX_DEMO, or give a cache: saex explore CACHE")
+        }
+        return found
+    }
+
+    /// $XDG_STATE_HOME/saex/demo.labels (default ~/.local/state/saex/demo.labels).
+    static func labelsPath() throws -> String {
+        let env = ProcessInfo.processInfo.environment
+        let base = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((env["HOME"] ?? NSHomeDirectory()) + "/.local/state")
+        let dir = base + "/saex"
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        } catch {
+            throw SAEKitError(.ioFailure, path: dir, reason: "cannot create the folder for the demo's labels", remedy: "give --labels PATH")
+        }
+        return dir + "/demo.labels"
+    }
+}
