@@ -35,13 +35,16 @@ struct Explore: ParsableCommand {
     @Flag(help: "Open labels read-only.") var readOnly = false
 
     func run() throws {
+        let path: String
+        let isDemo = cache == nil
+        if let cache { path = cache } else { path = try Demo.cachePath() }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw SAEKitError(.notFound, path: path, reason: "no such file or folder", remedy: "give a cache from saex cache build")
+        }
         guard isInteractiveTerminal() else {
             Console.error("saex: the explorer needs a terminal (stdin and stdout must be a TTY); for text output use saex analyze CACHE or saex contexts CACHE")
             throw ExitCode(2)
         }
-        let path: String
-        let isDemo = cache == nil
-        if let cache { path = cache } else { path = try Demo.cachePath() }
         let source = try openSource(path)
         let labelsPath: String
         if let labels { labelsPath = labels } else if isDemo { labelsPath = try Demo.labelsPath() } else { labelsPath = path + ".labels" }

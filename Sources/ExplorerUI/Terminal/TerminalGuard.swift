@@ -45,6 +45,12 @@ enum TerminalGuard {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         for s in signals { sigaction(s, &action, nil) }
+        // A parent may have started us with these signals blocked (the mask is inherited across
+        // exec): unblock them, and SIGWINCH for resizes, or quit-by-signal and resize would be lost.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for s in signals + [SIGWINCH] { sigaddset(&unblock, s) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         installed = true
     }
 

@@ -1,0 +1,103 @@
+import Foundation
+import SAEKit
+import Testing
+
+/// The built binary in a real terminal (tmux): navigation, compare, resize, labelling with
+/// non-ASCII text that survives a restart, and the terminal restored on quit and on signals.
+@Suite(.serialized)
+struct TerminalTests {
+    static func temp() throws -> String {
+        let dir = NSTemporaryDirectory() + "saex-term-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func browseLabelQuitReopen() throws {
+        try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")
+        let dir = try Self.temp()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let labels = dir + "/demo.labels"
+        let cmd = "\(CLI.binary) explore fixtures/demo/demo.saexcache --labels \(labels) --author tester"
+        let t = Tmux()
+        defer { t.kill() }
+        t.start(cmd)
+        try #require(t.waitFor("LIST") != nil)
+        #expect(t.pane().contains("standard"))
+        // Detail of feature 2 (a [CLS] feature in the demo), then compare.
+        t.keys("Down", "Down", "Enter")
+        try #require(t.waitFor("Top contexts") != nil)
+        #expect(t.pane().contains("[CLS]"))
+        t.keys("c")
+        try #require(t.waitFor("COMPARE") != nil)
+        #expect(t.pane().contains("matches in cosine"))
+        // Resize small and back.
+        t.resize(80, 24)
+        try #require(t.waitFor("COMPARE") != nil)
+        t.resize(30, 8)
+        try #require(t.waitFor("too small") != nil)
+        t.resize(120, 40)
+        try #require(t.waitFor("COMPARE") != nil)
+        // Back to the list, label feature 2 and name its concept with non-ASCII text.
+        t.keys("Escape")
+        t.keys("Escape")
+        try #require(t.waitFor("LIST") != nil)
+        t.keys("1")
+        try #require(t.waitFor("saved") != nil)
+        t.keys("e")
+        t.literal("début de séquence 文頭 ✓")
+        t.keys("Enter")
+        try #require(t.waitFor("saved") != nil)
+        t.keys("q")
+        try #require(t.waitFor("EXIT=0") != nil)
+        #expect(!t.alternateScreen)
+        #expect(t.pane().contains("\nicanon") || t.pane().hasPrefix("icanon"), "terminal modes not restored")
+
+        // The label is on disk, keyed to the standard dictionary's fingerprint.
+        let store = try LabelStore(path: labels, readOnly: true)
+        let found = store.allLabels.first { $0.key.feature == 2 }
+        #expect(found?.value.verdict == .interpretable)
+        #expect(found?.value.concept == "début de séquence 文頭 ✓")
+        #expect(found?.value.author == "tester")
+
+        // Reopen: the explorer shows it.
+        let t2 = Tmux()
+        defer { t2.kill() }
+        t2.start(cmd)
+        try #require(t2.waitFor("LIST") != nil)
+        t2.keys("Down", "Down", "Enter")
+        #expect(t2.waitFor("début de séquence") != nil)
+        t2.keys("q")
+        #expect(t2.waitFor("EXIT=0") != nil)
+    }
+
+    @Test(arguments: ["TERM", "INT", "HUP"])
+    func signalsRestoreTheTerminal(_ signal: String) throws {
+        try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")
+        let dir = try Self.temp()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let labels = dir + "/demo.labels"
+        let t = Tmux()
+        defer { t.kill() }
+        t.start("\(CLI.binary) explore fixtures/demo/demo.saexcache --labels \(labels)")
+        try #require(t.waitFor("LIST") != nil)
+        t.keys("4")
+        try #require(t.waitFor("saved") != nil)
+        // The saex process is the pane shell's child.
+        let pid = try #require(t.panePID)
+        let pgrep = Process()
+        pgrep.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+        pgrep.arguments = ["-P", String(pid)]
+        let out = Pipe()
+        pgrep.standardOutput = out
+        try pgrep.run()
+        pgrep.waitUntilExit()
+        let child = try #require(Int32(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").first ?? ""))
+        let signo: Int32 = signal == "TERM" ? SIGTERM : signal == "INT" ? SIGINT : SIGHUP
+        kill(child, signo)
+        try #require(t.waitFor("EXIT=") != nil)
+        #expect(!t.alternateScreen, "alternate screen left on after SIG\(signal)")
+        #expect(t.pane().contains("icanon") && !t.pane().contains("-icanon"), "terminal modes not restored after SIG\(signal)")
+        let store = try LabelStore(path: labels, readOnly: true)
+        #expect(store.allLabels.values.contains { $0.verdict == .polysemantic }, "the label saved before SIG\(signal) is missing")
+    }
+}

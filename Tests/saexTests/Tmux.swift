@@ -1,0 +1,79 @@
+import Foundation
+
+/// A private tmux server driving the real binary (tig/fzf style): send keys, poll the pane for
+/// text with a timeout, and print the pane when something is not found.
+final class Tmux {
+    let server = "saex-test-\(UUID().uuidString.prefix(8))"
+    let session = "S"
+
+    static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
+
+    /// Runs a tmux client command through posix_spawn + waitpid, output through a file: a command
+    /// that starts the server hands its stdio to the daemon, so pipes would never reach EOF, and
+    /// Foundation's Process does not reliably reap a client whose child became the daemon.
+    @discardableResult
+    func run(_ args: [String]) -> String {
+        let outPath = NSTemporaryDirectory() + "tmux-out-" + UUID().uuidString
+        defer { unlink(outPath) }
+        let argv = ["/usr/bin/tmux", "-L", server, "-f", "/dev/null"] + args
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for a in cargs { free(a) } }
+        // Test-runner threads block signals; the server (and the program under test) must not
+        // inherit that mask, so start from an empty one with default handlers.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        sigdelset(&all, SIGKILL)
+        sigdelset(&all, SIGSTOP)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, argv[0], &actions, &attr, &cargs, environ) == 0 else { return "" }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+    }
+
+    /// Starts `command` in a 120x40 pane with a pinned environment; the pane prints EXIT=<status>
+    /// and the terminal's canonical-mode flag when the command ends.
+    func start(_ command: String, width: Int = 120, height: Int = 40, env: [String: String] = [:]) {
+        var args = ["new-session", "-d", "-s", session, "-x", String(width), "-y", String(height), "-e", "LANG=C.UTF-8", "-e", "TZ=UTC"]
+        for (k, v) in env { args += ["-e", "\(k)=\(v)"] }
+        args.append("cd \(CLI.root) && \(command); echo EXIT=$?; stty -a | grep -o -- '-\\?icanon' | head -1; sleep 120")
+        run(args)
+    }
+
+    func keys(_ keys: String...) { run(["send-keys", "-t", session] + keys) }
+    func literal(_ text: String) { run(["send-keys", "-t", session, "-l", text]) }
+    func pane() -> String { run(["capture-pane", "-p", "-t", session]) }
+    func resize(_ w: Int, _ h: Int) { run(["resize-window", "-t", session, "-x", String(w), "-y", String(h)]) }
+    var alternateScreen: Bool { run(["display", "-p", "-t", session, "#{alternate_on}"]).trimmingCharacters(in: .whitespacesAndNewlines) == "1" }
+    var panePID: Int32? { Int32(run(["display", "-p", "-t", session, "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)) }
+
+    /// Waits until the pane shows `text`; returns the pane, or nil after `timeout` (printing it).
+    @discardableResult
+    func waitFor(_ text: String, timeout: TimeInterval = 15) -> String? {
+        let end = Date().addingTimeInterval(timeout)
+        var last = ""
+        while Date() < end {
+            last = pane()
+            if last.contains(text) { return last }
+            usleep(100_000)
+        }
+        print("---- pane (waiting for \"\(text)\") ----\n\(last)\n----")
+        return nil
+    }
+
+    func kill() { run(["kill-server"]) }
+}
