@@ -28,6 +28,8 @@ let package = Package(
             name: "saex",
             dependencies: ["SAEKit", "ExplorerUI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Analysis benchmark (bench/analysis/run.sh); not a test.
+        .executableTarget(name: "saex-bench-analysis", dependencies: ["SAEKit", "CBLAS"], path: "bench/analysis/swift"),
         .testTarget(name: "SAEKitTests", dependencies: ["SAEKit"]),
         .testTarget(name: "ExplorerUITests", dependencies: ["ExplorerUI", "SAEKit"]),
         .testTarget(name: "saexTests", dependencies: ["SAEKit"]),

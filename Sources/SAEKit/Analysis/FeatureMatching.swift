@@ -100,3 +100,13 @@ public enum FeatureMatching {
         }
     }
 }
+
+extension FeatureMatching {
+    /// For each feature of A, up to `limit` features of B by activation correlation (over all
+    /// tokens, zeros included), among features active together with it at least once; best first.
+    public static func correlationMatches(a: SparseColumns, b: SparseColumns, limit: Int = 5, excludeSelf: Bool = false,
+                                          threads: Int? = nil) -> [[(feature: Int, correlation: Float)]] {
+        let r = ActivationCorrelation.topK(a: a, b: b, k: limit, excludeSelf: excludeSelf, requested: [], threads: threads)
+        return (0..<a.featureCount).map { f in r.top.list(f).map { ($0.index, $0.value) } }
+    }
+}
