@@ -16,6 +16,20 @@ echo "system OpenBLAS (Swift): $(dpkg-query -W -f='${Version}' libopenblas0-pthr
 python3 -c 'import numpy, scipy; print("numpy", numpy.__version__, "scipy", scipy.__version__)'
 python3 -c 'import numpy; c = numpy.show_config(mode="dicts"); b = c["Build Dependencies"]["blas"]; print("numpy BLAS:", b.get("name"), b.get("version"))' 2>/dev/null || true
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>}  OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-<unset>}"
+# Debian's OpenBLAS 0.3.21 detects this VM's CPU as Prescott (no AVX kernels, ~10x slower sgemm)
+# unless OPENBLAS_CORETYPE is set; numpy's own OpenBLAS detects SkylakeX. Show what each uses.
+python3 - <<'PY' || true
+import ctypes
+for name, path in [("system OpenBLAS core", "libopenblas.so.0")]:
+    lib = ctypes.CDLL(path); lib.openblas_get_corename.restype = ctypes.c_char_p
+    print(f"{name}: {lib.openblas_get_corename().decode()}")
+try:
+    from threadpoolctl import threadpool_info
+    print("numpy OpenBLAS core:", [i.get("architecture") for i in threadpool_info() if i.get("internal_api") == "openblas"])
+except Exception:
+    pass
+PY
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 swift build -c release --product saex-bench-analysis >/dev/null
 BIN=$(swift build -c release --show-bin-path)/saex-bench-analysis
@@ -33,7 +47,7 @@ NP=$(get numpy_stats_seconds "$WORK/a_numpy.txt")
 python3 -c "print(f'stats: numpy {$NP:.2f} s / Swift {$SA:.2f} s (all threads) = {$NP/$SA:.1f}x; / Swift {$S1:.2f} s (1 thread) = {$NP/$S1:.1f}x  (target >= 5x)')"
 
 echo "== (b) decoder matching ${ROWS}x${ROWS}x${DIM}"
-"$BIN" match "$ROWS" "$DIM" 1024 | tee "$WORK/b_swift.txt"
+"$BIN" match "$ROWS" "$DIM" 2048 | tee "$WORK/b_swift.txt"
 python3 bench/analysis/numpy_match.py "$ROWS" "$DIM" | tee "$WORK/b_numpy.txt"
 SG=$(get swift_bare_sgemm_seconds "$WORK/b_swift.txt"); SM=$(get swift_match_seconds "$WORK/b_swift.txt")
 NG=$(get numpy_sgemm_seconds "$WORK/b_numpy.txt")
@@ -43,3 +57,4 @@ if [ "${SKIP_CORRELATION:-0}" != 1 ]; then
   echo "== (c) sparse activation-correlation top-5, ${F} x ${F} features over the same sample (informational)"
   "$BIN" correlate "$DATA"
 fi
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

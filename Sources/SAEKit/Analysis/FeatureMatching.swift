@@ -28,7 +28,7 @@ public enum FeatureMatching {
     /// Top-`limit` matches in both directions between A and B. Activations, when given, must cover
     /// the same token sample (same rows) and fill the correlation lists.
     public static func crossMatches(a: SAEDictionary, b: SAEDictionary, activationsA: SparseColumns?, activationsB: SparseColumns?,
-                                    limit: Int = 5, blockRows: Int = 1024, threads: Int? = nil) throws -> CrossDictionaryMatches {
+                                    limit: Int = 5, blockRows: Int = 2048, threads: Int? = nil) throws -> CrossDictionaryMatches {
         guard a.dIn == b.dIn else {
             throw SAEKitError(.badInput, path: b.metadata.path, subject: "W_dec",
                               reason: "decoder width \(b.dIn) differs from \(a.dIn) of \(a.metadata.path)",
@@ -53,7 +53,7 @@ public enum FeatureMatching {
     }
 
     /// Top-`limit` nearest other features of one dictionary.
-    public static func neighbours(_ d: SAEDictionary, activations: SparseColumns?, limit: Int = 5, blockRows: Int = 1024,
+    public static func neighbours(_ d: SAEDictionary, activations: SparseColumns?, limit: Int = 5, blockRows: Int = 2048,
                                   threads: Int? = nil) throws -> [FeatureMatchLists] {
         try checkActivations(activations, d)
         let dm = DecoderMatching.neighbours(d.wDec.pointer, rows: d.dSAE, dim: d.dIn, k: limit, blockRows: blockRows, threads: threads)
