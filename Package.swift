@@ -32,6 +32,8 @@ let package = Package(
         .executableTarget(name: "saex-ui-bench", dependencies: ["ExplorerUI", "SAEKit"], path: "Sources/saex-ui-bench"),
         // Child process for the labels durability (SIGKILL) test; not a product.
         .executableTarget(name: "saex-label-writer-testhelper", dependencies: ["SAEKit"]),
+        // Analysis benchmark (bench/analysis/run.sh); not a test.
+        .executableTarget(name: "saex-bench-analysis", dependencies: ["SAEKit", "CBLAS"], path: "Sources/saex-bench-analysis"),
         .testTarget(name: "SAEKitTests", dependencies: ["SAEKit"]),
         .testTarget(name: "ExplorerUITests", dependencies: ["ExplorerUI", "SAEKit"]),
         .testTarget(name: "saexTests", dependencies: ["SAEKit"]),

@@ -20,14 +20,15 @@ public struct DecoderMatches: Sendable {
 
 /// Decoder cosines through blocked sgemm on row-normalised decoders.
 ///
-/// C = Â B̂ᵀ is computed `blockRows` rows of A at a time ([blockRows x F_B] floats, 64 MiB for
-/// 1024 x 16,384), never the whole F_A x F_B matrix. Each block is scanned once, split by columns
+/// C = Â B̂ᵀ is computed `blockRows` rows of A at a time ([blockRows x F_B] floats, 128 MiB for
+/// 2048 x 16,384), never the whole F_A x F_B matrix. (Each sgemm call re-packs B, so blocks much
+/// smaller than 1024 rows cost measurably more.) Each block is scanned once, split by columns
 /// across threads: every element updates its row's top-k and its column's top-k, so one pass gives
 /// both directions. A zero decoder row has cosine 0 with everything.
 public enum DecoderMatching {
     /// Matches between the decoders of A and B ([F x d] row-major each).
     public static func match(a: UnsafePointer<Float>, rowsA: Int, b: UnsafePointer<Float>, rowsB: Int, dim: Int, k: Int = 5,
-                             blockRows: Int = 1024, threads: Int? = nil) -> DecoderMatches {
+                             blockRows: Int = 2048, threads: Int? = nil) -> DecoderMatches {
         let na = normalisedRows(a, rows: rowsA, dim: dim)
         defer { na.deallocate() }
         let nb = normalisedRows(b, rows: rowsB, dim: dim)
@@ -36,7 +37,7 @@ public enum DecoderMatching {
     }
 
     /// Nearest other features of one decoder (a feature never matches itself).
-    public static func neighbours(_ w: UnsafePointer<Float>, rows: Int, dim: Int, k: Int = 5, blockRows: Int = 1024, threads: Int? = nil) -> DecoderMatches {
+    public static func neighbours(_ w: UnsafePointer<Float>, rows: Int, dim: Int, k: Int = 5, blockRows: Int = 2048, threads: Int? = nil) -> DecoderMatches {
         let nw = normalisedRows(w, rows: rows, dim: dim)
         defer { nw.deallocate() }
         return run(nw, rows, nw, rows, dim: dim, k: k, excludeSelf: true, blockRows: blockRows, threads: threads)

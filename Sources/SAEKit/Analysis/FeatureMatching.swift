@@ -28,7 +28,7 @@ public enum FeatureMatching {
     /// Top-`limit` matches in both directions between A and B. Activations, when given, must cover
     /// the same token sample (same rows) and fill the correlation lists.
     public static func crossMatches(a: SAEDictionary, b: SAEDictionary, activationsA: SparseColumns?, activationsB: SparseColumns?,
-                                    limit: Int = 5, blockRows: Int = 1024, threads: Int? = nil) throws -> CrossDictionaryMatches {
+                                    limit: Int = 5, blockRows: Int = 2048, threads: Int? = nil) throws -> CrossDictionaryMatches {
         guard a.dIn == b.dIn else {
             throw SAEKitError(.badInput, path: b.metadata.path, subject: "W_dec",
                               reason: "decoder width \(b.dIn) differs from \(a.dIn) of \(a.metadata.path)",
@@ -53,7 +53,7 @@ public enum FeatureMatching {
     }
 
     /// Top-`limit` nearest other features of one dictionary.
-    public static func neighbours(_ d: SAEDictionary, activations: SparseColumns?, limit: Int = 5, blockRows: Int = 1024,
+    public static func neighbours(_ d: SAEDictionary, activations: SparseColumns?, limit: Int = 5, blockRows: Int = 2048,
                                   threads: Int? = nil) throws -> [FeatureMatchLists] {
         try checkActivations(activations, d)
         let dm = DecoderMatching.neighbours(d.wDec.pointer, rows: d.dSAE, dim: d.dIn, k: limit, blockRows: blockRows, threads: threads)
@@ -98,5 +98,15 @@ public enum FeatureMatching {
             } ?? []
             return FeatureMatchLists(byDecoderCosine: byCos, byActivationCorrelation: byCorr)
         }
+    }
+}
+
+extension FeatureMatching {
+    /// For each feature of A, up to `limit` features of B by activation correlation (over all
+    /// tokens, zeros included), among features active together with it at least once; best first.
+    public static func correlationMatches(a: SparseColumns, b: SparseColumns, limit: Int = 5, excludeSelf: Bool = false,
+                                          threads: Int? = nil) -> [[(feature: Int, correlation: Float)]] {
+        let r = ActivationCorrelation.topK(a: a, b: b, k: limit, excludeSelf: excludeSelf, requested: [], threads: threads)
+        return (0..<a.featureCount).map { f in r.top.list(f).map { ($0.index, $0.value) } }
     }
 }

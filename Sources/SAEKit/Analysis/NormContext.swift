@@ -21,20 +21,19 @@ public struct NormContext: Sendable {
     public let centeredRanks: [Double]
     /// Sum over tokens of (rank_t - (n + 1) / 2)^2 (n(n^2 - 1)/12 without ties).
     public let rankSumSquares: Double
-    /// Token order by ascending norm (ties by ascending index): `ordinal[t]` is t's place in it.
-    let ordinal: [UInt32]
     /// The ceil(0.01 n) highest-norm tokens, ascending token index.
     public let topTokens: [Int]
-    /// `isTop[t]` is 1 when t is among `topTokens`.
-    let isTop: [UInt8]
+    /// Everything a feature reads about token t, packed in 16 bytes so that one cache line
+    /// serves a token (the per-feature pass gathers tokens in random order).
+    let table: TokenTable
 
     /// The share of tokens in the top set: 1%.
     public static let topFraction = 0.01
 
-    /// - Precondition: norms are finite; fewer than 2^32 tokens.
+    /// - Precondition: norms are finite; fewer than 2^31 tokens.
     public init(norms: [Float]) {
         let n = norms.count
-        precondition(n < Int(UInt32.max), "too many tokens for a norm context")
+        precondition(n < 1 << 31, "too many tokens for a norm context (limit 2^31)")
         precondition(norms.allSatisfy(\.isFinite), "input norms must be finite")
         count = n
         self.norms = norms
@@ -73,7 +72,6 @@ public struct NormContext: Sendable {
             i = j
         }
         ranks = rank
-        ordinal = ord
         let rMean = Double(n + 1) / 2
         let cr = rank.map { $0 - rMean }
         centeredRanks = cr
@@ -97,6 +95,39 @@ public struct NormContext: Sendable {
         topTokens = top
         var mask = [UInt8](repeating: 0, count: n)
         for t in top { mask[t] = 1 }
-        isTop = mask
+        // `ord[t]`: t's place in the order by ascending norm (ties by ascending index).
+        table = TokenTable(norms: norms, centeredNorms: centred, centeredRanks: cr, ordinal: ord, isTop: mask)
     }
+}
+
+/// Per-token record read by the per-feature statistics: norm, centred norm, centred rank and
+/// norm ordinal with the top-1% flag in its high bit.
+///
+/// Centred ranks are half-integers, exact in Float below 2^22 (4,194,304) tokens and within a
+/// relative 6e-8 beyond; centred norms lose nothing that matters next to Float activations.
+struct TokenRecord {
+    var norm: Float
+    var centeredNorm: Float
+    var centeredRank: Float
+    var ordinalAndTop: UInt32
+
+    static let topBit: UInt32 = 0x8000_0000
+}
+
+/// An immutable, 64-byte aligned array of `TokenRecord`.
+final class TokenTable: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<TokenRecord>
+    let count: Int
+
+    init(norms: [Float], centeredNorms: [Double], centeredRanks: [Double], ordinal: [UInt32], isTop: [UInt8]) {
+        count = norms.count
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<TokenRecord>.stride, alignment: 64)
+        pointer = raw.bindMemory(to: TokenRecord.self, capacity: max(1, count))
+        for t in 0..<count {
+            pointer[t] = TokenRecord(norm: norms[t], centeredNorm: Float(centeredNorms[t]), centeredRank: Float(centeredRanks[t]),
+                                     ordinalAndTop: ordinal[t] | (isTop[t] != 0 ? TokenRecord.topBit : 0))
+        }
+    }
+
+    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
 }

@@ -1,6 +1,6 @@
 /// The documented rule that marks a feature as a likely norm detector (a hint, never a label).
 ///
-/// Fires when the feature is alive with at least `minimumActive` active tokens and either
+/// Fires when the feature has at least `minimumActive` (10) active tokens and either
 /// - `topNormMass >= topNormMassThreshold`: most of its activation mass sits on the 1% of tokens
 ///   with the largest input norm (chance level is about 0.01), or
 /// - `normSpearmanActive >= activeSpearmanThreshold` and `normAUC >= aucThreshold`: when active,
@@ -13,7 +13,7 @@ public struct NormDetectorRule: Sendable, Equatable, Codable {
     public var activeSpearmanThreshold: Float
     public var aucThreshold: Float
 
-    public init(minimumActive: Int = 3, topNormMassThreshold: Float = 0.5, activeSpearmanThreshold: Float = 0.5, aucThreshold: Float = 0.75) {
+    public init(minimumActive: Int = 10, topNormMassThreshold: Float = 0.5, activeSpearmanThreshold: Float = 0.5, aucThreshold: Float = 0.75) {
         self.minimumActive = minimumActive
         self.topNormMassThreshold = topNormMassThreshold
         self.activeSpearmanThreshold = activeSpearmanThreshold

@@ -73,15 +73,21 @@ public enum NormStatisticsCalculator {
         let n = columns.rowCount
         let range = columns.range(feature)
         scratch.reserve(range.count)
-        // Gather active entries as (value key, row) words; collect plain sums on the way.
-        let items = scratch.a
+        let rows = columns.rows.baseAddress!, vals = columns.values.baseAddress!
+        // Pass 1: gather the active entries (value, token record) into contiguous scratch, so each
+        // token costs one random cache line; everything after reads the scratch sequentially.
+        let items = scratch.a            // (value key, local index j)
+        let av = scratch.values          // a_j
+        let tok = scratch.tokens         // token record of entry j
         var m = 0
         var sum = 0.0, mx = -Float.infinity, mn = Float.infinity
-        let rows = columns.rows.baseAddress!, vals = columns.values.baseAddress!
+        let table = ctx?.table.pointer
         for e in range {
             let v = vals[e]
             if v == 0 { continue }
-            items[m] = RankSort.pack(key: RankSort.orderedKey(v), payload: rows[e])
+            items[m] = RankSort.pack(key: RankSort.orderedKey(v), payload: UInt32(m))
+            av[m] = v
+            if let table { tok[m] = table[Int(rows[e])] }
             m &+= 1
             sum += Double(v)
             if v > mx { mx = v }
@@ -93,39 +99,30 @@ public enum NormStatisticsCalculator {
         guard m > 0, let ctx else { return s }
         let z = n - m
 
-        // Sums over active tokens (values read back from the packed keys' rows).
+        // Pass 2: sums over the active entries.
         var saa = 0.0          // sum (a - mean_all)^2 over active tokens
-        var covX = 0.0         // sum a * (x - mean_x): equals the all-token covariance sum since sum (x - mean_x) = 0
+        var covX = 0.0         // sum a (x - mean_x): the all-token covariance sum, as sum (x - mean_x) = 0
         var absMass = 0.0, topMass = 0.0
-        var sumX = 0.0, sumRankAll = 0.0
-        ctx.centeredNorms.withUnsafeBufferPointer { cn in
-            ctx.isTop.withUnsafeBufferPointer { top in
-                ctx.norms.withUnsafeBufferPointer { nm in
-                    ctx.ranks.withUnsafeBufferPointer { rk in
-                        for e in range {
-                            let v = vals[e]
-                            if v == 0 { continue }
-                            let t = Int(rows[e])
-                            let a = Double(v)
-                            let d = a - meanAll
-                            saa += d * d
-                            covX += a * cn[t]
-                            let am = abs(a)
-                            absMass += am
-                            if top[t] != 0 { topMass += am }
-                            sumX += Double(nm[t])
-                            sumRankAll += rk[t]
-                        }
-                    }
-                }
-            }
+        var sumX = 0.0, sumCentredRank = 0.0
+        for j in 0..<m {
+            let a = Double(av[j])
+            let r = tok[j]
+            let d = a - meanAll
+            saa += d * d
+            covX += a * Double(r.centeredNorm)
+            let am = abs(a)
+            absMass += am
+            if r.ordinalAndTop & TokenRecord.topBit != 0 { topMass += am }
+            sumX += Double(r.norm)
+            sumCentredRank += Double(r.centeredRank)
         }
         saa += Double(z) * meanAll * meanAll
         // Constant activations (active everywhere with one value) have no correlation.
         s.normPearson = (m == n && mx == mn) ? nil : correlation(covX, saa, ctx.normSumSquares)
         s.topNormMass = absMass > 0 ? Float(topMass / absMass) : nil
+        let rankMean = Double(n + 1) / 2
         if z > 0 {
-            let u = sumRankAll - Double(m) * Double(m + 1) / 2
+            let u = sumCentredRank + Double(m) * rankMean - Double(m) * Double(m + 1) / 2
             s.normAUC = Float(u / (Double(m) * Double(z)))
         }
 
@@ -134,27 +131,24 @@ public enum NormStatisticsCalculator {
         let zeroKey = UInt64(RankSort.orderedKey(0))
         var negatives = 0
         while negatives < m && items[negatives] >> 32 < zeroKey { negatives += 1 }
-        let rankMean = Double(n + 1) / 2
         let zeroRank = Double(negatives) + Double(z + 1) / 2
-        let activeRank = scratch.ranks  // rank among active tokens only, by sorted position
+        let activeRank = scratch.ranks  // rank among active tokens only, indexed by j
         var covS = 0.0, srr = Double(z) * (zeroRank - rankMean) * (zeroRank - rankMean)
-        ctx.centeredRanks.withUnsafeBufferPointer { cr in
-            var i = 0
-            while i < m {
-                let key = items[i] >> 32
-                var j = i + 1
-                while j < m && items[j] >> 32 == key { j += 1 }
-                let within = Double(i + j + 1) / 2          // mean of positions i+1 ... j among actives
-                let global = within + (i >= negatives ? Double(z) : 0)
-                let dr = global - rankMean, dz = global - zeroRank
-                for q in i..<j {
-                    activeRank[q] = within
-                    let t = Int(items[q] & 0xFFFF_FFFF)
-                    covS += dz * cr[t]
-                    srr += dr * dr
-                }
-                i = j
+        var i = 0
+        while i < m {
+            let key = items[i] >> 32
+            var k = i + 1
+            while k < m && items[k] >> 32 == key { k += 1 }
+            let within = Double(i + k + 1) / 2          // mean of positions i+1 ... k among actives
+            let global = within + (i >= negatives ? Double(z) : 0)
+            let dr = global - rankMean, dz = global - zeroRank
+            for q in i..<k {
+                let j = Int(items[q] & 0xFFFF_FFFF)
+                activeRank[j] = within
+                covS += dz * Double(tok[j].centeredRank)
+                srr += dr * dr
             }
+            i = k
         }
         s.normSpearman = correlation(covS, srr, ctx.rankSumSquares)
 
@@ -163,41 +157,33 @@ public enum NormStatisticsCalculator {
         let meanA = sum / Double(m), meanX = sumX / Double(m)
         var cAX = 0.0, cAA = 0.0, cXX = 0.0
         var xMin = Float.infinity, xMax = -Float.infinity
-        ctx.norms.withUnsafeBufferPointer { nm in
-            for e in range {
-                let v = vals[e]
-                if v == 0 { continue }
-                let x = nm[Int(rows[e])]
-                xMin = min(xMin, x); xMax = max(xMax, x)
-                let da = Double(v) - meanA, dx = Double(x) - meanX
-                cAX += da * dx; cAA += da * da; cXX += dx * dx
-            }
+        for j in 0..<m {
+            let x = tok[j].norm
+            xMin = min(xMin, x); xMax = max(xMax, x)
+            let da = Double(av[j]) - meanA, dx = Double(x) - meanX
+            cAX += da * dx; cAA += da * da; cXX += dx * dx
         }
         s.normPearsonActive = (mx == mn || xMin == xMax) ? nil : correlation(cAX, cAA, cXX)
 
-        // Active-only Spearman: ranks of norms among the active tokens, via the global norm order.
-        // `byNorm` holds (ordinal of the token's norm, position of the token in `items`).
+        // Active-only Spearman: ranks of norms among the active tokens, via the global norm order
+        // (ordinals are unique; equal norms are adjacent in it).
         let byNorm = scratch.c
-        ctx.ordinal.withUnsafeBufferPointer { ord in
-            for q in 0..<m { byNorm[q] = RankSort.pack(key: ord[Int(items[q] & 0xFFFF_FFFF)], payload: UInt32(q)) }
-        }
+        for j in 0..<m { byNorm[j] = RankSort.pack(key: tok[j].ordinalAndTop & ~TokenRecord.topBit, payload: UInt32(j)) }
         RankSort.sortByKey(byNorm, count: m, scratch: scratch.b)
-        let normRank = scratch.ranks2  // indexed like `items`
-        ctx.norms.withUnsafeBufferPointer { nm in
-            var i = 0
-            while i < m {
-                let key = nm[Int(items[Int(byNorm[i] & 0xFFFF_FFFF)] & 0xFFFF_FFFF)]
-                var j = i + 1
-                while j < m && nm[Int(items[Int(byNorm[j] & 0xFFFF_FFFF)] & 0xFFFF_FFFF)] == key { j += 1 }
-                let r = Double(i + j + 1) / 2
-                for q in i..<j { normRank[Int(byNorm[q] & 0xFFFF_FFFF)] = r }
-                i = j
-            }
+        let normRank = scratch.ranks2  // indexed by j
+        i = 0
+        while i < m {
+            let key = tok[Int(byNorm[i] & 0xFFFF_FFFF)].norm
+            var k = i + 1
+            while k < m && tok[Int(byNorm[k] & 0xFFFF_FFFF)].norm == key { k += 1 }
+            let r = Double(i + k + 1) / 2
+            for q in i..<k { normRank[Int(byNorm[q] & 0xFFFF_FFFF)] = r }
+            i = k
         }
         let mMean = Double(m + 1) / 2
         var c = 0.0, sa = 0.0, sx = 0.0
-        for q in 0..<m {
-            let da = activeRank[q] - mMean, dx = normRank[q] - mMean
+        for j in 0..<m {
+            let da = activeRank[j] - mMean, dx = normRank[j] - mMean
             c += da * dx; sa += da * da; sx += dx * dx
         }
         s.normSpearmanActive = correlation(c, sa, sx)

@@ -69,6 +69,8 @@ final class AnalysisScratch {
     private(set) var c: UnsafeMutablePointer<UInt64>
     private(set) var ranks: UnsafeMutablePointer<Double>
     private(set) var ranks2: UnsafeMutablePointer<Double>
+    private(set) var values: UnsafeMutablePointer<Float>
+    private(set) var tokens: UnsafeMutablePointer<TokenRecord>
 
     init(capacity: Int = 1024) {
         self.capacity = max(1, capacity)
@@ -77,18 +79,26 @@ final class AnalysisScratch {
         c = .allocate(capacity: self.capacity)
         ranks = .allocate(capacity: self.capacity)
         ranks2 = .allocate(capacity: self.capacity)
+        values = .allocate(capacity: self.capacity)
+        tokens = .allocate(capacity: self.capacity)
     }
 
     func reserve(_ n: Int) {
         guard n > capacity else { return }
-        a.deallocate(); b.deallocate(); c.deallocate(); ranks.deallocate(); ranks2.deallocate()
+        free()
         capacity = max(n, capacity * 2)
         a = .allocate(capacity: capacity)
         b = .allocate(capacity: capacity)
         c = .allocate(capacity: capacity)
         ranks = .allocate(capacity: capacity)
         ranks2 = .allocate(capacity: capacity)
+        values = .allocate(capacity: capacity)
+        tokens = .allocate(capacity: capacity)
     }
 
-    deinit { a.deallocate(); b.deallocate(); c.deallocate(); ranks.deallocate(); ranks2.deallocate() }
+    private func free() {
+        a.deallocate(); b.deallocate(); c.deallocate(); ranks.deallocate(); ranks2.deallocate(); values.deallocate(); tokens.deallocate()
+    }
+
+    deinit { free() }
 }

@@ -96,7 +96,7 @@ def feature_stats(a):
     mean = float(a.mean())
     # Norm-detector rule of docs/ANALYSIS.md, written out here independently.
     hint = 0.0
-    if m >= 3:
+    if m >= 10:
         if not math.isnan(topm) and topm >= 0.5:
             hint = 1.0
         elif not math.isnan(sact) and not math.isnan(auc) and sact >= 0.5 and auc >= 0.75:
