@@ -2,7 +2,7 @@ import SAEKit
 
 /// Where a binding applies. Screen contexts are looked up before `labels` and `global`.
 public enum KeyContext: String, CaseIterable, Sendable {
-    case global, list, detail, compare, overview, labels, help
+    case global, list, detail, compare, overview, labels, help, blind, blindReport
 
     public var title: String {
         switch self {
@@ -13,23 +13,27 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .overview: "Overview"
         case .labels: "Labels (list, detail, compare)"
         case .help: "Help"
+        case .blind: "Blind A/B labelling (saex label --blind)"
+        case .blindReport: "Blind A/B report"
         }
     }
 }
 
 /// One key binding as data: the help overlay, the status-bar hints and docs/KEYS.md all read these.
-public struct KeyBinding: Sendable {
+/// Generic over the screen state it reads (for `disabled`) and the action it yields, so the explorer
+/// (`KeyBinding`) and the blind A/B screen (`BlindKeyBinding`) share one shape.
+public struct KeyBindingOf<State, BoundAction: Sendable>: Sendable {
     public var keys: [Key]
-    public var action: Action
+    public var action: BoundAction
     public var description: String
     public var context: KeyContext
     /// Short text for the status-bar hints of its context (nil: not a hint).
     public var hint: String?
     /// Why the binding cannot be used now, or nil when it can.
-    public var disabledReason: @Sendable (ExplorerState) -> String?
+    public var disabledReason: @Sendable (State) -> String?
 
-    public init(_ keys: [Key], _ action: Action, _ description: String, _ context: KeyContext, hint: String? = nil,
-                disabled: @escaping @Sendable (ExplorerState) -> String? = { _ in nil }) {
+    public init(_ keys: [Key], _ action: BoundAction, _ description: String, _ context: KeyContext, hint: String? = nil,
+                disabled: @escaping @Sendable (State) -> String? = { _ in nil }) {
         self.keys = keys
         self.action = action
         self.description = description
@@ -40,6 +44,9 @@ public struct KeyBinding: Sendable {
 
     public var keyNames: String { keys.map(\.description).joined(separator: " ") }
 }
+
+/// A binding of the explorer's screens.
+public typealias KeyBinding = KeyBindingOf<ExplorerState, Action>
 
 /// The explorer's key map and the translation of keys into actions.
 public enum KeyMap {
@@ -173,15 +180,18 @@ public enum KeyMap {
     public static func markdown() -> String {
         var out = "# Explorer keys\n\n"
         out += "Generated from `KeyMap.bindings` (Sources/ExplorerUI/Core/KeyMap.swift); a test checks this file is current.\n"
-        out += "Inside a prompt (search, jump, concept, notes): ←/→ move by character, Home/End or ctrl-a/ctrl-e, Backspace,\n"
+        out += "Inside a prompt (search, jump, concept, notes, blind concept): ←/→ move by character, Home/End or ctrl-a/ctrl-e, Backspace,\n"
         out += "Delete, ctrl-u deletes to the start, ctrl-k to the end, Enter accepts, Esc cancels. ctrl-c always quits.\n"
+        // The blind screen's help keys are the explorer's, listed once under Help.
+        let blindRows = BlindKeyMap.bindings.filter { $0.context != .help }.map { ($0.keys, $0.description, $0.context) }
+        let allRows = bindings.map { ($0.keys, $0.description, $0.context) } + blindRows
         for context in KeyContext.allCases {
-            let rows = bindings.filter { $0.context == context }
+            let rows = allRows.filter { $0.2 == context }
             guard !rows.isEmpty else { continue }
             out += "\n## \(context.title)\n\n| Keys | Action |\n|---|---|\n"
-            for b in rows {
-                let keys = b.keys.map { "`\($0.description == "|" ? "\\|" : $0.description)`" }.joined(separator: " ")
-                out += "| \(keys) | \(b.description) |\n"
+            for (keys, description, _) in rows {
+                let names = keys.map { "`\($0.description == "|" ? "\\|" : $0.description)`" }.joined(separator: " ")
+                out += "| \(names) | \(description) |\n"
             }
         }
         return out

@@ -18,6 +18,29 @@ enum HelpView {
     }
 
     static func draw(_ s: ExplorerState, _ b: inout ScreenBuffer) {
+        drawOverlay(lines(s), scroll: s.helpScroll, &b)
+    }
+
+    /// The help lines of the blind screen: its keys and the shared help keys.
+    static func blindLines(_ s: BlindState) -> [Line] {
+        var lines: [Line] = []
+        for context in [KeyContext.blind, .blindReport, .help] {
+            let rows = BlindKeyMap.bindings.filter { $0.context == context }
+            guard !rows.isEmpty else { continue }
+            if !lines.isEmpty { lines.append([]) }
+            lines.append([Span(context.title, .header)])
+            for binding in rows {
+                let reason = binding.disabledReason(s)
+                var line: Line = [Span(Format.left(binding.keyNames, 16), reason == nil ? .mark : .dim), Span(binding.description, reason == nil ? .normal : .dim)]
+                if let reason { line.append(Span("  (\(reason))", .dim)) }
+                lines.append(line)
+            }
+        }
+        return lines
+    }
+
+    /// A framed box over the middle of the screen with `body` scrolled by `scroll`.
+    static func drawOverlay(_ body: [Line], scroll: Int, _ b: inout ScreenBuffer) {
         let w = min(b.width, 84), h = b.height - 2
         let x = (b.width - w) / 2, y = 1
         guard w > 10, h > 4 else { return }
@@ -30,8 +53,7 @@ enum HelpView {
             b.put(sym.vertical, x: x + w - 1, y: y + row, role: .dim)
         }
         b.put(" keys (j/k scroll, ? or Esc closes) ", x: x + 2, y: y, role: .header)
-        let body = lines(s)
-        b.draw(body, scroll: s.helpScroll, x: x + 2, y: y + 1, width: w - 4, height: h - 2)
+        b.draw(body, scroll: scroll, x: x + 2, y: y + 1, width: w - 4, height: h - 2)
         b.scrollLimit = max(0, body.count - (h - 2))
     }
 }

@@ -16,13 +16,7 @@ public func render(_ state: ExplorerState, source: any FeatureSource, size: Term
     var buffer = ScreenBuffer(width: size.width, height: size.height, asciiOnly: asciiOnly)
     let w = size.width, h = size.height
     guard w > 0, h > 0 else { return buffer }
-    if w < Layout.minimumWidth || h < Layout.minimumHeight {
-        let lines = ["terminal too small:", "\(w)x\(h), need at least", "\(Layout.minimumWidth)x\(Layout.minimumHeight).", "q quits"]
-        for (i, line) in lines.enumerated() where i < h {
-            buffer.put(line, x: 0, y: i, role: i == 0 ? .warning : .normal)
-        }
-        return buffer
-    }
+    if Chrome.drawTooSmall(&buffer) { return buffer }
     var list = state.list
     list.setViewport(Layout.listViewport(height: h))
     Chrome.title(state, &buffer)
@@ -40,6 +34,17 @@ public func render(_ state: ExplorerState, source: any FeatureSource, size: Term
 
 /// Title, hint and status rows.
 enum Chrome {
+    /// Below the minimum size, draws a note instead of the screen and returns true.
+    static func drawTooSmall(_ b: inout ScreenBuffer) -> Bool {
+        let w = b.width, h = b.height
+        guard w < Layout.minimumWidth || h < Layout.minimumHeight else { return false }
+        let lines = ["terminal too small:", "\(w)x\(h), need at least", "\(Layout.minimumWidth)x\(Layout.minimumHeight).", "q quits"]
+        for (i, line) in lines.enumerated() where i < h {
+            b.put(line, x: 0, y: i, role: i == 0 ? .warning : .normal)
+        }
+        return true
+    }
+
     static func screenName(_ s: ExplorerState) -> String {
         switch s.screen {
         case .list: "LIST"
@@ -61,15 +66,20 @@ enum Chrome {
     }
 
     static func hints(_ s: ExplorerState, _ b: inout ScreenBuffer) {
+        drawHints(KeyMap.hints(for: s), state: s, &b)
+    }
+
+    /// The hint row (second from the bottom): each binding's first key and hint, while they fit.
+    static func drawHints<State, BoundAction>(_ bindings: [KeyBindingOf<State, BoundAction>], state: State, _ b: inout ScreenBuffer) {
         let y = b.height - 2
         var x = 0
-        for binding in KeyMap.hints(for: s) {
+        for binding in bindings {
             guard let key = binding.keys.first else { continue }
             let label = key.description
             let text = binding.hint ?? binding.description
             let needed = TerminalText.width(label) + 1 + text.count + 2
             if x + needed > b.width { break }
-            let disabled = binding.disabledReason(s) != nil
+            let disabled = binding.disabledReason(state) != nil
             x += b.put(label, x: x, y: y, role: disabled ? .dim : .mark)
             x += b.put(" " + text + "  ", x: x, y: y, role: disabled ? .dim : .hint)
         }
@@ -115,13 +125,15 @@ enum Chrome {
         }
         if s.readOnlyLabels { left += "  read-only" } else if s.savesInFlight > 0 { left += "  saving…" }
         x += b.put(left, x: x, y: y, role: .normal)
-        if let m = s.message {
-            let text = TerminalText.sanitize(m.text)
-            let width = text.reduce(0) { $0 + $1.width }
-            // Right-aligned; a long message covers the position text rather than being cut.
-            let start = max(badge + 2, b.width - width - 1)
-            b.fill(x: start - 1, y: y, width: b.width - start + 1, height: 1, role: .normal)
-            b.put(glyphs: text, x: start, y: y, role: m.isError ? .warning : .hint, maxWidth: b.width - start)
-        }
+        if let m = s.message { drawMessage(m, after: badge, y: y, &b) }
+    }
+
+    /// A status message, right-aligned; a long one covers the position text rather than being cut.
+    static func drawMessage(_ m: StatusMessage, after badge: Int, y: Int, _ b: inout ScreenBuffer) {
+        let text = TerminalText.sanitize(m.text)
+        let width = text.reduce(0) { $0 + $1.width }
+        let start = max(badge + 2, b.width - width - 1)
+        b.fill(x: start - 1, y: y, width: b.width - start + 1, height: 1, role: .normal)
+        b.put(glyphs: text, x: start, y: y, role: m.isError ? .warning : .hint, maxWidth: b.width - start)
     }
 }

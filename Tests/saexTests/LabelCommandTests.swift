@@ -1,0 +1,88 @@
+import Foundation
+import SAEKit
+import Testing
+
+/// `saex label`: the blind report without a terminal, and --blind refusing to run without one.
+struct LabelCommandTests {
+    /// A copy of the demo cache (and its analysis) in a fresh temporary folder.
+    func demoCopy() throws -> (dir: String, cache: String) {
+        let dir = NSTemporaryDirectory() + "saex-label-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for name in ["demo.saexcache", "demo.saexcache.analysis"] {
+            try FileManager.default.copyItem(atPath: CLI.root + "/fixtures/demo/" + name, toPath: dir + "/" + name)
+        }
+        return (dir, dir + "/demo.saexcache")
+    }
+
+    @Test func reportPrintsTheStatisticsOfABlindSession() throws {
+        let (dir, cache) = try demoCopy()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let source = try CacheFeatureSource(path: cache)
+        let dicts = Array(source.dictionaries.prefix(2))
+        let offered = dicts.enumerated().map { d, info in
+            BlindDictionary(name: info.name, fingerprint: info.fingerprint, featureCount: info.featureCount,
+                            density: source.analysis.stats[d].map(\.density))
+        }
+        let blind = cache + ".blind"
+        try FileManager.default.createDirectory(atPath: blind, withIntermediateDirectories: true)
+        let session = try BlindSession.create(directory: blind, dictionaries: offered, perDictionary: 4, seed: 11)
+        // Every item of A is "yes" (one a norm detector), every item of B "no".
+        var normMarked = false
+        for id in session.order {
+            let target = try #require(session.target(of: id))
+            let verdict: Verdict? = target.dictionary == 0 && !normMarked ? .normDetector : nil
+            if verdict != nil { normMarked = true }
+            try session.record(BlindAnswer(id: id, rating: target.dictionary == 0 ? .yes : .no, verdict: verdict, concept: "東京"))
+        }
+        session.close()
+
+        let r = try CLI.run(["label", "--report", cache, "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(obj["answered"] as? Int == 8)
+        #expect(obj["total"] as? Int == 8)
+        #expect(obj["bootstrap_seed"] as? Int == 11)
+        let arms = try #require(obj["dictionaries"] as? [[String: Any]])
+        #expect(arms.count == 2)
+        #expect(arms.map { $0["name"] as? String } == dicts.map(\.name))
+        #expect(arms.map { $0["fingerprint"] as? String } == dicts.map(\.fingerprint))
+        #expect(arms.map { $0["yes"] as? Int } == [4, 0])
+        #expect(arms.map { $0["no"] as? Int } == [0, 4])
+        #expect(arms.map { $0["interpretable_fraction"] as? Double } == [1, 0])
+        #expect(arms.map { $0["norm_detectors"] as? Int } == [1, 0])
+        #expect(obj["difference"] as? Double == 1)
+        // Fisher, [[4, 0], [0, 4]]: of the C(8,4) = 70 tables with these margins, the observed one
+        // and its mirror each have probability 1/70, every other is more probable: p = 2/70.
+        let p = try #require(obj["fisher_p"] as? Double)
+        #expect(abs(p - 2.0 / 70.0) < 1e-12)
+
+        let text = try CLI.run(["label", "--report", cache])
+        #expect(text.status == 0)
+        #expect(text.stdout.hasPrefix("Blind A/B report: 8 of 8 items answered\n"))
+        #expect(text.stdout.contains(dicts[0].name) && text.stdout.contains(dicts[1].name))
+    }
+
+    @Test func blindNeedsATerminalAndCreatesNothingWithout() throws {
+        let (dir, cache) = try demoCopy()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try CLI.run(["label", "--blind", cache, "--sample", "5"])
+        #expect(r.status == 2)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first.map(String.init)
+                == "saex: blind labelling needs a terminal (stdin and stdout must be a TTY); for the results use saex label --report \(cache)")
+        #expect(!FileManager.default.fileExists(atPath: cache + ".blind"))
+    }
+
+    @Test(arguments: [
+        (["label", "--report", "fixtures/demo/demo.saexcache"], 2,
+         "saex: fixtures/demo/demo.saexcache.blind: no blind session here; start one with saex label --blind fixtures/demo/demo.saexcache"),
+        (["label", "fixtures/demo/demo.saexcache"], 2, "Error: give exactly one of --blind or --report"),
+        (["label", "--report", "fixtures/demo/demo.saexcache", "--sample", "3"], 2, "Error: --sample, --seed and --dicts apply to --blind only"),
+    ] as [([String], Int32, String)])
+    func badUseIsOneLine(_ args: [String], _ status: Int32, _ firstLine: String) throws {
+        let r = try CLI.run(args)
+        #expect(r.status == status)
+        #expect(r.stderr.split(separator: "\n").first.map(String.init) == firstLine)
+    }
+}
