@@ -84,7 +84,8 @@ public struct TensorView: Sendable {
         return try FloatStorage(count: n) { try copyFloats(0..<n, into: $0) }
     }
 
-    /// All elements as Int64; integer dtypes only.
+    /// All elements as Int64; integer dtypes and BOOL only. A U64 value above `Int64.max` is an error,
+    /// not a negative number.
     public func int64s() throws -> [Int64] {
         guard dtype.isInteger || dtype == .bool, let width = dtype.byteSize else { throw unsupported("integers") }
         let n = elementCount
@@ -100,7 +101,13 @@ public struct TensorView: Sendable {
             case .i32: out[i] = Int64(Int32(littleEndian: src.loadUnaligned(fromByteOffset: o, as: Int32.self)))
             case .u32: out[i] = Int64(UInt32(littleEndian: src.loadUnaligned(fromByteOffset: o, as: UInt32.self)))
             case .i64: out[i] = Int64(littleEndian: src.loadUnaligned(fromByteOffset: o, as: Int64.self))
-            case .u64: out[i] = Int64(truncatingIfNeeded: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: o, as: UInt64.self)))
+            case .u64:
+                let v = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: o, as: UInt64.self))
+                guard let x = Int64(exactly: v) else {
+                    throw SAEKitError(.unsupported, path: file.path, subject: "tensor \"\(name)\"",
+                                      reason: "U64 value \(v) at index \(i) does not fit in Int64", remedy: "store the values as I64")
+                }
+                out[i] = x
             default: break
             }
         }
