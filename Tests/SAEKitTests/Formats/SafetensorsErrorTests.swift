@@ -71,6 +71,10 @@ let safetensorsErrorCases: [SafetensorsErrorCase] = [
        "tensor \"a\": tensor name appears twice in the header"),
     st("duplicate tensor spelled with an escaped slash", "{\(entry("x/y")),\(entry("x\\/y"))}", .duplicateTensor(name: "x/y"),
        "tensor \"x/y\": tensor name appears twice in the header"),
+    // Swift strings compare by canonical equivalence, so U+00E9 and "e" + U+0301 are one dictionary key.
+    // The reference (byte comparison) would accept both names; refusing beats silently dropping one.
+    st("names equal under Unicode canonical equivalence", "{\(entry("\u{E9}")),\(entry("e\u{301}"))}", .duplicateTensor(name: "\u{E9}"),
+       "tensor \"\u{E9}\": tensor name appears twice in the header"),
     st("duplicate __metadata__", "{\"__metadata__\":{},\"__metadata__\":{}}", .duplicateTensor(name: "__metadata__"),
        "tensor \"__metadata__\": tensor name appears twice in the header"),
     // Entries.
