@@ -28,6 +28,9 @@ let package = Package(
             name: "saex",
             dependencies: ["SAEKit", "ExplorerUI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // libFuzzer target for the safetensors and .npy parsers; build and run it with scripts/fuzz.sh.
+        // A normal build makes a plain executable that replays input files (see FormatsFuzzMain.swift).
+        .executableTarget(name: "saex-fuzz-formats", dependencies: ["SAEKit"], path: "Sources/SAEKitFuzz"),
         .testTarget(name: "SAEKitTests", dependencies: ["SAEKit"]),
         .testTarget(name: "ExplorerUITests", dependencies: ["ExplorerUI", "SAEKit"]),
         .testTarget(name: "saexTests", dependencies: ["SAEKit"]),
