@@ -5,7 +5,7 @@ import SAEKit
 /// byte) go to the .npy parser, all others to the safetensors parser.
 ///
 /// Besides "does not crash", it checks properties that must hold for every input:
-/// - a refused input gives a one-line error (no newline) that names the file;
+/// - a refused input gives a one-line error (no newline, no control character) that names the file;
 /// - an accepted file's tensors lie inside the file and read without faults (ASan checks the reads);
 /// - an accepted safetensors file, written back with `SafetensorsWriter`, parses to the same tensors
 ///   and metadata.
@@ -30,7 +30,7 @@ enum FormatsFuzz {
 
     static func checkRefusal(_ error: Error) {
         let line = String(describing: error)
-        precondition(!line.contains("\n"), "multi-line error: \(line)")
+        precondition(!line.unicodeScalars.contains { $0.properties.generalCategory == .control }, "control character in error: \(line)")
         precondition(line.hasPrefix(path + ": "), "error does not name the file: \(line)")
     }
 

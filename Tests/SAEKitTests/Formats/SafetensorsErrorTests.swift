@@ -171,3 +171,22 @@ struct SafetensorsErrorTests {
         #expect(error.subject == c.error.tensor.map { "tensor \"\($0)\"" })
     }
 }
+
+@Suite("Error lines are safe to print")
+struct ErrorLineSafetyTests {
+    @Test func controlCharactersInTensorNamesAreEscaped() throws {
+        // Name: ESC [ 2 J (clear screen), TAB, DEL, U+202E (right-to-left override), newline.
+        let header = "{\"\\u001b[2J\\t\\u007f\\u202eab\\ncd\":{\"dtype\":\"F99\",\"shape\":[],\"data_offsets\":[0,0]}}"
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let path = try dir.write("evil.safetensors", Bytes.safetensors(header))
+        let e = try #require(throws: SAEKitError.self) { try SafetensorsFile(path: path) }
+        #expect(e.description == "\(path): tensor \"\\u{1B}[2J\\u{9}\\u{7F}\\u{202E}ab cd\": unknown dtype \"F99\"; re-export or re-download the file")
+        #expect(!e.description.unicodeScalars.contains { $0.properties.generalCategory == .control })
+    }
+
+    @Test func ordinaryTextIsUnchanged() {
+        let e = SAEKitError(.badInput, path: "dir/ü file.safetensors", subject: "tensor \"blocks.0/W_enc\"", reason: "a\r\nb", remedy: "c ✓")
+        #expect(e.description == "dir/ü file.safetensors: tensor \"blocks.0/W_enc\": a b; c ✓")
+    }
+}
