@@ -30,9 +30,11 @@ public struct TensorView: Sendable {
     /// Converts elements `range` to Float32 into `dst`.
     public func copyFloats(_ range: Range<Int>, into dst: UnsafeMutablePointer<Float>) throws {
         precondition(range.lowerBound >= 0 && range.upperBound <= elementCount)
+        // The dtype is checked first, so that an empty tensor of a type that cannot be converted is
+        // refused like a non-empty one (the fuzzer found an empty C64 tensor read as []).
+        guard dtype.isConvertibleToFloat, let width = dtype.byteSize else { throw unsupported("Float32") }
         let count = range.count
         guard count > 0, let base = rawBytes.baseAddress else { return }
-        guard dtype.isConvertibleToFloat, let width = dtype.byteSize else { throw unsupported("Float32") }
         let src = base + range.lowerBound * width
         switch dtype {
         case .f32:
