@@ -34,8 +34,11 @@ let package = Package(
         .executableTarget(name: "saex-label-writer-testhelper", dependencies: ["SAEKit"]),
         // Analysis benchmark (bench/analysis/run.sh); not a test.
         .executableTarget(name: "saex-bench-analysis", dependencies: ["SAEKit", "CBLAS"], path: "Sources/saex-bench-analysis"),
-        .testTarget(name: "SAEKitTests", dependencies: ["SAEKit"]),
-        .testTarget(name: "ExplorerUITests", dependencies: ["ExplorerUI", "SAEKit"]),
+        // libFuzzer target for the safetensors and .npy parsers; build and run it with scripts/fuzz.sh.
+        // A normal build makes a plain executable that replays input files (see FormatsFuzzMain.swift).
+        .executableTarget(name: "saex-fuzz-formats", dependencies: ["SAEKit"], path: "Sources/SAEKitFuzz"),
+        .testTarget(name: "SAEKitTests", dependencies: ["SAEKit"], exclude: ["Analysis/Fixtures", "Formats/Fixtures", "Import/Fixtures"]),
+        .testTarget(name: "ExplorerUITests", dependencies: ["ExplorerUI", "SAEKit"], exclude: ["Snapshots"]),
         .testTarget(name: "saexTests", dependencies: ["SAEKit"]),
     ],
     swiftLanguageModes: [.v6]

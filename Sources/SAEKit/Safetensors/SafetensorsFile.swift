@@ -108,6 +108,8 @@ public final class SafetensorsFile: @unchecked Sendable {
         tensors.reserveCapacity(object.count)
         for (name, value) in object {
             if name == "__metadata__" {
+                // The reference reads `__metadata__` as an optional map, so `null` means "none".
+                if value is NSNull { continue }
                 guard let m = value as? [String: Any] else { throw .invalidMetadata(detail: "not an object") }
                 for (k, v) in m {
                     guard let s = v as? String else { throw .invalidMetadata(detail: "value of \"\(k)\" is not a string") }
@@ -156,23 +158,26 @@ public final class SafetensorsFile: @unchecked Sendable {
             throw .invalidEntry(tensor: name, detail: "\"data_offsets\" must be two non-negative integers")
         }
         guard e >= b else { throw .offsetsReversed(tensor: name, begin: b, end: e) }
-        for key in entry.keys where key != "dtype" && key != "shape" && key != "data_offsets" {
-            throw .invalidEntry(tensor: name, detail: "unexpected key \"\(key)\"")
-        }
+        // Other keys are ignored, as the reference reader does: refusing them would refuse valid files.
         return TensorInfo(name: name, dtype: dtype, shape: shape, dataOffsets: b..<e)
     }
 
+    /// A JSON number that is a non-negative integer fitting in Int, else nil.
+    ///
+    /// JSONSerialization gives integers without a fraction or exponent as integer NSNumbers and all
+    /// others (`1.0`, `1e2`) as Double; like the reference (serde's usize), only the former count.
+    /// Booleans are NSNumbers too (objCType "c") and are refused.
     private static func nonNegativeInteger(_ v: Any) -> Int? {
         guard let num = v as? NSNumber else { return nil }
-        // Reject booleans and non-integral numbers.
-        if CFGetTypeIDIfAvailable(num) { return nil }
-        let d = num.doubleValue
-        guard d >= 0, d.rounded() == d, d < 9.0e18 else { return nil }
-        return num.intValue
-    }
-
-    private static func CFGetTypeIDIfAvailable(_ num: NSNumber) -> Bool {
-        // NSNumber created from a JSON boolean reports objCType "c" on both platforms.
-        String(cString: num.objCType) == "c"
+        switch String(cString: num.objCType) {
+        case "q", "l", "i", "s":
+            let x = num.int64Value
+            return x >= 0 ? Int(x) : nil
+        case "Q", "L", "I", "S":
+            let x = num.uint64Value
+            return x <= UInt64(Int.max) ? Int(x) : nil
+        default:
+            return nil  // "c" (Bool), "d"/"f" (floating point, including NSDecimalNumber)
+        }
     }
 }

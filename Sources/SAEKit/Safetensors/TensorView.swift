@@ -30,9 +30,11 @@ public struct TensorView: Sendable {
     /// Converts elements `range` to Float32 into `dst`.
     public func copyFloats(_ range: Range<Int>, into dst: UnsafeMutablePointer<Float>) throws {
         precondition(range.lowerBound >= 0 && range.upperBound <= elementCount)
+        // The dtype is checked first, so that an empty tensor of a type that cannot be converted is
+        // refused like a non-empty one (the fuzzer found an empty C64 tensor read as []).
+        guard dtype.isConvertibleToFloat, let width = dtype.byteSize else { throw unsupported("Float32") }
         let count = range.count
         guard count > 0, let base = rawBytes.baseAddress else { return }
-        guard dtype.isConvertibleToFloat, let width = dtype.byteSize else { throw unsupported("Float32") }
         let src = base + range.lowerBound * width
         switch dtype {
         case .f32:
@@ -84,7 +86,8 @@ public struct TensorView: Sendable {
         return try FloatStorage(count: n) { try copyFloats(0..<n, into: $0) }
     }
 
-    /// All elements as Int64; integer dtypes only.
+    /// All elements as Int64; integer dtypes and BOOL only. A U64 value above `Int64.max` is an error,
+    /// not a negative number.
     public func int64s() throws -> [Int64] {
         guard dtype.isInteger || dtype == .bool, let width = dtype.byteSize else { throw unsupported("integers") }
         let n = elementCount
@@ -100,7 +103,13 @@ public struct TensorView: Sendable {
             case .i32: out[i] = Int64(Int32(littleEndian: src.loadUnaligned(fromByteOffset: o, as: Int32.self)))
             case .u32: out[i] = Int64(UInt32(littleEndian: src.loadUnaligned(fromByteOffset: o, as: UInt32.self)))
             case .i64: out[i] = Int64(littleEndian: src.loadUnaligned(fromByteOffset: o, as: Int64.self))
-            case .u64: out[i] = Int64(truncatingIfNeeded: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: o, as: UInt64.self)))
+            case .u64:
+                let v = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: o, as: UInt64.self))
+                guard let x = Int64(exactly: v) else {
+                    throw SAEKitError(.unsupported, path: file.path, subject: "tensor \"\(name)\"",
+                                      reason: "U64 value \(v) at index \(i) does not fit in Int64", remedy: "store the values as I64")
+                }
+                out[i] = x
             default: break
             }
         }

@@ -44,7 +44,11 @@ public struct SAEKitError: Error, CustomStringConvertible, Equatable, Sendable {
         }
     }
 
-    /// One line: `path: subject: reason; remedy`. Never contains a newline.
+    /// One line: `path: subject: reason; remedy`. Never contains a newline or a control character.
+    ///
+    /// Tensor names and paths come from files and the user: a name holding ESC could recolour or
+    /// clear the terminal the error is printed to, and bidirectional overrides could disguise it.
+    /// Newlines become spaces; other control characters and bidi controls are shown as `\u{1B}`.
     public var description: String {
         var parts: [String] = []
         if let path { parts.append(path) }
@@ -52,6 +56,28 @@ public struct SAEKitError: Error, CustomStringConvertible, Equatable, Sendable {
         parts.append(reason)
         var line = parts.joined(separator: ": ")
         if let remedy, !remedy.isEmpty { line += "; " + remedy }
-        return String(line.map { $0.isNewline ? " " : $0 })
+        var out = ""
+        out.reserveCapacity(line.utf8.count)
+        for ch in line {
+            if ch.isNewline {
+                out.append(" ")
+            } else if ch.unicodeScalars.contains(where: Self.isUnsafeForTerminal) {
+                for s in ch.unicodeScalars {
+                    if Self.isUnsafeForTerminal(s) {
+                        out += "\\u{" + String(s.value, radix: 16, uppercase: true) + "}"
+                    } else {
+                        out.unicodeScalars.append(s)
+                    }
+                }
+            } else {
+                out.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// C0 and C1 controls, DEL, and the bidirectional embedding, override and isolate controls.
+    private static func isUnsafeForTerminal(_ s: Unicode.Scalar) -> Bool {
+        s.properties.generalCategory == .control || (0x202A...0x202E).contains(s.value) || (0x2066...0x2069).contains(s.value)
     }
 }

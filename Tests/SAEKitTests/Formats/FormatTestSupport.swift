@@ -1,0 +1,71 @@
+import Foundation
+@testable import SAEKit
+
+/// Helpers shared by the format tests: crafted byte strings and temporary files.
+enum Bytes {
+    /// A safetensors file: the 8-byte little-endian length (of `header`, unless `declaredLength`
+    /// says otherwise), the header text, then `data`.
+    static func safetensors(_ header: String, data: [UInt8] = [], declaredLength: UInt64? = nil) -> [UInt8] {
+        safetensors(headerBytes: Array(header.utf8), data: data, declaredLength: declaredLength)
+    }
+
+    static func safetensors(headerBytes: [UInt8], data: [UInt8] = [], declaredLength: UInt64? = nil) -> [UInt8] {
+        le(declaredLength ?? UInt64(headerBytes.count)) + headerBytes + data
+    }
+
+    static func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+    static func le(_ v: Float) -> [UInt8] { le(v.bitPattern) }
+    static func le(_ v: Double) -> [UInt8] { le(v.bitPattern) }
+}
+
+/// Runs the pure safetensors parser on `bytes`.
+func parseSafetensors(_ bytes: [UInt8]) -> Result<SafetensorsFile.Parsed, SafetensorsError> {
+    bytes.withUnsafeBytes { raw in
+        do throws(SafetensorsError) {
+            return .success(try SafetensorsFile.parse(raw))
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+/// Runs the pure .npy parser on `bytes`.
+func parseNPY(_ bytes: [UInt8], name: String = "a.npy") -> Result<(TensorInfo, Int), NPYFile.NPYError> {
+    bytes.withUnsafeBytes { raw in
+        do throws(NPYFile.NPYError) {
+            return .success(try NPYFile.parse(raw, name: name))
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+/// A fresh folder under the system temporary folder, removed by `remove()`.
+struct TempDir {
+    let path: String
+
+    init() throws {
+        let base = NSTemporaryDirectory() + "saex-formats-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        path = base
+    }
+
+    /// Writes `bytes` to `name` inside the folder and returns the full path.
+    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let p = path + "/" + name
+        try Data(bytes).write(to: URL(fileURLWithPath: p))
+        return p
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// The one-line error `body` throws, as the CLI prints it, or nil when it does not throw.
+func errorLine(_ body: () throws -> Void) -> String? {
+    do {
+        try body()
+        return nil
+    } catch {
+        return String(describing: error)
+    }
+}

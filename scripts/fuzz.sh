@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds a libFuzzer target and runs it for SECONDS seconds.
+#
+#   scripts/fuzz.sh TARGET SECONDS [libFuzzer options...]      e.g. scripts/fuzz.sh formats 600
+#
+# TARGET names the executable product saex-fuzz-TARGET. The build follows the recipe in
+# TOOLCHAIN.md (release, --scratch-path .build-fuzz, fuzzer + address sanitizers, -DFUZZING).
+# The run starts from fuzz/seeds/TARGET (checked in) and a growing corpus in fuzz-corpus/TARGET
+# (not checked in); crash inputs are written to fuzz/crashes/TARGET/. Add each one to the tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${1:?usage: scripts/fuzz.sh TARGET SECONDS [libFuzzer options...]}
+seconds=${2:?usage: scripts/fuzz.sh TARGET SECONDS [libFuzzer options...]}
+shift 2
+product="saex-fuzz-$target"
+
+# The trailing -Xswiftc -O overrides SAEKit's release-only -Ounchecked (the last optimisation flag
+# wins): with it, overflow checks and preconditions stay on, so the fuzzer sees them trap instead of
+# silently wrapping.
+swift build -c release --product "$product" --scratch-path .build-fuzz \
+    --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -O
+
+corpus="fuzz-corpus/$target"
+crashes="fuzz/crashes/$target"
+mkdir -p "$corpus" "$crashes"
+dict=()
+[ -f "fuzz/$target.dict" ] && dict=("-dict=fuzz/$target.dict")
+
+# SWIFT_BACKTRACE=enable=no: Swift's crash handler can otherwise hang for minutes on a crash.
+SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=1 \
+    ".build-fuzz/release/$product" "$corpus" "fuzz/seeds/$target" \
+    -use_value_profile=1 -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+    -artifact_prefix="$crashes/" -print_final_stats=1 "${dict[@]}" "$@"
