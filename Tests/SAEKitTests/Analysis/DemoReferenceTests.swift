@@ -28,7 +28,7 @@ struct DemoReferenceTests {
         }
         let n = norms.count
         #expect(n == 5027)
-        let f = Encoder(dict).encode(x, rows: n)
+        let f = FeatureEncoder(dict).encode(x, rows: n)
         let columns = SparseColumns(rowCount: n, columns: (0..<dict.dSAE).map { i in
             (0..<n).compactMap { t in f[t * dict.dSAE + i] > 0 ? (row: UInt32(t), value: f[t * dict.dSAE + i]) : nil }
         })

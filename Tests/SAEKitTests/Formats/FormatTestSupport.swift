@@ -41,7 +41,7 @@ func parseNPY(_ bytes: [UInt8], name: String = "a.npy") -> Result<(TensorInfo, I
 }
 
 /// A fresh folder under the system temporary folder, removed by `remove()`.
-struct TempDir {
+struct FormatsTempDir {
     let path: String
 
     init() throws {

@@ -8,7 +8,7 @@ import Testing
 @Suite("Mapping files")
 struct MappedFileTests {
     @Test func missingFile() throws {
-        let dir = try TempDir()
+        let dir = try FormatsTempDir()
         defer { dir.remove() }
         let path = dir.path + "/nope.safetensors"
         let e = try #require(throws: SAEKitError.self) { try MappedFile(path: path) }
@@ -20,7 +20,7 @@ struct MappedFileTests {
     }
 
     @Test func folder() throws {
-        let dir = try TempDir()
+        let dir = try FormatsTempDir()
         defer { dir.remove() }
         let e = try #require(throws: SAEKitError.self) { try MappedFile(path: dir.path) }
         #expect(e.description == "\(dir.path): is a folder, expected a file; give the path of the file inside it")
@@ -33,7 +33,7 @@ struct MappedFileTests {
     }
 
     @Test func unreadableFile() throws {
-        let dir = try TempDir()
+        let dir = try FormatsTempDir()
         defer { dir.remove() }
         let path = try dir.write("secret.safetensors", Array(try SafetensorsWriter().serialized()))
         #expect(chmod(path, 0) == 0)
@@ -57,7 +57,7 @@ struct MappedFileTests {
     }
 
     @Test func emptyFile() throws {
-        let dir = try TempDir()
+        let dir = try FormatsTempDir()
         defer { dir.remove() }
         let path = try dir.write("empty.safetensors", [])
         let f = try MappedFile(path: path)

@@ -135,7 +135,7 @@ struct NPYTests {
     @Test("refusals give one line", arguments: npyErrorCases)
     func refusal(_ c: NPYErrorCase) throws {
         try #require(!c.bytes.isEmpty, "fixture missing")
-        let dir = try TempDir()
+        let dir = try FormatsTempDir()
         defer { dir.remove() }
         let path = try dir.write("case.npy", c.bytes)
         let e = try #require(throws: SAEKitError.self) { try NPYFile(path: path) }

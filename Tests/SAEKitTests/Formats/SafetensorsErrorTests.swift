@@ -161,7 +161,7 @@ struct SafetensorsErrorTests {
 
     @Test("opening the file gives one line naming the file and the tensor", arguments: safetensorsErrorCases)
     func openGivesOneLine(_ c: SafetensorsErrorCase) throws {
-        let dir = try TempDir()
+        let dir = try FormatsTempDir()
         defer { dir.remove() }
         let path = try dir.write("case.safetensors", c.bytes)
         let error = try #require(throws: SAEKitError.self) { try SafetensorsFile(path: path) }
@@ -177,7 +177,7 @@ struct ErrorLineSafetyTests {
     @Test func controlCharactersInTensorNamesAreEscaped() throws {
         // Name: ESC [ 2 J (clear screen), TAB, DEL, U+202E (right-to-left override), newline.
         let header = "{\"\\u001b[2J\\t\\u007f\\u202eab\\ncd\":{\"dtype\":\"F99\",\"shape\":[],\"data_offsets\":[0,0]}}"
-        let dir = try TempDir()
+        let dir = try FormatsTempDir()
         defer { dir.remove() }
         let path = try dir.write("evil.safetensors", Bytes.safetensors(header))
         let e = try #require(throws: SAEKitError.self) { try SafetensorsFile(path: path) }

@@ -5,7 +5,7 @@ import Testing
 @Suite("Safetensors writing")
 struct SafetensorsWriterTests {
     @Test func roundTripWithPaddedHeaderAndMetadata() throws {
-        let dir = try TempDir()
+        let dir = try FormatsTempDir()
         defer { dir.remove() }
         var w = SafetensorsWriter()
         w.metadata = ["format": "pt", "note": "quote \" backslash \\ newline \n é ✓", "empty": ""]
@@ -56,7 +56,7 @@ struct SafetensorsWriterTests {
     }
 
     @Test func rewriteReplacesTheFileAndKeepsALiveMapIntact() throws {
-        let dir = try TempDir()
+        let dir = try FormatsTempDir()
         defer { dir.remove() }
         let path = dir.path + "/w.safetensors"
         var old = SafetensorsWriter()

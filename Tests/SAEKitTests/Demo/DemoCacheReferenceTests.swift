@@ -4,7 +4,7 @@ import Testing
 
 /// The bundled demo (real MiniLM activations, dictionaries trained by fixtures/generate/demo)
 /// against the reference values numpy computed at fixture time (fixtures/README.md defines them).
-struct DemoReferenceTests {
+struct DemoCacheReferenceTests {
     static let names = ["standard", "cosine_global", "cosine_perfeature"]
     /// Dictionary name in demo.saexcache for each reference name.
     static let inCache = ["standard": "standard", "cosine_perfeature": "cosine"]
