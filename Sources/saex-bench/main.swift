@@ -25,6 +25,7 @@ func emit(_ obj: [String: Any]) {
     print(String(decoding: data, as: UTF8.self))
 }
 
+BLASRuntime.reexecWithFastKernelsIfNeeded()
 let args = CommandLine.arguments
 guard args.count >= 3 else {
     FileHandle.standardError.write(Data("usage: saex-bench open DICT | encode DICT ACTS [--rows N]\n".utf8))

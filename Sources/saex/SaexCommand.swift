@@ -7,6 +7,7 @@ import SAEKit
 @main
 struct SaexMain {
     static func main() {
+        BLASRuntime.reexecWithFastKernelsIfNeeded()
         do {
             var command = try Saex.parseAsRoot()
             try command.run()

@@ -33,3 +33,45 @@ enum BLAS {
         openblas_set_num_threads(Int32(n))
     }
 }
+
+/// Which OpenBLAS kernels run, and the fix for a CPU the library does not recognise.
+public enum BLASRuntime {
+    /// The kernel family OpenBLAS chose ("Haswell", "SkylakeX", "Prescott", ...).
+    public static var coreName: String {
+        guard let p = openblas_get_corename() else { return "unknown" }
+        return String(cString: p)
+    }
+
+    /// The OpenBLAS core type to force, or nil when its own choice is fine.
+    ///
+    /// Debian's OpenBLAS 0.3.21 falls back to its generic SSE3 "Prescott" kernels on CPUs newer
+    /// than it knows, which makes sgemm about ten times slower than it should be (measured in
+    /// docs/PERFORMANCE.md). When the CPU has AVX2 and FMA, the "Haswell" kernels are correct
+    /// and fast. The choice is made when the library loads, so the caller must set
+    /// OPENBLAS_CORETYPE and re-execute; an OPENBLAS_CORETYPE the user set is always respected.
+    public static func recommendedCoreType(environment: [String: String], cpuFlags: Set<String>) -> String? {
+        guard environment["OPENBLAS_CORETYPE"] == nil, coreName == "Prescott" else { return nil }
+        return cpuFlags.contains("avx2") && cpuFlags.contains("fma") ? "Haswell" : nil
+    }
+
+    /// For executables, first thing in main: re-executes the program once with OPENBLAS_CORETYPE
+    /// set when `recommendedCoreType` says so; otherwise (or if exec fails) returns and nothing changes.
+    public static func reexecWithFastKernelsIfNeeded() {
+        let env = ProcessInfo.processInfo.environment
+        guard env["SAEX_BLAS_REEXEC"] == nil, let core = recommendedCoreType(environment: env, cpuFlags: cpuFlags()) else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        setenv("SAEX_BLAS_REEXEC", "1", 1)
+        var args = CommandLine.arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", &args)
+    }
+
+    /// CPU feature flags from /proc/cpuinfo (empty where it does not exist).
+    public static func cpuFlags() -> Set<String> {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+              let colon = line.firstIndex(of: ":") else { return [] }
+        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+    }
+}
+
+import Foundation
