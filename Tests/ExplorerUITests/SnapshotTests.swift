@@ -111,6 +111,20 @@ import SAEKit
         #expect(committed == generated, "docs/KEYS.md is stale: run SAEX_RECORD_SNAPSHOTS=1 swift test --filter KeyDocsTests")
     }
 
+    @Test func readmeKeyTableIsCurrent() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md").standardized
+        var readme = try String(contentsOf: url, encoding: .utf8)
+        let begin = "<!-- BEGIN KEYS -->\n", end = "<!-- END KEYS -->"
+        let a = try #require(readme.range(of: begin)), b = try #require(readme.range(of: end))
+        if ProcessInfo.processInfo.environment["SAEX_RECORD_SNAPSHOTS"] == "1" {
+            readme.replaceSubrange(a.upperBound..<b.lowerBound, with: KeyMap.readmeSection())
+            try readme.write(to: url, atomically: true, encoding: .utf8)
+            return
+        }
+        #expect(String(readme[a.upperBound..<b.lowerBound]) == KeyMap.readmeSection(),
+                "README.md's key table is stale: run SAEX_RECORD_SNAPSHOTS=1 swift test --filter KeyDocsTests")
+    }
+
     @Test func helpAndHintsComeFromTheKeyMap() {
         let session = makeSession()
         session.press(.char("?"))

@@ -176,6 +176,13 @@ public enum KeyMap {
         return ordered.flatMap { c in bindings.filter { $0.context == c && $0.hint != nil } }
     }
 
+    /// The key table for README.md (between `<!-- BEGIN KEYS -->` and `<!-- END KEYS -->`): the
+    /// same rows as `markdown()`, one heading level down, without the title.
+    public static func readmeSection() -> String {
+        markdown().split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2)
+            .map { $0.hasPrefix("## ") ? "#" + $0 : String($0) }.joined(separator: "\n")
+    }
+
     /// The key table as Markdown (docs/KEYS.md is generated from this and checked by a test).
     public static func markdown() -> String {
         var out = "# Explorer keys\n\n"
