@@ -2,6 +2,8 @@
 // synthetic source of 131,072 features, and of open-to-first-frame. Not a test: prints figures.
 //   swift run -c release saex-ui-bench [--features N] [--keys N]
 //   swift run saex-ui-bench --interactive [--hostile]   (runs the real explorer on synthetic data)
+//   swift run -c release saex-ui-bench --cache fixtures/demo/demo.saexcache   (a real cache: open
+//       includes mapping the cache and reading its analysis)
 import ExplorerUI
 import Foundation
 import SAEKit
@@ -14,8 +16,15 @@ struct UIBench {
             guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) else { return fallback }
             return v
         }
-        let features = value("--features", 131_072)
-        let source = SyntheticFeatureSource(featureCount: features, hostileTokens: args.contains("--hostile"))
+        let clock = ContinuousClock()
+        let openStart = clock.now
+        let source: any FeatureSource
+        if let i = args.firstIndex(of: "--cache"), i + 1 < args.count {
+            source = try CacheFeatureSource(path: args[i + 1])
+        } else {
+            source = SyntheticFeatureSource(featureCount: value("--features", 131_072), hostileTokens: args.contains("--hostile"))
+        }
+        let features = source.dictionaries[0].featureCount
         if args.contains("--interactive") {
             guard isInteractiveTerminal() else {
                 FileHandle.standardError.write(Data("saex-ui-bench --interactive needs a terminal\n".utf8))
@@ -26,9 +35,6 @@ struct UIBench {
             exit(code)
         }
         let keyCount = value("--keys", 3000)
-        let clock = ContinuousClock()
-
-        let openStart = clock.now
         let session = ExplorerSession(source: source, labels: MemoryLabelBook(), size: TerminalSize(width: 120, height: 40))
         _ = session.frame()
         let open = clock.now - openStart
