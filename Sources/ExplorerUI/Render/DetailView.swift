@@ -66,7 +66,10 @@ enum DetailView {
             } else {
                 role = .normal
             }
-            spans.append(Span(ctx.tokens[i], role, visibleSpaces: true))
+            // Spaces show as '·' only where they matter: inside highlighted tokens (so the exact
+            // extent of what fired is visible) and in whitespace-only tokens; elsewhere text reads normally.
+            let token = ctx.tokens[i]
+            spans.append(Span(token, role, visibleSpaces: a > 0 || token.allSatisfy(\.isWhitespace)))
         }
         if upper < count - 1 { spans.append(Span("…", .dim)) }
         return spans
@@ -158,7 +161,7 @@ enum DetailView {
                 if st.dead { line.append(Span("(dead)", .dim)) }
                 for (i, token) in st.topTokens.enumerated() {
                     if i > 0 { line.append(Span(" " + symbols.vertical + " ", .dim)) }
-                    line.append(Span(token, .normal, visibleSpaces: true))
+                    line.append(Span(TokenPreview.trimmed(token), .normal, visibleSpaces: true))
                 }
                 lines.append(line)
             }

@@ -90,7 +90,7 @@ enum ListView {
                 if x >= b.width { break }
                 if !first { x += b.put(" " + b.symbols.vertical + " ", x: x, y: y, role: selected ? base : .dim) }
                 first = false
-                x += b.put(token, x: x, y: y, role: base, visibleSpaces: true)
+                x += b.put(TokenPreview.trimmed(token), x: x, y: y, role: base, visibleSpaces: true)
             }
             if st.dead && st.topTokens.isEmpty { b.put("(dead)", x: x, y: y, role: base) }
         }
