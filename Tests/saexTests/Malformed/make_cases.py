@@ -62,6 +62,11 @@ def dict_folder(rel, src=JR, cfg=None, weights=None):
         shutil.copy(src + "/sae_weights.safetensors", os.path.join(OUT, rel, "sae_weights.safetensors"))
 
 
+def folder(rel):
+    """A folder where a file is expected; git keeps no empty folder, so it holds a .gitkeep."""
+    write(rel + "/.gitkeep", b"")
+
+
 def npy(arr, fortran=False, descr=None, cut=0, magic=b"\x93NUMPY", header=None):
     d = descr or arr.dtype.str
     h = header or "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }" % (d, "True" if fortran else "False", tuple(arr.shape))
@@ -115,9 +120,9 @@ def main():
     dict_folder("dict_cfg_d_in_mismatch", cfg=json.dumps(dict(cfg, d_in=32)))
     dict_folder("dict_cfg_apply_bdec_string", cfg=json.dumps(dict(cfg, apply_b_dec_to_input="yes")))
     dict_folder("dict_cfg_arch_number", cfg=json.dumps(dict(cfg, architecture=5)))
-    os.makedirs(os.path.join(OUT, "dict_weights_is_dir/sae_weights.safetensors"))
+    folder("dict_weights_is_dir/sae_weights.safetensors")
     write("dict_weights_is_dir/cfg.json", json.dumps(cfg))
-    os.makedirs(os.path.join(OUT, "dict_cfg_is_dir/cfg.json"))
+    folder("dict_cfg_is_dir/cfg.json")
     shutil.copy(JR + "/sae_weights.safetensors", os.path.join(OUT, "dict_cfg_is_dir/sae_weights.safetensors"))
 
     # activations and vocabularies (saex cache build, saex encode)
@@ -134,7 +139,7 @@ def main():
     write("acts_tokens_float.safetensors", st_bytes({"tokens": toks.astype("<f4"), "activations": acts}))
     write("acts_truncated.safetensors", st_bytes({"tokens": toks, "activations": acts})[:300])
     write("acts_empty.safetensors", b"")
-    os.makedirs(os.path.join(OUT, "acts_is_dir.safetensors"))
+    folder("acts_is_dir.safetensors")
     write("vocab_empty.json", b"")
     write("vocab_numbers.json", "[1, 2, 3]")
     write("vocab_bad_key.json", json.dumps({"zero": "a"}))
@@ -154,7 +159,7 @@ def main():
     write("labels_wrong_type.json", json.dumps({"format": "saex-labels-export", "version": 1, "labels": {"0": "x"}}))
     write("labels_bad_feature.json", json.dumps({"format": "saex-labels-export", "version": 1, "labels": [
         {"fingerprint": "abc", "feature": "seven", "dictionary": "x"}]}))
-    os.makedirs(os.path.join(OUT, "labels_is_dir.json"))
+    folder("labels_is_dir.json")
 
     # importers (saex explore, run in a pseudo-terminal)
     write("np_feature_wrong_types.json", json.dumps({"modelId": "gpt2-small", "layer": "0-res-jb", "index": 7,
