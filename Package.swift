@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(name: "saex-fuzz-formats", dependencies: ["SAEKit"], path: "Sources/SAEKitFuzz"),
         .testTarget(name: "SAEKitTests", dependencies: ["SAEKit"], exclude: ["Analysis/Fixtures", "Formats/Fixtures", "Import/Fixtures"]),
         .testTarget(name: "ExplorerUITests", dependencies: ["ExplorerUI", "SAEKit"], exclude: ["Snapshots"]),
-        .testTarget(name: "saexTests", dependencies: ["SAEKit"]),
+        .testTarget(name: "saexTests", dependencies: ["SAEKit"], exclude: ["Malformed"]),
     ],
     swiftLanguageModes: [.v6]
 )

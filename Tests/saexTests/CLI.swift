@@ -22,13 +22,14 @@ enum CLI {
         var stderr: String
     }
 
-    /// Runs saex with `args` in the repository root, stdin closed, with a timeout.
-    static func run(_ args: [String], env: [String: String] = [:], timeout: TimeInterval = 60) throws -> Result {
+    /// Runs saex (or `executable`, e.g. a wrapper that runs saex) with `args` in the repository root,
+    /// stdin closed, with a timeout.
+    static func run(_ args: [String], env: [String: String] = [:], timeout: TimeInterval = 60, executable: String? = nil) throws -> Result {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw NSError(domain: "saexTests", code: 1, userInfo: [NSLocalizedDescriptionKey: "saex binary not found at \(binary): run `swift build --product saex` first (scripts/test.sh does)"])
         }
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: executable ?? binary)
         p.arguments = args
         p.currentDirectoryURL = URL(fileURLWithPath: root)
         var environment = ProcessInfo.processInfo.environment

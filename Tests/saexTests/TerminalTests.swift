@@ -49,6 +49,7 @@ struct TerminalTests {
         try #require(t.waitFor("saved") != nil)
         t.keys("q")
         try #require(t.waitFor("EXIT=0") != nil)
+        try #require(t.waitFor("icanon") != nil)  // printed just after EXIT=
         #expect(!t.alternateScreen)
         #expect(t.pane().contains("\nicanon") || t.pane().hasPrefix("icanon"), "terminal modes not restored")
 
@@ -95,6 +96,8 @@ struct TerminalTests {
         let signo: Int32 = signal == "TERM" ? SIGTERM : signal == "INT" ? SIGINT : SIGHUP
         kill(child, signo)
         try #require(t.waitFor("EXIT=") != nil)
+        // The pane prints the stty flag just after EXIT=; wait for it rather than racing it.
+        try #require(t.waitFor("icanon") != nil)
         #expect(!t.alternateScreen, "alternate screen left on after SIG\(signal)")
         #expect(t.pane().contains("icanon") && !t.pane().contains("-icanon"), "terminal modes not restored after SIG\(signal)")
         let store = try LabelStore(path: labels, readOnly: true)

@@ -63,7 +63,8 @@ public struct ActivationFile: Sendable {
         }
         if let t = toks {
             guard t.dtype.isInteger else {
-                throw SAEKitError(.badInput, path: tokensPath ?? path, subject: "tensor \"\(t.name)\"", reason: "has dtype \(t.dtype.rawValue), expected I32 or I64")
+                throw SAEKitError(.badInput, path: tokensPath ?? path, subject: "tensor \"\(t.name)\"", reason: "has dtype \(t.dtype.rawValue), expected I32 or I64",
+                                  remedy: "store the token ids as int32 or int64")
             }
             let expected = acts.shape.count == 3 ? [sequences, sequenceLength] : [rows]
             guard t.shape == expected || t.elementCount == rows && (t.shape.count == 2 && acts.shape.count == 2) else {

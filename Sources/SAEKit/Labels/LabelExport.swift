@@ -81,6 +81,28 @@ public struct LabelExport: Codable, Sendable, Equatable {
     }
 
     /// Decodes and validates an export; every error names `path` and, for a bad label, its index.
+    /// Plain words for a decoding failure, instead of Swift's "Expected to decode Array<Any> ...".
+    static func describeDecoding(_ error: Error, _ ctx: DecodingError.Context) -> String {
+        func kind(_ t: Any.Type) -> String {
+            switch t {
+            case is String.Type: return "a string"
+            case is Int.Type, is Double.Type, is Float.Type: return "a number"
+            case is Bool.Type: return "true or false"
+            default:
+                let name = String(describing: t)
+                if name.hasPrefix("Array") { return "an array" }
+                if name.hasPrefix("Dictionary") { return "an object" }
+                return "a value of another type"
+            }
+        }
+        switch error {
+        case DecodingError.typeMismatch(let t, _): return "is not \(kind(t))"
+        case DecodingError.valueNotFound(let t, _): return "is null, expected \(kind(t))"
+        case DecodingError.keyNotFound(let k, _): return "lacks the key \"\(k.stringValue)\""
+        default: return "is not valid here"
+        }
+    }
+
     public static func decode(_ data: Data, path: String) throws -> LabelExport {
         struct Probe: Decodable { var format: String?; var version: Int? }
         guard let probe = try? JSONDecoder().decode(Probe.self, from: data) else {
@@ -96,10 +118,14 @@ public struct LabelExport: Codable, Sendable, Equatable {
         let export: LabelExport
         do {
             export = try JSONDecoder().decode(LabelExport.self, from: data)
-        } catch let DecodingError.dataCorrupted(ctx), let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx),
-            let DecodingError.keyNotFound(_, ctx) {
+        } catch let e as DecodingError {
+            let ctx: DecodingError.Context
+            switch e {
+            case .dataCorrupted(let c), .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c): ctx = c
+            @unknown default: throw SAEKitError(.badInput, path: path, reason: "cannot decode the export", remedy: "fix the file or export it again")
+            }
             let where_ = ctx.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-            throw SAEKitError(.badInput, path: path, subject: where_.isEmpty ? nil : where_, reason: ctx.debugDescription,
+            throw SAEKitError(.badInput, path: path, subject: where_.isEmpty ? nil : where_, reason: describeDecoding(e, ctx),
                               remedy: "fix the file or export it again")
         } catch {
             throw SAEKitError(.badInput, path: path, reason: "cannot decode the export", remedy: "fix the file or export it again")
