@@ -20,15 +20,29 @@ struct SaexMain {
             exit(error.rawValue)
         } catch {
             let code = Saex.exitCode(for: error)
-            let message = Saex.fullMessage(for: error)
             if code == .success {
-                Console.out(message)
+                Console.out(Saex.fullMessage(for: error))
                 exit(0)
             }
-            Console.error(message)
+            // One line, like every other saex error: the parser's message and where the usage is.
             // ArgumentParser uses 64 (EX_USAGE) for usage errors; saex documents 2.
-            exit(code == .validationFailure ? 2 : (code.rawValue == 0 ? 1 : (code.rawValue == 64 ? 2 : code.rawValue)))
+            var message = Saex.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
+            if message.hasSuffix(".") { message.removeLast() }
+            Console.error("saex: \(message); see '\(usageCommand()) --help'")
+            exit(code == .validationFailure || code.rawValue == 64 ? 2 : (code.rawValue == 0 ? 1 : code.rawValue))
         }
+    }
+
+    /// "saex", "saex inspect" or "saex cache build": the command the arguments name.
+    static func usageCommand() -> String {
+        var path = ["saex"]
+        var command: ParsableCommand.Type = Saex.self
+        for arg in CommandLine.arguments.dropFirst() {
+            guard let sub = command.configuration.subcommands.first(where: { $0._commandName == arg }) else { break }
+            path.append(arg)
+            command = sub
+        }
+        return path.joined(separator: " ")
     }
 }
 

@@ -31,10 +31,10 @@ struct CommandLineTests {
     @Test(arguments: [
         (["inspect", "does/not/exist"], 2, "saex: does/not/exist: no such file or folder; give a dictionary folder or a params.npz"),
         (["inspect", "README.md"], 2, "saex: README.md: is not a dictionary; give a SAELens, cosine or sparsify folder (cfg.json + weights) or a Gemma Scope params.npz"),
-        (["inspect"], 2, "Error: Missing expected argument '<dict>'"),
+        (["inspect"], 2, "saex: Missing expected argument '<dict>'; see 'saex inspect --help'"),
         (["nonsense"], 2, "saex: nonsense: no such file or folder; give a cache from saex cache build"),
         (["explore"], 2, "saex: the explorer needs a terminal (stdin and stdout must be a TTY); for text output use saex analyze CACHE or saex contexts CACHE"),
-        (["inspect", "--format", "yaml", "fixtures/demo/standard"], 2, "Error: The value 'yaml' is invalid for '--format <format>'. Please provide one of 'text' and 'json'."),
+        (["inspect", "--format", "yaml", "fixtures/demo/standard"], 2, "saex: The value 'yaml' is invalid for '--format <format>'. Please provide one of 'text' and 'json'; see 'saex inspect --help'"),
         (["contexts", "fixtures/loaders/saelens_standard_f32/sae_weights.safetensors", "--dict", "a", "--feature", "0"], 2,
          "saex: fixtures/loaders/saelens_standard_f32/sae_weights.safetensors: is a safetensors file but not a saex cache; build one with saex cache build, or open a dictionary with saex inspect"),
     ] as [([String], Int32, String)])

@@ -77,8 +77,8 @@ struct LabelCommandTests {
     @Test(arguments: [
         (["label", "--report", "fixtures/demo/demo.saexcache"], 2,
          "saex: fixtures/demo/demo.saexcache.blind: no blind session here; start one with saex label --blind fixtures/demo/demo.saexcache"),
-        (["label", "fixtures/demo/demo.saexcache"], 2, "Error: give exactly one of --blind or --report"),
-        (["label", "--report", "fixtures/demo/demo.saexcache", "--sample", "3"], 2, "Error: --sample, --seed and --dicts apply to --blind only"),
+        (["label", "fixtures/demo/demo.saexcache"], 2, "saex: give exactly one of --blind or --report; see 'saex label --help'"),
+        (["label", "--report", "fixtures/demo/demo.saexcache", "--sample", "3"], 2, "saex: --sample, --seed and --dicts apply to --blind only; see 'saex label --help'"),
     ] as [([String], Int32, String)])
     func badUseIsOneLine(_ args: [String], _ status: Int32, _ firstLine: String) throws {
         let r = try CLI.run(args)
