@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ExplorerUI
 import SAEKit
 
 enum TableFormat: String, ExpressibleByArgument, CaseIterable {
@@ -71,11 +72,11 @@ struct Analyze: ParsableCommand {
                                          ("norm_detector_hint", "hint"), ("top_tokens", "top tokens")]
         func cell(_ v: FeatureRecord.Value?) -> String {
             switch v {
-            case .string(let x)?: return PlainText.visible(x)
+            case .string(let x)?: return TerminalText.safeString(x)
             case .int(let x)?: return String(x)
             case .number(let x)?: return x.map { abs($0) < 1e-3 && $0 != 0 ? String(format: "%.2e", $0) : String(format: "%.3f", $0) } ?? "n/a"
             case .bool(let x)?: return x ? "norm?" : ""
-            case .strings(let x)?: return x.map { PlainText.visible($0).trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+            case .strings(let x)?: return x.map { TerminalText.safeString($0).trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
             case nil: return ""
             }
         }
@@ -130,7 +131,7 @@ struct Summary: ParsableCommand {
         let names = a.summaries.map(\.name)
         let labelWidth = rows.map(\.0.count).max() ?? 0
         let colWidth = max(16, names.map(\.count).max() ?? 0)
-        out.append("".padding(toLength: labelWidth, withPad: " ", startingAt: 0) + "  " + names.map { PlainText.visible($0).padding(toLength: colWidth, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+        out.append("".padding(toLength: labelWidth, withPad: " ", startingAt: 0) + "  " + names.map { TerminalText.safeString($0).padding(toLength: colWidth, withPad: " ", startingAt: 0) }.joined(separator: "  "))
         for (label, get) in rows {
             out.append(label.padding(toLength: labelWidth, withPad: " ", startingAt: 0) + "  " + a.summaries.map { s in
                 var v = get(s)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ExplorerUI
 import SAEKit
 
 struct Contexts: ParsableCommand {
@@ -116,29 +117,9 @@ extension TokenContext {
     var plainText: String {
         var s = ""
         for (i, t) in tokens.enumerated() {
-            let clean = PlainText.visible(t)
+            let clean = TerminalText.safeString(t)
             s += i == peakIndex ? "[[" + clean + "]]" : clean
         }
         return s.trimmingCharacters(in: .whitespaces)
-    }
-}
-
-/// Makes untrusted text safe for a terminal or a pipe: controls, ESC, DEL, C1 and bidi overrides
-/// become visible placeholders; newlines and tabs become ⏎ and →.
-enum PlainText {
-    static func visible(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u.value {
-            case 0x0A: out += "⏎"
-            case 0x09: out += "→"
-            case 0x00...0x1F: out.unicodeScalars.append(Unicode.Scalar(0x2400 + u.value) ?? "\u{FFFD}")
-            case 0x7F: out += "\u{2421}"
-            case 0x80...0x9F: out += "\u{FFFD}"
-            case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x061C: out += "\u{FFFD}"
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out
     }
 }
