@@ -25,7 +25,7 @@ public enum SortColumn: String, CaseIterable, Sendable, Hashable {
         case .label: "label"
         case .alpha: "alpha"
         case .elasticity: "elast"
-        case .normCorrelation: "normρ"
+        case .normCorrelation: "ρ(act)"
         case .density: "density"
         case .maxActivation: "max"
         case .topTokens: "top tokens"

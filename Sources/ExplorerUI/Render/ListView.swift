@@ -38,7 +38,7 @@ enum ListView {
             return st.normDetectorHint ? ("~n", .warning) : ("", .normal)
         case .alpha: return (Format.number(st.alpha, 2), .normal)
         case .elasticity: return (Format.number(st.elasticity, 2), .normal)
-        case .normCorrelation: return (Format.number(st.normSpearman, 2), .normal)
+        case .normCorrelation: return (Format.number(st.normSpearmanActive, 2), .normal)
         case .density: return (Format.percent(st.density), .normal)
         case .maxActivation: return (Format.number(st.maxActivation, 2), .normal)
         case .topTokens: return ("", .normal)

@@ -50,7 +50,7 @@ enum OverviewView {
             lines.append([Span("norm ρ: unavailable (no input norms)", .warning)])
         } else {
             lines += Charts.bars(rebin(o.normHistogram, to: plotWidth), height: 5, xLow: "-1", xHigh: "1",
-                                 title: "norm ρ (Spearman)" + (o.normUnknown > 0 ? " (\(o.normUnknown) n/a)" : ""), symbols: symbols,
+                                 title: "norm ρ on active tokens (Spearman)" + (o.normUnknown > 0 ? " (\(o.normUnknown) n/a)" : ""), symbols: symbols,
                                  axes: "x: ρ(activation, ‖x‖), y: features")
         }
         return lines

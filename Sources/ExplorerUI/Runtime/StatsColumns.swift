@@ -25,7 +25,7 @@ final class StatsColumns: @unchecked Sendable {
             let st = source.stats(dict: dict, feature: f)
             alpha[f] = st.alpha ?? .nan
             elasticity[f] = st.elasticity ?? .nan
-            spearman[f] = st.normSpearman ?? .nan
+            spearman[f] = st.normSpearmanActive ?? .nan
             maxActivation[f] = st.maxActivation
             density[f] = st.density
             dead[f] = st.dead
