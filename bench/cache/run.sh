@@ -51,8 +51,9 @@ for DIN in $D_INS; do
   du -sh "$CACHE" | sed 's/^/cache size: /'
   if [ "${FULL_CLI:-0}" = 1 ]; then
     # The whole command: CacheBuilder plus AnalysisStore.refresh (feature correlations and decoder
-    # matching), whose correlation pass grows with (active features per token)^2: hours at 100k
-    # tokens with these synthetic dictionaries (47% / 14% of features active per token).
+    # matching), whose correlation pass grows with (active features per token)^2. With these dense
+    # synthetic dictionaries (47% / 14-17% of features active per token) 2,048 tokens at d_in 768
+    # took 388 s, of which CacheBuilder 4.7 s (docs/PERFORMANCE.md); 100k tokens were not tried.
     echo "-- (a') saex cache build, whole command (load $(load))"
     rm -rf "$CACHE"
     /usr/bin/time -v -o "$WORK/time_cli_${DIN}.txt" "$SAEX" cache build --dict std="$STD" --dict cos="$COS" \
