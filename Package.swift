@@ -28,7 +28,7 @@ let package = Package(
             name: "saex",
             dependencies: ["SAEKit", "ExplorerUI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(name: "saex-bench", dependencies: ["SAEKit"], path: "Sources/saex-bench"),
+        .executableTarget(name: "saex-bench", dependencies: ["SAEKit", "CBLAS"], path: "Sources/saex-bench"),
         .executableTarget(name: "saex-ui-bench", dependencies: ["ExplorerUI", "SAEKit"], path: "Sources/saex-ui-bench"),
         // Child process for the labels durability (SIGKILL) test; not a product.
         .executableTarget(name: "saex-label-writer-testhelper", dependencies: ["SAEKit"]),

@@ -1,10 +1,21 @@
 // saex-bench: timing harness for bench/ scripts (not a test). Prints one JSON object per run.
 //
 //   saex-bench open DICT [--repeat N]
-//       DictionaryLoader.load (map, validate, NaN scan, fingerprint) and, separately, the load
-//       without the fingerprint pass; the minimum over N runs after one warm-up.
-//   saex-bench encode DICT ACTS [--rows N]
-//       FeatureEncoder.encode of N rows (default 8192) vs a bare cblas_sgemm of the same shape.
+//       DictionaryLoader.load (map, validate, NaN scan, fingerprint); the minimum over N runs
+//       after one warm-up.
+//   saex-bench encode DICT ACTS [--rows N] [--batch B]
+//       FeatureEncoder (prepareInput + preActivations + activate) over the first N rows of ACTS
+//       (default: all) in batches of B rows (default: CacheBuilder's batch for this d_sae), then,
+//       in the same process, a bare cblas_sgemm of the same shapes: the encode overhead over BLAS.
+//   saex-bench cache-build OUT ACTS VOCAB NAME=DICT [NAME=DICT ...]
+//       CacheBuilder.build alone (encode every token with every dictionary, norms, elasticity sums,
+//       nonzeros to CSC, write), then AnalysisStore.refresh (what `saex cache build` does next),
+//       timed separately. The refresh is skipped when SAEX_BENCH_SKIP_ANALYSIS=1.
+//   saex-bench sgemm M N K [--batch B]
+//       Bare cblas_sgemm C[M x N] = A[M x K] * B[K x N] (row-major, f32), in row blocks of B
+//       (default: M), as the encoder's product is shaped: M tokens, K = d_in, N = d_sae.
+// Every run also reports the OpenBLAS core in use (BLASRuntime.coreName).
+import CBLAS
 import Foundation
 import SAEKit
 
@@ -21,14 +32,40 @@ func option(_ name: String, _ def: Int) -> Int {
 }
 
 func emit(_ obj: [String: Any]) {
-    let data = (try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])) ?? Data()
+    var o = obj
+    o["blas_core"] = BLASRuntime.coreName
+    let data = (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])) ?? Data()
     print(String(decoding: data, as: UTF8.self))
 }
+
+/// Pseudo-random floats in [-1, 1) (values do not matter to sgemm's speed; zeros or NaNs might).
+func fill(_ p: UnsafeMutablePointer<Float>, _ n: Int, seed: UInt64) {
+    var s = seed | 1
+    for i in 0..<n {
+        s ^= s << 13; s ^= s >> 7; s ^= s << 17
+        p[i] = Float(Int32(truncatingIfNeeded: s >> 16)) / Float(Int32.max)
+    }
+}
+
+/// Bare sgemm of `rows` x n x k in blocks of `batch` rows; A and C are reused per block.
+func bareSGEMM(rows: Int, n: Int, k: Int, batch: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) -> Double {
+    seconds {
+        var start = 0
+        while start < rows {
+            let m = min(batch, rows - start)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, c, Int32(n))
+            start += m
+        }
+    }
+}
+
+/// CacheBuilder's rows per batch for a single dictionary of `dSAE` features (CacheOptions.memoryBudget = 256 MiB).
+func cacheBatch(_ dSAE: Int) -> Int { max(1, min(4096, (256 << 20) / max(1, 12 * dSAE))) }
 
 BLASRuntime.reexecWithFastKernelsIfNeeded()
 let args = CommandLine.arguments
 guard args.count >= 3 else {
-    FileHandle.standardError.write(Data("usage: saex-bench open DICT | encode DICT ACTS [--rows N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: saex-bench open DICT | encode DICT ACTS [--rows N] [--batch B] | cache-build OUT ACTS VOCAB NAME=DICT... | sgemm M N K [--batch B]\n".utf8))
     exit(2)
 }
 do {
@@ -37,19 +74,79 @@ do {
         let repeats = option("--repeat", 5)
         _ = try DictionaryLoader.load(path: args[2])
         var best = Double.infinity
+        var times: [Double] = []
         var d: SAEDictionary?
-        for _ in 0..<repeats { best = min(best, try seconds { d = try DictionaryLoader.load(path: args[2]) }) }
-        emit(["what": "open", "dict": args[2], "d_in": d?.dIn ?? 0, "d_sae": d?.dSAE ?? 0, "seconds_min": best, "repeats": repeats])
+        for _ in 0..<repeats {
+            let t = try seconds { d = try DictionaryLoader.load(path: args[2]) }
+            times.append(t)
+            best = min(best, t)
+        }
+        emit(["what": "open", "dict": args[2], "d_in": d?.dIn ?? 0, "d_sae": d?.dSAE ?? 0, "seconds_min": best, "seconds_all": times, "repeats": repeats])
     case "encode":
+        guard args.count >= 4 else { throw CocoaError(.fileNoSuchFile) }
         let d = try DictionaryLoader.load(path: args[2])
         let input = try ActivationFile(path: args[3])
-        let n = min(option("--rows", 8192), input.rows)
-        var x = [Float](repeating: 0, count: n * d.dIn)
-        try x.withUnsafeMutableBufferPointer { try input.copyRows(0..<n, into: $0.baseAddress!) }
+        let n = min(option("--rows", input.rows), input.rows)
+        let batch = option("--batch", cacheBatch(d.dSAE))
         let enc = FeatureEncoder(d)
-        var acts = [Float](repeating: 0, count: n * d.dSAE)
-        let tEnc = x.withUnsafeBufferPointer { xs in acts.withUnsafeMutableBufferPointer { a in seconds { enc.encode(xs.baseAddress!, rows: n, into: a.baseAddress!) } } }
-        emit(["what": "encode", "dict": args[2], "rows": n, "seconds": tEnc])
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: batch * d.dIn)
+        let u = UnsafeMutablePointer<Float>.allocate(capacity: batch * d.dIn)
+        let pre = UnsafeMutablePointer<Float>.allocate(capacity: batch * d.dSAE)
+        let acts = UnsafeMutablePointer<Float>.allocate(capacity: batch * d.dSAE)
+        defer { x.deallocate(); u.deallocate(); pre.deallocate(); acts.deallocate() }
+        var tRead = 0.0, tEnc = 0.0
+        var nonzeros = 0
+        var start = 0
+        while start < n {
+            let m = min(batch, n - start)
+            tRead += try seconds { try input.copyRows(start..<(start + m), into: x) }
+            tEnc += seconds {
+                enc.prepareInput(x, rows: m, into: u)
+                enc.preActivations(u, rows: m, into: pre)
+                enc.activate(pre, rows: m, into: acts)
+            }
+            for i in 0..<(m * d.dSAE) where acts[i] != 0 { nonzeros += 1 }
+            start += m
+        }
+        // Bare sgemm of the same shapes on the same input rows and the encoder matrix [d_in x d_sae].
+        let b = UnsafeMutablePointer<Float>.allocate(capacity: d.dIn * d.dSAE)
+        defer { b.deallocate() }
+        fill(b, d.dIn * d.dSAE, seed: 7)
+        let tGemm = bareSGEMM(rows: n, n: d.dSAE, k: d.dIn, batch: batch, a: u, b: b, c: pre)
+        emit(["what": "encode", "dict": args[2], "rows": n, "batch": batch, "d_in": d.dIn, "d_sae": d.dSAE,
+              "encode_seconds": tEnc, "read_seconds": tRead, "bare_sgemm_seconds": tGemm, "nonzeros": nonzeros,
+              "encode_over_sgemm": tEnc / tGemm])
+    case "cache-build":
+        guard args.count >= 6 else { throw CocoaError(.formatting) }
+        var named: [NamedDictionary] = []
+        for spec in args[5...] {
+            guard let eq = spec.firstIndex(of: "=") else { throw CocoaError(.formatting) }
+            named.append(NamedDictionary(name: String(spec[..<eq]), dictionary: try DictionaryLoader.load(path: String(spec[spec.index(after: eq)...]))))
+        }
+        let input = try ActivationFile(path: args[3])
+        let vocabulary = try Vocabulary.load(path: args[4])
+        let tBuild = try seconds {
+            try CacheBuilder.build(dictionaries: named, input: input, vocabulary: vocabulary, vocabularyPath: args[4], output: args[2])
+        }
+        var tAnalysis = -1.0
+        if ProcessInfo.processInfo.environment["SAEX_BENCH_SKIP_ANALYSIS"] != "1" {
+            tAnalysis = try seconds { try AnalysisStore.refresh(cachePath: args[2]) }
+        }
+        emit(["what": "cache-build", "rows": input.rows, "dictionaries": named.count, "build_seconds": tBuild, "analysis_seconds": tAnalysis])
+    case "sgemm":
+        guard args.count >= 5, let m = Int(args[2]), let nn = Int(args[3]), let k = Int(args[4]) else {
+            throw CocoaError(.formatting)
+        }
+        let batch = max(1, min(m, option("--batch", m)))
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: batch * k)
+        let b = UnsafeMutablePointer<Float>.allocate(capacity: k * nn)
+        let c = UnsafeMutablePointer<Float>.allocate(capacity: batch * nn)
+        defer { a.deallocate(); b.deallocate(); c.deallocate() }
+        fill(a, batch * k, seed: 3)
+        fill(b, k * nn, seed: 5)
+        _ = bareSGEMM(rows: min(m, batch), n: nn, k: k, batch: batch, a: a, b: b, c: c)  // warm-up: one block
+        let t = bareSGEMM(rows: m, n: nn, k: k, batch: batch, a: a, b: b, c: c)
+        emit(["what": "sgemm", "m": m, "n": nn, "k": k, "batch": batch, "seconds": t, "gflops": 2.0 * Double(m) * Double(nn) * Double(k) / t / 1e9])
     default:
         FileHandle.standardError.write(Data("saex-bench: unknown benchmark \(args[1])\n".utf8))
         exit(2)
