@@ -98,6 +98,9 @@ final class NcursesTerminal {
         mvwadd_wch(saex_stdscr(), Int32(y), Int32(x), &cc)
     }
 
+    /// How often an idle event loop wakes to notice a resize whose signal went to another thread.
+    static let idleWakeMilliseconds: Int32 = 250
+
     /// Waits up to `timeoutMilliseconds` (-1: forever) for the next key; nil on timeout. Printable
     /// characters that arrive together (a paste) come back as one `.paste`.
     func readKey(timeoutMilliseconds: Int32 = -1) -> Key? {

@@ -30,7 +30,7 @@ public func runBlindSession(source: any FeatureSource, session: BlindSession, op
             screen.runEffects()
             continue
         }
-        guard let key = terminal.readKey() else { continue }
+        guard let key = terminal.readKey(timeoutMilliseconds: NcursesTerminal.idleWakeMilliseconds) else { continue }
         if key == .resize {
             screen.resize(terminal.size)
             terminal.invalidate()

@@ -43,8 +43,10 @@ public func runExplorer(source: any FeatureSource, labels: (any LabelBook)?, opt
             session.runEffects()
             continue
         }
-        // While the worker loads, wake every 40 ms to show its results; otherwise block for a key.
-        guard let key = terminal.readKey(timeoutMilliseconds: session.isWorking ? 40 : -1) else { continue }
+        // While the worker loads, wake every 40 ms to show its results; otherwise wait for a key,
+        // waking every 250 ms: a SIGWINCH can land on a thread OpenBLAS created (its mask comes
+        // from the process start), which does not interrupt this read, so a resize is noticed here.
+        guard let key = terminal.readKey(timeoutMilliseconds: session.isWorking ? 40 : NcursesTerminal.idleWakeMilliseconds) else { continue }
         if key == .resize {
             session.resize(terminal.size)
             terminal.invalidate()
