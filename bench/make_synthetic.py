@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Synthetic but realistically sized inputs for saex benchmarks (numpy only, seeded).
 
-  make_synthetic.py dict OUT_DIR --d-in 2304 --d-sae 16384 [--kind standard|cosine]
-      A SAELens jumprelu folder (or our cosine format) with F32 weights.
+  make_synthetic.py dict OUT_DIR --d-in 2304 --d-sae 16384 [--kind standard|cosine] [--l0 64]
+      A SAELens jumprelu folder (or our cosine format) with F32 weights. The JumpReLU threshold is
+      calibrated on tokens drawn like `acts` below so that about --l0 features fire per token, as
+      in a trained SAE (a fixed threshold made half of all features fire on every token).
   make_synthetic.py acts OUT.safetensors --d-in 768 --tokens 100000 [--seq-len 128]
       activations [n_seq, seq_len, d_in] F16 with a heavy-tailed norm distribution and tokens I32,
       plus OUT.vocab.json (a JSON array of 50,000 strings).
@@ -33,7 +35,31 @@ def write_safetensors(path, tensors, metadata=None):
     os.replace(tmp, path)
 
 
-def make_dict(out, d_in, d_sae, kind, seed=0):
+def sample_tokens(d_in, n, seed):
+    """Tokens distributed like make_acts' (log-normal scale, a few high-norm BOS-like ones)."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, d_in), dtype=np.float32)
+    scale = np.exp(0.3 * rng.standard_normal((n, 1))).astype(np.float32)
+    scale[:: 128] *= 8
+    return x * scale
+
+
+def calibrated_threshold(t, kind, d_in, l0, n=2048):
+    """One threshold for all features such that the mean L0 on sample tokens is about `l0`."""
+    x = sample_tokens(d_in, n, seed=7)
+    u = x - t['b_dec']
+    pre = u @ t['W_enc']
+    if kind == 'cosine':
+        un = np.linalg.norm(u, axis=1, keepdims=True)
+        wn = np.linalg.norm(t['W_enc'], axis=0, keepdims=True)
+        pre = pre / wn * un ** (t['alpha'][None, :] - 1)
+    pre = pre + t['b_enc']
+    d_sae = pre.shape[1]
+    q = 1 - min(1.0, l0 / d_sae)
+    return max(0.0, float(np.quantile(pre, q)))
+
+
+def make_dict(out, d_in, d_sae, kind, seed=0, l0=64):
     rng = np.random.default_rng(seed)
     w_dec = rng.standard_normal((d_sae, d_in), dtype=np.float32)
     w_dec /= np.linalg.norm(w_dec, axis=1, keepdims=True)
@@ -46,7 +72,7 @@ def make_dict(out, d_in, d_sae, kind, seed=0):
     if kind == 'cosine':
         cfg['architecture'] = 'cosine'
         t['alpha'] = rng.uniform(0.05, 0.5, d_sae).astype(np.float32)
-        t['threshold'] = np.full(d_sae, 0.05, np.float32)
+    t['threshold'] = np.full(d_sae, calibrated_threshold(t, kind, d_in, l0), np.float32)
     os.makedirs(out, exist_ok=True)
     write_safetensors(os.path.join(out, 'sae_weights.safetensors'), t)
     with open(os.path.join(out, 'cfg.json'), 'w') as f:
@@ -75,8 +101,9 @@ if __name__ == '__main__':
     p.add_argument('--kind', default='standard')
     p.add_argument('--tokens', type=int, default=100000)
     p.add_argument('--seq-len', type=int, default=128)
+    p.add_argument('--l0', type=int, default=64, help='target active features per token (dict)')
     a = p.parse_args()
     if a.what == 'dict':
-        make_dict(a.out, a.d_in, a.d_sae, a.kind)
+        make_dict(a.out, a.d_in, a.d_sae, a.kind, l0=a.l0)
     else:
         make_acts(a.out, a.d_in, a.tokens, a.seq_len)
