@@ -19,9 +19,11 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
         .systemLibrary(name: "CSystemZlib", path: "Sources/CSystemZlib"),
+        // glibc's vector math library (libmvec) for bulk exp in the cosine encoder.
+        .target(name: "CVecMath", linkerSettings: [.linkedLibrary("mvec", .when(platforms: [.linux])), .linkedLibrary("m")]),
         .target(
             name: "SAEKit",
-            dependencies: ["CBLAS", "CSystemZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["CBLAS", "CSystemZlib", "CVecMath", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .target(name: "ExplorerUI", dependencies: ["SAEKit", "CNcursesw"]),
         .executableTarget(

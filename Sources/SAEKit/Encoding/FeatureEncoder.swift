@@ -1,3 +1,4 @@
+import CVecMath
 import Foundation
 
 /// Encodes activations with a dictionary exactly as its trainer does, in batches through BLAS.
@@ -124,6 +125,7 @@ public struct FeatureEncoder: Sendable {
             }
         case .cosine(let alpha):
             let invEnc = encoderNorms.map { $0 > 0 ? 1 / $0 : 0 }
+            var scale = [Float](repeating: 0, count: dSAE)
             for r in 0..<n {
                 let row = pre + r * dSAE
                 let un = Double(BLAS.norm(dIn, u + r * dIn))
@@ -136,8 +138,11 @@ public struct FeatureEncoder: Sendable {
                     let f = Float(pow(un, Double(a) - 1))
                     for i in 0..<dSAE { row[i] = row[i] * f * invEnc[i] + bEnc[i] }
                 case .perFeature(let a):
+                    // ||u||^(a_i - 1) = exp((a_i - 1) log ||u||), in bulk through libmvec.
                     let logU = Float(log(un))
-                    for i in 0..<dSAE { row[i] = row[i] * expf((a[i] - 1) * logU) * invEnc[i] + bEnc[i] }
+                    for i in 0..<dSAE { scale[i] = (a[i] - 1) * logU }
+                    saex_expf_inplace(&scale, dSAE)
+                    for i in 0..<dSAE { row[i] = row[i] * scale[i] * invEnc[i] + bEnc[i] }
                 }
             }
         }
