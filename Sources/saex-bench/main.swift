@@ -65,11 +65,29 @@ func cacheBatch(_ dSAE: Int) -> Int { max(1, min(4096, (256 << 20) / max(1, 12 *
 BLASRuntime.reexecWithFastKernelsIfNeeded()
 let args = CommandLine.arguments
 guard args.count >= 3 else {
-    FileHandle.standardError.write(Data("usage: saex-bench open DICT | encode DICT ACTS [--rows N] [--batch B] | cache-build OUT ACTS VOCAB NAME=DICT... | sgemm M N K [--batch B]\n".utf8))
+    FileHandle.standardError.write(Data("usage: saex-bench open DICT | open-cache CACHE | encode DICT ACTS [--rows N] [--batch B] | cache-build OUT ACTS VOCAB NAME=DICT... | sgemm M N K [--batch B]\n".utf8))
     exit(2)
 }
 do {
     switch args[1] {
+    case "open-cache":
+        // ContextCache(path:): map, validate the manifest, every tensor's shape, the column
+        // pointers and every row index; then derive one feature's contexts (lazy per-feature read).
+        let repeats = option("--repeat", 5)
+        _ = try ContextCache(path: args[2])
+        var best = Double.infinity, bestContexts = Double.infinity
+        var cache: ContextCache?
+        for _ in 0..<repeats {
+            best = min(best, try seconds { cache = try ContextCache(path: args[2]) })
+            if let c = cache {
+                let f = c.dictionaries[0].featureCount / 2
+                bestContexts = min(bestContexts, seconds { _ = c.contexts(dict: 0, feature: f) })
+            }
+        }
+        let nnz = cache?.dictionaries.reduce(0) { $0 + $1.columns.nonzeroCount } ?? 0
+        emit(["what": "open-cache", "cache": args[2], "rows": cache?.manifest.sample.rows ?? 0,
+              "features": cache?.dictionaries.map(\.featureCount) ?? [], "nonzeros": nnz, "top_k": cache?.manifest.options.topK ?? 0,
+              "open_seconds_min": best, "one_feature_contexts_seconds_min": bestContexts, "repeats": repeats])
     case "open":
         let repeats = option("--repeat", 5)
         _ = try DictionaryLoader.load(path: args[2])
