@@ -37,6 +37,15 @@ public enum Key: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Decodes a character read by the terminal (not a function key): controls become named keys.
+    /// A paste outside a prompt, as the keys a person would have typed: control characters become
+    /// their keys (Enter, Tab, ...), everything else a character key.
+    public static func typedKeys(fromPaste text: String) -> [Key] {
+        text.map { c in
+            let scalar = c.unicodeScalars.first?.value ?? 0
+            return c.unicodeScalars.count == 1 && scalar < 32 ? fromCharacter(scalar) ?? .char(c) : .char(c)
+        }
+    }
+
     public static func fromCharacter(_ value: UInt32) -> Key? {
         switch value {
         case 10, 13: return .enter

@@ -50,10 +50,7 @@ public final class BlindLabellingSession {
     /// Decodes a key through `BlindKeyMap` and applies it. A paste outside the prompt counts as typed keys.
     public func handle(_ key: Key) {
         if case .paste(let text) = key, state.conceptEditor == nil {
-            for c in text {
-                let scalar = c.unicodeScalars.first?.value ?? 0
-                handle(c.unicodeScalars.count == 1 && scalar < 32 ? Key.fromCharacter(scalar) ?? .char(c) : .char(c))
-            }
+            for k in Key.typedKeys(fromPaste: text) { handle(k) }
             return
         }
         if let action = BlindKeyMap.action(for: key, in: state) { send(action) }

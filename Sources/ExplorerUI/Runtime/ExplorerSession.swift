@@ -88,10 +88,7 @@ public final class ExplorerSession {
     /// Decodes a key through the key map and applies it. A paste outside a prompt counts as typed keys.
     public func handle(_ key: Key) {
         if case .paste(let text) = key, state.input == nil {
-            for c in text {
-                let scalar = c.unicodeScalars.first?.value ?? 0
-                handle(c.unicodeScalars.count == 1 && scalar < 32 ? Key.fromCharacter(scalar) ?? .char(c) : .char(c))
-            }
+            for k in Key.typedKeys(fromPaste: text) { handle(k) }
             return
         }
         if let action = KeyMap.action(for: key, in: state) { send(action) }
