@@ -1,20 +1,7 @@
 /// The help overlay, generated from `KeyMap.bindings`.
 enum HelpView {
     static func lines(_ s: ExplorerState) -> [Line] {
-        var lines: [Line] = []
-        for context in KeyContext.allCases {
-            let rows = KeyMap.bindings.filter { $0.context == context }
-            guard !rows.isEmpty else { continue }
-            if !lines.isEmpty { lines.append([]) }
-            lines.append([Span(context.title, .header)])
-            for binding in rows {
-                let reason = binding.disabledReason(s)
-                var line: Line = [Span(Format.left(binding.keyNames, 16), reason == nil ? .mark : .dim), Span(binding.description, reason == nil ? .normal : .dim)]
-                if let reason { line.append(Span("  (\(reason))", .dim)) }
-                lines.append(line)
-            }
-        }
-        return lines
+        lines(KeyMap.bindings, contexts: KeyContext.allCases, state: s)
     }
 
     static func draw(_ s: ExplorerState, _ b: inout ScreenBuffer) {
@@ -23,14 +10,20 @@ enum HelpView {
 
     /// The help lines of the blind screen: its keys and the shared help keys.
     static func blindLines(_ s: BlindState) -> [Line] {
+        lines(BlindKeyMap.bindings, contexts: [.blind, .blindReport, .help], state: s)
+    }
+
+    /// One section per context (in the order given) listing its bindings, greyed with the reason
+    /// where a binding is disabled in `state`.
+    static func lines<State, A>(_ bindings: [KeyBindingOf<State, A>], contexts: [KeyContext], state: State) -> [Line] {
         var lines: [Line] = []
-        for context in [KeyContext.blind, .blindReport, .help] {
-            let rows = BlindKeyMap.bindings.filter { $0.context == context }
+        for context in contexts {
+            let rows = bindings.filter { $0.context == context }
             guard !rows.isEmpty else { continue }
             if !lines.isEmpty { lines.append([]) }
             lines.append([Span(context.title, .header)])
             for binding in rows {
-                let reason = binding.disabledReason(s)
+                let reason = binding.disabledReason(state)
                 var line: Line = [Span(Format.left(binding.keyNames, 16), reason == nil ? .mark : .dim), Span(binding.description, reason == nil ? .normal : .dim)]
                 if let reason { line.append(Span("  (\(reason))", .dim)) }
                 lines.append(line)
