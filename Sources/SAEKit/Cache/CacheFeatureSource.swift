@@ -1,3 +1,5 @@
+import Foundation
+
 /// The explorer's view of a native cache: contexts from the cache, statistics and matches from
 /// its analysis.
 public final class CacheFeatureSource: FeatureSource, @unchecked Sendable {
@@ -6,6 +8,10 @@ public final class CacheFeatureSource: FeatureSource, @unchecked Sendable {
     public let dictionaries: [DictionaryDescriptor]
     /// Peak tokens shown in list previews.
     public static let previewCount = 4
+    /// Previews already derived, by dictionary and feature: `stats` runs for every visible row on
+    /// every frame, and deriving walks the feature's whole column.
+    private var previews: [Int: [String]] = [:]
+    private let previewLock = NSLock()
 
     public init(cache: ContextCache, analysis: CacheAnalysis) {
         self.cache = cache
@@ -24,8 +30,15 @@ public final class CacheFeatureSource: FeatureSource, @unchecked Sendable {
 
     public func stats(dict: Int, feature: Int) -> FeatureStats {
         var s = analysis.stats[dict][feature]
+        let key = dict &* 1 << 32 &+ feature
+        if let known = previewLock.withLock({ previews[key] }) {
+            s.topTokens = known
+            return s
+        }
         let rows = FeatureExamples.topRows(feature: feature, columns: cache.dictionaries[dict].columns, k: Self.previewCount)
-        s.topTokens = rows.map { cache.tokenText(cache.tokens[$0]) }
+        let tokens = rows.map { cache.tokenText(cache.tokens[$0]) }
+        previewLock.withLock { previews[key] = tokens }
+        s.topTokens = tokens
         return s
     }
 
