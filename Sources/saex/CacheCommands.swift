@@ -81,7 +81,8 @@ struct CacheBuild: ParsableCommand {
             Progress.report(stage: stage, done: done, total: total)
         }
         Progress.finish()
-        try AnalysisStore.refresh(cachePath: output, progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
+        try AnalysisStore.refresh(cachePath: output, dictionaries: named.map(\.dictionary),
+                                  progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
         Progress.finish()
         Console.error(String(format: "wrote %@: %d tokens, %d dictionaries (%.1f s)", output, input.rows, named.count, Date().timeIntervalSince(started)))
     }

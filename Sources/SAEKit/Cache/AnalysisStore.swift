@@ -6,10 +6,13 @@ public enum AnalysisStore {
     public static func path(for cachePath: String) -> String { cachePath + ".analysis" }
 
     /// Recomputes and stores the analysis of `cachePath` unless an up-to-date one exists.
-    public static func refresh(cachePath: String, progress: CacheBuilder.ProgressHandler = { _, _, _ in }) throws {
+    /// `dictionaries`, when the caller has them loaded (in cache order), saves reloading them.
+    public static func refresh(cachePath: String, dictionaries: [SAEDictionary]? = nil,
+                               progress: CacheBuilder.ProgressHandler = { _, _, _ in }) throws {
         let cache = try ContextCache(path: cachePath)
         let path = path(for: cachePath)
         if try CacheAnalysis.read(path: path, for: cache) != nil { return }
-        try CacheAnalysis.compute(cache, progress: progress).write(to: path)
+        let decoders = dictionaries.map { $0.map { Optional(DecoderRows(storage: $0.wDec, rows: $0.dSAE, dim: $0.dIn)) } }
+        try CacheAnalysis.compute(cache, decoders: decoders, progress: progress).write(to: path)
     }
 }
