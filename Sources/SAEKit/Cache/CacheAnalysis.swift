@@ -6,7 +6,7 @@ import Foundation
 /// Stored beside the cache (`CACHE.analysis`, a safetensors file) keyed by the cache's fingerprint
 /// and the analysis version, and recomputed when either changes.
 public final class CacheAnalysis: @unchecked Sendable {
-    public static let version = 1
+    public static let version = 2
     /// How many matches and neighbours are kept per feature.
     public static let matchLimit = 5
 
