@@ -30,6 +30,7 @@ struct Encode: ParsableCommand {
         var line = "wrote \(output): feature_acts [\(input.rows), \(d.dSAE)]"
         if let fvu = result.fvu { line += String(format: ", FVU %.6f", fvu) }
         line += String(format: ", mean L0 %.2f", result.meanL0)
+        line += "; OpenBLAS \(BLASRuntime.coreName) kernels"
         Console.error(line)
     }
 }

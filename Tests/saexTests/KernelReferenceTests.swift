@@ -1,0 +1,46 @@
+import Foundation
+import SAEKit
+import Testing
+
+/// The `saex` binary picks its own OpenBLAS kernels (BLASRuntime re-executes it with
+/// OPENBLAS_CORETYPE on CPUs Debian's OpenBLAS does not recognise), so the unit tests, which run
+/// inside the test process with the library's default choice, do not cover the kernels users get.
+/// These run the binary on the whole demo (8,192 tokens: sgemm's large blocked path, not its
+/// small-matrix path) and compare with the numpy float64 reference of fixtures/reference.
+@Suite(.serialized) struct KernelReferenceTests {
+    @Test(arguments: ["standard", "cosine_global", "cosine_perfeature"])
+    func binaryEncodesTheDemoLikeNumpy(_ name: String) throws {
+        let dir = NSTemporaryDirectory() + "saex-kernels-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/acts.safetensors"
+        let r = try CLI.run(["encode", "fixtures/demo/\(name)", "fixtures/demo/activations.safetensors", "-o", out], timeout: 120)
+        try #require(r.status == 0, "\(r.stderr)")
+        let core = r.stderr.split(separator: "\n").last.flatMap { $0.split(separator: "; OpenBLAS ").last }
+        // On a CPU the library does not recognise, the generic kernels would be a regression.
+        #expect(core != nil && core != "Prescott kernels", "kernels: \(r.stderr)")
+
+        let ref = try SafetensorsFile(path: CLI.root + "/fixtures/reference/\(name)_acts.safetensors")
+        let refActs = try ref.require("feature_acts").floats()
+        let rows = try ref.require("x").shape[0]
+        let acts = try SafetensorsFile(path: out).require("feature_acts")
+        #expect(acts.shape == [128 * 64, 2048])
+        // The reference's rows are the demo's first real (non-padding) tokens in row-major order
+        // (fixtures/README.md, "Reference values").
+        let tokens = try SafetensorsFile(path: CLI.root + "/fixtures/demo/activations.safetensors").require("tokens").int64s()
+        let realRows = tokens.indices.filter { tokens[$0] >= 0 }.prefix(rows)
+        try #require(realRows.count == rows)
+        let all = try acts.floats()
+        let head = realRows.flatMap { all[($0 * 2048)..<(($0 + 1) * 2048)] }
+        var worst: Float = 0
+        var signFlips = 0
+        for (a, b) in zip(head, refActs) {
+            worst = max(worst, abs(a - b) / (1 + abs(b)))
+            if (a > 0) != (b > 0) { signFlips += 1 }
+        }
+        // f16 weights, float64 numpy against float32 BLAS over d_in = 384: 1e-5 of the scale, as
+        // in DemoCacheReferenceTests.encoderReproducesNumpy.
+        #expect(worst < 1e-5, "\(name): feature_acts differ by \(worst) with \(core.map(String.init) ?? "?")")
+        #expect(signFlips == 0)
+    }
+}
