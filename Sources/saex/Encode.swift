@@ -8,7 +8,8 @@ struct Encode: ParsableCommand {
         discussion: """
         ACTIVATIONS is a .npy or .safetensors file of shape [n, d_in] or [n_seq, seq_len, d_in]. \
         OUT holds feature_acts F32 [n, d_sae]; when there are several tokens, its metadata holds the \
-        reconstruction FVU (fraction of variance unexplained).
+        reconstruction FVU (fraction of variance unexplained). Padding tokens (id -1 in a tokens \
+        tensor) stay in OUT as zero rows and count in neither the FVU nor the mean L0.
         """)
 
     @Argument(help: "A dictionary folder or params.npz.") var dict: String
@@ -28,6 +29,7 @@ struct Encode: ParsableCommand {
         }
         Progress.finish()
         var line = "wrote \(output): feature_acts [\(input.rows), \(d.dSAE)]"
+        if result.paddingRows > 0 { line += " (\(result.paddingRows) padding rows as zeros)" }
         if let fvu = result.fvu { line += String(format: ", FVU %.6f", fvu) }
         line += String(format: ", mean L0 %.2f", result.meanL0)
         line += "; OpenBLAS \(BLASRuntime.coreName) kernels"

@@ -42,5 +42,19 @@ import Testing
         // in DemoCacheReferenceTests.encoderReproducesNumpy.
         #expect(worst < 1e-5, "\(name): feature_acts differ by \(worst) with \(core.map(String.init) ?? "?")")
         #expect(signFlips == 0)
+
+        // FVU and mean L0 over the 5,027 real tokens, as numpy measured them at fixture time
+        // (fixtures/reference/measurements.json). Counting the 3,165 all-zero padding rows would
+        // give an FVU of about 0.17 instead of 0.11.
+        let measured = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: CLI.root + "/fixtures/reference/measurements.json"))) as? [String: Any]
+        let expected = try #require((measured?["dictionaries"] as? [String: Any])?[name] as? [String: Any])
+        let refFVU = try #require(expected["fvu_heldout"] as? Double)
+        let refL0 = try #require(expected["mean_l0"] as? Double)
+        let fvu = try #require(Double(SafetensorsFile(path: out).metadata["fvu"] ?? ""))
+        #expect(abs(fvu - refFVU) <= 1e-4 * refFVU, "\(name): FVU \(fvu), numpy \(refFVU)")
+        #expect(r.stderr.contains("(3165 padding rows as zeros)"))
+        let l0 = r.stderr.components(separatedBy: "mean L0 ").last.flatMap { Double($0.prefix { $0 != ";" }) }
+        // Printed with two decimals; a float32 pre-activation at the threshold may flip a token.
+        #expect(l0.map { abs($0 - refL0) <= 0.01 } == true, "\(name): mean L0 \(l0.map(String.init) ?? "?"), numpy \(refL0)")
     }
 }

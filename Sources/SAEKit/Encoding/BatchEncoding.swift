@@ -3,13 +3,18 @@ import Foundation
 /// Encodes a whole activation file in memory-bounded batches.
 public enum BatchEncoding {
     public struct Result: Sendable {
-        /// sum ||x - x_hat||^2 / sum ||x - mean x||^2 over all rows; nil for fewer than 2 rows.
+        /// sum ||x - x_hat||^2 / sum ||x - mean x||^2 over the real tokens; nil for fewer than 2.
         public var fvu: Double?
-        /// Mean number of active features per row.
+        /// Mean number of active features per real token.
         public var meanL0: Double
+        /// Rows whose token id is -1 (padding): written as zeros, left out of FVU and L0.
+        public var paddingRows: Int
     }
 
     /// Encodes every row of `input` and writes `feature_acts` F32 [rows, d_sae] to `output`.
+    /// When the input has token ids, padding rows (id -1, whose activations are not the model's)
+    /// keep their place in the output as all-zero rows, so row i still is token i, and count in
+    /// neither the FVU nor the L0.
     public static func encodeToFile(dictionary d: SAEDictionary, input: ActivationFile, output: String,
                                     progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         let enc = FeatureEncoder(d)
@@ -23,6 +28,8 @@ public enum BatchEncoding {
         var fvu = FVUAccumulator(dIn: d.dIn)
         var l0 = 0
         var start = 0
+        let tokens = try input.tokenIDs()
+        let padding = tokens?.reduce(0) { $0 + ($1 < 0 ? 1 : 0) } ?? 0
         progress(0, input.rows)
         while start < input.rows {
             let n = min(batch, input.rows - start)
@@ -30,19 +37,32 @@ public enum BatchEncoding {
             enc.encode(x, rows: n, into: acts)
             let transform = enc.prepareInput(x, rows: n, into: u)
             enc.decode(acts, rows: n, transform: transform, into: recon)
-            fvu.add(x: x, xHat: recon, rows: n)
+            // Runs of real rows go to the FVU together; padding rows are zeroed.
+            var r = 0
+            while r < n {
+                var end = r
+                while end < n, (tokens?[start + end] ?? 0) >= 0 { end += 1 }
+                if end > r { fvu.add(x: x + r * d.dIn, xHat: recon + r * d.dIn, rows: end - r) }
+                r = end
+                while r < n, let t = tokens?[start + r], t < 0 {
+                    (acts + r * d.dSAE).update(repeating: 0, count: d.dSAE)
+                    r += 1
+                }
+            }
             for i in 0..<(n * d.dSAE) where acts[i] != 0 { l0 += 1 }
             try writer.append(UnsafeRawBufferPointer(start: acts, count: n * d.dSAE * 4))
             start += n
             progress(start, input.rows)
         }
-        let value = input.rows >= 2 ? fvu.value : nil
+        let real = input.rows - padding
+        let value = real >= 2 ? fvu.value : nil
         writer.metadata["dictionary_fingerprint"] = d.fingerprint
         writer.metadata["dictionary_path"] = d.metadata.path
         writer.metadata["saex_version"] = SAEKitVersion.string
         if let value { writer.metadata["fvu"] = String(format: "%.9g", value) }
         try writer.finish()
-        return Result(fvu: value, meanL0: input.rows > 0 ? Double(l0) / Double(input.rows) : 0)
+        writer.metadata["padding_rows"] = String(padding)
+        return Result(fvu: value, meanL0: real > 0 ? Double(l0) / Double(real) : 0, paddingRows: padding)
     }
 }
 
