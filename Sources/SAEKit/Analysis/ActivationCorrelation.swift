@@ -7,7 +7,9 @@ import Foundation
 /// S_ab = sum a_t b_t runs over co-active tokens only and SS is the centred sum of squares. For each
 /// feature of A, S_ab against every feature of B is accumulated into one dense row of F_B doubles
 /// by walking A's active tokens and, for each, B's features active there (B is transposed to rows
-/// once). Memory is one such row per thread plus B's transpose; work is sum_t nnzA(t) nnzB(t).
+/// once). A bitmap marks the entries touched, so reading and clearing the row costs F_B / 64 words
+/// plus the co-active features, not F_B doubles. Memory is one row and bitmap per thread plus B's
+/// transpose; work is sum_t nnzA(t) nnzB(t).
 enum ActivationCorrelation {
     /// Per-feature mean and centred sum of squares over all n tokens.
     struct Moments {
@@ -90,7 +92,10 @@ enum ActivationCorrelation {
                         DispatchQueue.concurrentPerform(iterations: workers) { w in
                             let acc = UnsafeMutablePointer<Double>.allocate(capacity: max(1, fb))
                             acc.initialize(repeating: 0, count: max(1, fb))
-                            defer { acc.deallocate() }
+                            let words = (fb + 63) / 64
+                            let touched = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, words))
+                            touched.initialize(repeating: 0, count: max(1, words))
+                            defer { acc.deallocate(); touched.deallocate() }
                             bt.rowPtr.withUnsafeBufferPointer { rp in
                                 bt.features.withUnsafeBufferPointer { bf in
                                     bt.values.withUnsafeBufferPointer { bv in
@@ -107,7 +112,9 @@ enum ActivationCorrelation {
                                                             var q = rp[t]
                                                             let q1 = rp[t + 1]
                                                             while q < q1 {
-                                                                acc[Int(bf[q])] += av * Double(bv[q])
+                                                                let g = Int(bf[q])
+                                                                acc[g] += av * Double(bv[q])
+                                                                touched[g &>> 6] |= 1 &<< UInt64(g & 63)
                                                                 q &+= 1
                                                             }
                                                         }
@@ -120,20 +127,24 @@ enum ActivationCorrelation {
                                                         }
                                                         var cnt: Int32 = 0
                                                         let tvp = out.values + f * k, tip = out.indices + f * k
-                                                        if !range.isEmpty && ssA > 0 {
-                                                            let inv = 1 / ssA.squareRoot()
-                                                            for g in 0..<fb {
+                                                        // The touched entries in ascending order (as a full scan would
+                                                        // visit them, so ties in the top-k resolve the same way), cleared
+                                                        // for the next feature.
+                                                        let offer = !range.isEmpty && ssA > 0
+                                                        let inv = offer ? 1 / ssA.squareRoot() : 0
+                                                        for w in 0..<words where touched[w] != 0 {
+                                                            var bits = touched[w]
+                                                            touched[w] = 0
+                                                            while bits != 0 {
+                                                                let g = w &* 64 &+ bits.trailingZeroBitCount
+                                                                bits &= bits &- 1
                                                                 let s = acc[g]
-                                                                if s != 0 {
-                                                                    acc[g] = 0
-                                                                    if ssB[g] > 0 && !(excludeSelf && g == f) {
-                                                                        let r = Float(min(1, max(-1, (s - n * muA * meanB[g]) * inv / ssB[g].squareRoot())))
-                                                                        topKOffer(tvp, tip, count: &cnt, k: k, value: r, index: Int32(g))
-                                                                    }
+                                                                acc[g] = 0
+                                                                if offer && s != 0 && ssB[g] > 0 && !(excludeSelf && g == f) {
+                                                                    let r = Float(min(1, max(-1, (s - n * muA * meanB[g]) * inv / ssB[g].squareRoot())))
+                                                                    topKOffer(tvp, tip, count: &cnt, k: k, value: r, index: Int32(g))
                                                                 }
                                                             }
-                                                        } else {
-                                                            for g in 0..<fb { acc[g] = 0 }
                                                         }
                                                         out.counts[f] = cnt
                                                     }
