@@ -39,8 +39,9 @@ struct DemoCacheReferenceTests {
 
     /// saex's top contexts against numpy's, modulo float32 ties (Float32Ties.compareTop): numpy
     /// lists the 8 best of each of 20 features in float64; where two of those values agree to
-    /// ~2e-5 relative, float32 can order them either way (in the rebuilt cache 2 such pairs swap
-    /// in cosine_perfeature), and at the 8th place an unlisted context tied with it may take it.
+    /// ~2e-5 relative, float32 can order them either way (in the rebuilt cache, places 6 and 7 of
+    /// cosine_perfeature feature 13 swap: 1.8684384 and 1.8684378 in float64), and at the 8th
+    /// place an unlisted context tied with it may take it.
     @Test(arguments: ["standard", "cosine_perfeature"])
     func topContextsEqualNumpy(_ name: String) throws {
         let source = try Self.demo()
