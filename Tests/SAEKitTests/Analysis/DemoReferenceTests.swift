@@ -63,14 +63,13 @@ struct DemoReferenceTests {
         let want = try column("norm_spearman_active")
         var nanMismatch: [Int] = [], inconsistent: [Int] = [], outside: [Int] = []
         for i in 0..<dict.dSAE {
-            let active = (0..<n).filter { f[$0 * dict.dSAE + i] > 0 }
             let got = stats[i].normSpearmanActive
             if want[i].isNaN || got == nil {
                 if want[i].isNaN != (got == nil) { nanMismatch.append(i) }
                 continue
             }
-            let values = active.map { Double(f[$0 * dict.dSAE + i]) }
-            let activeNorms = active.map { Double(norms[$0]) }
+            let values = columns.range(i).map { Double(columns.values[$0]) }
+            let activeNorms = columns.range(i).map { Double(norms[Int(columns.rows[$0])]) }
             if let own = Float32Ties.spearman(values, activeNorms), abs(own - Double(got!)) <= 1e-6 {} else { inconsistent.append(i) }
             let allowed = Float32Ties.spearmanRange(values: values, norms: activeNorms)
             if !(allowed.lowerBound - 1e-9...allowed.upperBound + 1e-9).contains(want[i]) { outside.append(i) }
