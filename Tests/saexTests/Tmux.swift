@@ -48,9 +48,14 @@ final class Tmux {
     /// Starts `command` in a 120x40 pane with a pinned environment; the pane prints EXIT=<status>
     /// and the terminal's canonical-mode flag when the command ends.
     func start(_ command: String, width: Int = 120, height: Int = 40, env: [String: String] = [:]) {
+        startShell("\(command); echo EXIT=$?; stty -a | grep -o -- '-\\?icanon' | head -1; sleep 120", width: width, height: height, env: env)
+    }
+
+    /// Starts the shell command line `script` (run by sh in the repository root) in a pane.
+    func startShell(_ script: String, width: Int = 120, height: Int = 40, env: [String: String] = [:]) {
         var args = ["new-session", "-d", "-s", session, "-x", String(width), "-y", String(height), "-e", "LANG=C.UTF-8", "-e", "TZ=UTC"]
         for (k, v) in env { args += ["-e", "\(k)=\(v)"] }
-        args.append("cd \(CLI.root) && \(command); echo EXIT=$?; stty -a | grep -o -- '-\\?icanon' | head -1; sleep 120")
+        args.append("cd \(CLI.root) && \(script)")
         run(args)
     }
 
@@ -59,7 +64,11 @@ final class Tmux {
     func pane() -> String { run(["capture-pane", "-p", "-t", session]) }
     func resize(_ w: Int, _ h: Int) { run(["resize-window", "-t", session, "-x", String(w), "-y", String(h)]) }
     var alternateScreen: Bool { run(["display", "-p", "-t", session, "#{alternate_on}"]).trimmingCharacters(in: .whitespacesAndNewlines) == "1" }
-    var panePID: Int32? { Int32(run(["display", "-p", "-t", session, "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)) }
+    var panePID: Int32? { Int32(display("#{pane_pid}")) }
+    /// A tmux format evaluated for the pane, e.g. `#{cursor_flag}`.
+    func display(_ format: String) -> String { run(["display", "-p", "-t", session, format]).trimmingCharacters(in: .whitespacesAndNewlines) }
+    /// `capture-pane -e`: the text with the escape sequences of the cells' attributes.
+    func paneWithAttributes() -> String { run(["capture-pane", "-p", "-e", "-t", session]) }
 
     /// Waits until the pane shows `text`; returns the pane, or nil after `timeout` (printing it).
     @discardableResult
@@ -72,6 +81,20 @@ final class Tmux {
             usleep(100_000)
         }
         print("---- pane (waiting for \"\(text)\") ----\n\(last)\n----")
+        return nil
+    }
+
+    /// Waits until `condition` holds for the pane; returns the pane, or nil after `timeout` (printing it).
+    @discardableResult
+    func waitUntil(_ what: String, timeout: TimeInterval = 15, _ condition: (String) -> Bool) -> String? {
+        let end = Date().addingTimeInterval(timeout)
+        var last = ""
+        while Date() < end {
+            last = pane()
+            if condition(last) { return last }
+            usleep(50_000)
+        }
+        print("---- pane (waiting until \(what)) ----\n\(last)\n----")
         return nil
     }
 

@@ -14,6 +14,9 @@ import Foundation
 final class FileLock: @unchecked Sendable {
     let path: String
     private var fd: Int32
+    /// How often and how far apart a busy lock is retried (about 250 ms in all).
+    static let busyRetries = 50
+    static let busyRetryMicroseconds: UInt32 = 5_000
 
     /// Takes the lock on `lockPath` or throws `.busy` naming `resource` (what the lock protects).
     init(lockPath: String, resource: String, what: String) throws {
@@ -24,10 +27,24 @@ final class FileLock: @unchecked Sendable {
             throw SAEKitError(.ioFailure, path: lockPath, reason: "cannot create the lock file (\(String(cString: strerror(err))))",
                               remedy: "check that the folder exists and is writable")
         }
+        // A process that another thread of ours is starting (posix_spawn, Foundation's Process)
+        // shares this descriptor's open file description, and so the lock, from the fork until its
+        // exec closes it (O_CLOEXEC): a lock just released can look held for a millisecond or so.
+        // Such a holder goes away by itself; a real one (another saex, a second open here) does
+        // not. So a busy lock is retried for about a quarter of a second before it counts.
         var rc: Int32
-        repeat { rc = flock(fd, LOCK_EX | LOCK_NB) } while rc != 0 && errno == EINTR
+        var err: Int32 = 0
+        var retries = 0
+        while true {
+            rc = flock(fd, LOCK_EX | LOCK_NB)
+            if rc == 0 { break }
+            err = errno
+            if err == EINTR { continue }
+            guard err == EWOULDBLOCK, retries < FileLock.busyRetries else { break }
+            retries += 1
+            usleep(FileLock.busyRetryMicroseconds)
+        }
         if rc != 0 {
-            let err = errno
             let holder = FileLock.readHolder(fd)
             close(fd)
             if err == EWOULDBLOCK {

@@ -35,33 +35,47 @@ struct DemoReferenceTests {
         let stats = NormStatisticsCalculator.compute(columns: columns, norms: NormContext(norms: norms))
 
         let ref = try SafetensorsFile(path: Self.root + "/fixtures/reference/\(name)_stats.safetensors")
-        func column(_ key: String) throws -> [Float] { try ref.require(key).floats() }
+        func column(_ key: String) throws -> [Double] { try Float32Ties.float64s(ref.require(key)) }
         let checks: [(String, (NormStatistics) -> Float?)] = [
             ("norm_pearson", \.normPearson), ("norm_spearman", \.normSpearman),
-            ("norm_pearson_active", \.normPearsonActive), ("norm_spearman_active", \.normSpearmanActive),
+            ("norm_pearson_active", \.normPearsonActive),
             ("density", { Float($0.density) }), ("max_activation", { $0.maxActivation }),
             ("mean_activation", { $0.meanActivation }), ("top_mass_1pct", \.topNormMass),
         ]
-        // Swift encodes in float32, the reference in float64. The active-token Spearman of features
-        // firing on the 128 [CLS] tokens (near-equal activations) moves when two values swap order:
-        // numpy's own float32 encoding differs from the float64 reference by up to 1.4e-3 there, and
-        // Swift's (other summation order) by up to 3e-3. So: at most 2% of features beyond 1e-4, none
-        // beyond 5e-3. Every other statistic agrees to 1e-4 on all features.
+        // Swift encodes in float32, the reference in float64: every statistic but the active-token
+        // Spearman agrees to 1e-4 on every feature.
         for (key, get) in checks {
             let want = try column(key)
-            var bad = 0
-            var maxDiff: Float = 0
+            var bad: [Int] = []
             for i in 0..<dict.dSAE {
-                let got = get(stats[i])
+                let got = get(stats[i]).map(Double.init)
                 let ok: Bool
                 if want[i].isNaN { ok = got == nil } else if let g = got { ok = abs(g - want[i]) <= 1e-4 * max(1, abs(want[i])) } else { ok = false }
-                if !ok {
-                    bad += 1
-                    if let g = got, !want[i].isNaN { maxDiff = max(maxDiff, abs(g - want[i])) } else { maxDiff = .infinity }
-                }
+                if !ok { bad.append(i) }
             }
-            #expect(bad <= (key == "norm_spearman_active" ? dict.dSAE / 50 : 0), "\(name) \(key): \(bad) of \(dict.dSAE) features differ by more than 1e-4")
-            #expect(maxDiff <= 5e-3, "\(name) \(key): largest difference \(maxDiff)")
+            #expect(bad.isEmpty, "\(name) \(key): \(bad.count) of \(dict.dSAE) features differ by more than 1e-4, e.g. \(bad.prefix(10))")
         }
+        // The active-token Spearman of features firing on many near-equal values (the 128 [CLS]
+        // tokens) moves by up to ~1e-2 when two activations that agree to ~1e-6 swap order. So,
+        // exactly: Swift's number is the Spearman of its own float32 activations and norms, and the
+        // reference's lies in the range those allow given their float32 ties
+        // (Float32Ties.spearmanRange: one point for a feature without ties).
+        let want = try column("norm_spearman_active")
+        var nanMismatch: [Int] = [], inconsistent: [Int] = [], outside: [Int] = []
+        for i in 0..<dict.dSAE {
+            let got = stats[i].normSpearmanActive
+            if want[i].isNaN || got == nil {
+                if want[i].isNaN != (got == nil) { nanMismatch.append(i) }
+                continue
+            }
+            let values = columns.range(i).map { Double(columns.values[$0]) }
+            let activeNorms = columns.range(i).map { Double(norms[Int(columns.rows[$0])]) }
+            if let own = Float32Ties.spearman(values, activeNorms), abs(own - Double(got!)) <= 1e-6 {} else { inconsistent.append(i) }
+            let allowed = Float32Ties.spearmanRange(values: values, norms: activeNorms)
+            if !(allowed.lowerBound - 1e-9...allowed.upperBound + 1e-9).contains(want[i]) { outside.append(i) }
+        }
+        #expect(nanMismatch.isEmpty, "\(name) norm_spearman_active: unknown on one side only for features \(nanMismatch.prefix(10))")
+        #expect(inconsistent.isEmpty, "\(name) norm_spearman_active: not the Spearman of Swift's own activations for features \(inconsistent.prefix(10))")
+        #expect(outside.isEmpty, "\(name) norm_spearman_active: the reference is outside what float32 ties allow for features \(outside.prefix(10))")
     }
 }

@@ -23,9 +23,12 @@ struct DemoCacheReferenceTests {
         }
         let refPre = try ref.require("pre").floats()
         let refActs = try ref.require("feature_acts").floats()
-        // f16 weights, float64 numpy vs float32 BLAS over d_in = 384: agreement to 1e-5 of the scale.
-        #expect(maxRelativeError(pre, refPre) < 1e-5, "pre differs by \(maxRelativeError(pre, refPre))")
-        #expect(maxRelativeError(acts, refActs) < 1e-5, "feature_acts differ by \(maxRelativeError(acts, refActs))")
+        // f16 weights, float64 numpy vs float32 BLAS over d_in = 384: agreement to 1e-5 of the
+        // scale. This is the premise Float32Ties.eps builds on (the reference here is stored as
+        // float32, which adds at most 6e-8).
+        let eps = Float(Float32Ties.eps)
+        #expect(maxRelativeError(pre, refPre) < eps, "pre differs by \(maxRelativeError(pre, refPre))")
+        #expect(maxRelativeError(acts, refActs) < eps, "feature_acts differ by \(maxRelativeError(acts, refActs))")
         let disagreements = zip(acts, refActs).filter { ($0 > 0) != ($1 > 0) }.count
         #expect(disagreements == 0)
     }
@@ -34,6 +37,11 @@ struct DemoCacheReferenceTests {
         try CacheFeatureSource(path: Repo.path("fixtures/demo/demo.saexcache"))
     }
 
+    /// saex's top contexts against numpy's, modulo float32 ties (Float32Ties.compareTop): numpy
+    /// lists the 8 best of each of 20 features in float64; where two of those values agree to
+    /// ~2e-5 relative, float32 can order them either way (in the rebuilt cache, places 6 and 7 of
+    /// cosine_perfeature feature 13 swap: 1.8684384 and 1.8684378 in float64), and at the 8th
+    /// place an unlisted context tied with it may take it.
     @Test(arguments: ["standard", "cosine_perfeature"])
     func topContextsEqualNumpy(_ name: String) throws {
         let source = try Self.demo()
@@ -43,13 +51,11 @@ struct DemoCacheReferenceTests {
         #expect(features.count == 20)
         for f in features {
             let feature = f["feature"] as! Int
-            let top = (f["top"] as! [[Double]])
-            let ctx = try source.contexts(dict: di, feature: feature).top
-            #expect(ctx.count >= top.count)
-            for (j, t) in top.enumerated() {
-                #expect(ctx[j].sequence == Int(t[0]) && ctx[j].position == Int(t[1]), "\(name) feature \(feature) context \(j)")
-                #expect(abs(Double(ctx[j].value) - t[2]) <= 1e-4 * (1 + abs(t[2])), "\(name) feature \(feature) value \(j)")
-            }
+            let top = (f["top"] as! [[Double]]).map { (sequence: Int($0[0]), position: Int($0[1]), value: $0[2]) }
+            let ctx = try source.contexts(dict: di, feature: feature).top.map { (sequence: $0.sequence, position: $0.position, value: Double($0.value)) }
+            // numpy lists at most 8; fewer means the feature has no more active tokens.
+            let problems = Float32Ties.compareTop(saex: ctx, reference: top, full: top.count == 8)
+            #expect(problems.isEmpty, "\(name) feature \(feature): \(problems.joined(separator: "; "))")
         }
     }
 
@@ -58,7 +64,7 @@ struct DemoCacheReferenceTests {
         let source = try Self.demo()
         let di = try source.cache.dictionaryIndex(named: Self.inCache[name]!)
         let ref = try SafetensorsFile(path: Repo.path("fixtures/reference/\(name)_stats.safetensors"))
-        func column(_ k: String) throws -> [Double] { try ref.require(k).floats().map(Double.init) }
+        func column(_ k: String) throws -> [Double] { try Float32Ties.float64s(ref.require(k)) }
         let fields: [(String, (FeatureStats) -> Double?)] = [
             ("norm_pearson", { $0.normPearson.map(Double.init) }),
             ("norm_spearman", { $0.normSpearman.map(Double.init) }),
@@ -72,7 +78,6 @@ struct DemoCacheReferenceTests {
         for (field, get) in fields {
             let expected = try column(field)
             var worst = 0.0
-            var over = 0
             var nanMismatch = 0
             for f in 0..<expected.count {
                 let got = get(source.stats(dict: di, feature: f))
@@ -85,19 +90,43 @@ struct DemoCacheReferenceTests {
                 }
                 let err = abs(got! - e) / (1 + abs(e))
                 worst = max(worst, err)
-                if err >= 1e-4 { over += 1 }
             }
             #expect(nanMismatch == 0, "\(name) \(field): \(nanMismatch) features unknown on one side only")
             if field == "norm_spearman_active" {
-                // Ranks among a feature's few active tokens can swap where two activations agree
-                // to ~1e-7: numpy encoded in float64, saex in float32. scipy on saex's own float32
-                // values gives saex's numbers exactly (checked by hand for feature 1350 of
-                // cosine_perfeature: -0.0692646 both). So: nearly all within 1e-4, none far off.
-                #expect(Double(over) <= 0.02 * Double(expected.count), "\(name) \(field): \(over) features off by more than 1e-4")
-                #expect(worst < 5e-3, "\(name) \(field): max relative error \(worst)")
+                // Ranks among a feature's active tokens swap where two activations agree to ~1e-6
+                // (float32 against float64), which moves this statistic by up to ~1e-2 on features
+                // with many near-equal values (the [CLS] features). Instead of a tolerance, two
+                // exact checks: saex's number is the Spearman of its own float32 values (as scipy
+                // computes it), and numpy's lies in the range those values allow given which of
+                // them are tied (Float32Ties.spearmanRange); that range is one point for a feature
+                // without ties.
+                let (inconsistent, outside) = try Self.spearmanModuloTies(source: source, dict: di, expected: expected, got: { get(source.stats(dict: di, feature: $0)) })
+                #expect(inconsistent.isEmpty, "\(name) \(field): saex's value is not the Spearman of its own activations for features \(inconsistent.prefix(10))")
+                #expect(outside.isEmpty, "\(name) \(field): numpy's value is outside what float32 ties allow for features \(outside.prefix(10))")
             } else {
                 #expect(worst < 1e-4, "\(name) \(field): max relative error \(worst)")
             }
         }
+    }
+
+    /// Features whose `got` Spearman differs from the Spearman of the cache's own values and norms
+    /// (by more than float32 rounding of the stored number), and features whose reference value
+    /// lies outside `Float32Ties.spearmanRange` of those values.
+    static func spearmanModuloTies(source: CacheFeatureSource, dict: Int, expected: [Double], got: (Int) -> Double?) throws -> (inconsistent: [Int], outside: [Int]) {
+        let columns = source.cache.dictionaries[dict].columns
+        var inconsistent: [Int] = [], outside: [Int] = []
+        for f in 0..<expected.count where !expected[f].isNaN {
+            let range = columns.range(f)
+            let values = range.map { Double(columns.values[$0]) }
+            let norms = range.map { Double(source.cache.norms[Int(columns.rows[$0])]) }
+            if let own = Float32Ties.spearman(values, norms), let g = got(f) {
+                if abs(own - g) > 1e-6 { inconsistent.append(f) }
+            } else {
+                inconsistent.append(f)
+            }
+            let allowed = Float32Ties.spearmanRange(values: values, norms: norms)
+            if !(allowed.lowerBound - 1e-9...allowed.upperBound + 1e-9).contains(expected[f]) { outside.append(f) }
+        }
+        return (inconsistent, outside)
     }
 }

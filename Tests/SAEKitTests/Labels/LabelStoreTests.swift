@@ -181,6 +181,47 @@ import Testing
                                      remedy: "the file is damaged: fix or delete that line (keep a copy first)"))
     }
 
+    /// Starts `/bin/sleep seconds` holding a copy of `fd` (as fd 3): what a process that another
+    /// thread is spawning holds between its fork and its exec.
+    static func childHolding(_ fd: Int32, seconds: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fd, 3)
+        let argv = ["/bin/sleep", seconds]
+        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for a in cargs { free(a) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, argv[0], &actions, nil, &cargs, environ) == 0 else { throw SAEKitError(.ioFailure, path: "/bin/sleep", reason: "spawn failed") }
+        return pid
+    }
+
+    @Test func aLockHeldBrieflyByAStartingChildIsWaitedFor() throws {
+        let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
+        let path = dir + "/labels.jsonl"
+        // Lock, let a child share the open file description for 50 ms, close ours: the lock is
+        // the child's until it exits, like a released lock during a concurrent posix_spawn.
+        func lockedByChild(for seconds: String) throws -> pid_t {
+            let fd = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
+            let pid = try Self.childHolding(fd, seconds: seconds)
+            close(fd)
+            return pid
+        }
+        var status: Int32 = 0
+        var pid = try lockedByChild(for: "0.05")
+        let store = try LabelStore(path: path)  // before the retry: busy
+        store.close()
+        waitpid(pid, &status, 0)
+        // A holder that stays (2 s, beyond the ~250 ms of retries) is a real one: busy.
+        pid = try lockedByChild(for: "2")
+        let error = try #require(throws: SAEKitError.self) { try LabelStore(path: path) }
+        #expect(error.code == .busy)
+        kill(pid, SIGKILL)
+        waitpid(pid, &status, 0)
+    }
+
     @Test func secondOpenerIsRefusedUntilTheFirstCloses() throws {
         let dir = try makeTemporaryFolder()
         defer { removeFolder(dir) }
