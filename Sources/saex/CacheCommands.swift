@@ -81,7 +81,7 @@ struct CacheBuild: ParsableCommand {
             Progress.report(stage: stage, done: done, total: total)
         }
         Progress.finish()
-        try AnalysisStore.refresh(cachePath: output, dictionaries: named.map(\.dictionary),
+        try AnalysisStore.refresh(cachePath: output, dictionaries: named.map(\.dictionary), recompute: true,
                                   progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
         Progress.finish()
         Console.error(String(format: "wrote %@: %d tokens, %d dictionaries (%.1f s)", output, input.rows, named.count, Date().timeIntervalSince(started)))
@@ -100,7 +100,7 @@ struct CacheMerge: ParsableCommand {
         guard inputs.count >= 1 else { throw ValidationError("give the caches to merge") }
         try CacheMerger.merge(inputs: inputs, output: output) { stage, done, total in Progress.report(stage: stage, done: done, total: total) }
         Progress.finish()
-        try AnalysisStore.refresh(cachePath: output, progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
+        try AnalysisStore.refresh(cachePath: output, recompute: true, progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
         Progress.finish()
         Console.error("wrote \(output) from \(inputs.count) caches")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SAEKit
 import Testing
 
 /// The built binary: documented outputs, one-line errors and exit codes.
@@ -61,5 +62,35 @@ struct CommandLineTests {
         #expect(fa["dtype"] as? String == "F32")
         let meta = try #require(header["__metadata__"] as? [String: String])
         #expect(Double(meta["fvu"] ?? "") != nil)
+    }
+
+    /// Rebuilding a cache in place recomputes its analysis: the stored analysis is keyed by the
+    /// cache's inputs, so a key match does not mean it was computed from this file.
+    @Test func rebuildingACacheRecomputesItsAnalysis() throws {
+        let dir = NSTemporaryDirectory() + "saex-rebuild-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let nSeq = 3, seqLen = 5, dIn = 16
+        var w = SafetensorsWriter()
+        w.add("tokens", shape: [nSeq, seqLen], int32s: (0..<(nSeq * seqLen)).map { Int32($0 % 4) })
+        w.add("activations", shape: [nSeq, seqLen, dIn], floats: (0..<(nSeq * seqLen * dIn)).map { Float(($0 * 7919) % 23) - 11 })
+        try w.write(to: dir + "/acts.safetensors")
+        try JSONSerialization.data(withJSONObject: ["a", "b", "c", "d"]).write(to: URL(fileURLWithPath: dir + "/vocab.json"))
+        let cache = dir + "/c.saexcache"
+        let build = ["cache", "build", "--dict", "jr=fixtures/loaders/saelens_jumprelu", "--activations", dir + "/acts.safetensors",
+                     "--vocab", dir + "/vocab.json", "-o", cache]
+        func analysisInode() throws -> UInt64 {
+            try #require((FileManager.default.attributesOfItem(atPath: cache + ".analysis")[.systemFileNumber] as? NSNumber)?.uint64Value)
+        }
+        let first = try CLI.run(build)
+        try #require(first.status == 0, "\(first.stderr)")
+        let before = try analysisInode()
+        // Opening it again reuses the stored analysis...
+        #expect(try CLI.run(["analyze", cache, "--top", "1"]).status == 0)
+        #expect(try analysisInode() == before)
+        // ...but building it again replaces it (written to a new file and renamed into place).
+        let second = try CLI.run(build)
+        try #require(second.status == 0, "\(second.stderr)")
+        #expect(try analysisInode() != before)
     }
 }
