@@ -113,6 +113,10 @@ func correlate(_ path: String) throws {
     print("check: best of 0 = \(r[0].first?.feature ?? -1)")
 }
 
+// The kernels `saex analyze` runs (it re-executes itself the same way); without this the bare
+// sgemm and the matching here would run Debian OpenBLAS's generic fallback on newer CPUs.
+BLASRuntime.reexecWithFastKernelsIfNeeded()
+print("OpenBLAS kernels: \(BLASRuntime.coreName)")
 let args = CommandLine.arguments
 switch args.count > 1 ? args[1] : "" {
 case "stats" where args.count == 4: try stats(args[2], args[3])
