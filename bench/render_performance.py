@@ -292,7 +292,7 @@ def stats_table(results, best_bw):
     rows.append((f"growth (x{b['tokens'] / a['tokens']:.0f})", '', growth(a['swift_seconds_1t'], b['swift_seconds_1t']),
                  growth(a['swift_seconds_all'], b['swift_seconds_all']), growth(a['numpy_seconds'], b['numpy_seconds']), '', '', '', '', ''))
     return table(['tokens', 'input', 'Swift 1 thread', 'Swift all threads', 'numpy', 'numpy / Swift (best)', 'limit: input at bandwidth',
-                  'Swift / limit', 'agree', 'load'], rows) + f"\n\nAgreement ({n_(b['tokens'])} tokens): {b['agreement']['text']}"
+                  'Swift / limit', 'agree', 'load'], rows) + f"\n\nAgreement with numpy ({n_(b['tokens'])} tokens): {b['agreement']['text'].replace('agreement: ', '')}"
 
 
 def match_table(results):

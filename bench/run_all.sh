@@ -38,7 +38,7 @@ else
   SCALE_TOKENS="2048 4096"
   STATS_N="25000 50000 100000"; CORR_N=25000; FEATURES=4096
   MATCH_ROWS="1024 2048 4096"; MATCH_DIM=768
-  UI_KEYS=600; UI_RUNS=1; BW_MIB=512
+  UI_KEYS=606; UI_RUNS=1; BW_MIB=512   # 606 keys stop the 18-key script where 3,000 do, so the sorts start from the same view
 fi
 cat > "$RESULTS/plan.json" <<JSON
 {"mode": "$MODE", "tokens": $TOKENS, "d_ins": [${D_INS// /, }], "d_sae": $D_SAE, "scale_d_in": $SCALE_DIN,
