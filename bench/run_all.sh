@@ -19,8 +19,9 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-COMMAND="bench/run_all.sh$([ $MODE = quick ] && echo ' --quick')"
-export SAEX_BENCH_RESULTS=${TMPDIR:-/tmp}/saex-bench-results$([ $MODE = quick ] && echo -quick)
+COMMAND=bench/run_all.sh; SUFFIX=
+[ $MODE = quick ] && { COMMAND="$COMMAND --quick"; SUFFIX=-quick; }
+export SAEX_BENCH_RESULTS=${TMPDIR:-/tmp}/saex-bench-results$SUFFIX
 rm -rf "$SAEX_BENCH_RESULTS"
 source bench/lib.sh
 exec > >(tee "$RESULTS/run_all.log") 2>&1
