@@ -26,7 +26,8 @@ elif step == 'match':
     sw, npy = result_lines(f'{work}/match_swift.txt'), result_lines(f'{work}/match_numpy.txt')
     rec = {'what': 'match', 'rows': int(rows), 'dim': int(dim), 'swift_match_seconds': sw['swift_match_seconds'],
            'swift_sgemm_seconds': sw['swift_bare_sgemm_seconds'], 'numpy_dot_seconds': npy['numpy_sgemm_seconds'],
-           'numpy_blas': numpy_blas(), 'load_before': [float(x) for x in load0.split()]}
+           'numpy_blas': numpy_blas(), 'load_before': [float(x) for x in load0.split()],
+           'blas_core': next((l.split(':', 1)[1].strip() for l in open(f'{work}/match_swift.txt') if l.startswith('OpenBLAS kernels:')), None)}
     write(f'match_{rows}_{dim}', rec)
     print(f"matching: Swift {rec['swift_match_seconds']:.2f} s / bare Swift sgemm {rec['swift_sgemm_seconds']:.2f} s = "
           f"{rec['swift_match_seconds'] / rec['swift_sgemm_seconds']:.2f}x (target <= 1.2x); numpy np.dot {rec['numpy_dot_seconds']:.2f} s")
