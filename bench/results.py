@@ -47,7 +47,7 @@ def max_rss_kib(time_v_path):
 
 def write(name, obj):
     """Writes RESULTS/name.json with the load average at the time of writing added."""
-    obj = dict(obj, load_after=loadavg())
+    obj = dict(obj, load_after=loadavg(), written_at=time.time())
     os.makedirs(RESULTS, exist_ok=True)
     path = os.path.join(RESULTS, name + '.json')
     with open(path, 'w') as f:
