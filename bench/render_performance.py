@@ -390,7 +390,9 @@ def render(results, template):
     od = results.get('open_dict')
     if od:
         v.update({'dict_open_np': s_(od['numpy']['seconds_min']), 'dict_open_mb': f"{od['bytes_read'] / 1e6:,.0f}",
-                  'dict_open_limit': s_(od['bytes_read'] / (best_bw * 1e9)) if best_bw else '—'})
+                  'dict_open_limit': s_(od['bytes_read'] / (best_bw * 1e9)) if best_bw else '—',
+                  'dict_open_limit2': s_(2 * od['bytes_read'] / (best_bw * 1e9)) if best_bw else '—',
+                  'dict_open': s_(od['saex']['seconds_min'])})
     us = results.get('ui_synthetic') or {}
     v.update({'scale_d_in': f"{plan.get('scale_d_in', 0):,}", 'scale_tokens_fixed': f"{plan.get('scale_d_sae_tokens', 0):,}",
               'scale_d_sae_fixed': f"{plan.get('d_sae', 0):,}", 'ui_cpu_p99': ms(us.get('key_cpu_p99_ms'))})
