@@ -2,7 +2,8 @@
 //
 //   saex-bench-analysis stats DATA.safetensors OUT.f32    per-feature statistics (1 and all threads)
 //   saex-bench-analysis match ROWS DIM [BLOCK]            decoder matching vs bare cblas_sgemm
-//   saex-bench-analysis correlate DATA.safetensors        sparse activation correlation top-5 (self vs self)
+//   saex-bench-analysis correlate DATA.safetensors [OUT]  sparse activation correlation top-5 (self vs self);
+//                                                        OUT: each feature's top-5 as float32 [F, 5, 2] (feature, r; -1/NaN pad)
 //
 // Prints human lines and "RESULT name value" lines that run.sh collects.
 import CBLAS
@@ -103,7 +104,7 @@ func match(rows: Int, dim: Int, block: Int) {
     }
 }
 
-func correlate(_ path: String) throws {
+func correlate(_ path: String, _ out: String?) throws {
     let (cols, _) = try loadData(path)
     let t0 = now()
     let r = FeatureMatching.correlationMatches(a: cols, b: cols, limit: 5, excludeSelf: true)
@@ -111,6 +112,15 @@ func correlate(_ path: String) throws {
     print(String(format: "swift activation-correlation top-5 (%d x %d features, sparse): %.3f s", cols.featureCount, cols.featureCount, dt))
     print("RESULT swift_correlation_seconds \(String(format: "%.4f", dt))")
     print("check: best of 0 = \(r[0].first?.feature ?? -1)")
+    guard let out else { return }
+    var flat = [Float](repeating: .nan, count: r.count * 10)
+    for (f, list) in r.enumerated() {
+        for j in 0..<5 {
+            flat[f * 10 + j * 2] = j < list.count ? Float(list[j].feature) : -1
+            if j < list.count { flat[f * 10 + j * 2 + 1] = list[j].correlation }
+        }
+    }
+    try flat.withUnsafeBufferPointer { Data(buffer: $0) }.write(to: URL(fileURLWithPath: out))
 }
 
 // The kernels `saex analyze` runs (it re-executes itself the same way); without this the bare
@@ -122,6 +132,6 @@ switch args.count > 1 ? args[1] : "" {
 case "stats" where args.count == 4: try stats(args[2], args[3])
 case "match" where args.count >= 4:
     match(rows: Int(args[2]) ?? 16384, dim: Int(args[3]) ?? 2304, block: args.count > 4 ? Int(args[4]) ?? 1024 : 1024)
-case "correlate" where args.count == 3: try correlate(args[2])
-default: fail("usage: saex-bench-analysis stats DATA OUT.f32 | match ROWS DIM [BLOCK] | correlate DATA")
+case "correlate" where args.count == 3 || args.count == 4: try correlate(args[2], args.count == 4 ? args[3] : nil)
+default: fail("usage: saex-bench-analysis stats DATA OUT.f32 | match ROWS DIM [BLOCK] | correlate DATA [OUT.f32]")
 }

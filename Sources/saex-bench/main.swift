@@ -3,10 +3,11 @@
 //   saex-bench open DICT [--repeat N]
 //       DictionaryLoader.load (map, validate, NaN scan, fingerprint); the minimum over N runs
 //       after one warm-up.
-//   saex-bench encode DICT ACTS [--rows N] [--batch B]
+//   saex-bench encode DICT ACTS [--rows N] [--batch B] [--no-sgemm]
 //       FeatureEncoder (prepareInput + preActivations + activate) over the first N rows of ACTS
 //       (default: all) in batches of B rows (default: CacheBuilder's batch for this d_sae), then,
 //       in the same process, a bare cblas_sgemm of the same shapes: the encode overhead over BLAS.
+//       --no-sgemm leaves the sgemm out (another dictionary of the same shape has timed it).
 //   saex-bench cache-build OUT ACTS VOCAB NAME=DICT [NAME=DICT ...]
 //       CacheBuilder.build alone (encode every token with every dictionary, norms, elasticity sums,
 //       nonzeros to CSC, write), then AnalysisStore.refresh (what `saex cache build` does next),
@@ -14,6 +15,10 @@
 //   saex-bench sgemm M N K [--batch B]
 //       Bare cblas_sgemm C[M x N] = A[M x K] * B[K x N] (row-major, f32), in row blocks of B
 //       (default: M), as the encoder's product is shaped: M tokens, K = d_in, N = d_sae.
+//   saex-bench stream [--mib N] [--repeat R]
+//       STREAM-style memory bandwidth: copy (b = a) and triad (a = b + s * c) over float arrays of
+//       N MiB each (default 1024, far beyond the caches), on 1 thread and on every core; best of R.
+//       The memory limit that bench/run_all.sh sets beside memory-bound steps.
 // Every run also reports the OpenBLAS core in use (BLASRuntime.coreName).
 import CBLAS
 import Foundation
@@ -62,10 +67,34 @@ func bareSGEMM(rows: Int, n: Int, k: Int, batch: Int, a: UnsafePointer<Float>, b
 /// CacheBuilder's rows per batch for a single dictionary of `dSAE` features (CacheOptions.memoryBudget = 256 MiB).
 func cacheBatch(_ dSAE: Int) -> Int { max(1, min(4096, (256 << 20) / max(1, 12 * dSAE))) }
 
+/// Best-of-`repeats` GB/s (10^9 bytes) of copy and triad over `count` floats per array, split
+/// into `threads` contiguous slices. Bytes counted as STREAM does: copy 2 x 4 B, triad 3 x 4 B per element.
+func streamBandwidth(count: Int, threads: Int, repeats: Int) -> (copy: Double, triad: Double) {
+    let a = UnsafeMutablePointer<Float>.allocate(capacity: count), b = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    let c = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    defer { a.deallocate(); b.deallocate(); c.deallocate() }
+    nonisolated(unsafe) let (pa, pb, pc) = (a, b, c)
+    func slices(_ body: @escaping @Sendable (Int, Int) -> Void) -> Double {
+        seconds {
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                body(count * t / threads, count * (t + 1) / threads)
+            }
+        }
+    }
+    _ = slices { lo, hi in for i in lo..<hi { pa[i] = 1; pb[i] = 2; pc[i] = 0 } }  // fault the pages in
+    var copy = Double.infinity, triad = Double.infinity
+    for _ in 0..<repeats {
+        copy = min(copy, slices { lo, hi in (pb + lo).update(from: pa + lo, count: hi - lo) })
+        triad = min(triad, slices { lo, hi in for i in lo..<hi { pa[i] = pb[i] + 3 * pc[i] } })
+    }
+    let bytes = Double(count) * 4
+    return (2 * bytes / copy / 1e9, 3 * bytes / triad / 1e9)
+}
+
 BLASRuntime.reexecWithFastKernelsIfNeeded()
 let args = CommandLine.arguments
-guard args.count >= 3 else {
-    FileHandle.standardError.write(Data("usage: saex-bench open DICT | open-cache CACHE | encode DICT ACTS [--rows N] [--batch B] | cache-build OUT ACTS VOCAB NAME=DICT... | sgemm M N K [--batch B]\n".utf8))
+guard args.count >= 3 || args.dropFirst().first == "stream" else {
+    FileHandle.standardError.write(Data("usage: saex-bench open DICT | open-cache CACHE | encode DICT ACTS [--rows N] [--batch B] [--no-sgemm] | cache-build OUT ACTS VOCAB NAME=DICT... | sgemm M N K [--batch B] | stream [--mib N] [--repeat R]\n".utf8))
     exit(2)
 }
 do {
@@ -126,14 +155,18 @@ do {
             for i in 0..<(m * d.dSAE) where acts[i] != 0 { nonzeros += 1 }
             start += m
         }
-        // Bare sgemm of the same shapes on the same input rows and the encoder matrix [d_in x d_sae].
-        let b = UnsafeMutablePointer<Float>.allocate(capacity: d.dIn * d.dSAE)
-        defer { b.deallocate() }
-        fill(b, d.dIn * d.dSAE, seed: 7)
-        let tGemm = bareSGEMM(rows: n, n: d.dSAE, k: d.dIn, batch: batch, a: u, b: b, c: pre)
-        emit(["what": "encode", "dict": args[2], "rows": n, "batch": batch, "d_in": d.dIn, "d_sae": d.dSAE,
-              "encode_seconds": tEnc, "read_seconds": tRead, "bare_sgemm_seconds": tGemm, "nonzeros": nonzeros,
-              "encode_over_sgemm": tEnc / tGemm])
+        var record: [String: Any] = ["what": "encode", "dict": args[2], "rows": n, "batch": batch, "d_in": d.dIn, "d_sae": d.dSAE,
+                                     "encode_seconds": tEnc, "read_seconds": tRead, "nonzeros": nonzeros]
+        if !args.contains("--no-sgemm") {
+            // Bare sgemm of the same shapes on the same input rows and the encoder matrix [d_in x d_sae].
+            let b = UnsafeMutablePointer<Float>.allocate(capacity: d.dIn * d.dSAE)
+            defer { b.deallocate() }
+            fill(b, d.dIn * d.dSAE, seed: 7)
+            let tGemm = bareSGEMM(rows: n, n: d.dSAE, k: d.dIn, batch: batch, a: u, b: b, c: pre)
+            record["bare_sgemm_seconds"] = tGemm
+            record["encode_over_sgemm"] = tEnc / tGemm
+        }
+        emit(record)
     case "cache-build":
         guard args.count >= 6 else { throw CocoaError(.formatting) }
         var named: [NamedDictionary] = []
@@ -165,6 +198,14 @@ do {
         _ = bareSGEMM(rows: min(m, batch), n: nn, k: k, batch: batch, a: a, b: b, c: c)  // warm-up: one block
         let t = bareSGEMM(rows: m, n: nn, k: k, batch: batch, a: a, b: b, c: c)
         emit(["what": "sgemm", "m": m, "n": nn, "k": k, "batch": batch, "seconds": t, "gflops": 2.0 * Double(m) * Double(nn) * Double(k) / t / 1e9])
+    case "stream":
+        let count = option("--mib", 1024) << 18
+        let repeats = option("--repeat", 5)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let one = streamBandwidth(count: count, threads: 1, repeats: repeats)
+        let all = streamBandwidth(count: count, threads: cores, repeats: repeats)
+        emit(["what": "stream", "mib_per_array": count >> 18, "repeats": repeats, "threads_all": cores,
+              "copy_gbs_1t": one.copy, "triad_gbs_1t": one.triad, "copy_gbs_all": all.copy, "triad_gbs_all": all.triad])
     default:
         FileHandle.standardError.write(Data("saex-bench: unknown benchmark \(args[1])\n".utf8))
         exit(2)

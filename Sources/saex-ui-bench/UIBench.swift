@@ -4,6 +4,7 @@
 //   swift run saex-ui-bench --interactive [--hostile]   (runs the real explorer on synthetic data)
 //   swift run -c release saex-ui-bench --cache fixtures/demo/demo.saexcache   (a real cache: open
 //       includes mapping the cache and reading its analysis)
+//   --json: print one JSON object of the figures instead of the text (bench/run_all.sh)
 import ExplorerUI
 import Foundation
 import SAEKit
@@ -78,6 +79,20 @@ struct UIBench {
         func pct(_ xs: [Duration], _ p: Double) -> Duration {
             let s = xs.sorted()
             return s[min(s.count - 1, Int(Double(s.count - 1) * p))]
+        }
+        if args.contains("--json") {
+            func msValue(_ d: Duration) -> Double { Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000 }
+            let sortedCPU = cpu.sorted()
+            let figures: [String: Any] = [
+                "what": "ui", "features": features, "keys": keyCount, "open_to_first_frame_ms": msValue(open),
+                "key_p50_ms": msValue(pct(samples, 0.5)), "key_p99_ms": msValue(pct(samples, 0.99)), "key_max_ms": msValue(pct(samples, 1.0)),
+                "key_cpu_p50_ms": sortedCPU[sortedCPU.count / 2], "key_cpu_p99_ms": sortedCPU[Int(Double(sortedCPU.count - 1) * 0.99)],
+                "key_cpu_max_ms": sortedCPU[sortedCPU.count - 1], "first_sort_ms": msValue(firstSort), "resort_ms": msValue(secondSort),
+                "sorted_key_p99_ms": msValue(pct(sortedSamples, 0.99)),
+            ]
+            let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
         }
         print("features:                 \(features)")
         print("open-to-first-frame:      \(ms(open))")

@@ -9,16 +9,10 @@ Assumes nonnegative activations (true of the benchmark data). Writes the results
 [F, 10] raw (NaN = undefined) so run.sh can check agreement with Swift.
 Usage: numpy_stats.py DATA.safetensors OUT.f32
 """
-import json, math, sys, time
+import json, math, os, sys, time
 import numpy as np
-
-def load(path):
-    with open(path, "rb") as f:
-        n = int.from_bytes(f.read(8), "little"); hdr = json.loads(f.read(n))
-    mm = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + n)
-    kinds = {"F32": np.float32, "I64": np.int64, "U32": np.uint32}
-    return {k: np.frombuffer(mm[v["data_offsets"][0]:v["data_offsets"][1]], dtype=kinds[v["dtype"]]).reshape(v["shape"])
-            for k, v in hdr.items() if k != "__metadata__"}
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from npio import read_safetensors as load
 
 d = load(sys.argv[1])
 colptr, rows, vals, norms = d["colptr"], np.asarray(d["rows"]), np.asarray(d["values"]), np.asarray(d["norms"])

@@ -12,25 +12,12 @@ ids), top-32 rows per feature (value descending, lower row first on ties), and 1
 interval bins over (0, max] with their counts. Prints RESULT lines with times; OUT.json keeps the
 top-32 and bin counts of the --features for comparison with `saex contexts --format json`.
 """
-import json, struct, sys, time
+import json, os, sys, time
 import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from npio import read_safetensors
 
 TOPK, BINS = 32, 10
-
-
-def read_safetensors(path):
-    with open(path, 'rb') as f:
-        n = struct.unpack('<Q', f.read(8))[0]
-        header = json.loads(f.read(n))
-    base = 8 + n
-    dt = {'F32': np.float32, 'F16': np.float16, 'I32': np.int32, 'F64': np.float64, 'I64': np.int64}
-    out = {}
-    for k, v in header.items():
-        if k == '__metadata__':
-            continue
-        a, b = v['data_offsets']
-        out[k] = np.memmap(path, dtype=dt[v['dtype']], mode='r', offset=base + a, shape=tuple(v['shape']))
-    return out
 
 
 def load_dict(folder):

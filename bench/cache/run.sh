@@ -1,98 +1,97 @@
 #!/usr/bin/env bash
-# Cache-build benchmark: `saex cache build` (release) against a numpy peer doing the same work on the
-# same files in the same run, plus bare sgemm of the encode shape in Swift and numpy, and the encoder
-# alone (saex-bench encode). A benchmark, not a test.
-#   bench/cache/run.sh [TOKENS] [D_INS]        defaults: 100000 "768 2304"; d_sae 16,384
-# (a) times CacheBuilder.build through `saex-bench cache-build` (the work the numpy peer does, plus
-# elasticity sums and writing the file); FULL_CLI=1 also times the whole `saex cache build`, which
-# then runs AnalysisStore.refresh (see below: impractical beyond a few thousand tokens here).
-# Data goes to ${TMPDIR:-/tmp}/saex-bench-cache (generated once per shape, reused).
+# Cache-build benchmark: saex's CacheBuilder against a numpy peer doing the same work on the same files
+# in the same run, and the encoder alone against bare sgemm of the same shapes in Swift and numpy.
+# A benchmark, not a test. bench/run_all.sh runs it at several sizes; it can also run alone:
+#   bench/cache/run.sh [TOKENS] [D_INS] [D_SAE]      defaults: 100000 "768 2304" 16384
+# Per d_in, writes $RESULTS/cache_<d_in>_<d_sae>_<tokens>.json (bench/lib.sh) and prints a summary:
+# (a) `saex-bench cache-build`: CacheBuilder.build with a standard and a cosine dictionary (the work
+#     the numpy peer does, plus elasticity sums and writing the file), max RSS from /usr/bin/time -v.
+#     REFRESH=1 also times AnalysisStore.refresh, which `saex cache build` runs next.
+# (b) bench/cache/numpy_cache.py: the same encode, CSC, top-32 and interval bins in numpy; compare.py
+#     checks that saex's contexts agree with it.
+# (c) `saex-bench encode` per dictionary (prepareInput + preActivations + activate); the first is
+#     followed by a bare cblas_sgemm of the same shapes in the same process (both dictionaries have
+#     the same shapes, so the limit for the pair is twice that); numpy_sgemm.py: np.dot of both.
+# Synthetic data goes to $SYNTH_DATA (bench/lib.sh; made once per shape). KEEP_CACHE=1 keeps the cache.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-TOKENS=${1:-100000}; D_INS=${2:-"768 2304"}; D_SAE=16384
-WORK=${TMPDIR:-/tmp}/saex-bench-cache
-mkdir -p "$WORK"
-load() { cut -d' ' -f1-3 /proc/loadavg; }
+source bench/lib.sh
+TOKENS=${1:-100000}; D_INS=${2:-"768 2304"}; D_SAE=${3:-16384}
+DATA=$SYNTH_DATA; WORK=$CACHE_WORK
+mkdir -p "$DATA" "$WORK"
 
-echo "== machine"
-echo "nproc: $(nproc)"
-echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-echo "system OpenBLAS (Swift): $(dpkg-query -W -f='${Version}' libopenblas0-pthread 2>/dev/null || echo unknown)"
-python3 -c 'import numpy; print("numpy", numpy.__version__)'
-python3 -c 'from threadpoolctl import threadpool_info; import numpy; print("numpy OpenBLAS:", [(i.get("version"), i.get("architecture"), i.get("num_threads")) for i in threadpool_info() if i.get("internal_api") == "openblas"])' 2>/dev/null || true
-echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>}  OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-<unset>}"
-echo "load average: $(load)"
-
-# Two builds: --product may not be given twice.
-swift build -c release --product saex >/dev/null
-swift build -c release --product saex-bench >/dev/null
-BIN=$(swift build -c release --show-bin-path)
-SAEX=$BIN/saex; BENCH=$BIN/saex-bench
+[ -n "${SAEX_BENCH_BIN:-}" ] || print_machine
+release_bin saex saex-bench
 BATCH=$(( (256 << 20) / (12 * D_SAE) )); [ $BATCH -gt 4096 ] && BATCH=4096   # CacheBuilder's batch
 
 for DIN in $D_INS; do
+  TAG=${DIN}_${D_SAE}_${TOKENS}
   echo
-  echo "== d_in $DIN, d_sae $D_SAE, $TOKENS tokens"
-  STD=$WORK/std_${DIN}; COS=$WORK/cos_${DIN}; ACTS=$WORK/acts_${DIN}_${TOKENS}.safetensors
+  echo "== cache build: d_in $DIN, d_sae $D_SAE, $TOKENS tokens (load $(load))"
+  STD=$DATA/std_${DIN}_${D_SAE}; COS=$DATA/cos_${DIN}_${D_SAE}; ACTS=$DATA/acts_${DIN}_${TOKENS}.safetensors
   [ -f "$STD/cfg.json" ] || python3 bench/make_synthetic.py dict "$STD" --d-in "$DIN" --d-sae "$D_SAE" --kind standard
   [ -f "$COS/cfg.json" ] || python3 bench/make_synthetic.py dict "$COS" --d-in "$DIN" --d-sae "$D_SAE" --kind cosine
   [ -f "$ACTS" ] || python3 bench/make_synthetic.py acts "$ACTS" --d-in "$DIN" --tokens "$TOKENS"
-  ROWS=$(( TOKENS / 128 * 128 ))
-  CACHE=$WORK/cache_${DIN}_${TOKENS}.saexcache
-  rm -rf "$CACHE"
+  CACHE=$WORK/cache_${TAG}.saexcache
+  rm -rf "$CACHE" "$CACHE.analysis"
+  LOAD0=$(load)
 
-  echo "-- (a) CacheBuilder.build (saex-bench cache-build; load $(load))"
-  SAEX_BENCH_SKIP_ANALYSIS=1 /usr/bin/time -v -o "$WORK/time_${DIN}.txt" "$BENCH" cache-build "$CACHE" "$ACTS" "$ACTS.vocab.json" \
-      std="$STD" cos="$COS" | tee "$WORK/build_${DIN}.json"
-  SAEX_S=$(python3 -c "import json; print(json.load(open('$WORK/build_${DIN}.json'))['build_seconds'])")
-  SAEX_RSS=$(awk -F: '/Maximum resident/ {print $2+0}' "$WORK/time_${DIN}.txt")
-  echo "RESULT saex_cache_builder_seconds $SAEX_S"
-  echo "RESULT saex_cache_builder_max_rss_kib $SAEX_RSS"
-  du -sh "$CACHE" | sed 's/^/cache size: /'
-  if [ "${FULL_CLI:-0}" = 1 ]; then
-    # The whole command: CacheBuilder plus AnalysisStore.refresh (feature correlations and decoder
-    # matching), whose correlation pass grows with (active features per token)^2. With these dense
-    # synthetic dictionaries (47% / 14-17% of features active per token) 2,048 tokens at d_in 768
-    # took 388 s, of which CacheBuilder 4.7 s (docs/PERFORMANCE.md); 100k tokens were not tried.
-    echo "-- (a') saex cache build, whole command (load $(load))"
-    rm -rf "$CACHE"
-    /usr/bin/time -v -o "$WORK/time_cli_${DIN}.txt" "$SAEX" cache build --dict std="$STD" --dict cos="$COS" \
-        --activations "$ACTS" --vocab "$ACTS.vocab.json" -o "$CACHE" 2>&1 | tr '\r' '\n' | grep -v '^ *$' | tail -1
-    grep -E 'Elapsed|Maximum resident' "$WORK/time_cli_${DIN}.txt"
-  fi
+  echo "-- (a) CacheBuilder.build (load $(load))"
+  SKIP=1; [ "${REFRESH:-0}" = 1 ] && SKIP=0
+  SAEX_BENCH_SKIP_ANALYSIS=$SKIP /usr/bin/time -v -o "$WORK/time_$TAG.txt" "$BIN/saex-bench" cache-build "$CACHE" "$ACTS" "$ACTS.vocab.json" \
+      std="$STD" cos="$COS" | tee "$WORK/build_$TAG.json"
+  LOAD_A=$(load)
 
   echo "-- (b) numpy peer (load $(load))"
-  /usr/bin/time -v -o "$WORK/time_np_${DIN}.txt" python3 bench/cache/numpy_cache.py "$ACTS" "$WORK/numpy_${DIN}.json" \
-      std="$STD" cos="$COS" --batch "$BATCH" | tee "$WORK/np_${DIN}.txt"
-  NP_RSS=$(awk -F: '/Maximum resident/ {print $2+0}' "$WORK/time_np_${DIN}.txt")
-  echo "RESULT numpy_max_rss_kib $NP_RSS"
+  /usr/bin/time -v -o "$WORK/time_np_$TAG.txt" "${NUMPY[@]}" bench/cache/numpy_cache.py "$ACTS" "$WORK/numpy_$TAG.json" \
+      std="$STD" cos="$COS" --batch "$BATCH" | tee "$WORK/np_$TAG.txt"
+  LOAD_B=$(load)
 
-  echo "-- agreement: top-32 and bin counts of a few features, saex contexts --format json vs numpy"
-  python3 bench/cache/compare.py "$SAEX" "$CACHE" "$WORK/numpy_${DIN}.json"
+  echo "-- agreement: top-32 and bin shares of a few features, saex contexts --format json vs numpy"
+  AGREE=1; python3 bench/cache/compare.py "$BIN/saex" "$CACHE" "$WORK/numpy_$TAG.json" > "$WORK/agree_$TAG.txt" || AGREE=0
+  cat "$WORK/agree_$TAG.txt"
 
-  echo "-- (c) encoder alone and bare sgemm, ${ROWS} x ${DIN} x ${D_SAE} per dictionary, batches of $BATCH (load $(load))"
-  "$BENCH" encode "$STD" "$ACTS" --batch "$BATCH" | tee "$WORK/enc_std_${DIN}.json"
-  "$BENCH" encode "$COS" "$ACTS" --batch "$BATCH" | tee "$WORK/enc_cos_${DIN}.json"
-  "$BENCH" sgemm $(( 2 * ROWS )) "$D_SAE" "$DIN" --batch "$BATCH" | tee "$WORK/sgemm_${DIN}.json"
-  python3 bench/cache/numpy_sgemm.py $(( 2 * ROWS )) "$D_SAE" "$DIN" "$BATCH" | tee "$WORK/npdot_${DIN}.txt"
+  echo "-- (c) encoder alone, then bare sgemm of its shapes in the same process; np.dot of the same shapes (load $(load))"
+  "$BIN/saex-bench" encode "$STD" "$ACTS" --batch "$BATCH" | tee "$WORK/enc_std_$TAG.json"
+  "$BIN/saex-bench" encode "$COS" "$ACTS" --batch "$BATCH" --no-sgemm | tee "$WORK/enc_cos_$TAG.json"   # same shapes: one sgemm serves both
+  ROWS=$(python3 -c "import json; print(json.load(open('$WORK/enc_std_$TAG.json'))['rows'])")
+  "${NUMPY[@]}" bench/cache/numpy_sgemm.py $(( 2 * ROWS )) "$D_SAE" "$DIN" "$BATCH" | tee "$WORK/npdot_$TAG.txt"
+  du -sb "$CACHE" | cut -f1 > "$WORK/size_$TAG.txt"
 
-  python3 - "$WORK" "$DIN" "$SAEX_S" "$SAEX_RSS" "$NP_RSS" <<'PY'
+  python3 - "$WORK" "$TAG" "$DIN" "$D_SAE" "$TOKENS" "$BATCH" "$CACHE" "$LOAD0" "$LOAD_A" "$LOAD_B" "$AGREE" <<'PY'
 import json, sys
-w, din, saex_s, saex_rss, np_rss = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-res = lambda p: {l.split()[1]: float(l.split()[2]) for l in open(p) if l.startswith('RESULT')}
-npr = res(f'{w}/np_{din}.txt'); npd = res(f'{w}/npdot_{din}.txt')
-es = json.load(open(f'{w}/enc_std_{din}.json')); ec = json.load(open(f'{w}/enc_cos_{din}.json'))
-sg = json.load(open(f'{w}/sgemm_{din}.json'))
-enc = es['encode_seconds'] + ec['encode_seconds']; bare_same = es['bare_sgemm_seconds'] + ec['bare_sgemm_seconds']
-print(f"\n| d_in {din} | saex | numpy | numpy / saex |")
-print("|---|---|---|---|")
-print(f"| cache build (CacheBuilder.build), both dictionaries | {saex_s:.2f} s | {npr['numpy_total_seconds']:.2f} s | **{npr['numpy_total_seconds']/saex_s:.2f}x** |")
-print(f"| max RSS | {saex_rss/1048576:.2f} GiB | {np_rss/1048576:.2f} GiB | |")
-print(f"| encode only, both dictionaries | {enc:.2f} s | {npr['numpy_encode_seconds']:.2f} s (incl. nonzero collection) | |")
-print(f"| bare sgemm, same shapes, 2 x rows | {sg['seconds']:.2f} s ({sg['gflops']:.0f} GFLOP/s) | np.dot {npd['numpy_dot_seconds']:.2f} s ({npd['numpy_dot_gflops']:.0f} GFLOP/s) | {npd['numpy_dot_seconds']/sg['seconds']:.2f}x |")
-print(f"encode only / bare sgemm (saex-bench sgemm): {enc/sg['seconds']:.2f}x; / bare sgemm in the encode process: {enc/bare_same:.2f}x  (target <= 1.25x)")
-print(f"cache build / bare sgemm: {saex_s/sg['seconds']:.2f}x; numpy np.dot inside the numpy peer: {npr['numpy_npdot_seconds']:.2f} s")
-print(f"blas core (Swift): {sg['blas_core']}")
+sys.path.insert(0, 'bench')
+from results import result_lines, json_line, max_rss_kib, numpy_blas, write
+w, tag, din, dsae, tokens, batch, cache = sys.argv[1:8]
+loads = [[float(x) for x in a.split()] for a in sys.argv[8:11]]
+build = json_line(f'{w}/build_{tag}.json')
+es, ec = json_line(f'{w}/enc_std_{tag}.json'), json_line(f'{w}/enc_cos_{tag}.json')
+npr, npd = result_lines(f'{w}/np_{tag}.txt'), result_lines(f'{w}/npdot_{tag}.txt')
+agree = open(f'{w}/agree_{tag}.txt').read().strip().splitlines()
+rec = {
+    'what': 'cache', 'd_in': int(din), 'd_sae': int(dsae), 'tokens': int(tokens), 'rows': es['rows'], 'batch': int(batch),
+    'cache': cache, 'cache_bytes': int(open(f'{w}/size_{tag}.txt').read()),
+    'load_before': loads[0], 'load_after_saex': loads[1], 'load_after_numpy': loads[2],
+    'saex': {'build_seconds': build['build_seconds'], 'refresh_seconds': build['analysis_seconds'],
+             'max_rss_kib': max_rss_kib(f'{w}/time_{tag}.txt'), 'blas_core': build['blas_core'],
+             'encode_seconds': {'std': es['encode_seconds'], 'cos': ec['encode_seconds']},
+             'bare_sgemm_seconds': {'std': es['bare_sgemm_seconds'], 'cos': es['bare_sgemm_seconds']},  # one timing, same shapes
+             'nonzeros': {'std': es['nonzeros'], 'cos': ec['nonzeros']}},
+    'numpy': {'total_seconds': npr['numpy_total_seconds'], 'encode_seconds': npr['numpy_encode_seconds'],
+              'npdot_in_peer_seconds': npr['numpy_npdot_seconds'], 'post_seconds': npr['numpy_post_seconds'],
+              'load_seconds': npr['numpy_load_seconds'], 'max_rss_kib': max_rss_kib(f'{w}/time_np_{tag}.txt'),
+              'dot_seconds': npd['numpy_dot_seconds'], 'dot_gflops': npd['numpy_dot_gflops'], 'blas': numpy_blas()},
+    'agreement': {'ok': sys.argv[11] == '1', 'text': agree[-1] if agree else ''},
+}
+write(f'cache_{tag}', rec)
+s = rec['saex']; enc = sum(s['encode_seconds'].values()); bare = sum(s['bare_sgemm_seconds'].values())
+flops = 2.0 * 2 * rec['rows'] * int(din) * int(dsae)
+print(f"cache build: saex {s['build_seconds']:.2f} s, numpy {rec['numpy']['total_seconds']:.2f} s, numpy/saex "
+      f"{rec['numpy']['total_seconds'] / s['build_seconds']:.2f}x (target >= 1)")
+print(f"encode, both dictionaries: {enc:.2f} s; bare sgemm {bare:.2f} s ({flops / bare / 1e9:.0f} GFLOP/s, {s['blas_core']}); "
+      f"np.dot {npd['numpy_dot_seconds']:.2f} s ({npd['numpy_dot_gflops']:.0f} GFLOP/s); encode/sgemm {enc / bare:.2f}x (target <= 1.25)")
+print(rec['agreement']['text'])
 PY
-  echo "load average after d_in $DIN: $(load)"
+  rm -rf "$CACHE.analysis"
+  [ "${KEEP_CACHE:-0}" = 1 ] || rm -rf "$CACHE"
 done
