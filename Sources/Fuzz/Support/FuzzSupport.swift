@@ -1,0 +1,114 @@
+import Foundation
+import SAEKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Helpers shared by the fuzz targets under Sources/Fuzz (see docs/RELIABILITY.md).
+///
+/// Every check is a `precondition`, so a failed property is a crash that libFuzzer records, and the
+/// replay executables report it the same way.
+public enum Fuzz {
+    /// A refused input must give one of saex's own errors: one line, no control character, naming
+    /// a file that starts with `prefix` (the input file, or the folder that holds the input files).
+    @discardableResult
+    public static func checkRefusal(_ error: Error, naming prefix: String) -> String {
+        guard let e = error as? SAEKitError else {
+            preconditionFailure("refusal is not a SAEKitError (the CLI would print Swift's text): \(type(of: error)): \(error)")
+        }
+        let line = e.description
+        precondition(!line.unicodeScalars.contains { $0.properties.generalCategory == .control }, "control character in error: \(line)")
+        precondition(e.path != nil, "error names no file: \(line)")
+        precondition(line.hasPrefix(prefix), "error does not name the input (\(prefix)): \(line)")
+        return "refused: " + line
+    }
+
+    /// Splits `bytes` at every occurrence of `separator` (at most `maxParts` parts; the last part
+    /// keeps any further separators).
+    public static func split(_ bytes: UnsafeRawBufferPointer, separator: [UInt8], maxParts: Int) -> [Data] {
+        var parts: [Data] = []
+        var start = 0
+        var i = 0
+        let n = bytes.count, m = separator.count
+        while i + m <= n, parts.count < maxParts - 1 {
+            var hit = true
+            for j in 0..<m where bytes[i + j] != separator[j] { hit = false; break }
+            if hit {
+                parts.append(Data(bytes[start..<i]))
+                i += m
+                start = i
+            } else {
+                i += 1
+            }
+        }
+        parts.append(Data(bytes[start..<n]))
+        return parts
+    }
+
+    /// The replay `main` of a target built without libFuzzer: runs `check` on each FILE argument
+    /// and prints `FILE: ok: ` and the outcome `check` returns (what was accepted, or the refusal);
+    /// a failed check stops with the precondition's message.
+    public static func replay(_ name: String, _ check: (UnsafeRawBufferPointer) -> String) -> Never {
+        let paths = CommandLine.arguments.dropFirst()
+        if paths.isEmpty {
+            FileHandle.standardError.write(Data("usage: \(name) FILE...\n".utf8))
+            exit(2)
+        }
+        for p in paths {
+            guard let d = FileManager.default.contents(atPath: p) else {
+                FileHandle.standardError.write(Data("\(p): cannot read\n".utf8))
+                exit(1)
+            }
+            let outcome = d.withUnsafeBytes { check($0) }
+            print("\(p): ok: \(outcome)")
+        }
+        exit(0)
+    }
+}
+
+/// Scratch folders to remove when the process exits (libFuzzer and the replay both end with exit()).
+nonisolated(unsafe) private var scratchFolders: [String] = []
+
+/// A private folder on tmpfs (/dev/shm when it exists) that a target rewrites for every input, so
+/// that file-based entry points can be fuzzed without touching the disk. Removed at exit (not after
+/// a crash: then it holds the crashing input's files, which can help).
+public final class ScratchFolder: @unchecked Sendable {
+    public let path: String
+
+    public init(_ name: String) {
+        let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+        path = "\(base)/saex-fuzz-\(name)-\(getpid())"
+        try? FileManager.default.removeItem(atPath: path)
+        precondition(mkdir(path, 0o755) == 0, "cannot create \(path)")
+        if scratchFolders.isEmpty {
+            atexit { for p in scratchFolders { try? FileManager.default.removeItem(atPath: p) } }
+        }
+        scratchFolders.append(path)
+    }
+
+    public func file(_ name: String) -> String { "\(path)/\(name)" }
+
+    /// Writes `data` to `name` in the folder (replacing it) with plain POSIX calls.
+    public func write(_ name: String, _ data: Data) {
+        let p = file(name)
+        let fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        precondition(fd >= 0, "cannot write \(p)")
+        data.withUnsafeBytes { b in
+            var off = 0
+            while off < b.count {
+                let w = Glibc.write(fd, b.baseAddress! + off, b.count - off)
+                precondition(w > 0, "write failed on \(p)")
+                off += w
+            }
+        }
+        close(fd)
+    }
+
+    public func remove(_ name: String) { unlink(file(name)) }
+
+    /// Removes every entry of the folder (files and empty folders only).
+    public func clear() {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+        for n in names { try? FileManager.default.removeItem(atPath: file(n)) }
+    }
+}
