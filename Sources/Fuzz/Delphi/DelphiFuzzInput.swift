@@ -7,7 +7,7 @@ import SAEKitFuzzSupport
 ///
 /// Input layout: byte 0 chooses the layout, the rest is split at `\0PART\0` into up to two split
 /// files written into `latents/layers.0/` on /dev/shm:
-/// - bits 0-1: the split names: 0 `0_3`, `4_7`; 1 `0_0`, `1_1048575`; 2 `0_7`, `4_9` (overlapping);
+/// - bits 0-1: the split names: 0 `0_3`, `4_7`; 1 `1_9223372036854775807` (Int.max), `0_0`; 2 `0_7`, `4_9` (overlapping);
 ///   3 `5_2`, `10_12` (start after end, then a gap);
 /// - bits 2-3: open 0 the hookpoint folder, 1 the first split file, 2 the `latents/` folder,
 ///   3 the hookpoint folder with a second, empty hookpoint folder next to it (opened as `latents/`).
@@ -20,7 +20,7 @@ public func delphiFuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CI
 enum DelphiFuzz {
     static let folder = ScratchFolder("delphi")
     static let separator = Array("\0PART\0".utf8)
-    static let names = [["0_3", "4_7"], ["0_0", "1_1048575"], ["0_7", "4_9"], ["5_2", "10_12"]]
+    static let names = [["0_3", "4_7"], ["1_9223372036854775807", "0_0"], ["0_7", "4_9"], ["5_2", "10_12"]]
 
     static func check(_ bytes: UnsafeRawBufferPointer) -> String {
         guard let mode = bytes.first else { return "empty input" }

@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+@testable import SAEKit
+
+private let fixtures = Repo.path("Tests/SAEKitTests/Formats/Fixtures/fuzz")
+
+/// Inputs of the fuzz targets under Sources/Fuzz that crashed a reader or broke a checked property,
+/// kept byte for byte in Fixtures/fuzz/TARGET/ and laid out into files the way the target does
+/// (docs/RELIABILITY.md). Each test names what went wrong before the fix.
+@Suite("Fuzz target regressions")
+struct FuzzTargetRegressionTests {
+    static let separator = Array("\0PART\0".utf8)
+
+    /// The input's bytes after the mode byte, split at the targets' part separator.
+    static func parts(_ bytes: [UInt8], maxParts: Int) -> [Data] {
+        var out: [Data] = []
+        var start = 0, i = 0
+        let m = separator.count
+        while i + m <= bytes.count, out.count < maxParts - 1 {
+            if Array(bytes[i..<(i + m)]) == separator {
+                out.append(Data(bytes[start..<i]))
+                i += m
+                start = i
+            } else {
+                i += 1
+            }
+        }
+        out.append(Data(bytes[start...]))
+        return out
+    }
+
+    static func input(_ target: String, _ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/\(target)/\(name)")))
+    }
+
+    static func refusal(_ body: () throws -> Void) -> String? {
+        do { try body() } catch let e as SAEKitError { return e.description } catch { return "not a SAEKitError: \(error)" }
+        return nil
+    }
+
+    // MARK: saex-fuzz-config (byte 0: 0 = sae_weights.safetensors, 1 = sae.safetensors)
+
+    static func loadDictionary(_ name: String) throws -> (TempDir, String?) {
+        let bytes = try input("config", name)
+        let p = parts(Array(bytes.dropFirst()), maxParts: 3)
+        let t = TempDir()
+        FileManager.default.createFile(atPath: t.file("cfg.json"), contents: p[0])
+        FileManager.default.createFile(atPath: t.file(bytes[0] & 3 == 1 ? "sae.safetensors" : "sae_weights.safetensors"), contents: p.count > 1 ? p[1] : Data())
+        return (t, refusal { _ = try DictionaryLoader.load(path: t.path) })
+    }
+
+    /// A SAELens topk SAE with k <= 0 was loaded and its k reached the encoder's top-k selection.
+    @Test(arguments: ["saelens-topk-k-negative", "saelens-topk-k-zero"])
+    func saeLensTopKNeedsPositiveK(_ name: String) throws {
+        let (t, e) = try Self.loadDictionary(name)
+        defer { t.cleanup() }
+        #expect(e == "\(t.path)/cfg.json: key \"k\": must be a positive integer; set the k the SAE was trained with")
+    }
+
+    /// expansion_factor x d_in overflowed (a trap) when an empty encoder.weight declared d_in 2^40.
+    @Test func sparsifyExpansionFactorOverflowIsRefused() throws {
+        let (t, e) = try Self.loadDictionary("sparsify-expansion-overflow")
+        defer { t.cleanup() }
+        #expect(e == "\(t.path)/cfg.json: key \"expansion_factor\": 8000000000000000 x d_in 1099511627776 is too large; the config does not belong to these weights")
+    }
+
+    /// An encoder.weight of shape [0, n] gave a dictionary with no features.
+    @Test func sparsifyWithoutFeaturesIsRefused() throws {
+        let (t, e) = try Self.loadDictionary("sparsify-no-features")
+        defer { t.cleanup() }
+        #expect(e == "\(t.path)/sae.safetensors: tensor \"encoder.weight\": has shape [0, 1099511627776]: a dictionary needs at least one feature and one input dimension; use another checkpoint")
+    }
+
+    // MARK: saex-fuzz-cache (the cache, then optionally its .analysis)
+
+    static func openCache(_ name: String) throws -> (TempDir, String, String, ContextCache?) {
+        let p = parts(try input("cache", name), maxParts: 2)
+        let t = TempDir()
+        let path = t.file("c.saexcache")
+        FileManager.default.createFile(atPath: path, contents: p[0])
+        if p.count > 1 { FileManager.default.createFile(atPath: AnalysisStore.path(for: path), contents: p[1]) }
+        var cache: ContextCache?
+        let e = refusal { cache = try ContextCache(path: path) }
+        return (t, path, e ?? "", cache)
+    }
+
+    /// Numbers no build writes: sequences x sequence_length and d_sae + 1 overflowed (traps); a
+    /// bins count of 2^40 made contexts allocate 16 TiB; a negative top_k passed.
+    @Test(arguments: [
+        ("rows-overflow", "__metadata__.saex_cache.sample: rows 15 != sequences x sequence_length; rebuild the cache with saex cache build"),
+        ("d-sae-int-max", "__metadata__.saex_cache: dictionaries.0.d_sae is 9223372036854775807, expected a feature count; rebuild the cache with saex cache build"),
+        ("bins-huge", "__metadata__.saex_cache: options.bins is 1099511627776, expected 0 to 1000; rebuild the cache with saex cache build"),
+        ("top-k-negative", "__metadata__.saex_cache: options.top_k is -1, expected 1 to 4096; rebuild the cache with saex cache build"),
+    ])
+    func cacheManifestOutOfRangeIsRefused(_ name: String, _ message: String) throws {
+        let (t, path, e, _) = try Self.openCache(name)
+        defer { t.cleanup() }
+        #expect(e == "\(path): \(message)")
+    }
+
+    /// Match and neighbour lists naming features that do not exist were accepted; the explorer
+    /// would index past the other dictionary's features.
+    @Test(arguments: [("analysis-neighbour-out-of-range", "n0"), ("analysis-match-out-of-range", "m0_1")])
+    func analysisListsNameExistingFeatures(_ name: String, _ prefix: String) throws {
+        let (t, path, e, cache) = try Self.openCache(name)
+        defer { t.cleanup() }
+        #expect(e.isEmpty)
+        let analysisPath = AnalysisStore.path(for: path)
+        let a = Self.refusal { _ = try CacheAnalysis.read(path: analysisPath, for: try #require(cache)) }
+        #expect(a == "\(analysisPath): tensor \"\(prefix).by_cos.features\": entry 0 is feature 1000, outside the 8 features; delete it; saex recomputes it")
+    }
+
+    /// `pairs: [[-1, 0]]` in the analysis metadata indexed the dictionaries at -1 (a crash); such a
+    /// pair is now skipped like any other pair outside the cache.
+    @Test func analysisPairOutsideTheCacheIsSkipped() throws {
+        let (t, path, e, cache) = try Self.openCache("analysis-pair-negative")
+        defer { t.cleanup() }
+        #expect(e.isEmpty)
+        let analysis = try CacheAnalysis.read(path: AnalysisStore.path(for: path), for: try #require(cache))
+        #expect(analysis?.matches.keys.allSatisfy { $0.from >= 0 && $0.to >= 0 } == true)
+    }
+
+    // MARK: saex-fuzz-delphi (byte 0 = 1: the split is named 1_9223372036854775807)
+
+    /// A split named `<start>_9223372036854775807` overflowed the split's width (a trap).
+    @Test func delphiSplitEndingAtIntMaxIsRefused() throws {
+        let p = Self.parts(Array(try Self.input("delphi", "split-end-int-max").dropFirst()), maxParts: 2)
+        let t = TempDir()
+        defer { t.cleanup() }
+        let path = t.file("1_9223372036854775807.safetensors")
+        FileManager.default.createFile(atPath: path, contents: p[0])
+        let e = Self.refusal { _ = try ImportDetector.open(path: t.path) }
+        #expect(e == "\(path): the name's range is not <start>_<end> with start <= end < 9223372036854775807; check that this is a delphi latent cache split (<start>_<end>.safetensors)")
+    }
+}
