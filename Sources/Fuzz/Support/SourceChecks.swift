@@ -8,7 +8,8 @@ extension Fuzz {
     /// `normsAvailable` false (importers): every norm statistic must be nil, never 0.
     /// `features`, when given, lists the features to read (an imported feature count can reach
     /// 10^15); otherwise every feature is read.
-    public static func checkSource(_ source: FeatureSource, normsAvailable: Bool, features: [Int]? = nil) {
+    /// `readContexts` false skips `contexts` (the cache target reads them through the cache itself).
+    public static func checkSource(_ source: FeatureSource, normsAvailable: Bool, features: [Int]? = nil, readContexts: Bool = true) {
         let dicts = source.dictionaries
         for (d, desc) in dicts.enumerated() {
             precondition(desc.featureCount >= 0, "negative feature count")
@@ -25,7 +26,11 @@ extension Fuzz {
                     precondition(!s.normDetectorHint, "norm-detector hint without norms")
                 }
                 let c: FeatureContexts
-                do { c = try source.contexts(dict: d, feature: f) } catch { preconditionFailure("contexts of an accepted source failed: \(error)") }
+                if readContexts {
+                    do { c = try source.contexts(dict: d, feature: f) } catch { preconditionFailure("contexts of an accepted source failed: \(error)") }
+                } else {
+                    c = FeatureContexts(top: [], intervals: [], random: [])
+                }
                 for ctx in c.top + c.random + c.intervals.flatMap(\.examples) { checkContext(ctx) }
                 for g in c.intervals where normsAvailable {
                     precondition(!(g.contains < 0) && !(g.contains > 1.0000001), "interval share \(g.contains)")
