@@ -34,7 +34,9 @@ dict=()
 [ -f "fuzz/$target.dict" ] && dict=("-dict=fuzz/$target.dict")
 
 # SWIFT_BACKTRACE=enable=no: Swift's crash handler can otherwise hang for minutes on a crash.
-SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=1 \
+# malloc_context_size=5: ASan records 5 frames per allocation instead of 30; unwinding every
+# allocation's stack took about 8% of the cache target's time. Reports keep the top 5 frames.
+SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=1:malloc_context_size=5 \
     ".build-fuzz/release/$product" "$corpus" "fuzz/seeds/$target" \
     -use_value_profile=1 -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
     -artifact_prefix="$crashes/" -print_final_stats=1 "${dict[@]}" "$@"

@@ -121,7 +121,7 @@ enum LabelsFuzz {
     }
 
     static func checkLine(_ line: String, naming prefix: String) {
-        precondition(!line.unicodeScalars.contains { $0.properties.generalCategory == .control }, "control character in warning: \(line)")
+        precondition(!line.unicodeScalars.contains(where: Fuzz.isControl), "control character in warning: \(line)")
         precondition(line.hasPrefix(prefix), "warning does not name the file: \(line)")
     }
 }
