@@ -40,9 +40,10 @@ enum LabelsFuzz {
         for w in store.warnings { checkLine(w, naming: path) }
         let labels = store.allLabels, infos = store.dictionaries
         store.close()
-        for (key, label) in labels {
+        // A `set` with no fields loads as an empty label with default values (LabelStoreTests
+        // versionOneFileWithMissingOptionalKeysTakesDefaults), so empty labels are allowed here.
+        for key in labels.keys {
             precondition(!key.fingerprint.isEmpty && key.feature >= 0, "bad key \(key)")
-            precondition(!label.isEmpty, "an empty label is stored for \(key)")
         }
         for (fp, info) in infos { precondition(fp == info.fingerprint && !fp.isEmpty, "dictionary keyed \(fp) is \(info.fingerprint)") }
 

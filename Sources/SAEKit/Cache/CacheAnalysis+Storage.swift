@@ -116,6 +116,11 @@ extension CacheAnalysis {
             let dn = try col("decoder_norm"), en = try col("encoder_norm"), edc = try col("enc_dec_cos")
             let st = try col("single_token"), sp = try col("special_token")
             let density = try reader.buffer(p + "density", Double.self, shape: [f])
+            // A fraction of tokens; the explorer sorts, filters and takes log10 of it.
+            if let bad = density.firstIndex(where: { $0 < 0 || $0 > 1 }) {
+                throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)density\"", reason: "feature \(bad) has density \(density[bad]), outside [0, 1]",
+                                  remedy: "delete it; saex recomputes it")
+            }
             let dead = try reader.buffer(p + "dead", UInt8.self, shape: [f])
             let hint = try reader.buffer(p + "hint", UInt8.self, shape: [f])
             var records: [FeatureStats] = []

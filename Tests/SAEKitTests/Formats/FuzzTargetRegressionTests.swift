@@ -120,6 +120,44 @@ struct FuzzTargetRegressionTests {
         #expect(analysis?.matches.keys.allSatisfy { $0.from >= 0 && $0.to >= 0 } == true)
     }
 
+    /// crash-f9076636…: an analysis whose a0.density held 4e246 was accepted; densities are
+    /// fractions the explorer sorts, filters and takes the logarithm of.
+    @Test func analysisDensityOutsideUnitIntervalIsRefused() throws {
+        let (t, path, e, cache) = try Self.openCache("crash-f90766364f2083ca2a1d35d0148c99154bee4632")
+        defer { t.cleanup() }
+        #expect(e.isEmpty)
+        let analysisPath = AnalysisStore.path(for: path)
+        let a = Self.refusal { _ = try CacheAnalysis.read(path: analysisPath, for: try #require(cache)) }
+        #expect(a?.hasPrefix("\(analysisPath): tensor \"a0.density\": feature 0 has density 4.011624807221854e+246, outside [0, 1]") == true)
+    }
+
+    // MARK: saex-fuzz-labels (byte 0 even: a labels file; odd: an export)
+
+    static func labelsInput(_ name: String) throws -> (mode: UInt8, body: Data) {
+        let bytes = try input("labels", name)
+        return (bytes[0], Data(bytes.dropFirst()))
+    }
+
+    /// A time whose offset moves it before year 0000 was accepted, then written back (by a
+    /// compaction or an import) as "-001-12-31T...", which saex refused: the labels file no longer
+    /// opened. Such times are now refused where they are read.
+    @Test func timesOutsideFourDigitYearsAreRefused() throws {
+        let (_, journal) = try Self.labelsInput("journal-time-before-year-0")
+        let t = TempDir()
+        defer { t.cleanup() }
+        let path = t.file("l.labels")
+        FileManager.default.createFile(atPath: path, contents: journal)
+        let e = Self.refusal { _ = try LabelStore(path: path, readOnly: true) }
+        #expect(e == "\(path): line 2: \"created\" is not an ISO-8601 time; the file is damaged: fix or delete that line (keep a copy first)")
+        for name in ["export-time-before-year-0", "export-time-after-year-9999"] {
+            let (_, body) = try Self.labelsInput(name)
+            let x = Self.refusal { _ = try LabelExport.decode(body, path: "e.json") }
+            #expect(x == "e.json: labels.0: created/updated is not an ISO-8601 time; write times like 2024-05-01T12:34:56.789Z")
+        }
+        #expect(LabelTime.parse("0000-01-01T00:00:00.000Z").map(LabelTime.format) == "0000-01-01T00:00:00.000Z")
+        #expect(LabelTime.parse("9999-12-31T23:59:59.999Z").map(LabelTime.format) == "9999-12-31T23:59:59.999Z")
+    }
+
     // MARK: saex-fuzz-delphi (byte 0 = 1: the split is named 1_9223372036854775807)
 
     /// A split named `<start>_9223372036854775807` overflowed the split's width (a trap).
