@@ -39,10 +39,16 @@ def dictionary(tmp, fixture):
 
 def compact(data):
     """The same safetensors file with its header re-padded to 8 bytes instead of saex's page-sized
-    padding (about 8 KB of spaces), so that a seed fits in a small max_len. Tensor data keeps its
-    8-byte alignment."""
+    padding (about 8 KB of spaces), so that a seed fits in a small max_len, and its JSON keys
+    sorted. Tensor data keeps its 8-byte alignment."""
     n = struct.unpack("<Q", data[:8])[0]
-    header = json.dumps(json.loads(data[8:8 + n]), separators=(",", ":")).encode()
+    h = json.loads(data[8:8 + n])
+    # saex writes the manifest and analysis JSON with keys in hash order; sorted keys make the
+    # seeds the same bytes on every run.
+    for k, v in h.get("__metadata__", {}).items():
+        if k.startswith("saex_"):
+            h["__metadata__"][k] = json.dumps(json.loads(v), sort_keys=True, separators=(",", ":"))
+    header = json.dumps(h, sort_keys=True, separators=(",", ":")).encode()
     header += b" " * (-(8 + len(header)) % 8)
     return struct.pack("<Q", len(header)) + header + data[8 + n:]
 
