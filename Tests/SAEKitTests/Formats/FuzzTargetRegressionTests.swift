@@ -159,6 +159,19 @@ struct FuzzTargetRegressionTests {
         #expect(throws: SAEKitError.self) { try LabelStore(path: dir, readOnly: true) }
     }
 
+    /// crash-c387a35b…: a damaged last record whose op is "set" followed by NUL. The warning quoted
+    /// the op raw, so a labels file could put NUL, ESC or other control characters on the terminal;
+    /// warnings are now rendered like errors.
+    @Test func warningsEscapeControlCharacters() throws {
+        let (_, body) = try Self.labelsInput("crash-c387a35beb1124a40d23927365e062ecf287113a")
+        let t = TempDir()
+        defer { t.cleanup() }
+        let path = t.file("l.labels")
+        FileManager.default.createFile(atPath: path, contents: body)
+        let store = try LabelStore(path: path, readOnly: true)
+        #expect(store.warnings == ["\(path): line 6: ignored a damaged last record (unknown op \"set\\u{0}\"), left by a crash while saving; that change was never confirmed"])
+    }
+
     /// A time whose offset moves it before year 0000 was accepted, then written back (by a
     /// compaction or an import) as "-001-12-31T...", which saex refused: the labels file no longer
     /// opened. Such times are now refused where they are read.
