@@ -131,6 +131,26 @@ struct FuzzTargetRegressionTests {
         #expect(a?.hasPrefix("\(analysisPath): tensor \"a0.density\": feature 0 has density 4.011624807221854e+246, outside [0, 1]") == true)
     }
 
+    /// crash-2beb0a19…: a column whose maximum is subnormal (7.7e-41) with 92 bins: the bin width
+    /// underflowed to 0, v / width was infinite and Int() trapped while deriving the examples.
+    @Test func subnormalActivationsFindABin() throws {
+        let (t, _, e, cache) = try Self.openCache("crash-2beb0a199cfa03b8a551ee193f16795224d22ee9")
+        defer { t.cleanup() }
+        #expect(e.isEmpty)
+        let c = try #require(cache)
+        for f in 0..<c.dictionaries[0].featureCount {
+            let ex = c.examples(dict: 0, feature: f)
+            if ex.maxValue > 0 { #expect(ex.intervals.count == 92) }
+            #expect(ex.intervals.reduce(0) { $0 + $1.count } <= ex.activeCount)
+            _ = c.contexts(dict: 0, feature: f)
+        }
+        let tiny = SparseColumns(rowCount: 3, columns: [[(0, Float.leastNonzeroMagnitude), (1, 1e-44), (2, .infinity)]])
+        var o = CacheOptions()
+        o.bins = 10
+        let ex = FeatureExamples.derive(feature: 0, columns: tiny, options: o)
+        #expect(ex.intervals.map(\.count).reduce(0, +) == 3)
+    }
+
     // MARK: saex-fuzz-labels (byte 0 even: a labels file; odd: an export)
 
     static func labelsInput(_ name: String) throws -> (mode: UInt8, body: Data) {
