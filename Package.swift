@@ -39,6 +39,14 @@ let package = Package(
         // libFuzzer target for the safetensors and .npy parsers; build and run it with scripts/fuzz.sh.
         // A normal build makes a plain executable that replays input files (see FormatsFuzzMain.swift).
         .executableTarget(name: "saex-fuzz-formats", dependencies: ["SAEKit"], path: "Sources/SAEKitFuzz"),
+        // The other fuzz targets (issue 8), built and run the same way; shared checks in SAEKitFuzzSupport.
+        .target(name: "SAEKitFuzzSupport", dependencies: ["SAEKit"], path: "Sources/Fuzz/Support"),
+        .executableTarget(name: "saex-fuzz-config", dependencies: ["SAEKit", "SAEKitFuzzSupport"], path: "Sources/Fuzz/Config"),
+        .executableTarget(name: "saex-fuzz-cache", dependencies: ["SAEKit", "SAEKitFuzzSupport"], path: "Sources/Fuzz/Cache"),
+        .executableTarget(name: "saex-fuzz-labels", dependencies: ["SAEKit", "SAEKitFuzzSupport"], path: "Sources/Fuzz/Labels"),
+        .executableTarget(name: "saex-fuzz-neuronpedia", dependencies: ["SAEKit", "SAEKitFuzzSupport"], path: "Sources/Fuzz/Neuronpedia"),
+        .executableTarget(name: "saex-fuzz-saedashboard", dependencies: ["SAEKit", "SAEKitFuzzSupport"], path: "Sources/Fuzz/SAEDashboard"),
+        .executableTarget(name: "saex-fuzz-delphi", dependencies: ["SAEKit", "SAEKitFuzzSupport"], path: "Sources/Fuzz/Delphi"),
         .testTarget(name: "SAEKitTests", dependencies: ["SAEKit"], exclude: ["Analysis/Fixtures", "Formats/Fixtures", "Import/Fixtures"]),
         .testTarget(name: "ExplorerUITests", dependencies: ["ExplorerUI", "SAEKit"], exclude: ["Snapshots"]),
         .testTarget(name: "saexTests", dependencies: ["SAEKit"], exclude: ["Malformed"]),

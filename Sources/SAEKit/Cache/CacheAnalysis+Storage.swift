@@ -79,10 +79,17 @@ extension CacheAnalysis {
         guard meta.version == version, meta.key == key(for: cache) else { return nil }
         let reader = CacheTensorReader(file: file, path: path)
         let k = matchLimit
-        func lists(_ prefix: String, count: Int) throws -> [FeatureMatchLists] {
+        /// Match lists of `count` features naming features of a dictionary with `targetCount` features.
+        func lists(_ prefix: String, count: Int, targetCount: Int) throws -> [FeatureMatchLists] {
             var out = [FeatureMatchLists](repeating: FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: []), count: count)
             for kind in ["cos", "corr"] {
-                let feats = try reader.buffer("\(prefix).by_\(kind).features", Int32.self, shape: [count, k])
+                let name = "\(prefix).by_\(kind).features"
+                let feats = try reader.buffer(name, Int32.self, shape: [count, k])
+                // -1 pads a short list; anything else must name a feature the explorer can open.
+                if let bad = feats.firstIndex(where: { $0 < -1 || Int($0) >= targetCount }) {
+                    throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"", reason: "entry \(bad) is feature \(feats[bad]), outside the \(targetCount) features",
+                                      remedy: "delete it; saex recomputes it")
+                }
                 let cos = try reader.buffer("\(prefix).by_\(kind).cosine", Float.self, shape: [count, k])
                 let corr = try reader.buffer("\(prefix).by_\(kind).correlation", Float.self, shape: [count, k])
                 let mutual = try reader.buffer("\(prefix).by_\(kind).mutual", UInt8.self, shape: [count, k])
@@ -109,6 +116,11 @@ extension CacheAnalysis {
             let dn = try col("decoder_norm"), en = try col("encoder_norm"), edc = try col("enc_dec_cos")
             let st = try col("single_token"), sp = try col("special_token")
             let density = try reader.buffer(p + "density", Double.self, shape: [f])
+            // A fraction of tokens; the explorer sorts, filters and takes log10 of it.
+            if let bad = density.firstIndex(where: { $0 < 0 || $0 > 1 }) {
+                throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)density\"", reason: "feature \(bad) has density \(density[bad]), outside [0, 1]",
+                                  remedy: "delete it; saex recomputes it")
+            }
             let dead = try reader.buffer(p + "dead", UInt8.self, shape: [f])
             let hint = try reader.buffer(p + "hint", UInt8.self, shape: [f])
             var records: [FeatureStats] = []
@@ -136,11 +148,13 @@ extension CacheAnalysis {
                 records.append(r)
             }
             stats.append(records)
-            neighbours.append(try lists("n\(i)", count: f))
+            neighbours.append(try lists("n\(i)", count: f, targetCount: f))
         }
         var matches: [Pair: [FeatureMatchLists]] = [:]
-        for pr in meta.pairs where pr.count == 2 && pr[0] < cache.dictionaries.count && pr[1] < cache.dictionaries.count {
-            matches[Pair(pr[0], pr[1])] = try lists("m\(pr[0])_\(pr[1])", count: cache.dictionaries[pr[0]].featureCount)
+        let dictIndices = cache.dictionaries.indices
+        for pr in meta.pairs where pr.count == 2 && dictIndices.contains(pr[0]) && dictIndices.contains(pr[1]) {
+            matches[Pair(pr[0], pr[1])] = try lists("m\(pr[0])_\(pr[1])", count: cache.dictionaries[pr[0]].featureCount,
+                                                    targetCount: cache.dictionaries[pr[1]].featureCount)
         }
         return CacheAnalysis(cacheFingerprint: meta.key, stats: stats, neighbours: neighbours, matches: matches,
                              summaries: meta.summaries, comparisons: meta.comparisons, unavailable: meta.unavailable ?? [])

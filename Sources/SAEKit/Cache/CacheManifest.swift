@@ -99,10 +99,41 @@ public struct CacheManifest: Codable, Sendable, Equatable {
         if v.version > currentVersion {
             throw SAEKitError(.unsupported, path: path, reason: "was written by a newer saex (cache version \(v.version); this saex reads \(currentVersion))", remedy: "upgrade saex")
         }
+        let m: CacheManifest
         do {
-            return try JSONDecoder().decode(CacheManifest.self, from: Data(text.utf8))
+            m = try JSONDecoder().decode(CacheManifest.self, from: Data(text.utf8))
         } catch {
             throw SAEKitError(.badInput, path: path, subject: "__metadata__.saex_cache", reason: "is incomplete (\(CacheManifest.describe(error)))", remedy: "rebuild the cache with saex cache build")
+        }
+        try m.checkRanges(path: path)
+        return m
+    }
+
+    /// The example counts `saex cache build` accepts (its --top-k, --bins, --per-bin, --random).
+    public static let topKRange = 1...4096, binsRange = 0...1000, perBinRange = 0...1000, randomRange = 0...10000
+
+    /// Refuses numbers no build writes: the readers size buffers by the example counts, multiply
+    /// the sample's sequences by their length and allocate d_sae + 1 column pointers.
+    func checkRanges(path: String) throws {
+        func bad(_ key: String, _ value: Int, _ expected: String) -> SAEKitError {
+            SAEKitError(.badInput, path: path, subject: "__metadata__.saex_cache", reason: "\(key) is \(value), expected \(expected)",
+                        remedy: "rebuild the cache with saex cache build")
+        }
+        let o = options
+        for (key, value, range) in [("options.top_k", o.topK, Self.topKRange), ("options.bins", o.bins, Self.binsRange),
+                                    ("options.per_bin", o.perBin, Self.perBinRange), ("options.random", o.randomCount, Self.randomRange)]
+        where !range.contains(value) {
+            throw bad(key, value, "\(range.lowerBound) to \(range.upperBound)")
+        }
+        guard sample.sequences >= 0 else { throw bad("sample.sequences", sample.sequences, "0 or more") }
+        guard sample.sequenceLength >= 1 else { throw bad("sample.sequence_length", sample.sequenceLength, "1 or more") }
+        let (rows, overflow) = sample.sequences.multipliedReportingOverflow(by: sample.sequenceLength)
+        guard !overflow, rows == sample.rows else {
+            throw SAEKitError(.badInput, path: path, subject: "__metadata__.saex_cache.sample", reason: "rows \(sample.rows) != sequences x sequence_length",
+                              remedy: "rebuild the cache with saex cache build")
+        }
+        for (i, d) in dictionaries.enumerated() where d.dSAE < 0 || d.dSAE == Int.max {
+            throw bad("dictionaries.\(i).d_sae", d.dSAE, "a feature count")
         }
     }
 

@@ -59,11 +59,8 @@ public final class ContextCache: @unchecked Sendable {
         manifest = m
         vocabularyStyle = file.metadata["vocab.style"] ?? "plain"
         let reader = CacheTensorReader(file: file, path: path)
+        // CacheManifest.decode checked rows == sequences x sequence_length (without overflow).
         let rows = m.sample.rows
-        guard rows == m.sample.sequences * m.sample.sequenceLength else {
-            throw SAEKitError(.badInput, path: path, subject: "__metadata__.saex_cache.sample", reason: "rows \(rows) != sequences x sequence_length",
-                              remedy: "rebuild the cache with saex cache build")
-        }
         let tokens = try reader.buffer("sample.tokens", Int32.self, shape: [rows])
         self.tokens = tokens
         norms = try reader.buffer("sample.norms", Float.self, shape: [rows])

@@ -50,7 +50,10 @@ public struct FeatureExamples: Sendable, Equatable {
             for k in r {
                 let v = c.values[k]
                 guard v > 0 else { continue }
-                let b = min(o.bins - 1, max(0, Int((v / width).rounded(.up)) - 1))
+                // A subnormal maximum makes width 0 (v / width infinite), an infinite one NaN; both
+                // go to the top bin instead of trapping in Int().
+                let q = (v / width).rounded(.up)
+                let b = q.isNaN || q >= Float(o.bins) ? o.bins - 1 : max(0, Int(q) - 1)
                 counts[b] += 1
                 binSel[b].offer(key: sampleKey(seed: o.seed &+ 1, feature: feature, row: c.rows[k]), row: c.rows[k])
             }

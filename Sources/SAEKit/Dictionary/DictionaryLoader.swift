@@ -108,6 +108,11 @@ public enum DictionaryLoader {
             guard let k else {
                 throw SAEKitError(.badInput, path: cfg.path, subject: "key \"k\"", reason: "missing for a topk SAE", remedy: "add the k the SAE was trained with")
             }
+            // k <= 0 would reach the encoder's top-k selection as a negative capacity.
+            guard k > 0 else {
+                throw SAEKitError(.badInput, path: cfg.path, subject: isV5 ? "key \"activation_fn_kwargs.k\"" : "key \"k\"",
+                                  reason: "must be a positive integer", remedy: "set the k the SAE was trained with")
+            }
             rule = .topK(k: k)
         case "jumprelu":
             rule = .jumpReLU
@@ -267,7 +272,21 @@ public enum DictionaryLoader {
         var dSAE = try cfg.optionalInt("num_latents") ?? 0
         if dSAE == 0 {
             let ef = try cfg.optionalInt("expansion_factor") ?? 0
-            dSAE = ef > 0 ? ef * dIn : encT.shape[0]
+            if ef > 0 {
+                // An empty encoder.weight can declare any d_in, so the product may overflow.
+                let (n, overflow) = ef.multipliedReportingOverflow(by: dIn)
+                guard !overflow else {
+                    throw SAEKitError(.badInput, path: cfg.path, subject: "key \"expansion_factor\"", reason: "\(ef) x d_in \(dIn) is too large",
+                                      remedy: "the config does not belong to these weights")
+                }
+                dSAE = n
+            } else {
+                dSAE = encT.shape[0]
+            }
+        }
+        guard dIn > 0, dSAE > 0 else {
+            throw SAEKitError(.badInput, path: bag.path, subject: "tensor \"encoder.weight\"", reason: "has shape \(encT.shape): a dictionary needs at least one feature and one input dimension",
+                              remedy: "use another checkpoint")
         }
         if try cfg.bool("transcode", default: false) {
             throw SAEKitError(.unsupported, path: cfg.path, subject: "key \"transcode\"", reason: "transcoders are not supported", remedy: "saex reads sparse autoencoders")

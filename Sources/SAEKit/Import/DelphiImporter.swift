@@ -198,8 +198,9 @@ struct Split: @unchecked Sendable {
 
     init(path: String) throws {
         self.path = path
-        guard let (a, b) = DelphiImporter.splitRange((path as NSString).lastPathComponent), a <= b else {
-            throw SAEKitError(.badInput, path: path, reason: "the name's range is not <start>_<end> with start <= end", remedy: DelphiImporter.remedy)
+        // end = Int.max would overflow the split's width and the feature count (end + 1).
+        guard let (a, b) = DelphiImporter.splitRange((path as NSString).lastPathComponent), a <= b, b < Int.max else {
+            throw SAEKitError(.badInput, path: path, reason: "the name's range is not <start>_<end> with start <= end < \(Int.max)", remedy: DelphiImporter.remedy)
         }
         start = a
         end = b

@@ -89,8 +89,15 @@ public enum LabelTime {
         guard i == b.count else { return nil }
         let days = daysFromCivil(y, mo, d)
         let total = ((days * 24 + h) * 60 + mi - offsetMinutes) * 60_000 + s * 1000 + ms
+        // `format` writes four-digit UTC years: a time the offset moves outside 0000...9999 would be
+        // written in a form this parser refuses, and the labels file would no longer open.
+        guard total >= minMilliseconds, total < maxMilliseconds else { return nil }
         return Date(timeIntervalSince1970: Double(total) / 1000)
     }
+
+    /// 0000-01-01T00:00:00.000Z and 10000-01-01T00:00:00.000Z in milliseconds since 1970.
+    private static let minMilliseconds = daysFromCivil(0, 1, 1) * 86_400_000
+    private static let maxMilliseconds = daysFromCivil(10000, 1, 1) * 86_400_000
 
     private static func pad(_ v: Int64, _ width: Int) -> String {
         let s = String(v)
