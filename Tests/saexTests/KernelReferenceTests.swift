@@ -53,6 +53,7 @@ import Testing
         let fvu = try #require(Double(SafetensorsFile(path: out).metadata["fvu"] ?? ""))
         #expect(abs(fvu - refFVU) <= 1e-4 * refFVU, "\(name): FVU \(fvu), numpy \(refFVU)")
         #expect(r.stderr.contains("(3165 padding rows as zeros)"))
+        #expect(try SafetensorsFile(path: out).metadata["padding_rows"] == "3165")
         let printed = r.stderr.components(separatedBy: "mean L0 ").last?.prefix { $0 != ";" } ?? ""
         let l0 = try #require(Double(String(printed)), "no mean L0 in \(r.stderr)")
         // Printed with two decimals; a float32 pre-activation at the threshold may flip a token.

@@ -60,8 +60,8 @@ public enum BatchEncoding {
         writer.metadata["dictionary_path"] = d.metadata.path
         writer.metadata["saex_version"] = SAEKitVersion.string
         if let value { writer.metadata["fvu"] = String(format: "%.9g", value) }
-        try writer.finish()
         writer.metadata["padding_rows"] = String(padding)
+        try writer.finish()
         return Result(fvu: value, meanL0: real > 0 ? Double(l0) / Double(real) : 0, paddingRows: padding)
     }
 }
