@@ -16,10 +16,9 @@ public func cacheFuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CIn
 
 enum CacheFuzz {
     static let folder = ScratchFolder("cache")
-    static let separator = Array("\0PART\0".utf8)
 
     static func check(_ bytes: UnsafeRawBufferPointer) -> String {
-        let parts = Fuzz.split(bytes, separator: separator, maxParts: 2)
+        let parts = Fuzz.split(bytes, maxParts: 2)
         let f = folder
         let path = f.file("c.saexcache")
         let analysisPath = AnalysisStore.path(for: path)

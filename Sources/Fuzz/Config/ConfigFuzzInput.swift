@@ -20,11 +20,10 @@ public func configFuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CI
 
 enum ConfigFuzz {
     static let folder = ScratchFolder("config")
-    static let separator = Array("\0PART\0".utf8)
 
     static func check(_ bytes: UnsafeRawBufferPointer) -> String {
         guard let mode = bytes.first else { return "empty input" }
-        let parts = Fuzz.split(UnsafeRawBufferPointer(rebasing: bytes.dropFirst()), separator: separator, maxParts: 3)
+        let parts = Fuzz.split(UnsafeRawBufferPointer(rebasing: bytes.dropFirst()), maxParts: 3)
         let cfg = parts[0]
         let weights = parts.count > 1 ? parts[1] : Data()
         let scaler = parts.count > 2 ? parts[2] : nil

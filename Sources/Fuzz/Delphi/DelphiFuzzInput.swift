@@ -19,12 +19,11 @@ public func delphiFuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CI
 
 enum DelphiFuzz {
     static let folder = ScratchFolder("delphi")
-    static let separator = Array("\0PART\0".utf8)
     static let names = [["0_3", "4_7"], ["1_9223372036854775807", "0_0"], ["0_7", "4_9"], ["5_2", "10_12"]]
 
     static func check(_ bytes: UnsafeRawBufferPointer) -> String {
         guard let mode = bytes.first else { return "empty input" }
-        let parts = Fuzz.split(UnsafeRawBufferPointer(rebasing: bytes.dropFirst()), separator: separator, maxParts: 2)
+        let parts = Fuzz.split(UnsafeRawBufferPointer(rebasing: bytes.dropFirst()), maxParts: 2)
         let f = folder
         f.clear()
         mkdir(f.file("latents"), 0o755)

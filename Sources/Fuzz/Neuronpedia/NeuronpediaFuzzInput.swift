@@ -20,11 +20,10 @@ public func neuronpediaFuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) 
 
 enum NeuronpediaFuzz {
     static let folder = ScratchFolder("neuronpedia")
-    static let separator = Array("\0PART\0".utf8)
 
     static func check(_ bytes: UnsafeRawBufferPointer) -> String {
         guard let mode = bytes.first else { return "empty input" }
-        let parts = Fuzz.split(UnsafeRawBufferPointer(rebasing: bytes.dropFirst()), separator: separator, maxParts: 3)
+        let parts = Fuzz.split(UnsafeRawBufferPointer(rebasing: bytes.dropFirst()), maxParts: 3)
         let f = folder
         f.clear()
         let path: String

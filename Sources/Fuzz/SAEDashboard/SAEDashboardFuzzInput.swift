@@ -15,7 +15,6 @@ public func saeDashboardFuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int)
 
 enum SAEDashboardFuzz {
     static let folder = ScratchFolder("saedashboard")
-    static let separator = Array("\0PART\0".utf8)
 
     static func check(_ bytes: UnsafeRawBufferPointer) -> String {
         guard let mode = bytes.first else { return "empty input" }
@@ -27,7 +26,7 @@ enum SAEDashboardFuzz {
             f.write("batch-0.json", Data(body))
             path = f.file("batch-0.json")
         } else {
-            for (i, p) in Fuzz.split(body, separator: separator, maxParts: 2).enumerated() { f.write("batch-\(i).json", p) }
+            for (i, p) in Fuzz.split(body, maxParts: 2).enumerated() { f.write("batch-\(i).json", p) }
             path = f.path
         }
         let source: ImportedFeatureSource

@@ -30,7 +30,10 @@ public enum Fuzz {
     /// Splits `bytes` at every occurrence of `separator` (at most `maxParts` parts; the last part
     /// keeps any further separators). Searches with libc's memchr and memcmp: a byte loop here is
     /// instrumented for coverage and cost a tenth of the cache target's time.
-    public static func split(_ bytes: UnsafeRawBufferPointer, separator: [UInt8], maxParts: Int) -> [Data] {
+    /// The separator between the files of one input in every multi-file target (and its seeds).
+    public static let partSeparator = Array("\0PART\0".utf8)
+
+    public static func split(_ bytes: UnsafeRawBufferPointer, separator: [UInt8] = partSeparator, maxParts: Int) -> [Data] {
         guard let base = bytes.baseAddress else { return [Data()] }
         var parts: [Data] = []
         var start = 0
