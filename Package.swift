@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(name: "saex-bench-analysis", dependencies: ["SAEKit", "CBLAS"], path: "Sources/saex-bench-analysis"),
         // libFuzzer target for the safetensors and .npy parsers; build and run it with scripts/fuzz.sh.
         // A normal build makes a plain executable that replays input files (see FormatsFuzzMain.swift).
-        .executableTarget(name: "saex-fuzz-formats", dependencies: ["SAEKit"], path: "Sources/SAEKitFuzz"),
+        .executableTarget(name: "saex-fuzz-formats", dependencies: ["SAEKit", "SAEKitFuzzSupport"], path: "Sources/SAEKitFuzz"),
         // The other fuzz targets (issue 8), built and run the same way; shared checks in SAEKitFuzzSupport.
         .target(name: "SAEKitFuzzSupport", dependencies: ["SAEKit"], path: "Sources/Fuzz/Support"),
         .executableTarget(name: "saex-fuzz-config", dependencies: ["SAEKit", "SAEKitFuzzSupport"], path: "Sources/Fuzz/Config"),
