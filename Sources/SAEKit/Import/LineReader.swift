@@ -31,6 +31,10 @@ final class LineReader {
     private var buffer: [UInt8] = []
     private var cursor = 0
     private var finished = false
+    /// One chunk of scratch memory that every read and inflate writes into before the bytes it got
+    /// are appended to `input` or `buffer`. Allocated once and never zeroed: growing the arrays by a
+    /// zero-filled chunk per read cost more than the parsing of a small file.
+    private var scratch = [UInt8](unsafeUninitializedCapacity: LineReader.chunk) { _, count in count = LineReader.chunk }
 
     init(path: String) throws {
         self.path = path
@@ -48,7 +52,8 @@ final class LineReader {
         if isGzip {
             let rc = inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
             guard rc == Z_OK else {
-                close(fd)
+                // self is fully initialised here, so deinit runs on this throw and closes fd
+                // (closing it here too would close it twice).
                 throw SAEKitError(.ioFailure, path: path, reason: "cannot start the gzip decoder (zlib error \(rc))")
             }
             streamOpen = true
@@ -63,7 +68,7 @@ final class LineReader {
     /// The next line without its line break (a trailing "\r" is dropped too), or nil at the end.
     func nextLine() throws -> ArraySlice<UInt8>? {
         while true {
-            if let nl = buffer[cursor...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let nl = newline(from: cursor) {
                 var end = nl
                 if end > cursor, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
                 let line = buffer[cursor..<end]
@@ -90,18 +95,23 @@ final class LineReader {
         }
     }
 
-    private func readRaw(into dst: inout [UInt8]) throws -> Int {
-        let start = dst.count
-        dst.append(contentsOf: repeatElement(0, count: LineReader.chunk))
-        let got = dst.withUnsafeMutableBytes { raw -> Int in
-            guard let base = raw.baseAddress else { return 0 }
-            return read(fd, base + start, LineReader.chunk)
+    /// The index of the first "\n" in `buffer` at or after `from` (libc's memchr).
+    private func newline(from: Int) -> Int? {
+        guard from < buffer.count else { return nil }
+        return buffer.withUnsafeBytes { raw -> Int? in
+            guard let base = raw.baseAddress, let p = memchr(base + from, Int32(UInt8(ascii: "\n")), raw.count - from) else { return nil }
+            return base.distance(to: UnsafeRawPointer(p))
         }
+    }
+
+    /// Reads up to one chunk from the file and appends it to `dst`; returns the byte count (0 at
+    /// the end of the file).
+    private func readRaw(into dst: inout [UInt8]) throws -> Int {
+        let got = scratch.withUnsafeMutableBytes { read(fd, $0.baseAddress, LineReader.chunk) }
         if got < 0 {
-            dst.removeSubrange(start...)
             throw SAEKitError(.ioFailure, path: path, reason: "cannot read the file (errno \(errno))")
         }
-        dst.removeSubrange((start + got)...)
+        dst.append(contentsOf: scratch[0..<got])
         return got
     }
 
@@ -127,26 +137,23 @@ final class LineReader {
             inflateReset(&stream)
             streamEnded = false
         }
-        let outStart = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: LineReader.chunk))
         var consumed = 0
         var produced = 0
         var rc: Int32 = Z_OK
         input.withUnsafeMutableBufferPointer { inp in
-            buffer.withUnsafeMutableBufferPointer { out in
-                guard let outBase = out.baseAddress else { return }
+            scratch.withUnsafeMutableBufferPointer { out in
                 stream.next_in = inp.baseAddress
                 stream.avail_in = UInt32(inp.count)
-                stream.next_out = outBase + outStart
-                stream.avail_out = UInt32(LineReader.chunk)
+                stream.next_out = out.baseAddress
+                stream.avail_out = UInt32(out.count)
                 rc = inflate(&stream, Z_NO_FLUSH)
                 consumed = inp.count - Int(stream.avail_in)
-                produced = LineReader.chunk - Int(stream.avail_out)
+                produced = out.count - Int(stream.avail_out)
                 stream.next_in = nil
                 stream.next_out = nil
             }
         }
-        buffer.removeSubrange((outStart + produced)...)
+        buffer.append(contentsOf: scratch[0..<produced])
         input.removeSubrange(0..<consumed)
         switch rc {
         case Z_OK:

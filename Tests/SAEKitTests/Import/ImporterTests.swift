@@ -111,6 +111,50 @@ struct NeuronpediaExportTests {
         while try r2.nextLine() != nil { n += 1 }
         #expect(n == 8)
     }
+
+    /// Lines that cross the reader's 256 KiB chunks, with "\r\n" endings split between two reads,
+    /// read back exactly, plain and gzip'd (compressed by the system's gzip, not by saex).
+    @Test func linesAcrossChunkBoundariesReadBackExactly() throws {
+        let tmp = TempDir()
+        defer { tmp.cleanup() }
+        var expected: [String] = []
+        var bytes: [UInt8] = []
+        var length = 1
+        while bytes.count < 900_000 {
+            // Lengths 1, 8, 57, ... (mod 100,003): lines both far shorter and longer than a chunk.
+            let line = String(repeating: Character(UnicodeScalar(UInt8(97 + expected.count % 26))), count: length)
+            expected.append(line)
+            bytes += Array(line.utf8) + (expected.count % 2 == 0 ? [13, 10] : [10])
+            length = (length * 7 + 1) % 100_003
+        }
+        // A "\r" as the last byte of the first chunk and its "\n" as the first byte of the next.
+        let boundary = 1 << 18
+        let cut = bytes[..<(boundary - 1)].lastIndex(of: 10)! + 1
+        let filler = String(repeating: "z", count: boundary - 1 - cut)
+        let prefix = Array(filler.utf8) + [13, 10]
+        bytes = Array(bytes[..<cut]) + prefix + Array(bytes[cut...])
+        let linesBeforeCut = bytes[..<cut].filter { $0 == 10 }.count
+        expected.insert(filler, at: linesBeforeCut)
+        #expect(bytes[boundary - 1] == 13 && bytes[boundary] == 10)
+        #expect(expected.contains { $0.utf8.count > 2 * boundary / 10 } && bytes.count > 3 * boundary)
+        let plain = tmp.write("lines.jsonl", bytes)
+        let gzipped = tmp.path + "/lines.jsonl.gz"
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+        gzip.arguments = ["-c", "gzip -c '\(plain)' > '\(gzipped)'"]
+        try gzip.run()
+        gzip.waitUntilExit()
+        #expect(gzip.terminationStatus == 0)
+        for path in [plain, gzipped] {
+            let r = try LineReader(path: path)
+            var lines: [String] = []
+            while let l = try r.nextLine() { lines.append(String(decoding: l, as: UTF8.self)) }
+            #expect(r.isGzip == path.hasSuffix(".gz"))
+            #expect(lines.count == expected.count)
+            let firstDifference = zip(lines, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            #expect(firstDifference == nil, "\(path): first differing line \(firstDifference ?? -1)")
+        }
+    }
 }
 
 struct DelphiTests {
