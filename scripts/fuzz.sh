@@ -34,9 +34,13 @@ dict=()
 [ -f "fuzz/$target.dict" ] && dict=("-dict=fuzz/$target.dict")
 
 # SWIFT_BACKTRACE=enable=no: Swift's crash handler can otherwise hang for minutes on a crash.
-# malloc_context_size=5: ASan records 5 frames per allocation instead of 30; unwinding every
-# allocation's stack took about 8% of the cache target's time. Reports keep the top 5 frames.
-SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=1:malloc_context_size=5 \
+# malloc_context_size=0: ASan records no stack per allocation (30 frames took about 8% of the cache
+# target's time), so a report shows where memory was misused but not where it was allocated:
+# replay the crash input with FUZZ_ASAN_OPTIONS=detect_leaks=1 to see that.
+# quarantine_size_mb=16: freed memory is held back 16 MB deep instead of 256 MB, still enough to
+# catch a use soon after a free. The two together took the delphi target from 1,703 to 1,947
+# executions per second (two 40 s runs side by side), and its memory from 461 to 99 MB.
+SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=${FUZZ_ASAN_OPTIONS:-detect_leaks=1:malloc_context_size=0:quarantine_size_mb=16} \
     ".build-fuzz/release/$product" "$corpus" "fuzz/seeds/$target" \
     -use_value_profile=1 -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
     -artifact_prefix="$crashes/" -print_final_stats=1 "${dict[@]}" "$@"
