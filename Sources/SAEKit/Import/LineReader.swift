@@ -67,8 +67,11 @@ final class LineReader {
 
     /// The next line without its line break (a trailing "\r" is dropped too), or nil at the end.
     func nextLine() throws -> ArraySlice<UInt8>? {
+        // No line break lies before `searched`: a line that spans many chunks is scanned once, not
+        // again from its start after every read (quadratic in the length of the line).
+        var searched = cursor
         while true {
-            if let nl = newline(from: cursor) {
+            if let nl = newline(from: searched) {
                 var end = nl
                 if end > cursor, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
                 let line = buffer[cursor..<end]
@@ -76,6 +79,7 @@ final class LineReader {
                 lineNumber += 1
                 return line
             }
+            searched = buffer.count
             if finished {
                 guard cursor < buffer.count else { return nil }
                 let line = buffer[cursor...]
@@ -85,6 +89,7 @@ final class LineReader {
             }
             if cursor > 0 {
                 buffer.removeSubrange(0..<cursor)
+                searched -= cursor
                 cursor = 0
             }
             guard buffer.count <= LineReader.maxLineBytes else {

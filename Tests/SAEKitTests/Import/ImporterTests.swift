@@ -112,6 +112,28 @@ struct NeuronpediaExportTests {
         #expect(n == 8)
     }
 
+    /// A line of 2.5 chunks between two short ones, and a last line without a line break.
+    @Test func lineLongerThanTwoChunksReadsBackExactly() throws {
+        let tmp = TempDir()
+        defer { tmp.cleanup() }
+        let long = String(repeating: "0123456789abcdef", count: 5 * (1 << 18) / 32)
+        let path = tmp.write("long.jsonl", Array("first\n\(long)\r\nlast".utf8))
+        let r = try LineReader(path: path)
+        var lines: [String] = []
+        while let l = try r.nextLine() { lines.append(String(decoding: l, as: UTF8.self)) }
+        #expect(lines.count == 3)
+        #expect(lines.first == "first" && lines.last == "last")
+        #expect(lines.count == 3 && lines[1].utf8.count == 5 * (1 << 18) / 2 && lines[1] == long)
+        // A line break among the first bytes of the second read, while the first line's 6 bytes
+        // are dropped from the buffer: the search must resume exactly where the last one stopped.
+        let x = String(repeating: "x", count: (1 << 18) - 4)
+        let shifted = tmp.write("shifted.jsonl", Array("first\n\(x)\ntail\n".utf8))
+        let r2 = try LineReader(path: shifted)
+        var lines2: [String] = []
+        while let l = try r2.nextLine() { lines2.append(String(decoding: l, as: UTF8.self)) }
+        #expect(lines2 == ["first", x, "tail"])
+    }
+
     /// Lines that cross the reader's 256 KiB chunks, with "\r\n" endings split between two reads,
     /// read back exactly, plain and gzip'd (compressed by the system's gzip, not by saex).
     @Test func linesAcrossChunkBoundariesReadBackExactly() throws {
