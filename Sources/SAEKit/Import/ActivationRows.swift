@@ -49,6 +49,9 @@ struct ActivationRow: Sendable, Equatable {
         let binContains = try o.optionalNumber("binContains") ?? o.optionalNumber("bin_contains")
         var row = ActivationRow(tokens: tokens, values: values, peak: peak, binMin: binMin, binMax: binMax, binContains: binContains, sequence: ordinal)
         if let d = try? o.optionalString("dataIndex"), let n = Int(d) {
+            // Neuronpedia numbers dataset rows from 0; a negative index would reach the explorer
+            // as a negative sequence number.
+            guard n >= 0 else { throw o.error("dataIndex", "\(n) is negative") }
             row.sequence = n
             row.hasDataIndex = true
         }

@@ -212,6 +212,21 @@ struct FuzzTargetRegressionTests {
         #expect(LabelTime.parse("9999-12-31T23:59:59.999Z").map(LabelTime.format) == "9999-12-31T23:59:59.999Z")
     }
 
+    // MARK: saex-fuzz-neuronpedia (byte 0 = 1: a folder of feature files 7.json, 8.json)
+
+    /// An activation row with `"dataIndex": "-134"` was accepted and reached the explorer as a
+    /// context of sequence -134 (the harness's "no negative sequence" check; fuzzer, 247,022 runs).
+    @Test func neuronpediaNegativeDataIndexIsRefused() throws {
+        let bytes = try Self.input("neuronpedia", "crash-8ee8af03")
+        #expect(bytes[0] & 3 == 1)
+        let p = Self.parts(Array(bytes.dropFirst()), maxParts: 3)
+        let t = TempDir()
+        defer { t.cleanup() }
+        for (i, part) in p.prefix(2).enumerated() { FileManager.default.createFile(atPath: t.file("\(7 + i).json"), contents: part) }
+        let e = Self.refusal { _ = try ImportDetector.open(path: t.path) }
+        #expect(e == "\(t.file("7.json")): activations[1].dataIndex: -134 is negative; check that this is a Neuronpedia feature JSON (/api/feature/{model}/{source}/{index})")
+    }
+
     // MARK: saex-fuzz-delphi (byte 0 = 1: the split is named 1_9223372036854775807)
 
     /// A split named `<start>_9223372036854775807` overflowed the split's width (a trap).
