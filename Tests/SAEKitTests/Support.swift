@@ -25,13 +25,13 @@ struct TempDir {
 
     func write(_ name: String, _ bytes: [UInt8]) -> String {
         let p = file(name)
-        FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        writeFile(p, Data(bytes))
         return p
     }
 
     func write(_ name: String, _ text: String) -> String {
         let p = file(name)
-        FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+        writeFile(p, Data(text.utf8))
         return p
     }
 
@@ -47,4 +47,9 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
         m = max(m, abs(x - y) / (1 + abs(y)))
     }
     return m
+}
+
+/// Writes a test input; a failure here is the machine's, not the code under test's, so it stops the run.
+func writeFile(_ path: String, _ contents: Data?) {
+    guard FileManager.default.createFile(atPath: path, contents: contents) else { preconditionFailure("test setup: cannot write \(path)") }
 }

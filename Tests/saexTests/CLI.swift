@@ -36,8 +36,8 @@ enum CLI {
         for (k, v) in env { environment[k] = v }
         p.environment = environment
         let tmp = NSTemporaryDirectory() + "saex-run-" + UUID().uuidString
-        FileManager.default.createFile(atPath: tmp + ".out", contents: nil)
-        FileManager.default.createFile(atPath: tmp + ".err", contents: nil)
+        writeFile(tmp + ".out", nil)
+        writeFile(tmp + ".err", nil)
         defer { try? FileManager.default.removeItem(atPath: tmp + ".out"); try? FileManager.default.removeItem(atPath: tmp + ".err") }
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: tmp + ".out"))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: tmp + ".err"))
@@ -55,4 +55,9 @@ enum CLI {
         let errData = (try? Data(contentsOf: URL(fileURLWithPath: tmp + ".err"))) ?? Data()
         return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
+}
+
+/// Writes a test input; a failure here is the machine's, not the code under test's, so it stops the run.
+func writeFile(_ path: String, _ contents: Data?) {
+    guard FileManager.default.createFile(atPath: path, contents: contents) else { preconditionFailure("test setup: cannot write \(path)") }
 }

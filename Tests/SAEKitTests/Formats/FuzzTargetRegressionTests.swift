@@ -44,8 +44,8 @@ struct FuzzTargetRegressionTests {
         let bytes = try input("config", name)
         let p = parts(Array(bytes.dropFirst()), maxParts: 3)
         let t = TempDir()
-        FileManager.default.createFile(atPath: t.file("cfg.json"), contents: p[0])
-        FileManager.default.createFile(atPath: t.file(bytes[0] & 3 == 1 ? "sae.safetensors" : "sae_weights.safetensors"), contents: p.count > 1 ? p[1] : Data())
+        writeFile(t.file("cfg.json"), p[0])
+        writeFile(t.file(bytes[0] & 3 == 1 ? "sae.safetensors" : "sae_weights.safetensors"), p.count > 1 ? p[1] : Data())
         return (t, refusal { _ = try DictionaryLoader.load(path: t.path) })
     }
 
@@ -77,8 +77,8 @@ struct FuzzTargetRegressionTests {
         let p = parts(try input("cache", name), maxParts: 2)
         let t = TempDir()
         let path = t.file("c.saexcache")
-        FileManager.default.createFile(atPath: path, contents: p[0])
-        if p.count > 1 { FileManager.default.createFile(atPath: AnalysisStore.path(for: path), contents: p[1]) }
+        writeFile(path, p[0])
+        if p.count > 1 { writeFile(AnalysisStore.path(for: path), p[1]) }
         var cache: ContextCache?
         let e = refusal { cache = try ContextCache(path: path) }
         return (t, path, e ?? "", cache)
@@ -144,7 +144,7 @@ struct FuzzTargetRegressionTests {
             #expect(ex.intervals.reduce(0) { $0 + $1.count } <= ex.activeCount)
             _ = c.contexts(dict: 0, feature: f)
         }
-        let tiny = SparseColumns(rowCount: 3, columns: [[(0, Float.leastNonzeroMagnitude), (1, 1e-44), (2, .infinity)]])
+        let tiny = SparseColumns(rowCount: 3, columns: [[(0, Float.leastNonzeroMagnitude), (1, Float.leastNonzeroMagnitude * 7), (2, .infinity)]])
         var o = CacheOptions()
         o.bins = 10
         let ex = FeatureExamples.derive(feature: 0, columns: tiny, options: o)
@@ -168,7 +168,7 @@ struct FuzzTargetRegressionTests {
         let t = TempDir()
         defer { t.cleanup() }
         let path = t.file("l.labels")
-        FileManager.default.createFile(atPath: path, contents: body)
+        writeFile(path, body)
         #expect(try LabelStore(path: path, readOnly: true).allLabels.isEmpty)
         let rw = try LabelStore(path: path)
         #expect(rw.allLabels.isEmpty)
@@ -187,7 +187,7 @@ struct FuzzTargetRegressionTests {
         let t = TempDir()
         defer { t.cleanup() }
         let path = t.file("l.labels")
-        FileManager.default.createFile(atPath: path, contents: body)
+        writeFile(path, body)
         let store = try LabelStore(path: path, readOnly: true)
         #expect(store.warnings == ["\(path): line 6: ignored a damaged last record (unknown op \"set\\u{0}\"), left by a crash while saving; that change was never confirmed"])
     }
@@ -200,7 +200,7 @@ struct FuzzTargetRegressionTests {
         let t = TempDir()
         defer { t.cleanup() }
         let path = t.file("l.labels")
-        FileManager.default.createFile(atPath: path, contents: journal)
+        writeFile(path, journal)
         let e = Self.refusal { _ = try LabelStore(path: path, readOnly: true) }
         #expect(e == "\(path): line 2: \"created\" is not an ISO-8601 time; the file is damaged: fix or delete that line (keep a copy first)")
         for name in ["export-time-before-year-0", "export-time-after-year-9999"] {
@@ -222,7 +222,7 @@ struct FuzzTargetRegressionTests {
         let p = Self.parts(Array(bytes.dropFirst()), maxParts: 3)
         let t = TempDir()
         defer { t.cleanup() }
-        for (i, part) in p.prefix(2).enumerated() { FileManager.default.createFile(atPath: t.file("\(7 + i).json"), contents: part) }
+        for (i, part) in p.prefix(2).enumerated() { writeFile(t.file("\(7 + i).json"), part) }
         let e = Self.refusal { _ = try ImportDetector.open(path: t.path) }
         #expect(e == "\(t.file("7.json")): activations[1].dataIndex: -134 is negative; check that this is a Neuronpedia feature JSON (/api/feature/{model}/{source}/{index})")
     }
@@ -235,7 +235,7 @@ struct FuzzTargetRegressionTests {
         let t = TempDir()
         defer { t.cleanup() }
         let path = t.file("1_9223372036854775807.safetensors")
-        FileManager.default.createFile(atPath: path, contents: p[0])
+        writeFile(path, p[0])
         let e = Self.refusal { _ = try ImportDetector.open(path: t.path) }
         #expect(e == "\(path): the name's range is not <start>_<end> with start <= end < 9223372036854775807; check that this is a delphi latent cache split (<start>_<end>.safetensors)")
     }
