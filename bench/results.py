@@ -27,7 +27,7 @@ def result_lines(path):
 
 
 def json_line(path):
-    """The last line of a file that is a JSON object (saex-bench and saex-ui-bench print one)."""
+    """The last line of a file that is a JSON object (saex-bench prints one)."""
     last = None
     for line in open(path):
         if line.startswith('{'):

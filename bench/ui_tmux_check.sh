@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Real-terminal checks of the explorer under tmux (fzf/tig style): drives the interactive demo
-# (saex-ui-bench --interactive) with send-keys, polls capture-pane with a timeout, and checks that
+# (saex-bench ui --interactive) with send-keys, polls capture-pane with a timeout, and checks that
 # the terminal is restored (alternate screen off, canonical mode back) after q and after signals.
 # Usage: bench/ui_tmux_check.sh   (builds the debug binary first). Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build --product saex-ui-bench >/dev/null
-BIN="$(swift build --show-bin-path)/saex-ui-bench"
+swift build --product saex-bench >/dev/null
+BIN="$(swift build --show-bin-path)/saex-bench"
 T=(tmux -L saex-ui-check -f /dev/null)
 cleanup() { "${T[@]}" kill-server 2>/dev/null || true; }
 trap cleanup EXIT
@@ -24,7 +24,7 @@ wait_for() {  # session, fixed string, timeout seconds
 start() {  # session, extra env...
   local s=$1; shift
   "${T[@]}" new-session -d -s "$s" -x 100 -y 30 -e LANG=C.UTF-8 "$@" \
-    "$BIN --interactive --hostile; echo EXIT=\$?; stty -a | grep -o -- '-\\?icanon' | head -1; sleep 60"
+    "$BIN ui --interactive --hostile; echo EXIT=\$?; stty -a | grep -o -- '-\\?icanon' | head -1; sleep 60"
   wait_for "$s" "LIST"
 }
 

@@ -3,8 +3,10 @@
 #
 #   scripts/fuzz.sh TARGET SECONDS [libFuzzer options...]      e.g. scripts/fuzz.sh formats 600
 #
-# TARGET names the executable product saex-fuzz-TARGET. The build follows the recipe in
-# TOOLCHAIN.md (release, --scratch-path .build-fuzz, fuzzer + address sanitizers, -DFUZZING).
+# TARGET is one of the targets of the saex-fuzz executable (formats, config, cache, labels,
+# neuronpedia, saedashboard, delphi; Sources/Fuzz/Main.swift), passed to it as SAEX_FUZZ_TARGET. The
+# build is release, in --scratch-path .build-fuzz, with the fuzzer and address sanitizers and
+# -DFUZZING (docs/RELIABILITY.md).
 # The run starts from fuzz/seeds/TARGET (checked in) and a growing corpus in fuzz-corpus/TARGET
 # (not checked in); crash inputs are written to fuzz/crashes/TARGET/. Add each one to the tests.
 # Inputs are at most 4096 bytes, except for the cache target (24576: a seed cache with two
@@ -14,10 +16,9 @@ cd "$(dirname "$0")/.."
 target=${1:?usage: scripts/fuzz.sh TARGET SECONDS [libFuzzer options...]}
 seconds=${2:?usage: scripts/fuzz.sh TARGET SECONDS [libFuzzer options...]}
 shift 2
-product="saex-fuzz-$target"
+product="saex-fuzz"
 
-# The trailing -Xswiftc -O overrides SAEKit's release-only -Ounchecked (the last optimisation flag
-# wins): with it, overflow checks and preconditions stay on, so the fuzzer sees them trap instead of
+# -O keeps overflow checks and preconditions on, so the fuzzer sees them trap instead of
 # silently wrapping.
 swift build -c release --product "$product" --scratch-path .build-fuzz \
     --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -O
@@ -40,7 +41,7 @@ dict=()
 # quarantine_size_mb=16: freed memory is held back 16 MB deep instead of 256 MB, still enough to
 # catch a use soon after a free. The two together took the delphi target from 1,703 to 1,947
 # executions per second (two 40 s runs side by side), and its memory from 461 to 99 MB.
-SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=${FUZZ_ASAN_OPTIONS:-detect_leaks=1:malloc_context_size=0:quarantine_size_mb=16} \
+SAEX_FUZZ_TARGET="$target" SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=${FUZZ_ASAN_OPTIONS:-detect_leaks=1:malloc_context_size=0:quarantine_size_mb=16} \
     ".build-fuzz/release/$product" "$corpus" "fuzz/seeds/$target" \
     -use_value_profile=1 -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
     -artifact_prefix="$crashes/" -print_final_stats=1 "${dict[@]}" "$@"

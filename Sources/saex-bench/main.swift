@@ -15,6 +15,9 @@
 //   saex-bench sgemm M N K [--batch B]
 //       Bare cblas_sgemm C[M x N] = A[M x K] * B[K x N] (row-major, f32), in row blocks of B
 //       (default: M), as the encoder's product is shaped: M tokens, K = d_in, N = d_sae.
+//   saex-bench analysis ... / ui ... / labels-append ...
+//       The analysis, explorer and label-store benchmarks (AnalysisBench.swift, UIBench.swift,
+//       LabelsBench.swift).
 //   saex-bench stream [--mib N] [--repeat R]
 //       STREAM-style memory bandwidth: copy (b = a) and triad (a = b + s * c) over float arrays of
 //       N MiB each (default 1024, far beyond the caches), on 1 thread and on every core; best of R.
@@ -91,8 +94,29 @@ func streamBandwidth(count: Int, threads: Int, repeats: Int) -> (copy: Double, t
     return (2 * bytes / copy / 1e9, 3 * bytes / triad / 1e9)
 }
 
-BLASRuntime.reexecWithFastKernelsIfNeeded()
+/// The kernels `saex` runs (it re-executes itself the same way); without this the timings would be
+/// Debian OpenBLAS's generic fallback on CPUs it does not know.
+func reexecWithFastBLASKernels() {
+    guard let core = BLASRuntime.coreTypeToReexecWith() else { return }
+    setenv("OPENBLAS_CORETYPE", core, 1); setenv("SAEX_BLAS_REEXEC", "1", 1)
+    var args = CommandLine.arguments.map { strdup($0) } + [nil]
+    execv("/proc/self/exe", &args)
+}
+
+reexecWithFastBLASKernels()
 let args = CommandLine.arguments
+do {
+    switch args.dropFirst().first {
+    case "analysis": try AnalysisBench.run(Array(args.dropFirst()))
+    case "ui": try UIBench.run(Array(args.dropFirst()))
+    case "labels-append": try LabelsBench.run(Array(args.dropFirst()))
+    default: break
+    }
+} catch {
+    FileHandle.standardError.write(Data("saex-bench: \(error)\n".utf8))
+    exit(1)
+}
+if ["analysis", "ui", "labels-append"].contains(args.dropFirst().first) { exit(0) }
 guard args.count >= 3 || args.dropFirst().first == "stream" else {
     FileHandle.standardError.write(Data("usage: saex-bench open DICT | open-cache CACHE | encode DICT ACTS [--rows N] [--batch B] [--no-sgemm] | cache-build OUT ACTS VOCAB NAME=DICT... | sgemm M N K [--batch B] | stream [--mib N] [--repeat R]\n".utf8))
     exit(2)

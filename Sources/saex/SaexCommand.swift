@@ -7,7 +7,7 @@ import SAEKit
 @main
 struct SaexMain {
     static func main() {
-        BLASRuntime.reexecWithFastKernelsIfNeeded()
+        reexecWithFastBLASKernels()
         do {
             var command = try Saex.parseAsRoot()
             try command.run()

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import ExplorerUI
 import SAEKit
+import SAEKitTestSupport
 
 /// An in-memory LabelBook that can be told to fail, and records every call.
 final class FakeLabelBook: LabelBook {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import ExplorerUI
 import SAEKit
+import SAEKitTestSupport
 
 @Suite struct UpdateTests {
     func state(count: Int = 1000, readOnly: Bool = false, dictionaries: Int = 2) -> ExplorerState {

@@ -12,15 +12,9 @@ import Testing
 struct TerminalStressTests {
     /// SplitMix64: the same resizes and keys on every run.
     struct SeededRandom {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
+        var generator: SplitMix64
+        init(state: UInt64) { generator = SplitMix64(seed: state) }
+        mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + generator.next(below: range.count) }
     }
 
     /// Keys that only move, open or close views (no labels, prompts, quitting, sorting or

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""numpy/scipy peer of the sparse activation correlation (saex-bench-analysis correlate).
+"""numpy/scipy peer of the sparse activation correlation (saex-bench analysis correlate).
 
 For every feature, the top-5 other features by Pearson correlation of activations over all N tokens
 (zeros included), among features active together with it on at least one token:

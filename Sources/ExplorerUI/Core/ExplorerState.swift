@@ -38,7 +38,7 @@ public struct ExplorerState: Equatable, Sendable {
     public var message: StatusMessage?
     public var width: Int
     public var height: Int
-    public var rng: UInt64
+    public var rng: SplitMix64
     public var canExport: Bool
     public var alphaThreshold: Float
     public var quitRequested = false
@@ -55,7 +55,7 @@ public struct ExplorerState: Equatable, Sendable {
         self.height = height
         self.canExport = canExport
         self.alphaThreshold = alphaThreshold
-        self.rng = seed
+        self.rng = SplitMix64(seed: seed)
         self.contexts = LRUCache(capacity: cacheCapacity)
         self.samples = LRUCache(capacity: cacheCapacity)
         self.matches = LRUCache(capacity: cacheCapacity)

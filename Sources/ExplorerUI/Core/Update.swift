@@ -79,8 +79,7 @@ enum Reducer {
             s.input = InputField(kind: .jump, editor: LineEditor())
         case .randomFeature:
             guard s.list.count > 0 else { return }
-            s.rng = splitmix(&s.rng)
-            let index = Int(s.rng % UInt64(s.list.count))
+            let index = s.rng.next(below: s.list.count)
             navigate(&s, &effects) { $0.jump(to: index) }
         case .nextFeature:
             navigate(&s, &effects) { $0.move(by: 1) }
@@ -197,14 +196,6 @@ enum Reducer {
     }
 
     // MARK: helpers
-
-    static func splitmix(_ x: inout UInt64) -> UInt64 {
-        x &+= 0x9E37_79B9_7F4A_7C15
-        var z = x
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 
     static func back(_ s: inout ExplorerState) {
         if s.showHelp {

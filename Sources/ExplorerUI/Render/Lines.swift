@@ -1,3 +1,5 @@
+import SAEKit
+
 /// A piece of styled text in a line of a scrolled body.
 struct Span {
     var glyphs: [Glyph]

@@ -1,3 +1,5 @@
+import SAEKit
+
 /// What a cell means; the backend's theme turns roles into colours or attributes.
 public enum StyleRole: Hashable, Sendable, CustomStringConvertible {
     case normal, header, selected, dim, peak, warning, hint, mark

@@ -1,3 +1,5 @@
+import SAEKit
+
 /// A one-line text editor over graphemes: the cursor moves by user-perceived character, so
 /// combining marks, CJK and emoji are never split. Pasted text (any length) is inserted as is;
 /// display goes through `TerminalText`, so pasted controls show as placeholders.

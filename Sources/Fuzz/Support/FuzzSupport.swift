@@ -59,13 +59,12 @@ public enum Fuzz {
         return nil
     }
 
-    /// The replay `main` of a target built without libFuzzer: runs `check` on each FILE argument
-    /// and prints `FILE: ok: ` and the outcome `check` returns (what was accepted, or the refusal);
-    /// a failed check stops with the precondition's message.
-    public static func replay(_ name: String, _ check: (UnsafeRawBufferPointer) -> String) -> Never {
-        let paths = CommandLine.arguments.dropFirst()
+    /// The replay of a target built without libFuzzer: runs `check` on each file and prints
+    /// `FILE: ok: ` and the outcome `check` returns (what was accepted, or the refusal); a failed
+    /// check stops with the precondition's message.
+    static func replay(paths: ArraySlice<String>, _ check: (UnsafeRawBufferPointer) -> String) -> Never {
         if paths.isEmpty {
-            FileHandle.standardError.write(Data("usage: \(name) FILE...\n".utf8))
+            FileHandle.standardError.write(Data("usage: saex-fuzz TARGET FILE...\n".utf8))
             exit(2)
         }
         for p in paths {

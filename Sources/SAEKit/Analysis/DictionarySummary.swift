@@ -55,7 +55,7 @@ public struct DictionarySummary: Sendable, Equatable, Codable {
     }
 
     /// Summarises `stats` (one record per feature of the dictionary).
-    public init(name: String, score: ScoreKind, tokenCount: Int, stats: [FeatureStats]) {
+    public init(name: String, score: Score.Kind, tokenCount: Int, stats: [FeatureStats]) {
         self.name = name
         self.score = score.rawValue
         featureCount = stats.count

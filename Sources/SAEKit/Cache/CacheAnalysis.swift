@@ -76,7 +76,7 @@ public final class CacheAnalysis: @unchecked Sendable {
             let weights = WeightStatistics(decoderNorms: Array(d.decoderNorms), encoderNorms: Array(d.encoderNorms),
                                            encoderDecoderCosines: d.encoderDecoderCosine.map { $0.isFinite ? Optional($0) : nil })
             let elasticity = (0..<f).map { d.elasticity($0) ?? .nan }
-            let alphas: [Float]? = d.descriptor.score == ScoreKind.unknown.rawValue ? nil : Array(d.alpha)
+            let alphas: [Float]? = d.descriptor.score == Score.Kind.unknown.rawValue ? nil : Array(d.alpha)
             var peaks: [TopContextPeaks] = []
             peaks.reserveCapacity(f)
             for feat in 0..<f {
@@ -123,7 +123,7 @@ public final class CacheAnalysis: @unchecked Sendable {
             }
         }
         let summaries = cache.dictionaries.enumerated().map { i, d in
-            DictionarySummary(name: d.descriptor.name, score: ScoreKind(rawValue: d.descriptor.score) ?? .unknown, tokenCount: realNorms.count, stats: allStats[i])
+            DictionarySummary(name: d.descriptor.name, score: Score.Kind(rawValue: d.descriptor.score) ?? .unknown, tokenCount: realNorms.count, stats: allStats[i])
         }
         var comparisons: [DictionaryComparison] = []
         for (p, m) in crosses.sorted(by: { ($0.key.from, $0.key.to) < ($1.key.from, $1.key.to) }) {

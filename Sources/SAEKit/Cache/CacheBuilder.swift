@@ -83,8 +83,8 @@ public enum CacheBuilder {
                 let enc = encoders[di]
                 let f = d.dSAE
                 enc.prepareInput(x, rows: n, into: u)
-                enc.preActivations(u, rows: n, into: pre, gate: d.rule == .gated ? gate : nil)
-                enc.activate(pre, rows: n, into: acts, gate: d.rule == .gated ? UnsafePointer(gate) : nil)
+                enc.preActivations(u, rows: n, into: pre, gate: d.rule.isGated ? gate : nil)
+                enc.activate(pre, rows: n, into: acts, gate: d.rule.isGated ? UnsafePointer(gate) : nil)
                 for r in 0..<n {
                     let row = start + r
                     guard tokens[row] >= 0 else {

@@ -17,7 +17,7 @@ public final class CacheFeatureSource: FeatureSource, @unchecked Sendable {
         self.cache = cache
         self.analysis = analysis
         dictionaries = cache.manifest.dictionaries.map {
-            DictionaryDescriptor(name: $0.name, score: ScoreKind(rawValue: $0.score) ?? .unknown, architecture: $0.architecture, dIn: $0.dIn,
+            DictionaryDescriptor(name: $0.name, score: Score.Kind(rawValue: $0.score) ?? .unknown, architecture: $0.architecture, dIn: $0.dIn,
                                  featureCount: $0.dSAE, fingerprint: $0.fingerprint, path: $0.path, hasNorms: true)
         }
     }

@@ -21,17 +21,8 @@ public struct CacheOptions: Sendable, Equatable, Codable {
     }
 }
 
-/// A deterministic 64-bit mix (SplitMix64 finaliser) used to pick examples reproducibly.
-@inlinable
-func mix64(_ x: UInt64) -> UInt64 {
-    var z = x &+ 0x9E37_79B9_7F4A_7C15
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-}
-
 /// The sampling key of (feature, row): examples with the smallest keys are kept.
 @inlinable
 func sampleKey(seed: UInt64, feature: Int, row: UInt32) -> UInt64 {
-    mix64(seed ^ mix64(UInt64(feature) &* 0x1_0000_0001 ^ UInt64(row)))
+    SplitMix64.mix(seed ^ SplitMix64.mix(UInt64(feature) &* 0x1_0000_0001 ^ UInt64(row)))
 }

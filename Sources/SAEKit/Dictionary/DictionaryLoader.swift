@@ -28,13 +28,13 @@ public enum DictionaryLoader {
         func exists(_ name: String) -> Bool { fm.fileExists(atPath: (path as NSString).appendingPathComponent(name)) }
         let cfgPath = (path as NSString).appendingPathComponent("cfg.json")
         if exists("cfg.json") && exists("sae_weights.safetensors") {
-            let cfg = try ConfigJSON(path: cfgPath)
+            let cfg = try JSONFields.config(path: cfgPath)
             let arch = try cfg.optionalString("architecture")
             if arch == "cosine" { return try loadCosine(folder: path, cfg: cfg) }
             return try loadSAELens(folder: path, cfg: cfg)
         }
         if exists("cfg.json") && exists("sae.safetensors") {
-            return try loadSparsify(folder: path, cfg: try ConfigJSON(path: cfgPath))
+            return try loadSparsify(folder: path, cfg: try JSONFields.config(path: cfgPath))
         }
         if exists("params.npz") {
             return try loadGemmaScope(npz: (path as NSString).appendingPathComponent("params.npz"))
@@ -59,7 +59,7 @@ public enum DictionaryLoader {
 
     // MARK: - SAELens
 
-    static func loadSAELens(folder: String, cfg: ConfigJSON) throws -> SAEDictionary {
+    static func loadSAELens(folder: String, cfg: JSONFields) throws -> SAEDictionary {
         let weightsPath = (folder as NSString).appendingPathComponent("sae_weights.safetensors")
         let bag = try TensorBag(safetensors: weightsPath)
         // v5 configs are flat: no metadata object, activation_fn_str / hook_point at top level.
@@ -95,10 +95,7 @@ public enum DictionaryLoader {
         let wEnc = try bag.floats(wEncT, shape: [dIn, dSAE])
         let wDec = try bag.floats(try bag.require("W_dec"), shape: [dSAE, dIn])
         let bDec = try bag.floats(try bag.require("b_dec"), shape: [dIn]).array
-        var bEnc: [Float]?
         var rule: ActivationRule
-        var threshold: [Float]?
-        var bGate: [Float]?, bMag: [Float]?, rMag: [Float]?
         var rescale = try cfg.bool("rescale_acts_by_decoder_norm", default: false)
         switch arch {
         case "standard":
@@ -115,8 +112,7 @@ public enum DictionaryLoader {
             }
             rule = .topK(k: k)
         case "jumprelu":
-            rule = .jumpReLU
-            threshold = try bag.floats(try bag.require("threshold"), shape: [dSAE]).array
+            rule = .jumpReLU(thresholds: try bag.floats(try bag.require("threshold"), shape: [dSAE]).array)
             rescale = false
         case "batchtopk":
             let t = try bag.require("topk_threshold")
@@ -127,20 +123,19 @@ public enum DictionaryLoader {
             guard v.isFinite else { throw SAEKitError(.badInput, path: bag.path, subject: "tensor \"topk_threshold\"", reason: "is not finite", remedy: "use another checkpoint") }
             rule = .batchTopKThreshold(v)
         case "gated":
-            rule = .gated
-            bGate = try bag.floats(try bag.require("b_gate"), shape: [dSAE]).array
-            bMag = try bag.floats(try bag.require("b_mag"), shape: [dSAE]).array
-            rMag = try bag.floats(try bag.require("r_mag"), shape: [dSAE]).array
+            rule = .gated(GatedPath(bGate: try bag.floats(try bag.require("b_gate"), shape: [dSAE]).array,
+                                    rMag: try bag.floats(try bag.require("r_mag"), shape: [dSAE]).array))
             rescale = false
         default:
             throw SAEKitError(.unsupported, path: cfg.path, subject: "key \"architecture\"", reason: "\"\(arch)\" is not a known SAELens architecture",
                               remedy: "saex reads standard, topk, jumprelu, gated, batchtopk and cosine")
         }
-        if arch != "gated" { bEnc = try bag.floats(try bag.require("b_enc"), shape: [dSAE]).array }
+        // A gated SAE has no b_enc: its value comes from the magnitude path, whose bias is b_mag.
+        let bEnc = try bag.floats(try bag.require(rule.isGated ? "b_mag" : "b_enc"), shape: [dSAE]).array
         let tensors = bag.names.compactMap { bag[$0] }
         return SAEDictionary(
             dIn: dIn, dSAE: dSAE, wEnc: wEnc, encoderIsFeatureMajor: false, bEnc: bEnc, wDec: wDec, bDec: bDec,
-            applyBDecToInput: applyBDec, rule: rule, threshold: threshold, bGate: bGate, bMag: bMag, rMag: rMag,
+            applyBDecToInput: applyBDec, rule: rule,
             score: .innerProduct, rescaleActsByDecoderNorm: rescale, normalization: normalization,
             metadata: DictionaryMetadata(format: isV5 ? .saeLensV5 : .saeLensV6, architecture: arch, dtype: wEncT.dtype.rawValue, modelName: model, hookName: hook, path: folder),
             fingerprint: DictionaryFingerprint.of(architecture: arch, tensors: tensors, extra: fingerprintExtras(rule: rule, applyBDec: applyBDec, normalization: normalization, rescale: rescale)))
@@ -150,7 +145,7 @@ public enum DictionaryLoader {
         ["rule=\(rule.description)", "bdec=\(applyBDec)", "norm=\(normalization.description)", "rescale=\(rescale)"]
     }
 
-    static func checkDIn(cfg: ConfigJSON, declared: Int, tensor: TensorView, axis: Int, bagPath: String) throws {
+    static func checkDIn(cfg: JSONFields, declared: Int, tensor: TensorView, axis: Int, bagPath: String) throws {
         guard tensor.shape.count == 2 else {
             throw SAEKitError(.badInput, path: bagPath, subject: "tensor \"\(tensor.name)\"", reason: "has shape \(tensor.shape), expected a matrix")
         }
@@ -160,11 +155,11 @@ public enum DictionaryLoader {
         }
     }
 
-    static func readNormalization(cfg: ConfigJSON, folder: String) throws -> InputNormalization {
-        let raw = cfg.object["normalize_activations"]
+    static func readNormalization(cfg: JSONFields, folder: String) throws -> InputNormalization {
+        let raw = cfg.dict["normalize_activations"]
         let value: String
         if raw == nil || raw is NSNull { value = "none" }
-        else if ConfigJSON.isBool(raw as Any), let b = raw as? Bool { value = b ? "expected_average_only_in" : "none" }
+        else if JSONNumber.isBool(raw as Any), let b = raw as? Bool { value = b ? "expected_average_only_in" : "none" }
         else if let s = raw as? String { value = s }
         else { throw SAEKitError(.badInput, path: cfg.path, subject: "key \"normalize_activations\"", reason: "must be a string") }
         switch value {
@@ -178,7 +173,7 @@ public enum DictionaryLoader {
                                   reason: "is expected_average_only_in but the folder has no activation_scaler.json",
                                   remedy: "copy activation_scaler.json from the training run, or set it to \"none\" if the factor was folded into the weights")
             }
-            let scaler = try ConfigJSON(path: scalerPath)
+            let scaler = try JSONFields.config(path: scalerPath)
             guard let s = try scaler.optionalDouble("scaling_factor") else { return .none }
             guard s.isFinite, s > 0 else {
                 throw SAEKitError(.badInput, path: scalerPath, subject: "key \"scaling_factor\"", reason: "must be a positive number")
@@ -192,7 +187,7 @@ public enum DictionaryLoader {
 
     // MARK: - Cosine
 
-    static func loadCosine(folder: String, cfg: ConfigJSON) throws -> SAEDictionary {
+    static func loadCosine(folder: String, cfg: JSONFields) throws -> SAEDictionary {
         let bag = try TensorBag(safetensors: (folder as NSString).appendingPathComponent("sae_weights.safetensors"))
         let dIn = try cfg.positiveInt("d_in")
         let dSAE = try cfg.positiveInt("d_sae")
@@ -216,10 +211,8 @@ public enum DictionaryLoader {
                               remedy: "add alpha (0-d or [d_sae], values in [0, 1])")
         }
         var rule: ActivationRule = .relu
-        var threshold: [Float]?
         if let t = bag["threshold"] {
-            threshold = try bag.floats(t, shape: [dSAE]).array
-            rule = .jumpReLU
+            rule = .jumpReLU(thresholds: try bag.floats(t, shape: [dSAE]).array)
         } else if let k = try cfg.optionalInt("k") {
             guard k > 0 else { throw SAEKitError(.badInput, path: cfg.path, subject: "key \"k\"", reason: "must be a positive integer") }
             rule = .topK(k: k)
@@ -227,7 +220,7 @@ public enum DictionaryLoader {
         let tensors = bag.names.compactMap { bag[$0] }
         return SAEDictionary(
             dIn: dIn, dSAE: dSAE, wEnc: wEnc, encoderIsFeatureMajor: false, bEnc: bEnc, wDec: wDec, bDec: bDec,
-            applyBDecToInput: applyBDec, rule: rule, threshold: threshold, bGate: nil, bMag: nil, rMag: nil,
+            applyBDecToInput: applyBDec, rule: rule,
             score: .cosine(alpha), rescaleActsByDecoderNorm: false, normalization: normalization,
             metadata: DictionaryMetadata(format: .cosine, architecture: "cosine", dtype: wEncT.dtype.rawValue,
                                          modelName: try meta.optionalString("model_name"), hookName: try meta.optionalString("hook_name"), path: folder),
@@ -253,7 +246,7 @@ public enum DictionaryLoader {
 
     // MARK: - sparsify
 
-    static func loadSparsify(folder: String, cfg: ConfigJSON) throws -> SAEDictionary {
+    static func loadSparsify(folder: String, cfg: JSONFields) throws -> SAEDictionary {
         let bag = try TensorBag(safetensors: (folder as NSString).appendingPathComponent("sae.safetensors"))
         let encT = try bag.require("encoder.weight")
         guard encT.shape.count == 2 else {
@@ -307,7 +300,7 @@ public enum DictionaryLoader {
         let rule = ActivationRule.topK(k: k)
         return SAEDictionary(
             dIn: dIn, dSAE: dSAE, wEnc: wEnc, encoderIsFeatureMajor: true, bEnc: bEnc, wDec: wDec, bDec: bDec,
-            applyBDecToInput: true, rule: rule, threshold: nil, bGate: nil, bMag: nil, rMag: nil,
+            applyBDecToInput: true, rule: rule,
             score: .innerProduct, rescaleActsByDecoderNorm: false, normalization: .none,
             metadata: DictionaryMetadata(format: .sparsify, architecture: "topk", dtype: encT.dtype.rawValue, modelName: nil,
                                          hookName: (folder as NSString).lastPathComponent, path: folder),
@@ -332,7 +325,7 @@ public enum DictionaryLoader {
         let folder = (npz as NSString).deletingLastPathComponent
         return SAEDictionary(
             dIn: dIn, dSAE: dSAE, wEnc: wEnc, encoderIsFeatureMajor: false, bEnc: bEnc, wDec: wDec, bDec: bDec,
-            applyBDecToInput: false, rule: .jumpReLU, threshold: threshold, bGate: nil, bMag: nil, rMag: nil,
+            applyBDecToInput: false, rule: .jumpReLU(thresholds: threshold),
             score: .innerProduct, rescaleActsByDecoderNorm: false, normalization: .none,
             metadata: DictionaryMetadata(format: .gemmaScope, architecture: "jumprelu", dtype: wEncT.dtype.rawValue, modelName: nil,
                                          hookName: folder.isEmpty ? nil : (folder as NSString).lastPathComponent, path: npz),

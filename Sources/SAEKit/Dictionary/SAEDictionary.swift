@@ -1,16 +1,25 @@
-/// How pre-activations become feature activations.
+/// How pre-activations become feature activations. Each rule carries the parameters it needs,
+/// so a JumpReLU without thresholds or a gated rule without its gate cannot be built.
 public enum ActivationRule: Sendable, Equatable {
     /// f = max(pre, 0).
     case relu
     /// Keep the k largest pre-activations of each token, then ReLU them.
     case topK(k: Int)
-    /// f = pre where pre > threshold_i (per feature), else 0 (SAELens jumprelu; BatchTopK at inference).
-    case jumpReLU
+    /// f = pre where pre > thresholds[i] (per feature, [d_sae]), else 0 (SAELens jumprelu; BatchTopK at inference).
+    case jumpReLU(thresholds: [Float])
     /// f = pre where pre > t (one scalar), else 0: a raw SAELens BatchTopK checkpoint's `topk_threshold`.
     case batchTopKThreshold(Double)
-    /// f = 1[u W_enc + b_gate > 0] * ReLU(u (W_enc * exp(r_mag)) + b_mag) (SAELens gated).
-    case gated
+    /// f = 1[u W_enc + b_gate > 0] * ReLU(u (W_enc * exp(r_mag)) + b_mag) (SAELens gated); the
+    /// dictionary's `bEnc` holds b_mag, the bias of the magnitude path that gives the value.
+    case gated(GatedPath)
 
+    /// True for `.gated`: the encoder then computes a second (gate) pre-activation.
+    public var isGated: Bool {
+        if case .gated = self { return true }
+        return false
+    }
+
+    /// The rule's name; part of the dictionary fingerprint, so it must not change.
     public var description: String {
         switch self {
         case .relu: return "ReLU"
@@ -19,6 +28,19 @@ public enum ActivationRule: Sendable, Equatable {
         case .batchTopKThreshold(let t): return "BatchTopK threshold \(t)"
         case .gated: return "gated"
         }
+    }
+}
+
+/// The extra parameters of a gated SAE: the gate's bias and the magnitude path's log scale.
+public struct GatedPath: Sendable, Equatable {
+    /// b_gate [d_sae]: the gate is open where u W_enc + b_gate > 0.
+    public var bGate: [Float]
+    /// r_mag [d_sae]: the magnitude path uses W_enc * exp(r_mag).
+    public var rMag: [Float]
+
+    public init(bGate: [Float], rMag: [Float]) {
+        self.bGate = bGate
+        self.rMag = rMag
     }
 }
 
@@ -51,7 +73,17 @@ public enum Score: Sendable, Equatable {
     /// pre_i = cos(W_enc[:, i], u) * ||u||^alpha_i + b_enc_i; u = 0 gives b_enc_i.
     case cosine(AlphaSpec)
 
-    public var kind: ScoreKind {
+    /// Which score, without its parameters: what caches, summaries and browsers record.
+    public enum Kind: String, Sendable, Codable, Equatable {
+        /// w . u + b: activation grows with the input norm.
+        case innerProduct = "inner_product"
+        /// cos(w, u) * ||u||^alpha + b.
+        case cosine
+        /// Not known (imported caches).
+        case unknown
+    }
+
+    public var kind: Kind {
         switch self {
         case .innerProduct: return .innerProduct
         case .cosine: return .cosine
@@ -120,18 +152,12 @@ public struct SAEDictionary: Sendable {
     public var dSAE: Int
     public var wEnc: FloatStorage
     public var encoderIsFeatureMajor: Bool
-    /// nil for gated dictionaries (which use `bGate`/`bMag`).
-    public var bEnc: [Float]?
+    /// b_enc [d_sae]; for a gated dictionary its magnitude path's b_mag.
+    public var bEnc: [Float]
     public var wDec: FloatStorage
     public var bDec: [Float]
     public var applyBDecToInput: Bool
     public var rule: ActivationRule
-    /// Per-feature thresholds for `.jumpReLU`.
-    public var threshold: [Float]?
-    /// Gated parameters.
-    public var bGate: [Float]?
-    public var bMag: [Float]?
-    public var rMag: [Float]?
     public var score: Score
     /// SAELens topk's `rescale_acts_by_decoder_norm`: pre *= ||W_dec[i]|| before the rule, f /= it before decoding.
     public var rescaleActsByDecoderNorm: Bool

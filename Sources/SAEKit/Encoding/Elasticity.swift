@@ -20,7 +20,8 @@ public struct ElasticityCalculator: Sendable {
         let d = encoder.dictionary
         var wb = [Float](repeating: 0, count: d.dSAE)
         if d.applyBDecToInput {
-            let scale = d.rMag.map { $0.map { Float(Foundation.exp(Double($0))) } }
+            var scale: [Float]?
+            if case .gated(let path) = d.rule { scale = path.rMag.map { Float(Foundation.exp(Double($0))) } }
             for i in 0..<d.dSAE {
                 var acc: Double = 0
                 for j in 0..<d.dIn { acc += Double(d.encoderWeight(input: j, feature: i)) * Double(d.bDec[j]) }
@@ -55,7 +56,7 @@ public struct ElasticityCalculator: Sendable {
             let nrm: Float = d.rescaleActsByDecoderNorm ? encoder.decoderNorms[i] : 1
             guard nrm > 0 else { return 0 }
             let raw = pre / nrm
-            let b: Float = d.bMag?[i] ?? d.bEnc?[i] ?? 0
+            let b = d.bEnc[i]  // b_mag for gated: the bias of the path that gives the value
             let g = raw - b
             return (g + wb) / raw
         case .cosine(let alpha):
@@ -63,7 +64,7 @@ public struct ElasticityCalculator: Sendable {
             let wn = encoder.encoderNorms[i]
             guard un > 0, wn > 0 else { return 0 }
             let a = alpha.value(i)
-            let b = d.bEnc?[i] ?? 0
+            let b = d.bEnc[i]
             let f = Float(Foundation.pow(Double(un), Double(a) - 1)) / wn   // ||u||^(a-1) / ||w||
             let g = (pre - b) / f
             let uv = un * un + row.dotBDec

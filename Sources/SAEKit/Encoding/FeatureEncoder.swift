@@ -32,8 +32,8 @@ public struct FeatureEncoder: Sendable {
         }
         encoderNorms = enc
         decoderNorms = (0..<d.dSAE).map { BLAS.norm(d.dIn, d.wDec.pointer + $0 * d.dIn) }
-        if let rMag = d.rMag {
-            let scale = rMag.map { Float(exp(Double($0))) }
+        if case .gated(let path) = d.rule {
+            let scale = path.rMag.map { Float(exp(Double($0))) }
             magnitudeWeights = FloatStorage(count: d.dIn * d.dSAE) { dst in
                 for j in 0..<d.dIn {
                     for i in 0..<d.dSAE {
@@ -103,9 +103,9 @@ public struct FeatureEncoder: Sendable {
         let d = dictionary
         let dIn = d.dIn, dSAE = d.dSAE
         let ldb = d.encoderIsFeatureMajor ? dIn : dSAE
-        if let wMag = magnitudeWeights {
+        if let wMag = magnitudeWeights, case .gated(let path) = d.rule {
             BLAS.gemm(m: n, n: dSAE, k: dIn, a: u, lda: dIn, b: wMag.pointer, ldb: ldb, bTransposed: d.encoderIsFeatureMajor, c: pre, ldc: dSAE)
-            let bMag = d.bMag ?? [], bGate = d.bGate ?? []
+            let bMag = d.bEnc, bGate = path.bGate
             for r in 0..<n { let row = pre + r * dSAE; for i in 0..<dSAE { row[i] += bMag[i] } }
             if let gate {
                 BLAS.gemm(m: n, n: dSAE, k: dIn, a: u, lda: dIn, b: d.wEnc.pointer, ldb: ldb, bTransposed: d.encoderIsFeatureMajor, c: gate, ldc: dSAE)
@@ -114,7 +114,7 @@ public struct FeatureEncoder: Sendable {
             return
         }
         BLAS.gemm(m: n, n: dSAE, k: dIn, a: u, lda: dIn, b: d.wEnc.pointer, ldb: ldb, bTransposed: d.encoderIsFeatureMajor, c: pre, ldc: dSAE)
-        let bEnc = d.bEnc ?? [Float](repeating: 0, count: dSAE)
+        let bEnc = d.bEnc
         switch d.score {
         case .innerProduct:
             bEnc.withUnsafeBufferPointer { b in
@@ -161,8 +161,7 @@ public struct FeatureEncoder: Sendable {
         switch d.rule {
         case .relu:
             for idx in 0..<(n * dSAE) { acts[idx] = max(pre[idx], 0) }
-        case .jumpReLU:
-            let t = d.threshold ?? [Float](repeating: 0, count: dSAE)
+        case .jumpReLU(let t):
             for r in 0..<n {
                 let p = pre + r * dSAE, a = acts + r * dSAE
                 for i in 0..<dSAE { let v = p[i]; a[i] = (v > t[i] && v > 0) ? v : 0 }
@@ -195,7 +194,7 @@ public struct FeatureEncoder: Sendable {
         let pre = preOut ?? UnsafeMutablePointer<Float>.allocate(capacity: max(1, n * d.dSAE))
         defer { if preOut == nil { pre.deallocate() } }
         var gate: UnsafeMutablePointer<Float>?
-        if d.rule == .gated { gate = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n * d.dSAE)) }
+        if d.rule.isGated { gate = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n * d.dSAE)) }
         defer { gate?.deallocate() }
         preActivations(u, rows: n, into: pre, gate: gate)
         activate(pre, rows: n, into: acts, gate: gate)

@@ -48,7 +48,7 @@ struct ActivationRow: Sendable, Equatable {
         let binMax = try o.optionalNumber("binMax") ?? o.optionalNumber("bin_max")
         let binContains = try o.optionalNumber("binContains") ?? o.optionalNumber("bin_contains")
         var row = ActivationRow(tokens: tokens, values: values, peak: peak, binMin: binMin, binMax: binMax, binContains: binContains, sequence: ordinal)
-        if let d = try? o.optionalString("dataIndex"), let n = Int(d) {
+        if let d = try? o.optionalStringOrNumber("dataIndex"), let n = Int(d) {
             // Neuronpedia numbers dataset rows from 0; a negative index would reach the explorer
             // as a negative sequence number.
             guard n >= 0 else { throw o.error("dataIndex", "\(n) is negative") }

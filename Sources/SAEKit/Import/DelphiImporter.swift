@@ -81,7 +81,7 @@ public enum DelphiImporter {
         if let a = o as? [Any] {
             for (i, v) in a.enumerated() {
                 guard let s = v as? String else {
-                    throw SAEKitError(.badInput, path: path, subject: "[\(i)]", reason: "expected a string, found \(JSONFields.typeName(v))",
+                    throw SAEKitError(.badInput, path: path, subject: "[\(i)]", reason: "expected a string, found \(JSONNumber.typeName(v))",
                                       remedy: "give a JSON array of token strings")
                 }
                 table[i] = s
@@ -92,13 +92,13 @@ public enum DelphiImporter {
                     throw SAEKitError(.badInput, path: path, subject: k, reason: "is not a token id", remedy: "give an {\"id\": \"token\"} object")
                 }
                 guard let s = v as? String else {
-                    throw SAEKitError(.badInput, path: path, subject: k, reason: "expected a string, found \(JSONFields.typeName(v))",
+                    throw SAEKitError(.badInput, path: path, subject: k, reason: "expected a string, found \(JSONNumber.typeName(v))",
                                       remedy: "give an {\"id\": \"token\"} object")
                 }
                 table[i] = s
             }
         } else {
-            throw SAEKitError(.badInput, path: path, reason: "expected a JSON array or object, found \(JSONFields.typeName(o))",
+            throw SAEKitError(.badInput, path: path, reason: "expected a JSON array or object, found \(JSONNumber.typeName(o))",
                               remedy: "give a JSON array of token strings or an {\"id\": \"token\"} object")
         }
         let frozen = table

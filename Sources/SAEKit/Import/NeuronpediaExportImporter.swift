@@ -142,7 +142,7 @@ public enum NeuronpediaExportImporter {
 
         /// Checks that every row belongs to the same (modelId, layer).
         mutating func checkSource(_ o: JSONFields) throws {
-            let key = (try o.optionalString("modelId"), try o.optionalString("layer"))
+            let key = (try o.optionalStringOrNumber("modelId"), try o.optionalStringOrNumber("layer"))
             guard let have = sourceKey else {
                 sourceKey = key
                 sourceFile = (o.path as NSString).lastPathComponent

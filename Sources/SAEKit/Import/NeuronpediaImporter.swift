@@ -105,8 +105,8 @@ public enum NeuronpediaImporter {
     /// A feature object with `activations` (camelCase rows) and optional `explanations`.
     static func parseNeuronpediaFeature(_ o: JSONFields, indexKey: String) throws -> Parsed {
         let index = try o.requireIndex(indexKey)
-        let model = try o.optionalString("modelId")
-        let source = try o.optionalString("layer")
+        let model = try o.optionalStringOrNumber("modelId")
+        let source = try o.optionalStringOrNumber("layer")
         let rowsJSON = try o.objects("activations", required: true) ?? []
         var rows: [ActivationRow] = []
         rows.reserveCapacity(rowsJSON.count)
@@ -124,10 +124,10 @@ public enum NeuronpediaImporter {
 
     static func parseDashboardFile(_ path: String) throws -> (String, [Parsed]) {
         let o = try readWhole(path, remedy: dashboardRemedy)
-        let model = try o.optionalString("model_id")
-        let layer = try o.optionalString("layer")
-        let set = try o.optionalString("sae_set")
-        let suffix = try o.optionalString("sae_id_suffix")
+        let model = try o.optionalStringOrNumber("model_id")
+        let layer = try o.optionalStringOrNumber("layer")
+        let set = try o.optionalStringOrNumber("sae_set")
+        let suffix = try o.optionalStringOrNumber("sae_id_suffix")
         // Neuronpedia names such a source "<layer>-<sae_set>[__<suffix>]".
         var source = [layer, set].compactMap { $0 }.joined(separator: "-")
         if let suffix, !suffix.isEmpty { source += "__" + suffix }

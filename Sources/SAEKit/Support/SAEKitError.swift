@@ -56,31 +56,6 @@ public struct SAEKitError: Error, CustomStringConvertible, Equatable, Sendable {
         parts.append(reason)
         var line = parts.joined(separator: ": ")
         if let remedy, !remedy.isEmpty { line += "; " + remedy }
-        // Nearly every message is printable ASCII, which needs no escaping: skip the walk over
-        // Characters and Unicode properties below (it was a sixth of a fuzz target's time).
-        if line.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return line }
-        var out = ""
-        out.reserveCapacity(line.utf8.count)
-        for ch in line {
-            if ch.isNewline {
-                out.append(" ")
-            } else if ch.unicodeScalars.contains(where: Self.isUnsafeForTerminal) {
-                for s in ch.unicodeScalars {
-                    if Self.isUnsafeForTerminal(s) {
-                        out += "\\u{" + String(s.value, radix: 16, uppercase: true) + "}"
-                    } else {
-                        out.unicodeScalars.append(s)
-                    }
-                }
-            } else {
-                out.append(ch)
-            }
-        }
-        return out
-    }
-
-    /// C0 and C1 controls, DEL, and the bidirectional embedding, override and isolate controls.
-    private static func isUnsafeForTerminal(_ s: Unicode.Scalar) -> Bool {
-        s.properties.generalCategory == .control || (0x202A...0x202E).contains(s.value) || (0x2066...0x2069).contains(s.value)
+        return TerminalText.escapedLine(line)
     }
 }

@@ -16,22 +16,17 @@ enum AnalysisFixtures {
                            rule: ActivationRule = .relu) -> SAEDictionary {
         SAEDictionary(dIn: dIn, dSAE: dSAE, wEnc: FloatStorage(wEnc), encoderIsFeatureMajor: false,
                       bEnc: [Float](repeating: 0, count: dSAE), wDec: FloatStorage(wDec), bDec: [Float](repeating: 0, count: dIn),
-                      applyBDecToInput: false, rule: rule, threshold: nil, bGate: nil, bMag: nil, rMag: nil, score: score,
+                      applyBDecToInput: false, rule: rule, score: score,
                       rescaleActsByDecoderNorm: false, normalization: .none,
                       metadata: DictionaryMetadata(format: .cosine, architecture: "test", dtype: "F32", path: "test"), fingerprint: "test")
     }
 
     /// Deterministic pseudo-random numbers (SplitMix64) so tests need no global RNG state.
     struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+        var generator: SplitMix64
+        init(state: UInt64) { generator = SplitMix64(seed: state) }
+        mutating func next() -> UInt64 { generator.next() }
+        mutating func uniform() -> Double { generator.nextUnit() }
         mutating func normal() -> Float {
             let u1 = max(uniform(), 1e-12), u2 = uniform()
             return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))

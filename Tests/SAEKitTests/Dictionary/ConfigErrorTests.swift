@@ -41,7 +41,7 @@ struct ConfigErrorTests {
         let (t, d) = try broken("saelens_standard_f32") { try editConfig($0) { $0.removeValue(forKey: "d_sae") } }
         defer { t.cleanup() }
         let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
-        #expect(e.description == "\(d)/cfg.json: key \"d_sae\": missing; add it to cfg.json")
+        #expect(e.description == "\(d)/cfg.json: key \"d_sae\": is missing; add it to cfg.json")
         #expect(e.exitCode == 2)
     }
 

@@ -12,7 +12,7 @@ struct ElasticityTests {
         let w = (0..<(dIn * f)).map { _ in Float(rng.normal()) }
         return SAEDictionary(dIn: dIn, dSAE: f, wEnc: FloatStorage(w), encoderIsFeatureMajor: false, bEnc: [Float](repeating: bEnc, count: f),
                              wDec: FloatStorage((0..<(dIn * f)).map { _ in Float(rng.normal()) }), bDec: [Float](repeating: bDec, count: dIn),
-                             applyBDecToInput: true, rule: .relu, threshold: nil, bGate: nil, bMag: nil, rMag: nil, score: score,
+                             applyBDecToInput: true, rule: .relu, score: score,
                              rescaleActsByDecoderNorm: false, normalization: .none,
                              metadata: DictionaryMetadata(format: .cosine, architecture: "test", dtype: "F32", path: "planted"), fingerprint: "0")
     }

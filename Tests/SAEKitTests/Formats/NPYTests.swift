@@ -2,13 +2,15 @@ import Foundation
 import Testing
 @testable import SAEKit
 
-private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/npy")
+/// fixtures/loaders/npy, written by fixtures/generate/loaders/make_loader_fixtures.py (numpy only).
+private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("fixtures/loaders/npy")
 
 private func fixture(_ name: String) throws -> [UInt8] {
     Array(try Data(contentsOf: fixtures.appendingPathComponent(name)))
 }
 
-/// One entry of Fixtures/npy/npy_expected.json (numpy's own description of the file).
+/// One entry of fixtures/loaders/npy/npy_expected.json (numpy's own description of the file).
 struct NPYExpectation: Decodable, Sendable {
     var version: String
     var descr: String

@@ -1,0 +1,87 @@
+import CBLAS
+
+/// The few BLAS calls saex makes, with row-major conventions spelled out. All matrix products in
+/// saex go through OpenBLAS; nothing here is hand-written arithmetic.
+enum BLAS {
+    /// C[m x n] = alpha * A[m x k] * op(B) + beta * C, all row-major. `bTransposed`: B is stored [n x k].
+    static func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, bTransposed: Bool,
+                     c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0) {
+        guard m > 0, n > 0 else { return }
+        if k == 0 {
+            for r in 0..<m { for j in 0..<n { c[r * ldc + j] = beta == 0 ? 0 : c[r * ldc + j] * beta } }
+            return
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, bTransposed ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// C[m x n] = A[m x k] * B[n x k]^T, row-major (A^T-free product of two row-stacked matrices).
+    static func gemmABt(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
+        gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, bTransposed: true, c: c, ldc: n)
+    }
+
+    /// C[m x n] = A[m x k] * B[k x n] in double precision, all row-major and contiguous.
+    static func dgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>, c: UnsafeMutablePointer<Double>) {
+        guard m > 0, n > 0, k > 0 else { return }
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, c, Int32(n))
+    }
+
+    static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
+        cblas_sdot(Int32(n), x, 1, y, 1)
+    }
+
+    static func norm(_ n: Int, _ x: UnsafePointer<Float>) -> Float {
+        cblas_snrm2(Int32(n), x, 1)
+    }
+
+}
+
+/// Which OpenBLAS kernels run, and the fix for a CPU the library does not recognise.
+public enum BLASRuntime {
+    /// The kernel family OpenBLAS chose ("Haswell", "SkylakeX", "Prescott", ...).
+    public static var coreName: String {
+        guard let p = openblas_get_corename() else { return "unknown" }
+        return String(cString: p)
+    }
+
+    /// The OpenBLAS core type to force, or nil when its own choice is fine.
+    ///
+    /// Debian's OpenBLAS 0.3.21 falls back to its generic SSE3 "Prescott" kernels on CPUs newer
+    /// than it knows, which makes sgemm about ten times slower than it should be (measured in
+    /// docs/PERFORMANCE.md). saex then names the newest kernel family the CPU can run:
+    /// "SkylakeX" (AVX-512) when it has AVX-512 F, CD, BW, DQ and VL (the subsets of Skylake-SP,
+    /// the oldest CPU those kernels target), else "Haswell" (AVX2) when it has AVX2 and FMA.
+    /// On this project's AVX-512 machine the SkylakeX sgemm ran the encoder's shape 1.7x faster
+    /// than Haswell's (docs/PERFORMANCE.md), and it is what numpy's own OpenBLAS picks there.
+    /// Linux lists the avx512 flags only when the kernel saves the AVX-512 register state, so a
+    /// flag present means the instructions are usable.
+    /// The choice is made when the library loads, so the caller must set OPENBLAS_CORETYPE and
+    /// re-execute; an OPENBLAS_CORETYPE the user set is always respected.
+    public static func recommendedCoreType(environment: [String: String], cpuFlags: Set<String>,
+                                           currentCore: String = coreName) -> String? {
+        guard environment["OPENBLAS_CORETYPE"] == nil, currentCore == "Prescott" else { return nil }
+        if skylakeXFlags.isSubset(of: cpuFlags) { return "SkylakeX" }
+        return cpuFlags.contains("avx2") && cpuFlags.contains("fma") ? "Haswell" : nil
+    }
+
+    /// The AVX-512 subsets of Skylake-SP, the oldest CPU OpenBLAS's SkylakeX kernels target.
+    static let skylakeXFlags: Set<String> = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
+
+    /// The OPENBLAS_CORETYPE an executable should re-execute itself with, first thing in main,
+    /// or nil: the user chose, the library's choice is fine, or this process is the re-execution
+    /// (SAEX_BLAS_REEXEC is set). The exec itself belongs to the executable.
+    public static func coreTypeToReexecWith(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        guard environment["SAEX_BLAS_REEXEC"] == nil else { return nil }
+        return recommendedCoreType(environment: environment, cpuFlags: cpuFlags())
+    }
+
+    /// CPU feature flags from /proc/cpuinfo (empty where it does not exist).
+    public static func cpuFlags() -> Set<String> {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+              let colon = line.firstIndex(of: ":") else { return [] }
+        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+    }
+}
+
+import Foundation
