@@ -28,13 +28,8 @@ struct Analyze: ParsableCommand {
         if let top, top < 0 { throw ValidationError("--top must be 0 or more") }
         let source = try CacheFeatureSource(path: cache, progress: { Progress.report(stage: $0, done: $1, total: $2) })
         Progress.finish()
-        var records: [FeatureRecord] = []
         let indices: [Int] = try dict.map { [try source.cache.dictionaryIndex(named: $0)] } ?? Array(source.dictionaries.indices)
-        for di in indices {
-            let name = source.dictionaries[di].name
-            for f in 0..<source.dictionaries[di].featureCount { records.append(FeatureRecord(dictionary: name, stats: source.stats(dict: di, feature: f))) }
-        }
-        if let sort { try FeatureRecord.sort(&records, by: sort, ascending: ascending) }
+        var records = try FeatureRecord.records(indices.map { source.table(dict: $0) }, sortedBy: sort, ascending: ascending)
         if let top { records = Array(records.prefix(top)) }
         switch format {
         case .json:
@@ -53,7 +48,7 @@ struct Analyze: ParsableCommand {
         let s: String
         switch v {
         case .string(let x)?: s = x
-        case .int(let x)?: s = String(x)
+        case .int(let x)?: s = x.map(String.init) ?? ""
         case .number(let x)?: s = x.map { $0.isFinite ? String($0) : "" } ?? ""
         case .bool(let x)?: s = x ? "true" : "false"
         case .strings(let x)?: s = x.joined(separator: " | ")
@@ -73,7 +68,7 @@ struct Analyze: ParsableCommand {
         func cell(_ v: FeatureRecord.Value?) -> String {
             switch v {
             case .string(let x)?: return TerminalText.safeString(x)
-            case .int(let x)?: return String(x)
+            case .int(let x)?: return x.map(String.init) ?? "n/a"
             case .number(let x)?: return x.map { abs($0) < 1e-3 && $0 != 0 ? String(format: "%.2e", $0) : String(format: "%.3f", $0) } ?? "n/a"
             case .bool(let x)?: return x ? "norm?" : ""
             case .strings(let x)?: return x.map { TerminalText.safeString($0).trimmingCharacters(in: .whitespaces) }.joined(separator: " ")

@@ -115,7 +115,7 @@ struct LabelCommand: ParsableCommand {
         }
         let offered = chosen.map { d in
             BlindDictionary(name: all[d].name, fingerprint: all[d].fingerprint, featureCount: all[d].featureCount,
-                            density: (0..<all[d].featureCount).map { source.analysis.stats[d][$0].density })
+                            density: Array(source.table(dict: d).density.buffer))
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var generator = SystemRandomNumberGenerator()

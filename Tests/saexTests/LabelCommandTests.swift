@@ -21,7 +21,7 @@ struct LabelCommandTests {
         let dicts = Array(source.dictionaries.prefix(2))
         let offered = dicts.enumerated().map { d, info in
             BlindDictionary(name: info.name, fingerprint: info.fingerprint, featureCount: info.featureCount,
-                            density: source.analysis.stats[d].map(\.density))
+                            density: Array(source.table(dict: d).density.buffer))
         }
         let blind = cache + ".blind"
         try FileManager.default.createDirectory(atPath: blind, withIntermediateDirectories: true)

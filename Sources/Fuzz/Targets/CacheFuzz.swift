@@ -33,10 +33,10 @@ enum CacheFuzz {
             return "cache accepted; analysis " + Fuzz.checkRefusal(error, naming: analysisPath)
         }
         guard let analysis else { return "cache accepted (\(cache.dictionaries.count) dictionaries); no analysis or a stale one" }
-        precondition(analysis.stats.count == cache.dictionaries.count && analysis.neighbours.count == cache.dictionaries.count,
-                     "analysis has \(analysis.stats.count) dictionaries, the cache \(cache.dictionaries.count)")
+        precondition(analysis.tables.count == cache.dictionaries.count && analysis.neighbours.count == cache.dictionaries.count,
+                     "analysis has \(analysis.tables.count) dictionaries, the cache \(cache.dictionaries.count)")
         for (i, d) in cache.dictionaries.enumerated() {
-            precondition(analysis.stats[i].count == d.featureCount && analysis.neighbours[i].count == d.featureCount, "analysis feature count")
+            precondition(analysis.tables[i].featureCount == d.featureCount && analysis.neighbours[i].count == d.featureCount, "analysis feature count")
         }
         for (pair, lists) in analysis.matches {
             precondition(cache.dictionaries.indices.contains(pair.from) && cache.dictionaries.indices.contains(pair.to), "match pair \(pair) outside the cache")

@@ -39,11 +39,6 @@ public enum FeatureStatsBuilder {
                      encoderDecoderCosine: weights?.encoderDecoderCosines[feature],
                      singleTokenConcentration: peaks.flatMap(TopContextConcentration.singleToken),
                      specialTokenConcentration: peaks.flatMap { TopContextConcentration.specialOrFirst($0, special: special) },
-                     normDetectorHint: rule.fires(s), topTokens: topTokens, normAUC: s.normAUC)
+                     normDetectorHint: rule.fires(s), topTokens: topTokens, normAUC: s.normAUC, activeCount: s.activeCount)
     }
-}
-
-extension FeatureStats {
-    /// log10(density); nil for dead features.
-    public var log10Density: Double? { density > 0 ? log10(density) : nil }
 }

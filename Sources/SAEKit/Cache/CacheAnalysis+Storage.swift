@@ -5,14 +5,23 @@ extension CacheAnalysis {
     private struct Meta: Codable {
         var version: Int
         var key: String
-        var summaries: [DictionarySummary]
-        var comparisons: [DictionaryComparison]
         var pairs: [[Int]]
         var unavailable: [String]?
+        /// Real tokens the statistics ran over.
+        var tokenCount: Int
     }
 
     private static func optional(_ v: Float?) -> Float { v ?? .nan }
     private static func value(_ v: Float) -> Float? { v.isNaN ? nil : v }
+
+    /// The stored float statistics: tensor name and column.
+    private static var floatColumns: [(String, WritableKeyPath<FeatureTable.Floats, TableColumn<Float>>)] { [
+        ("alpha", \.alpha), ("elasticity", \.elasticity), ("norm_pearson", \.normPearson), ("norm_spearman", \.normSpearman),
+        ("norm_pearson_active", \.normPearsonActive), ("norm_spearman_active", \.normSpearmanActive), ("top_norm_mass", \.topNormMass),
+        ("norm_auc", \.normAUC), ("max_activation", \.maxActivation), ("mean_activation", \.meanActivation),
+        ("decoder_norm", \.decoderNorm), ("encoder_norm", \.encoderNorm), ("enc_dec_cos", \.encoderDecoderCosine),
+        ("single_token", \.singleTokenConcentration), ("special_token", \.specialTokenConcentration),
+    ] }
 
     /// Writes the analysis atomically to `path`.
     public func write(to path: String) throws {
@@ -38,25 +47,21 @@ extension CacheAnalysis {
                 w.add("\(prefix).by_\(kind).mutual", shape: [lists.count, k], uint8s: mutual)
             }
         }
-        for (i, s) in stats.enumerated() {
-            let f = s.count
+        for (i, t) in tables.enumerated() {
+            let f = t.featureCount
             let p = "a\(i)."
-            let floatFields: [(String, (FeatureStats) -> Float?)] = [
-                ("alpha", \.alpha), ("elasticity", \.elasticity), ("norm_pearson", \.normPearson), ("norm_spearman", \.normSpearman),
-                ("norm_pearson_active", \.normPearsonActive), ("norm_spearman_active", \.normSpearmanActive), ("top_norm_mass", \.topNormMass),
-                ("norm_auc", \.normAUC), ("max_activation", { $0.maxActivation }), ("mean_activation", { $0.meanActivation }),
-                ("decoder_norm", \.decoderNorm), ("encoder_norm", \.encoderNorm), ("enc_dec_cos", \.encoderDecoderCosine),
-                ("single_token", \.singleTokenConcentration), ("special_token", \.specialTokenConcentration),
-            ]
-            for (name, get) in floatFields { w.add(p + name, shape: [f], floats: s.map { Self.optional(get($0)) }) }
-            w.add(p + "density", shape: [f], doubles: s.map(\.density))
-            w.add(p + "dead", shape: [f], uint8s: s.map { $0.dead ? 1 : 0 })
-            w.add(p + "hint", shape: [f], uint8s: s.map { $0.normDetectorHint ? 1 : 0 })
+            for (name, column) in Self.floatColumns { w.add(p + name, shape: [f], floats: Array(t.floats[keyPath: column].buffer)) }
+            w.add(p + "density", shape: [f], doubles: Array(t.density.buffer))
+            w.add(p + "active_count", shape: [f], int64s: Array(t.activeCount.buffer))
+            w.add(p + "dead", shape: [f], uint8s: Array(t.dead.buffer))
+            w.add(p + "hint", shape: [f], uint8s: Array(t.hint.buffer))
+            w.add(p + "preview_tokens", shape: [f, t.previewWidth], int32s: Array(t.previewIDs.buffer))
             addLists("n\(i)", neighbours[i])
         }
         let pairs = matches.keys.sorted { ($0.from, $0.to) < ($1.from, $1.to) }
         for p in pairs { addLists("m\(p.from)_\(p.to)", matches[p] ?? []) }
-        let meta = Meta(version: Self.version, key: cacheFingerprint, summaries: summaries, comparisons: comparisons, pairs: pairs.map { [$0.from, $0.to] }, unavailable: unavailable)
+        let meta = Meta(version: Self.version, key: cacheFingerprint, pairs: pairs.map { [$0.from, $0.to] }, unavailable: unavailable,
+                        tokenCount: tables.first?.tokenCount ?? 0)
         let enc = JSONEncoder()
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         w.metadata["saex_analysis"] = String(decoding: try enc.encode(meta), as: UTF8.self)
@@ -73,10 +78,18 @@ extension CacheAnalysis {
         }
         let dec = JSONDecoder()
         dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        struct Stamp: Decodable {
+            var version: Int
+            var key: String
+        }
+        // An analysis of another version or another cache is stale, whatever else its metadata holds.
+        guard let stamp = try? dec.decode(Stamp.self, from: Data(text.utf8)) else {
+            throw SAEKitError(.badInput, path: path, subject: "__metadata__.saex_analysis", reason: "is malformed", remedy: "delete it; saex recomputes it")
+        }
+        guard stamp.version == version, stamp.key == key(for: cache) else { return nil }
         guard let meta = try? dec.decode(Meta.self, from: Data(text.utf8)) else {
             throw SAEKitError(.badInput, path: path, subject: "__metadata__.saex_analysis", reason: "is malformed", remedy: "delete it; saex recomputes it")
         }
-        guard meta.version == version, meta.key == key(for: cache) else { return nil }
         let reader = CacheTensorReader(file: file, path: path)
         let k = matchLimit
         /// Match lists of `count` features naming features of a dictionary with `targetCount` features.
@@ -104,50 +117,48 @@ extension CacheAnalysis {
             }
             return out
         }
-        var stats: [[FeatureStats]] = []
+        var tables: [FeatureTable] = []
         var neighbours: [[FeatureMatchLists]] = []
+        let descriptors = cache.descriptors
         for (i, d) in cache.dictionaries.enumerated() {
             let f = d.featureCount
             let p = "a\(i)."
-            func col(_ name: String) throws -> UnsafeBufferPointer<Float> { try reader.buffer(p + name, Float.self, shape: [f]) }
-            let alpha = try col("alpha"), el = try col("elasticity"), np = try col("norm_pearson"), ns = try col("norm_spearman")
-            let npa = try col("norm_pearson_active"), nsa = try col("norm_spearman_active"), tm = try col("top_norm_mass")
-            let auc = try col("norm_auc"), mx = try col("max_activation"), mean = try col("mean_activation")
-            let dn = try col("decoder_norm"), en = try col("encoder_norm"), edc = try col("enc_dec_cos")
-            let st = try col("single_token"), sp = try col("special_token")
-            let density = try reader.buffer(p + "density", Double.self, shape: [f])
+            func borrow<T>(_ name: String, _ type: T.Type, shape: [Int]) throws -> TableColumn<T> {
+                TableColumn(borrowing: try reader.buffer(p + name, type, shape: shape), owner: file)
+            }
+            var floats = FeatureTable.Floats(
+                alpha: TableColumn([]), elasticity: TableColumn([]), normPearson: TableColumn([]), normSpearman: TableColumn([]),
+                normPearsonActive: TableColumn([]), normSpearmanActive: TableColumn([]), topNormMass: TableColumn([]), normAUC: TableColumn([]),
+                maxActivation: TableColumn([]), meanActivation: TableColumn([]), decoderNorm: TableColumn([]), encoderNorm: TableColumn([]),
+                encoderDecoderCosine: TableColumn([]), singleTokenConcentration: TableColumn([]), specialTokenConcentration: TableColumn([]))
+            for (name, column) in floatColumns { floats[keyPath: column] = try borrow(name, Float.self, shape: [f]) }
+            let density = try borrow("density", Double.self, shape: [f])
             // A fraction of tokens; the explorer sorts, filters and takes log10 of it.
-            if let bad = density.firstIndex(where: { $0 < 0 || $0 > 1 }) {
+            if let bad = density.buffer.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
                 throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)density\"", reason: "feature \(bad) has density \(density[bad]), outside [0, 1]",
                                   remedy: "delete it; saex recomputes it")
             }
-            let dead = try reader.buffer(p + "dead", UInt8.self, shape: [f])
-            let hint = try reader.buffer(p + "hint", UInt8.self, shape: [f])
-            var records: [FeatureStats] = []
-            records.reserveCapacity(f)
-            for j in 0..<f {
-                var r = FeatureStats(feature: j)
-                r.alpha = value(alpha[j])
-                r.elasticity = value(el[j])
-                r.normPearson = value(np[j])
-                r.normSpearman = value(ns[j])
-                r.normPearsonActive = value(npa[j])
-                r.normSpearmanActive = value(nsa[j])
-                r.topNormMass = value(tm[j])
-                r.normAUC = value(auc[j])
-                r.density = density[j]
-                r.maxActivation = mx[j]
-                r.meanActivation = mean[j]
-                r.dead = dead[j] != 0
-                r.decoderNorm = value(dn[j])
-                r.encoderNorm = value(en[j])
-                r.encoderDecoderCosine = value(edc[j])
-                r.singleTokenConcentration = value(st[j])
-                r.specialTokenConcentration = value(sp[j])
-                r.normDetectorHint = hint[j] != 0
-                records.append(r)
+            let active = try borrow("active_count", Int64.self, shape: [f])
+            if let bad = active.buffer.firstIndex(where: { $0 < -1 }) {
+                throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)active_count\"", reason: "feature \(bad) has \(active[bad]) active tokens",
+                                  remedy: "delete it; saex recomputes it")
             }
-            stats.append(records)
+            let previews = try reader.require(p + "preview_tokens", dtype: .i32, shape: nil, rank: 2)
+            let width = previews.shape[1]
+            guard previews.shape[0] == f, width <= 64 else {
+                throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)preview_tokens\"", reason: "has shape \(previews.shape), expected [\(f), k]",
+                                  remedy: "delete it; saex recomputes it")
+            }
+            let previewIDs = try borrow("preview_tokens", Int32.self, shape: [f, width])
+            // -1 pads; anything else must be a token of the cache's vocabulary.
+            if let bad = previewIDs.buffer.firstIndex(where: { $0 < -1 || Int($0) >= cache.vocabularySize }) {
+                throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)preview_tokens\"",
+                                  reason: "entry \(bad) is token \(previewIDs[bad]), outside the \(cache.vocabularySize)-token vocabulary",
+                                  remedy: "delete it; saex recomputes it")
+            }
+            tables.append(FeatureTable(descriptor: descriptors[i], tokenCount: meta.tokenCount, floats: floats, density: density, activeCount: active,
+                                       dead: try borrow("dead", UInt8.self, shape: [f]), hint: try borrow("hint", UInt8.self, shape: [f]),
+                                       previewIDs: previewIDs, previewWidth: width, vocabulary: cache))
             neighbours.append(try lists("n\(i)", count: f, targetCount: f))
         }
         var matches: [Pair: [FeatureMatchLists]] = [:]
@@ -156,8 +167,7 @@ extension CacheAnalysis {
             matches[Pair(pr[0], pr[1])] = try lists("m\(pr[0])_\(pr[1])", count: cache.dictionaries[pr[0]].featureCount,
                                                     targetCount: cache.dictionaries[pr[1]].featureCount)
         }
-        return CacheAnalysis(cacheFingerprint: meta.key, stats: stats, neighbours: neighbours, matches: matches,
-                             summaries: meta.summaries, comparisons: meta.comparisons, unavailable: meta.unavailable ?? [])
+        return CacheAnalysis(cacheFingerprint: meta.key, tables: tables, neighbours: neighbours, matches: matches, unavailable: meta.unavailable ?? [])
     }
 
     /// The stored analysis of `cache` if fresh, else a new one (stored when `store` is true and

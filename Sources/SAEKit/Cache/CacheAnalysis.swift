@@ -6,18 +6,18 @@ import Foundation
 /// Stored beside the cache (`CACHE.analysis`, a safetensors file) keyed by the cache's fingerprint
 /// and the analysis version, and recomputed when either changes.
 public final class CacheAnalysis: @unchecked Sendable {
-    public static let version = 2
+    public static let version = 3
     /// How many matches and neighbours are kept per feature.
     public static let matchLimit = 5
+    /// Peak tokens kept per feature for list previews (the first of its top contexts).
+    public static let previewWidth = 4
 
     public let cacheFingerprint: String
-    /// [dictionary][feature]; `topTokens` empty (the source fills previews from the cache).
-    public let stats: [[FeatureStats]]
+    /// Per dictionary, every feature's statistics and preview tokens.
+    public let tables: [FeatureTable]
     public let neighbours: [[FeatureMatchLists]]
     /// For dictionaries (i, j), i != j: each feature of i's matches in j.
     public let matches: [Pair: [FeatureMatchLists]]
-    public let summaries: [DictionarySummary]
-    public let comparisons: [DictionaryComparison]
     /// Why some dictionaries have no neighbours or matches (their weights could not be loaded).
     public let unavailable: [String]
 
@@ -30,15 +30,28 @@ public final class CacheAnalysis: @unchecked Sendable {
         }
     }
 
-    init(cacheFingerprint: String, stats: [[FeatureStats]], neighbours: [[FeatureMatchLists]], matches: [Pair: [FeatureMatchLists]],
-         summaries: [DictionarySummary], comparisons: [DictionaryComparison], unavailable: [String]) {
+    init(cacheFingerprint: String, tables: [FeatureTable], neighbours: [[FeatureMatchLists]], matches: [Pair: [FeatureMatchLists]],
+         unavailable: [String]) {
         self.cacheFingerprint = cacheFingerprint
-        self.stats = stats
+        self.tables = tables
         self.neighbours = neighbours
         self.matches = matches
-        self.summaries = summaries
-        self.comparisons = comparisons
         self.unavailable = unavailable
+    }
+
+    /// One row of dictionary `dict`'s table.
+    public func stats(dict: Int, feature: Int) -> FeatureStats { tables[dict].stats(feature) }
+
+    /// Per-dictionary summaries (what `saex summary` prints), from the tables.
+    public var summaries: [DictionarySummary] { tables.map { DictionarySummary(table: $0) } }
+
+    /// The comparison of every pair of dictionaries that were matched, in pair order.
+    public var comparisons: [DictionaryComparison] {
+        let summaries = self.summaries
+        return matches.keys.filter { $0.from < $0.to }.sorted { ($0.from, $0.to) < ($1.from, $1.to) }.compactMap { p in
+            guard let ab = matches[p], let ba = matches[Pair(p.to, p.from)] else { return nil }
+            return DictionaryComparison(a: summaries[p.from], b: summaries[p.to], matches: CrossDictionaryMatches(aToB: ab, bToA: ba))
+        }
     }
 
     /// Fingerprint the stored analysis must carry to be reused.
@@ -62,7 +75,7 @@ public final class CacheAnalysis: @unchecked Sendable {
         let special = SpecialTokenMask(mask: (0..<cache.vocabularySize).map { cache.isSpecial(Int32($0)) })
         let k = cache.manifest.options.topK
         let L = cache.manifest.sample.sequenceLength
-        var allStats: [[FeatureStats]] = []
+        var tables: [FeatureTable] = []
         var compact: [SparseColumns] = []
         var decoders: [DecoderRows?] = []
         var unavailable: [String] = []
@@ -79,12 +92,16 @@ public final class CacheAnalysis: @unchecked Sendable {
             let alphas: [Float]? = d.descriptor.score == Score.Kind.unknown.rawValue ? nil : Array(d.alpha)
             var peaks: [TopContextPeaks] = []
             peaks.reserveCapacity(f)
+            var previews = [Int32](repeating: -1, count: f * previewWidth)
             for feat in 0..<f {
                 let top = FeatureExamples.topRows(feature: feat, columns: d.columns, k: k)
                 peaks.append(TopContextPeaks(tokenIDs: top.map { Int(cache.tokens[$0]) }, positions: top.map { $0 % L }))
+                for (j, row) in top.prefix(previewWidth).enumerated() { previews[feat * previewWidth + j] = cache.tokens[row] }
             }
-            allStats.append(FeatureStatsBuilder.build(columns: cols, norms: normContext, weights: weights, alphas: alphas,
-                                                      elasticity: elasticity, peaks: peaks, special: special))
+            let stats = FeatureStatsBuilder.build(columns: cols, norms: normContext, weights: weights, alphas: alphas,
+                                                  elasticity: elasticity, peaks: peaks, special: special)
+            tables.append(FeatureTable(descriptor: cache.descriptors[di], tokenCount: realNorms.count, stats: stats, previewIDs: previews,
+                                       previewWidth: previewWidth, vocabulary: cache))
             step += 1
             if let g = given?[di] {
                 decoders.append(g)
@@ -110,27 +127,17 @@ public final class CacheAnalysis: @unchecked Sendable {
             progress("analyse", step, steps)
         }
         var matches: [Pair: [FeatureMatchLists]] = [:]
-        var crosses: [Pair: CrossDictionaryMatches] = [:]
         for i in 0..<decoders.count {
             for j in (i + 1)..<max(i + 1, decoders.count) {
                 guard let a = decoders[i], let b = decoders[j], a.dim == b.dim else { continue }
                 let m = try FeatureMatching.crossMatches(a: a, b: b, activationsA: compact[i], activationsB: compact[j], limit: matchLimit)
                 matches[Pair(i, j)] = m.aToB
                 matches[Pair(j, i)] = m.bToA
-                crosses[Pair(i, j)] = m
                 step += 1
                 progress("analyse", step, steps)
             }
         }
-        let summaries = cache.dictionaries.enumerated().map { i, d in
-            DictionarySummary(name: d.descriptor.name, score: Score.Kind(rawValue: d.descriptor.score) ?? .unknown, tokenCount: realNorms.count, stats: allStats[i])
-        }
-        var comparisons: [DictionaryComparison] = []
-        for (p, m) in crosses.sorted(by: { ($0.key.from, $0.key.to) < ($1.key.from, $1.key.to) }) {
-            comparisons.append(DictionaryComparison(a: summaries[p.from], b: summaries[p.to], matches: m))
-        }
-        return CacheAnalysis(cacheFingerprint: key(for: cache), stats: allStats, neighbours: neighbours, matches: matches,
-                             summaries: summaries, comparisons: comparisons, unavailable: unavailable)
+        return CacheAnalysis(cacheFingerprint: key(for: cache), tables: tables, neighbours: neighbours, matches: matches, unavailable: unavailable)
     }
 
     /// Columns with row indices moved to the real-token numbering.

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Opening maps the file, validates the safetensors structure, the manifest and every tensor's
 /// shape against it; per-feature data is read lazily, when asked for. Immutable and thread-safe.
-public final class ContextCache: @unchecked Sendable {
+public final class ContextCache: TokenVocabulary, @unchecked Sendable {
     public let path: String
     public let manifest: CacheManifest
     public let file: SafetensorsFile
@@ -136,6 +136,14 @@ public final class ContextCache: @unchecked Sendable {
         return loaded
     }
 
+    /// Each dictionary as a browser sees it.
+    public var descriptors: [DictionaryDescriptor] {
+        manifest.dictionaries.map {
+            DictionaryDescriptor(name: $0.name, score: Score.Kind(rawValue: $0.score) ?? .unknown, architecture: $0.architecture, dIn: $0.dIn,
+                                 featureCount: $0.dSAE, fingerprint: $0.fingerprint, path: $0.path, hasNorms: true)
+        }
+    }
+
     /// The display string of token id `id`.
     public func tokenText(_ id: Int32) -> String {
         guard id >= 0, Int(id) + 1 < vocabOffsets.count else { return "" }
@@ -212,12 +220,14 @@ struct CacheTensorReader {
     let file: SafetensorsFile
     let path: String
 
-    func require(_ name: String, dtype: DType, shape: [Int]?) throws -> TensorView {
+    /// The tensor `name` of `dtype` with exactly `shape`, or (shape nil) of any shape of `rank` dimensions.
+    func require(_ name: String, dtype: DType, shape: [Int]?, rank: Int = 1) throws -> TensorView {
         guard let t = file.tensor(name) else {
             throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"", reason: "missing", remedy: "the cache is damaged or from another tool; rebuild it with saex cache build")
         }
-        guard t.dtype == dtype, shape == nil ? t.shape.count == 1 : t.shape == shape! else {
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"", reason: "is \(t.summary), expected \(dtype.rawValue) \(shape.map { "\($0)" } ?? "[n]")",
+        guard t.dtype == dtype, shape.map({ t.shape == $0 }) ?? (t.shape.count == rank) else {
+            let expected = shape.map { "\($0)" } ?? "[" + Array(repeating: "n", count: rank).joined(separator: ", ") + "]"
+            throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"", reason: "is \(t.summary), expected \(dtype.rawValue) \(expected)",
                               remedy: "rebuild the cache with saex cache build")
         }
         return t

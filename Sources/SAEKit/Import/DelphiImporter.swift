@@ -67,44 +67,6 @@ public enum DelphiImporter {
         return ImportedFeatureSource(kind: "delphi-latent-cache", descriptor: descriptor, features: features, loader: loader)
     }
 
-    /// Reads a simple vocabulary: a JSON array of strings (index = token id) or an object
-    /// `{"id": "token"}`. Unknown ids render as `<id>`.
-    public static func simpleVocabulary(path: String) throws -> @Sendable (Int) -> String {
-        let o: Any
-        let map = try MappedFile(path: path)
-        do {
-            o = try JSONSerialization.jsonObject(with: Data(map.bytes), options: [])
-        } catch {
-            throw SAEKitError(.badInput, path: path, reason: "is not valid JSON", remedy: "give a JSON array of token strings or an {\"id\": \"token\"} object")
-        }
-        var table: [Int: String] = [:]
-        if let a = o as? [Any] {
-            for (i, v) in a.enumerated() {
-                guard let s = v as? String else {
-                    throw SAEKitError(.badInput, path: path, subject: "[\(i)]", reason: "expected a string, found \(JSONNumber.typeName(v))",
-                                      remedy: "give a JSON array of token strings")
-                }
-                table[i] = s
-            }
-        } else if let d = o as? [String: Any] {
-            for (k, v) in d {
-                guard let i = Int(k), i >= 0 else {
-                    throw SAEKitError(.badInput, path: path, subject: k, reason: "is not a token id", remedy: "give an {\"id\": \"token\"} object")
-                }
-                guard let s = v as? String else {
-                    throw SAEKitError(.badInput, path: path, subject: k, reason: "expected a string, found \(JSONNumber.typeName(v))",
-                                      remedy: "give an {\"id\": \"token\"} object")
-                }
-                table[i] = s
-            }
-        } else {
-            throw SAEKitError(.badInput, path: path, reason: "expected a JSON array or object, found \(JSONNumber.typeName(o))",
-                              remedy: "give a JSON array of token strings or an {\"id\": \"token\"} object")
-        }
-        let frozen = table
-        return { frozen[$0] ?? "<\($0)>" }
-    }
-
     /// Whether `name` is a split file name (`<start>_<end>.safetensors`).
     static func splitRange(_ name: String) -> (Int, Int)? {
         guard name.hasSuffix(".safetensors") else { return nil }

@@ -25,8 +25,9 @@ public struct SparseColumns: @unchecked Sendable {
 
     /// Copies arrays (tests, builders).
     public init(rowCount: Int, featureCount: Int, colPtr: [Int64], rows: [UInt32], values: [Float]) {
-        let box = ArrayBox(colPtr: colPtr, rows: rows, values: values)
-        self.init(rowCount: rowCount, featureCount: featureCount, colPtr: box.colPtr.buffer, rows: box.rows.buffer, values: box.values.buffer, owner: box)
+        let owned = (OwnedBuffer(colPtr), OwnedBuffer(rows), OwnedBuffer(values))
+        self.init(rowCount: rowCount, featureCount: featureCount, colPtr: owned.0.buffer, rows: owned.1.buffer, values: owned.2.buffer,
+                  owner: KeepAlive([owned.0, owned.1, owned.2]))
     }
 
     /// Builds columns from per-feature (row, value) lists; rows within a feature must ascend.
@@ -57,30 +58,5 @@ public struct SparseColumns: @unchecked Sendable {
             if rows[mid] < target { lo = mid + 1 } else { hi = mid }
         }
         return lo < Int(colPtr[feature + 1]) && rows[lo] == target ? values[lo] : 0
-    }
-}
-
-/// Owned storage for `SparseColumns` built from arrays.
-final class ArrayBox: @unchecked Sendable {
-    final class Buf<T> {
-        let pointer: UnsafeMutablePointer<T>
-        let count: Int
-        init(_ a: [T]) {
-            count = a.count
-            pointer = .allocate(capacity: max(1, a.count))
-            a.withUnsafeBufferPointer { if let b = $0.baseAddress { pointer.initialize(from: b, count: a.count) } }
-        }
-        deinit { pointer.deinitialize(count: count); pointer.deallocate() }
-        var buffer: UnsafeBufferPointer<T> { UnsafeBufferPointer(start: pointer, count: count) }
-    }
-
-    let colPtr: Buf<Int64>
-    let rows: Buf<UInt32>
-    let values: Buf<Float>
-
-    init(colPtr: [Int64], rows: [UInt32], values: [Float]) {
-        self.colPtr = Buf(colPtr)
-        self.rows = Buf(rows)
-        self.values = Buf(values)
     }
 }

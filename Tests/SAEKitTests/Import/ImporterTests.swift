@@ -194,8 +194,8 @@ struct DelphiTests {
     }
 
     @Test func latentCacheMatchesNumpy() throws {
-        let vocab = try DelphiImporter.simpleVocabulary(path: ImportFixture.path("delphi/vocab.json"))
-        let src = try DelphiImporter.open(path: ImportFixture.delphi, tokenText: vocab, window: 2)
+        let vocab = try Vocabulary.load(path: ImportFixture.path("delphi/vocab.json"))
+        let src = try DelphiImporter.open(path: ImportFixture.delphi, tokenText: { vocab.text($0) }, window: 2)
         #expect(src.kind == "delphi-latent-cache")
         #expect(src.descriptor.name == "layers.0" && src.descriptor.featureCount == 8)
         #expect(src.featureIndices == [0, 2, 5])

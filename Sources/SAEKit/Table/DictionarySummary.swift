@@ -54,39 +54,47 @@ public struct DictionarySummary: Sendable, Equatable, Codable {
         case medianTopNormMass = "median_top_norm_mass"
     }
 
-    /// Summarises `stats` (one record per feature of the dictionary).
-    public init(name: String, score: Score.Kind, tokenCount: Int, stats: [FeatureStats]) {
-        self.name = name
-        self.score = score.rawValue
-        featureCount = stats.count
-        self.tokenCount = tokenCount
-        deadCount = stats.filter(\.dead).count
-        normDetectorHints = stats.filter(\.normDetectorHint).count
-        let alphas = stats.compactMap(\.alpha)
+    /// Summarises every feature of `table`: the figures `saex summary` prints and the overview shows.
+    public init(table t: FeatureTable) {
+        name = t.descriptor.name
+        score = t.descriptor.score.rawValue
+        featureCount = t.featureCount
+        tokenCount = t.tokenCount ?? 0
+        let features = 0..<t.featureCount
+        deadCount = features.filter { t.dead[$0] != 0 }.count
+        normDetectorHints = features.filter { t.hint[$0] != 0 }.count
+        let alphas = features.compactMap { FeatureTable.known(t.floats.alpha[$0]) }
         if alphas.isEmpty {
             alphaHistogram = nil
             alphaAboveHalf = nil
             meanAlpha = nil
         } else {
-            alphaHistogram = Histogram(lower: 0, upper: 1, bins: 20, values: stats.map { $0.alpha.map(Double.init) })
+            alphaHistogram = Histogram(lower: 0, upper: 1, bins: 20, values: features.map { t.value(.alpha, $0) })
             alphaAboveHalf = alphas.filter { $0 > 0.5 }.count
             meanAlpha = alphas.reduce(0.0) { $0 + Double($1) } / Double(alphas.count)
         }
-        func hist(_ lo: Double, _ hi: Double, _ bins: Int, _ key: (FeatureStats) -> Float?) -> Histogram {
-            Histogram(lower: lo, upper: hi, bins: bins, values: stats.map { key($0).map(Double.init) })
+        func hist(_ lo: Double, _ hi: Double, _ bins: Int, _ column: FeatureColumn) -> Histogram {
+            Histogram(lower: lo, upper: hi, bins: bins, values: features.map { t.value(column, $0) })
         }
-        normPearsonHistogram = hist(-1, 1, 20, \.normPearson)
-        normSpearmanHistogram = hist(-1, 1, 20, \.normSpearman)
-        normPearsonActiveHistogram = hist(-1, 1, 20, \.normPearsonActive)
-        normSpearmanActiveHistogram = hist(-1, 1, 20, \.normSpearmanActive)
-        topNormMassHistogram = hist(0, 1, 20, \.topNormMass)
-        log10DensityHistogram = Histogram(lower: -7, upper: 0, bins: 14, values: stats.map(\.log10Density))
-        let live = stats.filter { !$0.dead }
-        meanDensity = live.isEmpty ? nil : live.reduce(0.0) { $0 + $1.density } / Double(live.count)
-        let el = stats.compactMap(\.elasticity).filter(\.isFinite)
+        normPearsonHistogram = hist(-1, 1, 20, .normPearson)
+        normSpearmanHistogram = hist(-1, 1, 20, .normSpearman)
+        normPearsonActiveHistogram = hist(-1, 1, 20, .normPearsonActive)
+        normSpearmanActiveHistogram = hist(-1, 1, 20, .normSpearmanActive)
+        topNormMassHistogram = hist(0, 1, 20, .topNormMass)
+        log10DensityHistogram = hist(-7, 0, 14, .log10Density)
+        let live = features.filter { t.dead[$0] == 0 }
+        meanDensity = live.isEmpty ? nil : live.reduce(0.0) { $0 + t.density[$1] } / Double(live.count)
+        let el = features.compactMap { FeatureTable.known(t.floats.elasticity[$0]) }.filter(\.isFinite)
         meanElasticity = el.isEmpty ? nil : el.reduce(0.0) { $0 + Double($1) } / Double(el.count)
-        medianNormSpearmanActive = Self.median(live.compactMap(\.normSpearmanActive))
-        medianTopNormMass = Self.median(live.compactMap(\.topNormMass))
+        medianNormSpearmanActive = Self.median(live.compactMap { FeatureTable.known(t.floats.normSpearmanActive[$0]) })
+        medianTopNormMass = Self.median(live.compactMap { FeatureTable.known(t.floats.topNormMass[$0]) })
+    }
+
+    /// Summarises `stats` (one record per feature, in feature order): the table's summary.
+    public init(name: String, score: Score.Kind, tokenCount: Int, stats: [FeatureStats]) {
+        let descriptor = DictionaryDescriptor(name: name, score: score, architecture: "", dIn: 0, featureCount: stats.count, fingerprint: "",
+                                              path: "", hasNorms: true)
+        self.init(table: FeatureTable(descriptor: descriptor, tokenCount: tokenCount, stats: stats))
     }
 
     /// Median (mean of the two middle values for an even count); nil when empty.
