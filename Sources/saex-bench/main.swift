@@ -11,7 +11,10 @@
 //   saex-bench cache-build OUT ACTS VOCAB NAME=DICT [NAME=DICT ...]
 //       CacheBuilder.build alone (encode every token with every dictionary, norms, elasticity sums,
 //       nonzeros to CSC, write), then AnalysisStore.refresh (what `saex cache build` does next),
-//       timed separately. The refresh is skipped when SAEX_BENCH_SKIP_ANALYSIS=1.
+//       timed separately, with its parts (statistics, decoder matching, activation correlation, ...).
+//       The refresh is skipped when SAEX_BENCH_SKIP_ANALYSIS=1.
+//   saex-bench analysis-refresh CACHE
+//       AnalysisStore.refresh alone on an existing cache (recomputed), with its parts.
 //   saex-bench sgemm M N K [--batch B]
 //       Bare cblas_sgemm C[M x N] = A[M x K] * B[K x N] (row-major, f32), in row blocks of B
 //       (default: M), as the encoder's product is shaped: M tokens, K = d_in, N = d_sae.
@@ -65,6 +68,14 @@ func bareSGEMM(rows: Int, n: Int, k: Int, batch: Int, a: UnsafePointer<Float>, b
             start += m
         }
     }
+}
+
+/// The parts of an analysis as {name: seconds}, with "other" for the rest of `total`.
+func partsRecord(_ profile: AnalysisProfile, total: Double) -> [String: Double] {
+    var out: [String: Double] = [:]
+    for p in profile.parts { out[p.name] = p.seconds }
+    if total >= 0 { out["other"] = max(0, total - profile.parts.reduce(0) { $0 + $1.seconds }) }
+    return out
 }
 
 /// CacheBuilder's rows per batch for a single dictionary of `dSAE` features (CacheOptions.memoryBudget = 256 MiB).
@@ -204,10 +215,17 @@ do {
             try CacheBuilder.build(dictionaries: named, input: input, vocabulary: vocabulary, vocabularyPath: args[4], output: args[2])
         }
         var tAnalysis = -1.0
+        let profile = AnalysisProfile()
         if ProcessInfo.processInfo.environment["SAEX_BENCH_SKIP_ANALYSIS"] != "1" {
-            tAnalysis = try seconds { try AnalysisStore.refresh(cachePath: args[2]) }
+            tAnalysis = try seconds { try AnalysisStore.refresh(cachePath: args[2], profile: profile) }
         }
-        emit(["what": "cache-build", "rows": input.rows, "dictionaries": named.count, "build_seconds": tBuild, "analysis_seconds": tAnalysis])
+        emit(["what": "cache-build", "rows": input.rows, "dictionaries": named.count, "build_seconds": tBuild, "analysis_seconds": tAnalysis,
+              "analysis_parts": partsRecord(profile, total: tAnalysis)])
+    case "analysis-refresh":
+        // AnalysisStore.refresh alone on an existing cache (recomputed), each part timed.
+        let profile = AnalysisProfile()
+        let t = try seconds { try AnalysisStore.refresh(cachePath: args[2], recompute: true, profile: profile) }
+        emit(["what": "analysis-refresh", "cache": args[2], "analysis_seconds": t, "analysis_parts": partsRecord(profile, total: t)])
     case "sgemm":
         guard args.count >= 5, let m = Int(args[2]), let nn = Int(args[3]), let k = Int(args[4]) else {
             throw CocoaError(.formatting)

@@ -11,11 +11,12 @@ public enum AnalysisStore {
     /// and options, not the values a particular saex computed from them, so a command that has just
     /// written the cache (build, merge) recomputes rather than keep an analysis of an earlier file.
     public static func refresh(cachePath: String, dictionaries: [SAEDictionary]? = nil, recompute: Bool = false,
-                               progress: CacheBuilder.ProgressHandler = { _, _, _ in }) throws {
+                               progress: CacheBuilder.ProgressHandler = { _, _, _ in }, profile: AnalysisProfile? = nil) throws {
         let cache = try ContextCache(path: cachePath)
         let path = path(for: cachePath)
         if !recompute, try CacheAnalysis.read(path: path, for: cache) != nil { return }
         let decoders = dictionaries.map { $0.map { Optional(DecoderRows(storage: $0.wDec, rows: $0.dSAE, dim: $0.dIn)) } }
-        try CacheAnalysis.compute(cache, decoders: decoders, progress: progress).write(to: path)
+        let analysis = try CacheAnalysis.compute(cache, decoders: decoders, progress: progress, profile: profile)
+        try profile.time("writing") { try analysis.write(to: path) }
     }
 }

@@ -62,7 +62,8 @@ public final class CacheAnalysis: @unchecked Sendable {
     /// the fingerprint the cache recorded); where neither works, `unavailable` says why and that
     /// dictionary gets no neighbours or matches.
     public static func compute(_ cache: ContextCache, decoders given: [DecoderRows?]? = nil,
-                               progress: CacheBuilder.ProgressHandler = { _, _, _ in }) throws -> CacheAnalysis {
+                               progress: CacheBuilder.ProgressHandler = { _, _, _ in },
+                               profile: AnalysisProfile? = nil) throws -> CacheAnalysis {
         let rows = cache.manifest.sample.rows
         // Statistics run over real tokens only: remap row indices past the padding.
         var realIndex = [Int32](repeating: -1, count: rows)
@@ -83,6 +84,7 @@ public final class CacheAnalysis: @unchecked Sendable {
         var step = 0
         for (di, d) in cache.dictionaries.enumerated() {
             progress("analyse", step, steps)
+            let statsStart = DispatchTime.now().uptimeNanoseconds
             let cols = remap(d.columns, realIndex: realIndex, realCount: realNorms.count)
             compact.append(cols)
             let f = d.featureCount
@@ -102,7 +104,10 @@ public final class CacheAnalysis: @unchecked Sendable {
                                                   elasticity: elasticity, peaks: peaks, special: special)
             tables.append(FeatureTable(descriptor: cache.descriptors[di], tokenCount: realNorms.count, stats: stats, previewIDs: previews,
                                        previewWidth: previewWidth, vocabulary: cache))
+            profile?.add("statistics", Double(DispatchTime.now().uptimeNanoseconds - statsStart) / 1e9)
             step += 1
+            let loadStart = DispatchTime.now().uptimeNanoseconds
+            defer { profile?.add("loading decoders", Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9) }
             if let g = given?[di] {
                 decoders.append(g)
             } else {
@@ -122,7 +127,7 @@ public final class CacheAnalysis: @unchecked Sendable {
                 neighbours.append([FeatureMatchLists](repeating: FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: []), count: cache.dictionaries[di].featureCount))
                 continue
             }
-            neighbours.append(try FeatureMatching.neighbours(dec, activations: compact[di], limit: matchLimit))
+            neighbours.append(try FeatureMatching.neighbours(dec, activations: compact[di], limit: matchLimit, profile: profile))
             step += 1
             progress("analyse", step, steps)
         }
@@ -130,7 +135,8 @@ public final class CacheAnalysis: @unchecked Sendable {
         for i in 0..<decoders.count {
             for j in (i + 1)..<max(i + 1, decoders.count) {
                 guard let a = decoders[i], let b = decoders[j], a.dim == b.dim else { continue }
-                let m = try FeatureMatching.crossMatches(a: a, b: b, activationsA: compact[i], activationsB: compact[j], limit: matchLimit)
+                let m = try FeatureMatching.crossMatches(a: a, b: b, activationsA: compact[i], activationsB: compact[j], limit: matchLimit,
+                                                         profile: profile)
                 matches[Pair(i, j)] = m.aToB
                 matches[Pair(j, i)] = m.bToA
                 step += 1
