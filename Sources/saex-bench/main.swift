@@ -13,8 +13,9 @@
 //       nonzeros to CSC, write), then AnalysisStore.refresh (what `saex cache build` does next),
 //       timed separately, with its parts (statistics, decoder matching, activation correlation, ...).
 //       The refresh is skipped when SAEX_BENCH_SKIP_ANALYSIS=1.
-//   saex-bench analysis-refresh CACHE
-//       AnalysisStore.refresh alone on an existing cache (recomputed), with its parts.
+//   saex-bench analysis-refresh CACHE [--exact | --approximate]
+//       AnalysisStore.refresh alone on an existing cache (recomputed), with its parts and the plan's
+//       estimates (the matching method as saex chooses it, or forced).
 //   saex-bench sgemm M N K [--batch B]
 //       Bare cblas_sgemm C[M x N] = A[M x K] * B[K x N] (row-major, f32), in row blocks of B
 //       (default: M), as the encoder's product is shaped: M tokens, K = d_in, N = d_sae.
@@ -224,8 +225,17 @@ do {
     case "analysis-refresh":
         // AnalysisStore.refresh alone on an existing cache (recomputed), each part timed.
         let profile = AnalysisProfile()
-        let t = try seconds { try AnalysisStore.refresh(cachePath: args[2], recompute: true, profile: profile) }
-        emit(["what": "analysis-refresh", "cache": args[2], "analysis_seconds": t, "analysis_parts": partsRecord(profile, total: t)])
+        let matching: AnalysisOptions.Matching = args.contains("--exact") ? .exact : args.contains("--approximate") ? .approximate : .automatic
+        var plan: AnalysisPlan?
+        let t = try seconds {
+            plan = try AnalysisStore.refresh(cachePath: args[2], recompute: true, options: AnalysisOptions(matching: matching),
+                                             announce: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }, profile: profile)
+        }
+        emit(["what": "analysis-refresh", "cache": args[2], "analysis_seconds": t, "analysis_parts": partsRecord(profile, total: t),
+              "method": plan?.method.rawValue ?? "", "estimated_seconds": plan?.estimatedSeconds ?? -1,
+              "estimated_exact_matching_seconds": plan?.exactMatchingSeconds ?? -1,
+              "estimated_approximate_matching_seconds": plan?.approximateMatchingSeconds ?? -1,
+              "estimated_correlation_seconds": plan?.correlationSeconds ?? -1, "sgemm_gflops": plan?.sgemmGFLOPs ?? -1])
     case "sgemm":
         guard args.count >= 5, let m = Int(args[2]), let nn = Int(args[3]), let k = Int(args[4]) else {
             throw CocoaError(.formatting)

@@ -14,7 +14,9 @@ struct Analyze: ParsableCommand {
         One record per feature with the fields \(FeatureRecord.fields.joined(separator: ", ")) \
         (docs/ANALYSIS.md defines each). JSON and CSV go to stdout; unknown values are null (JSON), \
         empty (CSV) or n/a (table). The analysis is stored beside the cache (CACHE.analysis) and \
-        recomputed when the cache changes.
+        recomputed when the cache changes. Dictionaries wider than 65,536 features, or whose exact \
+        decoder matching is estimated to take over 20 minutes, are matched approximately; the estimate \
+        is printed before a computation starts, and --exact forces the exact method.
         """)
 
     @Argument(help: "A cache file.") var cache: String
@@ -23,10 +25,12 @@ struct Analyze: ParsableCommand {
     @Option(help: "Sort by this field (descending; see --ascending).") var sort: String?
     @Flag(help: "Sort ascending.") var ascending = false
     @Option(help: "Only the first N records (after sorting).") var top: Int?
+    @Flag(help: "Match decoders exactly however wide the dictionaries are; recomputes an approximate analysis.") var exact = false
 
     func run() throws {
         if let top, top < 0 { throw ValidationError("--top must be 0 or more") }
-        let source = try CacheFeatureSource(path: cache, progress: { Progress.report(stage: $0, done: $1, total: $2) })
+        let source = try CacheFeatureSource(path: cache, options: AnalysisOptions(matching: exact ? .exact : .automatic),
+                                            announce: { Console.error($0) }, progress: { Progress.report(stage: $0, done: $1, total: $2) })
         Progress.finish()
         let indices: [Int] = try dict.map { [try source.cache.dictionaryIndex(named: $0)] } ?? Array(source.dictionaries.indices)
         var records = try FeatureRecord.records(indices.map { source.table(dict: $0) }, sortedBy: sort, ascending: ascending)
@@ -90,21 +94,23 @@ struct Analyze: ParsableCommand {
 struct Summary: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Per-dictionary summaries of a cache and the comparison of its dictionaries.",
-        discussion: "JSON: {\"dictionaries\": [...], \"comparisons\": [...]}; docs/ANALYSIS.md documents every field.")
+        discussion: "JSON: {\"dictionaries\": [...], \"comparisons\": [...], \"matching\": {...}}; docs/ANALYSIS.md documents every field.")
 
     @Argument(help: "A cache file.") var cache: String
     @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
 
     func run() throws {
-        let source = try CacheFeatureSource(path: cache, progress: { Progress.report(stage: $0, done: $1, total: $2) })
+        let source = try CacheFeatureSource(path: cache, announce: { Console.error($0) },
+                                            progress: { Progress.report(stage: $0, done: $1, total: $2) })
         Progress.finish()
         let a = source.analysis
         if format == .json {
             struct Out: Encodable {
                 var dictionaries: [DictionarySummary]
                 var comparisons: [DictionaryComparison]
+                var matching: MatchingRecord
             }
-            Console.out(try jsonString(Out(dictionaries: a.summaries, comparisons: a.comparisons)))
+            Console.out(try jsonString(Out(dictionaries: a.summaries, comparisons: a.comparisons, matching: a.matching)))
             return
         }
         var out: [String] = []
@@ -133,6 +139,10 @@ struct Summary: ParsableCommand {
                 if label == "alpha > 0.5", let n = s.alphaAboveHalf { v = pct(n, s.featureCount) }
                 return v.padding(toLength: colWidth, withPad: " ", startingAt: 0)
             }.joined(separator: "  "))
+        }
+        if !a.comparisons.isEmpty || a.neighbours.contains(where: { !$0.isEmpty }) {
+            out.append("")
+            out.append("decoder matching: \(a.matching.description)")
         }
         for c in a.comparisons {
             out.append("")

@@ -66,6 +66,7 @@ struct CacheBuild: ParsableCommand {
     @Option(help: "Vocabulary: tokenizer.json, a JSON array of strings, or {\"id\": \"token\"}.") var vocab: String
     @Option(name: .shortAndLong, help: "The cache file to write.") var output: String
     @OptionGroup var cacheOptions: CacheOptionGroup
+    @Flag(help: "Match decoders exactly however wide the dictionaries are (docs/ANALYSIS.md).") var exact = false
 
     func run() throws {
         guard !dicts.isEmpty else { throw ValidationError("give at least one --dict NAME=PATH") }
@@ -82,6 +83,7 @@ struct CacheBuild: ParsableCommand {
         }
         Progress.finish()
         try AnalysisStore.refresh(cachePath: output, dictionaries: named.map(\.dictionary), recompute: true,
+                                  options: AnalysisOptions(matching: exact ? .exact : .automatic), announce: { Console.error($0) },
                                   progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
         Progress.finish()
         Console.error(String(format: "wrote %@: %d tokens, %d dictionaries (%.1f s)", output, input.rows, named.count, Date().timeIntervalSince(started)))
@@ -100,7 +102,8 @@ struct CacheMerge: ParsableCommand {
         guard inputs.count >= 1 else { throw ValidationError("give the caches to merge") }
         try CacheMerger.merge(inputs: inputs, output: output) { stage, done, total in Progress.report(stage: stage, done: done, total: total) }
         Progress.finish()
-        try AnalysisStore.refresh(cachePath: output, recompute: true, progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
+        try AnalysisStore.refresh(cachePath: output, recompute: true, announce: { Console.error($0) },
+                                  progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
         Progress.finish()
         Console.error("wrote \(output) from \(inputs.count) caches")
     }

@@ -103,7 +103,7 @@ struct Explore: ParsableCommand {
         }
         if !isDir.boolValue, let file = try? SafetensorsFile(path: path), file.metadata["saex_cache"] != nil {
             Console.error("opening \(path)...")
-            return try CacheFeatureSource(path: path, progress: { Progress.report(stage: $0, done: $1, total: $2) })
+            return try CacheFeatureSource(path: path, announce: { Console.error($0) }, progress: { Progress.report(stage: $0, done: $1, total: $2) })
         }
         if path.hasSuffix(".saexcache") { _ = try ContextCache(path: path) }  // the precise error for a damaged cache
         var tokenText: (@Sendable (Int) -> String)?

@@ -65,7 +65,7 @@ struct LabelCommand: ParsableCommand {
             throw SAEKitError(.notFound, path: cache, reason: "no such file", remedy: "give a cache from saex cache build")
         }
         Console.error("opening \(cache)...")
-        let source = try CacheFeatureSource(path: cache, progress: { Progress.report(stage: $0, done: $1, total: $2) })
+        let source = try CacheFeatureSource(path: cache, announce: { Console.error($0) }, progress: { Progress.report(stage: $0, done: $1, total: $2) })
         let session = try openOrCreate(source)
         defer { session.close() }
         do {

@@ -25,14 +25,14 @@ extension FeatureMatching {
     /// `crossMatches` on decoder rows alone (what a cache holds).
     public static func crossMatches(a: DecoderRows, b: DecoderRows, activationsA: SparseColumns?, activationsB: SparseColumns?,
                                     limit: Int = 5, blockRows: Int = 1024, threads: Int? = nil,
-                                    profile: AnalysisProfile? = nil) throws -> CrossDictionaryMatches {
+                                    profile: AnalysisProfile? = nil, decoderMatches given: DecoderMatches? = nil) throws -> CrossDictionaryMatches {
         guard a.dim == b.dim else {
             throw SAEKitError(.badInput, path: nil, subject: "decoders", reason: "decoder widths \(a.dim) and \(b.dim) differ",
                               remedy: "compare dictionaries trained on the same activations")
         }
         if let x = activationsA, x.featureCount != a.rows { throw mismatch(x.featureCount, a.rows) }
         if let y = activationsB, y.featureCount != b.rows { throw mismatch(y.featureCount, b.rows) }
-        let dm = profile.time("decoder matching") {
+        let dm = given ?? profile.time("decoder matching") {
             DecoderMatching.match(a: a.storage.pointer, rowsA: a.rows, b: b.storage.pointer, rowsB: b.rows, dim: a.dim, k: limit,
                                   blockRows: blockRows, threads: threads)
         }
@@ -47,9 +47,10 @@ extension FeatureMatching {
 
     /// `neighbours` on decoder rows alone.
     public static func neighbours(_ d: DecoderRows, activations: SparseColumns?, limit: Int = 5, blockRows: Int = 1024,
-                                  threads: Int? = nil, profile: AnalysisProfile? = nil) throws -> [FeatureMatchLists] {
+                                  threads: Int? = nil, profile: AnalysisProfile? = nil,
+                                  decoderMatches given: DecoderMatches? = nil) throws -> [FeatureMatchLists] {
         if let x = activations, x.featureCount != d.rows { throw mismatch(x.featureCount, d.rows) }
-        let dm = profile.time("decoder matching") {
+        let dm = given ?? profile.time("decoder matching") {
             DecoderMatching.neighbours(d.storage.pointer, rows: d.rows, dim: d.dim, k: limit, blockRows: blockRows, threads: threads)
         }
         let corr = correlations(activations, activations, within: true, k: limit, decoderA: { dm.matchesOfA($0).map(\.feature) },
