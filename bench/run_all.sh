@@ -2,25 +2,29 @@
 # Runs every benchmark in bench/ and writes docs/PERFORMANCE.md from the results.
 #   bench/run_all.sh            full sizes (about 30-50 minutes on a shared 2-core machine)
 #   bench/run_all.sh --quick    small sizes, a few minutes: checks the pipeline, figures mean little
-# Options: --no-render (results only), --doc PATH (render there instead of docs/PERFORMANCE.md).
+# Options: --no-render (results only), --doc PATH (render there instead of docs/PERFORMANCE.md),
+#   --million (also the real million-feature cache in the explorer, bench/wide/run.sh million: about
+#   an hour more and 16 GB of disk; with --quick, 2 x 131,072 features).
 # Each saex figure is measured next to its numpy peer and its limit (bare sgemm in Swift and numpy,
 # memory bandwidth) in the same run. Every sub-benchmark writes JSON to $RESULTS (bench/lib.sh:
 # ${TMPDIR:-/tmp}/saex-bench-results, or -quick); bench/render_performance.py turns those and the
 # prose in bench/PERFORMANCE.template.md into the document. A benchmark, not a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MODE=full; RENDER=1; DOC=docs/PERFORMANCE.md
+MODE=full; RENDER=1; DOC=docs/PERFORMANCE.md; MILLION=0
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) MODE=quick ;;
     --no-render) RENDER=0 ;;
     --doc) DOC=$2; shift ;;
-    *) echo "usage: bench/run_all.sh [--quick] [--no-render] [--doc PATH]" >&2; exit 2 ;;
+    --million) MILLION=1 ;;
+    *) echo "usage: bench/run_all.sh [--quick] [--no-render] [--doc PATH] [--million]" >&2; exit 2 ;;
   esac
   shift
 done
 COMMAND=bench/run_all.sh; SUFFIX=
 [ $MODE = quick ] && { COMMAND="$COMMAND --quick"; SUFFIX=-quick; }
+[ $MILLION = 1 ] && COMMAND="$COMMAND --million"
 export SAEX_BENCH_RESULTS=${TMPDIR:-/tmp}/saex-bench-results$SUFFIX
 rm -rf "$SAEX_BENCH_RESULTS"
 source bench/lib.sh
@@ -33,6 +37,7 @@ if [ $MODE = full ]; then
   STATS_N="250000 500000 1000000"; CORR_N=250000; FEATURES=16384
   MATCH_ROWS="4096 8192 16384"; MATCH_DIM=2304
   UI_KEYS=3000; UI_RUNS=3; BW_MIB=1024
+  WIDE="65536 2304 50000"; MILLION_SIZE="1048576 768 4096"
 else
   TOKENS=8192; D_INS="768 2304"; D_SAE=4096
   SCALE_DIN=768; SCALE_DSAE="1024 2048"; SCALE_DSAE_TOKENS=4096
@@ -40,12 +45,14 @@ else
   STATS_N="25000 50000 100000"; CORR_N=25000; FEATURES=4096
   MATCH_ROWS="1024 2048 4096"; MATCH_DIM=768
   UI_KEYS=606; UI_RUNS=1; BW_MIB=512   # 606 keys stop the 18-key script where 3,000 do, so the sorts start from the same view
+  WIDE="8192 768 4096"; MILLION_SIZE="131072 768 2048"
 fi
 cat > "$RESULTS/plan.json" <<JSON
 {"mode": "$MODE", "tokens": $TOKENS, "d_ins": [${D_INS// /, }], "d_sae": $D_SAE, "scale_d_in": $SCALE_DIN,
  "scale_d_sae": [${SCALE_DSAE// /, }, $D_SAE], "scale_d_sae_tokens": $SCALE_DSAE_TOKENS, "scale_tokens": [${SCALE_TOKENS// /, }, $TOKENS],
  "stats_tokens": [${STATS_N// /, }], "correlate_tokens": $CORR_N, "features": $FEATURES,
- "match_rows": [${MATCH_ROWS// /, }], "match_dim": $MATCH_DIM, "ui_keys": $UI_KEYS, "ui_demo_runs": $UI_RUNS}
+ "match_rows": [${MATCH_ROWS// /, }], "match_dim": $MATCH_DIM, "ui_keys": $UI_KEYS, "ui_demo_runs": $UI_RUNS,
+ "wide": [${WIDE// /, }], "million": $([ $MILLION = 1 ] && echo "[${MILLION_SIZE// /, }]" || echo null)}
 JSON
 
 python3 bench/results.py machine "$RESULTS/machine.json" "$MODE" "$COMMAND"
@@ -63,8 +70,8 @@ echo "build: $((SECONDS - B0)) s"
 step "memory bandwidth"
 bench/bandwidth/run.sh "$BW_MIB"
 
-step "cache build, headline: $TOKENS tokens, d_in $D_INS, d_sae $D_SAE"
-KEEP_CACHE=1 bench/cache/run.sh "$TOKENS" "$D_INS" "$D_SAE"
+step "cache build and its analysis, headline: $TOKENS tokens, d_in $D_INS, d_sae $D_SAE"
+REFRESH=1 KEEP_CACHE=1 bench/cache/run.sh "$TOKENS" "$D_INS" "$D_SAE"
 
 step "opening a dictionary and a cache"
 FIRST_DIN=${D_INS%% *}; LAST_DIN=${D_INS##* }
@@ -75,11 +82,9 @@ for DS in $SCALE_DSAE; do
   step "cache build scaling with d_sae: $DS"
   bench/cache/run.sh "$SCALE_DSAE_TOKENS" "$SCALE_DIN" "$DS"
 done
-REFRESH=1   # the smallest token count also times AnalysisStore.refresh, the rest of `saex cache build`
 for TK in $SCALE_TOKENS; do
   step "cache build scaling with tokens: $TK"
-  REFRESH=$REFRESH bench/cache/run.sh "$TK" "$SCALE_DIN" "$D_SAE"
-  REFRESH=0
+  bench/cache/run.sh "$TK" "$SCALE_DIN" "$D_SAE"
 done
 
 for N in $STATS_N; do
@@ -95,6 +100,13 @@ done
 
 step "explorer"
 bench/ui/run.sh "$UI_KEYS" "$UI_RUNS"
+
+step "wide dictionaries: a pair of ${WIDE%% *} features, exact and approximate matching"
+KEYS=$UI_KEYS bench/wide/run.sh pair $WIDE
+if [ $MILLION = 1 ]; then
+  step "a real cache of ${MILLION_SIZE%% *} features in the explorer"
+  bench/wide/run.sh million $MILLION_SIZE "$UI_KEYS"
+fi
 
 python3 bench/results.py finish "$RESULTS/machine.json"
 step "done: results in $RESULTS"

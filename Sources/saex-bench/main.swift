@@ -217,11 +217,13 @@ do {
         }
         var tAnalysis = -1.0
         let profile = AnalysisProfile()
+        var plan: AnalysisPlan?
         if ProcessInfo.processInfo.environment["SAEX_BENCH_SKIP_ANALYSIS"] != "1" {
-            tAnalysis = try seconds { try AnalysisStore.refresh(cachePath: args[2], profile: profile) }
+            tAnalysis = try seconds { plan = try AnalysisStore.refresh(cachePath: args[2], profile: profile) }
         }
         emit(["what": "cache-build", "rows": input.rows, "dictionaries": named.count, "build_seconds": tBuild, "analysis_seconds": tAnalysis,
-              "analysis_parts": partsRecord(profile, total: tAnalysis)])
+              "analysis_parts": partsRecord(profile, total: tAnalysis), "analysis_method": plan?.method.rawValue ?? "",
+              "estimated_analysis_seconds": plan?.estimatedSeconds ?? -1])
     case "analysis-refresh":
         // AnalysisStore.refresh alone on an existing cache (recomputed), each part timed.
         let profile = AnalysisProfile()
