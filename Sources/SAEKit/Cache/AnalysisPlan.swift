@@ -84,9 +84,12 @@ public struct AnalysisPlan: Sendable {
     let shapes: String
 
     /// Seconds of one scattered addition of the activation correlation on one core, measured on the
-    /// project's benchmark machine (docs/ANALYSIS.md); the dense part is timed by the dgemm rate,
-    /// taken as half the sgemm rate.
+    /// project's benchmark machine (docs/ANALYSIS.md): while the accumulator row (8 F_B bytes) fits
+    /// in `cachedRowBytes`, and beyond, where each addition misses the cache (measured with
+    /// 1,048,576 features). The dense part is timed by the dgemm rate, taken as half the sgemm rate.
     public static let secondsPerScatteredAdd = 3.5e-9
+    public static let secondsPerUncachedAdd = 3.5e-8
+    public static let cachedRowBytes = 1 << 20
     /// Exact matching scans every product once: about 15% over the bare sgemm (docs/PERFORMANCE.md).
     static let exactOverhead = 1.15
     /// Uneven clusters and the gathers around each product: the approximate matcher's time over
@@ -173,6 +176,7 @@ public struct AnalysisPlan: Sendable {
             return c
         }
         let cores = Double(max(1, ProcessInfo.processInfo.activeProcessorCount))
+        func perAdd(_ fb: Int) -> Double { 8 * fb <= cachedRowBytes ? secondsPerScatteredAdd : secondsPerUncachedAdd }
         var adds = 0.0, flops = 0.0
         for i in counts.indices {
             for j in i..<counts.count {
@@ -181,11 +185,11 @@ public struct AnalysisPlan: Sendable {
                 let share = i == j ? 0.5 : 1
                 for t in 0..<rows {
                     let w = Double(counts[i][t]) * Double(counts[j][t])
-                    if w > 0 && w >= cutoff { flops += share * 2 * Double(fa) * Double(fb) } else { adds += share * w }
+                    if w > 0 && w >= cutoff { flops += share * 2 * Double(fa) * Double(fb) } else { adds += share * w * perAdd(fb) }
                 }
             }
         }
-        return adds * secondsPerScatteredAdd / cores + flops / (dgemmGFLOPs * 1e9)
+        return adds / cores + flops / (dgemmGFLOPs * 1e9)
     }
 
     /// GFLOP/s of a [512 x 2048 x dim] sgemm on this machine now (best of three, after a warm-up).
