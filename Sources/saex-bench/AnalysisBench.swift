@@ -4,10 +4,12 @@
 //   saex-bench analysis match ROWS DIM [BLOCK]            decoder matching vs bare cblas_sgemm
 //   saex-bench analysis correlate DATA.safetensors [OUT]  sparse activation correlation top-5 (self vs self);
 //                                                        OUT: each feature's top-5 as float32 [F, 5, 2] (feature, r; -1/NaN pad)
-//   saex-bench analysis recall CACHE [--reference FILE] [--clusters C] [--probes P]
-//       decoder matching of the cache's dictionaries (neighbours of each, matches of the first two
-//       both ways), exact (or read from FILE, written there when missing) and approximate, each
-//       timed; recall of the exact top-1 and top-5 by the approximate lists. Prints one JSON line.
+//   saex-bench analysis recall CACHE [--reference FILE] [--clusters C] [--probes P] [--tables T] [--training N] [--iterations I]
+//       for tuning the approximate matcher: decoder matching of the cache's first two dictionaries
+//       (neighbours of each, matches both ways), exact (or read from FILE, written there when
+//       missing) and approximate with the given parameters, each timed; recall of the exact top-1
+//       and top-5 by the approximate lists, overall and by the exact best cosine. One JSON line.
+//       (bench/wide/run.sh measures the analysis as saex runs it instead.)
 //
 // Prints human lines and "RESULT name value" lines that run.sh collects.
 import CBLAS
