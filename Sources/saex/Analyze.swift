@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import ExplorerUI
 import SAEKit
 
 enum TableFormat: String, ExpressibleByArgument, CaseIterable {

@@ -62,7 +62,7 @@ func makeSession(featureCount: Int = 300, book: FakeLabelBook? = FakeLabelBook()
     let session = ExplorerSession(source: HostileSource(featureCount: featureCount, hasNorms: hasNorms), labels: book,
                                   options: ExplorerOptions(title: "saex", onExport: { "exported 3 labels" }),
                                   size: TerminalSize(width: width, height: height))
-    session.now = { Date(timeIntervalSince1970: 1_800_000_000) }
+    session.performer.now = { Date(timeIntervalSince1970: 1_800_000_000) }
     return session
 }
 
@@ -87,4 +87,18 @@ func assertSnapshot(_ actual: String, named name: String, sourceLocation: Source
     }
     let message: String = "snapshot \(name) differs (SAEX_RECORD_SNAPSHOTS=1 rewrites):\n" + diff.joined(separator: "\n")
     Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
+}
+
+/// The programs' pure transitions, as the tests call them.
+func update(_ s: ExplorerState, _ a: ExplorerAction) -> (ExplorerState, [ExplorerEffect]) { ExplorerProgram.update(s, a) }
+func updateBlind(_ s: BlindState, _ a: BlindAction) -> (BlindState, [BlindEffect]) { BlindProgram.update(s, a) }
+func renderBlind(_ s: BlindState, size: TerminalSize, asciiOnly: Bool = false) -> ScreenBuffer {
+    BlindProgram.render(s, size: size, asciiOnly: asciiOnly)
+}
+
+/// A state over `source`'s tables, as a session would make it.
+func explorerState(_ source: any FeatureSource, readOnly: Bool = false, width: Int = 80, height: Int = 24, cacheCapacity: Int = 64) -> ExplorerState {
+    ExplorerState(title: "t", tables: source.dictionaries.indices.map { source.table(dict: $0) }, labels: [:],
+                  readOnlyReason: readOnly ? "labels are read-only (no label file was given)" : nil, width: width, height: height,
+                  cacheCapacity: cacheCapacity)
 }

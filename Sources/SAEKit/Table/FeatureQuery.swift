@@ -42,7 +42,8 @@ public struct FeatureQuery: Hashable, Sendable {
 }
 
 /// Case-insensitive text matching for searches: anywhere, or as whole words, where a word boundary
-/// is the start or end of the text or a character that is not a letter or digit.
+/// is the start or end of the text or a character that is not a letter or digit. Scripts written
+/// without spaces (Chinese characters, kana) have a boundary at every character.
 public enum TextSearch {
     public static func matches(_ text: String, _ query: String, wholeWord: Bool) -> Bool {
         let q = query.lowercased()
@@ -59,7 +60,13 @@ public enum TextSearch {
         return false
     }
 
-    static func isWordCharacter(_ c: Character?) -> Bool { c.map { $0.isLetter || $0.isNumber } ?? false }
+    static func isWordCharacter(_ c: Character?) -> Bool {
+        guard let c, c.isLetter || c.isNumber else { return false }
+        guard let v = c.unicodeScalars.first?.value else { return false }
+        let unspaced = (0x3040...0x30FF).contains(v) || (0x3400...0x4DBF).contains(v) || (0x4E00...0x9FFF).contains(v)
+            || (0xF900...0xFAFF).contains(v) || (0x20000...0x3FFFF).contains(v)
+        return !unspaced
+    }
 }
 
 extension FeatureTable {
