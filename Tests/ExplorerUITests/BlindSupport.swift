@@ -41,7 +41,7 @@ final class BlindTestSource: FeatureSource {
                         random: [context(dict, feature, 8, value: 2)])
     }
 
-    func matches(dict: Int, feature: Int, other: Int, limit: Int) throws -> [FeatureMatch] { [] }
+    func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists { FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: []) }
     func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] { [] }
     func sample(dict: Int, feature: Int) throws -> ActivationSample { ActivationSample(values: [], norms: nil) }
 }

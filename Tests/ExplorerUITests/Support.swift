@@ -50,8 +50,8 @@ final class HostileSource: FeatureSource {
         let ctx = TokenContext(sequence: 7, position: 105, value: 9.5, start: 100, tokens: Self.tokens, activations: Self.acts)
         return FeatureContexts(top: [ctx], intervals: [IntervalGroup(lower: 0, upper: 9.5, contains: 1, examples: [ctx])], random: [ctx])
     }
-    func matches(dict: Int, feature: Int, other: Int, limit: Int) throws -> [FeatureMatch] {
-        try base.matches(dict: dict, feature: feature, other: other, limit: limit)
+    func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists {
+        try base.matchLists(dict: dict, feature: feature, other: other)
     }
     func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] { try base.neighbours(dict: dict, feature: feature, limit: limit) }
     func sample(dict: Int, feature: Int) throws -> ActivationSample { try base.sample(dict: dict, feature: feature) }

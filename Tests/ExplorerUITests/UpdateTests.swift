@@ -164,23 +164,41 @@ import SAEKitTestSupport
         #expect(KeyMap.action(for: .char("c"), in: s) == .disabled("compare needs two dictionaries"))
     }
 
-    @Test func compareCyclesMatchesAndSwapsSides() {
+    static let compareLists = FeatureMatchLists(
+        byDecoderCosine: [FeatureMatch(feature: 11, decoderCosine: 0.7, activationCorrelation: nil, mutual: true),
+                          FeatureMatch(feature: 9, decoderCosine: 0.6, activationCorrelation: 0.95, mutual: false)],
+        byActivationCorrelation: [FeatureMatch(feature: 9, decoderCosine: 0.6, activationCorrelation: 0.95, mutual: false),
+                                  FeatureMatch(feature: 5, decoderCosine: 0.1, activationCorrelation: 0.5, mutual: false)])
+
+    @Test func compareRanksCyclesMatchesAndSwapsSides() {
         var s = state(dictionaries: 3)
         var effects: [ExplorerEffect]
         (s, _) = update(s, .move(4))
         (s, effects) = update(s, .show(.compare))
-        let key = MatchKey(ref: FeatureRef(dict: 0, feature: 4), other: 1)
-        #expect(effects == [.loadContexts(FeatureRef(dict: 0, feature: 4)), .loadMatches(key)])
-        let matches = [FeatureMatch(feature: 9, decoderCosine: 0.9, activationCorrelation: 0.8, mutual: true),
-                       FeatureMatch(feature: 11, decoderCosine: 0.7, activationCorrelation: nil, mutual: false)]
-        (s, effects) = update(s, .matchesLoaded(key, .ready(matches)))
-        #expect(effects == [.loadContexts(FeatureRef(dict: 1, feature: 9))])
+        let left = FeatureRef(dict: 0, feature: 4)
+        let key = MatchKey(ref: left, other: 1)
+        #expect(effects == [.loadContexts(left), .loadSample(left), .loadMatches(key)])
+        // Feature 9's best match back is 4 (mutual under every ranking); 11's is someone else.
+        let back = FeatureMatchLists(byDecoderCosine: [FeatureMatch(feature: 4, decoderCosine: 0.6, activationCorrelation: 0.95, mutual: true)],
+                                     byActivationCorrelation: [])
+        let hood = MatchNeighbourhood(feature: 4, lists: Self.compareLists, reverse: [9: back, 11: FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: [])])
+        (s, effects) = update(s, .matchesLoaded(key, .ready(hood)))
+        // Both scores, mean: 9 = 0.775, 11 = 0.35, 5 = 0.3.
+        #expect(s.rankedMatches(s.compare!)?.map(\.feature) == [9, 11, 5])
+        #expect(s.rankedMatches(s.compare!)?.first?.mutual == true)
+        #expect(effects == [.loadContexts(FeatureRef(dict: 1, feature: 9)), .loadSample(FeatureRef(dict: 1, feature: 9))])
+        (s, _) = update(s, .cycleRanking)  // decoder cosine
+        #expect(s.compare?.ranking == .decoder && s.rankedMatches(s.compare!)?.map(\.feature) == [11, 9, 5])
+        #expect(s.rankedMatches(s.compare!)?.first?.mutual == false, "11's best match back is not 4")
+        (s, _) = update(s, .cycleRanking)  // activation correlation
+        #expect(s.rankedMatches(s.compare!)?.map(\.feature) == [9, 5, 11], "unknown correlation last")
         (s, _) = update(s, .nextMatch)
-        #expect(s.compare?.matchIndex == 1)
+        #expect(s.compare?.matchIndex == 1 && s.rightFeature(s.compare!) == FeatureRef(dict: 1, feature: 5))
+        (s, _) = update(s, .nextMatch)
         (s, _) = update(s, .nextMatch)
         #expect(s.compare?.matchIndex == 0)
         (s, _) = update(s, .previousMatch)
-        #expect(s.compare?.matchIndex == 1)
+        #expect(s.compare?.matchIndex == 2)
         (s, _) = update(s, .swapSides)
         #expect(s.compare?.left == FeatureRef(dict: 1, feature: 11) && s.compare?.other == 0 && s.routes.count == 2)
         (s, _) = update(s, .nextOtherDictionary)
@@ -189,6 +207,64 @@ import SAEKitTestSupport
         #expect(s.compare?.other == 0)
         (s, _) = update(s, .back)
         #expect(s.screen == .list && s.compare == nil && s.routes == [.list])
+    }
+
+    @Test func compareFocusLabelsTheFocusedSideAndEnterOpensItsPage() {
+        var s = state()
+        (s, _) = update(s, .move(4))
+        (s, _) = update(s, .show(.compare))
+        let key = MatchKey(ref: FeatureRef(dict: 0, feature: 4), other: 1)
+        (s, _) = update(s, .matchesLoaded(key, .ready(MatchNeighbourhood(feature: 4, lists: Self.compareLists, reverse: [:]))))
+        #expect(s.focusedFeature == FeatureRef(dict: 0, feature: 4))
+        (s, _) = update(s, .focus(.right))
+        #expect(s.focusedFeature == FeatureRef(dict: 1, feature: 9))
+        var effects: [ExplorerEffect]
+        (s, effects) = update(s, .setVerdict(.interpretable))
+        guard case .saveLabel(let request)? = effects.first else {
+            Issue.record("no save")
+            return
+        }
+        #expect(request.key == FeatureKey(fingerprint: s.tables[1].descriptor.fingerprint, feature: 9))
+        (s, _) = update(s, .focus(nil))
+        #expect(s.compare?.focus == .left)
+        (s, _) = update(s, .focus(nil))
+        (s, effects) = update(s, .openSelection)
+        #expect(s.detail == DetailState(ref: FeatureRef(dict: 1, feature: 9), followsList: false))
+        #expect(effects == [.loadNeighbours(FeatureRef(dict: 1, feature: 9))], "contexts and sample were loaded for compare")
+        #expect(KeyMap.action(for: .char("]"), in: s) == .disabled("this page was opened from compare; Esc goes back"))
+        (s, _) = update(s, .back)
+        #expect(s.screen == .compare && s.compare?.focus == .right)
+    }
+
+    @Test func pairsBuildTheirTableOnceAndEnterOpensThePairInCompare() {
+        var s = state()
+        var effects: [ExplorerEffect]
+        (s, effects) = update(s, .show(.pairs))
+        let key = PairKey(a: 0, b: 1, ranking: .combined)
+        #expect(effects == [.computePairTable(key, a: s.tables[0], b: s.tables[1])] && s.screen == .pairs)
+        let lists = (0..<1000).map { f in
+            FeatureMatchLists(byDecoderCosine: [FeatureMatch(feature: (f + 1) % 1000, decoderCosine: Float(f % 10) / 10, activationCorrelation: 0.5,
+                                                             mutual: false)], byActivationCorrelation: [])
+        }
+        let table = PairTable(a: s.tables[0], b: s.tables[1], aToB: lists, bToA: lists, ranking: .combined)
+        (s, effects) = update(s, .pairTableComputed(key, .ready(table)))
+        #expect(effects.isEmpty && s.pairs?.list.count == 1000)
+        (s, effects) = update(s, .nextFilter)  // mutual only
+        guard case .computePairOrder(let request, _, _, _)? = effects.first else {
+            Issue.record("no order")
+            return
+        }
+        #expect(request.query.filter == .mutual)
+        (s, _) = update(s, .pairOrderComputed(request, []))
+        #expect(s.pairs?.list.count == 0)
+        (s, _) = update(s, .previousFilter)
+        (s, _) = update(s, .move(3))
+        (s, effects) = update(s, .openSelection)
+        #expect(s.compare?.left == FeatureRef(dict: 0, feature: 3) && s.compare?.other == 1 && s.compare?.ranking == .combined)
+        (s, _) = update(s, .back)
+        #expect(s.pairs?.selectedFeature == 3)
+        (s, effects) = update(s, .show(.pairs))
+        #expect(effects.isEmpty, "the table is kept")
     }
 
     @Test func keyDecoding() {
@@ -403,7 +479,7 @@ final class CountingSource: FeatureSource, @unchecked Sendable {
         return base.stats(dict: dict, feature: feature)
     }
     func contexts(dict: Int, feature: Int) throws -> FeatureContexts { try base.contexts(dict: dict, feature: feature) }
-    func matches(dict: Int, feature: Int, other: Int, limit: Int) throws -> [FeatureMatch] { try base.matches(dict: dict, feature: feature, other: other, limit: limit) }
+    func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists { try base.matchLists(dict: dict, feature: feature, other: other) }
     func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] { try base.neighbours(dict: dict, feature: feature, limit: limit) }
     func sample(dict: Int, feature: Int) throws -> ActivationSample { try base.sample(dict: dict, feature: feature) }
 }

@@ -30,6 +30,14 @@ public enum ExplorerAction: Equatable, Sendable {
     case scroll(Int)
     case cycleContextWindow
     case nextMatch, previousMatch, swapSides, nextOtherDictionary
+    /// Rank matches (compare) or pick pairs (pairs) by the next of decoder, activation, combined.
+    case cycleRanking
+    /// Focus one side of compare (nil: the other side).
+    case focus(Side?)
+    /// Open the focused feature's page (compare) or the selected pair in compare (pairs).
+    case openSelection
+    /// Pairs: look from the other dictionary (B's features and their matches in A).
+    case swapPairDirection
     // Labels
     case setVerdict(Verdict?)
     case editLabel(LabelField)
@@ -40,10 +48,13 @@ public enum ExplorerAction: Equatable, Sendable {
     // Results of effects
     case contextsLoaded(FeatureRef, Loaded<FeatureContexts>)
     case sampleLoaded(FeatureRef, Loaded<ActivationSample>)
-    case matchesLoaded(MatchKey, Loaded<[FeatureMatch]>)
+    case matchesLoaded(MatchKey, Loaded<MatchNeighbourhood>)
     case neighboursLoaded(FeatureRef, Loaded<[FeatureMatch]>)
+    case evidenceLoaded(EvidenceKey, Loaded<[TokenContext]>)
     case orderComputed(OrderRequest, [Int32]?)
-    case summaryComputed(Int, Loaded<DictionarySummary>)
+    case pairTableComputed(PairKey, Loaded<PairTable>)
+    case pairOrderComputed(PairOrderRequest, [Int32]?)
+    case reportComputed(Loaded<ComparisonReport>)
     case labelSaved(LabelSave, FeatureLabel?)
     case labelSaveFailed(LabelSave, String)
     case showMessage(String, isError: Bool)
@@ -51,8 +62,8 @@ public enum ExplorerAction: Equatable, Sendable {
     /// True for actions that come from the user (keys), false for results of effects and resizes.
     var isUserIntent: Bool {
         switch self {
-        case .resize, .contextsLoaded, .sampleLoaded, .matchesLoaded, .neighboursLoaded, .orderComputed, .summaryComputed, .labelSaved,
-             .labelSaveFailed, .showMessage:
+        case .resize, .contextsLoaded, .sampleLoaded, .matchesLoaded, .neighboursLoaded, .evidenceLoaded, .orderComputed, .pairTableComputed,
+             .pairOrderComputed, .reportComputed, .labelSaved, .labelSaveFailed, .showMessage:
             false
         default:
             true
@@ -68,9 +79,14 @@ public enum ExplorerEffect: Equatable, Sendable {
     case loadSample(FeatureRef)
     case loadMatches(MatchKey)
     case loadNeighbours(FeatureRef)
+    /// `key.subject`'s activations on the tokens of `contexts` (`key.anchor`'s top contexts).
+    case loadEvidence(EvidenceKey, contexts: [TokenContext])
     /// Order `table`'s features for `request`, with the dictionary's labels at the time asked.
     case computeOrder(OrderRequest, FeatureTable, labels: [Int: FeatureLabel])
-    case computeSummary(Int, FeatureTable)
+    case computePairTable(PairKey, a: FeatureTable, b: FeatureTable)
+    case computePairOrder(PairOrderRequest, PairTable, labelsA: [Int: FeatureLabel], labelsB: [Int: FeatureLabel])
+    /// Summaries and comparisons of `tables` with each dictionary's labels.
+    case computeReport([FeatureTable], labels: [[FeatureLabel]]?)
     case saveLabel(LabelSave)
     case export
 }

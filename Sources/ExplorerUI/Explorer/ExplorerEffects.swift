@@ -63,15 +63,19 @@ public struct ExplorerEffects: EffectPerformer {
 
     public func runsInBackground(_ effect: ExplorerEffect) -> Bool {
         switch effect {
-        case .loadContexts, .loadSample, .loadMatches, .loadNeighbours, .computeOrder, .computeSummary: true
+        case .loadContexts, .loadSample, .loadMatches, .loadNeighbours, .loadEvidence, .computeOrder, .computePairTable, .computePairOrder,
+             .computeReport: true
         case .saveLabel, .export: false
         }
     }
 
     /// A newer order of the same dictionary makes an older one pointless (typing a search).
     public func supersedes(_ newer: ExplorerEffect, _ older: ExplorerEffect) -> Bool {
-        if case .computeOrder(let a, _, _) = newer, case .computeOrder(let b, _, _) = older { return a.dict == b.dict }
-        return false
+        switch (newer, older) {
+        case (.computeOrder(let a, _, _), .computeOrder(let b, _, _)): return a.dict == b.dict
+        case (.computePairOrder(let a, _, _, _), .computePairOrder(let b, _, _, _)): return a.key == b.key
+        default: return false
+        }
     }
 
     public func perform(_ effect: ExplorerEffect) -> [ExplorerAction] {
@@ -81,13 +85,35 @@ public struct ExplorerEffects: EffectPerformer {
         case .loadSample(let ref):
             return [.sampleLoaded(ref, load { try source.sample(dict: ref.dict, feature: ref.feature) })]
         case .loadMatches(let key):
-            return [.matchesLoaded(key, load { try source.matches(dict: key.ref.dict, feature: key.ref.feature, other: key.other, limit: 10) })]
+            return [.matchesLoaded(key, load {
+                let lists = try source.matchLists(dict: key.ref.dict, feature: key.ref.feature, other: key.other)
+                var reverse: [Int: FeatureMatchLists] = [:]
+                for m in lists.byDecoderCosine + lists.byActivationCorrelation where reverse[m.feature] == nil {
+                    reverse[m.feature] = try source.matchLists(dict: key.other, feature: m.feature, other: key.ref.dict)
+                }
+                return MatchNeighbourhood(feature: key.ref.feature, lists: lists, reverse: reverse)
+            })]
         case .loadNeighbours(let ref):
             return [.neighboursLoaded(ref, load { try source.neighbours(dict: ref.dict, feature: ref.feature, limit: 8) })]
+        case .loadEvidence(let key, let contexts):
+            return [.evidenceLoaded(key, load { try source.contexts(dict: key.subject.dict, feature: key.subject.feature, at: contexts) })]
         case .computeOrder(let request, let table, let labels):
             return [.orderComputed(request, table.order(request.query, labels: labels))]
-        case .computeSummary(let dict, let table):
-            return [.summaryComputed(dict, .ready(DictionarySummary(table: table)))]
+        case .computePairTable(let key, let a, let b):
+            guard let ab = source.allMatchLists(dict: key.a, other: key.b), let ba = source.allMatchLists(dict: key.b, other: key.a) else {
+                return [.pairTableComputed(key, .failed("this source holds no matches between \(a.descriptor.name) and \(b.descriptor.name)"))]
+            }
+            return [.pairTableComputed(key, .ready(PairTable(a: a, b: b, aToB: ab, bToA: ba, ranking: key.ranking)))]
+        case .computePairOrder(let request, let table, let labelsA, let labelsB):
+            return [.pairOrderComputed(request, table.order(request.query, labelsA: labelsA, labelsB: labelsB))]
+        case .computeReport(let tables, let labels):
+            var matches: [DictionaryPair: [FeatureMatchLists]] = [:]
+            for i in tables.indices {
+                for j in tables.indices where j != i {
+                    if let m = source.allMatchLists(dict: i, other: j) { matches[DictionaryPair(i, j)] = m }
+                }
+            }
+            return [.reportComputed(.ready(ComparisonReport(tables: tables, matches: matches, labels: labels)))]
         case .saveLabel(let request):
             return [save(request)]
         case .export:

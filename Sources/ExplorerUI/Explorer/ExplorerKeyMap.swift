@@ -17,6 +17,8 @@ public enum KeyMap {
         KeyBinding([.escape], .back, "back to the previous screen", .global),
         KeyBinding([.char("o")], .show(.overview), "overview of the dictionaries", .global, hint: "overview"),
         KeyBinding([.char(":")], .beginJump, "jump to a feature number", .global),
+        KeyBinding([.char("P")], .show(.pairs), "pairs: each feature's best match in the other dictionary", .global, hint: "pairs",
+                   disabled: needsTwo),
 
         KeyBinding([.down, .char("j")], .move(1), "next feature", .list),
         KeyBinding([.up, .char("k")], .move(-1), "previous feature", .list),
@@ -53,9 +55,28 @@ public enum KeyMap {
         KeyBinding([.char("]"), .char("n")], .nextMatch, "next match", .compare, hint: "next match"),
         KeyBinding([.char("["), .char("p")], .previousMatch, "previous match", .compare, hint: "prev match"),
         KeyBinding([.char("x")], .swapSides, "swap sides (the match becomes the left feature)", .compare, hint: "swap"),
+        KeyBinding([.char("m")], .cycleRanking, "rank matches by decoder cosine, activation correlation or both", .compare, hint: "rank"),
+        KeyBinding([.tab], .focus(nil), "labels and Enter act on the other side", .compare, hint: "focus"),
+        KeyBinding([.left], .focus(.left), "focus the left feature", .compare),
+        KeyBinding([.right], .focus(.right), "focus the right feature (the match)", .compare),
+        KeyBinding([.enter], .openSelection, "open the focused feature's page (Esc comes back)", .compare, hint: "open"),
         KeyBinding([.char("d")], .nextOtherDictionary, "compare with the next dictionary", .compare,
                    disabled: { $0.tables.count < 3 ? "there are only two dictionaries" : nil }),
         KeyBinding([.char("w")], .cycleContextWindow, "context window ±5 / ±16 / whole", .compare),
+
+        KeyBinding([.down, .char("j")], .move(1), "next pair", .pairs),
+        KeyBinding([.up, .char("k")], .move(-1), "previous pair", .pairs),
+        KeyBinding([.pageDown, .char(" ")], .pageDown, "page down", .pairs),
+        KeyBinding([.pageUp, .char("b")], .pageUp, "page up", .pairs),
+        KeyBinding([.home, .char("g")], .home, "first pair", .pairs),
+        KeyBinding([.end, .char("G")], .end, "last pair", .pairs),
+        KeyBinding([.enter], .openSelection, "open the pair in compare", .pairs, hint: "compare"),
+        KeyBinding([.char("s")], .cycleSort, "sort by the next column", .pairs, hint: "sort"),
+        KeyBinding([.char("S")], .reverseSort, "reverse the sort direction", .pairs),
+        KeyBinding([.char("f")], .nextFilter, "next filter (mutual, hint on one side, verdicts differ, unmatched, ...)", .pairs, hint: "filter"),
+        KeyBinding([.char("F")], .previousFilter, "previous filter", .pairs),
+        KeyBinding([.char("m")], .cycleRanking, "pick matches by decoder cosine, activation correlation or both", .pairs, hint: "rank"),
+        KeyBinding([.tab], .swapPairDirection, "look from the other dictionary", .pairs, hint: "flip"),
 
         KeyBinding([.down, .char("j")], .scroll(1), "scroll down", .overview),
         KeyBinding([.up, .char("k")], .scroll(-1), "scroll up", .overview),
@@ -93,6 +114,7 @@ public enum KeyMap {
         case .list: .list
         case .detail: .detail
         case .compare: .compare
+        case .pairs: .pairs
         case .overview: .overview
         }
         return state.screen == .overview ? [screen, .global] : [screen, .labels, .global]

@@ -12,7 +12,7 @@ public struct FeatureRef: Hashable, Sendable {
 
 /// The explorer's screens.
 public enum Screen: String, Hashable, Sendable, CaseIterable {
-    case list, detail, compare, overview
+    case list, detail, compare, pairs, overview
 }
 
 /// One screen on the navigation stack, with its own scroll and selection. The list is always at
@@ -21,6 +21,7 @@ public enum Route: Equatable, Sendable {
     case list
     case detail(DetailState)
     case compare(CompareState)
+    case pairs(PairsState)
     case overview(scroll: Int)
 
     public var screen: Screen {
@@ -28,6 +29,7 @@ public enum Route: Equatable, Sendable {
         case .list: .list
         case .detail: .detail
         case .compare: .compare
+        case .pairs: .pairs
         case .overview: .overview
         }
     }
@@ -47,19 +49,79 @@ public struct DetailState: Equatable, Sendable {
     }
 }
 
-/// Compare screen state: the left feature, the other dictionary and the match shown.
+/// A side of the compare screen.
+public enum Side: Equatable, Sendable {
+    case left, right
+}
+
+/// Compare screen state: the left feature, the other dictionary, how its matches are ranked, the
+/// match shown on the right, and which side labels apply to.
 public struct CompareState: Equatable, Sendable {
     public var left: FeatureRef
     public var other: Int
+    public var ranking: MatchRanking
     public var matchIndex: Int
+    public var focus: Side
     public var scroll: Int
 
-    public init(left: FeatureRef, other: Int, matchIndex: Int = 0, scroll: Int = 0) {
+    public init(left: FeatureRef, other: Int, ranking: MatchRanking = .combined, matchIndex: Int = 0, focus: Side = .left, scroll: Int = 0) {
         self.left = left
         self.other = other
+        self.ranking = ranking
         self.matchIndex = matchIndex
+        self.focus = focus
         self.scroll = scroll
     }
+
+    var matchKey: MatchKey { MatchKey(ref: left, other: other) }
+}
+
+/// The pairs screen: one row per feature of dictionary `a` with its best match in `b`.
+public struct PairsState: Equatable, Sendable {
+    public var a: Int
+    public var b: Int
+    public var ranking: MatchRanking
+    public var query: PairQuery
+    public var list: ListState
+    /// Features of `a` in row order; nil: every feature by index.
+    public var order: [Int32]?
+    public var orderPending: Bool
+
+    public init(a: Int, b: Int, ranking: MatchRanking, height: Int, count: Int) {
+        self.a = a
+        self.b = b
+        self.ranking = ranking
+        query = PairQuery()
+        list = ListState(count: count, viewport: ExplorerLayout.pairsViewport(height: height))
+        order = nil
+        orderPending = false
+    }
+
+    var key: PairKey { PairKey(a: a, b: b, ranking: ranking) }
+
+    /// Feature of `a` at row `index`.
+    public func feature(atRow index: Int) -> Int { order.map { Int($0[index]) } ?? index }
+
+    public var selectedFeature: Int? { list.count == 0 ? nil : feature(atRow: list.selected) }
+}
+
+/// Which pair table: dictionaries and ranking.
+public struct PairKey: Hashable, Sendable {
+    public var a: Int
+    public var b: Int
+    public var ranking: MatchRanking
+}
+
+/// Whose activations on whose top contexts: `subject`'s activations over `anchor`'s top contexts.
+public struct EvidenceKey: Hashable, Sendable {
+    public var subject: FeatureRef
+    public var anchor: FeatureRef
+}
+
+/// What the pairs order depends on; results for a stale request are dropped.
+public struct PairOrderRequest: Hashable, Sendable {
+    public var key: PairKey
+    public var query: PairQuery
 }
 
 /// The columns of the list, in the order `s` cycles through them, with their headers.

@@ -28,11 +28,15 @@ public struct ExplorerState: Equatable, Sendable {
     public var redoStack: [LabelChange] = []
     public var contexts: LRUCache<FeatureRef, Loaded<FeatureContexts>>
     public var samples: LRUCache<FeatureRef, Loaded<ActivationSample>>
-    public var matches: LRUCache<MatchKey, Loaded<[FeatureMatch]>>
+    public var matches: LRUCache<MatchKey, Loaded<MatchNeighbourhood>>
     /// Nearest features of the same dictionary (decoder cosine), shown in the detail.
     public var neighbours: LRUCache<FeatureRef, Loaded<[FeatureMatch]>>
-    /// Per-dictionary summaries for the overview (computed once, from the tables).
-    public var summaries: [Int: Loaded<DictionarySummary>] = [:]
+    /// One feature's activations on another's top contexts (compare's shared evidence).
+    public var evidence: LRUCache<EvidenceKey, Loaded<[TokenContext]>>
+    /// Pair tables built so far (one per dictionary pair and ranking).
+    public var pairTables: [PairKey: Loaded<PairTable>] = [:]
+    /// The overview's figures: summaries and comparisons with the labels (recomputed when it opens).
+    public var report: Loaded<ComparisonReport>?
     public var window: ContextWindow = .sixteen
     public var input: InputField?
     public var message: StatusMessage?
@@ -60,6 +64,7 @@ public struct ExplorerState: Equatable, Sendable {
         self.samples = LRUCache(capacity: cacheCapacity)
         self.matches = LRUCache(capacity: cacheCapacity)
         self.neighbours = LRUCache(capacity: cacheCapacity)
+        self.evidence = LRUCache(capacity: cacheCapacity)
         self.list = ListState(count: tables.isEmpty ? 0 : tables[self.dict].featureCount, viewport: ExplorerLayout.listViewport(height: height))
     }
 
@@ -70,6 +75,9 @@ public struct ExplorerState: Equatable, Sendable {
     public var screen: Screen { route.screen }
 
     public var readOnlyLabels: Bool { readOnlyReason != nil }
+
+    /// True when the screen on top is a list (the features or the pairs): movement keys select.
+    var hasList: Bool { screen == .list || screen == .pairs }
 
     /// Feature index shown at list row `index`.
     public func feature(atRow index: Int) -> Int { order.map { Int($0[index]) } ?? index }
@@ -91,11 +99,29 @@ public struct ExplorerState: Equatable, Sendable {
         return nil
     }
 
+    /// The pairs screen on top, if any.
+    public var pairs: PairsState? {
+        if case .pairs(let p) = route { return p }
+        return nil
+    }
+
+    /// The compare screen's matches in its ranking's order, once loaded.
+    public func rankedMatches(_ c: CompareState) -> [FeatureMatch]? {
+        matches.peek(c.matchKey)?.value?.ranked(c.ranking)
+    }
+
+    /// The compare screen's right-hand feature: the match shown, once the matches are loaded.
+    public func rightFeature(_ c: CompareState) -> FeatureRef? {
+        guard let ranked = rankedMatches(c), c.matchIndex < ranked.count else { return nil }
+        return FeatureRef(dict: c.other, feature: ranked[c.matchIndex].feature)
+    }
+
     /// The feature labels and details apply to on the current screen.
     public var focusedFeature: FeatureRef? {
         switch route {
         case .detail(let d): d.ref
-        case .compare(let c): c.left
+        case .compare(let c): c.focus == .left ? c.left : rightFeature(c)
+        case .pairs(let p): p.selectedFeature.map { FeatureRef(dict: p.a, feature: $0) }
         case .list, .overview: selectedFeature
         }
     }
@@ -125,6 +151,8 @@ public enum ExplorerLayout {
     public static let minimumSize = TerminalSize(width: 40, height: 10)
     /// Title, column header, hints and status rows surround the list.
     public static func listViewport(height: Int) -> Int { max(1, height - 4) }
+    /// The pairs screen has a second header row (the dictionaries and the ranking).
+    public static func pairsViewport(height: Int) -> Int { max(1, height - 5) }
     /// Rows of scrolled content on detail, compare and overview.
     public static func bodyHeight(height: Int) -> Int { max(1, height - 3) }
 }

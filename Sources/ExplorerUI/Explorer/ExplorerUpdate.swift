@@ -23,18 +23,23 @@ enum ExplorerReducer {
             s.width = max(0, w)
             s.height = max(0, h)
             s.list.setViewport(ExplorerLayout.listViewport(height: s.height))
+            for (i, route) in s.routes.enumerated() {
+                guard case .pairs(var p) = route else { continue }
+                p.list.setViewport(ExplorerLayout.pairsViewport(height: s.height))
+                s.routes[i] = .pairs(p)
+            }
         case .disabled(let reason):
             s.message = StatusMessage(text: reason, isError: true)
         case .move(let d):
             navigate(&s, &effects) { $0.move(by: d) }
         case .pageUp:
-            if s.screen == .list { navigate(&s, &effects) { $0.pageUp() } } else { scroll(&s, -ExplorerLayout.bodyHeight(height: s.height)) }
+            if s.hasList { navigate(&s, &effects) { $0.pageUp() } } else { scroll(&s, -ExplorerLayout.bodyHeight(height: s.height)) }
         case .pageDown:
-            if s.screen == .list { navigate(&s, &effects) { $0.pageDown() } } else { scroll(&s, ExplorerLayout.bodyHeight(height: s.height)) }
+            if s.hasList { navigate(&s, &effects) { $0.pageDown() } } else { scroll(&s, ExplorerLayout.bodyHeight(height: s.height)) }
         case .home:
-            if s.screen == .list { navigate(&s, &effects) { $0.home() } } else { scroll(&s, Int.min / 2) }
+            if s.hasList { navigate(&s, &effects) { $0.home() } } else { scroll(&s, Int.min / 2) }
         case .end:
-            if s.screen == .list { navigate(&s, &effects) { $0.end() } } else { scroll(&s, Int.max / 2) }
+            if s.hasList { navigate(&s, &effects) { $0.end() } } else { scroll(&s, Int.max / 2) }
         case .nextDictionary:
             guard s.tables.count > 1 else { return }
             s.dict = (s.dict + 1) % s.tables.count
@@ -42,6 +47,9 @@ enum ExplorerReducer {
             s.order = nil
             reorder(&s, &effects)
             s.message = StatusMessage(text: "dictionary \(s.tables[s.dict].descriptor.name)", isError: false)
+        case .cycleSort where s.screen == .pairs, .reverseSort where s.screen == .pairs, .nextFilter where s.screen == .pairs,
+             .previousFilter where s.screen == .pairs:
+            Pairs.query(action, &s, &effects)
         case .cycleSort:
             let all = ListColumns.sortCycle
             let next = all[((all.firstIndex(of: s.query.sort) ?? 0) + 1) % all.count]
@@ -88,26 +96,12 @@ enum ExplorerReducer {
             scroll(&s, d)
         case .cycleContextWindow:
             s.window = s.window.next
-        case .nextMatch, .previousMatch:
-            guard var c = s.compare else { return }
-            let count = s.matches.peek(MatchKey(ref: c.left, other: c.other))?.value?.count ?? 0
-            guard count > 0 else { return }
-            c.matchIndex = (c.matchIndex + (action == .nextMatch ? 1 : count - 1)) % count
-            c.scroll = 0
-            replaceTop(.compare(c), &s)
-            requestCompare(&s, &effects)
-        case .swapSides:
-            guard let c = s.compare, let match = s.matches.peek(MatchKey(ref: c.left, other: c.other))?.value,
-                  c.matchIndex < match.count else { return }
-            replaceTop(.compare(CompareState(left: FeatureRef(dict: c.other, feature: match[c.matchIndex].feature), other: c.left.dict)), &s)
-            requestCompare(&s, &effects)
-        case .nextOtherDictionary:
-            guard var c = s.compare, s.tables.count > 2 else { return }
-            repeat { c.other = (c.other + 1) % s.tables.count } while c.other == c.left.dict
-            c.matchIndex = 0
-            c.scroll = 0
-            replaceTop(.compare(c), &s)
-            requestCompare(&s, &effects)
+        case .nextMatch, .previousMatch, .swapSides, .nextOtherDictionary, .focus, .openSelection:
+            if s.screen == .pairs, action == .openSelection { Pairs.openSelection(&s, &effects) } else { Compare.apply(action, &s, &effects) }
+        case .cycleRanking:
+            if s.screen == .pairs { Pairs.cycleRanking(&s, &effects) } else { Compare.apply(action, &s, &effects) }
+        case .swapPairDirection:
+            Pairs.swapDirection(&s, &effects)
         case .setVerdict, .editLabel, .undo, .redo, .labelSaved, .labelSaveFailed:
             Labels.apply(action, &s, &effects)
         case .export:
@@ -116,6 +110,7 @@ enum ExplorerReducer {
             Prompts.edit(op, &s, &effects)
         case .contextsLoaded(let ref, let value):
             s.contexts.insert(value, for: ref)
+            requestCompare(&s, &effects)
         case .sampleLoaded(let ref, let value):
             s.samples.insert(value, for: ref)
         case .neighboursLoaded(let ref, let value):
@@ -123,6 +118,10 @@ enum ExplorerReducer {
         case .matchesLoaded(let key, let value):
             s.matches.insert(value, for: key)
             requestCompare(&s, &effects)
+        case .evidenceLoaded(let key, let value):
+            s.evidence.insert(value, for: key)
+        case .pairTableComputed, .pairOrderComputed:
+            Pairs.loaded(action, &s, &effects)
         case .orderComputed(let request, let order):
             guard request == s.currentOrderRequest else { return }
             let keep = s.selectedFeature?.feature
@@ -131,8 +130,8 @@ enum ExplorerReducer {
             s.list.setCount(order?.count ?? s.tables[s.dict].featureCount)
             if let keep, let row = row(of: keep, in: s) { s.list.jump(to: row) } else { s.list.home() }
             if s.list.count == 0 { s.message = StatusMessage(text: "no feature matches", isError: false) }
-        case .summaryComputed(let dict, let value):
-            s.summaries[dict] = value
+        case .reportComputed(let value):
+            s.report = value
         case .showMessage(let text, let isError):
             s.message = StatusMessage(text: text, isError: isError)
         }
@@ -162,6 +161,7 @@ enum ExplorerReducer {
         s.routes.removeLast()
         if case .detail = s.route { requestDetail(&s, &effects) }
         if case .compare = s.route { requestCompare(&s, &effects) }
+        if case .pairs = s.route { Pairs.request(&s, &effects) }
     }
 
     static func show(_ screen: Screen, _ s: inout ExplorerState, _ effects: inout [ExplorerEffect]) {
@@ -177,17 +177,28 @@ enum ExplorerReducer {
             guard s.tables.count > 1, let ref = s.focusedFeature else { return }
             push(.compare(CompareState(left: ref, other: ref.dict == 0 ? 1 : 0)), &s)
             requestCompare(&s, &effects)
+        case .pairs:
+            guard s.tables.count > 1 else { return }
+            let a = s.dict, b = s.dict == 0 ? 1 : 0
+            push(.pairs(PairsState(a: a, b: b, ranking: .combined, height: s.height, count: s.tables[a].featureCount)), &s)
+            Pairs.request(&s, &effects)
         case .overview:
             push(.overview(scroll: 0), &s)
-            for d in s.tables.indices where s.summaries[d] == nil {
-                s.summaries[d] = .loading
-                effects.append(.computeSummary(d, s.tables[d]))
-            }
+            // Labels may have changed since it was last open: the figures are recomputed each time.
+            s.report = .loading
+            let labels = s.readOnlyLabels && s.labels.isEmpty ? nil : s.tables.indices.map { Array(s.labelsByFeature($0).values) }
+            effects.append(.computeReport(s.tables, labels: labels))
         }
     }
 
-    /// Applies a list movement; a detail page that follows the list follows it.
+    /// Applies a list movement to the list on top (the feature list, or the pairs); a detail page
+    /// that follows the feature list follows it.
     static func navigate(_ s: inout ExplorerState, _ effects: inout [ExplorerEffect], _ body: (inout ListState) -> Void) {
+        if var p = s.pairs {
+            body(&p.list)
+            replaceTop(.pairs(p), &s)
+            return
+        }
         body(&s.list)
         if var d = s.detail, d.followsList, let ref = s.selectedFeature {
             d.ref = ref
@@ -210,6 +221,9 @@ enum ExplorerReducer {
             replaceTop(.compare(c), &s)
         case .overview(let offset):
             replaceTop(.overview(scroll: Scrolling.offset(offset, by: d, limit: ExplorerViews.scrollLimit(s))), &s)
+        case .pairs(var p):
+            p.list.move(by: d)
+            replaceTop(.pairs(p), &s)
         }
     }
 
@@ -218,17 +232,6 @@ enum ExplorerReducer {
         s.contexts.request(ref, .loadContexts(ref), into: &effects)
         s.samples.request(ref, .loadSample(ref), into: &effects)
         s.neighbours.request(ref, .loadNeighbours(ref), into: &effects)
-    }
-
-    static func requestCompare(_ s: inout ExplorerState, _ effects: inout [ExplorerEffect]) {
-        guard let c = s.compare else { return }
-        s.contexts.request(c.left, .loadContexts(c.left), into: &effects)
-        let key = MatchKey(ref: c.left, other: c.other)
-        s.matches.request(key, .loadMatches(key), into: &effects)
-        if let list = s.matches.peek(key)?.value, c.matchIndex < list.count {
-            let right = FeatureRef(dict: c.other, feature: list[c.matchIndex].feature)
-            s.contexts.request(right, .loadContexts(right), into: &effects)
-        }
     }
 
     static func reorder(_ s: inout ExplorerState, _ effects: inout [ExplorerEffect]) {

@@ -1,3 +1,7 @@
+extension ClosedRange {
+    var bounds: (Bound, Bound) { (lowerBound, upperBound) }
+}
+
 /// Text charts: bars and a braille (or ASCII) scatter, each with labelled axes. They only draw:
 /// the counts come from SAEKit's `Histogram`.
 enum Charts {
@@ -27,10 +31,13 @@ enum Charts {
     }
 
     /// A scatter of (x, y) points; braille gives 2x4 dots per cell.
-    static func scatter(xs: [Float], ys: [Float], width: Int, height: Int, xLabel: String, yLabel: String, title: String, symbols: Symbols) -> [Line] {
+    /// `xRange`/`yRange` fix the axes (two scatters side by side on the same axes); by default
+    /// they span the points (y from 0).
+    static func scatter(xs: [Float], ys: [Float], width: Int, height: Int, xLabel: String, yLabel: String, title: String, symbols: Symbols,
+                        xRange: ClosedRange<Float>? = nil, yRange: ClosedRange<Float>? = nil) -> [Line] {
         let n = min(xs.count, ys.count)
-        let fx = xs.prefix(n).filter(\.isFinite), fy = ys.prefix(n).filter(\.isFinite)
-        let xMin = fx.min() ?? 0, xMax = fx.max() ?? 1, yMin = min(0, fy.min() ?? 0), yMax = fy.max() ?? 1
+        let (xMin, xMax) = (xRange ?? span(xs.prefix(n), floor: nil)).bounds
+        let (yMin, yMax) = (yRange ?? span(ys.prefix(n), floor: 0)).bounds
         let dotsX = symbols.brailleScatter ? 2 : 1, dotsY = symbols.brailleScatter ? 4 : 1
         let w = max(1, width), h = max(1, height)
         var grid = Array(repeating: UInt8(0), count: w * h)
@@ -64,5 +71,14 @@ enum Charts {
         lines.append([Span(String(repeating: " ", count: 8) + lo + String(repeating: " ", count: gap) + hi, .dim)])
         lines.append([Span(String(repeating: " ", count: 8) + "x: \(xLabel), y: \(yLabel)", .dim)])
         return lines
+    }
+
+    /// The range of the finite values (from `floor` when given and lower), [0, 1] when there are none.
+    static func span(_ values: some Sequence<Float>, floor: Float?) -> ClosedRange<Float> {
+        let finite = values.filter(\.isFinite)
+        var lo = finite.min() ?? 0, hi = finite.max() ?? 1
+        if let floor { lo = min(lo, floor) }
+        if hi < lo { hi = lo }
+        return lo...hi
     }
 }

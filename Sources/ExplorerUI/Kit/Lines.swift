@@ -21,14 +21,21 @@ struct Span {
 typealias Line = [Span]
 
 extension ScreenBuffer {
-    /// Draws one line of spans from (x, y) within `maxWidth` columns.
+    /// Draws one line of spans from (x, y) within `maxWidth` columns; a line that does not fit
+    /// ends in an ellipsis, so cut text never looks whole.
     mutating func draw(_ line: Line, x: Int, y: Int, maxWidth: Int) {
+        let total = line.reduce(0) { $0 + $1.width }
+        let fits = total <= maxWidth
+        let room = fits ? maxWidth : max(0, maxWidth - 1)
         var column = x
+        var role = StyleRole.normal
         for span in line {
-            let remaining = x + maxWidth - column
+            let remaining = x + room - column
             if remaining <= 0 { break }
             column += put(glyphs: span.glyphs, x: column, y: y, role: span.role, maxWidth: remaining)
+            role = span.role
         }
+        if !fits, maxWidth > 0 { put(symbols.ellipsis, x: column, y: y, role: role == .normal ? .dim : role, maxWidth: x + maxWidth - column) }
     }
 
     /// Draws `lines` starting at `scroll` into the rectangle; returns the clamped scroll.

@@ -21,14 +21,7 @@ public final class CacheAnalysis: @unchecked Sendable {
     /// Why some dictionaries have no neighbours or matches (their weights could not be loaded).
     public let unavailable: [String]
 
-    public struct Pair: Hashable, Sendable {
-        public var from: Int
-        public var to: Int
-        public init(_ from: Int, _ to: Int) {
-            self.from = from
-            self.to = to
-        }
-    }
+    public typealias Pair = DictionaryPair
 
     init(cacheFingerprint: String, tables: [FeatureTable], neighbours: [[FeatureMatchLists]], matches: [Pair: [FeatureMatchLists]],
          unavailable: [String]) {
@@ -46,12 +39,11 @@ public final class CacheAnalysis: @unchecked Sendable {
     public var summaries: [DictionarySummary] { tables.map { DictionarySummary(table: $0) } }
 
     /// The comparison of every pair of dictionaries that were matched, in pair order.
-    public var comparisons: [DictionaryComparison] {
-        let summaries = self.summaries
-        return matches.keys.filter { $0.from < $0.to }.sorted { ($0.from, $0.to) < ($1.from, $1.to) }.compactMap { p in
-            guard let ab = matches[p], let ba = matches[Pair(p.to, p.from)] else { return nil }
-            return DictionaryComparison(a: summaries[p.from], b: summaries[p.to], matches: CrossDictionaryMatches(aToB: ab, bToA: ba))
-        }
+    public var comparisons: [DictionaryComparison] { report(labels: nil).comparisons }
+
+    /// Summaries and comparisons, with `labels[i]` the labels of dictionary i (nil: none given).
+    public func report(labels: [[FeatureLabel]]?, isBlind: (FeatureLabel) -> Bool = { _ in false }) -> ComparisonReport {
+        ComparisonReport(tables: tables, matches: matches, labels: labels, isBlind: isBlind)
     }
 
     /// Fingerprint the stored analysis must carry to be reused.

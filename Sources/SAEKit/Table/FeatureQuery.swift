@@ -141,24 +141,7 @@ extension FeatureTable {
         default:
             break
         }
-        let n = rows.count
-        guard n > 1 else { return }
-        var items = [UInt64](repeating: 0, count: n)
-        var scratch = [UInt64](repeating: 0, count: n)
-        for (i, f) in rows.enumerated() {
-            let key: UInt32
-            if let k = sortKey(column, Int(f), labels: labels) {
-                let known = min(k, UInt32.max - 1)  // UInt32.max is kept for unknown values
-                key = descending ? UInt32.max - 1 - known : known
-            } else {
-                key = UInt32.max  // unknown last either way
-            }
-            items[i] = RankSort.pack(key: key, payload: UInt32(bitPattern: f))
-        }
-        items.withUnsafeMutableBufferPointer { it in
-            scratch.withUnsafeMutableBufferPointer { sc in RankSort.sortByKey(it.baseAddress!, count: n, scratch: sc.baseAddress!) }
-        }
-        for i in 0..<n { rows[i] = Int32(bitPattern: UInt32(truncatingIfNeeded: items[i])) }
+        rows = RankSort.order(rows, descending: descending) { sortKey(column, Int($0), labels: labels) }
     }
 
     /// An unsigned key whose order is `column`'s ascending order; nil when the value is unknown.

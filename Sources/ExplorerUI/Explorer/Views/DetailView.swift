@@ -33,8 +33,22 @@ enum DetailView {
                 + pair("special-token conc.", Format.number(st.specialTokenConcentration, 3)),
         ]
         if !descriptor.hasNorms { rows.append([Span("norm statistics unavailable: this cache has no input norms", .warning)]) }
-        if st.normDetectorHint { rows.append([Span("norm-detector hint: the documented rule fired (a hint, not a label)", .warning)]) }
-        return rows.flatMap { wrap($0, width: width, indent: 2) }
+        return rows.flatMap { wrap($0, width: width, indent: 2) } + hintLines(st, width: width)
+    }
+
+    /// The norm-detector hint with its inputs beside the rule's thresholds: whether it fired, and why.
+    static func hintLines(_ st: FeatureStats, width: Int) -> [Line] {
+        let r = NormDetectorRule.standard
+        func v(_ x: Float?) -> String { Format.number(x, 2) }
+        let head: Line = [Span(st.normDetectorHint ? "norm-detector hint" : "no norm-detector hint", st.normDetectorHint ? .warning : .dim),
+                          Span(" (a hint, never a label), from:", .dim)]
+        let inputs: [Span] = [
+            Span("active "), Span(st.activeCount.map(String.init) ?? "n/a"), Span(" ≥ \(r.minimumActive)", .dim), Span(", "),
+            Span("top-norm mass "), Span(v(st.topNormMass)), Span(" ≥ \(v(r.topNormMassThreshold))", .dim), Span(", or "),
+            Span("ρ(act) "), Span(v(st.normSpearmanActive)), Span(" ≥ \(v(r.activeSpearmanThreshold))", .dim), Span(" and "),
+            Span("norm AUC "), Span(v(st.normAUC)), Span(" ≥ \(v(r.aucThreshold))", .dim),
+        ]
+        return wrap(head, width: width, indent: 2) + wrap([Span("  ")] + inputs, width: width, indent: 2)
     }
 
     /// The tokens of a context inside `window`, shaded by activation / `maxActivation`, peak marked.

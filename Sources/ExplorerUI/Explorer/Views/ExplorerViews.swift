@@ -14,6 +14,7 @@ enum ExplorerViews {
         case .list: ListView.draw(state, list: list, &buffer)
         case .detail(let d): DetailView.draw(state, d, &buffer)
         case .compare(let c): CompareView.draw(state, c, &buffer)
+        case .pairs(let p): PairsView.draw(state, p, &buffer)
         case .overview(let scroll): OverviewView.draw(state, scroll: scroll, &buffer)
         }
         Chrome.drawHints(KeyMap.hints(for: state), state: state, &buffer)
@@ -28,18 +29,33 @@ enum ExplorerViews {
         let symbols: Symbols = .unicode
         let count: Int
         switch s.route {
-        case .list: return 0
+        case .list, .pairs: return 0
         case .detail(let d): count = DetailView.lines(s, ref: d.ref, width: width, symbols: symbols).count
         case .compare(let c):
             let (left, right) = CompareView.columns(s, c, width: width, symbols: symbols)
             count = max(left.count, right.count)
-        case .overview: count = OverviewView.columns(s, width: width, symbols: symbols).map(\.count).max() ?? 0
+        case .overview: count = OverviewView.lineCount(s, width: width)
         }
         return max(0, count - height)
     }
 
+    /// The keys, then the glossary of every column, marker and score.
     static func helpLines(_ s: ExplorerState) -> [Line] {
-        HelpOverlay.lines(KeyMap.bindings, contexts: KeyContext.allCases, state: s)
+        var lines = HelpOverlay.lines(KeyMap.bindings, contexts: KeyContext.allCases, state: s)
+        lines += [[], [Span("What the columns and markers mean", .header)]]
+        let width = HelpOverlay.bodyWidth(TerminalSize(width: s.width, height: s.height))
+        for e in Glossary.entries {
+            lines += wrap([Span(Format.left(e.term, 16), .mark), Span(e.meaning)], width: max(20, width), indent: 16)
+        }
+        return lines
+    }
+
+    static func rankingName(_ r: MatchRanking) -> String {
+        switch r {
+        case .decoder: "decoder cosine"
+        case .activation: "activation correlation"
+        case .combined: "both (mean of cos and corr)"
+        }
     }
 
     static func helpScrollLimit(_ s: ExplorerState) -> Int {
@@ -48,6 +64,13 @@ enum ExplorerViews {
 
     static func title(_ s: ExplorerState) -> String {
         var text = " " + s.title
+        if let c = s.compare {
+            let right = s.rightFeature(c).map { "\(s.tables[$0.dict].descriptor.name) #\($0.feature)" } ?? s.tables[c.other].descriptor.name
+            return text + " | compare \(s.tables[c.left.dict].descriptor.name) #\(c.left.feature) with \(right)"
+        }
+        if let p = s.pairs {
+            return text + " | pairs of \(s.tables[p.a].descriptor.name) in \(s.tables[p.b].descriptor.name)"
+        }
         if !s.tables.isEmpty {
             let d = s.tables[s.dict].descriptor
             text += " | \(d.name) (\(d.architecture), \(d.featureCount) features"
@@ -61,6 +84,7 @@ enum ExplorerViews {
         case .list: "LIST"
         case .detail: "DETAIL"
         case .compare: "COMPARE"
+        case .pairs: "PAIRS"
         case .overview: "OVERVIEW"
         }
     }
@@ -92,6 +116,12 @@ enum ExplorerViews {
         switch s.route {
         case .compare(let c):
             left = " #\(c.left.feature) \(s.tables[c.left.dict].descriptor.name) vs \(s.tables[c.other].descriptor.name)"
+            left += "  labels act on the \(c.focus == .left ? "left" : "right")"
+        case .pairs(let p):
+            left = " pair \(p.list.count == 0 ? 0 : p.list.selected + 1)/\(p.list.count)"
+            if let f = p.selectedFeature { left += " (#\(f))" }
+            left += "  sort \(p.query.sort.rawValue)\(p.query.descending ? "↓" : "↑")"
+            if p.orderPending { left += "  sorting…" }
         case .detail(let d) where !d.followsList:
             left = " #\(d.ref.feature) of \(s.tables[d.ref.dict].descriptor.name)"
         default:

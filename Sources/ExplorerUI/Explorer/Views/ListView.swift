@@ -84,14 +84,13 @@ enum ListView {
                 b.put(text, x: x + pad, y: y, role: shown, maxWidth: col.width - pad)
                 x += col.width + 1
             }
-            var first = true
-            for token in st.topTokens {
-                if x >= b.width { break }
-                if !first { x += b.put(" " + b.symbols.vertical + " ", x: x, y: y, role: selected ? base : .dim) }
-                first = false
-                x += b.put(TokenPreview.trimmed(token), x: x, y: y, role: base, visibleSpaces: true)
+            var tokens: Line = []
+            for (k, token) in st.topTokens.enumerated() {
+                if k > 0 { tokens.append(Span(" " + b.symbols.vertical + " ", selected ? base : .dim)) }
+                tokens.append(Span(TokenPreview.trimmed(token), base, visibleSpaces: true))
             }
-            if st.dead && st.topTokens.isEmpty { b.put("(dead)", x: x, y: y, role: base) }
+            if st.dead && st.topTokens.isEmpty { tokens = [Span("(dead)", base)] }
+            if x < b.width { b.draw(tokens, x: x, y: y, maxWidth: b.width - x) }
         }
     }
 }

@@ -1,17 +1,31 @@
 import SAEKit
 
-/// Per-dictionary summaries side by side, scrolled together. The figures are `DictionarySummary`'s
-/// (what `saex summary` prints); the histograms are its histograms, drawn.
+/// The dictionary-level comparison: each dictionary's figures side by side, then how each pair of
+/// dictionaries differs. The numbers are `ComparisonReport`'s, the same `saex summary` prints; the
+/// histograms are its histograms, drawn. Scrolled as one page.
 enum OverviewView {
     static func draw(_ s: ExplorerState, scroll: Int, _ b: inout ScreenBuffer) {
         let height = ExplorerLayout.bodyHeight(height: b.height)
-        let columns = self.columns(s, width: b.width, symbols: b.symbols)
+        let (columns, below) = lines(s, width: b.width, symbols: b.symbols)
         let colWidth = columnWidth(s, width: b.width)
+        let top = columns.map(\.count).max() ?? 0
         for (i, lines) in columns.enumerated() {
             let x = i * (colWidth + 1)
-            if i > 0 { for y in 1...height { b.put(b.symbols.vertical, x: x - 1, y: y, role: .dim) } }
+            if i > 0 { for y in 1...height where y - 1 + scroll < top { b.put(b.symbols.vertical, x: x - 1, y: y, role: .dim) } }
             b.draw(lines, scroll: scroll, x: x, y: 1, width: colWidth, height: height)
         }
+        // The comparison starts below the tallest column and scrolls with it.
+        let start = top - scroll
+        if start < height {
+            let skip = max(0, -start)
+            b.draw(Array(below.dropFirst(skip)), scroll: 0, x: 0, y: 1 + max(0, start), width: b.width, height: height - max(0, start))
+        }
+    }
+
+    /// Total lines of the page (for the scroll limit).
+    static func lineCount(_ s: ExplorerState, width: Int) -> Int {
+        let (columns, below) = lines(s, width: width, symbols: .unicode)
+        return (columns.map(\.count).max() ?? 0) + below.count
     }
 
     static func columnWidth(_ s: ExplorerState, width: Int) -> Int {
@@ -19,58 +33,108 @@ enum OverviewView {
         return (width - (n - 1)) / n
     }
 
-    /// Each dictionary's column of lines.
-    static func columns(_ s: ExplorerState, width: Int, symbols: Symbols) -> [[Line]] {
+    /// Each dictionary's column, and the comparison lines below them.
+    static func lines(_ s: ExplorerState, width: Int, symbols: Symbols) -> ([[Line]], [Line]) {
         let w = columnWidth(s, width: width)
-        return s.tables.indices.map { column(s, dict: $0, width: w, symbols: symbols) }
+        guard case .ready(let report)? = s.report else {
+            let note: Line = s.report.flatMap { r -> Line? in
+                if case .failed(let e) = r { return [Span("unavailable: " + e, .warning)] }
+                return nil
+            } ?? [Span("computing…", .dim)]
+            return (s.tables.indices.map { [header(s, $0, width: w), note] }, [])
+        }
+        let columns = report.dictionaries.enumerated().map { i, d in
+            [header(s, i, width: w)] + figures(d, width: w, symbols: symbols)
+        }
+        var below: [Line] = []
+        for c in report.comparisons {
+            below.append([])
+            below += comparison(c, width: width)
+        }
+        return (columns, below)
     }
 
-    static func column(_ s: ExplorerState, dict: Int, width: Int, symbols: Symbols) -> [Line] {
-        let d = s.tables[dict].descriptor
-        var lines: [Line] = wrap([Span(d.name, .header), Span("  \(d.architecture), \(d.score.rawValue), d_in \(d.dIn)", .dim)], width: width, indent: 2)
-        guard let loaded = s.summaries[dict] else { return lines }
-        guard case .ready(let o) = loaded else {
-            if case .failed(let e) = loaded { lines.append([Span("unavailable: " + e, .warning)]) } else { lines.append([Span("computing…", .dim)]) }
-            return lines
-        }
-        var tallies: [Verdict: Int] = [:]
-        var labelled = 0
-        for (key, label) in s.labels where key.fingerprint == d.fingerprint && !label.isEmpty {
-            labelled += 1
-            if let v = label.verdict { tallies[v, default: 0] += 1 }
-        }
-        lines += wrap([Span("features ", .dim), Span("\(o.featureCount)"), Span("  dead ", .dim), Span("\(o.deadCount)"),
-                       Span("  norm hints ", .dim), Span("\(o.normDetectorHints)", o.normDetectorHints > 0 ? .warning : .normal)],
-                      width: width, indent: 2)
-        lines += wrap([Span("labelled ", .dim), Span("\(labelled)"), Span("  unlabelled ", .dim), Span("\(o.featureCount - labelled)")],
-                      width: width, indent: 2)
-        var tallyLine: Line = []
-        for v in Verdict.allCases {
-            tallyLine += [Span(VerdictDisplay.mark(v) + " ", .mark), Span("\(tallies[v] ?? 0)  ")]
-        }
-        lines += wrap(tallyLine, width: width, indent: 0)
-        lines.append([])
-        let plotWidth = max(4, min(48, width - 9))
-        if let alpha = o.alphaHistogram {
-            lines += histogram(alpha, plotWidth: plotWidth, title: "alpha" + (alpha.missing > 0 ? " (\(alpha.missing) n/a)" : ""),
-                               axes: "x: alpha, y: features", symbols: symbols)
+    static func header(_ s: ExplorerState, _ i: Int, width: Int) -> Line {
+        let d = s.tables[i].descriptor
+        return [Span(d.name, .header), Span("  \(d.architecture), \(d.score.rawValue), d_in \(d.dIn)", .dim)]
+    }
+
+    static func share(_ p: Proportion) -> String {
+        guard let f = p.fraction else { return "n/a" }
+        var text = "\(p.count)/\(p.total) = " + Format.percent(f, 1)
+        if let lo = p.lower, let hi = p.upper { text += " [" + Format.percent(lo, 1) + ", " + Format.percent(hi, 1) + "]" }
+        return text
+    }
+
+    static func figures(_ d: DictionarySummary, width: Int, symbols: Symbols) -> [Line] {
+        func row(_ spans: [Span]) -> [Line] { wrap(spans, width: width, indent: 2) }
+        var lines: [Line] = []
+        lines += row([Span("features ", .dim), Span("\(d.featureCount)"), Span("  dead ", .dim), Span("\(d.deadCount)"),
+                      Span("  mean L0 ", .dim), Span(d.meanL0.map { Format.number(Float($0), 1) } ?? "n/a")])
+        lines += row([Span("norm hints ", .dim), Span(share(d.normDetectorHintShare), d.normDetectorHints > 0 ? .warning : .normal)])
+        if let mean = d.meanAlpha {
+            lines += row([Span("alpha ", .dim), Span("mean " + Format.number(Float(mean), 3) + "  median " + Format.number(d.medianAlpha.map(Float.init), 3)),
+                          Span("  > 0.5 ", .dim), Span("\(d.alphaAboveHalf ?? 0)")])
         } else {
             lines.append([Span("alpha: unavailable", .warning)])
         }
-        lines.append([])
-        let rho = o.normSpearmanActiveHistogram
-        if rho.total == 0 {
-            lines.append([Span("norm ρ: unavailable (no input norms)", .warning)])
+        if let fvu = d.fvu { lines += row([Span("FVU ", .dim), Span(Format.number(Float(fvu), 4))]) }
+        if let l = d.labels {
+            lines += row([Span("labelled ", .dim), Span("\(l.labelled)"), Span("  with a verdict ", .dim), Span("\(l.withVerdict)"),
+                          Span(l.blind > 0 ? "  blind \(l.blind)" : "", .dim)])
+            lines += row([Span("interpretable ", .dim), Span(share(l.interpretable), .mark)])
+            lines += row([Span("norm detectors ", .dim), Span(share(l.normDetector), .mark)])
+            var tally: [Span] = []
+            for v in Verdict.allCases { tally += [Span(VerdictDisplay.mark(v) + " ", .mark), Span("\(l.verdicts[v.rawValue] ?? 0)  ")] }
+            lines += wrap(tally, width: width, indent: 0)
         } else {
-            lines += histogram(rho, plotWidth: plotWidth, title: "norm ρ on active tokens (Spearman)" + (rho.missing > 0 ? " (\(rho.missing) n/a)" : ""),
+            lines.append([Span("labels: none loaded", .dim)])
+        }
+        lines.append([])
+        let plotWidth = max(4, min(40, width - 9))
+        if let alpha = d.alphaHistogram {
+            lines += histogram(alpha, plotWidth: plotWidth, title: "alpha", axes: "x: alpha, y: features", symbols: symbols)
+            lines.append([])
+        }
+        let rho = d.normSpearmanActiveHistogram
+        if rho.total == 0 {
+            lines.append([Span("ρ(act): unavailable (no input norms)", .warning)])
+        } else {
+            lines += histogram(rho, plotWidth: plotWidth, title: "ρ(act)" + (rho.missing > 0 ? ", \(rho.missing) n/a" : ""),
                                axes: "x: ρ(activation, ‖x‖), y: features", symbols: symbols)
+        }
+        lines.append([])
+        let density = d.log10DensityHistogram
+        lines += histogram(density, plotWidth: plotWidth, title: "log10 density" + (density.missing > 0 ? ", \(density.missing) dead" : ""),
+                           axes: "x: log10(density), y: features", symbols: symbols)
+        return lines
+    }
+
+    static func difference(_ name: String, _ d: ProportionDifference) -> [Span] {
+        guard let diff = d.difference else { return [Span(name + " ", .dim), Span("n/a")] }
+        var text = (diff >= 0 ? "+" : "") + Format.percent(diff, 1)
+        if let lo = d.lower, let hi = d.upper { text += " [" + Format.percent(lo, 1) + ", " + Format.percent(hi, 1) + "]" }
+        if let p = d.fisherP { text += " p " + Format.axis(p) }
+        return [Span(name + " ", .dim), Span(text, .mark)]
+    }
+
+    static func comparison(_ c: DictionaryComparison, width: Int) -> [Line] {
+        var lines: [Line] = [[Span("\(c.a.name) vs \(c.b.name)", .header), Span(" (A - B)", .dim)]]
+        func row(_ spans: [Span]) { lines += wrap(spans, width: width, indent: 2) }
+        row([Span("mutual pairs ", .dim), Span("\(c.mutualPairs)"), Span(", with decoder cosine > \(Format.number(c.cosineThreshold, 1)) ", .dim),
+             Span("\(c.mutualPairsAboveThreshold)")])
+        row([Span("matched above \(Format.number(c.cosineThreshold, 1)): ", .dim), Span("\(c.a.name) \(c.aMatchedAboveThreshold), \(c.b.name) \(c.bMatchedAboveThreshold)")])
+        row(difference("norm-hint share", c.hintDifference))
+        if let l = c.labels {
+            row(difference("interpretable", l.interpretable))
+            row(difference("norm detectors", l.normDetector))
         }
         return lines
     }
 
     /// A summary histogram as bars over its own range, with its bounds as axis labels.
     static func histogram(_ h: Histogram, plotWidth: Int, title: String, axes: String, symbols: Symbols) -> [Line] {
-        Charts.bars(stretch(h.counts, to: plotWidth), height: 5, xLow: Format.axis(h.lower), xHigh: Format.axis(h.upper), title: title,
+        Charts.bars(stretch(h.counts, to: plotWidth), height: 4, xLow: Format.axis(h.lower), xHigh: Format.axis(h.upper), title: title,
                     symbols: symbols, axes: axes)
     }
 
