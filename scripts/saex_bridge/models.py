@@ -73,6 +73,8 @@ def run_to_hook(model, capture: Capture, ids, mask):
     if capture.value is None:
         raise BridgeError(f"hook {capture.spec.name}: module {capture.spec.module} did not run in the forward pass")
     v = capture.value
+    if v.dim() == 3 and v.shape[0] == 1 and ids.shape[0] > 1:   # e.g. position embeddings shared by the batch
+        v = v.expand(ids.shape[0], *v.shape[1:])
     if v.dim() != 3 or v.shape[0] != ids.shape[0] or v.shape[1] != ids.shape[1]:
         raise BridgeError(f"hook {capture.spec.name}: the {capture.spec.describe()} has shape {list(v.shape)}, "
                           f"expected [batch, positions, width]")
