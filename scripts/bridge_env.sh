@@ -12,7 +12,8 @@
 # saying why (the pip log stays beside the venv) and exits 1.
 set -uo pipefail
 
-fail() { echo "bridge_env.sh: $*" >&2; exit 1; }
+# SAEX_BRIDGE_FAIL_HINT (set by scripts/test_bridge.sh) is appended to the failure line.
+fail() { echo "bridge_env.sh: $*${SAEX_BRIDGE_FAIL_HINT:+; $SAEX_BRIDGE_FAIL_HINT}" >&2; exit 1; }
 
 here=$(cd "$(dirname "$0")" && pwd)
 req=$here/requirements-bridge.txt

@@ -54,9 +54,9 @@ def test_text_mode_activations_agree_with_numpy_forward(built):
     t = built["acts"]["tokens"]
     mask = (t >= 0).astype(np.int64)
     w = forward.load_weights()
-    ref = np.concatenate([forward.run(w, np.where(t >= 0, t, 0)[s:s + 32].astype(np.int64), mask[s:s + 32], stop_layer=3)
-                          for s in range(0, len(t), 32)])
-    a = built["acts"]["activations"].astype(np.float64)[t >= 0]
+    t, mask = t[:32], mask[:32]      # the MiniLM test covers all 128 held-out rows; here the text path's first 32
+    ref = forward.run(w, np.where(t >= 0, t, 0).astype(np.int64), mask, stop_layer=3)
+    a = built["acts"]["activations"][:32].astype(np.float64)[t >= 0]
     b = ref[t >= 0].astype(np.float64)
     assert np.all(np.abs(a - b) <= 1e-3 * np.abs(b) + 2e-3)   # stored as f16
 

@@ -32,6 +32,10 @@ def load(model_name: str, model_dtype: str = "f32", device: str = "cpu"):
         raise BridgeError("--device cuda: torch sees no CUDA device here")
     if device == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         raise BridgeError("--device mps: torch sees no MPS device here")
+    looks_local = model_name.startswith((".", "/", "~")) or model_name.count("/") > 1
+    if not os.path.isdir(model_name) and looks_local:
+        raise BridgeError(f"--model {model_name}: no such folder; give a model folder (config.json, weights, tokenizer) "
+                          "or a Hugging Face model name")
     where = f"{model_name}" + ("" if os.path.isdir(model_name) else " (not a local folder; loading from the Hugging Face cache or hub)")
     try:
         config = AutoConfig.from_pretrained(model_name)

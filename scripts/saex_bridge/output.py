@@ -35,6 +35,16 @@ def remove_live_temps():
             os.unlink(t)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def save_safetensors(path: str, tensors: Dict, metadata: Dict[str, str]):
     """Writes torch tensors with the safetensors library (header padded to 8 bytes, tensors ordered
     widest dtype first so each is aligned), atomically."""
@@ -115,6 +125,8 @@ class Manifest:
             except (OSError, ValueError, KeyError, TypeError):
                 raise BridgeError(f"{self.path} is not a manifest this script wrote; delete it and {base}-*.safetensors, "
                                   "or choose another -o")
+            if old_fp == self.fingerprint:
+                self._clear_stale_temps(base)
             if old_fp != self.fingerprint:
                 diff = sorted(k for k in set(old_args) | set(self.arguments) if old_args.get(k) != self.arguments.get(k))
                 raise BridgeError(f"{self.path}: the shards there were written with other arguments ({', '.join(diff)} differ); "
@@ -125,6 +137,16 @@ class Manifest:
                               "delete the old shards or choose another -o")
         write_json(self.path, {"version": 1, "fingerprint": self.fingerprint, "arguments": self.arguments, "complete": False})
         return False
+
+    @staticmethod
+    def _clear_stale_temps(base: str):
+        """Removes the temporary files of killed runs (their process is gone) before resuming."""
+        import glob
+        for t in glob.glob(glob.escape(base) + "-[0-9][0-9][0-9][0-9][0-9]*.safetensors.tmp-*"):
+            pid = t.rsplit(".tmp-", 1)[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                with contextlib.suppress(OSError):
+                    os.unlink(t)
 
     def finish(self, shards: list, totals: dict):
         write_json(self.path, {"version": 1, "fingerprint": self.fingerprint, "arguments": self.arguments, "complete": True,
@@ -146,10 +168,11 @@ def shard_state(path: str, expect_fp: str, expect_tokens, features: Optional[str
     t = header.get("tokens")
     if t is None or t.get("shape") != list(expect_tokens.shape):
         return "holds other sequences"
-    from safetensors.numpy import load_file
+    from safetensors import safe_open
     try:
-        if not np.array_equal(load_file(path)["tokens"], expect_tokens):
-            return "holds other token ids"
+        with safe_open(path, framework="pt") as f:
+            if not np.array_equal(f.get_tensor("tokens").numpy(), expect_tokens):
+                return "holds other token ids"
     except Exception as e:  # the header parsed, so this is a damaged body
         return f"unreadable ({e.__class__.__name__})"
     if features is not None:
