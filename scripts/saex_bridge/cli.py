@@ -199,10 +199,10 @@ def run(a):
     store_dtype = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}[a.dtype]
 
     from tqdm import tqdm
-    total_hint = min(a.max_tokens, int((source.array >= 0).sum())) if a.tokens else a.max_tokens
+    total_hint = min(a.max_tokens, int((source.array >= 0).sum())) if a.tokens else None   # text: unknown until read
     bar = tqdm(total=total_hint, unit="tok", disable=not sys.stderr.isatty(), file=sys.stderr, dynamic_ncols=True)
     pad = models.pad_id(tok)
-    chunk_rows = max(1, (64 << 20) // max(e.dictionary.d_sae for e in encodings)) if encodings else 0
+    chunk_rows = max(1, (32 << 20) // max(e.dictionary.d_sae for e in encodings)) if encodings else 0
     rows_iter = inputs.limited(source.rows(), a.max_tokens)
     shards, written, skipped, real_total, index = [], 0, 0, 0, 0
     while True:
