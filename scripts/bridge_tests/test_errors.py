@@ -65,6 +65,8 @@ def test_usage_errors(env):
     (env["tmp"] / "empty.txt").write_text("\n\n", encoding="utf-8")
     check(bridge("--model", m, "--text", str(env["tmp"] / "empty.txt"), "--hook-name", "blocks.0.hook_resid_pre", "-o", o),
           "holds no tokens", env)
+    check(bridge("--model", m, "--text", str(env["tmp"] / "empty.txt"), "--hook-name", "blocks.0.hook_resid_pre", "--shard-tokens", "256",
+                 "-o", o), "holds no tokens", env)
 
 
 def _has_cuda():

@@ -147,6 +147,8 @@ def run(a):
             note(f"--seq-len {a.seq_len} differs from the SAE's context_size {trained.context_size}")
         prefix, suffix = models.special_tokens(tok)
         want = {"yes": True, "no": False}.get(a.prepend_bos, trained.prepend_bos if trained else None)
+        if trained and trained.prepend_bos is not None and a.prepend_bos != "auto" and want != trained.prepend_bos:
+            note(f"--prepend-bos {a.prepend_bos} differs from the SAE's prepend_bos {str(trained.prepend_bos).lower()}")
         if decoder and want is True and not prefix:
             if tok.bos_token_id is None:
                 raise BridgeError(f"--prepend-bos: the tokenizer of {model_name} has no BOS token")
@@ -194,7 +196,7 @@ def run(a):
         "check": [a.check_fraction, a.check_seed] if encodings else None,
     }
     manifest = output.Manifest(a.output, arguments)
-    resuming = manifest.check_or_create(a.output) if sharded else False
+    resuming = manifest.check(a.output) if sharded else False
     fp = manifest.fingerprint
     store_dtype = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}[a.dtype]
 
@@ -228,6 +230,8 @@ def run(a):
                 continue
             if why != "missing":
                 note(f"{path}: {why}; writing it again")
+        if sharded:
+            manifest.create()
         stored, acc, norms = [], features.ShardFeatures(), []
         for b in range(0, len(rows), a.batch_size):
             t = torch.from_numpy(tokens[b:b + a.batch_size]).long()

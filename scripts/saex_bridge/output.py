@@ -115,7 +115,8 @@ class Manifest:
         self.arguments = arguments
         self.fingerprint = fingerprint(arguments)
 
-    def check_or_create(self, output: str):
+    def check(self, output: str):
+        """True when OUT.manifest.json exists with these arguments (resume); refuses other arguments."""
         base = output_base(output)
         if os.path.exists(self.path):
             try:
@@ -135,8 +136,12 @@ class Manifest:
         if os.path.exists(shard_path(output, 0, True)):
             raise BridgeError(f"{shard_path(output, 0, True)} exists but {self.path} does not; "
                               "delete the old shards or choose another -o")
-        write_json(self.path, {"version": 1, "fingerprint": self.fingerprint, "arguments": self.arguments, "complete": False})
         return False
+
+    def create(self):
+        """Written just before the first shard, so a run that fails earlier leaves nothing behind."""
+        if not os.path.exists(self.path):
+            write_json(self.path, {"version": 1, "fingerprint": self.fingerprint, "arguments": self.arguments, "complete": False})
 
     @staticmethod
     def _clear_stale_temps(base: str):
