@@ -29,8 +29,10 @@ if ready; then echo "$venv"; exit 0; fi
 
 py=${SAEX_BRIDGE_PYTHON:-python3}
 command -v "$py" >/dev/null 2>&1 || fail "no $py on PATH; install Python 3.10+ (Debian: apt-get install python3 python3-venv)"
+version=$("$py" -c 'import platform; print(platform.python_version())' 2>/dev/null) \
+    || fail "$py does not run; install Python 3.10+ or set SAEX_BRIDGE_PYTHON"
 "$py" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null \
-    || fail "$py is $("$py" -c 'import platform; print(platform.python_version())' 2>/dev/null); the bridge needs Python 3.10 or newer (set SAEX_BRIDGE_PYTHON)"
+    || fail "$py is Python $version; the bridge needs 3.10 or newer (set SAEX_BRIDGE_PYTHON)"
 mkdir -p "$root" 2>/dev/null || fail "cannot create $root (set XDG_CACHE_HOME to a writable folder)"
 command -v flock >/dev/null 2>&1 || fail "flock is missing (Debian: apt-get install util-linux)"
 

@@ -85,6 +85,17 @@ def main(argv=None) -> int:
         remove_live_temps()
         print(f"{PROG}: out of memory; lower --batch-size or --shard-tokens", file=sys.stderr)
         return 1
+    except OSError as e:   # a full disk, an unwritable folder, ...
+        remove_live_temps()
+        print(f"{PROG}: {e.filename or 'I/O'}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    except RuntimeError as e:
+        remove_live_temps()
+        text = str(e)
+        if "out of memory" in text or "can't allocate memory" in text:
+            print(f"{PROG}: out of memory on the device; lower --batch-size or --shard-tokens", file=sys.stderr)
+            return 1
+        raise
 
 
 def run(a):
@@ -139,6 +150,8 @@ def run(a):
         seq_len = source.seq_len
         if trained and trained.context_size and trained.context_size != seq_len:
             note(f"the SAE was trained on {trained.context_size}-token contexts; {a.tokens} has rows of {seq_len}")
+        if a.seq_len and a.seq_len != seq_len:
+            note(f"--seq-len {a.seq_len} is ignored: the rows of {a.tokens} have {seq_len} positions")
         prefix, suffix = [], []
         bos_used = None
     else:
