@@ -35,7 +35,8 @@ def built(minilm_dir, heldout_text, saex, tmp_path_factory):
     cache = str(tmp / "demo.saexcache")
     run_saex(saex, "cache", "build", "--dict", f"standard={DEMO}/standard", "--dict", f"cosine={DEMO}/cosine_perfeature",
              "--activations", acts, "--vocab", str(tmp / "acts.tokenizer.json"), "-o", cache)
-    return {"acts": load_st(acts), "cache": cache}
+    from tokenizers import Tokenizer
+    return {"acts": load_st(acts), "cache": cache, "vocab": Tokenizer.from_file(str(tmp / "acts.tokenizer.json"))}
 
 
 def test_text_mode_tokenises_like_the_demo(built, heldout_tokens, figures):
@@ -74,6 +75,10 @@ def test_top_contexts_equal_numpy_encode(built, saex, name, folder, figures):
     for feat in picks:
         got = json.loads(run_saex(saex, "contexts", built["cache"], "--dict", name, "--feature", int(feat), "--format", "json"))
         ctx = [(c["sequence"] * 64 + c["position"], c["value"]) for c in got["contexts"]]
+        for c in got["contexts"]:       # the shown tokens are the bridge's ids in the bridge's vocabulary
+            ids = built["acts"]["tokens"][c["sequence"]]
+            ids = ids[ids >= 0]
+            assert [s.strip() for s in c["tokens"]] == [built["vocab"].id_to_token(int(i)).removeprefix("##") for i in ids]
         col = f[:, feat]
         order = np.lexsort((np.arange(len(col)), -col))
         want = [(int(r), float(col[r])) for r in order[:len(ctx)] if col[r] > 0]
