@@ -137,7 +137,8 @@ def _byte_bpe(lines, specials, template_bos=None):
     tk.train_from_iterator(lines, trainers.BpeTrainer(vocab_size=400, special_tokens=specials,
                                                       initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
     if template_bos:
-        tk.post_processor = processors.TemplateProcessing(single=f"{template_bos} $A", special_tokens=[(template_bos, tk.token_to_id(template_bos))])
+        tk.post_processor = processors.TemplateProcessing(single=f"{template_bos} $A",
+                                                          special_tokens=[(template_bos, tk.token_to_id(template_bos))])
     return tk, PreTrainedTokenizerFast
 
 

@@ -46,7 +46,8 @@ def test_a_model_that_cannot_be_loaded(env):
 
 def test_usage_errors(env):
     m, t, o = env["model"], env["tokens"], env["o"]
-    check(bridge("--model", m, "--tokens", t, "--hook-name", "blocks.0.hook_resid_pre", "--frobnicate", "-o", o), "unrecognized arguments", env)
+    check(bridge("--model", m, "--tokens", t, "--hook-name", "blocks.0.hook_resid_pre", "--frobnicate", "-o", o),
+          "unrecognized arguments", env)
     check(bridge("--model", m, "--hook-name", "blocks.0.hook_resid_pre", "-o", o), "give --text FILE or --tokens FILE", env)
     check(bridge("--model", m, "--tokens", t, "-o", o), "say where to record", env)
     check(bridge("--model", m, "--tokens", t, "--hook-name", "x.output", "--module", "h.0", "-o", o), "not both", env)

@@ -32,7 +32,8 @@ EXPECTED = {
         "blocks.1.hook_attn_out": ("model.layers.1.self_attn", "out"),
         "blocks.1.hook_resid_mid": ("model.layers.1.post_attention_layernorm", "in"),
         "blocks.1.hook_mlp_in": ("model.layers.1.post_attention_layernorm", "in"),
-        "blocks.1.mlp.hook_pre": ("model.layers.1.mlp.gate_proj", "out"), "blocks.1.mlp.hook_pre_linear": ("model.layers.1.mlp.up_proj", "out"),
+        "blocks.1.mlp.hook_pre": ("model.layers.1.mlp.gate_proj", "out"),
+        "blocks.1.mlp.hook_pre_linear": ("model.layers.1.mlp.up_proj", "out"),
         "blocks.1.mlp.hook_post": ("model.layers.1.mlp.down_proj", "in"), "blocks.1.hook_mlp_out": ("model.layers.1.mlp", "out"),
         "blocks.1.hook_resid_post": ("model.layers.1", "out"), "blocks.2.hook_resid_pre": ("model.layers.2", "in"),
     },
@@ -42,7 +43,8 @@ EXPECTED = {
         "blocks.1.hook_attn_out": ("model.layers.1.post_attention_layernorm", "out"),
         "blocks.1.hook_resid_mid": ("model.layers.1.pre_feedforward_layernorm", "in"),
         "blocks.1.hook_mlp_in": ("model.layers.1.pre_feedforward_layernorm", "in"),
-        "blocks.1.mlp.hook_pre": ("model.layers.1.mlp.gate_proj", "out"), "blocks.1.mlp.hook_pre_linear": ("model.layers.1.mlp.up_proj", "out"),
+        "blocks.1.mlp.hook_pre": ("model.layers.1.mlp.gate_proj", "out"),
+        "blocks.1.mlp.hook_pre_linear": ("model.layers.1.mlp.up_proj", "out"),
         "blocks.1.mlp.hook_post": ("model.layers.1.mlp.down_proj", "in"),
         "blocks.1.hook_mlp_out": ("model.layers.1.post_feedforward_layernorm", "out"),
         "blocks.1.hook_resid_post": ("model.layers.1", "out"), "blocks.2.hook_resid_pre": ("model.layers.2", "in"),
@@ -156,12 +158,13 @@ def test_block_identities(arch, figures):
     pre, attn, mid, mlp, post = (dump(f"blocks.1.{h}") for h in ("hook_resid_pre", "hook_attn_out", "hook_resid_mid", "hook_mlp_out",
                                                                   "hook_resid_post"))
     checks = {"resid_mid = resid_pre + attn_out": maxdiff(mid, pre + attn, tok)}
+    gelu = torch.nn.functional.gelu
     if k == "bert":
         checks["resid_post = ln1.hook_normalized + mlp_out"] = maxdiff(post, dump("blocks.1.ln1.hook_normalized") + mlp, tok)
         checks["hook_normalized_resid_post(1) = resid_pre(2)"] = maxdiff(dump("blocks.1.hook_normalized_resid_post"),
                                                                           dump("blocks.2.hook_resid_pre"), tok)
         checks["mlp.hook_post = gelu(mlp.hook_pre)"] = maxdiff(dump("blocks.1.mlp.hook_post"),
-                                                               torch.nn.functional.gelu(torch.from_numpy(dump("blocks.1.mlp.hook_pre"))).numpy(), tok)
+                                                               gelu(torch.from_numpy(dump("blocks.1.mlp.hook_pre"))).numpy(), tok)
     else:
         checks["resid_post = resid_mid + mlp_out"] = maxdiff(post, mid + mlp, tok)
         checks["resid_post(1) = resid_pre(2)"] = maxdiff(post, dump("blocks.2.hook_resid_pre"), tok)

@@ -87,7 +87,8 @@ def test_resume_redoes_missing_and_truncated_shards_only(setup, tiny_models, tmp
 
 
 def test_resume_with_other_arguments_is_refused(setup, tmp_path):
-    args = ["--model", setup["folder"], "--tokens", str(setup["tmp"] / "t.npy"), "--shard-tokens", "32", "-o", str(tmp_path / "m.safetensors")]
+    args = ["--model", setup["folder"], "--tokens", str(setup["tmp"] / "t.npy"), "--shard-tokens", "32",
+            "-o", str(tmp_path / "m.safetensors")]
     bridge_ok(*args, "--hook-name", "blocks.1.hook_resid_post")
     before = {p: os.path.getmtime(p) for p in shard_files(str(tmp_path / "m"))}
     for extra in (["--hook-name", "blocks.2.hook_resid_post"], ["--hook-name", "blocks.1.hook_resid_post", "--dtype", "f32"]):
@@ -106,7 +107,8 @@ def test_features_file_beside_each_shard(tiny_models, corpus, tmp_path):
     t = random_tokens(tf.AutoConfig.from_pretrained(folder).vocab_size, 7, 8, 9)
     np.save(tmp_path / "t.npy", t)
     bridge_ok("--model", folder, "--tokens", str(tmp_path / "t.npy"), "--hook-name", "blocks.1.hook_resid_post", "--shard-tokens", "24",
-              "--encode", f"a={LOADERS}/saelens_jumprelu", "--encode", f"b={LOADERS}/cosine_topk_alpha_logit", "-o", str(tmp_path / "f.safetensors"))
+              "--encode", f"a={LOADERS}/saelens_jumprelu", "--encode", f"b={LOADERS}/cosine_topk_alpha_logit",
+              "-o", str(tmp_path / "f.safetensors"))
     files = shard_files(str(tmp_path / "f"))
     assert len(files) == 3
     seeds = []
@@ -121,7 +123,8 @@ def test_features_file_beside_each_shard(tiny_models, corpus, tmp_path):
     # Deleting a features file makes its shard count as unfinished.
     os.unlink(files[1][:-len(".safetensors")] + ".features.safetensors")
     r = bridge_ok("--model", folder, "--tokens", str(tmp_path / "t.npy"), "--hook-name", "blocks.1.hook_resid_post", "--shard-tokens", "24",
-                  "--encode", f"a={LOADERS}/saelens_jumprelu", "--encode", f"b={LOADERS}/cosine_topk_alpha_logit", "-o", str(tmp_path / "f.safetensors"))
+                  "--encode", f"a={LOADERS}/saelens_jumprelu", "--encode", f"b={LOADERS}/cosine_topk_alpha_logit",
+                  "-o", str(tmp_path / "f.safetensors"))
     assert "f-00001.features.safetensors is missing" in r.err and "(1 written, 2 already there)" in r.err
 
 

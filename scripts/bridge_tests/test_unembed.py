@@ -59,5 +59,6 @@ def test_no_unembed_for_an_encoder(tiny_models, tmp_path):
     folder = tiny_models["bert"]
     t = random_tokens(tf.AutoConfig.from_pretrained(folder).vocab_size, 2, 6, 1)
     np.save(tmp_path / "t.npy", t)
-    bridge_ok("--model", folder, "--tokens", str(tmp_path / "t.npy"), "--hook-name", "blocks.0.hook_resid_post", "-o", str(tmp_path / "o.safetensors"))
+    bridge_ok("--model", folder, "--tokens", str(tmp_path / "t.npy"), "--hook-name", "blocks.0.hook_resid_post",
+              "-o", str(tmp_path / "o.safetensors"))
     assert not (tmp_path / "o.unembed.safetensors").exists() and (tmp_path / "o.tokenizer.json").exists()

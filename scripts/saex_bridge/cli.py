@@ -120,7 +120,8 @@ def run(a):
             raise BridgeError("--module cannot be combined with --sae (the SAE names its hook)")
     kwargs = trained.model_from_pretrained_kwargs if trained else {}
     centre = a.center_writing_weights or bool(kwargs.get("center_writing_weights"))
-    if hook_name and hook_name.endswith("attn.hook_z") and (kwargs.get("fold_value_biases") or kwargs.get("refactor_factored_attn_matrices")):
+    folds_v = kwargs.get("fold_value_biases") or kwargs.get("refactor_factored_attn_matrices")
+    if hook_name and hook_name.endswith("attn.hook_z") and folds_v:
         raise BridgeError(f"--sae {trained.path}: model_from_pretrained_kwargs folds value biases or refactors W_V/W_O, which "
                           "changes hook_z; the bridge records the unprocessed model")
 

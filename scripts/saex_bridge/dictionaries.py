@@ -188,7 +188,7 @@ def load(path: str) -> Dictionary:
     if has("params.npz"):
         return _gemmascope(os.path.join(path, "params.npz"))
     subs = sorted(s for s in os.listdir(path)
-                  if os.path.exists(os.path.join(path, s, "sae.safetensors")) or os.path.exists(os.path.join(path, s, "sae_weights.safetensors")))
+                  if any(os.path.exists(os.path.join(path, s, w)) for w in ("sae.safetensors", "sae_weights.safetensors")))
     if subs:
         raise BridgeError(f"{path}: holds {len(subs)} dictionary folders, not one dictionary; choose one: "
                           + ", ".join(os.path.join(path, s) for s in subs[:6]))
@@ -200,7 +200,7 @@ def load(path: str) -> Dictionary:
 
 def _check_d_in(cfg_path, declared, t, bag_path):
     if t.dim() != 2:
-        raise _err(bag_path, f'tensor "W_enc"', f"has shape {list(t.shape)}, expected a matrix")
+        raise _err(bag_path, 'tensor "W_enc"', f"has shape {list(t.shape)}, expected a matrix")
     if t.shape[0] != declared:
         raise _err(cfg_path, 'key "d_in"', f"is {declared} but tensor W_enc has shape {list(t.shape)}",
                    "the config does not belong to these weights")
