@@ -3,7 +3,8 @@
 # missing). Used by scripts/demo.sh, scripts/test.sh and CI.
 set -euo pipefail
 
-packages=(libncursesw5-dev libopenblas-dev zlib1g-dev pkg-config tmux)
+# python3-venv: scripts/bridge_env.sh makes the Python bridge's venv with `python3 -m venv`.
+packages=(libncursesw5-dev libopenblas-dev zlib1g-dev pkg-config tmux python3-venv)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests of each library, and end-to-end tests of the built binary
-# (including the tmux real-terminal tests). Installs missing system packages first.
+# Runs every test: unit tests of each library, end-to-end tests of the built binary (including the
+# tmux real-terminal tests), and the Python activation bridge's tests (scripts/test_bridge.sh; its
+# venv is made on first use; SAEX_SKIP_BRIDGE=1 skips them). Installs missing system packages first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 swift build
 swift test "$@"
+scripts/test_bridge.sh
