@@ -3,7 +3,8 @@
 # missing). Used by scripts/demo.sh, scripts/test.sh and CI.
 set -euo pipefail
 
-packages=(libncursesw5-dev libopenblas-dev zlib1g-dev pkg-config tmux)
+# slurmctld, slurmd, slurm-client and munge: the cluster test starts a private single-node Slurm.
+packages=(libncursesw5-dev libopenblas-dev zlib1g-dev pkg-config tmux slurmctld slurmd slurm-client munge)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
