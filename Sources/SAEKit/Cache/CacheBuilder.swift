@@ -34,7 +34,7 @@ public enum CacheBuilder {
                              vocabularyPath: String, options: CacheOptions = CacheOptions(), output: String,
                              progress: ProgressHandler = { _, _, _ in }) throws {
         try validate(dictionaries: dictionaries, corpus: corpus, vocabulary: vocabulary, vocabularyPath: vocabularyPath)
-        let part = try partRows(corpus: corpus, shard: shard)
+        let part = try partRows(sequences: corpus.sequences, sequenceLength: corpus.sequenceLength, shard: shard)
         try checkTokens(corpus: corpus, rows: part.rows, vocabulary: vocabulary, vocabularyPath: vocabularyPath)
         let dIn = corpus.dIn
         let gated = dictionaries.contains { $0.dictionary.rule == .gated }
@@ -111,37 +111,41 @@ public enum CacheBuilder {
 
         var data: [DictionaryCacheData] = []
         for (di, nd) in dictionaries.enumerated() {
-            let d = nd.dictionary
-            let enc = encoders[di]
-            var cosEncDec = [Float](repeating: 0, count: d.dSAE)
-            for i in 0..<d.dSAE {
-                var dot: Double = 0
-                for j in 0..<d.dIn { dot += Double(d.encoderWeight(input: j, feature: i)) * Double(d.wDec.pointer[i * d.dIn + j]) }
-                let denom = Double(enc.encoderNorms[i]) * Double(enc.decoderNorms[i])
-                cosEncDec[i] = denom > 0 ? Float(dot / denom) : 0
-            }
-            var descriptor = CacheManifest.Dictionary(d, name: nd.name)
-            descriptor.path = RelativePath.of(d.metadata.path, fromFolderOf: output)
-            data.append(try acc.dictionaryData(di, descriptor: descriptor, keepExact: shard != nil,
-                                               alpha: (0..<d.dSAE).map { d.alpha($0) }, encoderNorms: enc.encoderNorms,
-                                               decoderNorms: enc.decoderNorms, encoderDecoderCosine: cosEncDec))
+            data.append(try dictionaryData(acc, di, nd, encoder: encoders[di], keepExact: shard != nil, output: output))
         }
         var manifest = CacheManifest(options: options)
-        manifest.sample = try sampleDescription(corpus: corpus, shard: shard, part: part, vocabularyPath: vocabularyPath, output: output)
+        manifest.sample = try sampleDescription(paths: corpus.files.map(\.path), corpusSequences: corpus.sequences, sequenceLength: corpus.sequenceLength,
+                                                shard: shard, part: part, vocabularyPath: vocabularyPath, output: output)
         try CacheWriter.write(manifest: manifest, sample: try acc.sampleData(sequences: part.sequences.count, sequenceLength: corpus.sequenceLength),
                               vocabulary: vocabulary, dictionaries: data, output: output, progress: progress)
     }
 
-    /// The sequences and rows a build covers: all of the corpus, or part `shard` of it.
-    public static func partRows(corpus: ActivationCorpus, shard: ShardSpec?) throws -> (sequences: Range<Int>, rows: Range<Int>) {
-        let L = corpus.sequenceLength
-        guard let shard else { return (0..<corpus.sequences, 0..<corpus.rows) }
-        guard shard.count <= corpus.sequences else {
-            throw SAEKitError(.badInput, path: nil, subject: "--shard \(shard)",
-                              reason: "the activations hold \(corpus.sequences) sequences, too few for \(shard.count) parts of whole sequences",
-                              remedy: "use at most \(corpus.sequences) parts")
+    /// What the writer needs of dictionary `di`: its columns and sums from `acc`, and its weights' statistics.
+    static func dictionaryData(_ acc: CacheAccumulator, _ di: Int, _ nd: NamedDictionary, encoder enc: FeatureEncoder, keepExact: Bool,
+                               output: String) throws -> DictionaryCacheData {
+        let d = nd.dictionary
+        var cosEncDec = [Float](repeating: 0, count: d.dSAE)
+        for i in 0..<d.dSAE {
+            var dot: Double = 0
+            for j in 0..<d.dIn { dot += Double(d.encoderWeight(input: j, feature: i)) * Double(d.wDec.pointer[i * d.dIn + j]) }
+            let denom = Double(enc.encoderNorms[i]) * Double(enc.decoderNorms[i])
+            cosEncDec[i] = denom > 0 ? Float(dot / denom) : 0
         }
-        let s = shard.sequences(of: corpus.sequences)
+        var descriptor = CacheManifest.Dictionary(d, name: nd.name)
+        descriptor.path = RelativePath.of(d.metadata.path, fromFolderOf: output)
+        return try acc.dictionaryData(di, descriptor: descriptor, keepExact: keepExact, alpha: (0..<d.dSAE).map { d.alpha($0) },
+                                      encoderNorms: enc.encoderNorms, decoderNorms: enc.decoderNorms, encoderDecoderCosine: cosEncDec)
+    }
+
+    /// The sequences and rows a build covers: all of the corpus, or part `shard` of it.
+    public static func partRows(sequences: Int, sequenceLength L: Int, shard: ShardSpec?) throws -> (sequences: Range<Int>, rows: Range<Int>) {
+        guard let shard else { return (0..<sequences, 0..<(sequences * L)) }
+        guard shard.count <= sequences else {
+            throw SAEKitError(.badInput, path: nil, subject: "--shard \(shard)",
+                              reason: "the activations hold \(sequences) sequences, too few for \(shard.count) parts of whole sequences",
+                              remedy: "use at most \(sequences) parts")
+        }
+        let s = shard.sequences(of: sequences)
         return (s, (s.lowerBound * L)..<(s.upperBound * L))
     }
 
@@ -149,19 +153,19 @@ public enum CacheBuilder {
     /// file: its bytes' digest; of several: the digest of theirs), or for a --shard part its own
     /// digest and a record of the chunk digests it computed, from which a merge of all parts derives
     /// the corpus fingerprint (each part reads only its share of the files to hash them).
-    static func sampleDescription(corpus: ActivationCorpus, shard: ShardSpec?, part: (sequences: Range<Int>, rows: Range<Int>),
-                                  vocabularyPath: String, output: String) throws -> CacheManifest.Sample {
-        let paths = corpus.files.map { RelativePath.of($0.path, fromFolderOf: output) }
+    static func sampleDescription(paths inputs: [String], corpusSequences: Int, sequenceLength: Int, shard: ShardSpec?,
+                                  part: (sequences: Range<Int>, rows: Range<Int>), vocabularyPath: String, output: String) throws -> CacheManifest.Sample {
+        let paths = inputs.map { RelativePath.of($0, fromFolderOf: output) }
         var sample = CacheManifest.Sample(
-            rows: part.rows.count, sequences: part.sequences.count, sequenceLength: corpus.sequenceLength,
+            rows: part.rows.count, sequences: part.sequences.count, sequenceLength: sequenceLength,
             activationsPath: paths.joined(separator: " + "), activationsFingerprint: "",
             vocabularyPath: RelativePath.of(vocabularyPath, fromFolderOf: output), vocabularyFingerprint: try fileFingerprint(vocabularyPath),
-            shards: corpus.files.count)
+            shards: inputs.count)
         guard let shard else {
-            sample.activationsFingerprint = corpusFingerprint(try corpus.files.map { try fileFingerprint($0.path) })
+            sample.activationsFingerprint = corpusFingerprint(try inputs.map { try fileFingerprint($0) })
             return sample
         }
-        let sizes = try corpus.files.map { try FileDigests.size($0.path) }
+        let sizes = try inputs.map { try FileDigests.size($0) }
         let chunkCounts = sizes.map(FileDigests.chunkCount)
         let totalChunks = chunkCounts.reduce(0, +)
         let mine = (shard.index * totalChunks / shard.count)..<((shard.index + 1) * totalChunks / shard.count)
@@ -169,10 +173,10 @@ public enum CacheBuilder {
         var h = DictionaryFingerprint()
         h.update("shard \(shard)")
         var first = 0
-        for (i, f) in corpus.files.enumerated() {
+        for (i, f) in inputs.enumerated() {
             let lo = max(mine.lowerBound, first), hi = min(mine.upperBound, first + chunkCounts[i])
             let local = lo < hi ? (lo - first)..<(hi - first) : 0..<0
-            let digests = try FileDigests.digests(path: f.path, size: sizes[i], chunks: local).map(FileDigests.hex)
+            let digests = try FileDigests.digests(path: f, size: sizes[i], chunks: local).map(FileDigests.hex)
             files.append(.init(path: paths[i], bytes: sizes[i], firstChunk: local.lowerBound, digests: digests))
             h.update(paths[i])
             h.update(String(sizes[i]))
@@ -180,7 +184,7 @@ public enum CacheBuilder {
             first += chunkCounts[i]
         }
         sample.activationsFingerprint = h.hex()
-        sample.shard = CacheManifest.ShardRecord(index: shard.index, count: shard.count, corpusSequences: corpus.sequences, files: files)
+        sample.shard = CacheManifest.ShardRecord(index: shard.index, count: shard.count, corpusSequences: corpusSequences, files: files)
         return sample
     }
 
