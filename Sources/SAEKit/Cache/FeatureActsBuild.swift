@@ -203,7 +203,9 @@ extension CacheBuilder {
                         sums.add(calc.value(feature: i, pre: p.pre[k], row: terms), to: i)
                     }
                     try columns.endRow()
+                    if (row - lo) & 0xFFFF == 0xFFFF { p.release(rows: (row - 0xFFFF)..<(row + 1)) }
                 }
+                p.release(rows: (lo + (hi - lo) / 0x10000 * 0x10000)..<hi)
             }
             done += hi - lo
             progress("read", done, part.rows.count)

@@ -48,7 +48,18 @@ public struct FeatureActsFile: @unchecked Sendable {
         public let uNorm: UnsafeBufferPointer<Float>
         public let uDotBDec: UnsafeBufferPointer<Float>
         public let bDecNorms: UnsafeBufferPointer<Float>
+        /// row_ptr, features, values, pre, u_norm, u_dot_bdec, bdec_norms.
         let tensors: [TensorView]
+
+        /// Releases this process's mapped pages of rows `rows` (their entries and per-row values), so
+        /// that reading a large file does not grow the resident memory (see `ActivationFile.releaseRows`).
+        func release(rows: Range<Int>) {
+            guard !rows.isEmpty else { return }
+            let lo = Int(rowPtr[rows.lowerBound]), hi = Int(rowPtr[rows.upperBound])
+            releaseMapped(tensors[0], byteRange: (rows.lowerBound * 8)..<(rows.upperBound * 8))
+            for t in tensors[1...3] { releaseMapped(t, byteRange: (lo * 4)..<(hi * 4)) }
+            for t in tensors[4...6] { releaseMapped(t, byteRange: (rows.lowerBound * 4)..<(rows.upperBound * 4)) }
+        }
     }
 
     public let path: String
@@ -136,7 +147,13 @@ public struct FeatureActsFile: @unchecked Sendable {
             guard rowPtr[0] == 0, rowPtr[R] == Int64(nnz) else {
                 throw bad("tensor \"\(p)row_ptr\"", "must start at 0 and end at the \(nnz) entries")
             }
+            var released = 0
             for row in 0..<R {
+                if row - released >= 1 << 16 {
+                    // Validation reads every entry: let the pages go behind it.
+                    for t in [t1, t2] { releaseMapped(t, byteRange: (Int(rowPtr[released]) * 4)..<(Int(rowPtr[row]) * 4)) }
+                    released = row
+                }
                 let lo = Int(rowPtr[row]), hi = Int(rowPtr[row + 1])
                 guard lo <= hi, hi <= nnz else { throw bad("tensor \"\(p)row_ptr\"", "entry \(row + 1) does not ascend") }
                 if hi > lo && tokens[row] < 0 {
@@ -152,6 +169,7 @@ public struct FeatureActsFile: @unchecked Sendable {
                     last = f
                 }
             }
+            for t in [t1, t2] { releaseMapped(t, byteRange: (Int(rowPtr[released]) * 4)..<(nnz * 4)) }
             parts[d.name] = Part(name: d.name, featureCount: d.dSAE, rowPtr: rowPtr, features: features, values: values, pre: pre, uNorm: uNorm,
                                  uDotBDec: uDot, bDecNorms: bdec, tensors: [t0, t1, t2, t3, t4, t5, t6])
         }

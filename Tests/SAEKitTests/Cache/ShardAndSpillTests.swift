@@ -78,6 +78,18 @@ struct ShardAndSpillTests {
         #expect(left.isEmpty)
     }
 
+    @Test func aFailedBuildLeavesNoSpillFolder() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let vocab = CacheTests.makeVocab(dir)
+        let corpus = try ActivationCorpus(paths: [try CacheTests.makeInput(dir)])
+        // The output name is taken by a folder: the build spills, then fails when it moves the file into place.
+        try FileManager.default.createDirectory(atPath: dir.file("out.saexcache"), withIntermediateDirectories: false)
+        #expect(throws: SAEKitError.self) { try Self.build(corpus, limit: 64 << 10, vocab: vocab, output: dir.file("out.saexcache")) }
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }
+        #expect(left.isEmpty, "\(left)")
+    }
+
     @Test func columnSpillerRunsConcatenate() throws {
         // Rows arrive in order; any run capacity gives the same columns as a dense transpose.
         var rng = SplitMix(seed: 3)
