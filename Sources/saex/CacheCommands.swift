@@ -164,6 +164,9 @@ struct CacheInfo: ParsableCommand {
             "examples:     top \(m.options.topK), \(m.options.bins) bins x \(m.options.perBin), \(m.options.randomCount) random, seed \(m.options.seed)",
             "fingerprint:  \(m.fingerprint)",
         ]
+        if let part = m.sample.shard {
+            lines.append("part:         \(part.index)/\(part.count) of a --shard build of \(part.corpusSequences) sequences; merge all \(part.count) with saex cache merge")
+        }
         for (i, d) in m.dictionaries.enumerated() {
             let nnz = c.dictionaries[i].columns.nonzeroCount
             lines.append("dictionary:   \(d.name): \(d.format) \(d.architecture), \(d.score), d_sae \(d.dSAE), \(nnz) nonzeros, \(d.path) (\(d.fingerprint))")

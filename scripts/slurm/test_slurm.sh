@@ -55,12 +55,16 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT TERM
 
-# Two free TCP ports for slurmctld and slurmd.
-read -r CTL_PORT SLURMD_PORT < <(python3 -c '
-import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])')
+# Two free TCP ports for slurmctld and slurmd (nothing answers on them).
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 30000))
+    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
+  done
+}
+CTL_PORT=$(free_port); SLURMD_PORT=$(free_port)
+while [ "$SLURMD_PORT" = "$CTL_PORT" ]; do SLURMD_PORT=$(free_port); done
 HOST=$(hostname -s)
 mkdir -p "$T/munge" "$T/state" "$T/spool" "$T/log" "$T/run" "$T/parts" "$T/out"
 chown munge:munge "$T/munge"
