@@ -11,7 +11,11 @@
 //   saex-bench cache-build OUT ACTS VOCAB NAME=DICT [NAME=DICT ...]
 //       CacheBuilder.build alone (encode every token with every dictionary, norms, elasticity sums,
 //       nonzeros to CSC, write), then AnalysisStore.refresh (what `saex cache build` does next),
-//       timed separately. The refresh is skipped when SAEX_BENCH_SKIP_ANALYSIS=1.
+//       timed separately. The refresh is skipped when SAEX_BENCH_SKIP_ANALYSIS=1; SAEX_BENCH_MEMORY_LIMIT
+//       (e.g. 512M) sets the build's --memory-limit (default 1G).
+//   saex-bench feature-build OUT VOCAB FEATURES[,FEATURES...] NAME=DICT [NAME=DICT ...]
+//       The --feature-acts build: open and validate the files, the CPU cross-check (timed alone), then
+//       CacheBuilder.build(featureFiles:) (which runs the check again, then reads, sums and writes).
 //   saex-bench sgemm M N K [--batch B]
 //       Bare cblas_sgemm C[M x N] = A[M x K] * B[K x N] (row-major, f32), in row blocks of B
 //       (default: M), as the encoder's product is shaped: M tokens, K = d_in, N = d_sae.
@@ -200,14 +204,36 @@ do {
         }
         let input = try ActivationFile(path: args[3])
         let vocabulary = try Vocabulary.load(path: args[4])
+        var options = CacheOptions()
+        if let m = ProcessInfo.processInfo.environment["SAEX_BENCH_MEMORY_LIMIT"] { options.memoryLimit = try ByteSize.parse(m, option: "SAEX_BENCH_MEMORY_LIMIT") }
         let tBuild = try seconds {
-            try CacheBuilder.build(dictionaries: named, input: input, vocabulary: vocabulary, vocabularyPath: args[4], output: args[2])
+            try CacheBuilder.build(dictionaries: named, input: input, vocabulary: vocabulary, vocabularyPath: args[4], options: options, output: args[2])
         }
         var tAnalysis = -1.0
         if ProcessInfo.processInfo.environment["SAEX_BENCH_SKIP_ANALYSIS"] != "1" {
             tAnalysis = try seconds { try AnalysisStore.refresh(cachePath: args[2]) }
         }
-        emit(["what": "cache-build", "rows": input.rows, "dictionaries": named.count, "build_seconds": tBuild, "analysis_seconds": tAnalysis])
+        emit(["what": "cache-build", "rows": input.rows, "dictionaries": named.count, "build_seconds": tBuild, "analysis_seconds": tAnalysis,
+              "memory_limit": options.memoryLimit])
+    case "feature-build":
+        // saex-bench feature-build OUT VOCAB FEATURES[,FEATURES...] NAME=DICT...: the --feature-acts
+        // build (CacheBuilder.build(featureFiles:)), with the CPU cross-check timed on its own first.
+        guard args.count >= 6 else { throw CocoaError(.formatting) }
+        var named: [NamedDictionary] = []
+        for spec in args[5...] {
+            guard let eq = spec.firstIndex(of: "=") else { throw CocoaError(.formatting) }
+            named.append(NamedDictionary(name: String(spec[..<eq]), dictionary: try DictionaryLoader.load(path: String(spec[spec.index(after: eq)...]))))
+        }
+        let vocabulary = try Vocabulary.load(path: args[3])
+        var files: [FeatureActsFile] = []
+        let tOpen = try seconds { files = try args[4].split(separator: ",").map { try FeatureActsFile(path: String($0)) } }
+        var worst: Float = 0
+        let tCheck = try seconds { for f in files { worst = max(worst, try FeatureActsCheck.run(f, dictionaries: named).ratio) } }
+        let tBuild = try seconds {
+            try CacheBuilder.build(dictionaries: named, featureFiles: files, vocabulary: vocabulary, vocabularyPath: args[3], output: args[2])
+        }
+        emit(["what": "feature-build", "rows": files.reduce(0) { $0 + $1.rows }, "open_seconds": tOpen, "check_seconds": tCheck,
+              "build_seconds": tBuild, "worst_check_ratio": Double(worst), "check_rows": files.reduce(0) { $0 + $1.checkRows.count }])
     case "sgemm":
         guard args.count >= 5, let m = Int(args[2]), let nn = Int(args[3]), let k = Int(args[4]) else {
             throw CocoaError(.formatting)
