@@ -88,57 +88,49 @@ struct Analyze: ParsableCommand {
 
 struct Summary: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Per-dictionary summaries of a cache and the comparison of its dictionaries.",
-        discussion: "JSON: {\"dictionaries\": [...], \"comparisons\": [...]}; docs/ANALYSIS.md documents every field.")
+        abstract: "Per-dictionary summaries of a cache and the comparison of its dictionaries, with what the labels say.",
+        discussion: """
+        The figures the explorer's overview shows (the same computation). JSON: {"dictionaries": [...], \
+        "comparisons": [...]}; docs/ANALYSIS.md documents every field. Labels come from CACHE.labels \
+        when it exists, or --labels FILE.
+        """)
 
     @Argument(help: "A cache file.") var cache: String
     @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
+    @Option(help: "The labels file (default: CACHE.labels, when it exists).") var labels: String?
 
     func run() throws {
-        let source = try CacheFeatureSource(path: cache, progress: { Progress.report(stage: $0, done: $1, total: $2) })
-        Progress.finish()
-        let a = source.analysis
-        if format == .json {
-            struct Out: Encodable {
-                var dictionaries: [DictionarySummary]
-                var comparisons: [DictionaryComparison]
-            }
-            Console.out(try jsonString(Out(dictionaries: a.summaries, comparisons: a.comparisons)))
-            return
-        }
-        var out: [String] = []
-        func pct(_ n: Int, _ d: Int) -> String { d > 0 ? String(format: "%d (%.1f%%)", n, 100 * Double(n) / Double(d)) : "0" }
-        func num(_ v: Double?, _ fmt: String = "%.3f") -> String { v.map { String(format: fmt, $0) } ?? "n/a" }
-        let rows: [(String, (DictionarySummary) -> String)] = [
-            ("score", { $0.score }),
-            ("features", { String($0.featureCount) }),
-            ("tokens", { String($0.tokenCount) }),
-            ("dead", { pct($0.deadCount, $0.featureCount) }),
-            ("norm-detector hints", { pct($0.normDetectorHints, $0.featureCount) }),
-            ("alpha mean", { num($0.meanAlpha) }),
-            ("alpha > 0.5", { $0.alphaAboveHalf.map { pct($0, $0 >= 0 ? $0 : 0) } ?? "n/a" }),
-            ("mean elasticity", { num($0.meanElasticity) }),
-            ("mean density", { num($0.meanDensity, "%.2e") }),
-            ("median active norm Spearman", { num($0.medianNormSpearmanActive) }),
-            ("median top-1% norm mass", { num($0.medianTopNormMass) }),
-        ]
-        let names = a.summaries.map(\.name)
-        let labelWidth = rows.map(\.0.count).max() ?? 0
-        let colWidth = max(16, names.map(\.count).max() ?? 0)
-        out.append("".padding(toLength: labelWidth, withPad: " ", startingAt: 0) + "  " + names.map { TerminalText.safeString($0).padding(toLength: colWidth, withPad: " ", startingAt: 0) }.joined(separator: "  "))
-        for (label, get) in rows {
-            out.append(label.padding(toLength: labelWidth, withPad: " ", startingAt: 0) + "  " + a.summaries.map { s in
-                var v = get(s)
-                if label == "alpha > 0.5", let n = s.alphaAboveHalf { v = pct(n, s.featureCount) }
-                return v.padding(toLength: colWidth, withPad: " ", startingAt: 0)
-            }.joined(separator: "  "))
-        }
-        for c in a.comparisons {
-            out.append("")
-            out.append("\(c.a.name) vs \(c.b.name): \(c.mutualPairs) mutual best matches, \(c.mutualPairsAboveThreshold) with decoder cosine > \(c.cosineThreshold)")
-            out.append("  \(c.a.name) features with a match above \(c.cosineThreshold) in \(c.b.name): \(pct(c.aMatchedAboveThreshold, c.a.featureCount)); mean best cosine \(num(c.aMeanBestCosine))")
-            out.append("  \(c.b.name) features with a match above \(c.cosineThreshold) in \(c.a.name): \(pct(c.bMatchedAboveThreshold, c.b.featureCount)); mean best cosine \(num(c.bMeanBestCosine))")
-        }
-        Console.out(out.joined(separator: "\n"))
+        let report = try comparisonReport(cache: cache, labels: labels)
+        Console.out(format == .json ? try jsonString(report) : report.text)
     }
+}
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the dictionary-level comparison as a Markdown page (tables and text plots).",
+        discussion: "The page to paste into a paper draft or an issue: saex summary's figures and comparisons, and each dictionary's histograms.")
+
+    @Argument(help: "A cache file.") var cache: String
+    @Option(name: .shortAndLong, help: "The Markdown file to write (default: stdout).") var output: String?
+    @Option(help: "The labels file (default: CACHE.labels, when it exists).") var labels: String?
+
+    func run() throws {
+        let report = try comparisonReport(cache: cache, labels: labels)
+        let text = report.markdown(title: "saex report: " + (cache as NSString).lastPathComponent, cache: cache)
+        if let output {
+            try AtomicFile.write(path: output, chunks: [Data(text.utf8)])
+            Console.error("wrote \(output)")
+        } else {
+            Console.out(text)
+        }
+    }
+}
+
+/// Summaries and comparisons of a cache, with its labels when there are any.
+func comparisonReport(cache: String, labels: String?) throws -> ComparisonReport {
+    let source = try CacheFeatureSource(path: cache, progress: { Progress.report(stage: $0, done: $1, total: $2) })
+    Progress.finish()
+    let store = try readLabels(cache: cache, labels: labels)
+    let byDictionary = store.map { s in source.dictionaries.map { Array(s.labels(of: $0).values) } }
+    return source.analysis.report(labels: byDictionary)
 }

@@ -79,11 +79,7 @@ struct Explore: ParsableCommand {
         {
             do {
                 let fingerprint = (source as? CacheFeatureSource)?.cache.manifest.fingerprint
-                let e = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: fingerprint) { key in
-                    guard let d = source.dictionaries.firstIndex(where: { $0.fingerprint == key.fingerprint }),
-                          key.feature < source.dictionaries[d].featureCount else { return nil }
-                    return source.stats(dict: d, feature: key.feature)
-                }
+                let e = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: fingerprint, stats: source.exportedStats)
                 try AtomicFile.write(path: out, chunks: [try e.jsonData()])
                 return "exported \(e.labels.count) labels to \(out)"
             } catch {
