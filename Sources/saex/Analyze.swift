@@ -28,42 +28,42 @@ struct Analyze: ParsableCommand {
         let source = try CacheFeatureSource(path: cache, progress: { Progress.report(stage: $0, done: $1, total: $2) })
         Progress.finish()
         let indices: [Int] = try dict.map { [try source.cache.dictionaryIndex(named: $0)] } ?? Array(source.dictionaries.indices)
-        var records = try FeatureRecord.records(indices.map { source.table(dict: $0) }, sortedBy: sort, ascending: ascending)
+        let tables = indices.map { source.table(dict: $0) }
+        var records = try FeatureRecord.records(tables, sortedBy: sort, ascending: ascending, matches: { table, feature in
+            source.dictionaries.firstIndex { $0.fingerprint == table.descriptor.fingerprint }
+                .map { source.bestMatches(dict: $0, feature: feature) } ?? []
+        })
         if let top { records = Array(records.prefix(top)) }
         switch format {
         case .json:
-            let data = try JSONSerialization.data(withJSONObject: ["features": records.map(\.jsonObject)], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            let data = try JSONSerialization.data(withJSONObject: ["features": records.map(\.jsonObject)],
+                                                  options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             Console.out(String(decoding: data, as: UTF8.self))
         case .csv:
-            var lines = [FeatureRecord.fields.joined(separator: ",")]
-            for r in records { lines.append(FeatureRecord.fields.map { csvCell(r.value($0)) }.joined(separator: ",")) }
-            Console.out(lines.joined(separator: "\n"))
+            let rows = [FeatureRecord.flatFields] + records.map { r in FeatureRecord.flatFields.map { csvCell(r.value($0)) } }
+            Console.out(rows.map { $0.map(CSV.field).joined(separator: ",") }.joined(separator: "\n"))
         case .table:
             Console.out(table(records))
         }
     }
 
     func csvCell(_ v: FeatureRecord.Value?) -> String {
-        let s: String
         switch v {
-        case .string(let x)?: s = x
-        case .int(let x)?: s = x.map(String.init) ?? ""
-        case .number(let x)?: s = x.map { $0.isFinite ? String($0) : "" } ?? ""
-        case .bool(let x)?: s = x ? "true" : "false"
-        case .strings(let x)?: s = x.joined(separator: " | ")
-        case nil: s = ""
+        case .string(let x)?: return x
+        case .int(let x)?: return x.map(String.init) ?? ""
+        case .number(let x)?: return x.map { $0.isFinite ? String($0) : "" } ?? ""
+        case .bool(let x)?: return x ? "true" : "false"
+        case .strings(let x)?: return x.joined(separator: " | ")
+        case nil: return ""
         }
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return s
     }
 
     func table(_ records: [FeatureRecord]) -> String {
         let cols: [(String, String)] = [("dictionary", "dict"), ("feature", "feature"), ("alpha", "alpha"), ("elasticity", "elast"),
                                          ("norm_pearson", "n.pear"), ("norm_spearman", "n.spear"), ("norm_spearman_active", "n.sp.act"),
                                          ("top_norm_mass", "top1%"), ("density", "density"), ("max_activation", "max"),
-                                         ("norm_detector_hint", "hint"), ("top_tokens", "top tokens")]
+                                         ("norm_detector_hint", "hint"), ("match_activation_feature", "match"),
+                                         ("match_activation_score", "corr"), ("top_tokens", "top tokens")]
         func cell(_ v: FeatureRecord.Value?) -> String {
             switch v {
             case .string(let x)?: return TerminalText.safeString(x)
@@ -74,15 +74,7 @@ struct Analyze: ParsableCommand {
             case nil: return ""
             }
         }
-        let rows = records.map { r in cols.map { cell(r.value($0.0)) } }
-        var widths = cols.map { $0.1.count }
-        for row in rows { for (i, c) in row.enumerated() where i < cols.count - 1 { widths[i] = max(widths[i], c.count) } }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, c in
-                i == cells.count - 1 ? c : (i < 2 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0) : String(repeating: " ", count: max(0, widths[i] - c.count)) + c)
-            }.joined(separator: "  ")
-        }
-        return ([line(cols.map(\.1))] + rows.map(line)).joined(separator: "\n")
+        return TextTable.render(header: cols.map(\.1), rows: records.map { r in cols.map { cell(r.value($0.0)) } }, leftAligned: [0, 1])
     }
 }
 
@@ -132,5 +124,5 @@ func comparisonReport(cache: String, labels: String?) throws -> ComparisonReport
     Progress.finish()
     let store = try readLabels(cache: cache, labels: labels)
     let byDictionary = store.map { s in source.dictionaries.map { Array(s.labels(of: $0).values) } }
-    return source.analysis.report(labels: byDictionary)
+    return source.comparisonReport(tables: source.dictionaries.indices.map { source.table(dict: $0) }, labels: byDictionary)
 }

@@ -107,13 +107,7 @@ public struct ExplorerEffects: EffectPerformer {
         case .computePairOrder(let request, let table, let labelsA, let labelsB):
             return [.pairOrderComputed(request, table.order(request.query, labelsA: labelsA, labelsB: labelsB))]
         case .computeReport(let tables, let labels):
-            var matches: [DictionaryPair: [FeatureMatchLists]] = [:]
-            for i in tables.indices {
-                for j in tables.indices where j != i {
-                    if let m = source.allMatchLists(dict: i, other: j) { matches[DictionaryPair(i, j)] = m }
-                }
-            }
-            return [.reportComputed(.ready(ComparisonReport(tables: tables, matches: matches, labels: labels)))]
+            return [.reportComputed(.ready(source.comparisonReport(tables: tables, labels: labels)))]
         case .saveLabel(let request):
             return [save(request)]
         case .export:

@@ -23,3 +23,19 @@ extension FeatureSource {
         return ExportedStats(stats(dict: d, feature: key.feature), matches: bestMatches(dict: d, feature: key.feature))
     }
 }
+
+extension FeatureSource {
+    /// The dictionary-level comparison of `tables` (every dictionary's, in order) with the
+    /// source's stored matches: what the explorer's overview shows and `saex summary` prints.
+    /// `labels[i]` are dictionary i's labels (nil: no labels file).
+    public func comparisonReport(tables: [FeatureTable], labels: [[FeatureLabel]]?,
+                                 isBlind: (FeatureLabel) -> Bool = { _ in false }) -> ComparisonReport {
+        var matches: [DictionaryPair: [FeatureMatchLists]] = [:]
+        for i in tables.indices {
+            for j in tables.indices where j != i {
+                if let m = allMatchLists(dict: i, other: j) { matches[DictionaryPair(i, j)] = m }
+            }
+        }
+        return ComparisonReport(tables: tables, matches: matches, labels: labels, isBlind: isBlind)
+    }
+}

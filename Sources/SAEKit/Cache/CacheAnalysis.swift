@@ -35,16 +35,6 @@ public final class CacheAnalysis: @unchecked Sendable {
     /// One row of dictionary `dict`'s table.
     public func stats(dict: Int, feature: Int) -> FeatureStats { tables[dict].stats(feature) }
 
-    /// Per-dictionary summaries (what `saex summary` prints), from the tables.
-    public var summaries: [DictionarySummary] { tables.map { DictionarySummary(table: $0) } }
-
-    /// The comparison of every pair of dictionaries that were matched, in pair order.
-    public var comparisons: [DictionaryComparison] { report(labels: nil).comparisons }
-
-    /// Summaries and comparisons, with `labels[i]` the labels of dictionary i (nil: none given).
-    public func report(labels: [[FeatureLabel]]?, isBlind: (FeatureLabel) -> Bool = { _ in false }) -> ComparisonReport {
-        ComparisonReport(tables: tables, matches: matches, labels: labels, isBlind: isBlind)
-    }
 
     /// Fingerprint the stored analysis must carry to be reused.
     public static func key(for cache: ContextCache) -> String { "v\(version)-\(cache.manifest.fingerprint)" }

@@ -27,3 +27,16 @@ public struct BestMatch: Sendable, Equatable, Codable {
         try c.encode(activationCorrelation, forKey: .activationCorrelation)
     }
 }
+
+extension BestMatch {
+    /// The highest-scoring of `matches` under `ranking` (ties: the first), nil when none has a score.
+    public static func strongest(_ matches: [BestMatch], by ranking: MatchRanking) -> BestMatch? {
+        var best: BestMatch?
+        for m in matches where m.by == ranking.rawValue {
+            guard let s = m.score else { continue }
+            if let b = best?.score, b >= s { continue }
+            best = m
+        }
+        return best
+    }
+}
