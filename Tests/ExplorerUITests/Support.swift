@@ -53,6 +53,10 @@ final class HostileSource: FeatureSource {
     func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists {
         try base.matchLists(dict: dict, feature: feature, other: other)
     }
+    func allMatchLists(dict: Int, other: Int) -> [FeatureMatchLists]? { base.allMatchLists(dict: dict, other: other) }
+    func contexts(dict: Int, feature: Int, at others: [TokenContext]) throws -> [TokenContext] {
+        try base.contexts(dict: dict, feature: feature, at: others)
+    }
     func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] { try base.neighbours(dict: dict, feature: feature, limit: limit) }
     func sample(dict: Int, feature: Int) throws -> ActivationSample { try base.sample(dict: dict, feature: feature) }
 }

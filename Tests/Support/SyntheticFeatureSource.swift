@@ -142,6 +142,25 @@ public final class SyntheticFeatureSource: FeatureSource {
         return FeatureMatchLists(byDecoderCosine: byCosine, byActivationCorrelation: byCorrelation)
     }
 
+    public func allMatchLists(dict: Int, other: Int) -> [FeatureMatchLists]? {
+        (0..<dictionaries[dict].featureCount).map { f in
+            (try? matchLists(dict: dict, feature: f, other: other)) ?? FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: [])
+        }
+    }
+
+    /// The feature's activations on another feature's context tokens: zero on two tokens in three,
+    /// otherwise a deterministic fraction of its maximum.
+    public func contexts(dict: Int, feature: Int, at others: [TokenContext]) throws -> [TokenContext] {
+        let peak = stats(dict: dict, feature: feature).maxActivation
+        return others.map { c in
+            let acts = c.activations.indices.map { i -> Float in
+                let h = hash(dict, feature, UInt64(c.sequence * 1000 + c.start + i))
+                return h % 3 == 0 ? peak * Float(h % 1000) / 1000 : 0
+            }
+            return TokenContext(sequence: c.sequence, position: c.position, value: acts[c.peakIndex], start: c.start, tokens: c.tokens, activations: acts)
+        }
+    }
+
     public func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] {
         matches(dict: dict, feature: feature, other: dict, limit: limit)
     }

@@ -116,9 +116,9 @@ enum CompareView {
 
     static func summary(_ st: FeatureStats, width: Int) -> [Line] {
         let spans: [Span] = [
-            Span("alpha ", .dim), Span(Format.number(st.alpha, 2) + "  "), Span("elast ", .dim), Span(Format.number(st.elasticity, 2) + "  "),
-            Span("ρ(act) ", .dim), Span(Format.number(st.normSpearmanActive, 2) + "  "), Span("density ", .dim), Span(Format.percent(st.density) + "  "),
-            Span("max ", .dim), Span(Format.number(st.maxActivation, 2)),
+            Span.field("alpha"), Span(Format.number(st.alpha, 2) + "  "), Span.field("elast"), Span(Format.number(st.elasticity, 2) + "  "),
+            Span.field("ρ(act)"), Span(Format.number(st.normSpearmanActive, 2) + "  "), Span.field("density"), Span(Format.percent(st.density) + "  "),
+            Span.field("max"), Span(Format.number(st.maxActivation, 2)),
         ]
         var lines = wrap(spans, width: width, indent: 0)
         lines += DetailView.hintLines(st, width: width)

@@ -9,17 +9,17 @@ enum DetailView {
 
     static func labelLine(_ s: ExplorerState, _ ref: FeatureRef) -> Line {
         guard let label = s.label(for: ref), !label.isEmpty else {
-            return [Span("label ", .dim), Span(s.readOnlyLabels ? "none (read-only)" : "none", .dim)]
+            return [Span.field("label"), Span(s.readOnlyLabels ? "none (read-only)" : "none", .dim)]
         }
-        var line: Line = [Span("label ", .dim), Span(label.verdict.map(VerdictDisplay.name) ?? "no verdict", .mark)]
-        if !label.concept.isEmpty { line += [Span("  concept ", .dim), Span(label.concept)] }
-        if !label.notes.isEmpty { line += [Span("  notes ", .dim), Span(label.notes)] }
+        var line: Line = [Span.field("label"), Span(label.verdict.map(VerdictDisplay.name) ?? "no verdict", .mark)]
+        if !label.concept.isEmpty { line += [Span("  "), Span.field("concept"), Span(label.concept)] }
+        if !label.notes.isEmpty { line += [Span("  "), Span.field("notes"), Span(label.notes)] }
         return line
     }
 
     /// Statistics lines; nil values read "n/a".
     static func statLines(_ st: FeatureStats, descriptor: DictionaryDescriptor, width: Int) -> [Line] {
-        func pair(_ name: String, _ value: String) -> [Span] { [Span(name + " ", .dim), Span(value + "   ")] }
+        func pair(_ name: String, _ value: String) -> [Span] { [Span.field(name), Span(value + "   ")] }
         var rows: [[Span]] = [
             pair("alpha", Format.number(st.alpha, 3)) + pair("elasticity", Format.number(st.elasticity, 3))
                 + pair("density", Format.percent(st.density)) + pair("dead", st.dead ? "yes" : "no"),
@@ -40,14 +40,21 @@ enum DetailView {
     static func hintLines(_ st: FeatureStats, width: Int) -> [Line] {
         let r = NormDetectorRule.standard
         func v(_ x: Float?) -> String { Format.number(x, 2) }
+        // Each input reads "name value ≥ threshold" on one line.
+        func held(_ text: String, _ role: StyleRole = .normal) -> Span {
+            var s = Span(text, role)
+            s.keepsWithNext = true
+            return s
+        }
+        func input(_ name: String, _ value: String, _ threshold: String) -> [Span] {
+            [held(name + " "), held(value + " "), held("≥ " + threshold, .dim)]
+        }
         let head: Line = [Span(st.normDetectorHint ? "norm-detector hint" : "no norm-detector hint", st.normDetectorHint ? .warning : .dim),
                           Span(" (a hint, never a label), from:", .dim)]
-        let inputs: [Span] = [
-            Span("active "), Span(st.activeCount.map(String.init) ?? "n/a"), Span(" ≥ \(r.minimumActive)", .dim), Span(", "),
-            Span("top-norm mass "), Span(v(st.topNormMass)), Span(" ≥ \(v(r.topNormMassThreshold))", .dim), Span(", or "),
-            Span("ρ(act) "), Span(v(st.normSpearmanActive)), Span(" ≥ \(v(r.activeSpearmanThreshold))", .dim), Span(" and "),
-            Span("norm AUC "), Span(v(st.normAUC)), Span(" ≥ \(v(r.aucThreshold))", .dim),
-        ]
+        let inputs: [Span] = input("active", st.activeCount.map(String.init) ?? "n/a", "\(r.minimumActive)") + [Span(", ")]
+            + input("top-norm mass", v(st.topNormMass), v(r.topNormMassThreshold)) + [Span(", or ")]
+            + input("ρ(act)", v(st.normSpearmanActive), v(r.activeSpearmanThreshold)) + [Span(" and ")]
+            + input("norm AUC", v(st.normAUC), v(r.aucThreshold))
         return wrap(head, width: width, indent: 2) + wrap([Span("  ")] + inputs, width: width, indent: 2)
     }
 

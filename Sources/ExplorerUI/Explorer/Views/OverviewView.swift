@@ -69,21 +69,21 @@ enum OverviewView {
     static func figures(_ d: DictionarySummary, width: Int, symbols: Symbols) -> [Line] {
         func row(_ spans: [Span]) -> [Line] { wrap(spans, width: width, indent: 2) }
         var lines: [Line] = []
-        lines += row([Span("features ", .dim), Span("\(d.featureCount)"), Span("  dead ", .dim), Span("\(d.deadCount)"),
-                      Span("  mean L0 ", .dim), Span(d.meanL0.map { Format.number(Float($0), 1) } ?? "n/a")])
-        lines += row([Span("norm hints ", .dim), Span(share(d.normDetectorHintShare), d.normDetectorHints > 0 ? .warning : .normal)])
+        lines += row([Span.field("features"), Span("\(d.featureCount)"), Span("  "), Span.field("dead"), Span("\(d.deadCount)"),
+                      Span("  "), Span.field("mean L0"), Span(d.meanL0.map { Format.number(Float($0), 1) } ?? "n/a")])
+        lines += row([Span.field("norm hints"), Span(share(d.normDetectorHintShare), d.normDetectorHints > 0 ? .warning : .normal)])
         if let mean = d.meanAlpha {
-            lines += row([Span("alpha ", .dim), Span("mean " + Format.number(Float(mean), 3) + "  median " + Format.number(d.medianAlpha.map(Float.init), 3)),
-                          Span("  > 0.5 ", .dim), Span("\(d.alphaAboveHalf ?? 0)")])
+            lines += row([Span.field("alpha mean"), Span(Format.number(Float(mean), 3)), Span("  "), Span.field("median"),
+                          Span(Format.number(d.medianAlpha.map(Float.init), 3)), Span("  "), Span.field("> 0.5"), Span("\(d.alphaAboveHalf ?? 0)")])
         } else {
             lines.append([Span("alpha: unavailable", .warning)])
         }
-        if let fvu = d.fvu { lines += row([Span("FVU ", .dim), Span(Format.number(Float(fvu), 4))]) }
+        if let fvu = d.fvu { lines += row([Span.field("FVU"), Span(Format.number(Float(fvu), 4))]) }
         if let l = d.labels {
-            lines += row([Span("labelled ", .dim), Span("\(l.labelled)"), Span("  with a verdict ", .dim), Span("\(l.withVerdict)"),
+            lines += row([Span.field("labelled"), Span("\(l.labelled)"), Span("  "), Span.field("with a verdict"), Span("\(l.withVerdict)"),
                           Span(l.blind > 0 ? "  blind \(l.blind)" : "", .dim)])
-            lines += row([Span("interpretable ", .dim), Span(share(l.interpretable), .mark)])
-            lines += row([Span("norm detectors ", .dim), Span(share(l.normDetector), .mark)])
+            lines += row([Span.field("interpretable"), Span(share(l.interpretable), .mark)])
+            lines += row([Span.field("norm detectors"), Span(share(l.normDetector), .mark)])
             var tally: [Span] = []
             for v in Verdict.allCases { tally += [Span(VerdictDisplay.mark(v) + " ", .mark), Span("\(l.verdicts[v.rawValue] ?? 0)  ")] }
             lines += wrap(tally, width: width, indent: 0)
@@ -111,17 +111,17 @@ enum OverviewView {
     }
 
     static func difference(_ name: String, _ d: ProportionDifference) -> [Span] {
-        guard let diff = d.difference else { return [Span(name + " ", .dim), Span("n/a")] }
+        guard let diff = d.difference else { return [Span.field(name), Span("n/a")] }
         var text = (diff >= 0 ? "+" : "") + Format.percent(diff, 1)
         if let lo = d.lower, let hi = d.upper { text += " [" + Format.percent(lo, 1) + ", " + Format.percent(hi, 1) + "]" }
         if let p = d.fisherP { text += " p " + Format.axis(p) }
-        return [Span(name + " ", .dim), Span(text, .mark)]
+        return [Span.field(name), Span(text, .mark)]
     }
 
     static func comparison(_ c: DictionaryComparison, width: Int) -> [Line] {
         var lines: [Line] = [[Span("\(c.a.name) vs \(c.b.name)", .header), Span(" (A - B)", .dim)]]
         func row(_ spans: [Span]) { lines += wrap(spans, width: width, indent: 2) }
-        row([Span("mutual pairs ", .dim), Span("\(c.mutualPairs)"), Span(", with decoder cosine > \(Format.number(c.cosineThreshold, 1)) ", .dim),
+        row([Span.field("mutual pairs"), Span("\(c.mutualPairs)"), Span(", with decoder cosine > \(Format.number(c.cosineThreshold, 1)) ", .dim),
              Span("\(c.mutualPairsAboveThreshold)")])
         row([Span("matched above \(Format.number(c.cosineThreshold, 1)): ", .dim), Span("\(c.a.name) \(c.aMatchedAboveThreshold), \(c.b.name) \(c.bMatchedAboveThreshold)")])
         row(difference("norm-hint share", c.hintDifference))

@@ -1,7 +1,8 @@
 import SAEKit
 
 /// One row per feature of dictionary A: its best match in B, both scores, the mutual flag, and
-/// both sides' alpha, norm correlation, hint and verdicts. Only the visible rows are read.
+/// both sides' alpha, elasticity, norm correlation, density, hint and verdicts (the narrower the
+/// terminal, the fewer: `dropOrder`). Only the visible rows are read.
 enum PairsView {
     struct Column {
         var sort: PairColumn?
@@ -13,26 +14,31 @@ enum PairsView {
         Column(sort: .feature, title: "A", width: 7), Column(sort: .match, title: "B", width: 7), Column(sort: .score, title: "score", width: 6),
         Column(sort: .decoderCosine, title: "cos", width: 5), Column(sort: .activationCorrelation, title: "corr", width: 5),
         Column(sort: .mutual, title: "mut", width: 3), Column(sort: .alphaA, title: "αA", width: 5), Column(sort: .alphaB, title: "αB", width: 5),
+        Column(sort: .elasticityA, title: "elA", width: 5), Column(sort: .elasticityB, title: "elB", width: 5),
         Column(sort: .spearmanA, title: "ρA", width: 5), Column(sort: .spearmanB, title: "ρB", width: 5),
+        Column(sort: .densityA, title: "densA", width: 7), Column(sort: .densityB, title: "densB", width: 7),
         Column(sort: .hintA, title: "hint", width: 5), Column(sort: .verdictA, title: "lblA", width: 4), Column(sort: .verdictB, title: "lblB", width: 4),
     ]
 
-    /// Dropped first when narrow.
-    static let dropOrder: [PairColumn] = [.spearmanB, .spearmanA, .alphaB, .alphaA, .decoderCosine, .activationCorrelation, .verdictB]
+    /// Dropped first when narrow, both sides together (the sort column stays).
+    static let dropOrder: [[PairColumn]] = [[.densityA, .densityB], [.elasticityA, .elasticityB], [.spearmanA, .spearmanB],
+                                            [.alphaA, .alphaB], [.decoderCosine, .activationCorrelation], [.verdictB]]
+    /// Columns left to the concepts, at least.
+    static let conceptWidth = 24
 
     static func visibleColumns(width: Int, keep: PairColumn) -> [Column] {
         var cols = columns
         var fixed: Int { cols.reduce(0) { $0 + $1.width + 1 } }
-        var drops = dropOrder.filter { $0 != keep }[...]
-        while fixed + 10 > width, let next = drops.popFirst() { cols.removeAll { $0.sort == next } }
+        var drops = dropOrder[...]
+        while fixed + conceptWidth > width, let next = drops.popFirst() { cols.removeAll { $0.sort.map(next.contains) == true && $0.sort != keep } }
         return cols
     }
 
     static func draw(_ s: ExplorerState, _ p: PairsState, _ b: inout ScreenBuffer) {
         let nameA = s.tables[p.a].descriptor.name, nameB = s.tables[p.b].descriptor.name
-        var header: Line = [Span("A ", .dim), Span(nameA, .header), Span("  B ", .dim), Span(nameB, .header),
+        var header: Line = [Span.field("A"), Span(nameA, .header), Span("  "), Span.field("B"), Span(nameB, .header),
                             Span("  by \(ExplorerViews.rankingName(p.ranking))", .dim)]
-        if p.query.filter != .all { header += [Span("  filter ", .dim), Span(filterName(p.query.filter), .mark)] }
+        if p.query.filter != .all { header += [Span("  "), Span.field("filter"), Span(filterName(p.query.filter), .mark)] }
         b.draw(header, x: 0, y: 1, maxWidth: b.width)
         let cols = visibleColumns(width: b.width, keep: p.query.sort)
         var x = 0
@@ -77,8 +83,12 @@ enum PairsView {
                 b.put(Format.right(text, col.width), x: x, y: y, role: selected || role == .normal ? base : role, maxWidth: col.width)
                 x += col.width + 1
             }
-            let concepts = [la?.concept ?? "", lb?.concept ?? ""].map { $0.isEmpty ? "·" : $0 }
-            b.put(concepts[0] + " | " + concepts[1], x: x, y: y, role: base, maxWidth: max(0, b.width - x))
+            // Blank when neither side has a concept; "–" for the side without one.
+            let concepts = [la?.concept ?? "", lb?.concept ?? ""]
+            if concepts.contains(where: { !$0.isEmpty }) {
+                let text = concepts.map { $0.isEmpty ? "–" : $0 }.joined(separator: " | ")
+                b.draw([Span(text, base)], x: x, y: y, maxWidth: max(0, b.width - x))
+            }
         }
     }
 
@@ -101,6 +111,10 @@ enum PairsView {
         case .mutual: return (t.mutual[i] ? "↔" : "", .mark)
         case .alphaA: return (stat(t.a, i, .alpha), .normal)
         case .alphaB: return (stat(t.b, j, .alpha), .normal)
+        case .elasticityA: return (stat(t.a, i, .elasticity), .normal)
+        case .elasticityB: return (stat(t.b, j, .elasticity), .normal)
+        case .densityA: return (Format.percent(t.a.density[i]), .normal)
+        case .densityB: return (j.map { Format.percent(t.b.density[$0]) } ?? "", .normal)
         case .spearmanA: return (stat(t.a, i, .normSpearmanActive), .normal)
         case .spearmanB: return (stat(t.b, j, .normSpearmanActive), .normal)
         case .hintA, .hintB:
