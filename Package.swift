@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(name: "saex-label-writer-testhelper", dependencies: ["SAEKit"], path: "Tests/LabelWriter"),
         .testTarget(name: "SAEKitTests", dependencies: ["SAEKit"], exclude: ["Analysis/Fixtures", "Formats/Fixtures", "Import/Fixtures"]),
         .testTarget(name: "ExplorerUITests", dependencies: ["ExplorerUI", "SAEKit", "SAEKitTestSupport"], exclude: ["Snapshots"]),
-        .testTarget(name: "saexTests", dependencies: ["SAEKit"], exclude: ["Malformed"]),
+        .testTarget(name: "saexTests", dependencies: ["SAEKit", "ExplorerUI"], exclude: ["Malformed"]),
     ],
     swiftLanguageModes: [.v6]
 )

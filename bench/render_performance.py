@@ -15,11 +15,21 @@ import glob, json, math, os, re, sys
 TEMPLATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'PERFORMANCE.template.md')
 
 
+LAST = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'last')
+
+
 def load_results(d):
     r = {}
     for p in glob.glob(os.path.join(d, '*.json')):
         with open(p) as f:
             r[os.path.basename(p)[:-5]] = json.load(f)
+    # Figures of optional long steps (bench/run_all.sh --memory-1m) from the last run that made them,
+    # marked as such, when this run did not.
+    for p in glob.glob(os.path.join(LAST, '*.json')):
+        k = os.path.basename(p)[:-5]
+        if k not in r:
+            with open(p) as f:
+                r[k] = dict(json.load(f), from_earlier_run=True)
     return r
 
 
@@ -247,6 +257,27 @@ def targets(results, plan, best_bw, caches):
                         q <= 1.2, r['rows'] >= 16384, peer=f"np.dot {s_(r['numpy_dot_seconds'])}", limit=f"Swift sgemm {s_(r['swift_sgemm_seconds'])}"))
     else:
         t.append(Target('match', 'decoder matching 16,384 x 16,384 x 2,304', '<= 1.2x bare sgemm'))
+    mem = sorted((v for k, v in results.items() if k.startswith('memory_')), key=lambda r: r['tokens'])
+    if len(mem) >= 2:
+        a, b = mem[0], mem[-1]
+        g = b['saex']['max_rss_kib'] / a['saex']['max_rss_kib']
+        early = ' (the larger point from an earlier run)' if b.get('from_earlier_run') else ''
+        t.append(Target('cache_memory', f"cache build max RSS, {a['rows']:,} to {b['rows']:,} tokens, d_in {a['d_in']}, 2 x {a['d_sae']:,}",
+                        'growth <= 1.2x and under 3 GiB', f"{gib(a['saex']['max_rss_kib'])} to {gib(b['saex']['max_rss_kib'])} ({x_(g)}){early}",
+                        g <= 1.2 and b['saex']['max_rss_kib'] < 3 * 1048576, full and a['tokens'] <= 100000 and b['tokens'] >= 1000000,
+                        peer=(f"{gib(a['numpy']['max_rss_kib'])} to {gib(b['numpy']['max_rss_kib'])}" if a.get('numpy') and b.get('numpy') else '—'),
+                        limit='n/a'))
+    else:
+        t.append(Target('cache_memory', 'cache build max RSS, 100k to 1M tokens', 'growth <= 1.2x and under 3 GiB'))
+    feats = sorted((v for k, v in results.items() if k.startswith('features_')), key=lambda r: r['tokens'])
+    if feats:
+        r = feats[-1]
+        q = (r['saex']['open_seconds'] + r['saex']['build_seconds']) / r['encode_build_seconds']
+        t.append(Target('feature_acts', f"--feature-acts build, {r['rows']:,} tokens x 2 x {r['d_sae']:,}", '<= 0.2x the encoding build',
+                        f"{s_(r['saex']['open_seconds'] + r['saex']['build_seconds'])} ({x_(q)} of {s_(r['encode_build_seconds'])})", q <= 0.2,
+                        full and r['tokens'] >= 100000 and r['d_sae'] >= 16384, peer=s_(r['numpy']['build_seconds']), limit='n/a'))
+    else:
+        t.append(Target('feature_acts', '--feature-acts build, 100,000 tokens x 2 x 16,384', '<= 0.2x the encoding build'))
     # Every scaling point is held to the headline targets too.
     scaling = [c for c in caches.values() if (c.tokens, c.dsae) != (tok, dsae)]
     for h in t:
@@ -520,6 +551,35 @@ def million_section(results):
             + table(['measure', 'figure'], rows) + '\n\nThe analysis part by part:\n\n' + parts_table([('', a['analysis_parts'], a['analysis_seconds'])]))
 
 
+def memory_table(results):
+    mem = sorted((v for k, v in results.items() if k.startswith('memory_')), key=lambda r: r['tokens'])
+    if not mem:
+        return 'Not measured in this run.'
+    base = mem[0]['saex']['max_rss_kib']
+    rows = []
+    for r in mem:
+        s, n = r['saex'], r.get('numpy') or {}
+        rows.append((f"{r['rows']:,}" + (' (earlier run)' if r.get('from_earlier_run') else ''), f"{r['activation_bytes'] / 2**30:.2f} GiB",
+                     gib(s['max_rss_kib']), growth(base, s['max_rss_kib']), s_(s['build_seconds']),
+                     gib(n.get('max_rss_kib')), s_(n.get('total_seconds')), f"{r['memory_limit'] / 2**30:.2f} GiB", load_str(r.get('load_before'))))
+    return table(['tokens', 'activation file', 'saex max RSS', 'growth', 'saex build', 'numpy max RSS', 'numpy', '--memory-limit', 'load before'], rows)
+
+
+def features_table(results):
+    feats = sorted((v for k, v in results.items() if k.startswith('features_')), key=lambda r: r['tokens'])
+    if not feats:
+        return 'Not measured in this run.'
+    rows = []
+    for r in feats:
+        s = r['saex']
+        total = s['open_seconds'] + s['build_seconds']
+        rows.append((f"{r['rows']:,}", f"{r['features_bytes'] / 2**30:.2f} GiB", s_(s['open_seconds']), s_(s['check_seconds']),
+                     f"{s['check_rows']:,}", f"{s['worst_check_ratio']:.3g}", s_(total), s_(r['encode_build_seconds']),
+                     x_(total / r['encode_build_seconds']), s_(r['numpy']['build_seconds']), gib(s['max_rss_kib']), load_str(r.get('load_before'))))
+    return table(['tokens', 'feature file', 'open', 'check alone', 'check tokens', 'worst / tolerance', 'saex --feature-acts build',
+                  'saex encoding build', 'ratio', 'numpy peer', 'saex max RSS', 'load before'], rows)
+
+
 def render(results, template):
     plan, best_bw, caches = fig(results)
     ts = targets(results, plan, best_bw, caches)
@@ -536,6 +596,7 @@ def render(results, template):
         'match': match_table(results), 'correlate': corr_table(results), 'ui': ui_table(results),
         'analysis_parts': analysis_parts_section(plan, caches), 'wide': wide_section(results, plan, best_bw),
         'million': million_section(results),
+        'cache_memory': memory_table(results), 'feature_acts': features_table(results),
         'quick_note': ('**This is a `--quick` run: small sizes that check the pipeline; its figures are not the targets\' sizes and '
                        'its statuses say so.**\n\n') if plan.get('mode') != 'full' else '',
     }

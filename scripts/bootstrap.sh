@@ -3,7 +3,9 @@
 # missing). Used by scripts/demo.sh, scripts/test.sh and CI.
 set -euo pipefail
 
-packages=(libncursesw5-dev libopenblas-dev zlib1g-dev pkg-config tmux)
+# python3-venv: scripts/bridge_env.sh makes the Python bridge's venv with `python3 -m venv`.
+# slurmctld, slurmd, slurm-client and munge: the cluster test starts a private single-node Slurm.
+packages=(libncursesw5-dev libopenblas-dev zlib1g-dev pkg-config tmux python3-venv slurmctld slurmd slurm-client munge)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

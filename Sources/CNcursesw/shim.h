@@ -14,7 +14,6 @@ static inline WINDOW *saex_stdscr(void) { return stdscr; }
 static inline int saex_lines(void) { return LINES; }
 static inline int saex_cols(void) { return COLS; }
 static inline int saex_colors(void) { return COLORS; }
-static inline int saex_color_pairs(void) { return COLOR_PAIRS; }
 static inline attr_t saex_a_normal(void) { return A_NORMAL; }
 static inline attr_t saex_a_bold(void) { return A_BOLD; }
 static inline attr_t saex_a_reverse(void) { return A_REVERSE; }

@@ -12,10 +12,14 @@
 //       CacheBuilder.build alone (encode every token with every dictionary, norms, elasticity sums,
 //       nonzeros to CSC, write), then AnalysisStore.refresh (what `saex cache build` does next),
 //       timed separately, with its parts (statistics, decoder matching, activation correlation, ...).
-//       The refresh is skipped when SAEX_BENCH_SKIP_ANALYSIS=1.
+//       The refresh is skipped when SAEX_BENCH_SKIP_ANALYSIS=1; SAEX_BENCH_MEMORY_LIMIT
+//       (e.g. 512M) sets the build's --memory-limit (default 1G).
 //   saex-bench analysis-refresh CACHE [--exact | --approximate]
 //       AnalysisStore.refresh alone on an existing cache (recomputed), with its parts and the plan's
 //       estimates (the matching method as saex chooses it, or forced).
+//   saex-bench feature-build OUT VOCAB FEATURES[,FEATURES...] NAME=DICT [NAME=DICT ...]
+//       The --feature-acts build: open and validate the files, the CPU cross-check (timed alone), then
+//       CacheBuilder.build(featureFiles:) (which runs the check again, then reads, sums and writes).
 //   saex-bench sgemm M N K [--batch B]
 //       Bare cblas_sgemm C[M x N] = A[M x K] * B[K x N] (row-major, f32), in row blocks of B
 //       (default: M), as the encoder's product is shaped: M tokens, K = d_in, N = d_sae.
@@ -212,8 +216,10 @@ do {
         }
         let input = try ActivationFile(path: args[3])
         let vocabulary = try Vocabulary.load(path: args[4])
+        var options = CacheOptions()
+        if let m = ProcessInfo.processInfo.environment["SAEX_BENCH_MEMORY_LIMIT"] { options.memoryLimit = try ByteSize.parse(m, option: "SAEX_BENCH_MEMORY_LIMIT") }
         let tBuild = try seconds {
-            try CacheBuilder.build(dictionaries: named, input: input, vocabulary: vocabulary, vocabularyPath: args[4], output: args[2])
+            try CacheBuilder.build(dictionaries: named, input: input, vocabulary: vocabulary, vocabularyPath: args[4], options: options, output: args[2])
         }
         var tAnalysis = -1.0
         let profile = AnalysisProfile()
@@ -223,7 +229,8 @@ do {
         }
         emit(["what": "cache-build", "rows": input.rows, "dictionaries": named.count, "build_seconds": tBuild, "analysis_seconds": tAnalysis,
               "analysis_parts": partsRecord(profile, total: tAnalysis), "analysis_method": plan?.method.rawValue ?? "",
-              "estimated_analysis_seconds": plan?.estimatedSeconds ?? -1])
+              "estimated_analysis_seconds": plan?.estimatedSeconds ?? -1,
+              "memory_limit": options.memoryLimit])
     case "analysis-refresh":
         // AnalysisStore.refresh alone on an existing cache (recomputed), each part timed.
         let profile = AnalysisProfile()
@@ -238,6 +245,25 @@ do {
               "estimated_exact_matching_seconds": plan?.exactMatchingSeconds ?? -1,
               "estimated_approximate_matching_seconds": plan?.approximateMatchingSeconds ?? -1,
               "estimated_correlation_seconds": plan?.correlationSeconds ?? -1, "sgemm_gflops": plan?.sgemmGFLOPs ?? -1])
+    case "feature-build":
+        // saex-bench feature-build OUT VOCAB FEATURES[,FEATURES...] NAME=DICT...: the --feature-acts
+        // build (CacheBuilder.build(featureFiles:)), with the CPU cross-check timed on its own first.
+        guard args.count >= 6 else { throw CocoaError(.formatting) }
+        var named: [NamedDictionary] = []
+        for spec in args[5...] {
+            guard let eq = spec.firstIndex(of: "=") else { throw CocoaError(.formatting) }
+            named.append(NamedDictionary(name: String(spec[..<eq]), dictionary: try DictionaryLoader.load(path: String(spec[spec.index(after: eq)...]))))
+        }
+        let vocabulary = try Vocabulary.load(path: args[3])
+        var files: [FeatureActsFile] = []
+        let tOpen = try seconds { files = try args[4].split(separator: ",").map { try FeatureActsFile(path: String($0)) } }
+        var worst: Float = 0
+        let tCheck = try seconds { for f in files { worst = max(worst, try FeatureActsCheck.run(f, dictionaries: named).ratio) } }
+        let tBuild = try seconds {
+            try CacheBuilder.build(dictionaries: named, featureFiles: files, vocabulary: vocabulary, vocabularyPath: args[3], output: args[2])
+        }
+        emit(["what": "feature-build", "rows": files.reduce(0) { $0 + $1.rows }, "open_seconds": tOpen, "check_seconds": tCheck,
+              "build_seconds": tBuild, "worst_check_ratio": Double(worst), "check_rows": files.reduce(0) { $0 + $1.checkRows.count }])
     case "sgemm":
         guard args.count >= 5, let m = Int(args[2]), let nn = Int(args[3]), let k = Int(args[4]) else {
             throw CocoaError(.formatting)

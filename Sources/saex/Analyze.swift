@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import ExplorerUI
 import SAEKit
 
 enum TableFormat: String, ExpressibleByArgument, CaseIterable {
@@ -33,42 +32,42 @@ struct Analyze: ParsableCommand {
                                             announce: { Console.error($0) }, progress: { Progress.report(stage: $0, done: $1, total: $2) })
         Progress.finish()
         let indices: [Int] = try dict.map { [try source.cache.dictionaryIndex(named: $0)] } ?? Array(source.dictionaries.indices)
-        var records = try FeatureRecord.records(indices.map { source.table(dict: $0) }, sortedBy: sort, ascending: ascending)
+        let tables = indices.map { source.table(dict: $0) }
+        var records = try FeatureRecord.records(tables, sortedBy: sort, ascending: ascending, matches: { table, feature in
+            source.dictionaries.firstIndex { $0.fingerprint == table.descriptor.fingerprint }
+                .map { source.bestMatches(dict: $0, feature: feature) } ?? []
+        })
         if let top { records = Array(records.prefix(top)) }
         switch format {
         case .json:
-            let data = try JSONSerialization.data(withJSONObject: ["features": records.map(\.jsonObject)], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            let data = try JSONSerialization.data(withJSONObject: ["features": records.map(\.jsonObject)],
+                                                  options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             Console.out(String(decoding: data, as: UTF8.self))
         case .csv:
-            var lines = [FeatureRecord.fields.joined(separator: ",")]
-            for r in records { lines.append(FeatureRecord.fields.map { csvCell(r.value($0)) }.joined(separator: ",")) }
-            Console.out(lines.joined(separator: "\n"))
+            let rows = [FeatureRecord.flatFields] + records.map { r in FeatureRecord.flatFields.map { csvCell(r.value($0)) } }
+            Console.out(rows.map { $0.map(CSV.field).joined(separator: ",") }.joined(separator: "\n"))
         case .table:
             Console.out(table(records))
         }
     }
 
     func csvCell(_ v: FeatureRecord.Value?) -> String {
-        let s: String
         switch v {
-        case .string(let x)?: s = x
-        case .int(let x)?: s = x.map(String.init) ?? ""
-        case .number(let x)?: s = x.map { $0.isFinite ? String($0) : "" } ?? ""
-        case .bool(let x)?: s = x ? "true" : "false"
-        case .strings(let x)?: s = x.joined(separator: " | ")
-        case nil: s = ""
+        case .string(let x)?: return x
+        case .int(let x)?: return x.map(String.init) ?? ""
+        case .number(let x)?: return x.map { $0.isFinite ? String($0) : "" } ?? ""
+        case .bool(let x)?: return x ? "true" : "false"
+        case .strings(let x)?: return x.joined(separator: " | ")
+        case nil: return ""
         }
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return s
     }
 
     func table(_ records: [FeatureRecord]) -> String {
         let cols: [(String, String)] = [("dictionary", "dict"), ("feature", "feature"), ("alpha", "alpha"), ("elasticity", "elast"),
                                          ("norm_pearson", "n.pear"), ("norm_spearman", "n.spear"), ("norm_spearman_active", "n.sp.act"),
                                          ("top_norm_mass", "top1%"), ("density", "density"), ("max_activation", "max"),
-                                         ("norm_detector_hint", "hint"), ("top_tokens", "top tokens")]
+                                         ("norm_detector_hint", "hint"), ("match_activation_feature", "match"),
+                                         ("match_activation_score", "corr"), ("top_tokens", "top tokens")]
         func cell(_ v: FeatureRecord.Value?) -> String {
             switch v {
             case .string(let x)?: return TerminalText.safeString(x)
@@ -79,77 +78,78 @@ struct Analyze: ParsableCommand {
             case nil: return ""
             }
         }
-        let rows = records.map { r in cols.map { cell(r.value($0.0)) } }
-        var widths = cols.map { $0.1.count }
-        for row in rows { for (i, c) in row.enumerated() where i < cols.count - 1 { widths[i] = max(widths[i], c.count) } }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, c in
-                i == cells.count - 1 ? c : (i < 2 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0) : String(repeating: " ", count: max(0, widths[i] - c.count)) + c)
-            }.joined(separator: "  ")
-        }
-        return ([line(cols.map(\.1))] + rows.map(line)).joined(separator: "\n")
+        return TextTable.render(header: cols.map(\.1), rows: records.map { r in cols.map { cell(r.value($0.0)) } }, leftAligned: [0, 1])
     }
 }
 
 struct Summary: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Per-dictionary summaries of a cache and the comparison of its dictionaries.",
-        discussion: "JSON: {\"dictionaries\": [...], \"comparisons\": [...], \"matching\": {...}}; docs/ANALYSIS.md documents every field.")
+        abstract: "Per-dictionary summaries of a cache and the comparison of its dictionaries, with what the labels say.",
+        discussion: """
+        The figures the explorer's overview shows (the same computation). JSON: {"dictionaries": [...], \
+        "comparisons": [...], "matching": {...}}; docs/ANALYSIS.md documents every field. Labels come from CACHE.labels \
+        when it exists, or --labels FILE.
+        """)
 
     @Argument(help: "A cache file.") var cache: String
     @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
+    @Option(help: "The labels file (default: CACHE.labels, when it exists).") var labels: String?
 
     func run() throws {
-        let source = try CacheFeatureSource(path: cache, announce: { Console.error($0) },
-                                            progress: { Progress.report(stage: $0, done: $1, total: $2) })
-        Progress.finish()
-        let a = source.analysis
-        if format == .json {
-            struct Out: Encodable {
-                var dictionaries: [DictionarySummary]
-                var comparisons: [DictionaryComparison]
-                var matching: MatchingRecord
-            }
-            Console.out(try jsonString(Out(dictionaries: a.summaries, comparisons: a.comparisons, matching: a.matching)))
+        let (report, analysis) = try comparisonReport(cache: cache, labels: labels)
+        guard format == .text else {
+            Console.out(try jsonString(SummaryOutput(report: report, matching: analysis.matching)))
             return
         }
-        var out: [String] = []
-        func pct(_ n: Int, _ d: Int) -> String { d > 0 ? String(format: "%d (%.1f%%)", n, 100 * Double(n) / Double(d)) : "0" }
-        func num(_ v: Double?, _ fmt: String = "%.3f") -> String { v.map { String(format: fmt, $0) } ?? "n/a" }
-        let rows: [(String, (DictionarySummary) -> String)] = [
-            ("score", { $0.score }),
-            ("features", { String($0.featureCount) }),
-            ("tokens", { String($0.tokenCount) }),
-            ("dead", { pct($0.deadCount, $0.featureCount) }),
-            ("norm-detector hints", { pct($0.normDetectorHints, $0.featureCount) }),
-            ("alpha mean", { num($0.meanAlpha) }),
-            ("alpha > 0.5", { $0.alphaAboveHalf.map { pct($0, $0 >= 0 ? $0 : 0) } ?? "n/a" }),
-            ("mean elasticity", { num($0.meanElasticity) }),
-            ("mean density", { num($0.meanDensity, "%.2e") }),
-            ("median active norm Spearman", { num($0.medianNormSpearmanActive) }),
-            ("median top-1% norm mass", { num($0.medianTopNormMass) }),
-        ]
-        let names = a.summaries.map(\.name)
-        let labelWidth = rows.map(\.0.count).max() ?? 0
-        let colWidth = max(16, names.map(\.count).max() ?? 0)
-        out.append("".padding(toLength: labelWidth, withPad: " ", startingAt: 0) + "  " + names.map { TerminalText.safeString($0).padding(toLength: colWidth, withPad: " ", startingAt: 0) }.joined(separator: "  "))
-        for (label, get) in rows {
-            out.append(label.padding(toLength: labelWidth, withPad: " ", startingAt: 0) + "  " + a.summaries.map { s in
-                var v = get(s)
-                if label == "alpha > 0.5", let n = s.alphaAboveHalf { v = pct(n, s.featureCount) }
-                return v.padding(toLength: colWidth, withPad: " ", startingAt: 0)
-            }.joined(separator: "  "))
+        var text = report.text
+        if !analysis.matches.isEmpty || analysis.neighbours.contains(where: { !$0.isEmpty }) {
+            text += "\n\ndecoder matching: \(analysis.matching.description)"
         }
-        if !a.comparisons.isEmpty || a.neighbours.contains(where: { !$0.isEmpty }) {
-            out.append("")
-            out.append("decoder matching: \(a.matching.description)")
+        Console.out(text)
+    }
+}
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the dictionary-level comparison as a Markdown page (tables and text plots).",
+        discussion: "The page to paste into a paper draft or an issue: saex summary's figures and comparisons, and each dictionary's histograms.")
+
+    @Argument(help: "A cache file.") var cache: String
+    @Option(name: .shortAndLong, help: "The Markdown file to write (default: stdout).") var output: String?
+    @Option(help: "The labels file (default: CACHE.labels, when it exists).") var labels: String?
+
+    func run() throws {
+        let report = try comparisonReport(cache: cache, labels: labels).report
+        let text = report.markdown(title: "saex report: " + (cache as NSString).lastPathComponent, cache: cache)
+        if let output {
+            try AtomicFile.write(path: output, chunks: [Data(text.utf8)])
+            Console.error("wrote \(output)")
+        } else {
+            Console.out(text)
         }
-        for c in a.comparisons {
-            out.append("")
-            out.append("\(c.a.name) vs \(c.b.name): \(c.mutualPairs) mutual best matches, \(c.mutualPairsAboveThreshold) with decoder cosine > \(c.cosineThreshold)")
-            out.append("  \(c.a.name) features with a match above \(c.cosineThreshold) in \(c.b.name): \(pct(c.aMatchedAboveThreshold, c.a.featureCount)); mean best cosine \(num(c.aMeanBestCosine))")
-            out.append("  \(c.b.name) features with a match above \(c.cosineThreshold) in \(c.a.name): \(pct(c.bMatchedAboveThreshold, c.b.featureCount)); mean best cosine \(num(c.bMeanBestCosine))")
-        }
-        Console.out(out.joined(separator: "\n"))
+    }
+}
+
+/// Summaries and comparisons of a cache, with its labels when there are any, and the analysis they come from.
+func comparisonReport(cache: String, labels: String?) throws -> (report: ComparisonReport, analysis: CacheAnalysis) {
+    let source = try CacheFeatureSource(path: cache, announce: { Console.error($0) }, progress: { Progress.report(stage: $0, done: $1, total: $2) })
+    Progress.finish()
+    let store = try readLabels(cache: cache, labels: labels)
+    let byDictionary = store.map { s in source.dictionaries.map { Array(s.labels(of: $0).values) } }
+    let report = source.comparisonReport(tables: source.dictionaries.indices.map { source.table(dict: $0) }, labels: byDictionary)
+    return (report, source.analysis)
+}
+
+/// `saex summary --format json`: the comparison report's fields and the matching record beside them.
+struct SummaryOutput: Encodable {
+    var report: ComparisonReport
+    var matching: MatchingRecord
+
+    enum CodingKeys: String, CodingKey { case matching }
+
+    func encode(to encoder: Encoder) throws {
+        try report.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(matching, forKey: .matching)
     }
 }

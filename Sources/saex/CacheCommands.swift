@@ -61,32 +61,70 @@ struct CacheBuild: ParsableCommand {
 
     @Option(name: .customLong("dict"), help: ArgumentHelp("A dictionary as NAME=PATH; repeat for each.", valueName: "NAME=PATH"))
     var dicts: [DictArgument] = []
-    @Option(help: "Activations: .safetensors with activations [n_seq, seq_len, d_in] and tokens, or .npy.") var activations: String
-    @Option(help: "Token ids [n_seq, seq_len] as .npy or .safetensors, when not inside the activation file.") var tokens: String?
+    @Option(parsing: .upToNextOption,
+            help: ArgumentHelp("Activations: .safetensors with activations [n_seq, seq_len, d_in] and tokens, or .npy; several files, or a quoted glob "
+                               + "(matches in sorted name order, *.features.safetensors left out), are read as one corpus.", valueName: "FILE"))
+    var activations: [String] = []
+    @Option(parsing: .upToNextOption,
+            help: ArgumentHelp("Instead of --activations: the sparse feature activations scripts/dump_activations.py --encode wrote "
+                               + "(OUT.features.safetensors; several files or a quoted glob, one corpus). Built without encoding, after saex "
+                               + "re-encodes each file's check sample and compares (docs/FORMATS.md).", valueName: "FILE"))
+    var featureActs: [String] = []
+    @Option(help: "Token ids [n_seq, seq_len] as .npy or .safetensors, when not inside the (single) activation file.") var tokens: String?
     @Option(help: "Vocabulary: tokenizer.json, a JSON array of strings, or {\"id\": \"token\"}.") var vocab: String
     @Option(name: .shortAndLong, help: "The cache file to write.") var output: String
+    @Option(help: ArgumentHelp("Build only part I of N (I from 0, whole sequences), e.g. --shard $SLURM_ARRAY_TASK_ID/4; "
+                               + "saex cache merge joins the N parts into the single build's cache.", valueName: "I/N"))
+    var shard: String?
+    @Option(help: ArgumentHelp("Bound on the build's working memory beyond the dictionaries' weights (e.g. 512M, 2G); "
+                               + "what does not fit is spilled to a folder beside the output.", valueName: "SIZE"))
+    var memoryLimit: String?
     @OptionGroup var cacheOptions: CacheOptionGroup
     @Flag(help: "Match decoders exactly however wide the dictionaries are (docs/ANALYSIS.md).") var exact = false
 
     func run() throws {
         guard !dicts.isEmpty else { throw ValidationError("give at least one --dict NAME=PATH") }
+        guard activations.isEmpty != featureActs.isEmpty else {
+            throw ValidationError("give either --activations FILE... or --feature-acts FILE... (one or more, or a quoted glob)")
+        }
+        let part = try shard.map { try ShardSpec(parsing: $0) }
+        var options = cacheOptions.options
+        if let m = memoryLimit { options.memoryLimit = try ByteSize.parse(m, option: "--memory-limit") }
         var named: [NamedDictionary] = []
         for d in dicts {
             named.append(NamedDictionary(name: d.name, dictionary: try DictionaryLoader.load(path: d.path)))
         }
-        let input = try ActivationFile(path: activations, tokensPath: tokens)
         let vocabulary = try Vocabulary.load(path: vocab)
         let started = Date()
-        try CacheBuilder.build(dictionaries: named, input: input, vocabulary: vocabulary, vocabularyPath: vocab,
-                               options: cacheOptions.options, output: output) { stage, done, total in
-            Progress.report(stage: stage, done: done, total: total)
+        let report: CacheBuilder.ProgressHandler = { stage, done, total in Progress.report(stage: stage, done: done, total: total) }
+        let sequences: Int, sequenceLength: Int
+        if featureActs.isEmpty {
+            let corpus = try ActivationCorpus(paths: try ActivationCorpus.expand(activations), tokensPath: tokens)
+            (sequences, sequenceLength) = (corpus.sequences, corpus.sequenceLength)
+            try CacheBuilder.build(dictionaries: named, corpus: corpus, shard: part, vocabulary: vocabulary, vocabularyPath: vocab,
+                                   options: options, output: output, progress: report)
+        } else {
+            if tokens != nil { throw ValidationError("--tokens applies to --activations; feature files hold their tokens") }
+            let files = try ActivationCorpus.expand(featureActs, skipFeatureFiles: false).map { try FeatureActsFile(path: $0) }
+            sequences = files.reduce(0) { $0 + $1.sequences }
+            sequenceLength = files[0].sequenceLength
+            try CacheBuilder.build(dictionaries: named, featureFiles: files, shard: part, vocabulary: vocabulary, vocabularyPath: vocab,
+                                   options: options, output: output, progress: report)
         }
         Progress.finish()
+        let rows = sequences * sequenceLength
+        if let part {
+            // A part is only an input of saex cache merge, which analyses the whole.
+            let rows = try CacheBuilder.partRows(sequences: sequences, sequenceLength: sequenceLength, shard: part).rows.count
+            Console.error(String(format: "wrote %@: part %@ of %d tokens, %d dictionaries (%.1f s); merge all %d parts with saex cache merge",
+                                 output, part.description, rows, named.count, Date().timeIntervalSince(started), part.count))
+            return
+        }
         try AnalysisStore.refresh(cachePath: output, dictionaries: named.map(\.dictionary), recompute: true,
                                   options: AnalysisOptions(matching: exact ? .exact : .automatic), announce: { Console.error($0) },
                                   progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
         Progress.finish()
-        Console.error(String(format: "wrote %@: %d tokens, %d dictionaries (%.1f s)", output, input.rows, named.count, Date().timeIntervalSince(started)))
+        Console.error(String(format: "wrote %@: %d tokens, %d dictionaries (%.1f s)", output, rows, named.count, Date().timeIntervalSince(started)))
     }
 }
 
@@ -129,6 +167,9 @@ struct CacheInfo: ParsableCommand {
             "examples:     top \(m.options.topK), \(m.options.bins) bins x \(m.options.perBin), \(m.options.randomCount) random, seed \(m.options.seed)",
             "fingerprint:  \(m.fingerprint)",
         ]
+        if let part = m.sample.shard {
+            lines.append("part:         \(part.index)/\(part.count) of a --shard build of \(part.corpusSequences) sequences; merge all \(part.count) with saex cache merge")
+        }
         for (i, d) in m.dictionaries.enumerated() {
             let nnz = c.dictionaries[i].columns.nonzeroCount
             lines.append("dictionary:   \(d.name): \(d.format) \(d.architecture), \(d.score), d_sae \(d.dSAE), \(nnz) nonzeros, \(d.path) (\(d.fingerprint))")

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import ExplorerUI
 import SAEKit
 
 struct Contexts: ParsableCommand {

@@ -41,10 +41,7 @@ struct Explore: ParsableCommand {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SAEKitError(.notFound, path: path, reason: "no such file or folder", remedy: "give a cache from saex cache build")
         }
-        guard isInteractiveTerminal() else {
-            Console.error("saex: the explorer needs a terminal (stdin and stdout must be a TTY); for text output use saex analyze CACHE or saex contexts CACHE")
-            throw ExitCode(2)
-        }
+        try requireTerminal { try requireInteractiveTerminal(program: "the explorer", alternative: "for text output use saex analyze CACHE or saex contexts CACHE") }
         let source = try openSource(path)
         let labelsPath: String
         if let labels { labelsPath = labels } else if isDemo { labelsPath = try Demo.labelsPath() } else { labelsPath = path + ".labels" }
@@ -69,30 +66,25 @@ struct Explore: ParsableCommand {
             }
             initial = i
         }
-        let exporter: (() -> String)? = book.map { store in
-            {
-                let out = labelsPath + ".export.json"
-                do {
-                    let e = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: (source as? CacheFeatureSource)?.cache.manifest.fingerprint) { key in
-                        guard let d = source.dictionaries.firstIndex(where: { $0.fingerprint == key.fingerprint }), key.feature < source.dictionaries[d].featureCount else { return nil }
-                        return source.stats(dict: d, feature: key.feature)
-                    }
-                    try AtomicFile.write(path: out, chunks: [try e.jsonData()])
-                    return "exported \(e.labels.count) labels to \(out)"
-                } catch {
-                    return "export failed: \(error)"
-                }
-            }
-        }
+        let exporter = book.map { Self.exporter(store: $0, source: source, to: labelsPath + ".export.json") }
         let options = ExplorerOptions(
             title: "saex " + (isDemo ? "demo" : (path as NSString).lastPathComponent), initialDictionary: initial, initialFeature: feature,
             colorMode: color.mode, author: author ?? ProcessInfo.processInfo.environment["USER"] ?? "", onExport: exporter,
             initialMessage: warnings.isEmpty ? nil : warnings.joined(separator: "; "))
-        do {
-            let code = try runExplorer(source: source, labels: book, options: options)
-            if code != 0 { throw ExitCode(code) }
-        } catch let e as ExplorerError {
-            throw SAEKitError(.badInput, path: nil, reason: e.description)
+        try requireTerminal { try runExplorer(source: source, labels: book, options: options) }
+    }
+
+    /// The export key's action: writes the labels with their statistics to `out`, says where.
+    static func exporter(store: LabelStore, source: any FeatureSource, to out: String) -> @Sendable () -> String {
+        {
+            do {
+                let fingerprint = (source as? CacheFeatureSource)?.cache.manifest.fingerprint
+                let e = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: fingerprint, stats: source.exportedStats)
+                try AtomicFile.write(path: out, chunks: [try e.jsonData()])
+                return "exported \(e.labels.count) labels to \(out)"
+            } catch {
+                return "export failed: \(error)"
+            }
         }
     }
 
@@ -147,5 +139,14 @@ enum Demo {
             throw SAEKitError(.ioFailure, path: dir, reason: "cannot create the folder for the demo's labels", remedy: "give --labels PATH")
         }
         return dir + "/demo.labels"
+    }
+}
+
+/// Runs `body`, turning a `TerminalError` into saex's one-line error with exit code 2.
+func requireTerminal(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as TerminalError {
+        throw SAEKitError(.badInput, path: nil, reason: e.description)
     }
 }

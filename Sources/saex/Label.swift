@@ -57,10 +57,8 @@ struct LabelCommand: ParsableCommand {
     }
 
     func runBlind() throws {
-        guard isInteractiveTerminal() else {
-            Console.error("saex: blind labelling needs a terminal (stdin and stdout must be a TTY); for the results use saex label --report \(cache)")
-            throw ExitCode(2)
-        }
+        let alternative = "for the results use saex label --report \(cache)"
+        try requireTerminal { try requireInteractiveTerminal(program: "blind labelling", alternative: alternative) }
         guard FileManager.default.fileExists(atPath: cache) else {
             throw SAEKitError(.notFound, path: cache, reason: "no such file", remedy: "give a cache from saex cache build")
         }
@@ -68,11 +66,7 @@ struct LabelCommand: ParsableCommand {
         let source = try CacheFeatureSource(path: cache, announce: { Console.error($0) }, progress: { Progress.report(stage: $0, done: $1, total: $2) })
         let session = try openOrCreate(source)
         defer { session.close() }
-        do {
-            _ = try runBlindSession(source: source, session: session, options: BlindOptions(colorMode: color.mode))
-        } catch let e as ExplorerError {
-            throw SAEKitError(.badInput, path: nil, reason: e.description)
-        }
+        try requireTerminal { try runBlindSession(source: source, session: session, options: BlindOptions(colorMode: color.mode), alternative: alternative) }
         let progress = session.progress
         if progress.answered == progress.total {
             FileHandle.standardOutput.write(Data(session.report().text.utf8))

@@ -33,11 +33,8 @@ struct LabelsExport: ParsableCommand {
         let source = try CacheFeatureSource(path: cache)
         let path = defaultLabelsPath(cache: cache, labels: labels)
         let store = try LabelStore(path: path, readOnly: true)
-        let index = Dictionary(uniqueKeysWithValues: source.dictionaries.enumerated().map { ($0.element.fingerprint, $0.offset) })
-        let export = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: source.cache.manifest.fingerprint) { key in
-            guard let d = index[key.fingerprint], key.feature >= 0, key.feature < source.dictionaries[d].featureCount else { return nil }
-            return source.stats(dict: d, feature: key.feature)
-        }
+        let export = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: source.cache.manifest.fingerprint,
+                                      stats: source.exportedStats)
         let data: Data
         switch format {
         case .json:

@@ -41,7 +41,7 @@ final class BlindTestSource: FeatureSource {
                         random: [context(dict, feature, 8, value: 2)])
     }
 
-    func matches(dict: Int, feature: Int, other: Int, limit: Int) throws -> [FeatureMatch] { [] }
+    func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists { FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: []) }
     func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] { [] }
     func sample(dict: Int, feature: Int) throws -> ActivationSample { ActivationSample(values: [], norms: nil) }
 }
@@ -65,7 +65,7 @@ struct BlindFixture {
     func open(width: Int = 120, height: Int = 40) throws -> (session: BlindSession, screen: BlindLabellingSession) {
         let session = try BlindSession(directory: directory)
         let screen = try BlindLabellingSession(source: source, session: session, size: TerminalSize(width: width, height: height))
-        screen.now = { Date(timeIntervalSince1970: 1_800_000_000) }
+        screen.performer.now = { Date(timeIntervalSince1970: 1_800_000_000) }
         screen.runEffects()
         return (session, screen)
     }

@@ -5,7 +5,7 @@ import SAEKit
 
 /// Rendered screens as text and style runs, compared with reviewed files in Snapshots/.
 @Suite struct SnapshotTests {
-    static let sizes = [(120, 40), (80, 24), (30, 8)]
+    static let sizes = [(120, 40), (80, 24), (40, 12), (30, 8)]
 
     /// A session on the hostile data with a few labels, one with a bidi override and an escape in its concept.
     func labelledSession(width: Int, height: Int, hasNorms: Bool = true) -> ExplorerSession {
@@ -45,6 +45,26 @@ import SAEKit
         let session = labelledSession(width: w, height: h)
         session.press(.char("c"), .char("]"))
         assertSnapshot(session.frame().debugDump(), named: "compare-\(w)x\(h)")
+    }
+
+    /// The right pane focused (Tab), a verdict given to it, and the match list ranked by decoder cosine.
+    @Test func compareRightPaneFocusedAndLabelled() {
+        let session = labelledSession(width: 120, height: 40)
+        session.press(.char("c"), .char("m"), .tab, .char("3"))
+        assertSnapshot(session.frame().debugDump(), named: "compare-right-labelled-120x40")
+    }
+
+    @Test(arguments: sizes) func pairs(_ w: Int, _ h: Int) {
+        let session = labelledSession(width: w, height: h)
+        session.press(.char("P"))
+        assertSnapshot(session.frame().debugDump(), named: "pairs-\(w)x\(h)")
+    }
+
+    /// Pairs sorted by score, only mutual ones.
+    @Test func pairsSortedAndFiltered() {
+        let session = labelledSession(width: 120, height: 40)
+        session.press(.char("P"), .char("f"))
+        assertSnapshot(session.frame().debugDump(), named: "pairs-filtered-120x40")
     }
 
     @Test(arguments: sizes) func overview(_ w: Int, _ h: Int) {

@@ -50,8 +50,12 @@ final class HostileSource: FeatureSource {
         let ctx = TokenContext(sequence: 7, position: 105, value: 9.5, start: 100, tokens: Self.tokens, activations: Self.acts)
         return FeatureContexts(top: [ctx], intervals: [IntervalGroup(lower: 0, upper: 9.5, contains: 1, examples: [ctx])], random: [ctx])
     }
-    func matches(dict: Int, feature: Int, other: Int, limit: Int) throws -> [FeatureMatch] {
-        try base.matches(dict: dict, feature: feature, other: other, limit: limit)
+    func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists {
+        try base.matchLists(dict: dict, feature: feature, other: other)
+    }
+    func allMatchLists(dict: Int, other: Int) -> [FeatureMatchLists]? { base.allMatchLists(dict: dict, other: other) }
+    func contexts(dict: Int, feature: Int, at others: [TokenContext]) throws -> [TokenContext] {
+        try base.contexts(dict: dict, feature: feature, at: others)
     }
     func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] { try base.neighbours(dict: dict, feature: feature, limit: limit) }
     func sample(dict: Int, feature: Int) throws -> ActivationSample { try base.sample(dict: dict, feature: feature) }
@@ -62,7 +66,7 @@ func makeSession(featureCount: Int = 300, book: FakeLabelBook? = FakeLabelBook()
     let session = ExplorerSession(source: HostileSource(featureCount: featureCount, hasNorms: hasNorms), labels: book,
                                   options: ExplorerOptions(title: "saex", onExport: { "exported 3 labels" }),
                                   size: TerminalSize(width: width, height: height))
-    session.now = { Date(timeIntervalSince1970: 1_800_000_000) }
+    session.performer.now = { Date(timeIntervalSince1970: 1_800_000_000) }
     return session
 }
 
@@ -87,4 +91,18 @@ func assertSnapshot(_ actual: String, named name: String, sourceLocation: Source
     }
     let message: String = "snapshot \(name) differs (SAEX_RECORD_SNAPSHOTS=1 rewrites):\n" + diff.joined(separator: "\n")
     Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
+}
+
+/// The programs' pure transitions, as the tests call them.
+func update(_ s: ExplorerState, _ a: ExplorerAction) -> (ExplorerState, [ExplorerEffect]) { ExplorerProgram.update(s, a) }
+func updateBlind(_ s: BlindState, _ a: BlindAction) -> (BlindState, [BlindEffect]) { BlindProgram.update(s, a) }
+func renderBlind(_ s: BlindState, size: TerminalSize, asciiOnly: Bool = false) -> ScreenBuffer {
+    BlindProgram.render(s, size: size, asciiOnly: asciiOnly)
+}
+
+/// A state over `source`'s tables, as a session would make it.
+func explorerState(_ source: any FeatureSource, readOnly: Bool = false, width: Int = 80, height: Int = 24, cacheCapacity: Int = 64) -> ExplorerState {
+    ExplorerState(title: "t", tables: source.dictionaries.indices.map { source.table(dict: $0) }, labels: [:],
+                  readOnlyReason: readOnly ? "labels are read-only (no label file was given)" : nil, width: width, height: height,
+                  cacheCapacity: cacheCapacity)
 }

@@ -6,13 +6,16 @@ import SAEKitTestSupport
 
 @Suite struct UpdateTests {
     func state(count: Int = 1000, readOnly: Bool = false, dictionaries: Int = 2) -> ExplorerState {
-        let source = SyntheticFeatureSource(featureCount: count, dictionaryNames: Array(["a", "b", "c"].prefix(dictionaries)))
-        return ExplorerState(title: "t", dictionaries: source.dictionaries, labels: [:], readOnlyLabels: readOnly, width: 80, height: 24)
+        explorerState(SyntheticFeatureSource(featureCount: count, dictionaryNames: Array(["a", "b", "c"].prefix(dictionaries))), readOnly: readOnly)
+    }
+
+    func order(_ s: ExplorerState) -> ExplorerEffect {
+        .computeOrder(s.currentOrderRequest, s.tables[s.dict], labels: s.labelsByFeature(s.dict))
     }
 
     @Test func navigationIsPureAndHasNoEffects() {
         var s = state()
-        var effects: [Effect]
+        var effects: [ExplorerEffect]
         (s, effects) = update(s, .move(3))
         #expect(s.list.selected == 3 && effects.isEmpty)
         (s, effects) = update(s, .pageDown)
@@ -25,9 +28,9 @@ import SAEKitTestSupport
 
     @Test func openingDetailRequestsContextsAndSampleOnce() {
         var s = state()
-        var effects: [Effect]
+        var effects: [ExplorerEffect]
         (s, effects) = update(s, .show(.detail))
-        #expect(s.screen == .detail)
+        #expect(s.screen == .detail && s.detail?.followsList == true)
         #expect(effects == [.loadContexts(FeatureRef(dict: 0, feature: 0)), .loadSample(FeatureRef(dict: 0, feature: 0)),
                             .loadNeighbours(FeatureRef(dict: 0, feature: 0))])
         (s, _) = update(s, .contextsLoaded(FeatureRef(dict: 0, feature: 0), .ready(.empty)))
@@ -41,7 +44,7 @@ import SAEKitTestSupport
     }
 
     @Test func contextCacheIsBounded() {
-        var s = ExplorerState(title: "t", dictionaries: SyntheticFeatureSource(featureCount: 100).dictionaries, labels: [:], readOnlyLabels: true, cacheCapacity: 4)
+        var s = explorerState(SyntheticFeatureSource(featureCount: 100), readOnly: true, cacheCapacity: 4)
         for f in 0..<10 { (s, _) = update(s, .contextsLoaded(FeatureRef(dict: 0, feature: f), .ready(.empty))) }
         #expect(s.contexts.count == 4)
         #expect(s.contexts.peek(FeatureRef(dict: 0, feature: 9)) != nil)
@@ -50,21 +53,20 @@ import SAEKitTestSupport
 
     @Test func sortAndFilterAskForAnOrderAndDropStaleResults() {
         var s = state()
-        var effects: [Effect]
+        var effects: [ExplorerEffect]
         (s, effects) = update(s, .sortBy(.alpha))
-        let first = OrderRequest(dict: 0, sort: SortSpec(column: .alpha), filter: .all, search: "")
-        #expect(effects == [.computeOrder(first)] && s.orderPending)
+        let first = OrderRequest(dict: 0, query: FeatureQuery(sort: .alpha, descending: true))  // scores start highest first
+        #expect(effects == [order(s)] && s.currentOrderRequest == first && s.orderPending)
         (s, effects) = update(s, .sortBy(.alpha))
-        #expect(s.sort == SortSpec(column: .alpha, descending: true))
+        #expect(s.query.sort == .alpha && !s.query.descending)
         (s, _) = update(s, .orderComputed(first, [5, 4, 3]))  // stale: ignored
         #expect(s.order == nil && s.list.count == 1000)
-        var current = first
-        current.sort.descending = true
+        let current = s.currentOrderRequest
         (s, _) = update(s, .orderComputed(current, [5, 4, 3]))
         #expect(s.order == [5, 4, 3] && s.list.count == 3 && !s.orderPending)
         #expect(s.selectedFeature?.feature == 5)
         (s, effects) = update(s, .setFilter(.dead))
-        #expect(effects == [.computeOrder(OrderRequest(dict: 0, sort: current.sort, filter: .dead, search: ""))])
+        #expect(s.currentOrderRequest == OrderRequest(dict: 0, query: FeatureQuery(filter: .dead, sort: .alpha)) && effects == [order(s)])
     }
 
     @Test func backToIdentityOrderNeedsNoWork() {
@@ -82,30 +84,30 @@ import SAEKitTestSupport
 
     @Test func filterCycleVisitsEveryPreset() {
         var s = state()
-        var seen: [FilterPreset] = []
-        for _ in 0..<FilterPreset.cycle(alphaThreshold: 1.5).count {
+        var seen: [FeatureFilter] = []
+        for _ in 0..<FilterPresets.cycle(alphaThreshold: 0.5).count {
             (s, _) = update(s, .nextFilter)
-            seen.append(s.filter)
+            seen.append(s.query.filter)
         }
         #expect(seen.last == .all)
-        #expect(seen.contains(.verdict(.normDetector)) && seen.contains(.alphaAbove(1.5)) && seen.contains(.unlabelled))
+        #expect(seen.contains(.verdict(.normDetector)) && seen.contains(.alphaAbove(0.5)) && seen.contains(.unlabelled))
         (s, _) = update(s, .previousFilter)
-        #expect(s.filter == .alphaAbove(1.5))
+        #expect(s.query.filter == .alphaAbove(0.5))
     }
 
     @Test func incrementalSearchRecomputesOnEachKeyAndEscClears() {
         var s = state()
-        var effects: [Effect]
+        var effects: [ExplorerEffect]
         (s, _) = update(s, .beginSearch)
         (s, effects) = update(s, .edit(.insert("c")))
-        #expect(s.search == "c" && effects.count == 1)
+        #expect(s.query.search == "c" && effects.count == 1)
         (s, effects) = update(s, .edit(.insert("o")))
-        #expect(effects == [.computeOrder(OrderRequest(dict: 0, sort: SortSpec(), filter: .all, search: "co"))])
+        #expect(s.currentOrderRequest == OrderRequest(dict: 0, query: FeatureQuery(search: "co")) && effects == [order(s)])
         (s, _) = update(s, .edit(.submit))
-        #expect(s.input == nil && s.search == "co")
+        #expect(s.input == nil && s.query.search == "co")
         (s, _) = update(s, .beginSearch)
         (s, effects) = update(s, .edit(.cancel))
-        #expect(s.search.isEmpty && s.order == nil && effects.isEmpty)
+        #expect(s.query.search.isEmpty && s.order == nil && effects.isEmpty)
     }
 
     @Test func jumpToFeature() {
@@ -136,7 +138,7 @@ import SAEKitTestSupport
 
     @Test func verdictIsShownOnlyAfterSave() {
         var s = state()
-        var effects: [Effect]
+        var effects: [ExplorerEffect]
         (s, _) = update(s, .move(2))
         (s, effects) = update(s, .setVerdict(.interpretable))
         let key = FeatureKey(fingerprint: s.dictionaries[0].fingerprint, feature: 2)
@@ -162,31 +164,107 @@ import SAEKitTestSupport
         #expect(KeyMap.action(for: .char("c"), in: s) == .disabled("compare needs two dictionaries"))
     }
 
-    @Test func compareCyclesMatchesAndSwapsSides() {
+    static let compareLists = FeatureMatchLists(
+        byDecoderCosine: [FeatureMatch(feature: 11, decoderCosine: 0.7, activationCorrelation: nil, mutual: true),
+                          FeatureMatch(feature: 9, decoderCosine: 0.6, activationCorrelation: 0.95, mutual: false)],
+        byActivationCorrelation: [FeatureMatch(feature: 9, decoderCosine: 0.6, activationCorrelation: 0.95, mutual: false),
+                                  FeatureMatch(feature: 5, decoderCosine: 0.1, activationCorrelation: 0.5, mutual: false)])
+
+    @Test func compareRanksCyclesMatchesAndSwapsSides() {
         var s = state(dictionaries: 3)
-        var effects: [Effect]
+        var effects: [ExplorerEffect]
         (s, _) = update(s, .move(4))
         (s, effects) = update(s, .show(.compare))
-        let key = MatchKey(ref: FeatureRef(dict: 0, feature: 4), other: 1)
-        #expect(effects == [.loadContexts(FeatureRef(dict: 0, feature: 4)), .loadMatches(key)])
-        let matches = [FeatureMatch(feature: 9, decoderCosine: 0.9, activationCorrelation: 0.8, mutual: true),
-                       FeatureMatch(feature: 11, decoderCosine: 0.7, activationCorrelation: nil, mutual: false)]
-        (s, effects) = update(s, .matchesLoaded(key, .ready(matches)))
-        #expect(effects == [.loadContexts(FeatureRef(dict: 1, feature: 9))])
+        let left = FeatureRef(dict: 0, feature: 4)
+        let key = MatchKey(ref: left, other: 1)
+        #expect(effects == [.loadContexts(left), .loadSample(left), .loadMatches(key)])
+        // Feature 9's best match back is 4 (mutual under every ranking); 11's is someone else.
+        let back = FeatureMatchLists(byDecoderCosine: [FeatureMatch(feature: 4, decoderCosine: 0.6, activationCorrelation: 0.95, mutual: true)],
+                                     byActivationCorrelation: [])
+        let hood = MatchNeighbourhood(feature: 4, lists: Self.compareLists, reverse: [9: back, 11: FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: [])])
+        (s, effects) = update(s, .matchesLoaded(key, .ready(hood)))
+        // Both scores, mean: 9 = 0.775, 11 = 0.35, 5 = 0.3.
+        #expect(s.rankedMatches(s.compare!)?.map(\.feature) == [9, 11, 5])
+        #expect(s.rankedMatches(s.compare!)?.first?.mutual == true)
+        #expect(effects == [.loadContexts(FeatureRef(dict: 1, feature: 9)), .loadSample(FeatureRef(dict: 1, feature: 9))])
+        (s, _) = update(s, .cycleRanking)  // decoder cosine
+        #expect(s.compare?.ranking == .decoder && s.rankedMatches(s.compare!)?.map(\.feature) == [11, 9, 5])
+        #expect(s.rankedMatches(s.compare!)?.first?.mutual == false, "11's best match back is not 4")
+        (s, _) = update(s, .cycleRanking)  // activation correlation
+        #expect(s.rankedMatches(s.compare!)?.map(\.feature) == [9, 5, 11], "unknown correlation last")
         (s, _) = update(s, .nextMatch)
-        #expect(s.compare?.matchIndex == 1)
+        #expect(s.compare?.matchIndex == 1 && s.rightFeature(s.compare!) == FeatureRef(dict: 1, feature: 5))
+        (s, _) = update(s, .nextMatch)
         (s, _) = update(s, .nextMatch)
         #expect(s.compare?.matchIndex == 0)
         (s, _) = update(s, .previousMatch)
-        #expect(s.compare?.matchIndex == 1)
+        #expect(s.compare?.matchIndex == 2)
         (s, _) = update(s, .swapSides)
-        #expect(s.compare?.left == FeatureRef(dict: 1, feature: 11) && s.compare?.other == 0)
+        #expect(s.compare?.left == FeatureRef(dict: 1, feature: 11) && s.compare?.other == 0 && s.routes.count == 2)
         (s, _) = update(s, .nextOtherDictionary)
         #expect(s.compare?.other == 2)
         (s, _) = update(s, .nextOtherDictionary)
         #expect(s.compare?.other == 0)
         (s, _) = update(s, .back)
-        #expect(s.screen == .list && s.compare == nil)
+        #expect(s.screen == .list && s.compare == nil && s.routes == [.list])
+    }
+
+    @Test func compareFocusLabelsTheFocusedSideAndEnterOpensItsPage() {
+        var s = state()
+        (s, _) = update(s, .move(4))
+        (s, _) = update(s, .show(.compare))
+        let key = MatchKey(ref: FeatureRef(dict: 0, feature: 4), other: 1)
+        (s, _) = update(s, .matchesLoaded(key, .ready(MatchNeighbourhood(feature: 4, lists: Self.compareLists, reverse: [:]))))
+        #expect(s.focusedFeature == FeatureRef(dict: 0, feature: 4))
+        (s, _) = update(s, .focus(.right))
+        #expect(s.focusedFeature == FeatureRef(dict: 1, feature: 9))
+        var effects: [ExplorerEffect]
+        (s, effects) = update(s, .setVerdict(.interpretable))
+        guard case .saveLabel(let request)? = effects.first else {
+            Issue.record("no save")
+            return
+        }
+        #expect(request.key == FeatureKey(fingerprint: s.tables[1].descriptor.fingerprint, feature: 9))
+        (s, _) = update(s, .focus(nil))
+        #expect(s.compare?.focus == .left)
+        (s, _) = update(s, .focus(nil))
+        (s, effects) = update(s, .openSelection)
+        #expect(s.detail == DetailState(ref: FeatureRef(dict: 1, feature: 9), followsList: false))
+        #expect(effects == [.loadNeighbours(FeatureRef(dict: 1, feature: 9))], "contexts and sample were loaded for compare")
+        #expect(KeyMap.action(for: .char("]"), in: s) == .disabled("this page was opened from compare; Esc goes back"))
+        (s, _) = update(s, .back)
+        #expect(s.screen == .compare && s.compare?.focus == .right)
+    }
+
+    @Test func pairsBuildTheirTableOnceAndEnterOpensThePairInCompare() {
+        var s = state()
+        var effects: [ExplorerEffect]
+        (s, effects) = update(s, .show(.pairs))
+        let key = PairKey(a: 0, b: 1, ranking: .combined)
+        #expect(effects == [.computePairTable(key, a: s.tables[0], b: s.tables[1])] && s.screen == .pairs)
+        let lists = (0..<1000).map { f in
+            FeatureMatchLists(byDecoderCosine: [FeatureMatch(feature: (f + 1) % 1000, decoderCosine: Float(f % 10) / 10, activationCorrelation: 0.5,
+                                                             mutual: false)], byActivationCorrelation: [])
+        }
+        let table = PairTable(a: s.tables[0], b: s.tables[1], aToB: lists, bToA: lists, ranking: .combined)
+        (s, effects) = update(s, .pairTableComputed(key, .ready(table)))
+        #expect(effects.isEmpty && s.pairs?.list.count == 1000)
+        (s, effects) = update(s, .nextFilter)  // mutual only
+        guard case .computePairOrder(let request, _, _, _)? = effects.first else {
+            Issue.record("no order")
+            return
+        }
+        #expect(request.query.filter == .mutual)
+        (s, _) = update(s, .pairOrderComputed(request, []))
+        #expect(s.pairs?.list.count == 0)
+        (s, _) = update(s, .previousFilter)
+        (s, _) = update(s, .move(3))
+        (s, effects) = update(s, .openSelection)
+        #expect(s.compare?.left == FeatureRef(dict: 0, feature: 3) && s.compare?.other == 1 && s.compare?.ranking == .combined)
+        (s, _) = update(s, .back)
+        #expect(s.pairs?.selectedFeature == 3)
+        (s, effects) = update(s, .show(.pairs))
+        #expect(effects.isEmpty, "the table is kept")
     }
 
     @Test func keyDecoding() {
@@ -198,15 +276,15 @@ import SAEKitTestSupport
         let s = state()
         #expect(KeyMap.action(for: .char("j"), in: s) == .move(1))
         #expect(KeyMap.action(for: .char("q"), in: s) == .quit)
-        #expect(KeyMap.action(for: .ctrl("c"), in: s) == .quit)
+
         var detail = s
-        detail.screen = .detail
+        detail.routes.append(.detail(DetailState(ref: FeatureRef(dict: 0, feature: 0), followsList: true)))
         #expect(KeyMap.action(for: .char("j"), in: detail) == .scroll(1))
         var prompt = s
         prompt.input = InputField(kind: .search, editor: LineEditor())
         #expect(KeyMap.action(for: .char("q"), in: prompt) == .edit(.insert("q")))
         #expect(KeyMap.action(for: .ctrl("u"), in: prompt) == .edit(.killToStart))
-        #expect(KeyMap.action(for: .ctrl("c"), in: prompt) == .quit)
+
         var help = s
         help.showHelp = true
         #expect(KeyMap.action(for: .char("q"), in: help) == .toggleHelp)
@@ -298,19 +376,20 @@ import SAEKitTestSupport
         #expect(session.state.order?.prefix(3) == [1, 3, 0])
     }
 
-    @Test func sortingByAlphaPutsUnknownLast() {
+    @Test func sortingByAlphaStartsHighestFirst() {
         let session = makeSession(featureCount: 200)
         session.send(.show(.list))
         session.press(.tab)  // cosine dictionary: alpha varies
-        session.send(.sortBy(.alpha))
+        session.send(.sortBy(.alpha))  // highest first
         session.runEffects()
         let source = session.source
         let alphas = (0..<10).map { source.stats(dict: 1, feature: session.state.feature(atRow: $0)).alpha ?? .nan }
-        #expect(alphas == alphas.sorted())
+        #expect(alphas == alphas.sorted(by: >))
+        #expect((alphas.first ?? 0) > 2.4)
         session.send(.sortBy(.alpha))
         session.runEffects()
-        let first = source.stats(dict: 1, feature: session.state.feature(atRow: 0)).alpha ?? 0
-        #expect(first > 2.4)
+        let ascending = (0..<10).map { source.stats(dict: 1, feature: session.state.feature(atRow: $0)).alpha ?? .nan }
+        #expect(ascending == ascending.sorted())
     }
 
     @Test func searchMatchesTopTokensAndConcepts() {
@@ -318,6 +397,10 @@ import SAEKitTestSupport
         let session = makeSession(featureCount: 100, book: book)
         session.press(.char("e"), .paste("zebra"), .enter)
         session.press(.char("/"), .paste("ZEB"))
+        #expect(session.state.order == [], "whole words by default")
+        session.press(.tab)
+        #expect(session.state.order == [0], "Tab in the prompt searches anywhere")
+        session.press(.tab, .ctrl("u"), .paste("zebra"))
         #expect(session.state.order == [0])
         session.press(.ctrl("u"), .paste("東京"))
         let source = session.source
@@ -347,11 +430,11 @@ import SAEKitTestSupport
         session.press(.char("j"), .enter)  // feature 0 is dead and short; 1 has contexts
         for _ in 0..<200 { session.press(.char("j")) }
         let bottom = session.frame()
-        let limit = session.state.detailScroll
+        let limit = session.state.detail?.scroll ?? 0
         #expect(limit < 200 && limit > 0)
         session.press(.char("k"))
         _ = session.frame()
-        #expect(session.state.detailScroll == limit - 1)
+        #expect(session.state.detail?.scroll == limit - 1)
         let moved = session.frame() != bottom
         #expect(moved)
     }
@@ -372,15 +455,15 @@ import SAEKitTestSupport
 
     @Test func typingASearchEndsWithTheOrderOfTheLastQuery() {
         let sync = makeSession(featureCount: 3000)
-        sync.press(.char("/"), .paste("·"), .backspace, .char("c"), .char("a"))
+        sync.press(.char("/"), .paste("·"), .backspace, .char("c"), .char("a"), .char("t"))
         let background = makeSession(featureCount: 3000)
         background.runInBackground()
-        for key: Key in [.char("/"), .paste("·"), .backspace, .char("c"), .char("a")] {
+        for key: Key in [.char("/"), .paste("·"), .backspace, .char("c"), .char("a"), .char("t")] {
             background.handle(key)
             background.runEffects()
         }
         background.settle()
-        #expect(background.state.search == "ca" && !background.state.orderPending)
+        #expect(background.state.query.search == "cat" && !background.state.orderPending)
         #expect(background.state.order == sync.state.order)
         #expect((background.state.order?.count ?? 0) > 0)
     }
@@ -396,7 +479,7 @@ final class CountingSource: FeatureSource, @unchecked Sendable {
         return base.stats(dict: dict, feature: feature)
     }
     func contexts(dict: Int, feature: Int) throws -> FeatureContexts { try base.contexts(dict: dict, feature: feature) }
-    func matches(dict: Int, feature: Int, other: Int, limit: Int) throws -> [FeatureMatch] { try base.matches(dict: dict, feature: feature, other: other, limit: limit) }
+    func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists { try base.matchLists(dict: dict, feature: feature, other: other) }
     func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] { try base.neighbours(dict: dict, feature: feature, limit: limit) }
     func sample(dict: Int, feature: Int) throws -> ActivationSample { try base.sample(dict: dict, feature: feature) }
 }
@@ -415,13 +498,13 @@ final class CountingSource: FeatureSource, @unchecked Sendable {
 
     @Test func alphaThresholdPrompt() {
         let session = makeSession(featureCount: 200)
-        session.press(.tab, .char("A"), .ctrl("u"), .paste("2.2"), .enter)
-        #expect(session.state.filter == .alphaAbove(2.2))
+        session.press(.tab, .char("A"), .paste("2.2"), .enter)  // the pre-filled value is selected: typing replaces it
+        #expect(session.state.query.filter == .alphaAbove(2.2))
         let source = session.source
         let rows = (0..<session.state.list.count).map { source.stats(dict: 1, feature: session.state.feature(atRow: $0)).alpha ?? 0 }
         #expect(!rows.isEmpty && rows.allSatisfy { $0 > 2.2 })
-        session.press(.char("A"), .ctrl("u"), .paste("x"), .enter)
-        #expect(session.state.message?.isError == true && session.state.filter == .alphaAbove(2.2))
+        session.press(.char("A"), .paste("x"), .enter)
+        #expect(session.state.message?.isError == true && session.state.query.filter == .alphaAbove(2.2))
     }
 
     @Test(arguments: [(ColorMode.auto, true, true, 256, Theme.monochrome), (.auto, false, true, 256, .color256), (.auto, false, true, 8, .color8),
@@ -437,5 +520,22 @@ final class CountingSource: FeatureSource, @unchecked Sendable {
         }
         #expect(Theme.monochrome.style(.selected) != Theme.monochrome.style(.normal))
         #expect(Theme.monochrome.style(.peak) != Theme.monochrome.style(.ramp(7)))
+    }
+}
+
+/// While the screen says it is too small, keys must not act on what the user cannot see.
+@Suite struct TooSmallTests {
+    @Test func keysOtherThanQuitAreIgnoredWhileTheScreenIsTooSmall() {
+        let book = FakeLabelBook()
+        let session = makeSession(book: book, width: 80, height: 24)
+        session.resize(TerminalSize(width: 20, height: 5))
+        #expect(session.frame().rowText(0).hasPrefix("terminal too small"))
+        session.press(.char("3"), .char("j"), .enter, .char("e"), .paste("typed blind"))
+        session.resize(TerminalSize(width: 80, height: 24))
+        #expect(book.calls.isEmpty && session.state.labels.isEmpty)
+        #expect(session.state.list.selected == 0 && session.state.screen == .list && session.state.input == nil)
+        session.resize(TerminalSize(width: 20, height: 5))
+        session.press(.char("q"))
+        #expect(session.shouldQuit)
     }
 }

@@ -125,17 +125,44 @@ public final class SyntheticFeatureSource: FeatureSource {
         return FeatureContexts(top: top, intervals: intervals, random: random)
     }
 
-    public func matches(dict: Int, feature: Int, other: Int, limit: Int) throws -> [FeatureMatch] {
+    func matches(dict: Int, feature: Int, other: Int, limit: Int) -> [FeatureMatch] {
         let count = dictionaries[other].featureCount
         return (0..<min(limit, 8, count)).map { k in
             let f = Int(hash(dict, feature, 500 + UInt64(k)) % UInt64(count))
             let cosine = 0.95 - Float(k) * 0.08 - 0.05 * unit(dict, feature, 600 + UInt64(k))
-            return FeatureMatch(feature: f, decoderCosine: cosine, activationCorrelation: k == 3 ? nil : cosine * 0.9, mutual: k == 0)
+            let correlation: Float? = k == 3 ? nil : cosine * (0.5 + 0.5 * unit(dict, feature, 700 + UInt64(k)))
+            return FeatureMatch(feature: f, decoderCosine: cosine, activationCorrelation: correlation, mutual: k == 0)
+        }
+    }
+
+    /// Eight matches by decoder cosine; the same ones with a correlation, by correlation.
+    public func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists {
+        let byCosine = matches(dict: dict, feature: feature, other: other, limit: 8)
+        let byCorrelation = byCosine.filter { $0.activationCorrelation != nil }.sorted { ($0.activationCorrelation ?? 0) > ($1.activationCorrelation ?? 0) }
+        return FeatureMatchLists(byDecoderCosine: byCosine, byActivationCorrelation: byCorrelation)
+    }
+
+    public func allMatchLists(dict: Int, other: Int) -> [FeatureMatchLists]? {
+        (0..<dictionaries[dict].featureCount).map { f in
+            (try? matchLists(dict: dict, feature: f, other: other)) ?? FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: [])
+        }
+    }
+
+    /// The feature's activations on another feature's context tokens: zero on two tokens in three,
+    /// otherwise a deterministic fraction of its maximum.
+    public func contexts(dict: Int, feature: Int, at others: [TokenContext]) throws -> [TokenContext] {
+        let peak = stats(dict: dict, feature: feature).maxActivation
+        return others.map { c in
+            let acts = c.activations.indices.map { i -> Float in
+                let h = hash(dict, feature, UInt64(c.sequence * 1000 + c.start + i))
+                return h % 3 == 0 ? peak * Float(h % 1000) / 1000 : 0
+            }
+            return TokenContext(sequence: c.sequence, position: c.position, value: acts[c.peakIndex], start: c.start, tokens: c.tokens, activations: acts)
         }
     }
 
     public func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] {
-        try matches(dict: dict, feature: feature, other: dict, limit: limit)
+        matches(dict: dict, feature: feature, other: dict, limit: limit)
     }
 
     public func sample(dict: Int, feature: Int) throws -> ActivationSample {

@@ -165,6 +165,8 @@ struct TerminalStressTests {
         // At a normal size it still answers: back to the list (closing help, overview, compare and
         // detail, whichever the random keys left open), jump to feature 2 and open it.
         t.resize(110, 35)
+        // Keys are ignored while the screen only says it is too small: wait for the screen first.
+        try #require(t.waitUntil("a normal screen") { !$0.contains("too small") } != nil)
         for _ in 0..<5 {
             t.keys("Escape")
             usleep(60_000)  // longer than the 25 ms ESC delay, so each is a key of its own

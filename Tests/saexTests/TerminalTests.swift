@@ -74,6 +74,78 @@ struct TerminalTests {
         #expect(t2.waitFor("EXIT=0") != nil)
     }
 
+    /// Compare on the demo's [CLS] feature (cosine #1107): rank by activation correlation, move
+    /// the focus to the right pane and label it, open the match with Enter and come back with Esc.
+    @Test func compareRankFocusLabelAndOpenTheMatch() throws {
+        try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")
+        let dir = try Self.temp()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let labels = dir + "/demo.labels"
+        let t = Tmux()
+        defer { t.kill() }
+        t.start("\(CLI.binary) explore fixtures/demo/demo.saexcache --labels \(labels) --author tester --dict cosine --feature 1107")
+        try #require(t.waitFor("DETAIL") != nil)
+        t.keys("c")
+        try #require(t.waitFor("labels act on the left") != nil)
+        #expect(t.pane().contains("compare cosine #1107 with standard"))
+        // Rank by decoder cosine, then by activation correlation: #865 fires on exactly the same tokens.
+        t.keys("m")
+        try #require(t.waitFor("by decoder cosine") != nil)
+        t.keys("m")
+        try #require(t.waitFor("by activation correlation") != nil)
+        #expect(t.pane().contains("#865"))
+        #expect(t.pane().contains("compare cosine #1107 with standard #865"), "\(t.pane())")
+        // Focus: Tab and the arrows; the verdict goes to the focused (right) side.
+        t.keys("Tab")
+        try #require(t.waitFor("labels act on the right") != nil)
+        t.keys("Left")
+        try #require(t.waitFor("labels act on the left") != nil)
+        t.keys("Right")
+        try #require(t.waitFor("labels act on the right") != nil)
+        t.keys("2")
+        try #require(t.waitFor("label of feature 865 saved") != nil)
+        // Enter opens the right feature's detail page; Esc comes back to compare.
+        t.keys("Enter")
+        try #require(t.waitFor("feature 865  standard") != nil)
+        t.keys("Escape")
+        try #require(t.waitFor("labels act on the right") != nil)
+        t.keys("q")
+        try #require(t.waitFor("EXIT=0") != nil)
+
+        let store = try LabelStore(path: labels, readOnly: true)
+        #expect(store.allLabels.count == 1)
+        let found = try #require(store.allLabels.first)
+        #expect(found.key.feature == 865 && found.value.verdict == .normDetector && found.value.author == "tester")
+        let standard = try CacheFeatureSource(path: CLI.root + "/fixtures/demo/demo.saexcache").dictionaries.first { $0.name == "standard" }
+        #expect(found.key.fingerprint == standard?.fingerprint)
+    }
+
+    /// The pairs screen: filter to mutual pairs, sort by score, Enter opens the pair in compare.
+    @Test func pairsFilterSortAndOpen() throws {
+        try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")
+        let t = Tmux()
+        defer { t.kill() }
+        t.start("\(CLI.binary) explore fixtures/demo/demo.saexcache --read-only")
+        try #require(t.waitFor("LIST") != nil)
+        t.keys("P")
+        try #require(t.waitFor("PAIRS") != nil)
+        try #require(t.waitFor("concept A | B") != nil)
+        t.keys("f")
+        try #require(t.waitFor("filter mutual pairs") != nil)
+        // Sort by score, highest first: the demo's strongest mutual pair is standard #1715 and cosine #583 (saex pairs agrees).
+        t.keys("s")
+        try #require(t.waitFor("sort score↓") != nil)
+        t.keys("g")  // the selection stays on its pair when the order changes; g goes to the top
+        try #require(t.waitFor("pair 1/") != nil)
+        let pane = try #require(t.waitFor("   1715 "))
+        let first = try #require(pane.split(separator: "\n").first { $0.contains("1715") })
+        #expect(first.contains("583"))
+        t.keys("Enter")
+        #expect(t.waitFor("compare standard #1715 with cosine #583") != nil)
+        t.keys("q")
+        #expect(t.waitFor("EXIT=0") != nil)
+    }
+
     @Test(arguments: ["TERM", "INT", "HUP"])
     func signalsRestoreTheTerminal(_ signal: String) throws {
         try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")

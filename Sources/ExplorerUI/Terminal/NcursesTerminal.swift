@@ -15,11 +15,19 @@ final class NcursesTerminal {
         let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
         asciiOnly = forceASCII ?? (codeset.uppercased().replacingOccurrences(of: "-", with: "") != "UTF8")
         TerminalGuard.saveModes()
+        let term = getenv("TERM").map { String(cString: $0) } ?? "(unset)"
         guard let screen = newterm(nil, saex_stdout_file(), saex_stdin_file()) else {
-            throw ExplorerError.terminalUnavailable(String(cString: getenv("TERM") ?? strdup("(unset)")))
+            throw TerminalError.terminalUnavailable(term)
+        }
+        set_term(screen)
+        // A terminal that cannot move the cursor (TERM=dumb) would get one unusable line.
+        let cup = "cup".withCString { tigetstr(UnsafeMutablePointer(mutating: $0)) }
+        guard let cup, Int(bitPattern: cup) != -1 else {
+            endwin()
+            delscreen(screen)
+            throw TerminalError.terminalUnavailable(term)
         }
         self.screen = screen
-        set_term(screen)
         TerminalGuard.install()
         raw()
         noecho()
@@ -157,6 +165,22 @@ final class NcursesTerminal {
         case (KEY_F0 + 1)...(KEY_F0 + 12): .function(Int(code - KEY_F0))
         default: nil
         }
+    }
+
+    /// Suspends the program like any full-screen program on ctrl-z: gives the terminal back, stops
+    /// (SIGTSTP), and on `fg` takes the terminal again (the caller redraws).
+    func suspend() {
+        endwin()
+        TerminalGuard.restoreFromSignal()
+        var previous = sigaction()
+        var stop = sigaction()
+        stop.__sigaction_handler.sa_handler = SIG_DFL
+        sigemptyset(&stop.sa_mask)
+        sigaction(SIGTSTP, &stop, &previous)
+        raise(SIGTSTP)
+        sigaction(SIGTSTP, &previous, nil)
+        reset_prog_mode()
+        wrefresh(saex_stdscr())
     }
 
     func shutdown() {

@@ -1,58 +1,36 @@
-import CNcursesw
-import Glibc
 import SAEKit
 
-/// Errors `runExplorer` throws (after restoring the terminal).
-public enum ExplorerError: Error, CustomStringConvertible, Equatable {
-    /// stdin/stdout is not a terminal.
-    case notATerminal
-    /// ncurses could not start on this terminal type.
-    case terminalUnavailable(String)
-
-    public var description: String {
-        switch self {
-        case .notATerminal: "the explorer needs a terminal: stdin and stdout must be a TTY (use `saex analyze` for text output)"
-        case .terminalUnavailable(let term): "cannot start the terminal UI for TERM=\(term); set TERM to a known terminal type (e.g. xterm-256color)"
-        }
-    }
-}
-
-/// True when stdin and stdout are terminals, i.e. the explorer can run.
-public func isInteractiveTerminal() -> Bool {
-    isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
-}
-
-/// Runs the explorer full-screen until the user quits; returns the exit code (0).
+/// Runs the explorer full-screen until the user quits.
 ///
-/// Never starts ncurses unless stdin and stdout are terminals (throws `ExplorerError.notATerminal`).
-/// The terminal is restored on every way out: normal quit, a thrown error, and SIGINT, SIGTERM,
-/// SIGHUP, SIGQUIT or a fatal signal (the handler restores it and re-raises).
-public func runExplorer(source: any FeatureSource, labels: (any LabelBook)?, options: ExplorerOptions) throws -> Int32 {
-    guard isInteractiveTerminal() else { throw ExplorerError.notATerminal }
-    let terminal = try NcursesTerminal(colorMode: options.colorMode, forceASCII: options.asciiOnly)
-    defer { terminal.shutdown() }
-    var sessionOptions = options
-    sessionOptions.asciiOnly = terminal.asciiOnly
-    let session = ExplorerSession(source: source, labels: labels, options: sessionOptions, size: terminal.size)
-    session.runInBackground()
-    while true {
-        session.collectResults()
-        terminal.draw(session.frame())
-        if session.shouldQuit { break }
-        if session.hasPendingEffects {
-            session.runEffects()
-            continue
-        }
-        // While the worker loads, wake every 40 ms to show its results; otherwise wait for a key,
-        // waking every 250 ms: a SIGWINCH can land on a thread OpenBLAS created (its mask comes
-        // from the process start), which does not interrupt this read, so a resize is noticed here.
-        guard let key = terminal.readKey(timeoutMilliseconds: session.isWorking ? 40 : NcursesTerminal.idleWakeMilliseconds) else { continue }
-        if key == .resize {
-            session.resize(terminal.size)
-            terminal.invalidate()
-            continue
-        }
-        session.handle(key)
+/// Never starts ncurses unless stdin and stdout are terminals (throws `TerminalError.notATerminal`).
+/// The terminal is restored on every way out (see `withTerminal`).
+public func runExplorer(source: any FeatureSource, labels: (any LabelBook)?, options: ExplorerOptions) throws {
+    try withTerminal(colorMode: options.colorMode, asciiOnly: options.asciiOnly, program: "the explorer",
+                     alternative: "for text output use saex analyze CACHE or saex contexts CACHE") { size, asciiOnly in
+        var o = options
+        o.asciiOnly = asciiOnly
+        return ExplorerSession(source: source, labels: labels, options: o, size: size)
     }
-    return 0
+}
+
+/// What the executable passes to `runBlindSession`.
+public struct BlindOptions {
+    public var colorMode: ColorMode
+    /// Force ASCII drawing characters (nil: decide from the locale's codeset).
+    public var asciiOnly: Bool?
+
+    public init(colorMode: ColorMode = .auto, asciiOnly: Bool? = nil) {
+        self.colorMode = colorMode
+        self.asciiOnly = asciiOnly
+    }
+}
+
+/// Runs the blind A/B screen full-screen until the rater quits. Same guarantees as `runExplorer`;
+/// every answer is on disk before the screen shows it as saved, so quitting at any moment loses
+/// nothing recorded. `alternative` names the command that prints the results as text.
+public func runBlindSession(source: any FeatureSource, session: BlindSession, options: BlindOptions = BlindOptions(),
+                            alternative: String) throws {
+    try withTerminal(colorMode: options.colorMode, asciiOnly: options.asciiOnly, program: "blind labelling", alternative: alternative) { size, asciiOnly in
+        try BlindLabellingSession(source: source, session: session, size: size, asciiOnly: asciiOnly)
+    }
 }

@@ -11,7 +11,10 @@ enum TerminalGuard {
     nonisolated(unsafe) static var haveTermios = false
     nonisolated(unsafe) static var installed = false
 
-    static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP]
+    /// Every signal whose default action ends the process (signal(7)): a user's kill, a fault, a
+    /// timer or a resource limit must all leave the terminal usable.
+    static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS,
+                                   SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGPWR, SIGSTKFLT, SIGPIPE, SIGIO]
 
     /// Saves the terminal modes; call before ncurses changes them.
     static func saveModes() {
@@ -45,6 +48,12 @@ enum TerminalGuard {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         for s in signals { sigaction(s, &action, nil) }
+        // A file-size limit (ulimit -f) must not kill the explorer mid-save: with SIGXFSZ ignored
+        // the write fails with EFBIG and the label shows as NOT saved, like a full disk.
+        var ignore = sigaction()
+        ignore.__sigaction_handler.sa_handler = SIG_IGN
+        sigemptyset(&ignore.sa_mask)
+        sigaction(SIGXFSZ, &ignore, nil)
         // A parent may have started us with these signals blocked (the mask is inherited across
         // exec): unblock them, and SIGWINCH for resizes, or quit-by-signal and resize would be lost.
         var unblock = sigset_t()

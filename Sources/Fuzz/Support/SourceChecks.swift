@@ -40,7 +40,8 @@ extension Fuzz {
                         precondition(m.feature >= 0 && m.feature < desc.featureCount, "neighbour \(m.feature) outside \(desc.featureCount) features")
                     }
                     for (o, other) in dicts.enumerated() where o != d {
-                        for m in try source.matches(dict: d, feature: f, other: o, limit: 10) {
+                        let lists = try source.matchLists(dict: d, feature: f, other: o)
+                        for m in lists.byDecoderCosine + lists.byActivationCorrelation {
                             precondition(m.feature >= 0 && m.feature < other.featureCount, "match \(m.feature) outside \(other.featureCount) features")
                         }
                     }

@@ -12,6 +12,16 @@ public struct FeatureMatchLists: Sendable, Equatable {
     }
 }
 
+/// An ordered pair of dictionaries (by index): matches of `from`'s features in `to`.
+public struct DictionaryPair: Hashable, Sendable {
+    public var from: Int
+    public var to: Int
+    public init(_ from: Int, _ to: Int) {
+        self.from = from
+        self.to = to
+    }
+}
+
 /// Both directions of the matching between dictionaries A and B.
 public struct CrossDictionaryMatches: Sendable {
     /// For each feature of A: features of B.

@@ -15,6 +15,30 @@ enum RankSort {
     @inline(__always)
     static func pack(key: UInt32, payload: UInt32) -> UInt64 { UInt64(key) << 32 | UInt64(payload) }
 
+    /// `rows` stably sorted by `key` (ascending, or descending), rows whose key is nil last in
+    /// either direction; rows that tie keep their order. One radix sort, linear in the count: the
+    /// one sort rule of the feature and pair tables.
+    static func order(_ rows: [Int32], descending: Bool, key: (Int32) -> UInt32?) -> [Int32] {
+        let n = rows.count
+        guard n > 1 else { return rows }
+        var items = [UInt64](repeating: 0, count: n)
+        var scratch = [UInt64](repeating: 0, count: n)
+        for (i, row) in rows.enumerated() {
+            let packed: UInt32
+            if let k = key(row) {
+                let known = min(k, UInt32.max - 1)  // UInt32.max is kept for unknown values
+                packed = descending ? UInt32.max - 1 - known : known
+            } else {
+                packed = UInt32.max
+            }
+            items[i] = pack(key: packed, payload: UInt32(i))
+        }
+        items.withUnsafeMutableBufferPointer { it in
+            scratch.withUnsafeMutableBufferPointer { sc in sortByKey(it.baseAddress!, count: n, scratch: sc.baseAddress!) }
+        }
+        return items.map { rows[Int(UInt32(truncatingIfNeeded: $0))] }
+    }
+
     /// Sorts `items[0..<count]` by their high 32 bits, stably; `scratch` must hold `count` words.
     static func sortByKey(_ items: UnsafeMutablePointer<UInt64>, count: Int, scratch: UnsafeMutablePointer<UInt64>) {
         if count < 2 { return }

@@ -25,14 +25,7 @@ public final class CacheAnalysis: @unchecked Sendable {
     /// How the decoders were matched (exact, or approximate with its parameters).
     public let matching: MatchingRecord
 
-    public struct Pair: Hashable, Sendable {
-        public var from: Int
-        public var to: Int
-        public init(_ from: Int, _ to: Int) {
-            self.from = from
-            self.to = to
-        }
-    }
+    public typealias Pair = DictionaryPair
 
     init(cacheFingerprint: String, tables: [FeatureTable], neighbours: [MatchListTable], matches: [Pair: MatchListTable],
          unavailable: [String], matching: MatchingRecord) {
@@ -47,17 +40,6 @@ public final class CacheAnalysis: @unchecked Sendable {
     /// One row of dictionary `dict`'s table.
     public func stats(dict: Int, feature: Int) -> FeatureStats { tables[dict].stats(feature) }
 
-    /// Per-dictionary summaries (what `saex summary` prints), from the tables.
-    public var summaries: [DictionarySummary] { tables.map { DictionarySummary(table: $0) } }
-
-    /// The comparison of every pair of dictionaries that were matched, in pair order.
-    public var comparisons: [DictionaryComparison] {
-        let summaries = self.summaries
-        return matches.keys.filter { $0.from < $0.to }.sorted { ($0.from, $0.to) < ($1.from, $1.to) }.compactMap { p in
-            guard let ab = matches[p], let ba = matches[Pair(p.to, p.from)] else { return nil }
-            return DictionaryComparison(a: summaries[p.from], b: summaries[p.to], matches: CrossDictionaryMatches(aToB: Array(ab), bToA: Array(ba)))
-        }
-    }
 
     /// Fingerprint the stored analysis must carry to be reused.
     public static func key(for cache: ContextCache) -> String { "v\(version)-\(cache.manifest.fingerprint)" }

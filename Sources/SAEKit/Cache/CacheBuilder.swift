@@ -11,170 +11,124 @@ public struct NamedDictionary: Sendable {
     }
 }
 
-/// Everything a cache build produces for one dictionary, before it is written.
-public struct DictionaryCacheData: Sendable {
-    public var descriptor: CacheManifest.Dictionary
-    public var columns: SparseColumns
-    /// ||x - b_dec|| per row (0 on padding).
-    public var bDecNorms: [Float]
-    /// Sum and count of per-token elasticity over active tokens, per feature.
-    public var elasticitySum: [Double]
-    public var alpha: [Float]
-    public var encoderNorms: [Float]
-    public var decoderNorms: [Float]
-    public var encoderDecoderCosine: [Float]
-}
-
-/// The token sample shared by all dictionaries of a cache.
-public struct SampleData: Sendable {
-    /// Token id per row; -1 marks padding.
-    public var tokens: [Int32]
-    /// ||x|| per row (0 on padding).
-    public var norms: [Float]
-    public var sequences: Int
-    public var sequenceLength: Int
-}
-
 /// Builds a context cache: encodes every token with every dictionary and keeps what the explorer shows.
+///
+/// Memory stays bounded whatever the corpus size (`CacheOptions.memoryLimit`): activations are read
+/// a batch at a time and their mapped pages released once encoded, per-row values and nonzeros go
+/// to a spill folder beside the output (removed on success and on failure) once their buffers are
+/// full, and the columns are assembled from the spilled runs while the cache is written. The cache
+/// is the same bytes whatever the limit.
 public enum CacheBuilder {
     public typealias ProgressHandler = (_ stage: String, _ done: Int, _ total: Int) -> Void
 
     /// Encodes `input` with each dictionary and writes the cache to `output` (docs/FORMATS.md).
     public static func build(dictionaries: [NamedDictionary], input: ActivationFile, vocabulary: Vocabulary, vocabularyPath: String,
                              options: CacheOptions = CacheOptions(), output: String, progress: ProgressHandler = { _, _, _ in }) throws {
-        try validate(dictionaries: dictionaries, input: input, vocabulary: vocabulary, vocabularyPath: vocabularyPath)
-        guard let tokenIDs = try input.tokenIDs() else {
-            throw SAEKitError(.badInput, path: input.path, subject: "tensor \"tokens\"", reason: "missing: contexts need the token ids",
-                              remedy: "store tokens [n_seq, seq_len] in the file or give --tokens FILE")
-        }
-        let tokens = try checkTokens(tokenIDs, vocabulary: vocabulary, input: input, vocabularyPath: vocabularyPath)
-        let rows = input.rows
-        var norms = [Float](repeating: 0, count: rows)
+        try build(dictionaries: dictionaries, corpus: try ActivationCorpus(files: [input]), vocabulary: vocabulary, vocabularyPath: vocabularyPath,
+                  options: options, output: output, progress: progress)
+    }
+
+    /// Encodes the corpus (or part `shard` of it) with each dictionary and writes the cache to `output`.
+    /// The caches of all N parts, merged with `CacheMerger`, are the same bytes as a build of the whole.
+    public static func build(dictionaries: [NamedDictionary], corpus: ActivationCorpus, shard: ShardSpec? = nil, vocabulary: Vocabulary,
+                             vocabularyPath: String, options: CacheOptions = CacheOptions(), output: String,
+                             progress: ProgressHandler = { _, _, _ in }) throws {
+        try validate(dictionaries: dictionaries, corpus: corpus, vocabulary: vocabulary, vocabularyPath: vocabularyPath)
+        let part = try partRows(sequences: corpus.sequences, sequenceLength: corpus.sequenceLength, shard: shard)
+        try checkTokens(corpus: corpus, rows: part.rows, vocabulary: vocabulary, vocabularyPath: vocabularyPath)
+        let dIn = corpus.dIn
+        let gated = dictionaries.contains { $0.dictionary.rule.isGated }
+        let plan = BuildMemoryPlan(options: options, featureCounts: dictionaries.map(\.dictionary.dSAE), dIn: dIn, gated: gated)
+        let folder = SpillFolder(output: output)
+        defer { folder.remove() }
+        let acc = CacheAccumulator(featureCounts: dictionaries.map(\.dictionary.dSAE), plan: plan, folder: folder)
         let encoders = dictionaries.map { FeatureEncoder($0.dictionary) }
         let elastic = encoders.map { ElasticityCalculator($0) }
         let maxF = dictionaries.map(\.dictionary.dSAE).max() ?? 1
-        let batch = max(1, min(4096, options.memoryBudget / max(1, 12 * maxF)))
-        let dIn = input.dIn
+        let batch = plan.batch
+        // BLAS may take another path for very few rows (a vector product, a small-matrix kernel) and
+        // round differently; every product has at least `minimumRows` rows (zeros past the real
+        // ones), so that a row's values do not depend on where batches, files or --shard parts end.
+        let minimumRows = 16
+        let capacity = max(batch, minimumRows)
 
-        // Per dictionary: CSR triplets in row order, converted to CSC at the end.
-        var csrFeatures = [[UInt32]](repeating: [], count: dictionaries.count)
-        var csrValues = [[Float]](repeating: [], count: dictionaries.count)
-        var csrRowPtr = [[Int]](repeating: [0], count: dictionaries.count)
-        var elasticitySum = dictionaries.map { [Double](repeating: 0, count: $0.dictionary.dSAE) }
-        var bDecNorms = dictionaries.map { _ in [Float](repeating: 0, count: rows) }
-
-        let x = UnsafeMutablePointer<Float>.allocate(capacity: batch * dIn)
-        let u = UnsafeMutablePointer<Float>.allocate(capacity: batch * dIn)
-        let pre = UnsafeMutablePointer<Float>.allocate(capacity: batch * maxF)
-        let acts = UnsafeMutablePointer<Float>.allocate(capacity: batch * maxF)
-        let gate = UnsafeMutablePointer<Float>.allocate(capacity: batch * maxF)
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: capacity * dIn)
+        let u = UnsafeMutablePointer<Float>.allocate(capacity: capacity * dIn)
+        let pre = UnsafeMutablePointer<Float>.allocate(capacity: capacity * maxF)
+        let acts = UnsafeMutablePointer<Float>.allocate(capacity: capacity * maxF)
+        let gate = UnsafeMutablePointer<Float>.allocate(capacity: gated ? capacity * maxF : 1)
         defer { x.deallocate(); u.deallocate(); pre.deallocate(); acts.deallocate(); gate.deallocate() }
+        var tokens = [Int32](repeating: -1, count: batch)
 
-        var start = 0
-        progress("encode", 0, rows)
-        while start < rows {
-            let n = min(batch, rows - start)
-            try input.copyRows(start..<(start + n), into: x)
-            for r in 0..<n where tokens[start + r] >= 0 {
-                norms[start + r] = BLAS.norm(dIn, x + r * dIn)
-            }
-            for (di, nd) in dictionaries.enumerated() {
-                let d = nd.dictionary
-                let enc = encoders[di]
-                let f = d.dSAE
-                enc.prepareInput(x, rows: n, into: u)
-                enc.preActivations(u, rows: n, into: pre, gate: d.rule.isGated ? gate : nil)
-                enc.activate(pre, rows: n, into: acts, gate: d.rule.isGated ? UnsafePointer(gate) : nil)
+        let total = part.rows.count
+        var done = 0
+        progress("encode", 0, total)
+        for seg in corpus.segments(rows: part.rows) {
+            let file = corpus.files[seg.file]
+            var start = seg.rows.lowerBound
+            while start < seg.rows.upperBound {
+                let n = min(batch, seg.rows.upperBound - start)
+                try file.copyRows(start..<(start + n), into: x)
+                let m = max(n, minimumRows)
+                if m > n { (x + n * dIn).initialize(repeating: 0, count: (m - n) * dIn) }
+                let ids = try file.tokenIDs(rows: start..<(start + n)) ?? []
                 for r in 0..<n {
-                    let row = start + r
-                    guard tokens[row] >= 0 else {
-                        csrRowPtr[di].append(csrFeatures[di].count)
-                        continue
-                    }
-                    var s: Double = 0
-                    d.bDec.withUnsafeBufferPointer { b in
-                        for j in 0..<dIn { let v = Double(x[r * dIn + j] - b[j]); s += v * v }
-                    }
-                    bDecNorms[di][row] = Float(s.squareRoot())
-                    let terms = elastic[di].rowTerms(u + r * dIn)
-                    let a = acts + r * f, p = pre + r * f
-                    for i in 0..<f where a[i] != 0 {
-                        csrFeatures[di].append(UInt32(i))
-                        csrValues[di].append(a[i])
-                        elasticitySum[di][i] += Double(elastic[di].value(feature: i, pre: p[i], row: terms))
-                    }
-                    csrRowPtr[di].append(csrFeatures[di].count)
+                    tokens[r] = ids[r] < 0 ? -1 : Int32(ids[r])
+                    try acc.appendSample(token: tokens[r], norm: tokens[r] >= 0 ? BLAS.norm(dIn, x + r * dIn) : 0)
                 }
+                for (di, nd) in dictionaries.enumerated() {
+                    let d = nd.dictionary
+                    let enc = encoders[di]
+                    let f = d.dSAE
+                    enc.prepareInput(x, rows: m, into: u)
+                    enc.preActivations(u, rows: m, into: pre, gate: d.rule.isGated ? gate : nil)
+                    enc.activate(pre, rows: m, into: acts, gate: d.rule.isGated ? UnsafePointer(gate) : nil)
+                    let columns = acc.columns[di], sums = acc.elasticity[di], calc = elastic[di]
+                    for r in 0..<n {
+                        guard tokens[r] >= 0 else {
+                            try acc.bDecNorms[di].append(0)
+                            try columns.endRow()
+                            continue
+                        }
+                        var s: Double = 0
+                        d.bDec.withUnsafeBufferPointer { b in
+                            for j in 0..<dIn { let v = Double(x[r * dIn + j] - b[j]); s += v * v }
+                        }
+                        try acc.bDecNorms[di].append(Float(s.squareRoot()))
+                        let terms = calc.rowTerms(u + r * dIn)
+                        let p = pre + r * f
+                        try columns.appendRow(acts + r * f) { i, _ in
+                            sums.add(calc.value(feature: i, pre: p[i], row: terms), to: i)
+                        }
+                    }
+                }
+                file.releaseRows(start..<(start + n))
+                start += n
+                done += n
+                progress("encode", done, total)
             }
-            start += n
-            progress("encode", start, rows)
         }
 
         var data: [DictionaryCacheData] = []
         for (di, nd) in dictionaries.enumerated() {
-            let d = nd.dictionary
-            let cols = transpose(rowPtr: csrRowPtr[di], features: csrFeatures[di], values: csrValues[di], featureCount: d.dSAE, rowCount: rows)
-            csrFeatures[di] = []
-            csrValues[di] = []
-            let enc = encoders[di]
-            let cosEncDec = encoderDecoderCosines(d, encoderNorms: enc.encoderNorms, decoderNorms: enc.decoderNorms)
-            var descriptor = CacheManifest.Dictionary(d, name: nd.name)
-            descriptor.path = RelativePath.of(d.metadata.path, fromFolderOf: output)
-            data.append(DictionaryCacheData(
-                descriptor: descriptor,
-                columns: cols, bDecNorms: bDecNorms[di], elasticitySum: elasticitySum[di],
-                alpha: (0..<d.dSAE).map { d.alpha($0) }, encoderNorms: enc.encoderNorms, decoderNorms: enc.decoderNorms,
-                encoderDecoderCosine: cosEncDec))
+            data.append(try dictionaryData(acc, di, nd, encoder: encoders[di], keepExact: shard != nil, output: output))
         }
-        let sample = SampleData(tokens: tokens, norms: norms, sequences: input.sequences, sequenceLength: input.sequenceLength)
         var manifest = CacheManifest(options: options)
-        manifest.sample = CacheManifest.Sample(
-            rows: rows, sequences: input.sequences, sequenceLength: input.sequenceLength,
-            activationsPath: RelativePath.of(input.path, fromFolderOf: output), activationsFingerprint: try fileFingerprint(input.path),
-            vocabularyPath: RelativePath.of(vocabularyPath, fromFolderOf: output), vocabularyFingerprint: try fileFingerprint(vocabularyPath), shards: 1)
-        try CacheWriter.write(manifest: manifest, sample: sample, vocabulary: vocabulary, dictionaries: data, output: output, progress: progress)
+        manifest.sample = try sampleDescription(paths: corpus.files.map(\.path), corpusSequences: corpus.sequences, sequenceLength: corpus.sequenceLength,
+                                                shard: shard, part: part, vocabularyPath: vocabularyPath, output: output)
+        try CacheWriter.write(manifest: manifest, sample: try acc.sampleData(sequences: part.sequences.count, sequenceLength: corpus.sequenceLength),
+                              vocabulary: vocabulary, dictionaries: data, output: output, progress: progress)
     }
 
-    static func validate(dictionaries: [NamedDictionary], input: ActivationFile, vocabulary: Vocabulary, vocabularyPath: String) throws {
-        guard !dictionaries.isEmpty else {
-            throw SAEKitError(.badInput, path: nil, subject: "--dict", reason: "no dictionary given", remedy: "add --dict NAME=PATH (one or more)")
-        }
-        var seen = Set<String>()
-        for nd in dictionaries {
-            guard !nd.name.isEmpty, nd.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
-                throw SAEKitError(.badInput, path: nil, subject: "--dict \(nd.name)=...", reason: "a name may hold letters, digits, '_' and '-' only")
-            }
-            guard seen.insert(nd.name).inserted else {
-                throw SAEKitError(.badInput, path: nil, subject: "--dict \(nd.name)=...", reason: "the name is used twice", remedy: "give each dictionary its own name")
-            }
-            guard nd.dictionary.dIn == input.dIn else {
-                throw SAEKitError(.badInput, path: input.path, subject: "tensor \"\(input.activations.name)\"",
-                                  reason: "has d_in = \(input.dIn) but dictionary \"\(nd.name)\" (\(nd.dictionary.metadata.path)) expects \(nd.dictionary.dIn)",
-                                  remedy: "use activations from the hook the dictionary was trained on")
-            }
-        }
-        guard input.rows < Int(UInt32.max) else {
-            throw SAEKitError(.unsupported, path: input.path, reason: "has more than 4 billion tokens", remedy: "split it into shards and merge the caches")
-        }
-        guard !vocabulary.display.isEmpty else {
-            throw SAEKitError(.badInput, path: vocabularyPath, reason: "holds no tokens")
-        }
-    }
-
-    static func checkTokens(_ ids: [Int64], vocabulary: Vocabulary, input: ActivationFile, vocabularyPath: String) throws -> [Int32] {
-        var out = [Int32](repeating: -1, count: ids.count)
-        let v = Int64(vocabulary.display.count)
-        for (i, t) in ids.enumerated() {
-            if t < 0 { continue }
-            guard t < v else {
-                let seq = i / max(1, input.sequenceLength), pos = i % max(1, input.sequenceLength)
-                throw SAEKitError(.badInput, path: input.path, subject: "tokens[\(seq), \(pos)]",
-                                  reason: "token id \(t) is outside the vocabulary of \(vocabularyPath) (\(v) tokens)",
-                                  remedy: "give the tokenizer of the model that produced the activations")
-            }
-            out[i] = Int32(t)
-        }
-        return out
+    /// What the writer needs of dictionary `di`: its columns and sums from `acc`, and its weights' statistics.
+    static func dictionaryData(_ acc: CacheAccumulator, _ di: Int, _ nd: NamedDictionary, encoder enc: FeatureEncoder, keepExact: Bool,
+                               output: String) throws -> DictionaryCacheData {
+        let d = nd.dictionary
+        let cosEncDec = encoderDecoderCosines(d, encoderNorms: enc.encoderNorms, decoderNorms: enc.decoderNorms)
+        var descriptor = CacheManifest.Dictionary(d, name: nd.name)
+        descriptor.path = RelativePath.of(d.metadata.path, fromFolderOf: output)
+        return try acc.dictionaryData(di, descriptor: descriptor, keepExact: keepExact, alpha: (0..<d.dSAE).map { d.alpha($0) },
+                                      encoderNorms: enc.encoderNorms, decoderNorms: enc.decoderNorms, encoderDecoderCosine: cosEncDec)
     }
 
     /// cos(W_enc[:, i], W_dec[i, :]) per feature, in double precision. A [d_in x d_sae] encoder is
@@ -211,31 +165,124 @@ public enum CacheBuilder {
         }
     }
 
-    /// CSR (row-major) triplets to CSC by counting sort; rows stay ascending within each column.
-    static func transpose(rowPtr: [Int], features: [UInt32], values: [Float], featureCount: Int, rowCount: Int) -> SparseColumns {
-        var counts = [Int64](repeating: 0, count: featureCount + 1)
-        for f in features { counts[Int(f) + 1] += 1 }
-        for i in 0..<featureCount { counts[i + 1] += counts[i] }
-        var next = counts
-        var rows = [UInt32](repeating: 0, count: features.count)
-        var vals = [Float](repeating: 0, count: features.count)
-        for r in 0..<(rowPtr.count - 1) {
-            for k in rowPtr[r]..<rowPtr[r + 1] {
-                let f = Int(features[k])
-                let dst = Int(next[f])
-                rows[dst] = UInt32(r)
-                vals[dst] = values[k]
-                next[f] += 1
-            }
+    /// The sequences and rows a build covers: all of the corpus, or part `shard` of it.
+    public static func partRows(sequences: Int, sequenceLength L: Int, shard: ShardSpec?) throws -> (sequences: Range<Int>, rows: Range<Int>) {
+        guard let shard else { return (0..<sequences, 0..<(sequences * L)) }
+        guard shard.count <= sequences else {
+            throw SAEKitError(.badInput, path: nil, subject: "--shard \(shard)",
+                              reason: "the activations hold \(sequences) sequences, too few for \(shard.count) parts of whole sequences",
+                              remedy: "use at most \(sequences) parts")
         }
-        return SparseColumns(rowCount: rowCount, featureCount: featureCount, colPtr: counts, rows: rows, values: vals)
+        let s = shard.sequences(of: sequences)
+        return (s, (s.lowerBound * L)..<(s.upperBound * L))
     }
 
-    /// Digest of a file's bytes (mapped).
-    public static func fileFingerprint(_ path: String) throws -> String {
-        let f = try MappedFile(path: path)
+    /// The manifest's sample: paths relative to the output; the fingerprint of the corpus (of one
+    /// file: its bytes' digest; of several: the digest of theirs), or for a --shard part its own
+    /// digest and a record of the chunk digests it computed, from which a merge of all parts derives
+    /// the corpus fingerprint (each part reads only its share of the files to hash them).
+    static func sampleDescription(paths inputs: [String], corpusSequences: Int, sequenceLength: Int, shard: ShardSpec?,
+                                  part: (sequences: Range<Int>, rows: Range<Int>), vocabularyPath: String, output: String) throws -> CacheManifest.Sample {
+        let paths = inputs.map { RelativePath.of($0, fromFolderOf: output) }
+        var sample = CacheManifest.Sample(
+            rows: part.rows.count, sequences: part.sequences.count, sequenceLength: sequenceLength,
+            activationsPath: paths.joined(separator: " + "), activationsFingerprint: "",
+            vocabularyPath: RelativePath.of(vocabularyPath, fromFolderOf: output), vocabularyFingerprint: try fileFingerprint(vocabularyPath),
+            shards: inputs.count)
+        guard let shard else {
+            sample.activationsFingerprint = corpusFingerprint(try inputs.map { try fileFingerprint($0) })
+            return sample
+        }
+        let sizes = try inputs.map { try FileDigests.size($0) }
+        let chunkCounts = sizes.map(FileDigests.chunkCount)
+        let totalChunks = chunkCounts.reduce(0, +)
+        let mine = (shard.index * totalChunks / shard.count)..<((shard.index + 1) * totalChunks / shard.count)
+        var files: [CacheManifest.ShardRecord.CorpusFile] = []
         var h = DictionaryFingerprint()
-        h.update(f.bytes)
+        h.update("shard \(shard)")
+        var first = 0
+        for (i, f) in inputs.enumerated() {
+            let lo = max(mine.lowerBound, first), hi = min(mine.upperBound, first + chunkCounts[i])
+            let local = lo < hi ? (lo - first)..<(hi - first) : 0..<0
+            let digests = try FileDigests.digests(path: f, size: sizes[i], chunks: local).map(FileDigests.hex)
+            files.append(.init(path: paths[i], bytes: sizes[i], firstChunk: local.lowerBound, digests: digests))
+            h.update(paths[i])
+            h.update(String(sizes[i]))
+            for d in digests { h.update(d) }
+            first += chunkCounts[i]
+        }
+        sample.activationsFingerprint = h.hex()
+        sample.shard = CacheManifest.ShardRecord(index: shard.index, count: shard.count, corpusSequences: corpusSequences, files: files)
+        return sample
+    }
+
+    /// The fingerprint of a corpus from its files' fingerprints: a single file's own, else the digest of all.
+    static func corpusFingerprint(_ files: [String]) -> String {
+        if files.count == 1 { return files[0] }
+        var h = DictionaryFingerprint()
+        for f in files { h.update(f) }
+        return h.hex()
+    }
+
+    static func validate(dictionaries: [NamedDictionary], corpus: ActivationCorpus, vocabulary: Vocabulary, vocabularyPath: String) throws {
+        guard !dictionaries.isEmpty else {
+            throw SAEKitError(.badInput, path: nil, subject: "--dict", reason: "no dictionary given", remedy: "add --dict NAME=PATH (one or more)")
+        }
+        var seen = Set<String>()
+        let input = corpus.files[0]
+        for nd in dictionaries {
+            guard !nd.name.isEmpty, nd.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+                throw SAEKitError(.badInput, path: nil, subject: "--dict \(nd.name)=...", reason: "a name may hold letters, digits, '_' and '-' only")
+            }
+            guard seen.insert(nd.name).inserted else {
+                throw SAEKitError(.badInput, path: nil, subject: "--dict \(nd.name)=...", reason: "the name is used twice", remedy: "give each dictionary its own name")
+            }
+            guard nd.dictionary.dIn == corpus.dIn else {
+                throw SAEKitError(.badInput, path: input.path, subject: "tensor \"\(input.activations.name)\"",
+                                  reason: "has d_in = \(input.dIn) but dictionary \"\(nd.name)\" (\(nd.dictionary.metadata.path)) expects \(nd.dictionary.dIn)",
+                                  remedy: "use activations from the hook the dictionary was trained on")
+            }
+        }
+        guard corpus.rows < Int(UInt32.max) else {
+            throw SAEKitError(.unsupported, path: input.path, reason: "the activations hold more than 4 billion tokens",
+                              remedy: "build parts with --shard I/N (each under 4 billion tokens) and merge the caches")
+        }
+        guard !vocabulary.display.isEmpty else {
+            throw SAEKitError(.badInput, path: vocabularyPath, reason: "holds no tokens")
+        }
+    }
+
+    /// Refuses a missing tokens tensor or a token id outside the vocabulary before any encoding,
+    /// reading the ids a window at a time.
+    static func checkTokens(corpus: ActivationCorpus, rows: Range<Int>, vocabulary: Vocabulary, vocabularyPath: String) throws {
+        let v = Int64(vocabulary.display.count)
+        for seg in corpus.segments(rows: rows) {
+            let input = corpus.files[seg.file]
+            var start = seg.rows.lowerBound
+            while start < seg.rows.upperBound {
+                let end = min(seg.rows.upperBound, start + (1 << 20))
+                guard let ids = try input.tokenIDs(rows: start..<end) else {
+                    throw SAEKitError(.badInput, path: input.path, subject: "tensor \"tokens\"", reason: "missing: contexts need the token ids",
+                                      remedy: "store tokens [n_seq, seq_len] in the file or give --tokens FILE")
+                }
+                if let k = ids.firstIndex(where: { $0 >= v }) {
+                    let i = start + k
+                    let seq = i / max(1, input.sequenceLength), pos = i % max(1, input.sequenceLength)
+                    throw SAEKitError(.badInput, path: input.path, subject: "tokens[\(seq), \(pos)]",
+                                      reason: "token id \(ids[k]) is outside the vocabulary of \(vocabularyPath) (\(v) tokens)",
+                                      remedy: "give the tokenizer of the model that produced the activations")
+                }
+                if let t = input.tokens, let w = t.dtype.byteSize { releaseMapped(t, byteRange: (start * w)..<(end * w)) }
+                start = end
+            }
+        }
+    }
+
+    /// Digest of a file's bytes, read through a bounded buffer (the same digest as hashing it mapped).
+    public static func fileFingerprint(_ path: String) throws -> String {
+        let size = try FileDigests.size(path)
+        var h = DictionaryFingerprint()
+        h.update(chunkDigests: try FileDigests.digests(path: path, size: size, chunks: 0..<FileDigests.chunkCount(size)), byteCount: size)
         return h.hex()
     }
 }

@@ -29,9 +29,16 @@ public final class CacheFeatureSource: FeatureSource, @unchecked Sendable {
         cache.contexts(dict: dict, feature: feature)
     }
 
-    public func matches(dict: Int, feature: Int, other: Int, limit: Int) throws -> [FeatureMatch] {
-        guard let lists = analysis.matches[CacheAnalysis.Pair(dict, other)] else { return [] }
-        return Array(lists[feature].byDecoderCosine.prefix(limit))
+    public func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists {
+        analysis.matches[CacheAnalysis.Pair(dict, other)]?[feature] ?? FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: [])
+    }
+
+    /// Builds every feature's lists from the mapped analysis (a pass over the pair's columns).
+    public func allMatchLists(dict: Int, other: Int) -> [FeatureMatchLists]? { analysis.matches[CacheAnalysis.Pair(dict, other)].map(Array.init) }
+
+    public func contexts(dict: Int, feature: Int, at others: [TokenContext]) throws -> [TokenContext] {
+        let length = cache.manifest.sample.sequenceLength
+        return others.map { cache.context(dict: dict, feature: feature, row: $0.sequence * length + $0.position) }
     }
 
     public func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] {

@@ -15,13 +15,43 @@ public struct CacheManifest: Codable, Sendable, Equatable {
         public var activationsFingerprint: String
         public var vocabularyPath: String
         public var vocabularyFingerprint: String
-        /// How many builds were merged into this cache.
+        /// How many activation files (or merged caches) the sample was read from.
         public var shards: Int
+        /// Set in a cache of one `--shard I/N` part only: what a merge of all parts needs to write the
+        /// single build's description of the whole corpus.
+        public var shard: ShardRecord? = nil
 
         enum CodingKeys: String, CodingKey {
-            case rows, sequences, shards
+            case rows, sequences, shards, shard
             case sequenceLength = "sequence_length", activationsPath = "activations_path", activationsFingerprint = "activations_fingerprint"
             case vocabularyPath = "vocabulary_path", vocabularyFingerprint = "vocabulary_fingerprint"
+        }
+    }
+
+    /// A `--shard I/N` part: its place and the corpus it is part of.
+    public struct ShardRecord: Codable, Sendable, Equatable {
+        public var index: Int
+        public var count: Int
+        public var corpusSequences: Int
+        public var files: [CorpusFile]
+
+        /// One activation file of the corpus: its path (relative to the cache's folder), size, and
+        /// the digests of the 8 MiB chunks this part hashed (`firstChunk` on), for the corpus fingerprint.
+        public struct CorpusFile: Codable, Sendable, Equatable {
+            public var path: String
+            public var bytes: Int
+            public var firstChunk: Int
+            public var digests: [String]
+
+            enum CodingKeys: String, CodingKey {
+                case path, bytes, digests
+                case firstChunk = "first_chunk"
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case index, count, files
+            case corpusSequences = "corpus_sequences"
         }
     }
 

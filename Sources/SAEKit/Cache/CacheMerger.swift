@@ -6,8 +6,24 @@ import Foundation
 /// length and the example options. Rows are concatenated in argument order; sparse columns are
 /// concatenated with row offsets; top contexts, intervals and random picks are re-derived from the
 /// merged columns (they depend only on the columns and the seed), so they equal a single build's.
-/// Elasticity sums are added, which equals a single build up to floating-point summation order.
+///
+/// The caches of all N parts of a `--shard I/N` build, given in order, merge into the same bytes as
+/// a single build of the corpus: their exact elasticity sums are added exactly and the corpus
+/// fingerprint is derived from the chunk digests the parts computed. Other caches (of separate
+/// activation files) merge into what a build of those files as one list gives, up to the rounding of
+/// the elasticity sums, which are then added as Doubles.
 public enum CacheMerger {
+    /// A run of inputs that stands for one build: a plain cache, or all parts of a --shard build.
+    struct Unit {
+        var caches: [ContextCache]
+        var paths: [String]
+        /// Activation files as paths relative to the merged output.
+        var activationsPath: String
+        var activationsFingerprint: String
+        var files: Int
+        var rows: Int { caches.reduce(0) { $0 + $1.manifest.sample.rows } }
+    }
+
     public static func merge(inputs: [String], output: String, progress: CacheBuilder.ProgressHandler = { _, _, _ in }) throws {
         let caches = try inputs.map { try ContextCache(path: $0) }
         guard let first = caches.first else {
@@ -29,6 +45,7 @@ public enum CacheMerger {
                 throw SAEKitError(.badInput, path: p, reason: "was built with other --top-k/--bins/--per-bin/--random/--seed than \(inputs[0])", remedy: "use the same options for every shard")
             }
         }
+        let units = try groupUnits(caches: caches, inputs: inputs, output: output)
         let totalRows = caches.reduce(0) { $0 + $1.manifest.sample.rows }
         guard totalRows < Int(UInt32.max) else {
             throw SAEKitError(.unsupported, path: output, reason: "the merged sample would exceed 4 billion tokens")
@@ -64,10 +81,11 @@ public enum CacheMerger {
                 colPtr[feat + 1] = Int64(k)
             }
             var bDec: [Float] = []
+            for c in caches { bDec.append(contentsOf: c.dictionaries[di].bDecNorms) }
             var elasticity = [Double](repeating: 0, count: f)
-            for c in caches {
-                bDec.append(contentsOf: c.dictionaries[di].bDecNorms)
-                for i in 0..<f { elasticity[i] += c.dictionaries[di].elasticitySum[i] }
+            for u in units {
+                let sums = try unitElasticity(u, dictionary: di)
+                for i in 0..<f { elasticity[i] += sums[i] }
             }
             var descriptor = d0.descriptor
             descriptor.path = RelativePath.of(first.dictionaryPath(di), fromFolderOf: output)
@@ -78,19 +96,14 @@ public enum CacheMerger {
                 decoderNorms: Array(d0.decoderNorms), encoderDecoderCosine: Array(d0.encoderDecoderCosine)))
         }
         var manifest = CacheManifest(options: m0.options)
-        var h = DictionaryFingerprint()
-        for c in caches { h.update(c.manifest.sample.activationsFingerprint) }
         let sequences = caches.reduce(0) { $0 + $1.manifest.sample.sequences }
         manifest.sample = CacheManifest.Sample(
             rows: totalRows, sequences: sequences, sequenceLength: m0.sample.sequenceLength,
-            activationsPath: zip(caches, inputs).map { c, p in
-                RelativePath.of(c.manifest.sample.activationsPath.hasPrefix("/") ? c.manifest.sample.activationsPath
-                                : ((p as NSString).deletingLastPathComponent as NSString).appendingPathComponent(c.manifest.sample.activationsPath), fromFolderOf: output)
-            }.joined(separator: " + "),
-            activationsFingerprint: h.hex(),
-            vocabularyPath: RelativePath.of(m0.sample.vocabularyPath.hasPrefix("/") ? m0.sample.vocabularyPath
-                                            : ((inputs[0] as NSString).deletingLastPathComponent as NSString).appendingPathComponent(m0.sample.vocabularyPath), fromFolderOf: output), vocabularyFingerprint: m0.sample.vocabularyFingerprint,
-            shards: caches.reduce(0) { $0 + $1.manifest.sample.shards })
+            activationsPath: units.map(\.activationsPath).joined(separator: " + "),
+            activationsFingerprint: units.count == 1 ? units[0].activationsFingerprint : CacheBuilder.corpusFingerprint(units.map(\.activationsFingerprint)),
+            vocabularyPath: RelativePath.of(resolve(m0.sample.vocabularyPath, besideCache: inputs[0]), fromFolderOf: output),
+            vocabularyFingerprint: m0.sample.vocabularyFingerprint,
+            shards: units.reduce(0) { $0 + $1.files })
         var display: [String] = []
         var special: [Bool] = []
         for id in 0..<first.vocabularySize {
@@ -98,7 +111,104 @@ public enum CacheMerger {
             special.append(first.isSpecial(Int32(id)))
         }
         let vocab = Vocabulary(display: display, special: special, style: Vocabulary.Style(rawValue: first.vocabularyStyle) ?? .plain)
-        let sample = SampleData(tokens: tokens, norms: norms, sequences: sequences, sequenceLength: m0.sample.sequenceLength)
+        let sample = SampleData(rows: totalRows, tokens: TensorBytes(tokens), norms: TensorBytes(norms), sequences: sequences,
+                                sequenceLength: m0.sample.sequenceLength)
         try CacheWriter.write(manifest: manifest, sample: sample, vocabulary: vocab, dictionaries: dicts, output: output, progress: progress)
+    }
+
+    /// A path stored in the cache at `cachePath`, as a path usable from here.
+    static func resolve(_ stored: String, besideCache cachePath: String) -> String {
+        stored.hasPrefix("/") ? stored : ((cachePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(stored)
+    }
+
+    /// Splits the inputs into units: consecutive parts of one --shard build (which must be complete
+    /// and in order) and plain caches.
+    static func groupUnits(caches: [ContextCache], inputs: [String], output: String) throws -> [Unit] {
+        var units: [Unit] = []
+        var i = 0
+        while i < caches.count {
+            let c = caches[i], p = inputs[i]
+            guard let rec = c.manifest.sample.shard else {
+                let stored = c.manifest.sample.activationsPath.components(separatedBy: " + ")
+                units.append(Unit(caches: [c], paths: [p],
+                                  activationsPath: stored.map { RelativePath.of(resolve($0, besideCache: p), fromFolderOf: output) }.joined(separator: " + "),
+                                  activationsFingerprint: c.manifest.sample.activationsFingerprint, files: c.manifest.sample.shards))
+                i += 1
+                continue
+            }
+            let corpus = rec.files.map { RelativePath.absolute(resolve($0.path, besideCache: p)) }
+            guard rec.index == 0 else {
+                throw SAEKitError(.badInput, path: p, reason: "is part \(rec.index)/\(rec.count) of a --shard build, but part 0/\(rec.count) does not come before it",
+                                  remedy: "give all \(rec.count) parts in order (0 to \(rec.count - 1))")
+            }
+            var group = [c], groupPaths = [p]
+            for j in 1..<rec.count {
+                let k = i + j
+                guard k < caches.count, let r = caches[k].manifest.sample.shard, r.index == j, r.count == rec.count,
+                      r.files.map({ RelativePath.absolute(resolve($0.path, besideCache: inputs[k])) }) == corpus,
+                      r.files.map(\.bytes) == rec.files.map(\.bytes) else {
+                    throw SAEKitError(.badInput, path: k < inputs.count ? inputs[k] : p,
+                                      reason: "part \(j)/\(rec.count) of the --shard build \(p) belongs to is not \(k < inputs.count ? "this cache" : "given")",
+                                      remedy: "give all \(rec.count) parts of one build in order (0 to \(rec.count - 1))")
+                }
+                group.append(caches[k])
+                groupPaths.append(inputs[k])
+            }
+            let seqs = group.reduce(0) { $0 + $1.manifest.sample.sequences }
+            guard seqs == rec.corpusSequences else {
+                throw SAEKitError(.badInput, path: p, reason: "the \(rec.count) parts hold \(seqs) sequences, the corpus has \(rec.corpusSequences)",
+                                  remedy: "rebuild the parts with the same activations")
+            }
+            // Each file's fingerprint from the chunk digests the parts computed, in order.
+            var fingerprints: [String] = []
+            for (fi, file) in rec.files.enumerated() {
+                var digests: [UInt64] = []
+                for (g, gp) in zip(group, groupPaths) {
+                    let cf = g.manifest.sample.shard!.files[fi]
+                    guard cf.digests.isEmpty || cf.firstChunk == digests.count else {
+                        throw SAEKitError(.badInput, path: gp, subject: "__metadata__.saex_cache.sample.shard", reason: "the chunk digests of \(file.path) do not follow on",
+                                          remedy: "rebuild the parts with one saex and the same activations")
+                    }
+                    for h in cf.digests {
+                        guard let v = FileDigests.parseHex(h) else {
+                            throw SAEKitError(.badInput, path: gp, subject: "__metadata__.saex_cache.sample.shard", reason: "holds a malformed chunk digest",
+                                              remedy: "rebuild the part")
+                        }
+                        digests.append(v)
+                    }
+                }
+                guard digests.count == FileDigests.chunkCount(file.bytes) else {
+                    throw SAEKitError(.badInput, path: p, subject: "__metadata__.saex_cache.sample.shard",
+                                      reason: "the parts hashed \(digests.count) of the \(FileDigests.chunkCount(file.bytes)) chunks of \(file.path)",
+                                      remedy: "rebuild the parts with one saex and the same activations")
+                }
+                var h = DictionaryFingerprint()
+                h.update(chunkDigests: digests, byteCount: file.bytes)
+                fingerprints.append(h.hex())
+            }
+            units.append(Unit(caches: group, paths: groupPaths,
+                              activationsPath: corpus.map { RelativePath.of($0, fromFolderOf: output) }.joined(separator: " + "),
+                              activationsFingerprint: CacheBuilder.corpusFingerprint(fingerprints), files: rec.files.count))
+            i += rec.count
+        }
+        return units
+    }
+
+    /// A unit's elasticity sums of dictionary `di`: a --shard build's exact sums added exactly and
+    /// rounded once (the single build's values); a plain cache's stored sums.
+    static func unitElasticity(_ u: Unit, dictionary di: Int) throws -> [Double] {
+        let f = u.caches[0].dictionaries[di].featureCount
+        guard u.caches[0].manifest.sample.shard != nil else { return Array(u.caches[0].dictionaries[di].elasticitySum) }
+        let total = ExactSums(count: f)
+        for (c, p) in zip(u.caches, u.paths) {
+            let name = "d\(di).elasticity_exact"
+            guard let t = c.file.tensor(name), t.dtype == .i64, t.shape == [f, ExactSums.slots],
+                  let part = ExactSums(count: f, storage: try t.int64s()) else {
+                throw SAEKitError(.badInput, path: p, subject: "tensor \"\(name)\"", reason: "missing or malformed in a --shard part",
+                                  remedy: "rebuild the part with saex cache build --shard")
+            }
+            total.add(part)
+        }
+        return total.values()
     }
 }

@@ -84,6 +84,17 @@ public struct DictionaryFingerprint {
         length &+= UInt64(n)
     }
 
+    /// Feeds the digests (`chunkDigest`) of the consecutive `chunkSize` pieces of `byteCount` bytes,
+    /// as `update` of those bytes in one call would: a file hashed in parts, or by several processes.
+    mutating func update(chunkDigests: [UInt64], byteCount: Int) {
+        guard byteCount > 0 else {
+            state = Self.mix(state, 0xE7)
+            return
+        }
+        for d in chunkDigests { state = Self.mix(state, d) }
+        length &+= UInt64(byteCount)
+    }
+
     public mutating func update(_ string: String) {
         var s = string + "\u{0}"
         s.withUTF8 { update(UnsafeRawBufferPointer($0)) }

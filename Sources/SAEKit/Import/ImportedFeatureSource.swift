@@ -77,9 +77,9 @@ public final class ImportedFeatureSource: FeatureSource, @unchecked Sendable {
         return try loader.contexts(feature: feature)
     }
 
-    public func matches(dict: Int, feature: Int, other: Int, limit: Int) throws -> [FeatureMatch] {
+    public func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists {
         try checkDict(dict)
-        return []
+        return FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: [])
     }
 
     public func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] {

@@ -246,36 +246,57 @@ public struct ExportedLabel: Codable, Sendable, Equatable {
     }
 }
 
-/// The statistics snapshot in an export; nil values mean "unavailable", never zero.
+/// The statistics snapshot in an export: what the explorer showed for the feature. nil values mean
+/// "unavailable", never zero; docs/LABELS.md defines each field.
 public struct ExportedStats: Codable, Sendable, Equatable {
     public var alpha: Double?
     public var elasticity: Double?
     public var normPearson: Double?
     public var normSpearman: Double?
+    public var normPearsonActive: Double?
+    public var normSpearmanActive: Double?
+    public var normAUC: Double?
+    public var topNormMass: Double?
     public var density: Double
+    public var normDetectorHint: Bool?
+    /// The best match in each other dictionary, by decoder cosine and by activation correlation.
+    public var matches: [BestMatch]
 
-    public init(alpha: Double?, elasticity: Double?, normPearson: Double?, normSpearman: Double?, density: Double) {
+    public init(alpha: Double?, elasticity: Double?, normPearson: Double?, normSpearman: Double?, density: Double,
+                normPearsonActive: Double? = nil, normSpearmanActive: Double? = nil, normAUC: Double? = nil, topNormMass: Double? = nil,
+                normDetectorHint: Bool? = nil, matches: [BestMatch] = []) {
         self.alpha = alpha
         self.elasticity = elasticity
         self.normPearson = normPearson
         self.normSpearman = normSpearman
         self.density = density
+        self.normPearsonActive = normPearsonActive
+        self.normSpearmanActive = normSpearmanActive
+        self.normAUC = normAUC
+        self.topNormMass = topNormMass
+        self.normDetectorHint = normDetectorHint
+        self.matches = matches
     }
 
     /// Floats are widened through their shortest decimal text, so 0.1f exports as 0.1.
-    public init(_ s: FeatureStats) {
+    public init(_ s: FeatureStats, matches: [BestMatch] = []) {
         func wide(_ f: Float?) -> Double? {
             guard let f, f.isFinite else { return nil }
             return Double(f.description) ?? Double(f)
         }
         self.init(alpha: wide(s.alpha), elasticity: wide(s.elasticity), normPearson: wide(s.normPearson),
-                  normSpearman: wide(s.normSpearman), density: s.density.isFinite ? s.density : 0)
+                  normSpearman: wide(s.normSpearman), density: s.density.isFinite ? s.density : 0,
+                  normPearsonActive: wide(s.normPearsonActive), normSpearmanActive: wide(s.normSpearmanActive), normAUC: wide(s.normAUC),
+                  topNormMass: wide(s.topNormMass), normDetectorHint: s.normDetectorHint, matches: matches)
     }
 
     enum CodingKeys: String, CodingKey {
         case alpha, elasticity, normPearson = "norm_pearson", normSpearman = "norm_spearman", density
+        case normPearsonActive = "norm_pearson_active", normSpearmanActive = "norm_spearman_active", normAUC = "norm_auc"
+        case topNormMass = "top_norm_mass", normDetectorHint = "norm_detector_hint", matches
     }
 
+    /// Exports of older saex versions lack the later fields: they read as unknown.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         alpha = try c.decodeIfPresent(Double.self, forKey: .alpha)
@@ -283,6 +304,12 @@ public struct ExportedStats: Codable, Sendable, Equatable {
         normPearson = try c.decodeIfPresent(Double.self, forKey: .normPearson)
         normSpearman = try c.decodeIfPresent(Double.self, forKey: .normSpearman)
         density = try c.decodeIfPresent(Double.self, forKey: .density) ?? 0
+        normPearsonActive = try c.decodeIfPresent(Double.self, forKey: .normPearsonActive)
+        normSpearmanActive = try c.decodeIfPresent(Double.self, forKey: .normSpearmanActive)
+        normAUC = try c.decodeIfPresent(Double.self, forKey: .normAUC)
+        topNormMass = try c.decodeIfPresent(Double.self, forKey: .topNormMass)
+        normDetectorHint = try c.decodeIfPresent(Bool.self, forKey: .normDetectorHint)
+        matches = try c.decodeIfPresent([BestMatch].self, forKey: .matches) ?? []
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -291,7 +318,13 @@ public struct ExportedStats: Codable, Sendable, Equatable {
         try c.encode(elasticity, forKey: .elasticity)
         try c.encode(normPearson, forKey: .normPearson)
         try c.encode(normSpearman, forKey: .normSpearman)
+        try c.encode(normPearsonActive, forKey: .normPearsonActive)
+        try c.encode(normSpearmanActive, forKey: .normSpearmanActive)
+        try c.encode(normAUC, forKey: .normAUC)
+        try c.encode(topNormMass, forKey: .topNormMass)
         try c.encode(density, forKey: .density)
+        try c.encode(normDetectorHint, forKey: .normDetectorHint)
+        try c.encode(matches, forKey: .matches)
     }
 }
 
@@ -305,7 +338,7 @@ extension LabelStore {
     ///   - cacheFingerprint: fingerprint of the context cache, when one is open.
     ///   - stats: the statistics of a feature, or nil when unavailable.
     public func makeExport(dictionaries: [DictionaryDescriptor], cacheFingerprint: String?,
-                           stats: (FeatureKey) -> FeatureStats?, fingerprints: Set<String>? = nil,
+                           stats: (FeatureKey) -> ExportedStats?, fingerprints: Set<String>? = nil,
                            exportedAt: Date = Date()) -> LabelExport {
         var infos = self.dictionaries
         for d in dictionaries { infos[d.fingerprint] = LabelDictionaryInfo(d) }
@@ -318,7 +351,7 @@ extension LabelStore {
         }
         let entries = chosen.keys.sorted().compactMap { key -> ExportedLabel? in
             guard let label = chosen[key] else { return nil }
-            return ExportedLabel(dictionary: infos[key.fingerprint]?.name, key: key, label: label, stats: stats(key).map(ExportedStats.init))
+            return ExportedLabel(dictionary: infos[key.fingerprint]?.name, key: key, label: label, stats: stats(key))
         }
         return LabelExport(exported: LabelTime.format(exportedAt), cacheFingerprint: cacheFingerprint, dictionaries: dicts, labels: entries)
     }

@@ -74,6 +74,9 @@ public final class MappedFile: @unchecked Sendable {
         }
     }
 
+    /// Whether the bytes are a map of the file (not a heap copy): only then may pages be released.
+    public var isMapped: Bool { !ownsHeapCopy }
+
     /// The mapped bytes.
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 

@@ -1,4 +1,22 @@
-/// Dictionary-wide figures from the per-feature records: what `saex summary` prints.
+/// An optional that always appears in JSON: nil encodes as null instead of leaving the key out, so
+/// scripts can rely on every documented key being present.
+@propertyWrapper
+public struct NullEncoded<Value: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    public var wrappedValue: Value?
+    public init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        wrappedValue = c.decodeNil() ? nil : try c.decode(Value.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let wrappedValue { try c.encode(wrappedValue) } else { try c.encodeNil() }
+    }
+}
+
+/// Dictionary-wide figures from a feature table: what `saex summary` prints and the overview shows.
 ///
 /// Codable with snake_case keys; unknown values are encoded as JSON null. docs/ANALYSIS.md
 /// documents every field.
@@ -11,11 +29,22 @@ public struct DictionarySummary: Sendable, Equatable, Codable {
     public var tokenCount: Int
     public var deadCount: Int
     public var normDetectorHints: Int
+    /// The hints as a share of the features, with its Wilson interval.
+    public var normDetectorHintShare: Proportion
     /// Alpha over [0, 1] in 20 bins; nil when no alpha is known.
-    public var alphaHistogram: Histogram?
+    @NullEncoded public var alphaHistogram: Histogram?
     /// Features with alpha > 0.5; nil when no alpha is known.
-    public var alphaAboveHalf: Int?
-    public var meanAlpha: Double?
+    @NullEncoded public var alphaAboveHalf: Int?
+    @NullEncoded public var meanAlpha: Double?
+    @NullEncoded public var medianAlpha: Double?
+    @NullEncoded public var minAlpha: Double?
+    @NullEncoded public var maxAlpha: Double?
+    /// Mean active features per real token (nonzeros / tokens); nil when unknown (imports).
+    @NullEncoded public var meanL0: Double?
+    /// Fraction of variance unexplained by the reconstruction, where the cache measured it.
+    @NullEncoded public var fvu: Double?
+    /// What the labels say; nil when no labels were given.
+    @NullEncoded public var labels: LabelTally?
     /// Correlation histograms over [-1, 1] in 20 bins (nil statistics count as missing).
     public var normPearsonHistogram: Histogram
     public var normSpearmanHistogram: Histogram
@@ -26,12 +55,12 @@ public struct DictionarySummary: Sendable, Equatable, Codable {
     /// log10(density) of live features over [-7, 0] in 14 bins (dead features are missing).
     public var log10DensityHistogram: Histogram
     /// Mean of the live features' density; nil when all are dead.
-    public var meanDensity: Double?
+    @NullEncoded public var meanDensity: Double?
     /// Mean over features with a known elasticity; nil when none.
-    public var meanElasticity: Double?
+    @NullEncoded public var meanElasticity: Double?
     /// Medians over live features with the statistic known; nil when none.
-    public var medianNormSpearmanActive: Double?
-    public var medianTopNormMass: Double?
+    @NullEncoded public var medianNormSpearmanActive: Double?
+    @NullEncoded public var medianTopNormMass: Double?
 
     enum CodingKeys: String, CodingKey {
         case name, score
@@ -39,9 +68,15 @@ public struct DictionarySummary: Sendable, Equatable, Codable {
         case tokenCount = "token_count"
         case deadCount = "dead_count"
         case normDetectorHints = "norm_detector_hints"
+        case normDetectorHintShare = "norm_detector_hint_share"
         case alphaHistogram = "alpha_histogram"
         case alphaAboveHalf = "alpha_above_half"
         case meanAlpha = "mean_alpha"
+        case medianAlpha = "median_alpha"
+        case minAlpha = "min_alpha"
+        case maxAlpha = "max_alpha"
+        case meanL0 = "mean_l0"
+        case fvu, labels
         case normPearsonHistogram = "norm_pearson_histogram"
         case normSpearmanHistogram = "norm_spearman_histogram"
         case normPearsonActiveHistogram = "norm_pearson_active_histogram"
@@ -63,15 +98,19 @@ public struct DictionarySummary: Sendable, Equatable, Codable {
         let features = 0..<t.featureCount
         deadCount = features.filter { t.dead[$0] != 0 }.count
         normDetectorHints = features.filter { t.hint[$0] != 0 }.count
+        normDetectorHintShare = Proportion(normDetectorHints, of: t.featureCount)
         let alphas = features.compactMap { FeatureTable.known(t.floats.alpha[$0]) }
-        if alphas.isEmpty {
-            alphaHistogram = nil
-            alphaAboveHalf = nil
-            meanAlpha = nil
-        } else {
+        if !alphas.isEmpty {
             alphaHistogram = Histogram(lower: 0, upper: 1, bins: 20, values: features.map { t.value(.alpha, $0) })
             alphaAboveHalf = alphas.filter { $0 > 0.5 }.count
             meanAlpha = alphas.reduce(0.0) { $0 + Double($1) } / Double(alphas.count)
+            medianAlpha = Self.median(alphas)
+            minAlpha = alphas.min().map(Double.init)
+            maxAlpha = alphas.max().map(Double.init)
+        }
+        let counts = features.map { t.activeCount[$0] }
+        if let tokens = t.tokenCount, tokens > 0, !counts.contains(where: { $0 < 0 }) {
+            meanL0 = Double(counts.reduce(0, +)) / Double(tokens)
         }
         func hist(_ lo: Double, _ hi: Double, _ bins: Int, _ column: FeatureColumn) -> Histogram {
             Histogram(lower: lo, upper: hi, bins: bins, values: features.map { t.value(column, $0) })
@@ -104,29 +143,6 @@ public struct DictionarySummary: Sendable, Equatable, Codable {
         let h = s.count / 2
         return s.count % 2 == 1 ? Double(s[h]) : (Double(s[h - 1]) + Double(s[h])) / 2
     }
-
-    public func encode(to encoder: any Swift.Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(score, forKey: .score)
-        try c.encode(featureCount, forKey: .featureCount)
-        try c.encode(tokenCount, forKey: .tokenCount)
-        try c.encode(deadCount, forKey: .deadCount)
-        try c.encode(normDetectorHints, forKey: .normDetectorHints)
-        try c.encode(alphaHistogram, forKey: .alphaHistogram)
-        try c.encode(alphaAboveHalf, forKey: .alphaAboveHalf)
-        try c.encode(meanAlpha, forKey: .meanAlpha)
-        try c.encode(normPearsonHistogram, forKey: .normPearsonHistogram)
-        try c.encode(normSpearmanHistogram, forKey: .normSpearmanHistogram)
-        try c.encode(normPearsonActiveHistogram, forKey: .normPearsonActiveHistogram)
-        try c.encode(normSpearmanActiveHistogram, forKey: .normSpearmanActiveHistogram)
-        try c.encode(topNormMassHistogram, forKey: .topNormMassHistogram)
-        try c.encode(log10DensityHistogram, forKey: .log10DensityHistogram)
-        try c.encode(meanDensity, forKey: .meanDensity)
-        try c.encode(meanElasticity, forKey: .meanElasticity)
-        try c.encode(medianNormSpearmanActive, forKey: .medianNormSpearmanActive)
-        try c.encode(medianTopNormMass, forKey: .medianTopNormMass)
-    }
 }
 
 /// Two dictionaries side by side, with how their features pair up.
@@ -147,8 +163,12 @@ public struct DictionaryComparison: Sendable, Equatable, Codable {
     public var aBestCosineHistogram: Histogram
     public var bBestCosineHistogram: Histogram
     /// Mean of the best-match cosines; nil when the dictionary has no features.
-    public var aMeanBestCosine: Double?
-    public var bMeanBestCosine: Double?
+    @NullEncoded public var aMeanBestCosine: Double?
+    @NullEncoded public var bMeanBestCosine: Double?
+    /// The difference of the norm-detector hint shares (A - B), its interval and test.
+    public var hintDifference: ProportionDifference
+    /// The differences of the labels' interpretable and norm-detector fractions; nil without labels.
+    @NullEncoded public var labels: LabelComparison?
 
     enum CodingKeys: String, CodingKey {
         case a, b
@@ -161,6 +181,8 @@ public struct DictionaryComparison: Sendable, Equatable, Codable {
         case bBestCosineHistogram = "b_best_cosine_histogram"
         case aMeanBestCosine = "a_mean_best_cosine"
         case bMeanBestCosine = "b_mean_best_cosine"
+        case hintDifference = "hint_difference"
+        case labels
     }
 
     /// Compares from the summaries and the matches between the two dictionaries.
@@ -183,20 +205,44 @@ public struct DictionaryComparison: Sendable, Equatable, Codable {
         }
         aMeanBestCosine = mean(bestA)
         bMeanBestCosine = mean(bestB)
+        hintDifference = ProportionDifference(a.normDetectorHintShare, b.normDetectorHintShare)
+        if let la = a.labels, let lb = b.labels {
+            labels = LabelComparison(interpretable: ProportionDifference(la.interpretable, lb.interpretable),
+                                     normDetector: ProportionDifference(la.normDetector, lb.normDetector))
+        }
     }
+}
 
-    public func encode(to encoder: any Swift.Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(a, forKey: .a)
-        try c.encode(b, forKey: .b)
-        try c.encode(cosineThreshold, forKey: .cosineThreshold)
-        try c.encode(mutualPairs, forKey: .mutualPairs)
-        try c.encode(mutualPairsAboveThreshold, forKey: .mutualPairsAboveThreshold)
-        try c.encode(aMatchedAboveThreshold, forKey: .aMatchedAboveThreshold)
-        try c.encode(bMatchedAboveThreshold, forKey: .bMatchedAboveThreshold)
-        try c.encode(aBestCosineHistogram, forKey: .aBestCosineHistogram)
-        try c.encode(bBestCosineHistogram, forKey: .bBestCosineHistogram)
-        try c.encode(aMeanBestCosine, forKey: .aMeanBestCosine)
-        try c.encode(bMeanBestCosine, forKey: .bMeanBestCosine)
+/// How two dictionaries' labels differ (A - B).
+public struct LabelComparison: Sendable, Equatable, Codable {
+    public var interpretable: ProportionDifference
+    public var normDetector: ProportionDifference
+
+    enum CodingKeys: String, CodingKey {
+        case interpretable
+        case normDetector = "norm_detector"
+    }
+}
+
+/// Every dictionary's summary and every compared pair: what `saex summary`, `saex report` and the
+/// explorer's overview show, from one computation.
+public struct ComparisonReport: Sendable, Equatable, Codable {
+    public var dictionaries: [DictionarySummary]
+    public var comparisons: [DictionaryComparison]
+
+    /// `matches[Pair(i, j)]` are dictionary i's match lists in j; `labels[i]` dictionary i's labels
+    /// (nil: no labels file); `isBlind` tells labels made in a blind session.
+    public init(tables: [FeatureTable], matches: [DictionaryPair: [FeatureMatchLists]], labels: [[FeatureLabel]]?,
+                isBlind: (FeatureLabel) -> Bool = { _ in false }) {
+        dictionaries = tables.enumerated().map { i, t in
+            var s = DictionarySummary(table: t)
+            if let labels, i < labels.count { s.labels = LabelTally(labels[i], isBlind: isBlind) }
+            return s
+        }
+        let summaries = dictionaries
+        comparisons = matches.keys.filter { $0.from < $0.to }.sorted { ($0.from, $0.to) < ($1.from, $1.to) }.compactMap { p in
+            guard let ab = matches[p], let ba = matches[DictionaryPair(p.to, p.from)] else { return nil }
+            return DictionaryComparison(a: summaries[p.from], b: summaries[p.to], matches: CrossDictionaryMatches(aToB: ab, bToA: ba))
+        }
     }
 }

@@ -42,7 +42,8 @@ public struct FeatureQuery: Hashable, Sendable {
 }
 
 /// Case-insensitive text matching for searches: anywhere, or as whole words, where a word boundary
-/// is the start or end of the text or a character that is not a letter or digit.
+/// is the start or end of the text or a character that is not a letter or digit. Scripts written
+/// without spaces (Chinese characters, kana) have a boundary at every character.
 public enum TextSearch {
     public static func matches(_ text: String, _ query: String, wholeWord: Bool) -> Bool {
         let q = query.lowercased()
@@ -59,7 +60,13 @@ public enum TextSearch {
         return false
     }
 
-    static func isWordCharacter(_ c: Character?) -> Bool { c.map { $0.isLetter || $0.isNumber } ?? false }
+    static func isWordCharacter(_ c: Character?) -> Bool {
+        guard let c, c.isLetter || c.isNumber else { return false }
+        guard let v = c.unicodeScalars.first?.value else { return false }
+        let unspaced = (0x3040...0x30FF).contains(v) || (0x3400...0x4DBF).contains(v) || (0x4E00...0x9FFF).contains(v)
+            || (0xF900...0xFAFF).contains(v) || (0x20000...0x3FFFF).contains(v)
+        return !unspaced
+    }
 }
 
 extension FeatureTable {
@@ -134,24 +141,7 @@ extension FeatureTable {
         default:
             break
         }
-        let n = rows.count
-        guard n > 1 else { return }
-        var items = [UInt64](repeating: 0, count: n)
-        var scratch = [UInt64](repeating: 0, count: n)
-        for (i, f) in rows.enumerated() {
-            let key: UInt32
-            if let k = sortKey(column, Int(f), labels: labels) {
-                let known = min(k, UInt32.max - 1)  // UInt32.max is kept for unknown values
-                key = descending ? UInt32.max - 1 - known : known
-            } else {
-                key = UInt32.max  // unknown last either way
-            }
-            items[i] = RankSort.pack(key: key, payload: UInt32(bitPattern: f))
-        }
-        items.withUnsafeMutableBufferPointer { it in
-            scratch.withUnsafeMutableBufferPointer { sc in RankSort.sortByKey(it.baseAddress!, count: n, scratch: sc.baseAddress!) }
-        }
-        for i in 0..<n { rows[i] = Int32(bitPattern: UInt32(truncatingIfNeeded: items[i])) }
+        rows = RankSort.order(rows, descending: descending) { sortKey(column, Int($0), labels: labels) }
     }
 
     /// An unsigned key whose order is `column`'s ascending order; nil when the value is unknown.

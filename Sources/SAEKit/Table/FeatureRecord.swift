@@ -11,7 +11,14 @@ public struct FeatureRecord: Sendable {
         .density, .log10Density, .activeCount, .maxActivation, .meanActivation, .dead, .normDetectorHint, .decoderNorm, .encoderNorm,
         .encoderDecoderCosine, .singleTokenConcentration, .specialTokenConcentration, .topTokens,
     ]
-    public static let fields = ["dictionary"] + columns.map(\.rawValue)
+    /// The best-match fields: the strongest match in any other dictionary by decoder cosine and by
+    /// activation correlation. JSON nests each as {dictionary, feature, score}; CSV and tables
+    /// spell them out as `<name>_dictionary`, `<name>_feature`, `<name>_score`.
+    public static let matchFields = ["match_decoder", "match_activation"]
+    public static let fields = ["dictionary"] + columns.map(\.rawValue) + matchFields
+    /// The flat field names of CSV output.
+    public static let flatFields = ["dictionary"] + columns.map(\.rawValue)
+        + matchFields.flatMap { m in ["dictionary", "feature", "score"].map { m + "_" + $0 } }
 
     /// A value of one field.
     public enum Value: Sendable, Equatable {
@@ -24,16 +31,30 @@ public struct FeatureRecord: Sendable {
 
     public let table: FeatureTable
     public let feature: Int
+    /// The best match by decoder cosine and by activation correlation (nil when the source has no
+    /// other dictionary or no stored matches).
+    public var matchDecoder: BestMatch?
+    public var matchActivation: BestMatch?
 
-    public init(table: FeatureTable, feature: Int) {
+    public init(table: FeatureTable, feature: Int, matches: [BestMatch] = []) {
         self.table = table
         self.feature = feature
+        matchDecoder = BestMatch.strongest(matches, by: .decoder)
+        matchActivation = BestMatch.strongest(matches, by: .activation)
     }
 
     public var dictionary: String { table.descriptor.name }
 
     public func value(_ field: String) -> Value? {
         if field == "dictionary" { return .string(dictionary) }
+        for (name, match) in zip(Self.matchFields, [matchDecoder, matchActivation]) where field.hasPrefix(name + "_") {
+            switch field.dropFirst(name.count + 1) {
+            case "dictionary": return .string(match?.dictionary ?? "")
+            case "feature": return .int(match?.feature)
+            case "score": return .number(match?.score)
+            default: return nil
+            }
+        }
         guard let column = FeatureColumn(rawValue: field), Self.columns.contains(column) else { return nil }
         switch column {
         case .feature: return .int(feature)
@@ -47,7 +68,12 @@ public struct FeatureRecord: Sendable {
     /// A JSON object with every field.
     public var jsonObject: [String: Any] {
         var o: [String: Any] = [:]
-        for k in Self.fields {
+        for (name, match) in zip(Self.matchFields, [matchDecoder, matchActivation]) {
+            o[name] = match.map { m -> [String: Any] in
+                ["dictionary": m.dictionary, "feature": m.feature, "score": m.score.map { $0 as Any } ?? NSNull()]
+            } ?? NSNull()
+        }
+        for k in Self.fields where !Self.matchFields.contains(k) {
             switch value(k) {
             case .string(let v): o[k] = v
             case .int(let v): o[k] = v.map { $0 as Any } ?? NSNull()
@@ -63,9 +89,11 @@ public struct FeatureRecord: Sendable {
     /// Every feature of `tables` as records, ordered by `field` (nil: tables in order, features
     /// ascending): descending unless `ascending`, unknown values last either way, ties by
     /// dictionary name then feature. The same key as the explorer's sort.
-    public static func records(_ tables: [FeatureTable], sortedBy field: String?, ascending: Bool) throws -> [FeatureRecord] {
+    /// `matches` gives a feature's best matches (FeatureSource.bestMatches).
+    public static func records(_ tables: [FeatureTable], sortedBy field: String?, ascending: Bool,
+                               matches: (FeatureTable, Int) -> [BestMatch] = { _, _ in [] }) throws -> [FeatureRecord] {
         var all: [FeatureRecord] = []
-        for t in tables { for f in 0..<t.featureCount { all.append(FeatureRecord(table: t, feature: f)) } }
+        for t in tables { for f in 0..<t.featureCount { all.append(FeatureRecord(table: t, feature: f, matches: matches(t, f))) } }
         guard let field else { return all }
         let sortable = ["dictionary"] + FeatureColumn.sortableFields.map(\.rawValue)
         guard sortable.contains(field) else {

@@ -127,8 +127,13 @@ struct MatchingAndSummaryTests {
         #expect(keys == ["name", "score", "feature_count", "token_count", "dead_count", "norm_detector_hints", "alpha_histogram",
                          "alpha_above_half", "mean_alpha", "norm_pearson_histogram", "norm_spearman_histogram",
                          "norm_pearson_active_histogram", "norm_spearman_active_histogram", "top_norm_mass_histogram",
-                         "log10_density_histogram", "mean_density", "mean_elasticity", "median_norm_spearman_active", "median_top_norm_mass"])
-        #expect(json?["alpha_histogram"] is NSNull && json?["mean_elasticity"] is NSNull)
+                         "log10_density_histogram", "mean_density", "mean_elasticity", "median_norm_spearman_active", "median_top_norm_mass",
+                         "norm_detector_hint_share", "median_alpha", "min_alpha", "max_alpha", "mean_l0", "fvu", "labels"])
+        #expect(json?["alpha_histogram"] is NSNull && json?["mean_elasticity"] is NSNull && json?["labels"] is NSNull)
+        // The hint share and its Wilson interval (scipy.stats.binomtest(1, 3).proportion_ci(method="wilson"): 0.0614919, 0.7923404).
+        #expect(s.normDetectorHintShare.count == 1 && s.normDetectorHintShare.total == 3)
+        #expect(abs((s.normDetectorHintShare.lower ?? 0) - 0.0614919) < 1e-6 && abs((s.normDetectorHintShare.upper ?? 0) - 0.7923404) < 1e-6)
+        #expect(s.medianAlpha.map { abs($0 - 0.62) < 1e-6 } == true && s.minAlpha.map { abs($0 - 0.22) < 1e-6 } == true)
         // Round trip.
         let back = try JSONDecoder().decode(DictionarySummary.self, from: JSONEncoder().encode(s))
         #expect(back == s)

@@ -35,7 +35,7 @@ struct NeuronpediaFeatureTests {
 
         let sample = try src.sample(dict: 0, feature: 7)
         #expect(sample.norms == nil && sample.values.sorted() == [Float(0.9), 2.0, 4.5])
-        #expect(try src.matches(dict: 0, feature: 7, other: 0, limit: 5).isEmpty)
+        #expect(try src.matchLists(dict: 0, feature: 7, other: 0) == FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: []))
         #expect(try src.neighbours(dict: 0, feature: 7, limit: 5).isEmpty)
         // A feature the file does not carry is unknown, not dead.
         #expect(src.stats(dict: 0, feature: 3).dead == false)

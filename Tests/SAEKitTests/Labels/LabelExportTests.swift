@@ -18,9 +18,9 @@ import Testing
         return store
     }
 
-    func stats(_ key: FeatureKey) -> FeatureStats? {
+    func stats(_ key: FeatureKey) -> ExportedStats? {
         guard key.fingerprint == "fp-std" else { return nil }
-        return FeatureStats(feature: key.feature, alpha: 1, elasticity: 0.1, normPearson: -0.25, normSpearman: nil, density: 0.0125)
+        return ExportedStats(FeatureStats(feature: key.feature, alpha: 1, elasticity: 0.1, normPearson: -0.25, normSpearman: nil, density: 0.0125))
     }
 
     @Test func jsonExportRoundTripsAndCarriesProvenance() throws {

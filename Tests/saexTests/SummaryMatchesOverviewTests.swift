@@ -1,0 +1,49 @@
+import ExplorerUI
+import Foundation
+import SAEKit
+import Testing
+
+/// The overview and `saex summary --format json` are one source: with the same cache and labels
+/// they give exactly the same figures.
+struct SummaryMatchesOverviewTests {
+    @Test func summaryJSONEqualsTheOverviewsReport() throws {
+        let cache = CLI.root + "/fixtures/demo/demo.saexcache"
+        let dir = NSTemporaryDirectory() + "saex-summary-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let labelsPath = dir + "/demo.labels"
+
+        // Labels on both sides, every verdict, so the label fractions and their difference are exercised.
+        let source = try CacheFeatureSource(path: cache)
+        let store = try LabelStore(path: labelsPath)
+        let verdicts: [Verdict] = [.interpretable, .interpretable, .normDetector, .uninterpretable, .polysemantic, .unsure]
+        var changes: [(key: FeatureKey, label: FeatureLabel?)] = []
+        for (d, descriptor) in source.dictionaries.enumerated() {
+            for f in stride(from: d, to: 400, by: 7) {
+                let label = FeatureLabel(verdict: verdicts[(f / 7 + d) % verdicts.count], concept: "c\(f)", author: "t",
+                                         created: Date(timeIntervalSince1970: 0), updated: Date(timeIntervalSince1970: 0))
+                changes.append((FeatureKey(fingerprint: descriptor.fingerprint, feature: f), label))
+            }
+        }
+        try store.setLabels(changes)
+
+        let session = ExplorerSession(source: source, labels: store, options: ExplorerOptions(), size: TerminalSize(width: 120, height: 40))
+        session.settle()
+        session.send(.show(.overview))
+        session.settle()
+        guard case .ready(let shown)? = session.state.report else {
+            Issue.record("the overview did not compute its report: \(String(describing: session.state.report))")
+            return
+        }
+        #expect(shown.dictionaries.allSatisfy { ($0.labels?.labelled ?? 0) > 50 })
+
+        let r = try CLI.run(["summary", cache, "--format", "json", "--labels", labelsPath])
+        #expect(r.status == 0, "\(r.stderr)")
+        let printed = try JSONDecoder().decode(ComparisonReport.self, from: Data(r.stdout.utf8))
+        #expect(printed == shown)
+        // And the text form prints the same label figures.
+        let text = try CLI.run(["summary", cache, "--labels", labelsPath])
+        let interpretable = try #require(shown.dictionaries.first?.labels?.interpretable)
+        #expect(text.stdout.contains("\(interpretable.count)/\(interpretable.total)"), "\(text.stdout)")
+    }
+}
