@@ -9,7 +9,7 @@ pre = u @ W_enc (one np.dot), for cosine dictionaries pre = pre * ||u||^(alpha-1
 then + b_enc and JumpReLU (v > threshold and v > 0); ||x - b_dec|| per row; every nonzero collected
 as (row, feature, value). Afterwards per dictionary: CSC (stable radix argsort of the uint16 feature
 ids), top-32 rows per feature (value descending, lower row first on ties), and 10 equal-width
-interval bins over (0, max] with their counts. Prints RESULT lines with times; OUT.json keeps the
+interval bins over [smallest positive activation, max] with their counts. Prints RESULT lines with times; OUT.json keeps the
 top-32 and bin counts of the --features for comparison with `saex contexts --format json`.
 """
 import json, os, sys, time
@@ -108,14 +108,22 @@ def main():
                 idx = a + np.argpartition(-v[a:b], TOPK - 1)[:TOPK]
             idx = idx[np.lexsort((r[idx], -v[idx]))]
             top.append(idx)
-        # equal-width bins over (0, max] per feature, as FeatureExamples: b = clamp(ceil(v / width) - 1)
+        # equal-width bins over [min positive, max] per feature, as FeatureExamples: b = clamp(ceil((v - min) / width) - 1)
         counts_per = np.diff(colptr)
         fid = np.repeat(np.arange(f), counts_per)
         vmax = np.zeros(f, np.float32)
         nz = counts_per > 0
         vmax[nz] = np.maximum.reduceat(v, colptr[:-1][nz])
-        width = (vmax / np.float32(BINS)).astype(np.float32)
-        b = np.ceil(v / width[fid]).astype(np.int64) - 1
+        # bins start at the smallest positive activation (FeatureExamples.bin)
+        vmin = np.zeros(f, np.float32)
+        pos = np.where(v > 0, v, np.float32(np.inf)).astype(np.float32)
+        vmin[nz] = np.minimum.reduceat(pos, colptr[:-1][nz])
+        vmin[~np.isfinite(vmin)] = 0
+        width = ((vmax - vmin) / np.float32(BINS)).astype(np.float32)
+        with np.errstate(divide='ignore', invalid='ignore'):
+            q = np.ceil(((v - vmin[fid]) / width[fid]).astype(np.float32))
+        q[~np.isfinite(q)] = BINS  # zero width: the top bin
+        b = q.astype(np.int64) - 1
         np.clip(b, 0, BINS - 1, out=b)
         bins = np.bincount(fid * BINS + b, minlength=f * BINS).reshape(f, BINS)
         report[name] = {str(i): {'active': int(counts_per[i]),

@@ -46,8 +46,16 @@ def main():
         vmax = np.zeros(f, np.float32)
         nz = counts > 0
         vmax[nz] = np.maximum.reduceat(v, colptr[:-1][nz])
-        width = (vmax / np.float32(BINS)).astype(np.float32)
-        b = np.ceil(v / width[fid]).astype(np.int64) - 1
+        # bins start at the smallest positive activation (FeatureExamples.bin)
+        vmin = np.zeros(f, np.float32)
+        pos = np.where(v > 0, v, np.float32(np.inf)).astype(np.float32)
+        vmin[nz] = np.minimum.reduceat(pos, colptr[:-1][nz])
+        vmin[~np.isfinite(vmin)] = 0
+        width = ((vmax - vmin) / np.float32(BINS)).astype(np.float32)
+        with np.errstate(divide='ignore', invalid='ignore'):
+            q = np.ceil(((v - vmin[fid]) / width[fid]).astype(np.float32))
+        q[~np.isfinite(q)] = BINS  # zero width: the top bin
+        b = q.astype(np.int64) - 1
         np.clip(b, 0, BINS - 1, out=b)
         np.bincount(fid * BINS + b, minlength=f * BINS)
     print(f'numpy {np.__version__}, nonzeros {nnz_total}')
