@@ -15,7 +15,9 @@ top-32 and bin counts of the --features for comparison with `saex contexts --for
 import json, os, sys, time
 import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from npio import read_safetensors
+from npexamples import bin_counts, top_rows
 
 TOPK, BINS = 32, 10
 
@@ -99,33 +101,9 @@ def main():
         np.cumsum(np.bincount(c, minlength=f), out=colptr[1:])
         del order, c
         nnz_total += len(v)
-        top = []
-        for i in range(f):
-            a, b = colptr[i], colptr[i + 1]
-            if b - a <= TOPK:
-                idx = np.arange(a, b)
-            else:
-                idx = a + np.argpartition(-v[a:b], TOPK - 1)[:TOPK]
-            idx = idx[np.lexsort((r[idx], -v[idx]))]
-            top.append(idx)
-        # equal-width bins over [min positive, max] per feature, as FeatureExamples: b = clamp(ceil((v - min) / width) - 1)
+        top = top_rows(colptr, r, v, TOPK)
         counts_per = np.diff(colptr)
-        fid = np.repeat(np.arange(f), counts_per)
-        vmax = np.zeros(f, np.float32)
-        nz = counts_per > 0
-        vmax[nz] = np.maximum.reduceat(v, colptr[:-1][nz])
-        # bins start at the smallest positive activation (FeatureExamples.bin)
-        vmin = np.zeros(f, np.float32)
-        pos = np.where(v > 0, v, np.float32(np.inf)).astype(np.float32)
-        vmin[nz] = np.minimum.reduceat(pos, colptr[:-1][nz])
-        vmin[~np.isfinite(vmin)] = 0
-        width = ((vmax - vmin) / np.float32(BINS)).astype(np.float32)
-        with np.errstate(divide='ignore', invalid='ignore'):
-            q = np.ceil(((v - vmin[fid]) / width[fid]).astype(np.float32))
-        q[~np.isfinite(q)] = BINS  # zero width: the top bin
-        b = q.astype(np.int64) - 1
-        np.clip(b, 0, BINS - 1, out=b)
-        bins = np.bincount(fid * BINS + b, minlength=f * BINS).reshape(f, BINS)
+        bins = bin_counts(colptr, v, BINS)
         report[name] = {str(i): {'active': int(counts_per[i]),
                                  'top': [[int(r[j]), float(v[j])] for j in top[i]],
                                  'bins': bins[i].tolist()} for i in feats if i < f}
