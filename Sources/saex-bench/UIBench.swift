@@ -4,6 +4,8 @@
 //   saex-bench ui --interactive [--hostile]   (runs the real explorer on synthetic data)
 //   saex-bench ui --cache fixtures/demo/demo.saexcache   (a real cache: open includes mapping the
 //       cache and reading its analysis)
+//   saex-bench ui --pairs [--cache PATH | --features N]   (the pairs screen and compare: first
+//       build of the pairs table, a ranking switch, keystrokes on the pairs screen, opening a pair)
 //   --json: print one JSON object of the figures instead of the text (bench/run_all.sh)
 import ExplorerUI
 import Foundation
@@ -36,6 +38,10 @@ enum UIBench {
             exit(0)
         }
         let keyCount = value("--keys", 3000)
+        if args.contains("--pairs") {
+            try pairs(source: source, openStart: openStart, keys: keyCount, json: args.contains("--json"))
+            return
+        }
         let session = ExplorerSession(source: source, labels: MemoryLabelBook(), size: TerminalSize(width: 120, height: 40))
         _ = session.frame()
         let open = clock.now - openStart
@@ -110,6 +116,62 @@ enum UIBench {
         print("first sort (reads all stats once): \(ms(firstSort))")
         print("re-sort (cached columns):  \(ms(secondSort))")
         print("sorted list keystroke p99: \(ms(pct(sortedSamples, 0.99)))")
+    }
+}
+
+extension UIBench {
+    /// The pairs screen on `source`'s first two dictionaries: the first build of the pairs table
+    /// (P), a rebuild under another ranking (m), keystrokes on the screen (moves, sorts, filters),
+    /// and opening a pair in compare (Enter: both features' contexts, matches and shared evidence).
+    static func pairs(source: any FeatureSource, openStart: ContinuousClock.Instant, keys: Int, json: Bool) throws {
+        let clock = ContinuousClock()
+        let session = ExplorerSession(source: source, labels: MemoryLabelBook(), size: TerminalSize(width: 120, height: 40))
+        _ = session.frame()
+        let open = clock.now - openStart
+        func timed(_ key: Key) -> Duration {
+            let t0 = clock.now
+            session.press(key)
+            _ = session.frame()
+            return clock.now - t0
+        }
+        let firstBuild = timed(.char("P"))
+        let rebuild = timed(.char("m"))
+        let script: [Key] = [.char("j"), .pageDown, .char("s"), .char("j"), .char("f"), .char("j"), .char("S"), .char("F"), .pageDown,
+                             .char("g"), .char("k")]
+        var samples: [Duration] = []
+        var openPair: [Duration] = []
+        for i in 0..<keys {
+            if i % 50 == 49 {
+                // Open the selected pair in compare and come back.
+                openPair.append(timed(.enter))
+                samples.append(timed(.escape))
+                continue
+            }
+            samples.append(timed(script[i % script.count]))
+        }
+        func msValue(_ d: Duration) -> Double { Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000 }
+        func pct(_ xs: [Duration], _ p: Double) -> Double {
+            let s = xs.sorted()
+            return s.isEmpty ? .nan : msValue(s[min(s.count - 1, Int(Double(s.count - 1) * p))])
+        }
+        let a = source.dictionaries[0].featureCount, b = source.dictionaries.count > 1 ? source.dictionaries[1].featureCount : 0
+        if json {
+            let figures: [String: Any] = [
+                "what": "ui-pairs", "features_a": a, "features_b": b, "keys": keys, "open_to_first_frame_ms": msValue(open),
+                "pairs_first_build_ms": msValue(firstBuild), "pairs_rebuild_ms": msValue(rebuild),
+                "key_p50_ms": pct(samples, 0.5), "key_p99_ms": pct(samples, 0.99), "key_max_ms": pct(samples, 1),
+                "open_pair_p50_ms": pct(openPair, 0.5), "open_pair_p99_ms": pct(openPair, 0.99), "open_pair_count": openPair.count,
+            ]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys]), as: UTF8.self))
+            return
+        }
+        print("features:                  \(a) x \(b)")
+        print(String(format: "open-to-first-frame:       %.3f ms", msValue(open)))
+        print(String(format: "pairs table, first build:  %.3f ms (P)", msValue(firstBuild)))
+        print(String(format: "pairs table, new ranking:  %.3f ms (m)", msValue(rebuild)))
+        print(String(format: "pairs keystroke p50 / p99 / max: %.3f / %.3f / %.3f ms (%d keys)", pct(samples, 0.5), pct(samples, 0.99),
+                     pct(samples, 1), samples.count))
+        print(String(format: "open a pair in compare p50 / p99: %.3f / %.3f ms (%d opens)", pct(openPair, 0.5), pct(openPair, 0.99), openPair.count))
     }
 }
 

@@ -539,3 +539,60 @@ final class CountingSource: FeatureSource, @unchecked Sendable {
         #expect(session.shouldQuit)
     }
 }
+
+/// The list's ways out of a filter: Esc clears it, `:` to a hidden feature offers to, `M` sets the
+/// minimum active count; the detail page shows long notes whole.
+@Suite struct FilterEscapeTests {
+    @Test func escInTheListClearsSearchFilterAndMinimum() {
+        let session = makeSession(featureCount: 100)
+        session.send(.setFilter(.normDetectorHints))
+        session.press(.char("M"), .paste("5"), .enter)
+        session.press(.char("/"), .paste("court"), .enter)
+        #expect(session.state.query.minimumActive == 5 && session.state.query.filter == .normDetectorHints && !session.state.query.search.isEmpty)
+        session.press(.escape)
+        #expect(session.state.query.filter == .all && session.state.query.search.isEmpty && session.state.query.minimumActive == 0)
+        #expect(session.state.list.count == 100)
+        #expect(session.state.message?.text.contains("cleared the search \"court\" and filter") == true)
+        session.press(.escape)  // nothing left to clear: no message, still the list
+        #expect(session.state.screen == .list)
+    }
+
+    @Test func minimumActivePromptRefusesWhatIsNotACount() {
+        let session = makeSession(featureCount: 100)
+        session.press(.char("M"), .paste("lots"), .enter)
+        #expect(session.state.query.minimumActive == 0 && session.state.message?.text == "not a count of tokens: lots")
+        session.press(.char("M"), .paste("1000000"), .enter)
+        #expect(session.state.query.minimumActive == 1_000_000)
+        #expect(session.frame().rowText(39).contains("active ≥ 1000000"))
+    }
+
+    /// Sorted (the order is recomputed on clearing), filtered to hints: `:` to a feature that is
+    /// not a hint offers to clear; another key stays; Enter or y clears and jumps.
+    @Test func jumpToAHiddenFeatureOffersToClearTheFilter() throws {
+        let session = makeSession(featureCount: 200)
+        session.send(.sortBy(.alpha))
+        session.send(.setFilter(.normDetectorHints))
+        session.runEffects()
+        let hidden = try #require((0..<200).first { !session.source.stats(dict: 0, feature: $0).normDetectorHint })
+        session.press(.char(":"), .paste(String(hidden)), .enter)
+        #expect(session.state.hiddenJump == hidden)
+        #expect(session.state.message?.text.contains("hidden by the filter norm-detector hints") == true)
+        session.press(.char("j"))  // any other key: stay, and the key does nothing else
+        #expect(session.state.hiddenJump == nil && session.state.query.filter == .normDetectorHints)
+        #expect(session.state.list.selected == 0)
+        session.press(.char(":"), .paste(String(hidden)), .enter, .char("y"))
+        #expect(session.state.query.filter == .all && session.state.query.sort == .alpha)
+        #expect(session.state.selectedFeature?.feature == hidden)
+    }
+
+    @Test func detailShowsLongNotesWrapped() {
+        let book = FakeLabelBook()
+        let session = makeSession(book: book, width: 60, height: 30)
+        let note = "fires on the first token of every sentence, whatever it is; strongest after a heading and in lists"
+        session.press(.char("a"), .paste(note), .enter, .enter)
+        let text = (0..<30).map { session.frame().rowText($0) }.joined(separator: "\n")
+        #expect(text.contains("notes"))
+        #expect(text.contains("strongest after a heading and in lists"), "\(text)")
+        #expect(text.contains("fires on the first token of every sentence,"))
+    }
+}

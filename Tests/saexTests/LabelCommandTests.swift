@@ -86,3 +86,49 @@ struct LabelCommandTests {
         #expect(r.stderr.split(separator: "\n").first.map(String.init) == firstLine)
     }
 }
+
+/// A JSON export carries what the screen showed (docs/LABELS.md), with every key the schema lists.
+struct LabelExportStatsTests {
+    @Test func exportCarriesTheScreensStatisticsAndBestMatches() throws {
+        let cache = CLI.root + "/fixtures/demo/demo.saexcache"
+        let dir = NSTemporaryDirectory() + "saex-export-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let labels = dir + "/demo.labels"
+        let source = try CacheFeatureSource(path: cache)
+        let cosine = try #require(source.dictionaries.first { $0.name == "cosine" })
+        try LabelStore(path: labels).setLabel(FeatureLabel(verdict: .normDetector, concept: "[CLS]"),
+                                             for: FeatureKey(fingerprint: cosine.fingerprint, feature: 1107))
+        let r = try CLI.run(["labels", "export", cache, "--labels", labels, "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let export = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let label = try #require((export["labels"] as? [[String: Any]])?.first)
+        let stats = try #require(label["stats"] as? [String: Any])
+
+        // Every key is documented in the schema, and the schema lists no key the export lacks.
+        let schemaData = try Data(contentsOf: URL(fileURLWithPath: CLI.root + "/docs/labels.schema.json"))
+        let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
+        let item = ((schema["properties"] as? [String: Any])?["labels"] as? [String: Any])?["items"] as? [String: Any]
+        let statsSchema = ((item?["properties"] as? [String: Any])?["stats"] as? [String: Any])?["oneOf"] as? [[String: Any]]
+        let statsProperties = try #require(statsSchema?.last?["properties"] as? [String: Any])
+        #expect(Set(stats.keys) == Set(statsProperties.keys))
+        let matchProperties = ((statsProperties["matches"] as? [String: Any])?["items"] as? [String: Any])?["properties"] as? [String: Any]
+        let matches = try #require(stats["matches"] as? [[String: Any]])
+        #expect(matches.count == 2)
+        for m in matches { #expect(Set(m.keys) == Set((matchProperties ?? [:]).keys)) }
+
+        // The values are the ones saex analyze prints for the feature (one source).
+        let a = try CLI.run(["analyze", cache, "--dict", "cosine", "--format", "json"])
+        let features = try #require((try JSONSerialization.jsonObject(with: Data(a.stdout.utf8)) as? [String: Any])?["features"] as? [[String: Any]])
+        let row = features[1107]
+        for key in ["norm_spearman_active", "norm_pearson_active", "norm_auc", "top_norm_mass", "norm_detector_hint", "alpha"] {
+            #expect("\(stats[key] ?? "nil")" == "\(row[key] ?? "nil")" || abs(((stats[key] as? Double) ?? 0) - ((row[key] as? Double) ?? 1)) < 1e-6,
+                    "\(key): export \(stats[key] ?? "nil"), analyze \(row[key] ?? "nil")")
+        }
+        let byDecoder = try #require(matches.first { $0["by"] as? String == "decoder" })
+        let byActivation = try #require(matches.first { $0["by"] as? String == "activation" })
+        #expect(byDecoder["feature"] as? Int == (row["match_decoder"] as? [String: Any])?["feature"] as? Int)
+        #expect(byActivation["feature"] as? Int == (row["match_activation"] as? [String: Any])?["feature"] as? Int)
+        #expect(byDecoder["dictionary"] as? String == "standard")
+    }
+}

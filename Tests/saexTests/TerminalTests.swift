@@ -146,6 +146,37 @@ struct TerminalTests {
         #expect(t.waitFor("EXIT=0") != nil)
     }
 
+    /// ctrl-z suspends like every full-screen program: the shell gets the job back with the
+    /// terminal restored, `fg` redraws the explorer, and a key afterwards acts in it.
+    @Test func ctrlZSuspendsAndFgResumes() throws {
+        try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")
+        let t = Tmux()
+        defer { t.kill() }
+        t.startShell("exec bash --norc --noprofile -i")
+        t.literal("PS1='shell''> '")
+        t.keys("Enter")
+        try #require(t.waitFor("shell>") != nil)
+        t.literal("\(CLI.binary) explore fixtures/demo/demo.saexcache --read-only")
+        t.keys("Enter")
+        try #require(t.waitFor("LIST") != nil)
+        t.keys("C-z")
+        try #require(t.waitFor("Stopped") != nil)
+        #expect(!t.alternateScreen, "the alternate screen is still on while suspended")
+        t.literal("stty -a | grep -o -- '-\\?icanon' | head -1")
+        t.keys("Enter")
+        let modes = try #require(t.waitUntil("stty prints icanon") { $0.split(separator: "\n").contains { $0 == "icanon" || $0 == "-icanon" } })
+        #expect(modes.split(separator: "\n").contains("icanon"), "terminal left in raw mode while suspended")
+        t.literal("fg")
+        t.keys("Enter")
+        try #require(t.waitFor("LIST") != nil)
+        t.keys("j")
+        try #require(t.waitFor("feature 2/2048") != nil)
+        t.keys("q")
+        t.literal("echo EXIT=$?")
+        t.keys("Enter")
+        #expect(t.waitFor("EXIT=0") != nil)
+    }
+
     @Test(arguments: ["TERM", "INT", "HUP"])
     func signalsRestoreTheTerminal(_ signal: String) throws {
         try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")

@@ -9,13 +9,15 @@ pre = u @ W_enc (one np.dot), for cosine dictionaries pre = pre * ||u||^(alpha-1
 then + b_enc and JumpReLU (v > threshold and v > 0); ||x - b_dec|| per row; every nonzero collected
 as (row, feature, value). Afterwards per dictionary: CSC (stable radix argsort of the uint16 feature
 ids), top-32 rows per feature (value descending, lower row first on ties), and 10 equal-width
-interval bins over (0, max] with their counts. Prints RESULT lines with times; OUT.json keeps the
+interval bins over [smallest positive activation, max] with their counts. Prints RESULT lines with times; OUT.json keeps the
 top-32 and bin counts of the --features for comparison with `saex contexts --format json`.
 """
 import json, os, sys, time
 import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from npio import read_safetensors
+from npexamples import bin_counts, top_rows
 
 TOPK, BINS = 32, 10
 
@@ -99,25 +101,9 @@ def main():
         np.cumsum(np.bincount(c, minlength=f), out=colptr[1:])
         del order, c
         nnz_total += len(v)
-        top = []
-        for i in range(f):
-            a, b = colptr[i], colptr[i + 1]
-            if b - a <= TOPK:
-                idx = np.arange(a, b)
-            else:
-                idx = a + np.argpartition(-v[a:b], TOPK - 1)[:TOPK]
-            idx = idx[np.lexsort((r[idx], -v[idx]))]
-            top.append(idx)
-        # equal-width bins over (0, max] per feature, as FeatureExamples: b = clamp(ceil(v / width) - 1)
+        top = top_rows(colptr, r, v, TOPK)
         counts_per = np.diff(colptr)
-        fid = np.repeat(np.arange(f), counts_per)
-        vmax = np.zeros(f, np.float32)
-        nz = counts_per > 0
-        vmax[nz] = np.maximum.reduceat(v, colptr[:-1][nz])
-        width = (vmax / np.float32(BINS)).astype(np.float32)
-        b = np.ceil(v / width[fid]).astype(np.int64) - 1
-        np.clip(b, 0, BINS - 1, out=b)
-        bins = np.bincount(fid * BINS + b, minlength=f * BINS).reshape(f, BINS)
+        bins = bin_counts(colptr, v, BINS)
         report[name] = {str(i): {'active': int(counts_per[i]),
                                  'top': [[int(r[j]), float(v[j])] for j in top[i]],
                                  'bins': bins[i].tolist()} for i in feats if i < f}

@@ -11,7 +11,9 @@ encoding. Prints RESULT numpy_feature_build_seconds.
 import json, os, sys, time
 import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from npio import read_safetensors
+from npexamples import bin_counts, top_rows
 
 TOPK, BINS = 32, 10
 
@@ -37,19 +39,8 @@ def main():
         colptr = np.zeros(f + 1, np.int64)
         np.cumsum(np.bincount(c, minlength=f), out=colptr[1:])
         nnz_total += len(v)
-        for k in range(f):
-            a, b = colptr[k], colptr[k + 1]
-            idx = np.arange(a, b) if b - a <= TOPK else a + np.argpartition(-v[a:b], TOPK - 1)[:TOPK]
-            idx[np.lexsort((r[idx], -v[idx]))]
-        counts = np.diff(colptr)
-        fid = np.repeat(np.arange(f), counts)
-        vmax = np.zeros(f, np.float32)
-        nz = counts > 0
-        vmax[nz] = np.maximum.reduceat(v, colptr[:-1][nz])
-        width = (vmax / np.float32(BINS)).astype(np.float32)
-        b = np.ceil(v / width[fid]).astype(np.int64) - 1
-        np.clip(b, 0, BINS - 1, out=b)
-        np.bincount(fid * BINS + b, minlength=f * BINS)
+        top_rows(colptr, r, v, TOPK)
+        bin_counts(colptr, v, BINS)
     print(f'numpy {np.__version__}, nonzeros {nnz_total}')
     print(f'RESULT numpy_feature_build_seconds {time.perf_counter() - t0:.3f}')
 

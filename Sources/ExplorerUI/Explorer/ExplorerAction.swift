@@ -20,7 +20,9 @@ public enum ExplorerAction: Equatable, Sendable {
     case sortBy(FeatureColumn)
     case nextFilter, previousFilter
     case setFilter(FeatureFilter)
-    case beginSearch, beginJump, beginAlphaFilter
+    case beginSearch, beginJump, beginAlphaFilter, beginMinimumActive
+    /// Answers the offer to clear the filter and search to show a hidden feature (true: clear and jump).
+    case answerHiddenJump(Bool)
     /// Search whole words or anywhere (Tab inside the search prompt).
     case toggleWholeWord
     case randomFeature

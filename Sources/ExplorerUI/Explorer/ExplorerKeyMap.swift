@@ -36,6 +36,7 @@ public enum KeyMap {
         KeyBinding([.char("F")], .previousFilter, "previous filter preset", .list),
         KeyBinding([.char("/")], .beginSearch, "search top tokens and concepts", .list, hint: "search"),
         KeyBinding([.char("A")], .beginAlphaFilter, "filter alpha > a value you type", .list),
+        KeyBinding([.char("M")], .beginMinimumActive, "hide features active on fewer than N tokens (N you type)", .list),
         KeyBinding([.char("r")], .randomFeature, "random feature", .list),
 
         KeyBinding([.down, .char("j")], .scroll(1), "scroll down", .detail),
@@ -123,6 +124,10 @@ public enum KeyMap {
     /// Translates a key into an action for the current state (nil: the key does nothing here).
     /// An open prompt takes every key first; a disabled binding yields `.disabled(reason)`.
     public static func action(for key: Key, in state: ExplorerState) -> ExplorerAction? {
+        if state.hiddenJump != nil, !state.showHelp {
+            if key == .ctrl("c") { return .quit }
+            return .answerHiddenJump(key == .enter || key == .char("y"))
+        }
         if let input = state.input {
             if input.kind == .search, key == .tab { return .toggleWholeWord }
             return EditOp.forKey(key).map(ExplorerAction.edit)
@@ -149,7 +154,8 @@ public enum KeyMap {
         out += "Inside a prompt (search, jump, concept, notes, blind concept): ←/→ move by character, Home/End or ctrl-a/ctrl-e, Backspace,\n"
         out += "Delete, ctrl-u deletes to the start, ctrl-k to the end, Enter accepts, Esc cancels. A pre-filled value is selected:\n"
         out += "typing replaces it. In the search prompt, Tab switches between whole words and anywhere. ctrl-c always quits,\n"
-        out += "ctrl-z suspends (fg resumes).\n"
+        out += "ctrl-z suspends (fg resumes). When `:` names a feature the filter or search hides, Enter or y clears them and jumps;\n"
+        out += "any other key stays. Esc in the list clears the search, the filter and the minimum active count.\n"
         // The blind screen's help keys are the explorer's, listed once under Help.
         let blindRows = BlindKeyMap.bindings.filter { $0.context != .help }.map { ($0.keys, $0.description, $0.context) }
         let allRows = bindings.map { ($0.keys, $0.description, $0.context) } + blindRows

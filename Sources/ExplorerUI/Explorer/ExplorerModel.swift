@@ -183,6 +183,8 @@ public enum InputKind: Equatable, Sendable {
     case jump
     /// The threshold of the "alpha > value" filter.
     case alphaThreshold
+    /// The minimum active count (features active on fewer tokens are hidden).
+    case minimumActive
     case label(FeatureKey, LabelField)
 }
 

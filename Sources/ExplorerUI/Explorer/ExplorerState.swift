@@ -39,6 +39,11 @@ public struct ExplorerState: Equatable, Sendable {
     public var report: Loaded<ComparisonReport>?
     public var window: ContextWindow = .sixteen
     public var input: InputField?
+    /// A feature `:` asked for that the filter or search hides: the next key answers whether to
+    /// clear them and jump (Enter or y) or stay (any other key).
+    public var hiddenJump: Int?
+    /// A feature to jump to once the order being computed arrives.
+    public var jumpAfterOrder: Int?
     public var message: StatusMessage?
     public var width: Int
     public var height: Int

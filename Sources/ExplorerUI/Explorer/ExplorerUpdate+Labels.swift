@@ -101,6 +101,14 @@ extension ExplorerReducer {
                 } else {
                     s.message = StatusMessage(text: "not a number: \(text)", isError: true)
                 }
+            case .minimumActive:
+                s.input = nil
+                if let value = Int(text), value >= 0 {
+                    s.query.minimumActive = value
+                    reorder(&s, &effects)
+                } else {
+                    s.message = StatusMessage(text: "not a count of tokens: \(text)", isError: true)
+                }
             case .jump:
                 s.input = nil
                 if let id = Int(text.hasPrefix("#") ? String(text.dropFirst()) : text) {

@@ -82,6 +82,20 @@ enum ExplorerReducer {
             s.input = InputField(kind: .alphaThreshold, editor: LineEditor(Format.number(s.alphaThreshold, 2), selectAll: true))
         case .beginJump:
             s.input = InputField(kind: .jump, editor: LineEditor())
+        case .beginMinimumActive:
+            s.routes = [.list]
+            s.input = InputField(kind: .minimumActive, editor: LineEditor(String(s.query.minimumActive), selectAll: true))
+        case .answerHiddenJump(let clear):
+            guard let id = s.hiddenJump else { return }
+            s.hiddenJump = nil
+            s.message = nil
+            guard clear else { return }
+            s.query.filter = .all
+            s.query.search = ""
+            s.query.minimumActive = 0
+            reorder(&s, &effects)
+            // A sorted list is reordered on the worker: jump once the new order arrives.
+            if s.orderPending { s.jumpAfterOrder = id } else { jump(to: id, &s, &effects) }
         case .randomFeature:
             guard s.list.count > 0 else { return }
             let index = s.rng.next(below: s.list.count)
@@ -128,7 +142,10 @@ enum ExplorerReducer {
             s.order = order
             s.orderPending = false
             s.list.setCount(order?.count ?? s.tables[s.dict].featureCount)
-            if let keep, let row = row(of: keep, in: s) { s.list.jump(to: row) } else { s.list.home() }
+            if let id = s.jumpAfterOrder {
+                s.jumpAfterOrder = nil
+                jump(to: id, &s, &effects)
+            } else if let keep, let row = row(of: keep, in: s) { s.list.jump(to: row) } else { s.list.home() }
             if s.list.count == 0 { s.message = StatusMessage(text: "no feature matches", isError: false) }
         case .reportComputed(let value):
             s.report = value
@@ -153,9 +170,14 @@ enum ExplorerReducer {
             return
         }
         guard s.routes.count > 1 else {
-            if !s.query.search.isEmpty || s.query.filter != .all {
-                s.message = StatusMessage(text: "press / then Esc to clear the search, f to change the filter", isError: false)
-            }
+            // Esc in the list clears what hides features: the search, the filter, the minimum count.
+            let cleared = hiding(s.query)
+            guard !cleared.isEmpty else { return }
+            s.query.search = ""
+            s.query.filter = .all
+            s.query.minimumActive = 0
+            s.message = StatusMessage(text: "cleared the " + cleared.joined(separator: " and "), isError: false)
+            reorder(&s, &effects)
             return
         }
         s.routes.removeLast()
@@ -247,6 +269,15 @@ enum ExplorerReducer {
         }
     }
 
+    /// What in `query` hides features, as the status names it.
+    static func hiding(_ query: FeatureQuery) -> [String] {
+        var parts: [String] = []
+        if !query.search.isEmpty { parts.append("search \"\(query.search)\"") }
+        if query.filter != .all { parts.append("filter \(FilterPresets.title(query.filter))") }
+        if query.minimumActive > 0 { parts.append("minimum of \(query.minimumActive) active tokens") }
+        return parts
+    }
+
     /// Row of feature `id` in the current order (linear in the list length, only on jumps).
     static func row(of id: Int, in s: ExplorerState) -> Int? {
         guard let order = s.order else { return id >= 0 && id < s.list.count ? id : nil }
@@ -260,7 +291,10 @@ enum ExplorerReducer {
             return
         }
         guard let row = row(of: id, in: s) else {
-            s.message = StatusMessage(text: "feature \(id) is hidden by the filter or search", isError: true)
+            // Offer to clear what hides it; the next key answers (KeyMap.action).
+            s.hiddenJump = id
+            s.message = StatusMessage(text: "feature \(id) is hidden by the \(hiding(s.query).joined(separator: " and ")): "
+                                      + "Enter or y clears and jumps, any other key stays", isError: true)
             return
         }
         navigate(&s, &effects) { $0.jump(to: row) }

@@ -4,7 +4,7 @@ import Foundation
 public struct CacheOptions: Sendable, Equatable, Codable {
     /// Top-activating contexts per feature.
     public var topK: Int = 32
-    /// Equal-width activation bins over (0, max] for interval samples.
+    /// Equal-width activation bins over [smallest positive activation, max] for interval samples.
     public var bins: Int = 10
     /// Examples per bin.
     public var perBin: Int = 5

@@ -204,9 +204,9 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
         let top = e.top.map { context(dict: dict, feature: feature, row: $0.row) }
         var groups: [IntervalGroup] = []
         if e.activeCount > 0 {
-            let width = e.maxValue / Float(max(1, e.intervals.count))
             for (b, bin) in e.intervals.enumerated() {
-                groups.append(IntervalGroup(lower: width * Float(b), upper: width * Float(b + 1), contains: Double(bin.count) / Double(e.activeCount),
+                let bounds = e.binBounds(b)
+                groups.append(IntervalGroup(lower: bounds.lower, upper: bounds.upper, contains: Double(bin.count) / Double(e.activeCount),
                                             examples: bin.rows.map { context(dict: dict, feature: feature, row: $0) }))
             }
         }

@@ -26,7 +26,8 @@ public struct TokenContext: Sendable, Equatable {
     public var peakIndex: Int { position - start }
 }
 
-/// Examples whose activation falls in one equal-width bin of (0, max].
+/// Examples whose activation falls in one equal-width bin of (lower, upper] (a cache bins from the
+/// feature's smallest positive activation, its first bin closed there; importers as their source does).
 public struct IntervalGroup: Sendable, Equatable {
     public var lower: Float
     public var upper: Float

@@ -74,8 +74,23 @@ struct CacheTests {
                 // Interval counts add up to the active count; every sampled row is active and in its bin.
                 let total = ctx.intervals.reduce(0.0) { $0 + $1.contains }
                 if !active.isEmpty { #expect(abs(total - 1) < 1e-9) }
-                for g in ctx.intervals {
-                    for e in g.examples { #expect(e.value > g.lower && e.value <= g.upper * (1 + 1e-6)) }
+                // Bins run from the smallest positive activation to the max, equal width, the first
+                // closed; samples are shown highest first; counts match a dense recount.
+                if let lo = active.map(\.v).min(), let hi = active.map(\.v).max(), !ctx.intervals.isEmpty {
+                    let n = ctx.intervals.count
+                    #expect(ctx.intervals.first?.lower == lo && ctx.intervals.last?.upper == hi)
+                    let w = Double(hi - lo) / Double(n)
+                    var want = [Int](repeating: 0, count: n)
+                    for a in active {
+                        let q = w > 0 ? (Double(a.v - lo) / w).rounded(.up) : Double(n)
+                        want[min(n - 1, max(0, Int(q) - 1))] += 1
+                    }
+                    for (g, count) in zip(ctx.intervals, want) {
+                        // A value on a bin edge may land on either side after float rounding.
+                        #expect(abs(g.contains * Double(active.count) - Double(count)) <= 1.0001, "feature \(f)")
+                        for e in g.examples { #expect(e.value >= g.lower * (1 - 1e-6) && e.value <= g.upper * (1 + 1e-6)) }
+                        #expect(g.examples.map(\.value) == g.examples.map(\.value).sorted(by: >))
+                    }
                 }
                 for e in ctx.random { #expect(e.value > 0) }
             }

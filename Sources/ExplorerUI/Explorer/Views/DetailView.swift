@@ -7,6 +7,7 @@ enum DetailView {
         b.draw(lines, scroll: d.scroll, x: 0, y: 1, width: b.width, height: ExplorerLayout.bodyHeight(height: b.height))
     }
 
+    /// The label in one line (verdict, concept, notes): where space is short (compare's panes).
     static func labelLine(_ s: ExplorerState, _ ref: FeatureRef) -> Line {
         guard let label = s.label(for: ref), !label.isEmpty else {
             return [Span.field("label"), Span(s.readOnlyLabels ? "none (read-only)" : "none", .dim)]
@@ -15,6 +16,20 @@ enum DetailView {
         if !label.concept.isEmpty { line += [Span("  "), Span.field("concept"), Span(label.concept)] }
         if !label.notes.isEmpty { line += [Span("  "), Span.field("notes"), Span(label.notes)] }
         return line
+    }
+
+    /// The label on the detail page: verdict and concept, then the notes in full, wrapped (each of
+    /// their lines on its own).
+    static func labelLines(_ s: ExplorerState, _ ref: FeatureRef, width: Int) -> [Line] {
+        guard let label = s.label(for: ref), !label.notes.isEmpty else { return wrap(labelLine(s, ref), width: width, indent: 2) }
+        var head: Line = [Span.field("label"), Span(label.verdict.map(VerdictDisplay.name) ?? "no verdict", .mark)]
+        if !label.concept.isEmpty { head += [Span("  "), Span.field("concept"), Span(label.concept)] }
+        var lines = wrap(head, width: width, indent: 2)
+        lines.append([Span("notes", .dim)])
+        for paragraph in label.notes.split(separator: "\n", omittingEmptySubsequences: false) {
+            lines += wrapWords("  " + String(paragraph), width: width, indent: 2)
+        }
+        return lines
     }
 
     /// Statistics lines; nil values read "n/a".
@@ -187,7 +202,9 @@ enum DetailView {
     static func lines(_ s: ExplorerState, ref: FeatureRef, width: Int, symbols: Symbols) -> [Line] {
         let descriptor = s.tables[ref.dict].descriptor
         let st = s.stats(ref)
-        var lines: [Line] = [[Span("feature \(ref.feature)", .header), Span("  \(descriptor.name)", .dim)], labelLine(s, ref), []]
+        var lines: [Line] = [[Span("feature \(ref.feature)", .header), Span("  \(descriptor.name)", .dim)]]
+        lines += labelLines(s, ref, width: width)
+        lines.append([])
         lines += statLines(st, descriptor: descriptor, width: width)
         lines.append([])
         lines += chartLines(s.samples.peek(ref), descriptor: descriptor, width: width, symbols: symbols)

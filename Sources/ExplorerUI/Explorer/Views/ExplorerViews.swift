@@ -94,6 +94,7 @@ enum ExplorerViews {
         case .search: s.query.wholeWord ? "search words (Tab: anywhere): " : "search anywhere (Tab: words): "
         case .jump: "jump to feature: "
         case .alphaThreshold: "show features with alpha > "
+        case .minimumActive: "hide features active on fewer tokens than (0: none hidden) "
         case .label(let key, .concept): "concept of \(key.feature): "
         case .label(let key, .notes): "notes of \(key.feature): "
         }
@@ -131,6 +132,7 @@ enum ExplorerViews {
         if s.screen == .list || s.screen == .detail {
             left += "  sort \(ListColumns.title(s.query.sort))\(s.query.descending ? "↓" : "↑")"
             if s.query.filter != .all { left += "  filter: \(FilterPresets.title(s.query.filter))" }
+            if s.query.minimumActive > 0 { left += "  active ≥ \(s.query.minimumActive)" }
             if !s.query.search.isEmpty { left += "  search\(s.query.wholeWord ? "" : " anywhere"): \"\(s.query.search)\"" }
             if s.orderPending { left += "  sorting…" }
         }

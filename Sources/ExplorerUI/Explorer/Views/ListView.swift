@@ -21,6 +21,11 @@ enum ListView {
     /// Columns dropped first when the terminal is narrow; the sort column is never dropped.
     static let dropOrder: [FeatureColumn] = [.elasticity, .density, .maxActivation, .alpha, .normSpearmanActive]
 
+    /// The concept column (your label's name for the feature) shows from this terminal width on,
+    /// between the statistics and the top tokens.
+    static let conceptMinimumWidth = 90
+    static let conceptWidth = 18
+
     static func visibleColumns(width: Int, keep: FeatureColumn) -> [Column] {
         var cols = columns
         var fixed: Int { cols.reduce(0) { $0 + $1.width + 1 } }
@@ -59,6 +64,11 @@ enum ListView {
             b.put(title, x: x + pad, y: 1, role: .header, maxWidth: col.width)
             x += col.width + 1
         }
+        let showsConcept = b.width >= conceptMinimumWidth
+        if showsConcept {
+            b.put("concept", x: x, y: 1, role: .header)
+            x += conceptWidth + 1
+        }
         b.put(header(.topTokens, s), x: x, y: 1, role: .header)
         b.setRole(.header, x: 0, y: 1, width: b.width)
 
@@ -83,6 +93,10 @@ enum ListView {
                 let pad = col.rightAligned ? max(0, col.width - width) : 0
                 b.put(text, x: x + pad, y: y, role: shown, maxWidth: col.width - pad)
                 x += col.width + 1
+            }
+            if showsConcept {
+                if let concept = label?.concept, !concept.isEmpty { b.draw([Span(concept, base)], x: x, y: y, maxWidth: conceptWidth) }
+                x += conceptWidth + 1
             }
             var tokens: Line = []
             for (k, token) in st.topTokens.enumerated() {
