@@ -12,10 +12,15 @@
       0.98), the directions of 70% of the standard dictionary's features (the rest are new children
       of the same parents). So features have near neighbours in their own dictionary and matches in
       the other, as real dictionary pairs do, which approximate matching relies on. Written in
-      blocks of rows straight into the file, so a million features fit in memory.
-  make_synthetic.py acts OUT.safetensors --d-in 768 --tokens 100000 [--seq-len 128]
+      blocks of rows straight into the file, so a million features fit in memory. The threshold is
+      calibrated on tokens of equal norm (acts --flat-norm): with one threshold and isotropic
+      tokens, a wide JumpReLU's L0 grows with about the 15th power of the token's norm at a million
+      features (its threshold sits 3.8 standard deviations out), so on tokens of varied norm a few
+      tokens would hold thousands of features each and most none.
+  make_synthetic.py acts OUT.safetensors --d-in 768 --tokens 100000 [--seq-len 128] [--flat-norm]
       activations [n_seq, seq_len, d_in] F16 with a heavy-tailed norm distribution and tokens I32,
-      plus OUT.vocab.json (a JSON array of 50,000 strings).
+      plus OUT.vocab.json (a JSON array of 50,000 strings). --flat-norm: every token of norm
+      sqrt(d_in) instead (as after a layer norm), for the family dictionaries.
 """
 import argparse, json, os, struct
 import numpy as np
@@ -43,10 +48,18 @@ def write_safetensors(path, tensors, metadata=None):
     os.replace(tmp, path)
 
 
-def sample_tokens(d_in, n, seed):
-    """Tokens distributed like make_acts' (log-normal scale, a few high-norm BOS-like ones)."""
+def flat_norm(x):
+    """Each row scaled to norm sqrt(d_in)."""
+    return x * (np.sqrt(x.shape[-1]) / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12))
+
+
+def sample_tokens(d_in, n, seed, flat=False):
+    """Tokens distributed like make_acts' (log-normal scale, a few high-norm BOS-like ones; or, flat,
+    all of norm sqrt(d_in))."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, d_in), dtype=np.float32)
+    if flat:
+        return flat_norm(x).astype(np.float32)
     scale = np.exp(0.3 * rng.standard_normal((n, 1))).astype(np.float32)
     scale[:: 128] *= 8
     return x * scale
@@ -87,13 +100,13 @@ def make_dict(out, d_in, d_sae, kind, seed=0, l0=64):
         json.dump(cfg, f)
 
 
-def make_acts(out, d_in, tokens, seq_len, seed=1):
+def make_acts(out, d_in, tokens, seq_len, seed=1, flat=False):
     rng = np.random.default_rng(seed)
     n_seq = tokens // seq_len
     x = rng.standard_normal((n_seq, seq_len, d_in), dtype=np.float32)
     scale = np.exp(0.3 * rng.standard_normal((n_seq, seq_len, 1))).astype(np.float32)
     scale[:, 0] *= 8  # a BOS-like high-norm first token, as in real residual streams
-    x = (x * scale).astype(np.float16)
+    x = (flat_norm(x) if flat else x * scale).astype(np.float16)
     toks = rng.integers(1, 50000, (n_seq, seq_len)).astype(np.int32)
     write_safetensors(out, {'activations': x, 'tokens': toks})
     with open(out + '.vocab.json', 'w') as f:
@@ -168,7 +181,7 @@ def make_family_dict(out, d_in, d_sae, kind, seed=0, l0=64):
     # The threshold keeps about l0 features active per token: the (l0 * n)-th largest
     # pre-activation over n sample tokens, from each block's largest.
     n = max(64, min(2048, (1 << 28) // d_sae))
-    x = sample_tokens(d_in, n, seed=7)
+    x = sample_tokens(d_in, n, seed=7, flat=True)
     u = x - t['b_dec']
     un = np.linalg.norm(u, axis=1, keepdims=True)
     keep = min(n * d_sae, l0 * n)
@@ -202,15 +215,16 @@ if __name__ == '__main__':
     p.add_argument('out')
     p.add_argument('--d-in', type=int, default=768)
     p.add_argument('--d-sae', type=int, default=16384)
-    p.add_argument('--kind', default='standard')
+    p.add_argument('--kind', choices=['standard', 'cosine'], default='standard')
     p.add_argument('--tokens', type=int, default=100000)
     p.add_argument('--seq-len', type=int, default=128)
     p.add_argument('--l0', type=int, default=64, help='target active features per token (dict)')
     p.add_argument('--structure', choices=['none', 'families'], default='none', help='decoder directions (dict)')
+    p.add_argument('--flat-norm', action='store_true', help='every token of norm sqrt(d_in) (acts)')
     a = p.parse_args()
     if a.what == 'dict' and a.structure == 'families':
         make_family_dict(a.out, a.d_in, a.d_sae, a.kind, l0=a.l0)
     elif a.what == 'dict':
         make_dict(a.out, a.d_in, a.d_sae, a.kind, l0=a.l0)
     else:
-        make_acts(a.out, a.d_in, a.tokens, a.seq_len)
+        make_acts(a.out, a.d_in, a.tokens, a.seq_len, flat=a.flat_norm)

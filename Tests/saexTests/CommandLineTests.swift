@@ -75,18 +75,25 @@ struct CommandLineTests {
         #expect(Double(meta["fvu"] ?? "") != nil)
     }
 
-    /// Rebuilding a cache in place recomputes its analysis: the stored analysis is keyed by the
-    /// cache's inputs, so a key match does not mean it was computed from this file.
-    @Test func rebuildingACacheRecomputesItsAnalysis() throws {
-        let dir = NSTemporaryDirectory() + "saex-rebuild-" + UUID().uuidString
+    /// A new temporary folder holding acts.safetensors (3 sequences of 5 tokens, d_in 16, the
+    /// dimension of fixtures/loaders) and a 4-token vocab.json.
+    static func tinyCorpus(_ prefix: String) throws -> String {
+        let dir = NSTemporaryDirectory() + prefix + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let nSeq = 3, seqLen = 5, dIn = 16
         var w = SafetensorsWriter()
         w.add("tokens", shape: [nSeq, seqLen], int32s: (0..<(nSeq * seqLen)).map { Int32($0 % 4) })
         w.add("activations", shape: [nSeq, seqLen, dIn], floats: (0..<(nSeq * seqLen * dIn)).map { Float(($0 * 7919) % 23) - 11 })
         try w.write(to: dir + "/acts.safetensors")
         try JSONSerialization.data(withJSONObject: ["a", "b", "c", "d"]).write(to: URL(fileURLWithPath: dir + "/vocab.json"))
+        return dir
+    }
+
+    /// Rebuilding a cache in place recomputes its analysis: the stored analysis is keyed by the
+    /// cache's inputs, so a key match does not mean it was computed from this file.
+    @Test func rebuildingACacheRecomputesItsAnalysis() throws {
+        let dir = try Self.tinyCorpus("saex-rebuild-")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let cache = dir + "/c.saexcache"
         let build = ["cache", "build", "--dict", "jr=fixtures/loaders/saelens_jumprelu", "--activations", dir + "/acts.safetensors",
                      "--vocab", dir + "/vocab.json", "-o", cache]
@@ -108,15 +115,8 @@ struct CommandLineTests {
     /// The estimate is printed before an analysis starts; an approximate analysis is kept by
     /// `saex analyze` and replaced by an exact one with `--exact`.
     @Test func analyzeExactRecomputesAnApproximateAnalysis() throws {
-        let dir = NSTemporaryDirectory() + "saex-exact-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try Self.tinyCorpus("saex-exact-")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let nSeq = 3, seqLen = 5, dIn = 16
-        var w = SafetensorsWriter()
-        w.add("tokens", shape: [nSeq, seqLen], int32s: (0..<(nSeq * seqLen)).map { Int32($0 % 4) })
-        w.add("activations", shape: [nSeq, seqLen, dIn], floats: (0..<(nSeq * seqLen * dIn)).map { Float(($0 * 7919) % 23) - 11 })
-        try w.write(to: dir + "/acts.safetensors")
-        try JSONSerialization.data(withJSONObject: ["a", "b", "c", "d"]).write(to: URL(fileURLWithPath: dir + "/vocab.json"))
         let cache = dir + "/c.saexcache"
         let build = try CLI.run(["cache", "build", "--dict", "jr=fixtures/loaders/saelens_jumprelu", "--dict", "b=fixtures/loaders/saelens_jumprelu",
                                  "--activations", dir + "/acts.safetensors", "--vocab", dir + "/vocab.json", "-o", cache])

@@ -2,7 +2,7 @@
 # Wide dictionaries (a benchmark, not a test). Two modes:
 #   bench/wide/run.sh pair [D_SAE] [D_IN] [TOKENS]       defaults: 65536 2304 50000
 #       A standard and a cosine dictionary with structured decoders (make_synthetic.py --structure
-#       families): (a) `saex-bench cache-build` without the analysis, beside numpy_cache.py (the
+#       families) and tokens of equal norm (acts --flat-norm): (a) `saex-bench cache-build` without the analysis, beside numpy_cache.py (the
 #       cache benchmark's peer), max RSS of both; (b) the analysis with exact matching, then with
 #       approximate matching (`saex-bench analysis-refresh --exact / --approximate`), each part timed,
 #       with the plan's estimates; (c) recall.py: recall of the exact top-1 and top-5 by the
@@ -25,18 +25,21 @@ mkdir -p "$SYNTH_DATA" "$WORK"
 [ -n "${SAEX_BENCH_BIN:-}" ] || print_machine
 release_bin saex saex-bench
 
-dict() {  # dict KIND D_IN D_SAE -> path (made once)
-  local dir=$SYNTH_DATA/fam$1_$2_$3
-  [ -f "$dir/cfg.json" ] || python3 bench/make_synthetic.py dict "$dir" --d-in "$2" --d-sae "$3" --kind "$1" --structure families >&2
-  echo "$dir"
+inputs() {  # inputs D_IN D_SAE TOKENS: sets STD, COS (family dictionaries) and ACTS (tokens of equal norm), made once
+  local kind
+  for kind in standard cosine; do
+    local dir=$SYNTH_DATA/fam_${kind}_$1_$2
+    [ -f "$dir/cfg.json" ] || python3 bench/make_synthetic.py dict "$dir" --d-in "$1" --d-sae "$2" --kind $kind --structure families
+    [ $kind = standard ] && STD=$dir || COS=$dir
+  done
+  ACTS=$SYNTH_DATA/flatacts_$1_$3.safetensors
+  [ -f "$ACTS" ] || python3 bench/make_synthetic.py acts "$ACTS" --d-in "$1" --tokens "$3" --flat-norm
 }
 
 if [ "$MODE" = pair ]; then
   D_SAE=${2:-65536}; D_IN=${3:-2304}; TOKENS=${4:-50000}
   TAG=${D_IN}_${D_SAE}_${TOKENS}
-  STD=$(dict std "$D_IN" "$D_SAE"); COS=$(dict cos "$D_IN" "$D_SAE")
-  ACTS=$SYNTH_DATA/acts_${D_IN}_${TOKENS}.safetensors
-  [ -f "$ACTS" ] || python3 bench/make_synthetic.py acts "$ACTS" --d-in "$D_IN" --tokens "$TOKENS"
+  inputs "$D_IN" "$D_SAE" "$TOKENS"
   CACHE=$WORK/wide_$TAG.saexcache
   rm -f "$CACHE" "$CACHE.analysis"
   LOAD0=$(load)
@@ -85,9 +88,7 @@ fi
 [ "$MODE" = million ] || { echo "usage: bench/wide/run.sh pair|million [D_SAE] [D_IN] [TOKENS]" >&2; exit 2; }
 D_SAE=${2:-1048576}; D_IN=${3:-768}; TOKENS=${4:-4096}; KEYS=${5:-3000}
 TAG=${D_IN}_${D_SAE}_${TOKENS}
-STD=$(dict std "$D_IN" "$D_SAE"); COS=$(dict cos "$D_IN" "$D_SAE")
-ACTS=$SYNTH_DATA/acts_${D_IN}_${TOKENS}.safetensors
-[ -f "$ACTS" ] || python3 bench/make_synthetic.py acts "$ACTS" --d-in "$D_IN" --tokens "$TOKENS"
+inputs "$D_IN" "$D_SAE" "$TOKENS"
 CACHE=$WORK/million_$TAG.saexcache
 rm -f "$CACHE" "$CACHE.analysis"
 LOAD0=$(load)
