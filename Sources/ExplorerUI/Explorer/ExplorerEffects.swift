@@ -129,6 +129,7 @@ public struct ExplorerEffects: EffectPerformer {
             stored?.created = request.before?.created ?? time
             stored?.updated = time
             if stored?.author.isEmpty ?? false { stored?.author = author }
+            stored?.provenance = .manual  // changed by hand, even if it began as a blind answer
         }
         do {
             try book.setLabel(stored, for: request.key)
@@ -178,13 +179,14 @@ public enum ExplorerProgram: Program {
 public typealias ExplorerSession = ProgramSession<ExplorerProgram, ExplorerEffects>
 
 extension ProgramSession where P == ExplorerProgram, Performer == ExplorerEffects {
-    /// A session on `source` with `labels` (nil: read-only), as `runExplorer` makes one. Every
+    /// A session on `source` with `labels` (nil or read-only: labels cannot change, and the keys say
+    /// `options.readOnlyReason`), as `runExplorer` makes one. Every
     /// dictionary's table is read once here.
     public convenience init(source: any FeatureSource, labels: (any LabelBook)?, options: ExplorerOptions = ExplorerOptions(),
                             size: TerminalSize = TerminalSize(width: 80, height: 24)) {
         let tables = source.dictionaries.indices.map { source.table(dict: $0) }
         var state = ExplorerState(title: options.title, tables: tables, labels: labels?.allLabels ?? [:],
-                                  readOnlyReason: labels == nil ? options.readOnlyReason : nil, initialDictionary: options.initialDictionary,
+                                  readOnlyReason: labels?.isReadOnly ?? true ? options.readOnlyReason : nil, initialDictionary: options.initialDictionary,
                                   width: size.width, height: size.height, canExport: options.onExport != nil,
                                   alphaThreshold: options.alphaThreshold, cacheCapacity: options.cacheCapacity)
         if let text = options.initialMessage { state.message = StatusMessage(text: text, isError: true) }
