@@ -89,21 +89,29 @@ struct Analyze: ParsableCommand {
 struct Summary: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Per-dictionary summaries of a cache and the comparison of its dictionaries.",
-        discussion: "JSON: {\"dictionaries\": [...], \"comparisons\": [...]}; docs/ANALYSIS.md documents every field.")
+        discussion: """
+        JSON: {"dictionaries": [...], "comparisons": [...], "agreement": [...]}; docs/ANALYSIS.md documents every \
+        field. With the cache's labels (CACHE.labels, or --labels FILE; every rater's), each dictionary's \
+        labels are tallied and "agreement" holds the inter-rater agreement on the features two or more raters \
+        labelled (docs/LABELS.md); without a labels file these are null.
+        """)
 
     @Argument(help: "A cache file.") var cache: String
     @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
+    @Option(help: "The labels file to read (default: CACHE.labels if it exists; the demo's in $XDG_STATE_HOME/saex/).") var labels: String?
 
     func run() throws {
         let source = try CacheFeatureSource(path: cache, progress: { Progress.report(stage: $0, done: $1, total: $2) })
         Progress.finish()
         let a = source.analysis
+        var report = a.report(labels: nil)
+        if let store = try LabelsLocation.resolve(cache: cache, labels: labels).openIfPresent() {
+            let every = store.everyLabel.all
+            report = a.report(labels: source.dictionaries.map { d in every.filter { $0.key.fingerprint == d.fingerprint }.map(\.label) })
+            report.agreement = DictionaryAgreement.compute(store.everyLabel, dictionaries: source.dictionaries.map { ($0.name, $0.fingerprint) })
+        }
         if format == .json {
-            struct Out: Encodable {
-                var dictionaries: [DictionarySummary]
-                var comparisons: [DictionaryComparison]
-            }
-            Console.out(try jsonString(Out(dictionaries: a.summaries, comparisons: a.comparisons)))
+            Console.out(try jsonString(report))
             return
         }
         var out: [String] = []
@@ -133,11 +141,22 @@ struct Summary: ParsableCommand {
                 return v.padding(toLength: colWidth, withPad: " ", startingAt: 0)
             }.joined(separator: "  "))
         }
+        if report.agreement != nil {
+            out.append("labels".padding(toLength: labelWidth, withPad: " ", startingAt: 0) + "  " + report.dictionaries.map { s in
+                let t = s.labels
+                let text = t.map { "\($0.labelled), \(pct($0.interpretable.count, $0.withVerdict)) interp." } ?? "n/a"
+                return text.padding(toLength: colWidth, withPad: " ", startingAt: 0)
+            }.joined(separator: "  "))
+        }
         for c in a.comparisons {
             out.append("")
             out.append("\(c.a.name) vs \(c.b.name): \(c.mutualPairs) mutual best matches, \(c.mutualPairsAboveThreshold) with decoder cosine > \(c.cosineThreshold)")
             out.append("  \(c.a.name) features with a match above \(c.cosineThreshold) in \(c.b.name): \(pct(c.aMatchedAboveThreshold, c.a.featureCount)); mean best cosine \(num(c.aMeanBestCosine))")
             out.append("  \(c.b.name) features with a match above \(c.cosineThreshold) in \(c.a.name): \(pct(c.bMatchedAboveThreshold, c.b.featureCount)); mean best cosine \(num(c.bMeanBestCosine))")
+        }
+        for d in report.agreement ?? [] where !d.textLines.isEmpty {
+            out.append("")
+            out += d.textLines
         }
         Console.out(out.joined(separator: "\n"))
     }

@@ -138,11 +138,12 @@ struct LabelsMerge: ParsableCommand {
         printConflicts(merged.report)
         if !merged.report.conflicts.isEmpty, prefer == nil {
             let n = merged.report.conflicts.count
-            throw SAEKitError(.badInput, path: output, reason: "not written: \(n) conflict\(n == 1 ? "" : "s") (the same rater labelled a feature differently)",
-                              remedy: "rerun with --prefer stored (earlier file wins) or --prefer incoming (later file wins), or fix the inputs")
+            Console.error("saex: \(output): not written, \(n) conflict\(n == 1 ? "" : "s") (the same rater labelled a feature differently); "
+                          + "rerun with --prefer stored (the earlier file wins) or --prefer incoming (the later file wins), or fix the inputs")
+            throw ExitCode(1)
         }
         try LabelFiles.write(merged, to: output)
-        let raters = merged.labels.raters.map { $0.isEmpty ? "(no author)" : $0 }
+        let raters = merged.labels.raters.map { $0.isEmpty ? "(no author)" : TerminalText.escapedLine($0) }
         Console.error("wrote \(output): \(merged.labels.count) labels of \(merged.labels.features.count) features by \(raters.count) "
                       + "rater\(raters.count == 1 ? "" : "s") (\(raters.joined(separator: ", ")))"
                       + (merged.report.conflicts.isEmpty ? "" : "; " + merged.report.summary))

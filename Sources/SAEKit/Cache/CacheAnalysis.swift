@@ -42,7 +42,7 @@ public final class CacheAnalysis: @unchecked Sendable {
     public var comparisons: [DictionaryComparison] { report(labels: nil).comparisons }
 
     /// Summaries and comparisons, with `labels[i]` the labels of dictionary i (nil: none given).
-    public func report(labels: [[FeatureLabel]]?, isBlind: (FeatureLabel) -> Bool = { _ in false }) -> ComparisonReport {
+    public func report(labels: [[FeatureLabel]]?, isBlind: (FeatureLabel) -> Bool = LabelTally.isBlindLabel) -> ComparisonReport {
         ComparisonReport(tables: tables, matches: matches, labels: labels, isBlind: isBlind)
     }
 
