@@ -36,27 +36,18 @@ struct Analyze: ParsableCommand {
             Console.out(String(decoding: data, as: UTF8.self))
         case .csv:
             var lines = [FeatureRecord.fields.joined(separator: ",")]
-            for r in records { lines.append(FeatureRecord.fields.map { csvCell(r.value($0)) }.joined(separator: ",")) }
+            for r in records { lines.append(FeatureRecord.fields.map { csvCell(r.csvText($0)) }.joined(separator: ",")) }
             Console.out(lines.joined(separator: "\n"))
         case .table:
             Console.out(table(records))
         }
     }
 
-    func csvCell(_ v: FeatureRecord.Value?) -> String {
-        let s: String
-        switch v {
-        case .string(let x)?: s = x
-        case .int(let x)?: s = x.map(String.init) ?? ""
-        case .number(let x)?: s = x.map { $0.isFinite ? String($0) : "" } ?? ""
-        case .bool(let x)?: s = x ? "true" : "false"
-        case .strings(let x)?: s = x.joined(separator: " | ")
-        case nil: s = ""
+    func csvCell(_ text: String) -> String {
+        if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return s
+        return text
     }
 
     func table(_ records: [FeatureRecord]) -> String {
@@ -68,13 +59,23 @@ struct Analyze: ParsableCommand {
             switch v {
             case .string(let x)?: return TerminalText.safeString(x)
             case .int(let x)?: return x.map(String.init) ?? "n/a"
-            case .number(let x)?: return x.map { abs($0) < 1e-3 && $0 != 0 ? String(format: "%.2e", $0) : String(format: "%.3f", $0) } ?? "n/a"
+            case .number(let x)?: return FeatureRecord.numberColumn([x])[0]
             case .bool(let x)?: return x ? "norm?" : ""
-            case .strings(let x)?: return x.map { TerminalText.safeString($0).trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+            case .strings(let x)?: return FeatureRecord.tokenList(x, separator: " ", clean: { TerminalText.safeString($0) })
             case nil: return ""
             }
         }
-        let rows = records.map { r in cols.map { cell(r.value($0.0)) } }
+        // Numbers in one notation per column.
+        var columns: [[String]] = cols.map { col in records.map { cell($0.value(col.0)) } }
+        for (i, col) in cols.enumerated() {
+            var values: [Double?] = []
+            for r in records {
+                guard case .number(let x)? = r.value(col.0) else { break }
+                values.append(x)
+            }
+            if !records.isEmpty, values.count == records.count { columns[i] = FeatureRecord.numberColumn(values) }
+        }
+        let rows = records.indices.map { r in cols.indices.map { columns[$0][r] } }
         var widths = cols.map { $0.1.count }
         for row in rows { for (i, c) in row.enumerated() where i < cols.count - 1 { widths[i] = max(widths[i], c.count) } }
         func line(_ cells: [String]) -> String {
