@@ -109,7 +109,8 @@ struct Summary: ParsableCommand {
         if let store = try LabelsLocation.resolve(cache: cache, labels: labels).openIfPresent() {
             let every = store.everyLabel.all
             report = a.report(labels: source.dictionaries.map { d in every.filter { $0.key.fingerprint == d.fingerprint }.map(\.label) })
-            report.agreement = DictionaryAgreement.compute(store.everyLabel, dictionaries: source.dictionaries.map { ($0.name, $0.fingerprint) })
+            let named = source.dictionaries.map { ($0.name, $0.fingerprint) }
+            report.agreement = DictionaryAgreement.compute(store.everyLabel, dictionaries: named)
         }
         if format == .json {
             Console.out(try jsonString(report))

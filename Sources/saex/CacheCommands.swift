@@ -117,7 +117,8 @@ struct CacheBuild: ParsableCommand {
         try AnalysisStore.refresh(cachePath: output, dictionaries: named.map(\.dictionary), recompute: true,
                                   progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
         Progress.finish()
-        Console.error(String(format: "wrote %@: %d tokens, %d dictionaries (%.1f s)", output, realTokens, named.count, Date().timeIntervalSince(started)))
+        Console.error(String(format: "wrote %@: %d tokens, %d dictionaries (%.1f s)", output, realTokens, named.count,
+                             Date().timeIntervalSince(started)))
     }
 }
 
@@ -153,7 +154,8 @@ struct CacheInfo: ParsableCommand {
         let m = c.manifest
         var lines = [
             "cache:        \(cache)",
-            "sample:       \(m.sample.rows) rows (\(m.sample.sequences) sequences x \(m.sample.sequenceLength)), \(c.realTokenCount) real tokens",
+            "sample:       \(m.sample.rows) rows (\(m.sample.sequences) sequences x \(m.sample.sequenceLength)), "
+                + "\(c.realTokenCount) real tokens",
             "activations:  \(m.sample.activationsPath) (\(m.sample.activationsFingerprint))",
             "vocabulary:   \(m.sample.vocabularyPath) (\(c.vocabularySize) tokens, \(c.vocabularyStyle))",
             "examples:     top \(m.options.topK), \(m.options.bins) bins x \(m.options.perBin), \(m.options.randomCount) random, seed \(m.options.seed)",

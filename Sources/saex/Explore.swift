@@ -54,7 +54,8 @@ struct Explore: ParsableCommand {
             do {
                 book = try LabelStore(path: labelsPath, rater: rater)
             } catch let e as SAEKitError where e.code == .busy {
-                throw SAEKitError(.busy, path: e.path, reason: e.reason, remedy: "close the other saex, or add --read-only to look without changing them")
+                throw SAEKitError(.busy, path: e.path, reason: e.reason,
+                                  remedy: "close the other saex, or add --read-only to look without changing them")
             }
             try book?.recordDictionaries(source.dictionaries)
         }
@@ -66,7 +67,8 @@ struct Explore: ParsableCommand {
             let others = store.raters.filter { $0 != rater }
             if !others.isEmpty {
                 let names = others.map { $0.isEmpty ? "(no author)" : $0 }.joined(separator: ", ")
-                warnings.append("you label as \(rater.isEmpty ? "(no author)" : rater); the file also holds labels by \(names) (--author NAME to be another rater)")
+                warnings.append("you label as \(rater.isEmpty ? "(no author)" : rater); the file also holds labels by \(names) "
+                                + "(--author NAME to be another rater)")
             }
         }
         defer { book?.close() }

@@ -27,7 +27,9 @@ struct BlindLocation: ParsableArguments {
 
     func directory(cache: String, create: Bool = false) throws -> String {
         if let session { return session }
-        if try Demo.isDemoCache(cache) { return (try Demo.labelsPath(create: create) as NSString).deletingLastPathComponent + "/demo.blind" }
+        if try Demo.isDemoCache(cache) {
+            return (try Demo.labelsPath(create: create) as NSString).deletingLastPathComponent + "/demo.blind"
+        }
         return cache + ".blind"
     }
 }
@@ -93,7 +95,9 @@ struct BlindRun: ParsableCommand {
         try store.recordDictionaries(source.dictionaries)
         let names = Dictionary(source.dictionaries.map { ($0.fingerprint, $0.name) }, uniquingKeysWith: { a, _ in a })
         let report = try store.storeBlindAnswers(session.answerLabels(rater: rater), dictionaryNames: names)
-        for c in report.clashes { for line in c.lines { Console.error(line.replacingOccurrences(of: "conflict:", with: "kept your own label:")) } }
+        for c in report.clashes {
+            for line in c.lines { Console.error(line.replacingOccurrences(of: "conflict:", with: "kept your own label:")) }
+        }
         Console.error("\(report.summary) in \(place.path) (rater \(TerminalText.escapedLine(rater.isEmpty ? "(no author)" : rater)))")
     }
 
@@ -110,7 +114,8 @@ struct BlindRun: ParsableCommand {
                 session.close()
                 throw SAEKitError(.badInput, path: directory,
                                   reason: "already holds a blind session (\(perDictionary) per dictionary of \(names.joined(separator: ", ")), seed \(session.seed))",
-                                  remedy: "drop --sample, --seed and --dicts to resume it, or give --session DIR (or move the folder away) to start a new one")
+                                  remedy: "drop --sample, --seed and --dicts to resume it, or give --session DIR "
+                                      + "(or move the folder away) to start a new one")
             }
             return session
         }
@@ -177,7 +182,8 @@ struct BlindReportCommand: ParsableCommand {
         let progress = session.progress
         if !session.isComplete, !unblind {
             throw SAEKitError(.badInput, path: directory,
-                              reason: "the session is unfinished (\(progress.answered) of \(progress.total) answered) and its report would unblind you",
+                              reason: "the session is unfinished (\(progress.answered) of \(progress.total) answered) "
+                                  + "and its report would unblind you",
                               remedy: "finish it with saex blind run \(cache), or add --unblind to see the report now")
         }
         let report = session.report()
@@ -230,7 +236,8 @@ struct LabelCommand: ParsableCommand {
     }
 
     func run() throws {
-        Console.error("saex: note: saex label --\(blind ? "blind" : "report") is now saex blind \(blind ? "run" : "report"); this spelling keeps working")
+        let old = blind ? "blind" : "report", new = blind ? "run" : "report"
+        Console.error("saex: note: saex label --\(old) is now saex blind \(new); this spelling keeps working")
         if report {
             var r = BlindReportCommand()
             r.cache = cache

@@ -48,14 +48,17 @@ struct LabelsExport: ParsableCommand {
         if let store = try location.openIfPresent() {
             for w in store.warnings { Console.error("saex: warning: \(w)") }
             export = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: source.cache.manifest.fingerprint) { key in
-                guard let d = index[key.fingerprint], key.feature >= 0, key.feature < source.dictionaries[d].featureCount else { return nil }
+                guard let d = index[key.fingerprint], key.feature >= 0, key.feature < source.dictionaries[d].featureCount else {
+                    return nil
+                }
                 return source.stats(dict: d, feature: key.feature)
             }
         } else {
             Console.error("saex: no labels yet at \(location.path) (\(location.origin)); the export holds none")
             export = LabelExport(exported: LabelTime.format(Date()), cacheFingerprint: source.cache.manifest.fingerprint,
                                  dictionaries: source.dictionaries.map {
-                                     ExportedDictionary(name: $0.name, path: $0.path, architecture: $0.architecture, fingerprint: $0.fingerprint)
+                                     ExportedDictionary(name: $0.name, path: $0.path, architecture: $0.architecture,
+                                                        fingerprint: $0.fingerprint)
                                  }.sorted { $0.fingerprint < $1.fingerprint },
                                  labels: [])
         }
@@ -108,7 +111,8 @@ struct LabelsImport: ParsableCommand {
         printConflicts(report)
         Console.out((dryRun ? "dry run: " : "") + report.summary)
         if !report.conflicts.isEmpty, prefer == nil {
-            Console.error("saex: to resolve, rerun with --prefer incoming (take \(file)'s labels) or --prefer stored (keep \(location.path)'s), "
+            Console.error("saex: to resolve, rerun with --prefer incoming (take \(file)'s labels) "
+                          + "or --prefer stored (keep \(location.path)'s), "
                           + "or edit \(file) and import it again")
             throw ExitCode(1)
         }
@@ -138,8 +142,9 @@ struct LabelsMerge: ParsableCommand {
         printConflicts(merged.report)
         if !merged.report.conflicts.isEmpty, prefer == nil {
             let n = merged.report.conflicts.count
-            Console.error("saex: \(output): not written, \(n) conflict\(n == 1 ? "" : "s") (the same rater labelled a feature differently); "
-                          + "rerun with --prefer stored (the earlier file wins) or --prefer incoming (the later file wins), or fix the inputs")
+            Console.error("saex: \(output): not written, \(n) conflict\(n == 1 ? "" : "s") "
+                          + "(the same rater labelled a feature differently); rerun with --prefer stored (the earlier file wins) "
+                          + "or --prefer incoming (the later file wins), or fix the inputs")
             throw ExitCode(1)
         }
         try LabelFiles.write(merged, to: output)

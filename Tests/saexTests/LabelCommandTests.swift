@@ -70,14 +70,16 @@ struct LabelCommandTests {
         #expect(r.status == 2)
         let lines = r.stderr.split(separator: "\n").map(String.init)
         #expect(lines == ["saex: note: saex label --blind is now saex blind run; this spelling keeps working",
-                          "saex: blind labelling needs a terminal (stdin and stdout must be a TTY); for the results use saex blind report \(cache)"])
+                          "saex: blind labelling needs a terminal (stdin and stdout must be a TTY); "
+                              + "for the results use saex blind report \(cache)"])
         #expect(!FileManager.default.fileExists(atPath: cache + ".blind"))
     }
 
     @Test(arguments: [
         (["blind", "report", "fixtures/demo/demo.saexcache", "--session", "/nonexistent/s"], 2,
          "saex: /nonexistent/s: no blind session here; start one with saex blind run fixtures/demo/demo.saexcache"),
-        (["label", "fixtures/demo/demo.saexcache"], 2, "saex: give exactly one of --blind or --report (now saex blind run|report); see 'saex label --help'"),
+        (["label", "fixtures/demo/demo.saexcache"], 2,
+         "saex: give exactly one of --blind or --report (now saex blind run|report); see 'saex label --help'"),
         (["label", "--report", "fixtures/demo/demo.saexcache", "--sample", "3"], 2, "saex: --sample, --seed and --dicts apply to --blind only; see 'saex label --help'"),
     ] as [([String], Int32, String)])
     func badUseIsOneLine(_ args: [String], _ status: Int32, _ firstLine: String) throws {

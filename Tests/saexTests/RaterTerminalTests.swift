@@ -54,8 +54,9 @@ struct RaterTerminalTests {
         defer { t.kill() }
         t.start("\(CLI.binary) explore \(Self.demo) --labels \(labels)")
         let pane = try #require(t.waitFor("EXIT=1"))
-        #expect(pane.replacingOccurrences(of: "\n", with: "").contains("already open in another saex process (pid \(getpid())); "
-                                                                        + "close the other saex, or add --read-only to look without changing them"))
+        let expected = "already open in another saex process (pid \(getpid())); "
+            + "close the other saex, or add --read-only to look without changing them"
+        #expect(pane.replacingOccurrences(of: "\n", with: "").contains(expected))
     }
 
     @Test func withoutUSERTheAuthorIsTheLoginName() throws {
@@ -96,7 +97,8 @@ struct RaterTerminalTests {
         session.close()
         // bob labelled one of the features by hand before: that label stays.
         let handMade = try #require(features.first)
-        try LabelStore(path: cache + ".labels", rater: "bob").setLabel(FeatureLabel(verdict: .interpretable, concept: "by hand"), for: handMade)
+        let bob = FeatureLabel(verdict: .interpretable, concept: "by hand")
+        try LabelStore(path: cache + ".labels", rater: "bob").setLabel(bob, for: handMade)
 
         let t = Tmux()
         defer { t.kill() }
@@ -108,9 +110,12 @@ struct RaterTerminalTests {
         let mine = store.allLabels
         #expect(Set(mine.keys) == features)
         #expect(mine[handMade]?.concept == "by hand" && mine[handMade]?.provenance == .manual)
-        #expect(mine.filter { $0.key != handMade }.values.allSatisfy { $0.provenance == .blind && $0.rating == .maybe && $0.concept == "answered" })
+        #expect(mine.filter { $0.key != handMade }.values.allSatisfy {
+            $0.provenance == .blind && $0.rating == .maybe && $0.concept == "answered"
+        })
         let err = try String(contentsOfFile: dir + "/err.txt", encoding: .utf8)
-        #expect(err.contains("3 blind answers stored as labels, 0 already there, 1 kept as labelled by hand (shown above) in \(cache).labels (rater bob)"))
+        #expect(err.contains("3 blind answers stored as labels, 0 already there, 1 kept as labelled by hand (shown above) "
+                             + "in \(cache).labels (rater bob)"))
         #expect(err.contains("kept your own label:"))
     }
 }

@@ -122,7 +122,8 @@ struct RaterWorkflowTests {
         let clash = try CLI.run(["labels", "merge", dir + "/ann.labels", dir + "/ann2.labels", "-o", dir + "/clash.labels"])
         #expect(clash.status == 1)
         // Files that never recorded the dictionary's name name it by fingerprint.
-        #expect(clash.stderr.hasPrefix("conflict: fingerprint \(std) feature 0, rater \"ann\":\n  verdict: stored interpretable, incoming unsure\n"))
+        #expect(clash.stderr.hasPrefix("conflict: fingerprint \(std) feature 0, rater \"ann\":\n"
+                                       + "  verdict: stored interpretable, incoming unsure\n"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/clash.labels"))
     }
 
@@ -134,7 +135,8 @@ struct RaterWorkflowTests {
                             density: Array(source.table(dict: d).density.buffer))
         }
         try FileManager.default.createDirectory(atPath: cache + ".blind", withIntermediateDirectories: true)
-        return try BlindSession.create(directory: cache + ".blind", dictionaries: offered, perDictionary: perDictionary, seed: 7, rater: "ann")
+        return try BlindSession.create(directory: cache + ".blind", dictionaries: offered, perDictionary: perDictionary, seed: 7,
+                                       rater: "ann")
     }
 
     @Test func anUnfinishedSessionIsNotReportedUnlessUnblindAndAgreementComesFromBlindLabels() throws {
@@ -166,7 +168,8 @@ struct RaterWorkflowTests {
         }
         #expect(try store.storeBlindAnswers(bob).stored == 8)
         // A label made by hand, outside the session, does not count towards blind agreement.
-        try store.setRatedLabels([(FeatureKey(fingerprint: done.dictionaries[0].fingerprint, feature: 63_999), "ann", FeatureLabel(rating: .no))])
+        let outside = FeatureKey(fingerprint: done.dictionaries[0].fingerprint, feature: 63_999)
+        try store.setRatedLabels([(outside, "ann", FeatureLabel(rating: .no))])
         store.close()
         done.close()
 
@@ -190,7 +193,8 @@ struct RaterWorkflowTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try CLI.run(["blind", "run", cache, "--sample", "5"])
         #expect(r.status == 2)
-        #expect(r.stderr == "saex: blind labelling needs a terminal (stdin and stdout must be a TTY); for the results use saex blind report \(cache)\n")
+        #expect(r.stderr == "saex: blind labelling needs a terminal (stdin and stdout must be a TTY); "
+                + "for the results use saex blind report \(cache)\n")
         #expect(!FileManager.default.fileExists(atPath: cache + ".blind"))
     }
 }

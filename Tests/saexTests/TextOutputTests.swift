@@ -16,12 +16,12 @@ struct TextOutputTests {
         let dir = NSTemporaryDirectory() + "saex-tokens-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let build = try CLI.run(["cache", "build", "--dict", "standard=fixtures/demo/standard", "--activations", "fixtures/demo/activations.safetensors",
-                                 "--vocab", "fixtures/demo/tokenizer.json", "-o", dir + "/c.saexcache"], timeout: 300)
+        let inputs = ["cache", "build", "--dict", "standard=fixtures/demo/standard",
+                      "--activations", "fixtures/demo/activations.safetensors", "--vocab", "fixtures/demo/tokenizer.json"]
+        let build = try CLI.run(inputs + ["-o", dir + "/c.saexcache"], timeout: 300)
         #expect(build.status == 0, "\(build.stderr)")
         #expect(build.stderr.contains("wrote \(dir)/c.saexcache: \(Self.realTokens) tokens, 1 dictionaries"), "\(build.stderr)")
-        let part = try CLI.run(["cache", "build", "--dict", "standard=fixtures/demo/standard", "--activations", "fixtures/demo/activations.safetensors",
-                                "--vocab", "fixtures/demo/tokenizer.json", "-o", dir + "/p.saexcache", "--shard", "0/1"], timeout: 300)
+        let part = try CLI.run(inputs + ["-o", dir + "/p.saexcache", "--shard", "0/1"], timeout: 300)
         #expect(part.stderr.contains("part 0/1 of \(Self.realTokens) tokens"), "\(part.stderr)")
     }
 
@@ -53,7 +53,8 @@ struct TextOutputTests {
         let csv = try CLI.run(["analyze", Self.demo, "--dict", "standard", "--top", "40", "--format", "csv"])
         let json = try CLI.run(["analyze", Self.demo, "--dict", "standard", "--top", "40", "--format", "json"])
         #expect(csv.status == 0 && json.status == 0)
-        let records = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["features"] as? [[String: Any]])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let records = try #require(object?["features"] as? [[String: Any]])
         let lines = csv.stdout.split(separator: "\n").map(String.init)
         let fields = lines[0].split(separator: ",").map(String.init)
         #expect(lines.count == records.count + 1)

@@ -186,7 +186,8 @@ extension ProgramSession where P == ExplorerProgram, Performer == ExplorerEffect
                             size: TerminalSize = TerminalSize(width: 80, height: 24)) {
         let tables = source.dictionaries.indices.map { source.table(dict: $0) }
         var state = ExplorerState(title: options.title, tables: tables, labels: labels?.allLabels ?? [:],
-                                  readOnlyReason: labels?.isReadOnly ?? true ? options.readOnlyReason : nil, initialDictionary: options.initialDictionary,
+                                  readOnlyReason: labels?.isReadOnly ?? true ? options.readOnlyReason : nil,
+                                  initialDictionary: options.initialDictionary,
                                   width: size.width, height: size.height, canExport: options.onExport != nil,
                                   alphaThreshold: options.alphaThreshold, cacheCapacity: options.cacheCapacity)
         if let text = options.initialMessage { state.message = StatusMessage(text: text, isError: true) }

@@ -112,7 +112,8 @@ public enum BlindStatistics {
             diffs[r] = Double(xa) / Double(na) - Double(xb) / Double(nb)
         }
         diffs.sort()
-        guard let lower = percentile(sorted: diffs, (1 - level) / 2), let upper = percentile(sorted: diffs, (1 + level) / 2) else { return nil }
+        guard let lower = percentile(sorted: diffs, (1 - level) / 2),
+              let upper = percentile(sorted: diffs, (1 + level) / 2) else { return nil }
         return lower...upper
     }
 

@@ -15,7 +15,8 @@ extension LabelExport {
         func num(_ d: Double?) -> String { d.map { "\($0)" } ?? "" }
         for e in labels {
             let row = [e.dictionary ?? "", e.fingerprint, String(e.feature), e.verdict?.rawValue ?? "", e.concept, e.notes,
-                       e.rating?.rawValue ?? "", e.author, e.created, e.updated, e.provenance.rawValue, num(e.stats?.alpha), num(e.stats?.elasticity),
+                       e.rating?.rawValue ?? "", e.author, e.created, e.updated, e.provenance.rawValue,
+                       num(e.stats?.alpha), num(e.stats?.elasticity),
                        num(e.stats?.normPearson), num(e.stats?.normSpearman), num(e.stats?.density)]
             out += row.map(CSV.field).joined(separator: ",") + "\r\n"
         }

@@ -166,7 +166,9 @@ enum LabelFileFormat {
             if op == "clear" { return .success(.clear(key, rater: line.author ?? "")) }
             var provenance = LabelProvenance.manual
             if let p = line.provenance {
-                guard let known = LabelProvenance(rawValue: p) else { return .failure(LineError(reason: "unknown \"provenance\" \"\(p)\"")) }
+                guard let known = LabelProvenance(rawValue: p) else {
+                    return .failure(LineError(reason: "unknown \"provenance\" \"\(p)\""))
+                }
                 provenance = known
             }
             var created = line.created.flatMap(LabelTime.parse)
@@ -177,7 +179,8 @@ enum LabelFileFormat {
             updated = updated ?? created
             let epoch = Date(timeIntervalSince1970: 0)
             let label = FeatureLabel(verdict: line.verdict, concept: line.concept ?? "", notes: line.notes ?? "", rating: line.rating,
-                                     author: line.author ?? "", created: created ?? epoch, updated: updated ?? epoch, provenance: provenance)
+                                     author: line.author ?? "", created: created ?? epoch, updated: updated ?? epoch,
+                                     provenance: provenance)
             return .success(.set(key, label))
         default:
             return .failure(LineError(reason: "unknown op \"\(op)\""))

@@ -54,13 +54,16 @@ public struct LabelConflict: Sendable, Equatable {
     /// name or "none", text quoted with line breaks as \n and \r and other control characters escaped.
     public var differences: [(field: String, stored: String, incoming: String)] {
         func text(_ s: String) -> String {
-            "\"" + TerminalText.escapedLine(s.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")) + "\""
+            let breaks = s.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
+            return "\"" + TerminalText.escapedLine(breaks) + "\""
         }
         var out: [(String, String, String)] = []
         if stored.verdict != incoming.verdict {
             out.append(("verdict", stored.verdict?.rawValue ?? "none", incoming.verdict?.rawValue ?? "none"))
         }
-        if stored.rating != incoming.rating { out.append(("rating", stored.rating?.rawValue ?? "none", incoming.rating?.rawValue ?? "none")) }
+        if stored.rating != incoming.rating {
+            out.append(("rating", stored.rating?.rawValue ?? "none", incoming.rating?.rawValue ?? "none"))
+        }
         if stored.concept != incoming.concept { out.append(("concept", text(stored.concept), text(incoming.concept))) }
         if stored.notes != incoming.notes { out.append(("notes", text(stored.notes), text(incoming.notes))) }
         return out

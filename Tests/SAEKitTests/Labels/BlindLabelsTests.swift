@@ -28,7 +28,8 @@ import Testing
 
         let store = try LabelStore(path: dir + "/labels")
         let handMade = FeatureLabel(verdict: .interpretable, concept: "mine", author: "ann")
-        try store.setRatedLabels([(answers[1].key, "ann", handMade), (answers[2].key, "bob", FeatureLabel(concept: "bob's", author: "bob"))])
+        try store.setRatedLabels([(answers[1].key, "ann", handMade),
+                                  (answers[2].key, "bob", FeatureLabel(concept: "bob's", author: "bob"))])
         let report = try store.storeBlindAnswers(answers)
         #expect(report.stored == 5 && report.unchanged == 0)
         #expect(report.clashes.map(\.key) == [answers[1].key] && report.clashes.first?.stored == store.labels(by: "ann")[answers[1].key])
@@ -58,7 +59,8 @@ import Testing
         id.standardOutput = out
         try id.run()
         id.waitUntilExit()
-        let name = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(!name.isEmpty)
         #expect(LabelAuthor.resolve(explicit: nil, environment: [:]) == name)
     }

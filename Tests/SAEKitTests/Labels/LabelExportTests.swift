@@ -132,8 +132,10 @@ import Testing
             ExportedLabel(dictionary: nil, key: FeatureKey(fingerprint: "fp2", feature: 0), label: FeatureLabel(concept: "plain", created: Date(timeIntervalSince1970: 0), updated: Date(timeIntervalSince1970: 0)), stats: nil),
         ])
         // Written by hand from RFC 4180: CRLF records, quotes doubled, fields with , " or LF quoted.
-        let expected = "dictionary,fingerprint,feature,verdict,concept,notes,rating,author,created,updated,provenance,alpha,elasticity,norm_pearson,norm_spearman,density\r\n"
-            + "std,fp,7,polysemantic,\"a, \"\"b\"\"\",\"line1\nline2\",maybe,x,1970-01-01T00:00:00.000Z,1970-01-01T00:00:01.500Z,manual,1.0,,0.5,-0.25,0.001\r\n"
+        let expected = "dictionary,fingerprint,feature,verdict,concept,notes,rating,author,created,updated,provenance,"
+            + "alpha,elasticity,norm_pearson,norm_spearman,density\r\n"
+            + "std,fp,7,polysemantic,\"a, \"\"b\"\"\",\"line1\nline2\",maybe,x,1970-01-01T00:00:00.000Z,1970-01-01T00:00:01.500Z,manual,"
+            + "1.0,,0.5,-0.25,0.001\r\n"
             + ",fp2,0,,plain,,,,1970-01-01T00:00:00.000Z,1970-01-01T00:00:00.000Z,manual,,,,,\r\n"
         #expect(export.csv() == expected)
         #expect(CSV.field("cr\rhere") == "\"cr\rhere\"")

@@ -24,7 +24,8 @@ import Testing
         }
         let bob = try LabelStore(path: path, rater: "bob")
         try bob.setLabel(label("other feature"), for: f2)
-        #expect(try header(path) == #"{"format":"saex-labels","version":1}"#, "no feature has two raters yet: an older saex reads it exactly")
+        #expect(try header(path) == #"{"format":"saex-labels","version":1}"#,
+                "no feature has two raters yet: an older saex reads it exactly")
         #expect(bob.label(for: f1) == nil, "ann's label is not bob's")
         try bob.setLabel(label("period", verdict: .polysemantic), for: f1)
         #expect(try header(path) == #"{"format":"saex-labels","version":2}"#)
@@ -89,7 +90,8 @@ import Testing
         let export = store.makeExport(dictionaries: [], cacheFingerprint: nil, stats: { _ in nil })
         #expect(export.labels.first?.provenance == .blind)
         #expect(try LabelExport.decode(export.jsonData(), path: "x").labels.first?.label.provenance == .blind)
-        try write("{\"format\":\"saex-labels\",\"version\":2}\n{\"op\":\"set\",\"fingerprint\":\"f\",\"feature\":0,\"provenance\":\"dream\"}\n"
+        try write("{\"format\":\"saex-labels\",\"version\":2}\n"
+                  + "{\"op\":\"set\",\"fingerprint\":\"f\",\"feature\":0,\"provenance\":\"dream\"}\n"
                   + "{\"op\":\"set\",\"fingerprint\":\"f\",\"feature\":1}\n", to: path)
         #expect(throws: SAEKitError(.badInput, path: path, subject: "line 2", reason: "unknown \"provenance\" \"dream\"",
                                    remedy: "the file is damaged: fix or delete that line (keep a copy first)")) {

@@ -35,12 +35,12 @@ import Testing
         for (r, row) in Self.three.enumerated() {
             for (f, code) in row.enumerated() {
                 guard let code else { continue }
-                set.set(FeatureLabel(verdict: Verdict.allCases[code], author: "r\(r)"), key: FeatureKey(fingerprint: "fp-a", feature: f), rater: "r\(r)")
+                set.set(FeatureLabel(verdict: Verdict.allCases[code]), key: FeatureKey(fingerprint: "fp-a", feature: f), rater: "r\(r)")
             }
         }
         for (r, row) in Self.two.enumerated() {
             for (f, code) in row.enumerated() {
-                set.set(FeatureLabel(rating: Rating.allCases[code], author: "r\(r)"), key: FeatureKey(fingerprint: "fp-b", feature: f), rater: "r\(r)")
+                set.set(FeatureLabel(rating: Rating.allCases[code]), key: FeatureKey(fingerprint: "fp-b", feature: f), rater: "r\(r)")
             }
         }
         // A feature only one rater labelled counts for nothing.
