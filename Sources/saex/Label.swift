@@ -27,10 +27,12 @@ struct BlindLocation: ParsableArguments {
 
     func directory(cache: String, create: Bool = false) throws -> String {
         if let session { return session }
-        if try Demo.isDemoCache(cache) {
+        let beside = cache + ".blind"
+        // The demo's session lives in its state folder, unless one was started beside it before.
+        if try Demo.isDemoCache(cache), !FileManager.default.fileExists(atPath: beside + "/" + BlindSession.keyFileName) {
             return (try Demo.labelsPath(create: create) as NSString).deletingLastPathComponent + "/demo.blind"
         }
-        return cache + ".blind"
+        return beside
     }
 }
 

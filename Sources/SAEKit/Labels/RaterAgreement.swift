@@ -7,18 +7,8 @@ public enum AgreementStatistics {
     /// `statsmodels.stats.inter_rater.cohens_kappa` and `sklearn.metrics.cohen_kappa_score`).
     /// nil without units or when p_e is 1 (both raters used one and the same code throughout).
     public static func cohenKappa(_ a: [Int], _ b: [Int]) -> Double? {
-        guard a.count == b.count, !a.isEmpty else { return nil }
-        let n = Double(a.count)
-        var agree = 0.0
-        var countA: [Int: Double] = [:], countB: [Int: Double] = [:]
-        for (x, y) in zip(a, b) {
-            if x == y { agree += 1 }
-            countA[x, default: 0] += 1
-            countB[y, default: 0] += 1
-        }
-        let pe = countA.reduce(0.0) { $0 + $1.value * (countB[$1.key] ?? 0) } / (n * n)
-        guard pe < 1 else { return nil }
-        return (agree / n - pe) / (1 - pe)
+        guard a.count == b.count else { return nil }
+        return KappaPairs(a, b).kappa(a.indices)
     }
 
     /// Krippendorff's alpha for nominal codes. `units[u]` holds the codes unit u received (missing
@@ -27,23 +17,7 @@ public enum AgreementStatistics {
     /// alpha = 1 - (n - 1) * sum_{c != k} o_ck / sum_{c != k} n_c n_k (as the `krippendorff` package,
     /// level "nominal"). nil when fewer than two pairable codes or only one code occurs.
     public static func krippendorffAlphaNominal(_ units: [[Int]]) -> Double? {
-        var observed = 0.0  // sum over c != k of o_ck
-        var marginal: [Int: Double] = [:]
-        for codes in units where codes.count >= 2 {
-            let m = Double(codes.count)
-            var counts: [Int: Double] = [:]
-            for c in codes { counts[c, default: 0] += 1 }
-            for (c, k) in counts {
-                marginal[c, default: 0] += k
-                observed += k * (m - k) / (m - 1)  // ordered pairs with a different code, weighted
-            }
-        }
-        let n = marginal.values.reduce(0, +)
-        guard n >= 2 else { return nil }
-        let sumSquares = marginal.values.reduce(0.0) { $0 + $1 * $1 }
-        let expected = n * n - sumSquares  // sum over c != k of n_c n_k
-        guard expected > 0 else { return nil }
-        return 1 - (n - 1) * observed / expected
+        AlphaUnits(units).alpha(units.indices)
     }
 
     /// Percentile bootstrap interval of a statistic of `unitCount` units: each resample draws
@@ -69,6 +43,78 @@ public enum AgreementStatistics {
     }
 }
 
+/// Units prepared for Krippendorff's alpha of any selection of them (a bootstrap resample): each
+/// unit's code counts and its share of the observed disagreement, so a selection costs one pass
+/// over its units.
+struct AlphaUnits {
+    private let categories: Int
+    /// units x categories: how often unit u received code c (all 0 for a unit that is not pairable).
+    private let counts: [Double]
+    /// Per unit: sum over c of k_c (m - k_c) / (m - 1), its sum over c != k of o_ck.
+    private let observed: [Double]
+
+    init(_ units: [[Int]]) {
+        var dense: [Int: Int] = [:]
+        for codes in units where codes.count >= 2 { for c in codes where dense[c] == nil { dense[c] = dense.count } }
+        categories = max(1, dense.count)
+        var counts = [Double](repeating: 0, count: units.count * categories)
+        var observed = [Double](repeating: 0, count: units.count)
+        for (u, codes) in units.enumerated() where codes.count >= 2 {
+            let m = Double(codes.count)
+            for c in codes { counts[u * categories + (dense[c] ?? 0)] += 1 }
+            var o = 0.0
+            for k in counts[(u * categories)..<((u + 1) * categories)] where k > 0 { o += k * (m - k) / (m - 1) }
+            observed[u] = o
+        }
+        self.counts = counts
+        self.observed = observed
+    }
+
+    func alpha(_ selection: some Sequence<Int>) -> Double? {
+        var marginal = [Double](repeating: 0, count: categories)
+        var disagreement = 0.0
+        for u in selection {
+            disagreement += observed[u]
+            for c in 0..<categories { marginal[c] += counts[u * categories + c] }
+        }
+        let n = marginal.reduce(0, +)
+        guard n >= 2 else { return nil }
+        let expected = n * n - marginal.reduce(0.0) { $0 + $1 * $1 }  // sum over c != k of n_c n_k
+        guard expected > 0 else { return nil }
+        return 1 - (n - 1) * disagreement / expected
+    }
+}
+
+/// Two raters' codes of the same units, prepared for Cohen's kappa of any selection of them.
+struct KappaPairs {
+    private let a: [Int]
+    private let b: [Int]
+    private let categories: Int
+
+    init(_ a: [Int], _ b: [Int]) {
+        var dense: [Int: Int] = [:]
+        for c in a + b where dense[c] == nil { dense[c] = dense.count }
+        self.a = a.map { dense[$0] ?? 0 }
+        self.b = b.map { dense[$0] ?? 0 }
+        categories = max(1, dense.count)
+    }
+
+    func kappa(_ selection: some Sequence<Int>) -> Double? {
+        var countA = [Double](repeating: 0, count: categories), countB = countA
+        var agree = 0.0, n = 0.0
+        for u in selection {
+            n += 1
+            countA[a[u]] += 1
+            countB[b[u]] += 1
+            if a[u] == b[u] { agree += 1 }
+        }
+        guard n > 0 else { return nil }
+        let pe = zip(countA, countB).reduce(0.0) { $0 + $1.0 * $1.1 } / (n * n)
+        guard pe < 1 else { return nil }
+        return (agree / n - pe) / (1 - pe)
+    }
+}
+
 /// A percentile bootstrap interval and how many resamples had no value.
 public struct BootstrapInterval: Sendable, Equatable {
     public var lower: Double?
@@ -91,7 +137,7 @@ public struct AgreementEstimate: Sendable, Equatable, Codable {
         case undefinedResamples = "undefined_resamples"
     }
 
-    init(value: Double?, units: Int, resamples: Int, seed: UInt64, statistic: @escaping ([Int]) -> Double?) {
+    init(value: Double?, units: Int, resamples: Int, seed: UInt64, statistic: ([Int]) -> Double?) {
         self.value = value
         let ci = value == nil ? BootstrapInterval(lower: nil, upper: nil, resamples: 0, undefined: 0)
             : AgreementStatistics.bootstrap(unitCount: units, resamples: resamples, seed: seed, statistic: statistic)
@@ -139,10 +185,9 @@ public struct FieldAgreement: Sendable, Equatable, Codable {
         let units = coded.filter { $0.count >= 2 }
         self.units = units.count
         raters = Array(Set(units.flatMap(\.keys))).sorted()
-        let codes = units.map { u in u.keys.sorted().compactMap { r in u[r] } }
-        krippendorffAlpha = AgreementEstimate(value: AgreementStatistics.krippendorffAlphaNominal(codes), units: codes.count,
-                                              resamples: resamples, seed: seed) { idx in
-            AgreementStatistics.krippendorffAlphaNominal(idx.map { codes[$0] })
+        let codes = AlphaUnits(units.map { u in u.keys.sorted().compactMap { r in u[r] } })
+        krippendorffAlpha = AgreementEstimate(value: codes.alpha(units.indices), units: units.count, resamples: resamples, seed: seed) {
+            codes.alpha($0)
         }
         var pairs: [PairAgreement] = []
         for (i, a) in raters.enumerated() {
@@ -152,9 +197,9 @@ public struct FieldAgreement: Sendable, Equatable, Codable {
                     return (x, y)
                 }
                 guard !both.isEmpty else { continue }
-                let kappa = AgreementEstimate(value: AgreementStatistics.cohenKappa(both.map(\.0), both.map(\.1)), units: both.count,
-                                              resamples: resamples, seed: seed) { idx in
-                    AgreementStatistics.cohenKappa(idx.map { both[$0].0 }, idx.map { both[$0].1 })
+                let coded = KappaPairs(both.map(\.0), both.map(\.1))
+                let kappa = AgreementEstimate(value: coded.kappa(both.indices), units: both.count, resamples: resamples, seed: seed) {
+                    coded.kappa($0)
                 }
                 pairs.append(PairAgreement(raters: [a, b], units: both.count, kappa: kappa))
             }
