@@ -147,7 +147,7 @@ enum Demo {
     }
 
     /// True when `path` is the bundled demo cache (the same file, however it is named).
-    static func isDemoCache(_ path: String) throws -> Bool {
+    static func isDemoCache(_ path: String) -> Bool {
         guard let demo = try? cachePath() else { return false }
         var a = stat(), b = stat()
         guard stat(path, &a) == 0, stat(demo, &b) == 0 else { return false }

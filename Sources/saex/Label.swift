@@ -29,7 +29,7 @@ struct BlindLocation: ParsableArguments {
         if let session { return session }
         let beside = cache + ".blind"
         // The demo's session lives in its state folder, unless one was started beside it before.
-        if try Demo.isDemoCache(cache), !FileManager.default.fileExists(atPath: beside + "/" + BlindSession.keyFileName) {
+        if Demo.isDemoCache(cache), !FileManager.default.fileExists(atPath: beside + "/" + BlindSession.keyFileName) {
             return (try Demo.labelsPath(create: create) as NSString).deletingLastPathComponent + "/demo.blind"
         }
         return beside

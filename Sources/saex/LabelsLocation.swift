@@ -13,7 +13,7 @@ struct LabelsLocation {
 
     /// `cache` nil means the bundled demo. `create` makes the demo's state folder.
     static func resolve(cache: String?, labels: String?, create: Bool = false) throws -> LabelsLocation {
-        let demo = try cache.map(Demo.isDemoCache) ?? true
+        let demo = cache.map(Demo.isDemoCache) ?? true
         if let labels { return LabelsLocation(path: labels, explicit: true, isDemo: demo) }
         if demo { return LabelsLocation(path: try Demo.labelsPath(create: create), explicit: false, isDemo: true) }
         return LabelsLocation(path: (cache ?? "") + ".labels", explicit: false, isDemo: false)
