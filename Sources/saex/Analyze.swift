@@ -40,21 +40,10 @@ struct Analyze: ParsableCommand {
                                                   options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             Console.out(String(decoding: data, as: UTF8.self))
         case .csv:
-            let rows = [FeatureRecord.flatFields] + records.map { r in FeatureRecord.flatFields.map { csvCell(r.value($0)) } }
+            let rows = [FeatureRecord.flatFields] + records.map { r in FeatureRecord.flatFields.map { r.csvText($0) } }
             Console.out(rows.map { $0.map(CSV.field).joined(separator: ",") }.joined(separator: "\n"))
         case .table:
             Console.out(table(records))
-        }
-    }
-
-    func csvCell(_ v: FeatureRecord.Value?) -> String {
-        switch v {
-        case .string(let x)?: return x
-        case .int(let x)?: return x.map(String.init) ?? ""
-        case .number(let x)?: return x.map { $0.isFinite ? String($0) : "" } ?? ""
-        case .bool(let x)?: return x ? "true" : "false"
-        case .strings(let x)?: return x.joined(separator: " | ")
-        case nil: return ""
         }
     }
 
@@ -68,13 +57,24 @@ struct Analyze: ParsableCommand {
             switch v {
             case .string(let x)?: return TerminalText.safeString(x)
             case .int(let x)?: return x.map(String.init) ?? "n/a"
-            case .number(let x)?: return x.map { abs($0) < 1e-3 && $0 != 0 ? String(format: "%.2e", $0) : String(format: "%.3f", $0) } ?? "n/a"
+            case .number(let x)?: return FeatureRecord.numberColumn([x])[0]
             case .bool(let x)?: return x ? "norm?" : ""
-            case .strings(let x)?: return x.map { TerminalText.safeString($0).trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+            case .strings(let x)?: return FeatureRecord.tokenList(x, separator: " ", clean: { TerminalText.safeString($0) })
             case nil: return ""
             }
         }
-        return TextTable.render(header: cols.map(\.1), rows: records.map { r in cols.map { cell(r.value($0.0)) } }, leftAligned: [0, 1])
+        // Numbers in one notation per column.
+        var columns: [[String]] = cols.map { col in records.map { cell($0.value(col.0)) } }
+        for (i, col) in cols.enumerated() {
+            var values: [Double?] = []
+            for r in records {
+                guard case .number(let x)? = r.value(col.0) else { break }
+                values.append(x)
+            }
+            if !records.isEmpty, values.count == records.count { columns[i] = FeatureRecord.numberColumn(values) }
+        }
+        let rows = records.indices.map { r in cols.indices.map { columns[$0][r] } }
+        return TextTable.render(header: cols.map(\.1), rows: rows, leftAligned: [0, 1])
     }
 }
 
@@ -83,13 +83,15 @@ struct Summary: ParsableCommand {
         abstract: "Per-dictionary summaries of a cache and the comparison of its dictionaries, with what the labels say.",
         discussion: """
         The figures the explorer's overview shows (the same computation). JSON: {"dictionaries": [...], \
-        "comparisons": [...]}; docs/ANALYSIS.md documents every field. Labels come from CACHE.labels \
-        when it exists, or --labels FILE.
+        "comparisons": [...], "agreement": [...]}; docs/ANALYSIS.md documents every field. With the cache's \
+        labels (CACHE.labels, the demo's in $XDG_STATE_HOME/saex/, or --labels FILE; every rater's), each \
+        dictionary's labels are tallied and "agreement" holds the inter-rater agreement on the features two \
+        or more raters labelled (docs/LABELS.md); without a labels file these are null.
         """)
 
     @Argument(help: "A cache file.") var cache: String
     @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
-    @Option(help: "The labels file (default: CACHE.labels, when it exists).") var labels: String?
+    @Option(help: "The labels file to read (default: CACHE.labels if it exists; the demo's in $XDG_STATE_HOME/saex/).") var labels: String?
 
     func run() throws {
         let report = try comparisonReport(cache: cache, labels: labels)
@@ -104,7 +106,7 @@ struct Report: ParsableCommand {
 
     @Argument(help: "A cache file.") var cache: String
     @Option(name: .shortAndLong, help: "The Markdown file to write (default: stdout).") var output: String?
-    @Option(help: "The labels file (default: CACHE.labels, when it exists).") var labels: String?
+    @Option(help: "The labels file to read (default: CACHE.labels if it exists; the demo's in $XDG_STATE_HOME/saex/).") var labels: String?
 
     func run() throws {
         let report = try comparisonReport(cache: cache, labels: labels)
@@ -122,7 +124,6 @@ struct Report: ParsableCommand {
 func comparisonReport(cache: String, labels: String?) throws -> ComparisonReport {
     let source = try CacheFeatureSource(path: cache, progress: { Progress.report(stage: $0, done: $1, total: $2) })
     Progress.finish()
-    let store = try readLabels(cache: cache, labels: labels)
-    let byDictionary = store.map { s in source.dictionaries.map { Array(s.labels(of: $0).values) } }
-    return source.comparisonReport(tables: source.dictionaries.indices.map { source.table(dict: $0) }, labels: byDictionary)
+    let every = try LabelsLocation.resolve(cache: cache, labels: labels).openIfPresent()?.everyLabel
+    return source.comparisonReport(tables: source.dictionaries.indices.map { source.table(dict: $0) }, labels: every)
 }

@@ -96,33 +96,29 @@ struct CacheBuild: ParsableCommand {
         let vocabulary = try Vocabulary.load(path: vocab)
         let started = Date()
         let report: CacheBuilder.ProgressHandler = { stage, done, total in Progress.report(stage: stage, done: done, total: total) }
-        let sequences: Int, sequenceLength: Int
         if featureActs.isEmpty {
             let corpus = try ActivationCorpus(paths: try ActivationCorpus.expand(activations), tokensPath: tokens)
-            (sequences, sequenceLength) = (corpus.sequences, corpus.sequenceLength)
             try CacheBuilder.build(dictionaries: named, corpus: corpus, shard: part, vocabulary: vocabulary, vocabularyPath: vocab,
                                    options: options, output: output, progress: report)
         } else {
             if tokens != nil { throw ValidationError("--tokens applies to --activations; feature files hold their tokens") }
             let files = try ActivationCorpus.expand(featureActs, skipFeatureFiles: false).map { try FeatureActsFile(path: $0) }
-            sequences = files.reduce(0) { $0 + $1.sequences }
-            sequenceLength = files[0].sequenceLength
             try CacheBuilder.build(dictionaries: named, featureFiles: files, shard: part, vocabulary: vocabulary, vocabularyPath: vocab,
                                    options: options, output: output, progress: report)
         }
         Progress.finish()
-        let rows = sequences * sequenceLength
+        let realTokens = try ContextCache(path: output).realTokenCount
         if let part {
             // A part is only an input of saex cache merge, which analyses the whole.
-            let rows = try CacheBuilder.partRows(sequences: sequences, sequenceLength: sequenceLength, shard: part).rows.count
             Console.error(String(format: "wrote %@: part %@ of %d tokens, %d dictionaries (%.1f s); merge all %d parts with saex cache merge",
-                                 output, part.description, rows, named.count, Date().timeIntervalSince(started), part.count))
+                                 output, part.description, realTokens, named.count, Date().timeIntervalSince(started), part.count))
             return
         }
         try AnalysisStore.refresh(cachePath: output, dictionaries: named.map(\.dictionary), recompute: true,
                                   progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
         Progress.finish()
-        Console.error(String(format: "wrote %@: %d tokens, %d dictionaries (%.1f s)", output, rows, named.count, Date().timeIntervalSince(started)))
+        Console.error(String(format: "wrote %@: %d tokens, %d dictionaries (%.1f s)", output, realTokens, named.count,
+                             Date().timeIntervalSince(started)))
     }
 }
 
@@ -158,7 +154,8 @@ struct CacheInfo: ParsableCommand {
         let m = c.manifest
         var lines = [
             "cache:        \(cache)",
-            "sample:       \(m.sample.rows) rows (\(m.sample.sequences) sequences x \(m.sample.sequenceLength)), \(c.tokens.filter { $0 >= 0 }.count) real tokens",
+            "sample:       \(m.sample.rows) rows (\(m.sample.sequences) sequences x \(m.sample.sequenceLength)), "
+                + "\(c.realTokenCount) real tokens",
             "activations:  \(m.sample.activationsPath) (\(m.sample.activationsFingerprint))",
             "vocabulary:   \(m.sample.vocabularyPath) (\(c.vocabularySize) tokens, \(c.vocabularyStyle))",
             "examples:     top \(m.options.topK), \(m.options.bins) bins x \(m.options.perBin), \(m.options.randomCount) random, seed \(m.options.seed)",

@@ -38,7 +38,7 @@ struct Contexts: ParsableCommand {
             return
         }
         var out: [String] = []
-        out.append("\(dict) feature \(feature): \(c.dictionaries[di].columns.range(feature).count) active tokens of \(c.manifest.sample.rows)")
+        out.append("\(dict) feature \(feature): \(c.dictionaries[di].columns.range(feature).count) active tokens of \(c.realTokenCount)")
         if ctx.top.isEmpty { out.append("(never active in this sample)") }
         out.append("")
         out.append("top contexts (peak token in [[ ]]):")

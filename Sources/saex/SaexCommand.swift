@@ -52,7 +52,8 @@ struct Saex: ParsableCommand {
         abstract: "Explore sparse-autoencoder features: standard and cosine-scored dictionaries side by side.",
         discussion: "With no command, opens the explorer on the bundled demo data.",
         version: SAEKitVersion.string,
-        subcommands: [Explore.self, Inspect.self, Encode.self, CacheCommand.self, Contexts.self, Analyze.self, Summary.self, Pairs.self, Report.self, LabelsCommand.self, LabelCommand.self],
+        subcommands: [Explore.self, Inspect.self, Encode.self, CacheCommand.self, Contexts.self, Analyze.self, Summary.self, Pairs.self,
+                      Report.self, LabelsCommand.self, BlindCommand.self, LabelCommand.self],
         defaultSubcommand: Explore.self
     )
 }

@@ -88,7 +88,8 @@ public enum ExplorerEffect: Equatable, Sendable {
     case computePairTable(PairKey, a: FeatureTable, b: FeatureTable)
     case computePairOrder(PairOrderRequest, PairTable, labelsA: [Int: FeatureLabel], labelsB: [Int: FeatureLabel])
     /// Summaries and comparisons of `tables` with each dictionary's labels.
-    case computeReport([FeatureTable], labels: [[FeatureLabel]]?)
+    /// The overview's figures, with every rater's labels in the label book.
+    case computeReport([FeatureTable])
     case saveLabel(LabelSave)
     case export
 }

@@ -106,8 +106,8 @@ public struct ExplorerEffects: EffectPerformer {
             return [.pairTableComputed(key, .ready(PairTable(a: a, b: b, aToB: ab, bToA: ba, ranking: key.ranking)))]
         case .computePairOrder(let request, let table, let labelsA, let labelsB):
             return [.pairOrderComputed(request, table.order(request.query, labelsA: labelsA, labelsB: labelsB))]
-        case .computeReport(let tables, let labels):
-            return [.reportComputed(.ready(source.comparisonReport(tables: tables, labels: labels)))]
+        case .computeReport(let tables):
+            return [.reportComputed(.ready(source.comparisonReport(tables: tables, labels: book?.everyLabel)))]
         case .saveLabel(let request):
             return [save(request)]
         case .export:
@@ -123,6 +123,7 @@ public struct ExplorerEffects: EffectPerformer {
             stored?.created = request.before?.created ?? time
             stored?.updated = time
             if stored?.author.isEmpty ?? false { stored?.author = author }
+            stored?.provenance = .manual  // changed by hand, even if it began as a blind answer
         }
         do {
             try book.setLabel(stored, for: request.key)
@@ -172,13 +173,15 @@ public enum ExplorerProgram: Program {
 public typealias ExplorerSession = ProgramSession<ExplorerProgram, ExplorerEffects>
 
 extension ProgramSession where P == ExplorerProgram, Performer == ExplorerEffects {
-    /// A session on `source` with `labels` (nil: read-only), as `runExplorer` makes one. Every
+    /// A session on `source` with `labels` (nil or read-only: labels cannot change, and the keys say
+    /// `options.readOnlyReason`), as `runExplorer` makes one. Every
     /// dictionary's table is read once here.
     public convenience init(source: any FeatureSource, labels: (any LabelBook)?, options: ExplorerOptions = ExplorerOptions(),
                             size: TerminalSize = TerminalSize(width: 80, height: 24)) {
         let tables = source.dictionaries.indices.map { source.table(dict: $0) }
         var state = ExplorerState(title: options.title, tables: tables, labels: labels?.allLabels ?? [:],
-                                  readOnlyReason: labels == nil ? options.readOnlyReason : nil, initialDictionary: options.initialDictionary,
+                                  readOnlyReason: labels?.isReadOnly ?? true ? options.readOnlyReason : nil,
+                                  initialDictionary: options.initialDictionary,
                                   width: size.width, height: size.height, canExport: options.onExport != nil,
                                   alphaThreshold: options.alphaThreshold, cacheCapacity: options.cacheCapacity)
         if let text = options.initialMessage { state.message = StatusMessage(text: text, isError: true) }

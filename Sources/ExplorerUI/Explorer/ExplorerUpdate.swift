@@ -208,8 +208,7 @@ enum ExplorerReducer {
             push(.overview(scroll: 0), &s)
             // Labels may have changed since it was last open: the figures are recomputed each time.
             s.report = .loading
-            let labels = s.readOnlyLabels && s.labels.isEmpty ? nil : s.tables.indices.map { Array(s.labelsByFeature($0).values) }
-            effects.append(.computeReport(s.tables, labels: labels))
+            effects.append(.computeReport(s.tables))
         }
     }
 

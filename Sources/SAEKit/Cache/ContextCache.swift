@@ -11,6 +11,9 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
     public let vocabularyStyle: String
     /// Token id per row (-1 = padding).
     public let tokens: UnsafeBufferPointer<Int32>
+
+    /// Tokens of the sample less the padding (token id -1): what every message calls tokens.
+    public var realTokenCount: Int { tokens.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
     /// ||x|| per row.
     public let norms: UnsafeBufferPointer<Float>
     private let vocabBytes: UnsafeRawBufferPointer

@@ -229,11 +229,14 @@ public struct LabelComparison: Sendable, Equatable, Codable {
 public struct ComparisonReport: Sendable, Equatable, Codable {
     public var dictionaries: [DictionarySummary]
     public var comparisons: [DictionaryComparison]
+    /// Inter-rater agreement per dictionary (`DictionaryAgreement.compute`), set by the caller that
+    /// has the labels file; nil when none was read.
+    @NullEncoded public var agreement: [DictionaryAgreement]? = nil
 
-    /// `matches[Pair(i, j)]` are dictionary i's match lists in j; `labels[i]` dictionary i's labels
-    /// (nil: no labels file); `isBlind` tells labels made in a blind session.
+    /// `matches[Pair(i, j)]` are dictionary i's match lists in j; `labels[i]` dictionary i's labels,
+    /// every rater's (nil: no labels file); `isBlind` tells labels made in a blind session.
     public init(tables: [FeatureTable], matches: [DictionaryPair: [FeatureMatchLists]], labels: [[FeatureLabel]]?,
-                isBlind: (FeatureLabel) -> Bool = { _ in false }) {
+                isBlind: (FeatureLabel) -> Bool = LabelTally.isBlindLabel) {
         dictionaries = tables.enumerated().map { i, t in
             var s = DictionarySummary(table: t)
             if let labels, i < labels.count { s.labels = LabelTally(labels[i], isBlind: isBlind) }
