@@ -21,7 +21,7 @@ struct LabelsExport: ParsableCommand {
         commandName: "export",
         abstract: "Export a cache's labels as JSON (docs/LABELS.md, docs/labels.schema.json), CSV or Neuronpedia explanation rows.")
 
-    @Argument(help: "A cache file.") var cache: String
+    @Argument(help: "A cache file, or a Neuronpedia, SAEDashboard or delphi cache the explorer imported.") var cache: String
     @Option(help: "Output format: json, csv or neuronpedia.") var format: ExportFormat = .json
     @Option(name: .shortAndLong, help: "Write here (default: stdout).") var output: String?
     @Option(help: "The labels file (default: CACHE.labels).") var labels: String?
@@ -30,10 +30,10 @@ struct LabelsExport: ParsableCommand {
     var source: [DictArgument] = []
 
     func run() throws {
-        let source = try CacheFeatureSource(path: cache)
+        let source = try FeatureSources.open(path: cache)
         let path = defaultLabelsPath(cache: cache, labels: labels)
         let store = try LabelStore(path: path, readOnly: true)
-        let export = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: source.cache.manifest.fingerprint,
+        let export = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: (source as? CacheFeatureSource)?.cache.manifest.fingerprint,
                                       stats: source.exportedStats)
         let data: Data
         switch format {
