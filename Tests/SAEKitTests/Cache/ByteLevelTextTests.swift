@@ -69,4 +69,37 @@ struct ByteLevelTextTests {
         #expect(v.displayRow([7, 0, 1, 2, 3]) == ["<|endoftext|>", " said", "’", "↪", "s"])
         #expect(v.displayRow([4, 5, 6, 99]) == ["😀", "↪", "↪", "<unk:99>"])
     }
+
+    /// A cache keeps the tokens' bytes, shows rows joined, and a merge of --shard parts keeps them.
+    @Test func cacheContextsJoinSplitCharacters() throws {
+        let t = TempDir()
+        defer { t.cleanup() }
+        let vocab = t.write("tokenizer.json", """
+        {"model": {"type": "BPE", "vocab": {"Ġsaid": 0, "âĢ": 1, "Ļ": 2, "s": 3, "ðŁ": 4, "ĺ": 5, "Ģ": 6}},
+         "added_tokens": [{"id": 7, "content": "<|endoftext|>", "special": true}], "decoder": {"type": "ByteLevel"}}
+        """)
+        let rows: [[Int32]] = [[7, 0, 1, 2, 3, -1], [4, 5, 6, 0, 1, -1], [2, 3, 0, 4, 5, 6]]
+        let shown = [["<|endoftext|>", " said", "’", "↪", "s"], ["😀", "↪", "↪", " said", "\\xe2\\x80"], ["\\x99", "s", " said", "😀", "↪", "↪"]]
+        var w = SafetensorsWriter()
+        var rng = SplitMix(seed: 3)
+        w.add("activations", shape: [3, 6, 16], floats: (0..<(3 * 6 * 16)).map { _ in Float(rng.normal()) })
+        w.add("tokens", shape: [3, 6], int32s: rows.flatMap { $0 })
+        try w.write(to: t.file("acts.safetensors"))
+        let dicts = [NamedDictionary(name: "jr", dictionary: try DictionaryLoader.load(path: Repo.path("fixtures/loaders/saelens_jumprelu")))]
+        let corpus = try ActivationCorpus(paths: [t.file("acts.safetensors")])
+        func build(_ name: String, _ shard: ShardSpec?) throws {
+            try CacheBuilder.build(dictionaries: dicts, corpus: corpus, shard: shard, vocabulary: try Vocabulary.load(path: vocab),
+                                   vocabularyPath: vocab, output: t.file(name))
+        }
+        try build("c.saexcache", nil)
+        let c = try ContextCache(path: t.file("c.saexcache"))
+        #expect(c.vocabularyStyle == "byte-level BPE" && c.tokenBytes(1) == [0xE2, 0x80] && c.tokenText(1) == "\\xe2\\x80")
+        for (s, want) in shown.enumerated() {
+            #expect(c.context(dict: 0, feature: 0, row: s * 6).tokens == want)
+        }
+        try build("p0.saexcache", ShardSpec(index: 0, count: 2))
+        try build("p1.saexcache", ShardSpec(index: 1, count: 2))
+        try CacheMerger.merge(inputs: [t.file("p0.saexcache"), t.file("p1.saexcache")], output: t.file("m.saexcache"))
+        #expect(try ShardAndSpillTests.bytes(t.file("m.saexcache")) == ShardAndSpillTests.bytes(t.file("c.saexcache")))
+    }
 }
