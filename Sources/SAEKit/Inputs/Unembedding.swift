@@ -49,7 +49,7 @@ public struct Unembedding: Sendable {
         }
         wU = try w.float32Storage()
         if let k = wU.buffer.firstIndex(where: { !$0.isFinite }) {
-            throw bad("tensor \"W_U\"", "holds \(wU[k]) at [\(k / dVocab), \(k % dVocab)]")
+            throw bad("tensor \"W_U\"", "holds \(wU[k].isNaN ? "NaN" : "an infinity") at [\(k / dVocab), \(k % dVocab)]")
         }
         let normName = meta["final_norm"] ?? (file.tensor("final_norm.weight") == nil ? "none" : "")
         guard let norm = FinalNorm(rawValue: normName) else {
@@ -71,7 +71,7 @@ public struct Unembedding: Sendable {
             }
             let weight = try t.floats()
             if let k = weight.firstIndex(where: { !$0.isFinite }) {
-                throw bad("tensor \"final_norm.weight\"", "holds \(weight[k]) at [\(k)]")
+                throw bad("tensor \"final_norm.weight\"", "holds \(weight[k].isNaN ? "NaN" : "an infinity") at [\(k)]")
             }
             normScale = weight.map { $0 + offset }
         }

@@ -112,8 +112,8 @@ struct LogitEffectsTests {
         let r = "give the OUT.unembed.safetensors scripts/dump_activations.py wrote for the model (docs/BRIDGE.md)"
         let cases: [(String, String)] = [
             (try Self.write(d, "rank1.st", shape: [320]), "tensor \"W_U\": is F32 [320], expected F32 [d_model, d_vocab]; " + r),
-            (try Self.write(d, "nan.st", edit: { w, _ in w[3 * 20 + 4] = .nan }), "tensor \"W_U\": holds nan at [3, 4]; " + r),
-            (try Self.write(d, "inf.st", edit: { _, g in g[2] = .infinity }), "tensor \"final_norm.weight\": holds inf at [2]; " + r),
+            (try Self.write(d, "nan.st", edit: { w, _ in w[3 * 20 + 4] = .nan }), "tensor \"W_U\": holds NaN at [3, 4]; " + r),
+            (try Self.write(d, "inf.st", edit: { _, g in g[2] = .infinity }), "tensor \"final_norm.weight\": holds an infinity at [2]; " + r),
             (try Self.write(d, "meta.st", meta: ["d_model": "20"]),
              "__metadata__.d_model: says 20 but W_U is F32 [16, 20] (W_U must be [d_model, d_vocab], logits = h W_U); " + r),
             (try Self.write(d, "norm.st", norm: "BatchNorm"), "__metadata__.final_norm: is \"BatchNorm\", expected LayerNorm, RMSNorm or none; " + r),
