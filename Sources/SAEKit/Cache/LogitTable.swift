@@ -8,6 +8,8 @@
 public struct LogitTable: Sendable, Equatable {
     /// Tokens kept on each side.
     public static let defaultCount = 10
+    /// Bytes of logits held at once: the block of features one sgemm computes.
+    public static let defaultBlockBytes = 64 << 20
 
     public let featureCount: Int
     public let count: Int
@@ -40,7 +42,7 @@ public struct LogitTable: Sendable, Equatable {
     /// The table of the `features` x `dIn` decoder rows `decoder` (row-major) through `unembedding`.
     /// `blockBytes` bounds the block of logits held at once.
     public static func compute(decoder: UnsafePointer<Float>, features: Int, dIn: Int, unembedding u: Unembedding, count: Int = defaultCount,
-                               blockBytes: Int = 64 << 20, progress: (Int, Int) -> Void = { _, _ in }) -> LogitTable {
+                               blockBytes: Int = defaultBlockBytes, progress: (Int, Int) -> Void = { _, _ in }) -> LogitTable {
         precondition(dIn == u.dModel)
         let v = u.dVocab
         let k = min(count, v)
@@ -82,33 +84,37 @@ public struct LogitTable: Sendable, Equatable {
     /// ties to the lower index; unused slots keep their -1 / NaN.
     static func extremes(_ values: UnsafePointer<Float>, count n: Int, keep: Int, topIDs: UnsafeMutablePointer<Int32>, topValues: UnsafeMutablePointer<Float>,
                          bottomIDs: UnsafeMutablePointer<Int32>, bottomValues: UnsafeMutablePointer<Float>) {
-        var top = 0, bottom = 0
-        for i in 0..<n {
-            let x = values[i]
-            if x.isNaN { continue }
-            // Strictly better than the last kept value (an equal value at a higher index loses the tie).
-            if top < keep || x > topValues[keep - 1] {
-                var j = min(top, keep - 1)
-                while j > 0 && x > topValues[j - 1] {
-                    topValues[j] = topValues[j - 1]
-                    topIDs[j] = topIDs[j - 1]
-                    j -= 1
-                }
-                topValues[j] = x
-                topIDs[j] = Int32(i)
-                top = min(top + 1, keep)
+        var top = Kept(ids: topIDs, values: topValues, keep: keep, largest: true)
+        var bottom = Kept(ids: bottomIDs, values: bottomValues, keep: keep, largest: false)
+        for i in 0..<n where !values[i].isNaN {
+            top.offer(values[i], i)
+            bottom.offer(values[i], i)
+        }
+    }
+
+    /// The best `keep` values offered so far, best first, kept sorted by insertion.
+    struct Kept {
+        let ids: UnsafeMutablePointer<Int32>
+        let values: UnsafeMutablePointer<Float>
+        let keep: Int
+        let largest: Bool
+        var count = 0
+
+        @inline(__always) func better(_ a: Float, _ b: Float) -> Bool { largest ? a > b : a < b }
+
+        /// Keeps `x` (at index `i`) when it is strictly better than the worst kept value: an equal
+        /// value at a higher index loses the tie.
+        @inline(__always) mutating func offer(_ x: Float, _ i: Int) {
+            guard count < keep || better(x, values[keep - 1]) else { return }
+            var j = min(count, keep - 1)
+            while j > 0 && better(x, values[j - 1]) {
+                values[j] = values[j - 1]
+                ids[j] = ids[j - 1]
+                j -= 1
             }
-            if bottom < keep || x < bottomValues[keep - 1] {
-                var j = min(bottom, keep - 1)
-                while j > 0 && x < bottomValues[j - 1] {
-                    bottomValues[j] = bottomValues[j - 1]
-                    bottomIDs[j] = bottomIDs[j - 1]
-                    j -= 1
-                }
-                bottomValues[j] = x
-                bottomIDs[j] = Int32(i)
-                bottom = min(bottom + 1, keep)
-            }
+            values[j] = x
+            ids[j] = Int32(i)
+            count = min(count + 1, keep)
         }
     }
 }

@@ -8,9 +8,7 @@ public struct TokenLogit: Sendable, Equatable {
     public var id: Int?
 
     public init(token: String, value: Float, id: Int? = nil) {
-        self.token = token
-        self.value = value
-        self.id = id
+        (self.token, self.value, self.id) = (token, value, id)
     }
 }
 
@@ -24,8 +22,7 @@ public struct LogitEffects: Sendable, Equatable {
     public var negative: [TokenLogit]
 
     public init(positive: [TokenLogit], negative: [TokenLogit]) {
-        self.positive = positive
-        self.negative = negative
+        (self.positive, self.negative) = (positive, negative)
     }
 
     /// Neither list holds anything.

@@ -55,14 +55,18 @@ struct ByteLevelTextTests {
         #expect(!weigh([["Ã©"], ["café au"], ["naïve one"]]))      // more against than for
     }
 
-    @Test func tokenizerJSONKeepsBytesAndJoinsRows() throws {
-        let t = TempDir()
-        defer { t.cleanup() }
-        let p = t.write("tokenizer.json", """
+    /// A byte-level tokenizer.json: ’ as the two tokens âĢ + Ļ, 😀 as three.
+    static func tokenizer(_ t: TempDir) -> String {
+        t.write("tokenizer.json", """
         {"model": {"type": "BPE", "vocab": {"Ġsaid": 0, "âĢ": 1, "Ļ": 2, "s": 3, "ðŁ": 4, "ĺ": 5, "Ģ": 6}},
          "added_tokens": [{"id": 7, "content": "<|endoftext|>", "special": true}], "decoder": {"type": "ByteLevel"}}
         """)
-        let v = try Vocabulary.load(path: p)
+    }
+
+    @Test func tokenizerJSONKeepsBytesAndJoinsRows() throws {
+        let t = TempDir()
+        defer { t.cleanup() }
+        let v = try Vocabulary.load(path: Self.tokenizer(t))
         #expect(v.style == .byteLevel)
         #expect(v.bytes?[1] == [0xE2, 0x80] && v.bytes?[7] == Array("<|endoftext|>".utf8))
         #expect(v.text(1) == "\\xe2\\x80" && v.text(2) == "\\x99" && v.text(7) == "<|endoftext|>" && v.isSpecial(7))
@@ -74,10 +78,7 @@ struct ByteLevelTextTests {
     @Test func cacheContextsJoinSplitCharacters() throws {
         let t = TempDir()
         defer { t.cleanup() }
-        let vocab = t.write("tokenizer.json", """
-        {"model": {"type": "BPE", "vocab": {"Ġsaid": 0, "âĢ": 1, "Ļ": 2, "s": 3, "ðŁ": 4, "ĺ": 5, "Ģ": 6}},
-         "added_tokens": [{"id": 7, "content": "<|endoftext|>", "special": true}], "decoder": {"type": "ByteLevel"}}
-        """)
+        let vocab = Self.tokenizer(t)
         let rows: [[Int32]] = [[7, 0, 1, 2, 3, -1], [4, 5, 6, 0, 1, -1], [2, 3, 0, 4, 5, 6]]
         let shown = [["<|endoftext|>", " said", "’", "↪", "s"], ["😀", "↪", "↪", " said", "\\xe2\\x80"], ["\\x99", "s", " said", "😀", "↪", "↪"]]
         var w = SafetensorsWriter()
