@@ -211,7 +211,8 @@ def targets(results, plan, best_bw, caches):
         q = n['logits_seconds'] / s['compute_seconds']
         t.append(Target('logits', f"logit effects, {r['d_sae']:,} features x {r['d_vocab']:,} tokens, d_model {r['d_model']:,}",
                         'saex at least as fast as numpy (numpy / saex >= 1)',
-                        f"{s_(s['compute_seconds'])} (numpy / saex {x_(q)}; {x_(s['compute_seconds'] / s['bare_sgemm_seconds'])} bare sgemm)", q >= 1,
+                        f"{s_(s['compute_seconds'])} (numpy / saex {x_(q)}; "
+                        f"{x_(s['compute_seconds'] / s['bare_sgemm_seconds'])} bare sgemm)", q >= 1,
                         full and r['d_sae'] >= 16384 and r['d_vocab'] >= 50257, peer=s_(n['logits_seconds']),
                         limit=f"bare sgemm {s_(s['bare_sgemm_seconds'])}, np.dot {s_(n['dot_seconds'])}"))
     else:
@@ -449,7 +450,8 @@ def logits_table(results):
         rows.append((f"{r['d_sae']:,} x {r['d_model']:,} x {r['d_vocab']:,}", f"{r['block_rows']:,}", s_(s['compute_seconds']),
                      f"{s_(s['bare_sgemm_seconds'])} ({flop / s['bare_sgemm_seconds'] / 1e9:.0f} GFLOP/s, {s['blas_core']})",
                      x_(s['compute_seconds'] / s['bare_sgemm_seconds']), s_(n['logits_seconds']),
-                     f"{s_(n['dot_seconds'])} ({flop / n['dot_seconds'] / 1e9:.0f} GFLOP/s)", x_(n['logits_seconds'] / s['compute_seconds']),
+                     f"{s_(n['dot_seconds'])} ({flop / n['dot_seconds'] / 1e9:.0f} GFLOP/s)",
+                     x_(n['logits_seconds'] / s['compute_seconds']),
                      'yes' if r.get('same_first_ids') else '**no**', s_(s['open_seconds']), load_str(r.get('load_before'))))
     return table(['features x d_model x d_vocab', 'block rows', 'saex', 'Swift sgemm, same blocks', 'saex / sgemm', 'numpy peer',
                   'np.dot, same blocks', 'numpy / saex', 'same ids', 'unembedding open', 'load before'], rows)

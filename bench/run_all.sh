@@ -45,7 +45,8 @@ else
   STATS_N="25000 50000 100000"; CORR_N=25000; FEATURES=4096
   MATCH_ROWS="1024 2048 4096"; MATCH_DIM=768
   MEMORY_TOKENS="8192 32768"
-  UI_KEYS=606; UI_RUNS=1; BW_MIB=512; LOGIT_VOCAB=8192   # 606 keys stop the 18-key script where 3,000 do, so the sorts start from the same view
+  LOGIT_VOCAB=8192
+  UI_KEYS=606; UI_RUNS=1; BW_MIB=512   # 606 keys stop the 18-key script where 3,000 do, so the sorts start from the same view
 fi
 cat > "$RESULTS/plan.json" <<JSON
 {"mode": "$MODE", "tokens": $TOKENS, "d_ins": [${D_INS// /, }], "d_sae": $D_SAE, "scale_d_in": $SCALE_DIN,

@@ -127,7 +127,9 @@ do {
 }
 if ["analysis", "ui", "labels-append"].contains(args.dropFirst().first) { exit(0) }
 guard args.count >= 3 || args.dropFirst().first == "stream" else {
-    FileHandle.standardError.write(Data("usage: saex-bench open DICT | open-cache CACHE | encode DICT ACTS [--rows N] [--batch B] [--no-sgemm] | cache-build OUT ACTS VOCAB NAME=DICT... | logits DICT UNEMBED [--repeat N] | sgemm M N K [--batch B] | stream [--mib N] [--repeat R]\n".utf8))
+    FileHandle.standardError.write(Data(("usage: saex-bench open DICT | open-cache CACHE | encode DICT ACTS [--rows N] [--batch B] "
+        + "[--no-sgemm] | cache-build OUT ACTS VOCAB NAME=DICT... | logits DICT UNEMBED [--repeat N] | sgemm M N K [--batch B] "
+        + "| stream [--mib N] [--repeat R]\n").utf8))
     exit(2)
 }
 do {
@@ -257,7 +259,8 @@ do {
         fill(a, rows * d.dIn, seed: 3)
         let tGemm = bareSGEMM(rows: d.dSAE, n: u.dVocab, k: d.dIn, batch: rows, a: a, b: u.wU.pointer, c: c)
         let k = table?.count ?? 0
-        emit(["what": "logits", "d_sae": d.dSAE, "d_model": u.dModel, "d_vocab": u.dVocab, "final_norm": u.finalNorm.rawValue, "block_rows": rows,
+        emit(["what": "logits", "d_sae": d.dSAE, "d_model": u.dModel, "d_vocab": u.dVocab, "final_norm": u.finalNorm.rawValue,
+              "block_rows": rows,
               "open_seconds": tOpen, "compute_seconds": best, "bare_sgemm_seconds": tGemm,
               "gflops": 2.0 * Double(d.dSAE) * Double(u.dVocab) * Double(d.dIn) / best / 1e9,
               "first_positive_ids": Array(table?.positiveIDs.prefix(4 * k) ?? []).map(Int.init),

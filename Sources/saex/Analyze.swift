@@ -26,7 +26,8 @@ struct Analyze: ParsableCommand {
 
     func run() throws {
         if let top, top < 0 { throw ValidationError("--top must be 0 or more") }
-        let source = try FeatureSources.open(path: cache, vocabularyPath: vocab, progress: { Progress.report(stage: $0, done: $1, total: $2) })
+        let source = try FeatureSources.open(path: cache, vocabularyPath: vocab,
+                                             progress: { Progress.report(stage: $0, done: $1, total: $2) })
         Progress.finish()
         let indices: [Int] = try dict.map { [try source.dictionaryIndex(named: $0, path: cache)] } ?? Array(source.dictionaries.indices)
         let tables = indices.map { source.table(dict: $0) }

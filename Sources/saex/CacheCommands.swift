@@ -72,8 +72,8 @@ struct CacheBuild: ParsableCommand {
     var featureActs: [String] = []
     @Option(help: "Token ids [n_seq, seq_len] as .npy or .safetensors, when not inside the (single) activation file.") var tokens: String?
     @Option(help: "Vocabulary: tokenizer.json, a JSON array of strings, or {\"id\": \"token\"}.") var vocab: String
-    @Option(help: ArgumentHelp("The unembedding scripts/dump_activations.py wrote (OUT.unembed.safetensors): store every feature's ten most "
-                               + "positive and ten most negative logit effects (docs/ANALYSIS.md).", valueName: "FILE"))
+    @Option(help: ArgumentHelp("The unembedding scripts/dump_activations.py wrote (OUT.unembed.safetensors): store every "
+                               + "feature's ten most positive and ten most negative logit effects (docs/ANALYSIS.md).", valueName: "FILE"))
     var unembed: String?
     @Option(name: .shortAndLong, help: "The cache file to write.") var output: String
     @Option(help: ArgumentHelp("Build only part I of N (I from 0, whole sequences), e.g. --shard $SLURM_ARRAY_TASK_ID/4; "
@@ -169,7 +169,8 @@ struct CacheInfo: ParsableCommand {
             "fingerprint:  \(m.fingerprint)",
         ]
         if let u = m.unembed {
-            lines.append("logits:       \(u.count) per side per feature from \(u.path) (\(u.fingerprint)), d_vocab \(u.dVocab), final norm \(u.finalNorm)")
+            lines.append("logits:       \(u.count) per side per feature from \(u.path) (\(u.fingerprint)), d_vocab \(u.dVocab), "
+                         + "final norm \(u.finalNorm)")
         }
         if let part = m.sample.shard {
             lines.append("part:         \(part.index)/\(part.count) of a --shard build of \(part.corpusSequences) sequences; merge all \(part.count) with saex cache merge")

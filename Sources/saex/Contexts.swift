@@ -36,7 +36,8 @@ struct Contexts: ParsableCommand {
             name = c.manifest.dictionaries[di].name
             try checkFeature(c.dictionaries[di].featureCount, name)
             ctx = c.contexts(dict: di, feature: feature)
-            header = ["\(name) feature \(feature): \(c.dictionaries[di].columns.range(feature).count) active tokens of \(c.manifest.sample.rows)"]
+            let active = c.dictionaries[di].columns.range(feature).count
+            header = ["\(name) feature \(feature): \(active) active tokens of \(c.manifest.sample.rows)"]
             if ctx.top.isEmpty { header.append("(never active in this sample)") }
         case .imported(let source):
             let di = try source.dictionaryIndex(named: dict, path: cache)
@@ -78,7 +79,8 @@ struct Contexts: ParsableCommand {
             out.append("logit effects (most positive | most negative):")
             for i in 0..<max(l.positive.count, l.negative.count) {
                 func cell(_ side: [TokenLogit]) -> String {
-                    i < side.count ? String(format: "%9.3f  ", side[i].value) + TerminalText.safeString(side[i].token, visibleSpaces: true) : ""
+                    guard i < side.count else { return "" }
+                    return String(format: "%9.3f  ", side[i].value) + TerminalText.safeString(side[i].token, visibleSpaces: true)
                 }
                 let left = cell(l.positive)
                 out.append("  " + left + String(repeating: " ", count: max(2, 32 - TerminalText.width(left))) + "|  " + cell(l.negative))
@@ -90,7 +92,8 @@ struct Contexts: ParsableCommand {
     func checkFeature(_ count: Int, _ name: String) throws {
         guard feature >= 0 && feature < count else {
             throw SAEKitError(.badInput, path: cache, subject: "--feature \(feature)",
-                              reason: count > 0 ? "is out of range: dictionary \"\(name)\" has features 0 to \(count - 1)" : "is out of range: \"\(name)\" has no features")
+                              reason: count > 0 ? "is out of range: dictionary \"\(name)\" has features 0 to \(count - 1)"
+                                                : "is out of range: \"\(name)\" has no features")
         }
     }
 }

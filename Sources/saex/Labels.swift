@@ -33,7 +33,8 @@ struct LabelsExport: ParsableCommand {
         let source = try FeatureSources.open(path: cache)
         let path = defaultLabelsPath(cache: cache, labels: labels)
         let store = try LabelStore(path: path, readOnly: true)
-        let export = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: (source as? CacheFeatureSource)?.cache.manifest.fingerprint,
+        let fingerprint = (source as? CacheFeatureSource)?.cache.manifest.fingerprint
+        let export = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: fingerprint,
                                       stats: source.exportedStats)
         let data: Data
         switch format {

@@ -48,7 +48,8 @@ import SAEKit
             positive: [TokenLogit(token: " Brigade", value: 3.753, id: 44), TokenLogit(token: "’", value: 3.063),
                        TokenLogit(token: " an-extraordinarily-long-token-that-does-not-fit", value: 2.5),
                        TokenLogit(token: "\u{1B}[31m red\u{202E}", value: 1.25)],
-            negative: [TokenLogit(token: "sequence", value: -0.707), TokenLogit(token: " 東京", value: -0.5), TokenLogit(token: "\\xe2\\x80", value: -0.25)])
+            negative: [TokenLogit(token: "sequence", value: -0.707), TokenLogit(token: " 東京", value: -0.5),
+                       TokenLogit(token: "\\xe2\\x80", value: -0.25)])
         let session = makeSession(book: FakeLabelBook(), width: w, height: h, logits: logits)
         session.press(.enter)
         for _ in 0..<(h < 30 ? 14 : 10) { session.press(.char("j")) }

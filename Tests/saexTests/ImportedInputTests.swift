@@ -17,7 +17,8 @@ struct ImportedInputTests {
     }
 
     static func expected() throws -> Expected {
-        try JSONDecoder().decode(Expected.self, from: Data(contentsOf: URL(fileURLWithPath: CLI.root + "/Tests/SAEKitTests/Import/Fixtures/saedashboard-gpt2/expected.json")))
+        let url = URL(fileURLWithPath: CLI.root + "/Tests/SAEKitTests/Import/Fixtures/saedashboard-gpt2/expected.json")
+        return try JSONDecoder().decode(Expected.self, from: Data(contentsOf: url))
     }
 
     @Test func contextsJSONGivesDecodedTokensAndLogits() throws {
@@ -55,7 +56,8 @@ struct ImportedInputTests {
         let e = try Self.expected()
         let a = try CLI.run(["analyze", Self.batch, "--format", "json"])
         #expect(a.status == 0, "\(a.stderr)")
-        let features = try #require((try JSONSerialization.jsonObject(with: Data(a.stdout.utf8)) as? [String: Any])?["features"] as? [[String: Any]])
+        let analysis = try JSONSerialization.jsonObject(with: Data(a.stdout.utf8)) as? [String: Any]
+        let features = try #require(analysis?["features"] as? [[String: Any]])
         let f0 = try #require(features.first { $0["feature"] as? Int == 0 })
         #expect(f0["top_tokens"] as? [String] == e.top_tokens)
         #expect(f0["density"] as? Double == 0.0002)

@@ -31,10 +31,12 @@ same = [v for k, v in n.items() if k.startswith('same_ids_first_')]
 rec = {'what': 'logits', 'd_sae': s['d_sae'], 'd_model': s['d_model'], 'd_vocab': s['d_vocab'], 'block_rows': s['block_rows'],
        'saex': {'compute_seconds': s['compute_seconds'], 'bare_sgemm_seconds': s['bare_sgemm_seconds'], 'open_seconds': s['open_seconds'],
                 'gflops': s['gflops'], 'blas_core': s['blas_core']},
-       'numpy': {'logits_seconds': n['numpy_logits_seconds'], 'dot_seconds': n['numpy_dot_seconds'], 'open_seconds': n['numpy_open_seconds']},
+       'numpy': {'logits_seconds': n['numpy_logits_seconds'], 'dot_seconds': n['numpy_dot_seconds'],
+                 'open_seconds': n['numpy_open_seconds']},
        'same_first_ids': bool(same and same[0] == 1), 'load_before': [float(x) for x in load0.split()]}
 write(f'logits_{tag}', rec)
-print(f"logit effects {rec['saex']['compute_seconds']:.2f} s ({rec['saex']['compute_seconds'] / rec['saex']['bare_sgemm_seconds']:.2f}x bare sgemm "
-      f"{rec['saex']['bare_sgemm_seconds']:.2f} s); numpy {rec['numpy']['logits_seconds']:.2f} s (np.dot {rec['numpy']['dot_seconds']:.2f} s); "
-      f"numpy / saex {rec['numpy']['logits_seconds'] / rec['saex']['compute_seconds']:.2f}; same ids: {rec['same_first_ids']}")
+sx, npy = rec['saex'], rec['numpy']
+print(f"logit effects {sx['compute_seconds']:.2f} s ({sx['compute_seconds'] / sx['bare_sgemm_seconds']:.2f}x bare sgemm "
+      f"{sx['bare_sgemm_seconds']:.2f} s); numpy {npy['logits_seconds']:.2f} s (np.dot {npy['dot_seconds']:.2f} s); "
+      f"numpy / saex {npy['logits_seconds'] / sx['compute_seconds']:.2f}; same ids: {rec['same_first_ids']}")
 PY

@@ -100,7 +100,8 @@ def test_logit_effects_equal_numpy(kind, built, saex, figures):
     worst = 0.0
     for feat in range(D_SAE):
         got = json.loads(run_saex(saex, "contexts", b["cache"], "--feature", feat, "--format", "json"))   # one dictionary: no --dict
-        worst = max(worst, check_side(got["logits_positive"], effects, feat, True), check_side(got["logits_negative"], effects, feat, False))
+        worst = max(worst, check_side(got["logits_positive"], effects, feat, True),
+                    check_side(got["logits_negative"], effects, feat, False))
         for e in got["logits_positive"][:3]:      # tokens shown as the tokenizer decodes them (whole characters)
             text = tok.decode([e["id"]])
             if text and "\ufffd" not in text:

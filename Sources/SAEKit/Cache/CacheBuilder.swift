@@ -33,10 +33,12 @@ public enum CacheBuilder {
     /// The caches of all N parts, merged with `CacheMerger`, are the same bytes as a build of the whole.
     /// With `unembedding`, every feature's logit effects are computed and stored too (`LogitTable`).
     public static func build(dictionaries: [NamedDictionary], corpus: ActivationCorpus, shard: ShardSpec? = nil, vocabulary: Vocabulary,
-                             vocabularyPath: String, unembedding: Unembedding? = nil, options: CacheOptions = CacheOptions(), output: String,
-                             progress: ProgressHandler = { _, _, _ in }) throws {
+                             vocabularyPath: String, unembedding: Unembedding? = nil, options: CacheOptions = CacheOptions(),
+                             output: String, progress: ProgressHandler = { _, _, _ in }) throws {
         try validate(dictionaries: dictionaries, corpus: corpus, vocabulary: vocabulary, vocabularyPath: vocabularyPath)
-        if let unembedding { try validate(unembedding: unembedding, dictionaries: dictionaries, vocabulary: vocabulary, vocabularyPath: vocabularyPath) }
+        if let unembedding {
+            try validate(unembedding: unembedding, dictionaries: dictionaries, vocabulary: vocabulary, vocabularyPath: vocabularyPath)
+        }
         let part = try partRows(sequences: corpus.sequences, sequenceLength: corpus.sequenceLength, shard: shard)
         try checkTokens(corpus: corpus, rows: part.rows, vocabulary: vocabulary, vocabularyPath: vocabularyPath)
         // The logit effects first, before the encode buffers exist (they need only the weights).
@@ -116,7 +118,8 @@ public enum CacheBuilder {
 
         var data: [DictionaryCacheData] = []
         for (di, nd) in dictionaries.enumerated() {
-            data.append(try dictionaryData(acc, di, nd, encoder: encoders[di], keepExact: shard != nil, logits: logits?[di], output: output))
+            data.append(try dictionaryData(acc, di, nd, encoder: encoders[di], keepExact: shard != nil, logits: logits?[di],
+                                           output: output))
         }
         var manifest = CacheManifest(options: options)
         manifest.sample = try sampleDescription(paths: corpus.files.map(\.path), corpusSequences: corpus.sequences, sequenceLength: corpus.sequenceLength,
@@ -148,7 +151,8 @@ public enum CacheBuilder {
     /// Each dictionary's logit effects through `u`.
     static func logitTables(_ dictionaries: [NamedDictionary], _ u: Unembedding, progress: ProgressHandler) -> [LogitTable] {
         dictionaries.map { nd in
-            LogitTable.compute(decoder: nd.dictionary.wDec.pointer, features: nd.dictionary.dSAE, dIn: nd.dictionary.dIn, unembedding: u) { done, total in
+            let d = nd.dictionary
+            return LogitTable.compute(decoder: d.wDec.pointer, features: d.dSAE, dIn: d.dIn, unembedding: u) { done, total in
                 progress("logits \(nd.name)", done, total)
             }
         }
@@ -156,10 +160,12 @@ public enum CacheBuilder {
 
     /// Refuses an unembedding that does not fit the dictionaries (d_model != d_in) or the vocabulary
     /// (fewer logits than tokens: another model's), before any work.
-    static func validate(unembedding u: Unembedding, dictionaries: [NamedDictionary], vocabulary: Vocabulary, vocabularyPath: String) throws {
+    static func validate(unembedding u: Unembedding, dictionaries: [NamedDictionary], vocabulary: Vocabulary,
+                         vocabularyPath: String) throws {
         for nd in dictionaries where nd.dictionary.dIn != u.dModel {
             throw SAEKitError(.badInput, path: u.path, subject: "tensor \"W_U\"",
-                              reason: "has d_model = \(u.dModel) but dictionary \"\(nd.name)\" (\(nd.dictionary.metadata.path)) has d_in = \(nd.dictionary.dIn)",
+                              reason: "has d_model = \(u.dModel) but dictionary \"\(nd.name)\" (\(nd.dictionary.metadata.path)) "
+                                  + "has d_in = \(nd.dictionary.dIn)",
                               remedy: "logit effects need a residual-stream dictionary of the model this unembedding belongs to")
         }
         guard u.dVocab >= vocabulary.display.count else {
@@ -171,7 +177,8 @@ public enum CacheBuilder {
 
     /// The manifest's record of the unembedding: its path relative to the output and its fingerprint.
     static func unembedRecord(_ u: Unembedding, output: String) throws -> CacheManifest.Unembed {
-        CacheManifest.Unembed(path: RelativePath.of(u.path, fromFolderOf: output), fingerprint: try fileFingerprint(u.path), modelName: u.modelName,
+        CacheManifest.Unembed(path: RelativePath.of(u.path, fromFolderOf: output), fingerprint: try fileFingerprint(u.path),
+                              modelName: u.modelName,
                               dModel: u.dModel, dVocab: u.dVocab, finalNorm: u.finalNorm.rawValue, weightOffset: u.weightOffset,
                               count: LogitTable.defaultCount)
     }

@@ -106,7 +106,8 @@ public struct CacheManifest: Codable, Sendable, Equatable {
 
         enum CodingKeys: String, CodingKey {
             case path, fingerprint, count
-            case modelName = "model_name", dModel = "d_model", dVocab = "d_vocab", finalNorm = "final_norm", weightOffset = "final_norm_weight_offset"
+            case modelName = "model_name", dModel = "d_model", dVocab = "d_vocab", finalNorm = "final_norm"
+            case weightOffset = "final_norm_weight_offset"
         }
     }
 

@@ -274,7 +274,8 @@ struct CacheTensorReader {
             let values = Array(try buffer(p + "logit_\(name)_values", Float.self, shape: [f, k]))
             if let bad = ids.indices.first(where: { ids[$0] < -1 || Int(ids[$0]) >= u.dVocab || (ids[$0] >= 0 && !values[$0].isFinite) }) {
                 throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)logit_\(name)_ids\"",
-                                  reason: "entry \(bad) holds token \(ids[bad]) (value \(values[bad])) outside the \(u.dVocab)-token unembedding",
+                                  reason: "entry \(bad) holds token \(ids[bad]) (value \(values[bad])) outside the "
+                                      + "\(u.dVocab)-token unembedding",
                                   remedy: "rebuild the cache with saex cache build --unembed")
             }
             return (ids, values)

@@ -102,7 +102,8 @@ extension LogitEffects {
             let order = v.indices.sorted { a, b in v[a] != v[b] ? (descending ? v[a] > v[b] : v[a] < v[b]) : a < b }
             return order.map { TokenLogit(token: s[$0], value: v[$0]) }
         }
-        let l = LogitEffects(positive: try side("pos_str", "pos_values", descending: true), negative: try side("neg_str", "neg_values", descending: false))
+        let l = LogitEffects(positive: try side("pos_str", "pos_values", descending: true),
+                             negative: try side("neg_str", "neg_values", descending: false))
         return l.isEmpty ? nil : l
     }
 }

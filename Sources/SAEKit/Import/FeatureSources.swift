@@ -28,7 +28,8 @@ public enum FeatureSources {
         if isCache(path) { return .cache(try ContextCache(path: path)) }
         let name = (path as NSString).lastPathComponent
         let importable = [".json", ".jsonl", ".jsonl.gz"].contains { name.hasSuffix($0) } || DelphiImporter.splitRange(name) != nil
-        if !isDir.boolValue && !importable && (name.hasSuffix(".saexcache") || name.hasSuffix(".safetensors") || (try? SafetensorsFile(path: path)) != nil) {
+        let cacheLike = name.hasSuffix(".saexcache") || name.hasSuffix(".safetensors") || (try? SafetensorsFile(path: path)) != nil
+        if !isDir.boolValue && !importable && cacheLike {
             // A damaged cache, or a safetensors file that is not one: the precise reason.
             return .cache(try ContextCache(path: path))
         }
@@ -58,13 +59,15 @@ extension FeatureSource {
         let names = dictionaries.map(\.name)
         guard let name else {
             guard names.count == 1 else {
-                throw SAEKitError(.badInput, path: path, subject: "--dict", reason: "the input holds \(names.count) dictionaries (\(names.joined(separator: ", ")))",
+                throw SAEKitError(.badInput, path: path, subject: "--dict",
+                                  reason: "the input holds \(names.count) dictionaries (\(names.joined(separator: ", ")))",
                                   remedy: "name one with --dict NAME")
             }
             return 0
         }
         guard let i = names.firstIndex(of: name) else {
-            throw SAEKitError(.badInput, path: path, subject: "--dict \(name)", reason: "no dictionary of that name (it has: \(names.joined(separator: ", ")))")
+            throw SAEKitError(.badInput, path: path, subject: "--dict \(name)",
+                              reason: "no dictionary of that name (it has: \(names.joined(separator: ", ")))")
         }
         return i
     }
@@ -76,7 +79,8 @@ extension ContextCache {
         if let name { return try dictionaryIndex(named: name) }
         let names = manifest.dictionaries.map(\.name)
         guard names.count == 1 else {
-            throw SAEKitError(.badInput, path: path, subject: "--dict", reason: "the cache holds \(names.count) dictionaries (\(names.joined(separator: ", ")))",
+            throw SAEKitError(.badInput, path: path, subject: "--dict",
+                              reason: "the cache holds \(names.count) dictionaries (\(names.joined(separator: ", ")))",
                               remedy: "name one with --dict NAME")
         }
         return 0

@@ -89,7 +89,8 @@ public enum NeuronpediaExportImporter {
             let stats = FeatureStats(feature: i, density: density, maxActivation: maxValue, meanActivation: 0,
                                      dead: density == 0 && maxValue <= 0 && sum.count == 0,
                                      topTokens: top.prefix(5).map { tokens.row($0.tokens)[$0.peak] })
-            features[i] = ImportedFeature(stats: stats, explanations: scan.explanations[i] ?? [], logits: tokens.logits(scan.logits[i] ?? nil))
+            features[i] = ImportedFeature(stats: stats, explanations: scan.explanations[i] ?? [],
+                                          logits: tokens.logits(scan.logits[i] ?? nil))
         }
         let (model, source) = scan.sourceKey ?? (nil, nil)
         let allFiles = roles.flatMap { files[$0] ?? [] }

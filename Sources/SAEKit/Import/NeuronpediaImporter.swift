@@ -142,8 +142,8 @@ public enum NeuronpediaImporter {
             let contexts = ActivationRow.contexts(rows)
             let stats = ActivationRow.stats(feature: index, fracNonzero: try f.optionalNumber("frac_nonzero"), maxActApprox: nil,
                                             contexts: contexts, rows: rows)
-            out.append(Parsed(index: index, model: model, source: source, feature: ImportedFeature(stats: stats, logits: try LogitEffects.parse(f)),
-                              contexts: contexts, samples: rows.map(\.value)))
+            let feature = ImportedFeature(stats: stats, logits: try LogitEffects.parse(f))
+            out.append(Parsed(index: index, model: model, source: source, feature: feature, contexts: contexts, samples: rows.map(\.value)))
         }
         return (name, out)
     }

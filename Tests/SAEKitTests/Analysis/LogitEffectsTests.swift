@@ -113,11 +113,14 @@ struct LogitEffectsTests {
         let cases: [(String, String)] = [
             (try Self.write(d, "rank1.st", shape: [320]), "tensor \"W_U\": is F32 [320], expected F32 [d_model, d_vocab]; " + r),
             (try Self.write(d, "nan.st", edit: { w, _ in w[3 * 20 + 4] = .nan }), "tensor \"W_U\": holds NaN at [3, 4]; " + r),
-            (try Self.write(d, "inf.st", edit: { _, g in g[2] = .infinity }), "tensor \"final_norm.weight\": holds an infinity at [2]; " + r),
+            (try Self.write(d, "inf.st", edit: { _, g in g[2] = .infinity }),
+             "tensor \"final_norm.weight\": holds an infinity at [2]; " + r),
             (try Self.write(d, "meta.st", meta: ["d_model": "20"]),
              "__metadata__.d_model: says 20 but W_U is F32 [16, 20] (W_U must be [d_model, d_vocab], logits = h W_U); " + r),
-            (try Self.write(d, "norm.st", norm: "BatchNorm"), "__metadata__.final_norm: is \"BatchNorm\", expected LayerNorm, RMSNorm or none; " + r),
-            (try Self.write(d, "nonorm.st", norm: nil, weightShape: [16]), "__metadata__.final_norm: missing, but the file has final_norm.weight; " + r),
+            (try Self.write(d, "norm.st", norm: "BatchNorm"),
+             "__metadata__.final_norm: is \"BatchNorm\", expected LayerNorm, RMSNorm or none; " + r),
+            (try Self.write(d, "nonorm.st", norm: nil, weightShape: [16]),
+             "__metadata__.final_norm: missing, but the file has final_norm.weight; " + r),
             (try Self.write(d, "weight.st", weightShape: [8]),
              "tensor \"final_norm.weight\": is F32 [8], expected F32 [16] (d_model of W_U); " + r),
             (try Self.write(d, "offset.st", offset: "one"),
@@ -135,7 +138,8 @@ struct LogitEffectsTests {
         var s = SafetensorsWriter()
         s.add("lm_head", shape: [2, 2], floats: [1, 2, 3, 4])
         try s.write(to: d.file("nowu.st"))
-        #expect(throws: SAEKitError(.badInput, path: d.file("nowu.st"), subject: "tensor \"W_U\"", reason: "missing (the file has: lm_head)", remedy: r)) {
+        #expect(throws: SAEKitError(.badInput, path: d.file("nowu.st"), subject: "tensor \"W_U\"",
+                                    reason: "missing (the file has: lm_head)", remedy: r)) {
             try Unembedding(path: d.file("nowu.st"))
         }
     }
@@ -146,7 +150,8 @@ struct LogitEffectsTests {
         var o = CacheOptions()
         o.topK = 8
         let vocab = CacheTests.makeVocab(dir)
-        try CacheBuilder.build(dictionaries: try CacheTests.dictionaries(), corpus: try ActivationCorpus(paths: [try CacheTests.makeInput(dir)]),
+        let corpus = try ActivationCorpus(paths: [try CacheTests.makeInput(dir)])
+        try CacheBuilder.build(dictionaries: try CacheTests.dictionaries(), corpus: corpus,
                                shard: shard, vocabulary: try Vocabulary.load(path: vocab), vocabularyPath: vocab,
                                unembedding: try unembed.map { try Unembedding(path: $0) }, options: o, output: dir.file(output))
     }
@@ -187,7 +192,8 @@ struct LogitEffectsTests {
         // Parts with and without an unembedding do not merge.
         try Self.build(dir, "plain1.saexcache", unembed: nil, shard: ShardSpec(index: 1, count: 3))
         #expect(throws: SAEKitError(.badInput, path: dir.file("plain1.saexcache"),
-                                    reason: "was built with no --unembed, \(dir.file("part0.saexcache")) with --unembed \(RelativePath.of(unembed, fromFolderOf: dir.file("x")))",
+                                    reason: "was built with no --unembed, \(dir.file("part0.saexcache")) with --unembed "
+                                        + RelativePath.of(unembed, fromFolderOf: dir.file("x")),
                                     remedy: "build every shard with the same --unembed (or none)")) {
             try CacheMerger.merge(inputs: [dir.file("part0.saexcache"), dir.file("plain1.saexcache"), dir.file("part2.saexcache")],
                                   output: dir.file("bad.saexcache"))
@@ -201,15 +207,18 @@ struct LogitEffectsTests {
         let narrow = try Self.write(dir, "narrow.st", dModel: 8)
         let small = try Self.write(dir, "small.st", vocab: 40)
         #expect(throws: SAEKitError(.badInput, path: narrow, subject: "tensor \"W_U\"",
-                                    reason: "has d_model = 8 but dictionary \"std\" (\(Repo.path("fixtures/loaders/saelens_jumprelu"))) has d_in = 16",
+                                    reason: "has d_model = 8 but dictionary \"std\" (\(Repo.path("fixtures/loaders/saelens_jumprelu"))) "
+                                        + "has d_in = 16",
                                     remedy: "logit effects need a residual-stream dictionary of the model this unembedding belongs to")) {
             try Self.build(dir, "a.saexcache", unembed: narrow)
         }
-        #expect(throws: SAEKitError(.badInput, path: small, subject: "tensor \"W_U\"", reason: "scores 40 tokens but the vocabulary \(dir.file("vocab.json")) has 44",
+        #expect(throws: SAEKitError(.badInput, path: small, subject: "tensor \"W_U\"",
+                                    reason: "scores 40 tokens but the vocabulary \(dir.file("vocab.json")) has 44",
                                     remedy: "give the unembedding of the model whose tokenizer is --vocab")) {
             try Self.build(dir, "b.saexcache", unembed: small)
         }
-        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".saexcache") || $0.contains(".spill-") }
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            .filter { $0.hasSuffix(".saexcache") || $0.contains(".spill-") }
         #expect(left.isEmpty)
     }
 

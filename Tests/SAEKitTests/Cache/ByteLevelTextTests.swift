@@ -80,13 +80,15 @@ struct ByteLevelTextTests {
         defer { t.cleanup() }
         let vocab = Self.tokenizer(t)
         let rows: [[Int32]] = [[7, 0, 1, 2, 3, -1], [4, 5, 6, 0, 1, -1], [2, 3, 0, 4, 5, 6]]
-        let shown = [["<|endoftext|>", " said", "’", "↪", "s"], ["😀", "↪", "↪", " said", "\\xe2\\x80"], ["\\x99", "s", " said", "😀", "↪", "↪"]]
+        let shown = [["<|endoftext|>", " said", "’", "↪", "s"], ["😀", "↪", "↪", " said", "\\xe2\\x80"],
+                     ["\\x99", "s", " said", "😀", "↪", "↪"]]
         var w = SafetensorsWriter()
         var rng = SplitMix(seed: 3)
         w.add("activations", shape: [3, 6, 16], floats: (0..<(3 * 6 * 16)).map { _ in Float(rng.normal()) })
         w.add("tokens", shape: [3, 6], int32s: rows.flatMap { $0 })
         try w.write(to: t.file("acts.safetensors"))
-        let dicts = [NamedDictionary(name: "jr", dictionary: try DictionaryLoader.load(path: Repo.path("fixtures/loaders/saelens_jumprelu")))]
+        let jr = try DictionaryLoader.load(path: Repo.path("fixtures/loaders/saelens_jumprelu"))
+        let dicts = [NamedDictionary(name: "jr", dictionary: jr)]
         let corpus = try ActivationCorpus(paths: [t.file("acts.safetensors")])
         func build(_ name: String, _ shard: ShardSpec?) throws {
             try CacheBuilder.build(dictionaries: dicts, corpus: corpus, shard: shard, vocabulary: try Vocabulary.load(path: vocab),

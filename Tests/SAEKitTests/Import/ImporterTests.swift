@@ -81,7 +81,8 @@ struct ImportedLogitsAndTokensTests {
     }
 
     @Test func saeDashboardGPT2BatchIsDecoded() throws {
-        let e = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: URL(fileURLWithPath: ImportFixture.path("saedashboard-gpt2/expected.json"))))
+        let url = URL(fileURLWithPath: ImportFixture.path("saedashboard-gpt2/expected.json"))
+        let e = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: url))
         let src = try ImportDetector.open(path: ImportFixture.path("saedashboard-gpt2/batch-0.json"))
         #expect(src.kind == "saedashboard-batch-json" && src.descriptor.name == "gpt2-small/0-res-jb")
         #expect(src.byteLevelTokens)
@@ -104,7 +105,8 @@ struct ImportedLogitsAndTokensTests {
         let l = try #require(try src.contexts(dict: 0, feature: 7).logits)
         #expect(l.positive.map(\.token) == [" cat", " dogs", "café"] && l.positive.map(\.value) == [0.9, 0.7, 0.5])
         #expect(l.negative.map(\.token) == [" the"] && l.negative.map(\.value) == [-0.2])
-        #expect(try ImportDetector.open(path: ImportFixture.path("neuronpedia/features/8.json")).contexts(dict: 0, feature: 8).logits == nil)
+        let eight = try ImportDetector.open(path: ImportFixture.path("neuronpedia/features/8.json"))
+        #expect(try eight.contexts(dict: 0, feature: 8).logits == nil)
     }
 
     @Test func exportFeatureRowLogitsAreSorted() throws {
