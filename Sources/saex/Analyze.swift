@@ -16,18 +16,20 @@ struct Analyze: ParsableCommand {
         recomputed when the cache changes.
         """)
 
-    @Argument(help: "A cache file.") var cache: String
+    @Argument(help: "A cache file, or a Neuronpedia, SAEDashboard or delphi cache to import.") var cache: String
     @Option(help: "Only this dictionary.") var dict: String?
     @Option(help: "Output format: table, json or csv.") var format: TableFormat = .table
     @Option(help: "Sort by this field (descending; see --ascending).") var sort: String?
     @Flag(help: "Sort ascending.") var ascending = false
     @Option(help: "Only the first N records (after sorting).") var top: Int?
+    @Option(help: "Vocabulary for a delphi latent cache (tokenizer.json or a JSON array).") var vocab: String?
 
     func run() throws {
         if let top, top < 0 { throw ValidationError("--top must be 0 or more") }
-        let source = try CacheFeatureSource(path: cache, progress: { Progress.report(stage: $0, done: $1, total: $2) })
+        let source = try FeatureSources.open(path: cache, vocabularyPath: vocab,
+                                             progress: { Progress.report(stage: $0, done: $1, total: $2) })
         Progress.finish()
-        let indices: [Int] = try dict.map { [try source.cache.dictionaryIndex(named: $0)] } ?? Array(source.dictionaries.indices)
+        let indices: [Int] = try dict.map { [try source.dictionaryIndex(named: $0, path: cache)] } ?? Array(source.dictionaries.indices)
         let tables = indices.map { source.table(dict: $0) }
         var records = try FeatureRecord.records(tables, sortedBy: sort, ascending: ascending, matches: { table, feature in
             source.dictionaries.firstIndex { $0.fingerprint == table.descriptor.fingerprint }
@@ -89,7 +91,7 @@ struct Summary: ParsableCommand {
         or more raters labelled (docs/LABELS.md); without a labels file these are null.
         """)
 
-    @Argument(help: "A cache file.") var cache: String
+    @Argument(help: "A cache file, or a Neuronpedia, SAEDashboard or delphi cache to import.") var cache: String
     @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
     @Option(help: "The labels file to read (default: CACHE.labels if it exists; the demo's in $XDG_STATE_HOME/saex/).") var labels: String?
 
@@ -122,7 +124,7 @@ struct Report: ParsableCommand {
 
 /// Summaries and comparisons of a cache, with its labels when there are any.
 func comparisonReport(cache: String, labels: String?) throws -> ComparisonReport {
-    let source = try CacheFeatureSource(path: cache, progress: { Progress.report(stage: $0, done: $1, total: $2) })
+    let source = try FeatureSources.open(path: cache, progress: { Progress.report(stage: $0, done: $1, total: $2) })
     Progress.finish()
     let every = try LabelsLocation.resolve(cache: cache, labels: labels).openIfPresent()?.everyLabel
     return source.comparisonReport(tables: source.dictionaries.indices.map { source.table(dict: $0) }, labels: every)

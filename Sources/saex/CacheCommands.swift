@@ -72,6 +72,9 @@ struct CacheBuild: ParsableCommand {
     var featureActs: [String] = []
     @Option(help: "Token ids [n_seq, seq_len] as .npy or .safetensors, when not inside the (single) activation file.") var tokens: String?
     @Option(help: "Vocabulary: tokenizer.json, a JSON array of strings, or {\"id\": \"token\"}.") var vocab: String
+    @Option(help: ArgumentHelp("The unembedding scripts/dump_activations.py wrote (OUT.unembed.safetensors): store every "
+                               + "feature's ten most positive and ten most negative logit effects (docs/ANALYSIS.md).", valueName: "FILE"))
+    var unembed: String?
     @Option(name: .shortAndLong, help: "The cache file to write.") var output: String
     @Option(help: ArgumentHelp("Build only part I of N (I from 0, whole sequences), e.g. --shard $SLURM_ARRAY_TASK_ID/4; "
                                + "saex cache merge joins the N parts into the single build's cache.", valueName: "I/N"))
@@ -94,17 +97,18 @@ struct CacheBuild: ParsableCommand {
             named.append(NamedDictionary(name: d.name, dictionary: try DictionaryLoader.load(path: d.path)))
         }
         let vocabulary = try Vocabulary.load(path: vocab)
+        let unembedding = try unembed.map { try Unembedding(path: $0) }
         let started = Date()
         let report: CacheBuilder.ProgressHandler = { stage, done, total in Progress.report(stage: stage, done: done, total: total) }
         if featureActs.isEmpty {
             let corpus = try ActivationCorpus(paths: try ActivationCorpus.expand(activations), tokensPath: tokens)
             try CacheBuilder.build(dictionaries: named, corpus: corpus, shard: part, vocabulary: vocabulary, vocabularyPath: vocab,
-                                   options: options, output: output, progress: report)
+                                   unembedding: unembedding, options: options, output: output, progress: report)
         } else {
             if tokens != nil { throw ValidationError("--tokens applies to --activations; feature files hold their tokens") }
             let files = try ActivationCorpus.expand(featureActs, skipFeatureFiles: false).map { try FeatureActsFile(path: $0) }
             try CacheBuilder.build(dictionaries: named, featureFiles: files, shard: part, vocabulary: vocabulary, vocabularyPath: vocab,
-                                   options: options, output: output, progress: report)
+                                   unembedding: unembedding, options: options, output: output, progress: report)
         }
         Progress.finish()
         let realTokens = try ContextCache(path: output).realTokenCount
@@ -161,6 +165,10 @@ struct CacheInfo: ParsableCommand {
             "examples:     top \(m.options.topK), \(m.options.bins) bins x \(m.options.perBin), \(m.options.randomCount) random, seed \(m.options.seed)",
             "fingerprint:  \(m.fingerprint)",
         ]
+        if let u = m.unembed {
+            lines.append("logits:       \(u.count) per side per feature from \(u.path) (\(u.fingerprint)), d_vocab \(u.dVocab), "
+                         + "final norm \(u.finalNorm)")
+        }
         if let part = m.sample.shard {
             lines.append("part:         \(part.index)/\(part.count) of a --shard build of \(part.corpusSequences) sequences; merge all \(part.count) with saex cache merge")
         }

@@ -4,42 +4,60 @@ import SAEKit
 
 struct Contexts: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print a feature's top contexts, then its interval samples and random examples.",
+        abstract: "Print a feature's top contexts, then its interval samples, random examples and logit effects.",
         discussion: """
+        CACHE is a cache from saex cache build, or what the explorer imports (a Neuronpedia feature JSON \
+        or bulk export, an SAEDashboard batch JSON, a delphi latent cache with --vocab). \
         JSON (--format json) is a contract: {"dictionary", "feature", "contexts": [{"sequence", "position", \
         "value", "tokens", "activations", "start", "peak"}], "intervals": [{"lower", "upper", "contains", \
-        "examples": [...]}], "random": [...]}, contexts best first. "sequence" is the row of the activation \
+        "examples": [...]}], "random": [...], "logits_positive": [{"token", "value", "id"?}], "logits_negative": \
+        [...]}, contexts best first. "sequence" is the row of the activation \
         file, "position" the peak token's position in that sequence, "start" the position of tokens[0] \
-        (0 unless --window cuts the sequence) and "peak" the peak's index in "tokens".
+        (0 unless --window cuts the sequence) and "peak" the peak's index in "tokens". Tokens are display \
+        strings (byte-level BPE decoded, docs/FORMATS.md). The logit lists are most positive (negative) \
+        first, null when the input has none (a cache built without --unembed).
         """)
 
-    @Argument(help: "A cache file.") var cache: String
-    @Option(help: "The dictionary's name in the cache.") var dict: String
+    @Argument(help: "A cache file, or a Neuronpedia, SAEDashboard or delphi cache to import.") var cache: String
+    @Option(help: "The dictionary's name (optional when the input holds one).") var dict: String?
     @Option(help: "Feature index.") var feature: Int
     @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
     @Option(help: "Tokens shown on each side of the peak (default: the whole sequence).") var window: Int?
+    @Option(help: "Vocabulary for a delphi latent cache (tokenizer.json or a JSON array).") var vocab: String?
 
     func run() throws {
-        let c = try ContextCache(path: cache)
-        let di = try c.dictionaryIndex(named: dict)
-        let f = c.dictionaries[di].featureCount
-        guard feature >= 0 && feature < f else {
-            throw SAEKitError(.badInput, path: cache, subject: "--feature \(feature)", reason: "is out of range: dictionary \"\(dict)\" has features 0 to \(f - 1)")
-        }
         if let window, window < 0 { throw ValidationError("--window must be 0 or more") }
-        var ctx = c.contexts(dict: di, feature: feature)
+        var header: [String]
+        var ctx: FeatureContexts
+        let name: String
+        switch try FeatureSources.openInput(path: cache, vocabularyPath: vocab) {
+        case .cache(let c):
+            let di = try c.dictionaryIndex(named: dict)
+            name = c.manifest.dictionaries[di].name
+            try checkFeature(c.dictionaries[di].featureCount, name)
+            ctx = c.contexts(dict: di, feature: feature)
+            let active = c.dictionaries[di].columns.range(feature).count
+            header = ["\(name) feature \(feature): \(active) active tokens of \(c.realTokenCount)"]
+            if ctx.top.isEmpty { header.append("(never active in this sample)") }
+        case .imported(let source):
+            let di = try source.dictionaryIndex(named: dict, path: cache)
+            name = source.dictionaries[di].name
+            try checkFeature(source.dictionaries[di].featureCount, name)
+            ctx = try source.contexts(dict: di, feature: feature)
+            let st = source.stats(dict: di, feature: feature)
+            header = ["\(name) feature \(feature) (\(source.kind)): " + (source.feature(feature) == nil ? "not in the import"
+                : String(format: "density %.4g%%, max %.4g", st.density * 100, st.maxActivation))]
+        }
         if let window {
             ctx.top = ctx.top.map { $0.windowed(window) }
             ctx.random = ctx.random.map { $0.windowed(window) }
             ctx.intervals = ctx.intervals.map { var g = $0; g.examples = g.examples.map { $0.windowed(window) }; return g }
         }
         if format == .json {
-            Console.out(try jsonString(ContextsJSON(dictionary: dict, feature: feature, ctx)))
+            Console.out(try jsonString(ContextsJSON(dictionary: name, feature: feature, ctx)))
             return
         }
-        var out: [String] = []
-        out.append("\(dict) feature \(feature): \(c.dictionaries[di].columns.range(feature).count) active tokens of \(c.realTokenCount)")
-        if ctx.top.isEmpty { out.append("(never active in this sample)") }
+        var out = header.map(TerminalText.escapedLine)
         out.append("")
         out.append("top contexts (peak token in [[ ]]):")
         for (i, t) in ctx.top.enumerated() { out.append(String(format: "%3d  %8.3f  ", i + 1, t.value) + t.plainText) }
@@ -56,7 +74,27 @@ struct Contexts: ParsableCommand {
             out.append("random active examples:")
             for t in ctx.random { out.append(String(format: "       %8.3f  ", t.value) + t.plainText) }
         }
+        if let l = ctx.logits {
+            out.append("")
+            out.append("logit effects (most positive | most negative):")
+            for i in 0..<max(l.positive.count, l.negative.count) {
+                func cell(_ side: [TokenLogit]) -> String {
+                    guard i < side.count else { return "" }
+                    return String(format: "%9.3f  ", side[i].value) + TerminalText.safeString(side[i].token, visibleSpaces: true)
+                }
+                let left = cell(l.positive)
+                out.append("  " + left + String(repeating: " ", count: max(2, 32 - TerminalText.width(left))) + "|  " + cell(l.negative))
+            }
+        }
         Console.out(out.joined(separator: "\n"))
+    }
+
+    func checkFeature(_ count: Int, _ name: String) throws {
+        guard feature >= 0 && feature < count else {
+            throw SAEKitError(.badInput, path: cache, subject: "--feature \(feature)",
+                              reason: count > 0 ? "is out of range: dictionary \"\(name)\" has features 0 to \(count - 1)"
+                                                : "is out of range: \"\(name)\" has no features")
+        }
     }
 }
 
@@ -88,11 +126,24 @@ struct ContextsJSON: Encodable {
         var examples: [Context]
     }
 
+    struct Logit: Codable, Sendable, Equatable {
+        var token: String
+        var value: Float
+        var id: Int?
+    }
+
     var dictionary: String
     var feature: Int
     var contexts: [Context]
     var intervals: [Interval]
     var random: [Context]
+    @NullEncoded var logitsPositive: [Logit]?
+    @NullEncoded var logitsNegative: [Logit]?
+
+    enum CodingKeys: String, CodingKey {
+        case dictionary, feature, contexts, intervals, random
+        case logitsPositive = "logits_positive", logitsNegative = "logits_negative"
+    }
 
     init(dictionary: String, feature: Int, _ c: FeatureContexts) {
         self.dictionary = dictionary
@@ -100,6 +151,8 @@ struct ContextsJSON: Encodable {
         contexts = c.top.map(Context.init)
         intervals = c.intervals.map { Interval(lower: $0.lower, upper: $0.upper, contains: $0.contains, examples: $0.examples.map(Context.init)) }
         random = c.random.map(Context.init)
+        logitsPositive = c.logits.map { $0.positive.map { Logit(token: $0.token, value: $0.value, id: $0.id) } }
+        logitsNegative = c.logits.map { $0.negative.map { Logit(token: $0.token, value: $0.value, id: $0.id) } }
     }
 }
 

@@ -103,21 +103,8 @@ struct Explore: ParsableCommand {
     }
 
     func openSource(_ path: String) throws -> any FeatureSource {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw SAEKitError(.notFound, path: path, reason: "no such file or folder", remedy: "give a cache from saex cache build")
-        }
-        if !isDir.boolValue, let file = try? SafetensorsFile(path: path), file.metadata["saex_cache"] != nil {
-            Console.error("opening \(path)...")
-            return try CacheFeatureSource(path: path, progress: { Progress.report(stage: $0, done: $1, total: $2) })
-        }
-        if path.hasSuffix(".saexcache") { _ = try ContextCache(path: path) }  // the precise error for a damaged cache
-        var tokenText: (@Sendable (Int) -> String)?
-        if let vocab {
-            let v = try Vocabulary.load(path: vocab)
-            tokenText = { v.text($0) }
-        }
-        return try ImportDetector.open(path: path, tokenText: tokenText)
+        if FeatureSources.isCache(path) { Console.error("opening \(path)...") }
+        return try FeatureSources.open(path: path, vocabularyPath: vocab, progress: { Progress.report(stage: $0, done: $1, total: $2) })
     }
 }
 

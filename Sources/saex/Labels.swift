@@ -32,7 +32,7 @@ struct LabelsExport: ParsableCommand {
         commandName: "export",
         abstract: "Export a cache's labels as JSON (docs/LABELS.md, docs/labels.schema.json), CSV or Neuronpedia explanation rows.")
 
-    @Argument(help: "A cache file.") var cache: String
+    @Argument(help: "A cache file, or a Neuronpedia, SAEDashboard or delphi cache the explorer imported.") var cache: String
     @Option(help: "Output format: json, csv or neuronpedia.") var format: ExportFormat = .json
     @Option(name: .shortAndLong, help: "Write here (default: stdout).") var output: String?
     @Option(help: "The labels file (default: CACHE.labels; the demo's in $XDG_STATE_HOME/saex/).") var labels: String?
@@ -41,16 +41,17 @@ struct LabelsExport: ParsableCommand {
     var source: [DictArgument] = []
 
     func run() throws {
-        let source = try CacheFeatureSource(path: cache)
+        let source = try FeatureSources.open(path: cache)
+        let fingerprint = (source as? CacheFeatureSource)?.cache.manifest.fingerprint
         let location = try LabelsLocation.resolve(cache: cache, labels: labels)
         let export: LabelExport
         if let store = try location.openIfPresent() {
             for w in store.warnings { Console.error("saex: warning: \(w)") }
-            export = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: source.cache.manifest.fingerprint,
+            export = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: fingerprint,
                                       stats: source.exportedStats)
         } else {
             Console.error("saex: no labels yet at \(location.path) (\(location.origin)); the export holds none")
-            export = LabelExport(exported: LabelTime.format(Date()), cacheFingerprint: source.cache.manifest.fingerprint,
+            export = LabelExport(exported: LabelTime.format(Date()), cacheFingerprint: fingerprint,
                                  dictionaries: source.dictionaries.map {
                                      ExportedDictionary(name: $0.name, path: $0.path, architecture: $0.architecture,
                                                         fingerprint: $0.fingerprint)
