@@ -84,6 +84,8 @@ struct Explore: ParsableCommand {
             title: "saex " + (isDemo ? "demo" : (path as NSString).lastPathComponent), initialDictionary: initial, initialFeature: feature,
             colorMode: color.mode, author: rater, onExport: exporter,
             initialMessage: warnings.isEmpty ? nil : warnings.joined(separator: "; "),
+            // The copy key writes beside the cache (the demo's checkout may be read-only: beside its labels).
+            contextsFolder: isDemo ? (labelsPath as NSString).deletingLastPathComponent + "/demo-contexts" : path + ".contexts",
             readOnlyReason: readOnly ? "labels are read-only (--read-only)" : "labels are read-only (no label file was given)")
         try requireTerminal { try runExplorer(source: source, labels: book, options: options) }
     }

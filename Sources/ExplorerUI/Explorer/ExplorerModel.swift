@@ -86,6 +86,8 @@ public struct PairsState: Equatable, Sendable {
     /// Features of `a` in row order; nil: every feature by index.
     public var order: [Int32]?
     public var orderPending: Bool
+    /// The user moved while the order was being computed: the new order keeps the row.
+    public var movedWhileOrdering = false
 
     public init(a: Int, b: Int, ranking: MatchRanking, height: Int, count: Int) {
         self.a = a

@@ -1,21 +1,3 @@
-/// An optional that always appears in JSON: nil encodes as null instead of leaving the key out, so
-/// scripts can rely on every documented key being present.
-@propertyWrapper
-public struct NullEncoded<Value: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
-    public var wrappedValue: Value?
-    public init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        wrappedValue = c.decodeNil() ? nil : try c.decode(Value.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        if let wrappedValue { try c.encode(wrappedValue) } else { try c.encodeNil() }
-    }
-}
-
 /// Dictionary-wide figures from a feature table: what `saex summary` prints and the overview shows.
 ///
 /// Codable with snake_case keys; unknown values are encoded as JSON null. docs/ANALYSIS.md

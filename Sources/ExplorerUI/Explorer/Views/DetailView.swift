@@ -126,7 +126,7 @@ enum DetailView {
             lines.append([Span("Interval groups", .header)])
             if c.intervals.isEmpty { lines.append([Span("  none", .dim)]) }
             for g in c.intervals {
-                lines.append([Span("  (\(Format.number(g.lower, 2)), \(Format.number(g.upper, 2))]", .mark),
+                lines.append([Span("  \(Format.number(g.lower, 2)) to \(Format.number(g.upper, 2))", .mark),
                               Span("  contains \(Format.percent(g.contains, 1))", .dim)])
                 for ctx in g.examples { lines += contextLines(ctx, window: window, maxActivation: maxActivation, width: width) }
             }
