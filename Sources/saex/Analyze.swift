@@ -33,15 +33,18 @@ struct Analyze: ParsableCommand {
         switch format {
         case .json:
             let data = try JSONSerialization.data(withJSONObject: ["features": records.map(\.jsonObject)], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            Console.out(String(decoding: data, as: UTF8.self))
+            try Console.out(TerminalText.jsonEscapingControls(data))
         case .csv:
             var lines = [FeatureRecord.fields.joined(separator: ",")]
             for r in records { lines.append(FeatureRecord.fields.map { csvCell(r.value($0)) }.joined(separator: ",")) }
-            Console.out(lines.joined(separator: "\n"))
+            try Console.out(lines.joined(separator: "\n"))
         case .table:
-            Console.out(table(records))
+            try Console.lines(table(records).components(separatedBy: "\n"))
         }
     }
+
+    /// Widest a token (and the whole top-tokens cell) is shown in the table; longer ones end in "…".
+    static let tokenWidth = 24, tokensWidth = 80
 
     func csvCell(_ v: FeatureRecord.Value?) -> String {
         let s: String
@@ -53,10 +56,7 @@ struct Analyze: ParsableCommand {
         case .strings(let x)?: s = x.joined(separator: " | ")
         case nil: s = ""
         }
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return s
+        return CSV.field(s)
     }
 
     func table(_ records: [FeatureRecord]) -> String {
@@ -66,11 +66,13 @@ struct Analyze: ParsableCommand {
                                          ("norm_detector_hint", "hint"), ("top_tokens", "top tokens")]
         func cell(_ v: FeatureRecord.Value?) -> String {
             switch v {
-            case .string(let x)?: return TerminalText.safeString(x)
+            case .string(let x)?: return TerminalText.truncated(x, width: Self.tokensWidth)
             case .int(let x)?: return x.map(String.init) ?? "n/a"
             case .number(let x)?: return x.map { abs($0) < 1e-3 && $0 != 0 ? String(format: "%.2e", $0) : String(format: "%.3f", $0) } ?? "n/a"
             case .bool(let x)?: return x ? "norm?" : ""
-            case .strings(let x)?: return x.map { TerminalText.safeString($0).trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+            case .strings(let x)?:
+                let tokens = x.map { TerminalText.truncated($0.trimmingCharacters(in: .whitespaces), width: Self.tokenWidth) }
+                return TerminalText.truncated(tokens.joined(separator: " "), width: Self.tokensWidth)
             case nil: return ""
             }
         }
@@ -103,7 +105,7 @@ struct Summary: ParsableCommand {
                 var dictionaries: [DictionarySummary]
                 var comparisons: [DictionaryComparison]
             }
-            Console.out(try jsonString(Out(dictionaries: a.summaries, comparisons: a.comparisons)))
+            try Console.out(try jsonString(Out(dictionaries: a.summaries, comparisons: a.comparisons)))
             return
         }
         var out: [String] = []
@@ -139,6 +141,6 @@ struct Summary: ParsableCommand {
             out.append("  \(c.a.name) features with a match above \(c.cosineThreshold) in \(c.b.name): \(pct(c.aMatchedAboveThreshold, c.a.featureCount)); mean best cosine \(num(c.aMeanBestCosine))")
             out.append("  \(c.b.name) features with a match above \(c.cosineThreshold) in \(c.a.name): \(pct(c.bMatchedAboveThreshold, c.b.featureCount)); mean best cosine \(num(c.bMeanBestCosine))")
         }
-        Console.out(out.joined(separator: "\n"))
+        try Console.lines(out)
     }
 }

@@ -7,6 +7,8 @@ struct CacheCommand: ParsableCommand {
         commandName: "cache",
         abstract: "Build, merge and describe context caches.",
         subcommands: [CacheBuild.self, CacheMerge.self, CacheInfo.self])
+
+    static let cacheIsAFile = "a cache is read back for its analysis once written"
 }
 
 /// `NAME=PATH` as given to --dict.
@@ -87,6 +89,9 @@ struct CacheBuild: ParsableCommand {
             throw ValidationError("give either --activations FILE... or --feature-acts FILE... (one or more, or a quoted glob)")
         }
         let part = try shard.map { try ShardSpec(parsing: $0) }
+        let inputs = dicts.map(\.path) + (try ActivationCorpus.expand(activations)) + (try ActivationCorpus.expand(featureActs, skipFeatureFiles: false))
+            + [tokens, vocab].compactMap { $0 }
+        let target = try OutputTarget(output, inputs: inputs, fileOnly: CacheCommand.cacheIsAFile)
         var options = cacheOptions.options
         if let m = memoryLimit { options.memoryLimit = try ByteSize.parse(m, option: "--memory-limit") }
         var named: [NamedDictionary] = []
@@ -116,13 +121,13 @@ struct CacheBuild: ParsableCommand {
             // A part is only an input of saex cache merge, which analyses the whole.
             let rows = try CacheBuilder.partRows(sequences: sequences, sequenceLength: sequenceLength, shard: part).rows.count
             Console.error(String(format: "wrote %@: part %@ of %d tokens, %d dictionaries (%.1f s); merge all %d parts with saex cache merge",
-                                 output, part.description, rows, named.count, Date().timeIntervalSince(started), part.count))
+                                 TerminalText.escapedLine(target.description), part.description, rows, named.count, Date().timeIntervalSince(started), part.count))
             return
         }
         try AnalysisStore.refresh(cachePath: output, dictionaries: named.map(\.dictionary), recompute: true,
                                   progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
         Progress.finish()
-        Console.error(String(format: "wrote %@: %d tokens, %d dictionaries (%.1f s)", output, rows, named.count, Date().timeIntervalSince(started)))
+        Console.error(String(format: "wrote %@: %d tokens, %d dictionaries (%.1f s)", TerminalText.escapedLine(target.description), rows, named.count, Date().timeIntervalSince(started)))
     }
 }
 
@@ -136,11 +141,12 @@ struct CacheMerge: ParsableCommand {
 
     func run() throws {
         guard inputs.count >= 1 else { throw ValidationError("give the caches to merge") }
+        let target = try OutputTarget(output, inputs: inputs, fileOnly: CacheCommand.cacheIsAFile)
         try CacheMerger.merge(inputs: inputs, output: output) { stage, done, total in Progress.report(stage: stage, done: done, total: total) }
         Progress.finish()
         try AnalysisStore.refresh(cachePath: output, recompute: true, progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
         Progress.finish()
-        Console.error("wrote \(output) from \(inputs.count) caches")
+        Console.error(TerminalText.escapedLine("wrote \(target) from \(inputs.count) caches"))
     }
 }
 
@@ -152,7 +158,7 @@ struct CacheInfo: ParsableCommand {
     func run() throws {
         let c = try ContextCache(path: cache)
         if format == .json {
-            Console.out(try jsonString(c.manifest))
+            try Console.out(try jsonString(c.manifest))
             return
         }
         let m = c.manifest
@@ -171,6 +177,6 @@ struct CacheInfo: ParsableCommand {
             let nnz = c.dictionaries[i].columns.nonzeroCount
             lines.append("dictionary:   \(d.name): \(d.format) \(d.architecture), \(d.score), d_sae \(d.dSAE), \(nnz) nonzeros, \(d.path) (\(d.fingerprint))")
         }
-        Console.out(lines.joined(separator: "\n"))
+        try Console.lines(lines)
     }
 }

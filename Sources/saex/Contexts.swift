@@ -34,7 +34,7 @@ struct Contexts: ParsableCommand {
             ctx.intervals = ctx.intervals.map { var g = $0; g.examples = g.examples.map { $0.windowed(window) }; return g }
         }
         if format == .json {
-            Console.out(try jsonString(ContextsJSON(dictionary: dict, feature: feature, ctx)))
+            try Console.out(try jsonString(ContextsJSON(dictionary: dict, feature: feature, ctx)))
             return
         }
         var out: [String] = []
@@ -56,7 +56,7 @@ struct Contexts: ParsableCommand {
             out.append("random active examples:")
             for t in ctx.random { out.append(String(format: "       %8.3f  ", t.value) + t.plainText) }
         }
-        Console.out(out.joined(separator: "\n"))
+        try Console.lines(out)
     }
 }
 

@@ -18,6 +18,7 @@ struct Encode: ParsableCommand {
     @Option(help: "Name of the activation tensor in a .safetensors input (default: activations).") var tensor: String?
 
     func run() throws {
+        let target = try OutputTarget(output, inputs: [dict, activations])
         let d = try DictionaryLoader.load(path: dict)
         let input = try ActivationFile(path: activations, tensor: tensor)
         guard input.dIn == d.dIn else {
@@ -28,11 +29,11 @@ struct Encode: ParsableCommand {
             Progress.report(stage: "encode", done: done, total: total)
         }
         Progress.finish()
-        var line = "wrote \(output): feature_acts [\(input.rows), \(d.dSAE)]"
+        var line = "wrote \(target): feature_acts [\(input.rows), \(d.dSAE)]"
         if result.paddingRows > 0 { line += " (\(result.paddingRows) padding rows as zeros)" }
         if let fvu = result.fvu { line += String(format: ", FVU %.6f", fvu) }
         line += String(format: ", mean L0 %.2f", result.meanL0)
         line += "; OpenBLAS \(BLASRuntime.coreName) kernels"
-        Console.error(line)
+        Console.error(TerminalText.escapedLine(line))
     }
 }

@@ -84,8 +84,9 @@ struct Explore: ParsableCommand {
                           key.feature < source.dictionaries[d].featureCount else { return nil }
                     return source.stats(dict: d, feature: key.feature)
                 }
-                try AtomicFile.write(path: out, chunks: [try e.jsonData()])
-                return "exported \(e.labels.count) labels to \(out)"
+                let target = try OutputTarget(out)
+                try target.write([TerminalText.jsonEscapingControls(try e.jsonData())])
+                return "exported \(e.labels.count) labels to \(target)"
             } catch {
                 return "export failed: \(error)"
             }
@@ -98,7 +99,7 @@ struct Explore: ParsableCommand {
             throw SAEKitError(.notFound, path: path, reason: "no such file or folder", remedy: "give a cache from saex cache build")
         }
         if !isDir.boolValue, let file = try? SafetensorsFile(path: path), file.metadata["saex_cache"] != nil {
-            Console.error("opening \(path)...")
+            Console.error(TerminalText.escapedLine("opening \(path)..."))
             return try CacheFeatureSource(path: path, progress: { Progress.report(stage: $0, done: $1, total: $2) })
         }
         if path.hasSuffix(".saexcache") { _ = try ContextCache(path: path) }  // the precise error for a damaged cache

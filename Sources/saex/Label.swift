@@ -51,8 +51,8 @@ struct LabelCommand: ParsableCommand {
         defer { session.close() }
         let report = session.report()
         switch format ?? .text {
-        case .text: FileHandle.standardOutput.write(Data(report.text.utf8))
-        case .json: FileHandle.standardOutput.write(try report.jsonData())
+        case .text: try Console.out(Data(report.text.utf8))
+        case .json: try Console.out(TerminalText.jsonEscapingControls(try report.jsonData()))
         }
     }
 
@@ -62,16 +62,16 @@ struct LabelCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: cache) else {
             throw SAEKitError(.notFound, path: cache, reason: "no such file", remedy: "give a cache from saex cache build")
         }
-        Console.error("opening \(cache)...")
+        Console.error(TerminalText.escapedLine("opening \(cache)..."))
         let source = try CacheFeatureSource(path: cache, progress: { Progress.report(stage: $0, done: $1, total: $2) })
         let session = try openOrCreate(source)
         defer { session.close() }
         try requireTerminal { try runBlindSession(source: source, session: session, options: BlindOptions(colorMode: color.mode), alternative: alternative) }
         let progress = session.progress
         if progress.answered == progress.total {
-            FileHandle.standardOutput.write(Data(session.report().text.utf8))
+            try Console.out(Data(session.report().text.utf8))
         } else {
-            Console.error("answered \(progress.answered) of \(progress.total) in \(directory); run saex label --blind \(cache) to resume")
+            Console.error(TerminalText.escapedLine("answered \(progress.answered) of \(progress.total) in \(directory); run saex label --blind \(cache) to resume"))
         }
     }
 

@@ -30,8 +30,9 @@ struct LabelsExport: ParsableCommand {
     var source: [DictArgument] = []
 
     func run() throws {
-        let source = try CacheFeatureSource(path: cache)
         let path = defaultLabelsPath(cache: cache, labels: labels)
+        let target = try output.map { try OutputTarget($0, inputs: [cache, path]) }
+        let source = try CacheFeatureSource(path: cache)
         let store = try LabelStore(path: path, readOnly: true)
         let index = Dictionary(uniqueKeysWithValues: source.dictionaries.enumerated().map { ($0.element.fingerprint, $0.offset) })
         let export = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: source.cache.manifest.fingerprint) { key in
@@ -41,7 +42,7 @@ struct LabelsExport: ParsableCommand {
         let data: Data
         switch format {
         case .json:
-            data = try export.jsonData()
+            data = TerminalText.jsonEscapingControls(try export.jsonData())
         case .csv:
             data = Data(export.csv().utf8)
         case .neuronpedia:
@@ -50,14 +51,13 @@ struct LabelsExport: ParsableCommand {
             for s in self.source { targets[s.name] = NeuronpediaTarget(modelId: modelId, source: s.path) }
             let rows = export.neuronpediaExplanations(targets: targets)
             if rows.skipped > 0 { Console.error("saex: skipped \(rows.skipped) labels without a concept or a --source") }
-            data = try rows.jsonData()
+            data = TerminalText.jsonEscapingControls(try rows.jsonData())
         }
-        if let output {
-            try AtomicFile.write(path: output, chunks: [data])
-            Console.error("wrote \(export.labels.count) labels to \(output)")
+        if let target {
+            try target.write([data])
+            Console.error(TerminalText.escapedLine("wrote \(export.labels.count) labels to \(target)"))
         } else {
-            FileHandle.standardOutput.write(data)
-            if data.last != UInt8(ascii: "\n") { FileHandle.standardOutput.write(Data("\n".utf8)) }
+            try Console.out(data)
         }
     }
 }
@@ -77,7 +77,7 @@ struct LabelsImport: ParsableCommand {
         let store = try LabelStore(path: defaultLabelsPath(cache: cache, labels: labels))
         defer { store.close() }
         let report = try store.merge(export, dryRun: dryRun)
-        Console.out(report.summary)
+        try Console.out(report.summary)
         if !report.conflicts.isEmpty { throw ExitCode(1) }
     }
 }
