@@ -47,8 +47,7 @@ struct LabelCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: directory + "/" + BlindSession.keyFileName) else {
             throw SAEKitError(.notFound, path: directory, reason: "no blind session here", remedy: "start one with saex label --blind \(cache)")
         }
-        let session = try BlindSession(directory: directory)
-        defer { session.close() }
+        let session = try BlindSession(directory: directory, readOnly: true)
         let report = session.report()
         switch format ?? .text {
         case .text: try Console.out(Data(report.text.utf8))

@@ -115,7 +115,7 @@ public struct ExplorerEffects: EffectPerformer {
             }
             return [.reportComputed(.ready(ComparisonReport(tables: tables, matches: matches, labels: labels)))]
         case .saveLabel(let request):
-            return [save(request)]
+            return [save(request)] + (book?.takeNotice().map { [.showMessage($0, isError: true)] } ?? [])
         case .export:
             return onExport.map { [.showMessage($0(), isError: false)] } ?? []
         }

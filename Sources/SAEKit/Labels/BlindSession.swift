@@ -115,9 +115,10 @@ public final class BlindSession: @unchecked Sendable {
         return BlindSession(directory: directory, key: keyFile, answers: [:], lock: lock)
     }
 
-    /// Reopens the session in `directory`.
-    public convenience init(directory: String) throws {
-        let lock = try FileLock(lockPath: directory + "/blind.lock", resource: directory, what: "this blind session")
+    /// Reopens the session in `directory`. `readOnly` (the report) takes no lock, so it works while
+    /// the session is open elsewhere, and cannot record.
+    public convenience init(directory: String, readOnly: Bool = false) throws {
+        let lock = readOnly ? nil : try FileLock(lockPath: directory + "/blind.lock", resource: directory, what: "this blind session")
         let keyPath = directory + "/" + BlindSession.keyFileName
         let answersPath = directory + "/" + BlindSession.answersFileName
         let keyFile: KeyFile = try BlindSession.read(keyPath, format: BlindSession.keyFormat)
@@ -132,7 +133,7 @@ public final class BlindSession: @unchecked Sendable {
         self.init(directory: directory, key: keyFile, answers: answers, lock: lock, order: answersFile.order)
     }
 
-    private init(directory: String, key: KeyFile, answers: [String: BlindAnswer], lock: FileLock, order: [String]? = nil) {
+    private init(directory: String, key: KeyFile, answers: [String: BlindAnswer], lock: FileLock?, order: [String]? = nil) {
         self.directory = directory
         self.dictionaries = key.dictionaries
         self.seed = key.seed
@@ -181,7 +182,7 @@ public final class BlindSession: @unchecked Sendable {
         mutex.lock()
         defer { mutex.unlock() }
         guard lock != nil else {
-            throw SAEKitError(.ioFailure, path: directory, reason: "the blind session was closed", remedy: "reopen it")
+            throw SAEKitError(.ioFailure, path: directory, reason: "the blind session was closed or opened read-only", remedy: "reopen it")
         }
         guard key[answer.id] != nil else {
             throw SAEKitError(.badInput, path: directory, subject: answer.id, reason: "no such item in this session", remedy: "report this as a bug")
@@ -193,7 +194,7 @@ public final class BlindSession: @unchecked Sendable {
         next[answer.id] = answer
         let file = AnswersFile(format: BlindSession.answersFormat, version: BlindSession.version, order: order,
                                answers: order.compactMap { next[$0] })
-        try AtomicFile.write(path: directory + "/" + BlindSession.answersFileName, chunks: [try BlindSession.encode(file)])
+        try AtomicFile.write(path: directory + "/" + BlindSession.answersFileName, chunks: [try BlindSession.encode(file)], checkMappedInputs: false)
         answers = next
     }
 

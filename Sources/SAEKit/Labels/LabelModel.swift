@@ -62,4 +62,10 @@ public protocol LabelBook: AnyObject {
     func setLabel(_ label: FeatureLabel?, for key: FeatureKey) throws
     /// Every stored label.
     var allLabels: [FeatureKey: FeatureLabel] { get }
+    /// A one-time note about a repair the book made while saving (for the status line), or nil.
+    func takeNotice() -> String?
+}
+
+extension LabelBook {
+    public func takeNotice() -> String? { nil }
 }
