@@ -81,6 +81,7 @@ struct CacheBuild: ParsableCommand {
     @Option(help: ArgumentHelp("Bound on the build's working memory beyond the dictionaries' weights (e.g. 512M, 2G); "
                                + "what does not fit is spilled to a folder beside the output.", valueName: "SIZE"))
     var memoryLimit: String?
+    @Flag(help: "Start even when the estimated memory or disk exceeds what is free.") var force = false
     @OptionGroup var cacheOptions: CacheOptionGroup
 
     func run() throws {
@@ -93,7 +94,13 @@ struct CacheBuild: ParsableCommand {
             + [tokens, vocab].compactMap { $0 }
         let target = try OutputTarget(output, inputs: inputs, fileOnly: CacheCommand.cacheIsAFile)
         var options = cacheOptions.options
-        if let m = memoryLimit { options.memoryLimit = try ByteSize.parse(m, option: "--memory-limit") }
+        if let m = memoryLimit {
+            options.memoryLimit = try ByteSize.parse(m, option: "--memory-limit")
+        } else {
+            let sized = CacheBuilder.defaultMemoryLimit()
+            options.memoryLimit = sized.bytes
+            if let why = sized.limitedBy { Console.error("saex: --memory-limit \(ResourceCheck.format(sized.bytes)) to fit \(why)") }
+        }
         var named: [NamedDictionary] = []
         for d in dicts {
             named.append(NamedDictionary(name: d.name, dictionary: try DictionaryLoader.load(path: d.path)))
@@ -102,9 +109,17 @@ struct CacheBuild: ParsableCommand {
         let started = Date()
         let report: CacheBuilder.ProgressHandler = { stage, done, total in Progress.report(stage: stage, done: done, total: total) }
         let sequences: Int, sequenceLength: Int
+        func check(rows: Int, dIn: Int) throws {
+            // A --memory-limit the user gave is what the build may grow to; the default was sized to fit.
+            let need = CacheBuilder.estimate(rows: rows, featureCounts: named.map(\.dictionary.dSAE), dIn: dIn)
+            let memory = memoryLimit == nil ? need.memory : max(need.memory, options.memoryLimit)
+            try ResourceCheck.require(memory: memory, disk: need.disk, target: target, what: "building a cache of \(rows) tokens", force: force,
+                                      remedy: memoryLimit == nil ? "use fewer dictionaries" : "give a smaller --memory-limit")
+        }
         if featureActs.isEmpty {
             let corpus = try ActivationCorpus(paths: try ActivationCorpus.expand(activations), tokensPath: tokens)
             (sequences, sequenceLength) = (corpus.sequences, corpus.sequenceLength)
+            try check(rows: try CacheBuilder.partRows(sequences: sequences, sequenceLength: sequenceLength, shard: part).rows.count, dIn: corpus.dIn)
             try CacheBuilder.build(dictionaries: named, corpus: corpus, shard: part, vocabulary: vocabulary, vocabularyPath: vocab,
                                    options: options, output: output, progress: report)
         } else {
@@ -112,6 +127,8 @@ struct CacheBuild: ParsableCommand {
             let files = try ActivationCorpus.expand(featureActs, skipFeatureFiles: false).map { try FeatureActsFile(path: $0) }
             sequences = files.reduce(0) { $0 + $1.sequences }
             sequenceLength = files[0].sequenceLength
+            try check(rows: try CacheBuilder.partRows(sequences: sequences, sequenceLength: sequenceLength, shard: part).rows.count,
+                      dIn: named[0].dictionary.dIn)
             try CacheBuilder.build(dictionaries: named, featureFiles: files, shard: part, vocabulary: vocabulary, vocabularyPath: vocab,
                                    options: options, output: output, progress: report)
         }

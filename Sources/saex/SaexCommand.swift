@@ -13,6 +13,7 @@ struct SaexMain {
         StandardStreams.installSignalHandling()
         do {
             var command = try Saex.parseAsRoot()
+            try BLASRuntime.warmUp()
             try command.run()
         } catch let error as SAEKitError {
             // Garbage read from a file that changed under its mapping explains any other error.
