@@ -90,9 +90,6 @@ struct CacheBuild: ParsableCommand {
             throw ValidationError("give either --activations FILE... or --feature-acts FILE... (one or more, or a quoted glob)")
         }
         let part = try shard.map { try ShardSpec(parsing: $0) }
-        let inputs = dicts.map(\.path) + (try ActivationCorpus.expand(activations)) + (try ActivationCorpus.expand(featureActs, skipFeatureFiles: false))
-            + [tokens, vocab].compactMap { $0 }
-        let target = try OutputTarget(output, inputs: inputs, fileOnly: CacheCommand.cacheIsAFile)
         var options = cacheOptions.options
         if let m = memoryLimit {
             options.memoryLimit = try ByteSize.parse(m, option: "--memory-limit")
@@ -109,7 +106,12 @@ struct CacheBuild: ParsableCommand {
         let started = Date()
         let report: CacheBuilder.ProgressHandler = { stage, done, total in Progress.report(stage: stage, done: done, total: total) }
         let sequences: Int, sequenceLength: Int
+        var target = try OutputTarget("-")
+        // Once the inputs are open: the output is not one of them, and the work fits.
         func check(rows: Int, dIn: Int) throws {
+            let inputs = dicts.map(\.path) + (try ActivationCorpus.expand(activations)) + (try ActivationCorpus.expand(featureActs, skipFeatureFiles: false))
+                + [tokens, vocab].compactMap { $0 }
+            target = try OutputTarget(output, inputs: inputs, fileOnly: CacheCommand.cacheIsAFile)
             // A --memory-limit the user gave is what the build may grow to; the default was sized to fit.
             let need = CacheBuilder.estimate(rows: rows, featureCounts: named.map(\.dictionary.dSAE), dIn: dIn)
             let memory = memoryLimit == nil ? need.memory : max(need.memory, options.memoryLimit)

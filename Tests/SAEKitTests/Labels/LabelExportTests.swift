@@ -131,12 +131,14 @@ import Testing
                           stats: ExportedStats(alpha: 1, elasticity: nil, normPearson: 0.5, normSpearman: -0.25, density: 0.001)),
             ExportedLabel(dictionary: nil, key: FeatureKey(fingerprint: "fp2", feature: 0), label: FeatureLabel(concept: "plain", created: Date(timeIntervalSince1970: 0), updated: Date(timeIntervalSince1970: 0)), stats: nil),
         ])
-        // Written by hand from RFC 4180: CRLF records, quotes doubled, fields with , " or LF quoted.
+        // Written by hand from RFC 4180: CRLF records, quotes doubled, fields with , or " quoted; control
+        // characters (the LF in the notes) written as \u{A}, so a field never breaks its line.
         let expected = "dictionary,fingerprint,feature,verdict,concept,notes,rating,author,created,updated,alpha,elasticity,norm_pearson,norm_spearman,density\r\n"
-            + "std,fp,7,polysemantic,\"a, \"\"b\"\"\",\"line1\nline2\",maybe,x,1970-01-01T00:00:00.000Z,1970-01-01T00:00:01.500Z,1.0,,0.5,-0.25,0.001\r\n"
+            + "std,fp,7,polysemantic,\"a, \"\"b\"\"\",line1\\u{A}line2,maybe,x,1970-01-01T00:00:00.000Z,1970-01-01T00:00:01.500Z,1.0,,0.5,-0.25,0.001\r\n"
             + ",fp2,0,,plain,,,,1970-01-01T00:00:00.000Z,1970-01-01T00:00:00.000Z,,,,,\r\n"
         #expect(export.csv() == expected)
-        #expect(CSV.field("cr\rhere") == "\"cr\rhere\"")
+        #expect(CSV.field("cr\rhere") == "cr\\u{D}here")
+        #expect(CSV.field("\u{1B}]0;title\u{07}, \u{9B}31m \u{202E}x") == "\"\\u{1B}]0;title\\u{7}, \\u{9B}31m \\u{202E}x\"")
         #expect(CSV.field("🧪 no quoting") == "🧪 no quoting")
     }
 

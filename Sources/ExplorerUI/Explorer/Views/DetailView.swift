@@ -12,8 +12,8 @@ enum DetailView {
             return [Span("label ", .dim), Span(s.readOnlyLabels ? "none (read-only)" : "none", .dim)]
         }
         var line: Line = [Span("label ", .dim), Span(label.verdict.map(VerdictDisplay.name) ?? "no verdict", .mark)]
-        if !label.concept.isEmpty { line += [Span("  concept ", .dim), Span(label.concept)] }
-        if !label.notes.isEmpty { line += [Span("  notes ", .dim), Span(label.notes)] }
+        if !label.concept.isEmpty { line += [Span("  concept ", .dim), Span(Format.preview(label.concept))] }
+        if !label.notes.isEmpty { line += [Span("  notes ", .dim), Span(Format.preview(label.notes))] }
         return line
     }
 
