@@ -81,6 +81,8 @@ static void cleanup_handler(int sig) {
 void saex_cleanup_install_handlers(void) {
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2,
                                SIGVTALRM, SIGPROF, SIGXCPU, SIGPWR};
+    sigset_t unblock;
+    sigemptyset(&unblock);
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         struct sigaction old;
         if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO)) continue;
@@ -89,7 +91,11 @@ void saex_cleanup_install_handlers(void) {
         act.sa_handler = cleanup_handler;
         sigemptyset(&act.sa_mask);
         sigaction(sigs[i], &act, NULL);
+        sigaddset(&unblock, sigs[i]);
     }
+    // A parent may have started saex with these blocked (the mask survives exec): a ctrl-c would
+    // then wait until the end, and the temporary file with it.
+    pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
 }
 
 // ---- mapped files that shrink (SIGBUS) ----

@@ -12,7 +12,8 @@ void saex_cleanup_unregister(int slot);
 void saex_cleanup_run(void);
 /// For each of SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2, SIGVTALRM,
 /// SIGPROF, SIGXCPU, SIGPWR whose action is the default (an ignored SIGHUP under nohup stays
-/// ignored), installs a handler that runs the cleanup and then dies by the same signal.
+/// ignored), installs a handler that runs the cleanup and then dies by the same signal, and
+/// unblocks it (a blocked mask is inherited across exec).
 void saex_cleanup_install_handlers(void);
 
 /// Registers a mapped region [base, base + length) of a file. If the file shrinks and a read

@@ -262,15 +262,17 @@ public final class OutputFile {
         case .file:
             OutputTarget.removeStaleTemporaryFiles(besides: target.path)
             let tmp = OutputTarget.temporaryName(for: target.path)
+            // Registered before it exists, so a signal at any moment after finds it.
+            cleanupSlot = saex_cleanup_register(tmp, 0)
             let f = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard f >= 0 else {
                 let err = errno
+                saex_cleanup_unregister(cleanupSlot)
                 throw SAEKitError(.ioFailure, path: target.given, reason: "cannot create a temporary file beside it (\(String(cString: strerror(err))))",
                                   remedy: "check that the folder exists and is writable")
             }
             fd = f
             temporary = tmp
-            cleanupSlot = saex_cleanup_register(tmp, 0)
             spooled = false
         case .device, .descriptor:
             spooled = seekable
