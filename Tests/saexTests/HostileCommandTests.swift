@@ -175,6 +175,16 @@ struct HostileCommandTests {
         }
     }
 
+    /// `ulimit -f`: SIGXFSZ is ignored, so the write fails with EFBIG and saex says so in one line.
+    @Test func aFileSizeLimitEndsAWriteInOneLine() throws {
+        let s = try Scratch()
+        defer { s.cleanup() }
+        let r = try Self.bash("ulimit -f 200; \"$SAEX\" encode \(Self.standard) \(Self.activations) -o '\(s.file("out.safetensors"))'")
+        expectOneLine(r, status: 1, "encode under ulimit -f")
+        #expect(r.stderr.contains("write failed (File too large); the file-size limit (ulimit -f) is too small for it"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: s.path).isEmpty)
+    }
+
     @Test func hugeShapesInAHeaderAreRefusedBeforeAnyWork() throws {
         let s = try Scratch()
         defer { s.cleanup() }

@@ -348,7 +348,7 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         let what = !exists ? "was deleted" : !same ? "was replaced by another file"
             : Int(open.st_size) < fileSize ? "was truncated" : "was written to by another program"
         try rewrite()
-        let note = "the labels file \(what) while saex had it open; rewrote it from memory (\(labels.count) labels) and saved the change"
+        let note = "the labels file \(what) while saex had it open; rewrote it from memory (\(labels.count) label\(labels.count == 1 ? "" : "s")) and saved the change"
         notices.append(TerminalText.escapedLine(note))
         loadWarnings.append(note)
     }
