@@ -40,14 +40,17 @@ struct Analyze: ParsableCommand {
         case .json:
             let data = try JSONSerialization.data(withJSONObject: ["features": records.map(\.jsonObject)],
                                                   options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            Console.out(String(decoding: data, as: UTF8.self))
+            try Console.out(TerminalText.jsonEscapingControls(data))
         case .csv:
             let rows = [FeatureRecord.flatFields] + records.map { r in FeatureRecord.flatFields.map { r.csvText($0) } }
-            Console.out(rows.map { $0.map(CSV.field).joined(separator: ",") }.joined(separator: "\n"))
+            try Console.out(rows.map { $0.map(CSV.field).joined(separator: ",") }.joined(separator: "\n"))
         case .table:
-            Console.out(table(records))
+            try Console.lines(table(records).components(separatedBy: "\n"))
         }
     }
+
+    /// Widest a token (and the whole top-tokens cell) is shown in the table; longer ones end in "…".
+    static let tokenWidth = 24, tokensWidth = 80
 
     func table(_ records: [FeatureRecord]) -> String {
         let cols: [(String, String)] = [("dictionary", "dict"), ("feature", "feature"), ("alpha", "alpha"), ("elasticity", "elast"),
@@ -57,11 +60,13 @@ struct Analyze: ParsableCommand {
                                          ("match_activation_score", "corr"), ("top_tokens", "top tokens")]
         func cell(_ v: FeatureRecord.Value?) -> String {
             switch v {
-            case .string(let x)?: return TerminalText.safeString(x)
+            case .string(let x)?: return TerminalText.truncated(x, width: Self.tokensWidth)
             case .int(let x)?: return x.map(String.init) ?? "n/a"
             case .number(let x)?: return FeatureRecord.numberColumn([x])[0]
             case .bool(let x)?: return x ? "norm?" : ""
-            case .strings(let x)?: return FeatureRecord.tokenList(x, separator: " ", clean: { TerminalText.safeString($0) })
+            case .strings(let x)?:
+                let tokens = FeatureRecord.tokenList(x, separator: " ", clean: { TerminalText.truncated($0, width: Self.tokenWidth) })
+                return TerminalText.truncated(tokens, width: Self.tokensWidth)
             case nil: return ""
             }
         }
@@ -97,7 +102,7 @@ struct Summary: ParsableCommand {
 
     func run() throws {
         let report = try comparisonReport(cache: cache, labels: labels)
-        Console.out(format == .json ? try jsonString(report) : report.text)
+        try Console.out(format == .json ? try jsonString(report) : report.text)
     }
 }
 
@@ -111,13 +116,14 @@ struct Report: ParsableCommand {
     @Option(help: "The labels file to read (default: CACHE.labels if it exists; the demo's in $XDG_STATE_HOME/saex/).") var labels: String?
 
     func run() throws {
+        let target = try output.map { try OutputTarget($0, inputs: [cache] + (labels.map { [$0] } ?? [])) }
         let report = try comparisonReport(cache: cache, labels: labels)
         let text = report.markdown(title: "saex report: " + (cache as NSString).lastPathComponent, cache: cache)
-        if let output {
-            try AtomicFile.write(path: output, chunks: [Data(text.utf8)])
-            Console.error("wrote \(output)")
+        if let target {
+            try target.write([Data(text.utf8)])
+            Console.error(TerminalText.escapedLine("wrote \(target)"))
         } else {
-            Console.out(text)
+            try Console.out(text)
         }
     }
 }

@@ -7,6 +7,8 @@ struct CacheCommand: ParsableCommand {
         commandName: "cache",
         abstract: "Build, merge and describe context caches.",
         subcommands: [CacheBuild.self, CacheMerge.self, CacheInfo.self])
+
+    static let cacheIsAFile = "a cache is read back for its analysis once written"
 }
 
 /// `NAME=PATH` as given to --dict.
@@ -82,6 +84,7 @@ struct CacheBuild: ParsableCommand {
     @Option(help: ArgumentHelp("Bound on the build's working memory beyond the dictionaries' weights (e.g. 512M, 2G); "
                                + "what does not fit is spilled to a folder beside the output.", valueName: "SIZE"))
     var memoryLimit: String?
+    @Flag(help: "Start even when the estimated memory or disk exceeds what is free.") var force = false
     @OptionGroup var cacheOptions: CacheOptionGroup
 
     func run() throws {
@@ -91,7 +94,13 @@ struct CacheBuild: ParsableCommand {
         }
         let part = try shard.map { try ShardSpec(parsing: $0) }
         var options = cacheOptions.options
-        if let m = memoryLimit { options.memoryLimit = try ByteSize.parse(m, option: "--memory-limit") }
+        if let m = memoryLimit {
+            options.memoryLimit = try ByteSize.parse(m, option: "--memory-limit")
+        } else {
+            let sized = CacheBuilder.defaultMemoryLimit()
+            options.memoryLimit = sized.bytes
+            if let why = sized.limitedBy { Console.error("saex: --memory-limit \(ResourceCheck.format(sized.bytes)) to fit \(why)") }
+        }
         var named: [NamedDictionary] = []
         for d in dicts {
             named.append(NamedDictionary(name: d.name, dictionary: try DictionaryLoader.load(path: d.path)))
@@ -100,13 +109,32 @@ struct CacheBuild: ParsableCommand {
         let unembedding = try unembed.map { try Unembedding(path: $0) }
         let started = Date()
         let report: CacheBuilder.ProgressHandler = { stage, done, total in Progress.report(stage: stage, done: done, total: total) }
+        let sequences: Int, sequenceLength: Int
+        var target = try OutputTarget("-")
+        // Once the inputs are open: the output is not one of them, and the work fits.
+        func check(rows: Int, dIn: Int) throws {
+            let inputs = dicts.map(\.path) + (try ActivationCorpus.expand(activations)) + (try ActivationCorpus.expand(featureActs, skipFeatureFiles: false))
+                + [tokens, vocab].compactMap { $0 }
+            target = try OutputTarget(output, inputs: inputs, fileOnly: CacheCommand.cacheIsAFile)
+            // A --memory-limit the user gave is what the build may grow to; the default was sized to fit.
+            let need = CacheBuilder.estimate(rows: rows, featureCounts: named.map(\.dictionary.dSAE), dIn: dIn)
+            let memory = memoryLimit == nil ? need.memory : max(need.memory, options.memoryLimit)
+            try ResourceCheck.require(memory: memory, disk: need.disk, target: target, what: "building a cache of \(rows) tokens", force: force,
+                                      remedy: memoryLimit == nil ? "use fewer dictionaries" : "give a smaller --memory-limit")
+        }
         if featureActs.isEmpty {
             let corpus = try ActivationCorpus(paths: try ActivationCorpus.expand(activations), tokensPath: tokens)
+            (sequences, sequenceLength) = (corpus.sequences, corpus.sequenceLength)
+            try check(rows: try CacheBuilder.partRows(sequences: sequences, sequenceLength: sequenceLength, shard: part).rows.count, dIn: corpus.dIn)
             try CacheBuilder.build(dictionaries: named, corpus: corpus, shard: part, vocabulary: vocabulary, vocabularyPath: vocab,
                                    unembedding: unembedding, options: options, output: output, progress: report)
         } else {
             if tokens != nil { throw ValidationError("--tokens applies to --activations; feature files hold their tokens") }
             let files = try ActivationCorpus.expand(featureActs, skipFeatureFiles: false).map { try FeatureActsFile(path: $0) }
+            sequences = files.reduce(0) { $0 + $1.sequences }
+            sequenceLength = files[0].sequenceLength
+            try check(rows: try CacheBuilder.partRows(sequences: sequences, sequenceLength: sequenceLength, shard: part).rows.count,
+                      dIn: named[0].dictionary.dIn)
             try CacheBuilder.build(dictionaries: named, featureFiles: files, shard: part, vocabulary: vocabulary, vocabularyPath: vocab,
                                    unembedding: unembedding, options: options, output: output, progress: report)
         }
@@ -115,13 +143,13 @@ struct CacheBuild: ParsableCommand {
         if let part {
             // A part is only an input of saex cache merge, which analyses the whole.
             Console.error(String(format: "wrote %@: part %@ of %d tokens, %d dictionaries (%.1f s); merge all %d parts with saex cache merge",
-                                 output, part.description, realTokens, named.count, Date().timeIntervalSince(started), part.count))
+                                 TerminalText.escapedLine(target.description), part.description, realTokens, named.count, Date().timeIntervalSince(started), part.count))
             return
         }
         try AnalysisStore.refresh(cachePath: output, dictionaries: named.map(\.dictionary), recompute: true,
                                   progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
         Progress.finish()
-        Console.error(String(format: "wrote %@: %d tokens, %d dictionaries (%.1f s)", output, realTokens, named.count,
+        Console.error(String(format: "wrote %@: %d tokens, %d dictionaries (%.1f s)", TerminalText.escapedLine(target.description), realTokens, named.count,
                              Date().timeIntervalSince(started)))
     }
 }
@@ -136,11 +164,12 @@ struct CacheMerge: ParsableCommand {
 
     func run() throws {
         guard inputs.count >= 1 else { throw ValidationError("give the caches to merge") }
+        let target = try OutputTarget(output, inputs: inputs, fileOnly: CacheCommand.cacheIsAFile)
         try CacheMerger.merge(inputs: inputs, output: output) { stage, done, total in Progress.report(stage: stage, done: done, total: total) }
         Progress.finish()
         try AnalysisStore.refresh(cachePath: output, recompute: true, progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
         Progress.finish()
-        Console.error("wrote \(output) from \(inputs.count) caches")
+        Console.error(TerminalText.escapedLine("wrote \(target) from \(inputs.count) caches"))
     }
 }
 
@@ -152,7 +181,7 @@ struct CacheInfo: ParsableCommand {
     func run() throws {
         let c = try ContextCache(path: cache)
         if format == .json {
-            Console.out(try jsonString(c.manifest))
+            try Console.out(try jsonString(c.manifest))
             return
         }
         let m = c.manifest
@@ -176,6 +205,6 @@ struct CacheInfo: ParsableCommand {
             let nnz = c.dictionaries[i].columns.nonzeroCount
             lines.append("dictionary:   \(d.name): \(d.format) \(d.architecture), \(d.score), d_sae \(d.dSAE), \(nnz) nonzeros, \(d.path) (\(d.fingerprint))")
         }
-        Console.out(lines.joined(separator: "\n"))
+        try Console.lines(lines)
     }
 }

@@ -50,10 +50,10 @@ struct Contexts: ParsableCommand {
         }
         if let window { ctx = ctx.windowed(window) }
         if format == .json {
-            Console.out(try jsonString(ContextsJSON(dictionary: name, feature: feature, ctx)))
+            try Console.out(try jsonString(ContextsJSON(dictionary: name, feature: feature, ctx)))
             return
         }
-        Console.out(ctx.text(header: header))
+        try Console.out(ctx.text(header: header))
     }
 
     func checkFeature(_ count: Int, _ name: String) throws {

@@ -96,8 +96,9 @@ struct Explore: ParsableCommand {
             do {
                 let fingerprint = (source as? CacheFeatureSource)?.cache.manifest.fingerprint
                 let e = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: fingerprint, stats: source.exportedStats)
-                try AtomicFile.write(path: out, chunks: [try e.jsonData()])
-                return "exported \(e.labels.count) labels to \(out)"
+                let target = try OutputTarget(out)
+                try target.write([TerminalText.jsonEscapingControls(try e.jsonData())])
+                return "exported \(e.labels.count) labels to \(target)"
             } catch {
                 return "export failed: \(error)"
             }
@@ -105,7 +106,7 @@ struct Explore: ParsableCommand {
     }
 
     func openSource(_ path: String) throws -> any FeatureSource {
-        if FeatureSources.isCache(path) { Console.error("opening \(path)...") }
+        if FeatureSources.isCache(path) { Console.error(TerminalText.escapedLine("opening \(path)...")) }
         return try FeatureSources.open(path: path, vocabularyPath: vocab, progress: { Progress.report(stage: $0, done: $1, total: $2) })
     }
 }

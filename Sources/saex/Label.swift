@@ -65,7 +65,7 @@ struct BlindRun: ParsableCommand {
         guard FileManager.default.fileExists(atPath: cache) else {
             throw SAEKitError(.notFound, path: cache, reason: "no such file", remedy: "give a cache from saex cache build")
         }
-        Console.error("opening \(cache)...")
+        Console.error(TerminalText.escapedLine("opening \(cache)..."))
         let source = try CacheFeatureSource(path: cache, progress: { Progress.report(stage: $0, done: $1, total: $2) })
         let session = try openOrCreate(source, directory: directory)
         defer { session.close() }
@@ -74,10 +74,10 @@ struct BlindRun: ParsableCommand {
         }
         let progress = session.progress
         guard session.isComplete else {
-            Console.error("answered \(progress.answered) of \(progress.total) in \(directory); run saex blind run \(cache) to resume")
+            Console.error(TerminalText.escapedLine("answered \(progress.answered) of \(progress.total) in \(directory); run saex blind run \(cache) to resume"))
             return
         }
-        FileHandle.standardOutput.write(Data(session.report().text.utf8))
+        try Console.out(Data(session.report().text.utf8))
         try storeAnswers(session, source: source)
     }
 
@@ -100,7 +100,7 @@ struct BlindRun: ParsableCommand {
         for c in report.clashes {
             for line in c.lines { Console.error(line.replacingOccurrences(of: "conflict:", with: "kept your own label:")) }
         }
-        Console.error("\(report.summary) in \(place.path) (rater \(TerminalText.escapedLine(rater.isEmpty ? "(no author)" : rater)))")
+        Console.error(TerminalText.escapedLine("\(report.summary) in \(place.path)") + " (rater \(TerminalText.escapedLine(rater.isEmpty ? "(no author)" : rater)))")
     }
 
     /// Resumes the session in `directory`, or draws a new sample there. Options that would change an
@@ -179,7 +179,7 @@ struct BlindReportCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: directory + "/" + BlindSession.keyFileName) else {
             throw SAEKitError(.notFound, path: directory, reason: "no blind session here", remedy: "start one with saex blind run \(cache)")
         }
-        let session = try BlindSession(directory: directory)
+        let session = try BlindSession(directory: directory, readOnly: true)
         defer { session.close() }
         let progress = session.progress
         if !session.isComplete, !unblind {
@@ -194,9 +194,9 @@ struct BlindReportCommand: ParsableCommand {
         case .text:
             var text = report.text
             for d in agreement { for line in d.textLines { text += line + "\n" } }
-            FileHandle.standardOutput.write(Data(text.utf8))
+            try Console.out(Data(text.utf8))
         case .json:
-            FileHandle.standardOutput.write(try report.jsonData(agreement: agreement))
+            try Console.out(TerminalText.jsonEscapingControls(try report.jsonData(agreement: agreement)))
         }
     }
 

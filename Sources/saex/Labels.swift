@@ -44,13 +44,14 @@ struct LabelsExport: ParsableCommand {
         let source = try FeatureSources.open(path: cache)
         let fingerprint = (source as? CacheFeatureSource)?.cache.manifest.fingerprint
         let location = try LabelsLocation.resolve(cache: cache, labels: labels)
+        let target = try output.map { try OutputTarget($0, inputs: [cache, location.path]) }
         let export: LabelExport
         if let store = try location.openIfPresent() {
             for w in store.warnings { Console.error("saex: warning: \(w)") }
             export = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: fingerprint,
                                       stats: source.exportedStats)
         } else {
-            Console.error("saex: no labels yet at \(location.path) (\(location.origin)); the export holds none")
+            Console.error(TerminalText.escapedLine("saex: no labels yet at \(location.path) (\(location.origin)); the export holds none"))
             export = LabelExport(exported: LabelTime.format(Date()), cacheFingerprint: fingerprint,
                                  dictionaries: source.dictionaries.map {
                                      ExportedDictionary(name: $0.name, path: $0.path, architecture: $0.architecture,
@@ -61,7 +62,7 @@ struct LabelsExport: ParsableCommand {
         let data: Data
         switch format {
         case .json:
-            data = try export.jsonData()
+            data = TerminalText.jsonEscapingControls(try export.jsonData())
         case .csv:
             data = Data(export.csv().utf8)
         case .neuronpedia:
@@ -70,14 +71,13 @@ struct LabelsExport: ParsableCommand {
             for s in self.source { targets[s.name] = NeuronpediaTarget(modelId: modelId, source: s.path) }
             let rows = export.neuronpediaExplanations(targets: targets)
             if rows.skipped > 0 { Console.error("saex: skipped \(rows.skipped) labels without a concept or a --source") }
-            data = try rows.jsonData()
+            data = TerminalText.jsonEscapingControls(try rows.jsonData())
         }
-        if let output {
-            try AtomicFile.write(path: output, chunks: [data])
-            Console.error("wrote \(export.labels.count) labels to \(output)")
+        if let target {
+            try target.write([data])
+            Console.error(TerminalText.escapedLine("wrote \(export.labels.count) labels to \(target)"))
         } else {
-            FileHandle.standardOutput.write(data)
-            if data.last != UInt8(ascii: "\n") { FileHandle.standardOutput.write(Data("\n".utf8)) }
+            try Console.out(data)
         }
     }
 }
@@ -105,11 +105,11 @@ struct LabelsImport: ParsableCommand {
         defer { store.close() }
         let report = try store.merge(export, dryRun: dryRun, prefer: prefer?.preference)
         printConflicts(report)
-        Console.out((dryRun ? "dry run: " : "") + report.summary)
+        try Console.out((dryRun ? "dry run: " : "") + report.summary)
         if !report.conflicts.isEmpty, prefer == nil {
-            Console.error("saex: to resolve, rerun with --prefer incoming (take \(file)'s labels) "
-                          + "or --prefer stored (keep \(location.path)'s), "
-                          + "or edit \(file) and import it again")
+            Console.error(TerminalText.escapedLine("saex: to resolve, rerun with --prefer incoming (take \(file)'s labels) "
+                                                   + "or --prefer stored (keep \(location.path)'s), "
+                                                   + "or edit \(file) and import it again"))
             throw ExitCode(1)
         }
     }
@@ -138,14 +138,14 @@ struct LabelsMerge: ParsableCommand {
         printConflicts(merged.report)
         if !merged.report.conflicts.isEmpty, prefer == nil {
             let n = merged.report.conflicts.count
-            Console.error("saex: \(output): not written, \(n) conflict\(n == 1 ? "" : "s") "
+            Console.error("saex: \(TerminalText.escapedLine(output)): not written, \(n) conflict\(n == 1 ? "" : "s") "
                           + "(the same rater labelled a feature differently); rerun with --prefer stored (the earlier file wins) "
                           + "or --prefer incoming (the later file wins), or fix the inputs")
             throw ExitCode(1)
         }
         try LabelFiles.write(merged, to: output)
         let raters = merged.labels.raters.map { $0.isEmpty ? "(no author)" : TerminalText.escapedLine($0) }
-        Console.error("wrote \(output): \(merged.labels.count) labels of \(merged.labels.features.count) features by \(raters.count) "
+        Console.error("wrote \(TerminalText.escapedLine(output)): \(merged.labels.count) labels of \(merged.labels.features.count) features by \(raters.count) "
                       + "rater\(raters.count == 1 ? "" : "s") (\(raters.joined(separator: ", ")))"
                       + (merged.report.conflicts.isEmpty ? "" : "; " + merged.report.summary))
     }

@@ -14,7 +14,10 @@ struct LabelsLocation {
     /// `cache` nil means the bundled demo. `create` makes the demo's state folder.
     static func resolve(cache: String?, labels: String?, create: Bool = false) throws -> LabelsLocation {
         let demo = cache.map(Demo.isDemoCache) ?? true
-        if let labels { return LabelsLocation(path: labels, explicit: true, isDemo: demo) }
+        if let labels {
+            _ = try LabelStore.journalFile(labels)  // an empty path, a folder, a device or a FIFO: refused at once
+            return LabelsLocation(path: labels, explicit: true, isDemo: demo)
+        }
         if demo { return LabelsLocation(path: try Demo.labelsPath(create: create), explicit: false, isDemo: true) }
         return LabelsLocation(path: (cache ?? "") + ".labels", explicit: false, isDemo: false)
     }

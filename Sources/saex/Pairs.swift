@@ -64,12 +64,12 @@ struct Pairs: ParsableCommand {
                 var rows: [PairRecord]
                 enum CodingKeys: String, CodingKey { case dictionaries, by, rows, unmatchedBelow = "unmatched_below" }
             }
-            Console.out(try jsonString(Out(dictionaries: [source.dictionaries[a].name, source.dictionaries[b].name], by: by.rawValue,
+            try Console.out(try jsonString(Out(dictionaries: [source.dictionaries[a].name, source.dictionaries[b].name], by: by.rawValue,
                                            unmatchedBelow: unmatchedBelow, rows: rows)))
         case .csv:
-            Console.out(([PairRecord.csvHeader] + rows.map(\.csvCells)).map { $0.map(CSV.field).joined(separator: ",") }.joined(separator: "\n"))
+            try Console.out(([PairRecord.csvHeader] + rows.map(\.csvCells)).map { $0.map(CSV.field).joined(separator: ",") }.joined(separator: "\n"))
         case .table:
-            Console.out(textTable(rows, a: source.dictionaries[a].name, b: source.dictionaries[b].name))
+            try Console.out(textTable(rows, a: source.dictionaries[a].name, b: source.dictionaries[b].name))
         }
     }
 

@@ -365,11 +365,24 @@ import SAEKitTestSupport
         let key = session.state.key(for: FeatureRef(dict: 0, feature: 0))
         #expect(session.state.labels[key] == nil)
         #expect(session.state.input?.editor.text == "legal ✓ citations 東京")
-        #expect(session.state.message == StatusMessage(text: "label of feature 0 NOT saved: disk full", isError: true))
+        #expect(session.state.message == StatusMessage(text: "label of feature 0 NOT saved: disk full", isError: true, sticky: true))
         session.press(.backspace, .backspace, .enter)
         #expect(session.state.input == nil)
         #expect(book.allLabels[key]?.concept == "legal ✓ citations ")
         #expect(session.state.labels[key]?.concept == "legal ✓ citations ")
+    }
+
+    /// A verdict that was NOT saved stays on the status line while the user moves on: only Esc or
+    /// another message replaces it.
+    @Test func aFailedSaveStaysOnTheStatusLineUntilEsc() {
+        let book = FakeLabelBook()
+        let session = makeSession(book: book)
+        book.failNext = "File too large"
+        session.press(.char("1"))
+        session.press(.down, .down, .char("j"))
+        #expect(session.state.message?.text == "label of feature 0 NOT saved: File too large")
+        session.press(.escape)
+        #expect(session.state.message == nil)
     }
 
     @Test func notesEditingWithLineKeys() {

@@ -114,7 +114,7 @@ public struct ExplorerEffects: EffectPerformer {
         case .computeReport(let tables):
             return [.reportComputed(.ready(source.comparisonReport(tables: tables, labels: book?.everyLabel)))]
         case .saveLabel(let request):
-            return [save(request)]
+            return [save(request)] + (book?.takeNotice().map { [.showMessage($0, isError: true)] } ?? [])
         case .export:
             return onExport.map { [.showMessage($0(), isError: false)] } ?? []
         case .writeContexts(let ref, let name, let header):

@@ -130,8 +130,11 @@ public struct PairOrderRequest: Hashable, Sendable {
 public enum ListColumns {
     public static let sortCycle: [FeatureColumn] = [.feature, .label, .alpha, .elasticity, .normSpearmanActive, .density, .maxActivation, .topTokens]
 
-    public static func title(_ c: FeatureColumn) -> String {
+    /// The header; `ascii` (a non-UTF-8 locale) gives one that fits the column as ASCII ("ρ(act)"
+    /// would become "rho(act)", wider than its column).
+    public static func title(_ c: FeatureColumn, ascii: Bool = false) -> String {
         switch c {
+        case .normSpearmanActive where ascii: "rho"
         case .feature: "feature"
         case .label: "label"
         case .alpha: "alpha"

@@ -5,8 +5,12 @@ import SAEKit
 /// reads a feature source; work that needs one is returned as effects.
 enum ExplorerReducer {
     static func apply(_ action: ExplorerAction, to s: inout ExplorerState, effects: inout [ExplorerEffect]) {
-        // A new user action clears the last message, except an error about a label edit still open.
-        if action.isUserIntent, !(s.message?.isError == true && s.input?.isLabelEdit == true) { s.message = nil }
+        // A new user action clears the last message, except an error about a label edit still open
+        // and a sticky one (a failed save), which only Esc or another message replaces.
+        if action.isUserIntent, !(s.message?.isError == true && s.input?.isLabelEdit == true),
+           s.message?.sticky != true || action == .back {
+            s.message = nil
+        }
         switch action {
         case .quit:
             s.quitRequested = true

@@ -93,7 +93,7 @@ enum ActivationCorrelation {
         defer { dense.deallocate() }
         var top = TopKLists(rows: fa, k: k)
         var req = [[Float?]](repeating: [], count: fa)
-        let workers = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, max(1, fa)))
+        let workers = max(1, min(threads ?? Parallel.workers, max(1, fa)))
         let chunk = 64
         let chunks = (fa + chunk - 1) / chunk
         top.values.withUnsafeMutableBufferPointer { tv in

@@ -51,6 +51,7 @@ public enum CacheMerger {
             }
         }
         let units = try groupUnits(caches: caches, inputs: inputs, output: output)
+        try refuseOverlaps(units)
         let totalRows = caches.reduce(0) { $0 + $1.manifest.sample.rows }
         guard totalRows < Int(UInt32.max) else {
             throw SAEKitError(.unsupported, path: output, reason: "the merged sample would exceed 4 billion tokens")
@@ -211,6 +212,29 @@ public enum CacheMerger {
             i += rec.count
         }
         return units
+    }
+
+    /// Refuses units that hold the same tokens twice: the same activation fingerprint (the same
+    /// cache given twice, or a plain build and a --shard build of one corpus), or an activation
+    /// file in common. Every context would otherwise be counted twice.
+    static func refuseOverlaps(_ units: [Unit]) throws {
+        var seen: [String: String] = [:]
+        var files: [String: String] = [:]
+        for u in units {
+            let name = u.paths.count == 1 ? u.paths[0] : "\(u.paths[0]) (with its other parts)"
+            if let other = seen[u.activationsFingerprint] {
+                throw SAEKitError(.badInput, path: name, reason: "was built from the same activations as \(other) (fingerprint \(u.activationsFingerprint)); "
+                                  + "merging would count every context twice", remedy: "give each part of the corpus once")
+            }
+            seen[u.activationsFingerprint] = name
+            for f in u.activationsPath.components(separatedBy: " + ") where !f.isEmpty {
+                if let other = files[f], other != name {
+                    throw SAEKitError(.badInput, path: name, reason: "shares the activation file \(f) with \(other); merging would count its contexts twice",
+                                      remedy: "give each part of the corpus once")
+                }
+                files[f] = name
+            }
+        }
     }
 
     /// A unit's elasticity sums of dictionary `di`: a --shard build's exact sums added exactly and

@@ -119,9 +119,10 @@ public final class BlindSession: @unchecked Sendable {
         return BlindSession(directory: directory, key: keyFile, answers: [:], lock: lock, rater: rater)
     }
 
-    /// Reopens the session in `directory`.
-    public convenience init(directory: String) throws {
-        let lock = try FileLock(lockPath: directory + "/blind.lock", resource: directory, what: "this blind session")
+    /// Reopens the session in `directory`. `readOnly` (the report) takes no lock, so it works while
+    /// the session is open elsewhere, and cannot record.
+    public convenience init(directory: String, readOnly: Bool = false) throws {
+        let lock = readOnly ? nil : try FileLock(lockPath: directory + "/blind.lock", resource: directory, what: "this blind session")
         let keyPath = directory + "/" + BlindSession.keyFileName
         let answersPath = directory + "/" + BlindSession.answersFileName
         let keyFile: KeyFile = try BlindSession.read(keyPath, format: BlindSession.keyFormat)
@@ -136,7 +137,7 @@ public final class BlindSession: @unchecked Sendable {
         self.init(directory: directory, key: keyFile, answers: answers, lock: lock, order: answersFile.order, rater: answersFile.rater)
     }
 
-    private init(directory: String, key: KeyFile, answers: [String: BlindAnswer], lock: FileLock, order: [String]? = nil, rater: String?) {
+    private init(directory: String, key: KeyFile, answers: [String: BlindAnswer], lock: FileLock?, order: [String]? = nil, rater: String?) {
         self.directory = directory
         self.rater = rater
         self.dictionaries = key.dictionaries
@@ -186,7 +187,7 @@ public final class BlindSession: @unchecked Sendable {
         mutex.lock()
         defer { mutex.unlock() }
         guard lock != nil else {
-            throw SAEKitError(.ioFailure, path: directory, reason: "the blind session was closed", remedy: "reopen it")
+            throw SAEKitError(.ioFailure, path: directory, reason: "the blind session was closed or opened read-only", remedy: "reopen it")
         }
         guard key[answer.id] != nil else {
             throw SAEKitError(.badInput, path: directory, subject: answer.id, reason: "no such item in this session", remedy: "report this as a bug")
@@ -198,7 +199,7 @@ public final class BlindSession: @unchecked Sendable {
         next[answer.id] = answer
         let file = AnswersFile(format: BlindSession.answersFormat, version: BlindSession.version, order: order,
                                answers: order.compactMap { next[$0] }, rater: rater)
-        try AtomicFile.write(path: directory + "/" + BlindSession.answersFileName, chunks: [try BlindSession.encode(file)])
+        try AtomicFile.write(path: directory + "/" + BlindSession.answersFileName, chunks: [try BlindSession.encode(file)], checkMappedInputs: false)
         answers = next
     }
 

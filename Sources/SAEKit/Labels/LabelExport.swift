@@ -112,11 +112,24 @@ public struct LabelExport: Codable, Sendable, Equatable {
         }
     }
 
+    /// Feature numbers that are numbers but not whole (1.5, 1e400): Foundation's decoder rejects
+    /// them without naming the field, so they are checked first, by the one JSON number rule.
+    static func checkWholeNumbers(_ top: JSONFields, path: String) throws {
+        guard let labels = top.dict["labels"] as? [Any] else { return }
+        for (i, entry) in labels.enumerated() {
+            guard let v = (entry as? [String: Any])?["feature"], let d = JSONNumber.double(v), JSONNumber.integer(v, acceptFloatForm: false) == nil else { continue }
+            throw SAEKitError(.badInput, path: path, subject: "labels.\(i).feature", reason: "is not a whole number (\(d))", remedy: "fix the file or export it again")
+        }
+    }
+
     public static func decode(_ data: Data, path: String) throws -> LabelExport {
         struct Probe: Decodable { var format: String?; var version: Int? }
+        // Not JSON, not an object, nested too deeply, NaN: JSONFields says which.
+        let top = try JSONFields.parse(data, path: path, location: "", remedy: "give a file written by saex labels export")
         guard let probe = try? JSONDecoder().decode(Probe.self, from: data) else {
-            throw SAEKitError(.badInput, path: path, reason: "not a JSON object", remedy: "give a file written by saex labels export")
+            throw SAEKitError(.badInput, path: path, reason: "its format or version is not a string and a number", remedy: "give a file written by saex labels export")
         }
+        try checkWholeNumbers(top, path: path)
         guard probe.format == nil || probe.format == formatName else {
             throw SAEKitError(.badInput, path: path, reason: "not a saex labels export (format \"\(probe.format ?? "")\")",
                               remedy: "give a file written by saex labels export")

@@ -31,10 +31,12 @@ public enum LabelFiles {
     /// meanwhile, so an explorer that has it open makes this fail with `.busy` instead of losing
     /// its later changes.
     public static func write(_ merged: MergedLabels, to path: String) throws {
-        let lock = try FileLock(lockPath: path + ".lock", resource: path, what: "this labels file")
+        // As the store does: a symlink is resolved (the link survives), a device or FIFO refused.
+        let file = try LabelStore.journalFile(path)
+        let lock = try FileLock(lockPath: file + ".lock", resource: path, what: "this labels file")
         defer { lock.release() }
         let data = try LabelFileFormat.snapshot(dictionaries: merged.dictionaries, labels: merged.labels)
-        try AtomicFile.write(path: path, chunks: [data])
+        try AtomicFile.write(path: file, chunks: [data], checkMappedInputs: false)
     }
 }
 

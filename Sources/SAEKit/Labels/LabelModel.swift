@@ -87,6 +87,8 @@ public protocol LabelBook: AnyObject {
     var isReadOnly: Bool { get }
     /// Every rater's labels.
     var everyLabel: LabelSet { get }
+    /// A one-time note about a repair the book made while saving (for the status line), or nil.
+    func takeNotice() -> String?
 }
 
 extension LabelBook {
@@ -97,4 +99,5 @@ extension LabelBook {
     public var everyLabel: LabelSet {
         LabelSet(raters.flatMap { r in labels(by: r).map { RatedLabel(key: $0.key, label: $0.value) } })
     }
+    public func takeNotice() -> String? { nil }
 }

@@ -23,11 +23,21 @@ import Foundation
 /// opened without keeps one label per feature (`setLabel` replaces every rater's label of the
 /// feature, reads give the newest). `everyLabel`, `raters` and `labels(by:)` see all raters.
 ///
+/// A symlinked labels file is resolved once, at open: the lock, appends and compactions all use the
+/// file it points to, so the link survives. Anything but a regular file (a device, a FIFO) is
+/// refused. Before each append the store checks that the journal it holds open is still the file
+/// at the path, with the size it wrote; if the file was deleted, truncated, replaced or appended
+/// to by someone else, it is rewritten from memory (which holds every label) and `takeNotice`
+/// says so once.
+///
 /// Thread-safe: every method takes an internal lock. Labels are keyed by `FeatureKey` and never
 /// move to another fingerprint; see `isStale` and `nameClashes` for dictionaries that changed.
 public final class LabelStore: LabelBook, @unchecked Sendable {
     /// The labels file, as the caller gave it.
     public let path: String
+    /// The file the journal lives in: `path` with a symlink resolved once, at open.
+    let filePath: String
+    private var notices: [String] = []
     /// True when opened with `readOnly: true`: no lock is held and every change throws.
     public let isReadOnly: Bool
     /// Whose labels `LabelBook` reads and writes; nil: one label per feature, whoever made it.
@@ -63,8 +73,9 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         self.isReadOnly = readOnly
         self.rater = rater
         self.compactAfter = max(1, compactAfter)
+        filePath = try LabelStore.journalFile(path)
         if !readOnly {
-            fileLock = try FileLock(lockPath: path + ".lock", resource: path, what: "this labels file")
+            fileLock = try FileLock(lockPath: filePath + ".lock", resource: path, what: "this labels file")
         }
         do {
             try load()
@@ -89,6 +100,30 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         }
         fileLock?.release()
         fileLock = nil
+    }
+
+    /// Where the journal of `path` lives: the path itself, or what its symlink points to. Refuses an
+    /// empty path and anything that is not a regular file (reading a FIFO would block forever, and
+    /// a lock file beside a device would land in /dev).
+    public static func journalFile(_ path: String) throws -> String {
+        guard !path.isEmpty else {
+            throw SAEKitError(.badInput, path: nil, subject: "labels file", reason: "is an empty path", remedy: "give a file name, or leave --labels out")
+        }
+        var st = stat()
+        let resolved = lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK ? try OutputTarget.resolveLink(path) : path
+        if stat(resolved, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            let kind = (st.st_mode & S_IFMT) == S_IFDIR ? "a folder" : "not a regular file (\(OutputTarget.fileType(st.st_mode)))"
+            throw SAEKitError(.badInput, path: path, reason: "is \(kind)", remedy: "give a labels file: a regular file, or a new path")
+        }
+        return resolved
+    }
+
+    /// A one-time note for the status line about something the store repaired (the journal was
+    /// deleted or truncated under it and rewritten from memory); nil when there is none.
+    public func takeNotice() -> String? {
+        mutex.lock()
+        defer { mutex.unlock() }
+        return notices.isEmpty ? nil : notices.removeFirst()
     }
 
     /// What was noticed but tolerated, one line each: an incomplete last record after a crash, a
@@ -325,7 +360,7 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         guard !isReadOnly else { throw readOnlyError() }
         guard fileLock != nil else { throw closedError() }
         let data = try LabelFileFormat.snapshot(dictionaries: infos, labels: labels)
-        try AtomicFile.write(path: path, chunks: [data])
+        try AtomicFile.write(path: filePath, chunks: [data], checkMappedInputs: false)
         fileVersion = labels.formatVersion
         if fd >= 0 { closeDescriptor(fd) }
         fd = -1
@@ -341,6 +376,7 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         guard !isReadOnly else { throw readOnlyError() }
         guard fileLock != nil, fd >= 0 else { throw closedError() }
         if needsRewrite { try rewrite() }
+        try rewriteUnlessIntact()
         var data = Data()
         for r in records { data.append(try LabelFileFormat.encode(r)) }
         let start = fileSize
@@ -374,8 +410,25 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         appended += records.count
     }
 
+    /// Rewrites the journal from memory when the file at `filePath` is no longer the one this store
+    /// appends to with the size it wrote (deleted, truncated, replaced, or written by someone else),
+    /// and leaves a notice saying so.
+    private func rewriteUnlessIntact() throws {
+        var open = stat(), atPath = stat()
+        let exists = stat(filePath, &atPath) == 0
+        guard fstat(fd, &open) == 0 else { return }
+        let same = exists && open.st_dev == atPath.st_dev && open.st_ino == atPath.st_ino
+        if same && Int(open.st_size) == fileSize { return }
+        let what = !exists ? "was deleted" : !same ? "was replaced by another file"
+            : Int(open.st_size) < fileSize ? "was truncated" : "was written to by another program"
+        try rewrite()
+        let note = "the labels file \(what) while saex had it open; rewrote it from memory (\(labels.count) label\(labels.count == 1 ? "" : "s")) and saved the change"
+        notices.append(TerminalText.escapedLine(note))
+        loadWarnings.append(note)
+    }
+
     private func openForAppend() throws -> Int32 {
-        let f = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        let f = open(filePath, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard f >= 0 else {
             let err = errno
             throw SAEKitError(.ioFailure, path: path, reason: "cannot open the labels file for writing (\(String(cString: strerror(err))))",
@@ -386,7 +439,7 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
 
     private func load() throws {
         var st = stat()
-        if stat(path, &st) != 0 {
+        if stat(filePath, &st) != 0 {
             let err = errno
             guard err == ENOENT else { throw MappedFile.openError(path: path, errno: err) }
             if isReadOnly {
@@ -400,9 +453,9 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         // read buffer for a 0-byte file on Linux (found by the labels fuzz target's leak check).
         if (st.st_mode & S_IFMT) != S_IFREG || st.st_size > 0 {
             do {
-                data = try Data(contentsOf: URL(fileURLWithPath: path))
+                data = try Data(contentsOf: URL(fileURLWithPath: filePath))
             } catch {
-                let mapped = try MappedFile(path: path)  // rethrows the precise one-line error
+                let mapped = try MappedFile(path: filePath)  // rethrows the precise one-line error
                 data = Data(mapped.bytes)
             }
         }
@@ -425,8 +478,8 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
     /// Deletes temporary files a killed writer left mid-compaction (`AtomicFile` names them
     /// `.BASE.tmp-PID-N` beside the file). Safe because we hold the lock: no one else writes them.
     private func removeOrphanedTemporaryFiles() {
-        let dir = (path as NSString).deletingLastPathComponent
-        let prefix = "." + (path as NSString).lastPathComponent + ".tmp-"
+        let dir = (filePath as NSString).deletingLastPathComponent
+        let prefix = "." + (filePath as NSString).lastPathComponent + ".tmp-"
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir) else { return }
         for name in names where name.hasPrefix(prefix) {
             try? FileManager.default.removeItem(atPath: (dir.isEmpty ? "" : dir + "/") + name)

@@ -81,15 +81,23 @@ struct JSONFields {
         do {
             value = try JSONSerialization.jsonObject(with: data, options: [])
         } catch {
-            let text = String(decoding: data.prefix(1 << 20), as: UTF8.self)
-            let hint = text.contains("NaN") || text.contains("Infinity") ? " (it contains NaN or Infinity, which JSON does not allow)" : ""
-            throw SAEKitError(.badInput, path: path, subject: location.isEmpty ? nil : location, reason: "is not valid JSON\(hint)", remedy: remedy)
+            throw SAEKitError(.badInput, path: path, subject: location.isEmpty ? nil : location, reason: "is not valid JSON\(invalidJSONHint(data, error))",
+                              remedy: remedy)
         }
         guard let dict = value as? [String: Any] else {
             throw SAEKitError(.badInput, path: path, subject: location.isEmpty ? nil : location,
                               reason: "expected a JSON object, found \(JSONNumber.typeName(value))", remedy: remedy)
         }
         return JSONFields(dict, path: path, location: location, remedy: remedy, keyStyle: keyStyle)
+    }
+
+    /// Why Foundation refused `data`, when it is one of the causes people hit: NaN or Infinity
+    /// (not JSON), or nesting deeper than the parser allows.
+    static func invalidJSONHint(_ data: Data, _ error: Error) -> String {
+        let text = String(decoding: data.prefix(1 << 20), as: UTF8.self)
+        if text.contains("NaN") || text.contains("Infinity") { return " (it contains NaN or Infinity, which JSON does not allow)" }
+        let detail = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? ""
+        return detail.hasPrefix("Too many nested") ? " (nested too deeply: more than 512 arrays or objects inside each other)" : ""
     }
 
     /// Reads a small configuration file (cfg.json, activation_scaler.json) that must hold one object.

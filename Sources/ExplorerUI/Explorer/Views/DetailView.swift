@@ -13,8 +13,8 @@ enum DetailView {
             return [Span.field("label"), Span(s.readOnlyLabels ? "none (read-only)" : "none", .dim)]
         }
         var line: Line = [Span.field("label"), Span(label.verdict.map(VerdictDisplay.name) ?? "no verdict", .mark)]
-        if !label.concept.isEmpty { line += [Span("  "), Span.field("concept"), Span(label.concept)] }
-        if !label.notes.isEmpty { line += [Span("  "), Span.field("notes"), Span(label.notes)] }
+        if !label.concept.isEmpty { line += [Span("  "), Span.field("concept"), Span(Format.preview(label.concept))] }
+        if !label.notes.isEmpty { line += [Span("  "), Span.field("notes"), Span(Format.preview(label.notes))] }
         return line
     }
 
