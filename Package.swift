@@ -23,11 +23,13 @@ let package = Package(
         .systemLibrary(name: "CSystemZlib", path: "Sources/CSystemZlib"),
         // glibc's vector math library (libmvec) for bulk exp in the cosine encoder.
         .target(name: "CVecMath", linkerSettings: [.linkedLibrary("mvec", .when(platforms: [.linux])), .linkedLibrary("m")]),
+        // Async-signal-safe registries: temporary files removed on a fatal signal, mapped files guarded against SIGBUS.
+        .target(name: "CSignals"),
 
         // The product: libraries hold the logic, the executable is thin.
         .target(
             name: "SAEKit",
-            dependencies: ["CBLAS", "CSystemZlib", "CVecMath", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["CBLAS", "CSignals", "CSystemZlib", "CVecMath", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .target(name: "ExplorerUI", dependencies: ["SAEKit", "CNcursesw"]),
         .executableTarget(

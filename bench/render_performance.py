@@ -278,6 +278,19 @@ def targets(results, plan, best_bw, caches):
                         full and r['tokens'] >= 100000 and r['d_sae'] >= 16384, peer=s_(r['numpy']['build_seconds']), limit='n/a'))
     else:
         t.append(Target('feature_acts', '--feature-acts build, 100,000 tokens x 2 x 16,384', '<= 0.2x the encoding build'))
+    logits = sorted((v for k, v in results.items() if k.startswith('logits_')), key=lambda r: (r['d_sae'], r['d_vocab']))
+    if logits:
+        r = logits[-1]
+        s, n = r['saex'], r['numpy']
+        q = n['logits_seconds'] / s['compute_seconds']
+        t.append(Target('logits', f"logit effects, {r['d_sae']:,} features x {r['d_vocab']:,} tokens, d_model {r['d_model']:,}",
+                        'saex at least as fast as numpy (numpy / saex >= 1)',
+                        f"{s_(s['compute_seconds'])} (numpy / saex {x_(q)}; "
+                        f"{x_(s['compute_seconds'] / s['bare_sgemm_seconds'])} bare sgemm)", q >= 1,
+                        full and r['d_sae'] >= 16384 and r['d_vocab'] >= 50257, peer=s_(n['logits_seconds']),
+                        limit=f"bare sgemm {s_(s['bare_sgemm_seconds'])}, np.dot {s_(n['dot_seconds'])}"))
+    else:
+        t.append(Target('logits', 'logit effects, 16,384 features x 50,257 tokens, d_model 768', 'numpy / saex >= 1'))
     # Every scaling point is held to the headline targets too.
     scaling = [c for c in caches.values() if (c.tokens, c.dsae) != (tok, dsae)]
     for h in t:
@@ -580,6 +593,24 @@ def features_table(results):
                   'saex encoding build', 'ratio', 'numpy peer', 'saex max RSS', 'load before'], rows)
 
 
+def logits_table(results):
+    logits = sorted((v for k, v in results.items() if k.startswith('logits_')), key=lambda r: (r['d_sae'], r['d_vocab']))
+    if not logits:
+        return 'Not measured in this run.'
+    rows = []
+    for r in logits:
+        s, n = r['saex'], r['numpy']
+        flop = 2.0 * r['d_sae'] * r['d_vocab'] * r['d_model']
+        rows.append((f"{r['d_sae']:,} x {r['d_model']:,} x {r['d_vocab']:,}", f"{r['block_rows']:,}", s_(s['compute_seconds']),
+                     f"{s_(s['bare_sgemm_seconds'])} ({flop / s['bare_sgemm_seconds'] / 1e9:.0f} GFLOP/s, {s['blas_core']})",
+                     x_(s['compute_seconds'] / s['bare_sgemm_seconds']), s_(n['logits_seconds']),
+                     f"{s_(n['dot_seconds'])} ({flop / n['dot_seconds'] / 1e9:.0f} GFLOP/s)",
+                     x_(n['logits_seconds'] / s['compute_seconds']),
+                     'yes' if r.get('same_first_ids') else '**no**', s_(s['open_seconds']), load_str(r.get('load_before'))))
+    return table(['features x d_model x d_vocab', 'block rows', 'saex', 'Swift sgemm, same blocks', 'saex / sgemm', 'numpy peer',
+                  'np.dot, same blocks', 'numpy / saex', 'same ids', 'unembedding open', 'load before'], rows)
+
+
 def render(results, template):
     plan, best_bw, caches = fig(results)
     ts = targets(results, plan, best_bw, caches)
@@ -596,7 +627,7 @@ def render(results, template):
         'match': match_table(results), 'correlate': corr_table(results), 'ui': ui_table(results),
         'analysis_parts': analysis_parts_section(plan, caches), 'wide': wide_section(results, plan, best_bw),
         'million': million_section(results),
-        'cache_memory': memory_table(results), 'feature_acts': features_table(results),
+        'cache_memory': memory_table(results), 'feature_acts': features_table(results), 'logits': logits_table(results),
         'quick_note': ('**This is a `--quick` run: small sizes that check the pipeline; its figures are not the targets\' sizes and '
                        'its statuses say so.**\n\n') if plan.get('mode') != 'full' else '',
     }

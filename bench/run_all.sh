@@ -40,7 +40,7 @@ if [ $MODE = full ]; then
   SCALE_TOKENS="25000 50000"                                         # plus the headline point
   STATS_N="250000 500000 1000000"; CORR_N=250000; FEATURES=16384
   MATCH_ROWS="4096 8192 16384"; MATCH_DIM=2304
-  UI_KEYS=3000; UI_RUNS=3; BW_MIB=1024
+  UI_KEYS=3000; UI_RUNS=3; BW_MIB=1024; LOGIT_VOCAB=50257   # GPT-2 small's vocabulary
   WIDE="65536 2304 50000"; MILLION_SIZE="1048576 768 4096"
   MEMORY_TOKENS="100000 400000"; [ $MEM1M = 1 ] && MEMORY_TOKENS="$MEMORY_TOKENS 1000000"
 else
@@ -50,6 +50,7 @@ else
   STATS_N="25000 50000 100000"; CORR_N=25000; FEATURES=4096
   MATCH_ROWS="1024 2048 4096"; MATCH_DIM=768
   MEMORY_TOKENS="8192 32768"
+  LOGIT_VOCAB=8192
   UI_KEYS=606; UI_RUNS=1; BW_MIB=512   # 606 keys stop the 18-key script where 3,000 do, so the sorts start from the same view
   WIDE="8192 768 4096"; MILLION_SIZE="131072 768 2048"
 fi
@@ -81,6 +82,9 @@ REFRESH=1 KEEP_CACHE=1 bench/cache/run.sh "$TOKENS" "$D_INS" "$D_SAE"
 
 step "cache build from sparse feature activations (--feature-acts): $TOKENS tokens, d_in ${D_INS%% *}, d_sae $D_SAE"
 bench/cache/feature_acts.sh "$TOKENS" "${D_INS%% *}" "$D_SAE"
+
+step "logit effects (--unembed): d_sae $D_SAE, d_model 768, $LOGIT_VOCAB tokens"
+bench/logits/run.sh 768 "$LOGIT_VOCAB" "$D_SAE"
 
 step "opening a dictionary and a cache"
 FIRST_DIN=${D_INS%% *}; LAST_DIN=${D_INS##* }

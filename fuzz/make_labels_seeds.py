@@ -51,6 +51,12 @@ def main():
     journal("journal_damaged_last", [HEADER, d, s1, '{"op":"set","fingerprint":"x","feature":-1}'])
     journal("journal_unknown_keys", [HEADER, rec(op="set", fingerprint=FP, feature=1, concept="c", future_key=[1, 2], updated=T1)])
     journal("journal_no_version", ['{"format":"saex-labels"}', s1])
+    # Version 2: several raters per feature, a clear of one rater, a blind label.
+    h2 = '{"format":"saex-labels","version":2}'
+    s1b = rec(op="set", fingerprint=FP, feature=3, verdict="polysemantic", rating="maybe", author="bo", created=T1, updated=T2,
+              provenance="blind")
+    journal("journal_raters", [h2, d, s1, s1b, s2, rec(op="clear", fingerprint=FP, feature=3, author="ana"), s3])
+    journal("journal_v1_second_rater", [HEADER, s1, s1b])
 
     lab = {"dictionary": "jr", "fingerprint": FP, "feature": 3, "verdict": "interpretable", "concept": "legal citations",
            "notes": "multi\nline", "rating": "yes", "author": "ana", "created": T1, "updated": T2,
@@ -64,6 +70,8 @@ def main():
                    dict(lab, feature=3, concept="another concept"),
                    dict(lab, fingerprint="0123456789abcdef", feature=12, concept="\u4e2d\u6587 \u00e9", dictionary=None, verdict="unsure",
                         rating="no", created="2024-05-01T12:34:56Z")]})
+    export("export_raters", {"format": "saex-labels-export", "version": 2, "dictionaries": [], "labels": [
+        dict(lab, provenance="blind"), dict(lab, author="bo", verdict="unsure", provenance="manual"), dict(lab, author="bo", concept="again")]})
     export("export_minimal", {"labels": [{"fingerprint": FP, "feature": 0, "concept": "x"}]})
     export("export_empty", {"format": "saex-labels-export", "version": 1, "dictionaries": [], "labels": []})
     print("wrote", len(os.listdir(out)), "seeds to", out)

@@ -20,6 +20,11 @@
 //   saex-bench feature-build OUT VOCAB FEATURES[,FEATURES...] NAME=DICT [NAME=DICT ...]
 //       The --feature-acts build: open and validate the files, the CPU cross-check (timed alone), then
 //       CacheBuilder.build(featureFiles:) (which runs the check again, then reads, sums and writes).
+//   saex-bench logits DICT UNEMBED [--repeat N]
+//       LogitTable.compute (every feature's ten most positive and negative logit effects through the
+//       unembedding, blocked sgemm plus the search for the extremes), the minimum over N runs; then a
+//       bare sgemm of the same blocks (the limit); the unembedding's open (read and finiteness check)
+//       timed once. Prints the first features' ids so the numpy peer can check it did the same work.
 //   saex-bench sgemm M N K [--batch B]
 //       Bare cblas_sgemm C[M x N] = A[M x K] * B[K x N] (row-major, f32), in row blocks of B
 //       (default: M), as the encoder's product is shaped: M tokens, K = d_in, N = d_sae.
@@ -134,7 +139,9 @@ do {
 }
 if ["analysis", "ui", "labels-append"].contains(args.dropFirst().first) { exit(0) }
 guard args.count >= 3 || args.dropFirst().first == "stream" else {
-    FileHandle.standardError.write(Data("usage: saex-bench open DICT | open-cache CACHE | encode DICT ACTS [--rows N] [--batch B] [--no-sgemm] | cache-build OUT ACTS VOCAB NAME=DICT... | sgemm M N K [--batch B] | stream [--mib N] [--repeat R]\n".utf8))
+    FileHandle.standardError.write(Data(("usage: saex-bench open DICT | open-cache CACHE | encode DICT ACTS [--rows N] [--batch B] "
+        + "[--no-sgemm] | cache-build OUT ACTS VOCAB NAME=DICT... | logits DICT UNEMBED [--repeat N] | sgemm M N K [--batch B] "
+        + "| stream [--mib N] [--repeat R]\n").utf8))
     exit(2)
 }
 do {
@@ -264,6 +271,30 @@ do {
         }
         emit(["what": "feature-build", "rows": files.reduce(0) { $0 + $1.rows }, "open_seconds": tOpen, "check_seconds": tCheck,
               "build_seconds": tBuild, "worst_check_ratio": Double(worst), "check_rows": files.reduce(0) { $0 + $1.checkRows.count }])
+    case "logits":
+        guard args.count >= 4 else { throw CocoaError(.formatting) }
+        let d = try DictionaryLoader.load(path: args[2])
+        var u: Unembedding?
+        let tOpen = try seconds { u = try Unembedding(path: args[3]) }
+        guard let u else { throw CocoaError(.formatting) }
+        var table: LogitTable?
+        var best = Double.infinity
+        for _ in 0..<option("--repeat", 1) {
+            best = min(best, seconds { table = LogitTable.compute(decoder: d.wDec.pointer, features: d.dSAE, dIn: d.dIn, unembedding: u) })
+        }
+        let rows = max(1, min(d.dSAE, LogitTable.defaultBlockBytes / (4 * u.dVocab)))
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: rows * d.dIn)
+        let c = UnsafeMutablePointer<Float>.allocate(capacity: rows * u.dVocab)
+        defer { a.deallocate(); c.deallocate() }
+        fill(a, rows * d.dIn, seed: 3)
+        let tGemm = bareSGEMM(rows: d.dSAE, n: u.dVocab, k: d.dIn, batch: rows, a: a, b: u.wU.pointer, c: c)
+        let k = table?.count ?? 0
+        emit(["what": "logits", "d_sae": d.dSAE, "d_model": u.dModel, "d_vocab": u.dVocab, "final_norm": u.finalNorm.rawValue,
+              "block_rows": rows,
+              "open_seconds": tOpen, "compute_seconds": best, "bare_sgemm_seconds": tGemm,
+              "gflops": 2.0 * Double(d.dSAE) * Double(u.dVocab) * Double(d.dIn) / best / 1e9,
+              "first_positive_ids": Array(table?.positiveIDs.prefix(4 * k) ?? []).map(Int.init),
+              "first_negative_ids": Array(table?.negativeIDs.prefix(4 * k) ?? []).map(Int.init)])
     case "sgemm":
         guard args.count >= 5, let m = Int(args[2]), let nn = Int(args[3]), let k = Int(args[4]) else {
             throw CocoaError(.formatting)

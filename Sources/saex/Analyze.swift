@@ -18,20 +18,22 @@ struct Analyze: ParsableCommand {
         is printed before a computation starts, and --exact forces the exact method.
         """)
 
-    @Argument(help: "A cache file.") var cache: String
+    @Argument(help: "A cache file, or a Neuronpedia, SAEDashboard or delphi cache to import.") var cache: String
     @Option(help: "Only this dictionary.") var dict: String?
     @Option(help: "Output format: table, json or csv.") var format: TableFormat = .table
     @Option(help: "Sort by this field (descending; see --ascending).") var sort: String?
     @Flag(help: "Sort ascending.") var ascending = false
     @Option(help: "Only the first N records (after sorting).") var top: Int?
+    @Option(help: "Vocabulary for a delphi latent cache (tokenizer.json or a JSON array).") var vocab: String?
     @Flag(help: "Match decoders exactly however wide the dictionaries are; recomputes an approximate analysis.") var exact = false
 
     func run() throws {
         if let top, top < 0 { throw ValidationError("--top must be 0 or more") }
-        let source = try CacheFeatureSource(path: cache, options: AnalysisOptions(matching: exact ? .exact : .automatic),
-                                            announce: { Console.error($0) }, progress: { Progress.report(stage: $0, done: $1, total: $2) })
+        let source = try FeatureSources.open(path: cache, vocabularyPath: vocab, options: AnalysisOptions(matching: exact ? .exact : .automatic),
+                                             announce: { Console.error(TerminalText.escapedLine($0)) },
+                                             progress: { Progress.report(stage: $0, done: $1, total: $2) })
         Progress.finish()
-        let indices: [Int] = try dict.map { [try source.cache.dictionaryIndex(named: $0)] } ?? Array(source.dictionaries.indices)
+        let indices: [Int] = try dict.map { [try source.dictionaryIndex(named: $0, path: cache)] } ?? Array(source.dictionaries.indices)
         let tables = indices.map { source.table(dict: $0) }
         var records = try FeatureRecord.records(tables, sortedBy: sort, ascending: ascending, matches: { table, feature in
             source.dictionaries.firstIndex { $0.fingerprint == table.descriptor.fingerprint }
@@ -42,25 +44,17 @@ struct Analyze: ParsableCommand {
         case .json:
             let data = try JSONSerialization.data(withJSONObject: ["features": records.map(\.jsonObject)],
                                                   options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            Console.out(String(decoding: data, as: UTF8.self))
+            try Console.out(TerminalText.jsonEscapingControls(data))
         case .csv:
-            let rows = [FeatureRecord.flatFields] + records.map { r in FeatureRecord.flatFields.map { csvCell(r.value($0)) } }
-            Console.out(rows.map { $0.map(CSV.field).joined(separator: ",") }.joined(separator: "\n"))
+            let rows = [FeatureRecord.flatFields] + records.map { r in FeatureRecord.flatFields.map { r.csvText($0) } }
+            try Console.out(rows.map { $0.map(CSV.field).joined(separator: ",") }.joined(separator: "\n"))
         case .table:
-            Console.out(table(records))
+            try Console.lines(table(records).components(separatedBy: "\n"))
         }
     }
 
-    func csvCell(_ v: FeatureRecord.Value?) -> String {
-        switch v {
-        case .string(let x)?: return x
-        case .int(let x)?: return x.map(String.init) ?? ""
-        case .number(let x)?: return x.map { $0.isFinite ? String($0) : "" } ?? ""
-        case .bool(let x)?: return x ? "true" : "false"
-        case .strings(let x)?: return x.joined(separator: " | ")
-        case nil: return ""
-        }
-    }
+    /// Widest a token (and the whole top-tokens cell) is shown in the table; longer ones end in "…".
+    static let tokenWidth = 24, tokensWidth = 80
 
     func table(_ records: [FeatureRecord]) -> String {
         let cols: [(String, String)] = [("dictionary", "dict"), ("feature", "feature"), ("alpha", "alpha"), ("elasticity", "elast"),
@@ -70,15 +64,28 @@ struct Analyze: ParsableCommand {
                                          ("match_activation_score", "corr"), ("top_tokens", "top tokens")]
         func cell(_ v: FeatureRecord.Value?) -> String {
             switch v {
-            case .string(let x)?: return TerminalText.safeString(x)
+            case .string(let x)?: return TerminalText.truncated(x, width: Self.tokensWidth)
             case .int(let x)?: return x.map(String.init) ?? "n/a"
-            case .number(let x)?: return x.map { abs($0) < 1e-3 && $0 != 0 ? String(format: "%.2e", $0) : String(format: "%.3f", $0) } ?? "n/a"
+            case .number(let x)?: return FeatureRecord.numberColumn([x])[0]
             case .bool(let x)?: return x ? "norm?" : ""
-            case .strings(let x)?: return x.map { TerminalText.safeString($0).trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+            case .strings(let x)?:
+                let tokens = FeatureRecord.tokenList(x, separator: " ", clean: { TerminalText.truncated($0, width: Self.tokenWidth) })
+                return TerminalText.truncated(tokens, width: Self.tokensWidth)
             case nil: return ""
             }
         }
-        return TextTable.render(header: cols.map(\.1), rows: records.map { r in cols.map { cell(r.value($0.0)) } }, leftAligned: [0, 1])
+        // Numbers in one notation per column.
+        var columns: [[String]] = cols.map { col in records.map { cell($0.value(col.0)) } }
+        for (i, col) in cols.enumerated() {
+            var values: [Double?] = []
+            for r in records {
+                guard case .number(let x)? = r.value(col.0) else { break }
+                values.append(x)
+            }
+            if !records.isEmpty, values.count == records.count { columns[i] = FeatureRecord.numberColumn(values) }
+        }
+        let rows = records.indices.map { r in cols.indices.map { columns[$0][r] } }
+        return TextTable.render(header: cols.map(\.1), rows: rows, leftAligned: [0, 1])
     }
 }
 
@@ -87,25 +94,26 @@ struct Summary: ParsableCommand {
         abstract: "Per-dictionary summaries of a cache and the comparison of its dictionaries, with what the labels say.",
         discussion: """
         The figures the explorer's overview shows (the same computation). JSON: {"dictionaries": [...], \
-        "comparisons": [...], "matching": {...}}; docs/ANALYSIS.md documents every field. Labels come from CACHE.labels \
-        when it exists, or --labels FILE.
+        "comparisons": [...], "agreement": [...], "matching": {...}}; docs/ANALYSIS.md documents every field. With the cache's \
+        labels (CACHE.labels, the demo's in $XDG_STATE_HOME/saex/, or --labels FILE; every rater's), each \
+        dictionary's labels are tallied and "agreement" holds the inter-rater agreement on the features two \
+        or more raters labelled (docs/LABELS.md); without a labels file these are null. "matching" says how \
+        the decoders were matched (exact or approximate; null for an import).
         """)
 
-    @Argument(help: "A cache file.") var cache: String
+    @Argument(help: "A cache file, or a Neuronpedia, SAEDashboard or delphi cache to import.") var cache: String
     @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
-    @Option(help: "The labels file (default: CACHE.labels, when it exists).") var labels: String?
+    @Option(help: "The labels file to read (default: CACHE.labels if it exists; the demo's in $XDG_STATE_HOME/saex/).") var labels: String?
 
     func run() throws {
-        let (report, analysis) = try comparisonReport(cache: cache, labels: labels)
+        let (report, matching) = try comparisonReport(cache: cache, labels: labels)
         guard format == .text else {
-            Console.out(try jsonString(SummaryOutput(report: report, matching: analysis.matching)))
+            try Console.out(try jsonString(SummaryOutput(report: report, matching: matching)))
             return
         }
         var text = report.text
-        if !analysis.matches.isEmpty || analysis.neighbours.contains(where: { !$0.isEmpty }) {
-            text += "\n\ndecoder matching: \(analysis.matching.description)"
-        }
-        Console.out(text)
+        if let matching { text += "\n\ndecoder matching: \(matching.description)" }
+        try Console.out(text)
     }
 }
 
@@ -116,34 +124,41 @@ struct Report: ParsableCommand {
 
     @Argument(help: "A cache file.") var cache: String
     @Option(name: .shortAndLong, help: "The Markdown file to write (default: stdout).") var output: String?
-    @Option(help: "The labels file (default: CACHE.labels, when it exists).") var labels: String?
+    @Option(help: "The labels file to read (default: CACHE.labels if it exists; the demo's in $XDG_STATE_HOME/saex/).") var labels: String?
 
     func run() throws {
+        let target = try output.map { try OutputTarget($0, inputs: [cache] + (labels.map { [$0] } ?? [])) }
         let report = try comparisonReport(cache: cache, labels: labels).report
         let text = report.markdown(title: "saex report: " + (cache as NSString).lastPathComponent, cache: cache)
-        if let output {
-            try AtomicFile.write(path: output, chunks: [Data(text.utf8)])
-            Console.error("wrote \(output)")
+        if let target {
+            try target.write([Data(text.utf8)])
+            Console.error(TerminalText.escapedLine("wrote \(target)"))
         } else {
-            Console.out(text)
+            try Console.out(text)
         }
     }
 }
 
-/// Summaries and comparisons of a cache, with its labels when there are any, and the analysis they come from.
-func comparisonReport(cache: String, labels: String?) throws -> (report: ComparisonReport, analysis: CacheAnalysis) {
-    let source = try CacheFeatureSource(path: cache, announce: { Console.error($0) }, progress: { Progress.report(stage: $0, done: $1, total: $2) })
+/// Summaries and comparisons of a cache, with its labels when there are any, and how its decoders
+/// were matched (nil for an import, or when nothing was matched).
+func comparisonReport(cache: String, labels: String?) throws -> (report: ComparisonReport, matching: MatchingRecord?) {
+    let source = try FeatureSources.open(path: cache, announce: { Console.error(TerminalText.escapedLine($0)) },
+                                         progress: { Progress.report(stage: $0, done: $1, total: $2) })
     Progress.finish()
-    let store = try readLabels(cache: cache, labels: labels)
-    let byDictionary = store.map { s in source.dictionaries.map { Array(s.labels(of: $0).values) } }
-    let report = source.comparisonReport(tables: source.dictionaries.indices.map { source.table(dict: $0) }, labels: byDictionary)
-    return (report, source.analysis)
+    let every = try LabelsLocation.resolve(cache: cache, labels: labels).openIfPresent()?.everyLabel
+    let report = source.comparisonReport(tables: source.dictionaries.indices.map { source.table(dict: $0) }, labels: every)
+    var matching: MatchingRecord?
+    if let analysis = (source as? CacheFeatureSource)?.analysis,
+       !analysis.matches.isEmpty || analysis.neighbours.contains(where: { !$0.isEmpty }) {
+        matching = analysis.matching
+    }
+    return (report, matching)
 }
 
 /// `saex summary --format json`: the comparison report's fields and the matching record beside them.
 struct SummaryOutput: Encodable {
     var report: ComparisonReport
-    var matching: MatchingRecord
+    var matching: MatchingRecord?
 
     enum CodingKeys: String, CodingKey { case matching }
 

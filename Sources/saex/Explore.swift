@@ -26,13 +26,13 @@ struct Explore: ParsableCommand {
         """)
 
     @Argument(help: "A cache or importable file (default: the bundled demo).") var cache: String?
-    @Option(help: "The labels file (default: CACHE.labels).") var labels: String?
-    @Option(help: "Name stamped on labels you make (default: $USER).") var author: String?
+    @Option(help: "The labels file (default: CACHE.labels; the demo's in $XDG_STATE_HOME/saex/).") var labels: String?
+    @OptionGroup var author: AuthorOption
     @Option(help: "Colours: auto, 256, 8 or none (NO_COLOR also turns them off).") var color: ColorArgument = .auto
     @Option(help: "Open this dictionary first (by name).") var dict: String?
     @Option(help: "Open this feature first.") var feature: Int?
     @Option(help: "Vocabulary for a delphi latent cache (tokenizer.json or a JSON array).") var vocab: String?
-    @Flag(help: "Open labels read-only.") var readOnly = false
+    @Flag(help: "Show the labels without changing them (also while another saex has them open).") var readOnly = false
 
     func run() throws {
         let path: String
@@ -43,20 +43,33 @@ struct Explore: ParsableCommand {
         }
         try requireTerminal { try requireInteractiveTerminal(program: "the explorer", alternative: "for text output use saex analyze CACHE or saex contexts CACHE") }
         let source = try openSource(path)
-        let labelsPath: String
-        if let labels { labelsPath = labels } else if isDemo { labelsPath = try Demo.labelsPath() } else { labelsPath = path + ".labels" }
+        let location = try LabelsLocation.resolve(cache: isDemo ? nil : path, labels: labels, create: !readOnly)
+        let labelsPath = location.path
+        let rater = author.resolved
         var book: LabelStore?
         var warnings: [String] = []
         if readOnly {
-            book = nil
+            book = location.exists ? try LabelStore(path: labelsPath, readOnly: true, rater: rater) : nil
         } else {
-            let store = try LabelStore(path: labelsPath)
-            try store.recordDictionaries(source.dictionaries)
+            do {
+                book = try LabelStore(path: labelsPath, rater: rater)
+            } catch let e as SAEKitError where e.code == .busy {
+                throw SAEKitError(.busy, path: e.path, reason: e.reason,
+                                  remedy: "close the other saex, or add --read-only to look without changing them")
+            }
+            try book?.recordDictionaries(source.dictionaries)
+        }
+        if let store = book {
             warnings += store.warnings
             warnings += store.nameClashes(loaded: source.dictionaries).map(\.message)
             let stale = store.staleDictionaries(knownFingerprints: Set(source.dictionaries.map(\.fingerprint)))
             if !stale.isEmpty { warnings.append("\(stale.count) labelled dictionar\(stale.count == 1 ? "y is" : "ies are") not in this cache (stale labels kept, not shown)") }
-            book = store
+            let others = store.raters.filter { $0 != rater }
+            if !others.isEmpty {
+                let names = others.map { $0.isEmpty ? "(no author)" : $0 }.joined(separator: ", ")
+                warnings.append("you label as \(rater.isEmpty ? "(no author)" : rater); the file also holds labels by \(names) "
+                                + "(--author NAME to be another rater)")
+            }
         }
         defer { book?.close() }
         var initial = 0
@@ -69,8 +82,11 @@ struct Explore: ParsableCommand {
         let exporter = book.map { Self.exporter(store: $0, source: source, to: labelsPath + ".export.json") }
         let options = ExplorerOptions(
             title: "saex " + (isDemo ? "demo" : (path as NSString).lastPathComponent), initialDictionary: initial, initialFeature: feature,
-            colorMode: color.mode, author: author ?? ProcessInfo.processInfo.environment["USER"] ?? "", onExport: exporter,
-            initialMessage: warnings.isEmpty ? nil : warnings.joined(separator: "; "))
+            colorMode: color.mode, author: rater, onExport: exporter,
+            initialMessage: warnings.isEmpty ? nil : warnings.joined(separator: "; "),
+            // The copy key writes beside the cache (the demo's checkout may be read-only: beside its labels).
+            contextsFolder: isDemo ? (labelsPath as NSString).deletingLastPathComponent + "/demo-contexts" : path + ".contexts",
+            readOnlyReason: readOnly ? "labels are read-only (--read-only)" : "labels are read-only (no label file was given)")
         try requireTerminal { try runExplorer(source: source, labels: book, options: options) }
     }
 
@@ -80,8 +96,9 @@ struct Explore: ParsableCommand {
             do {
                 let fingerprint = (source as? CacheFeatureSource)?.cache.manifest.fingerprint
                 let e = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: fingerprint, stats: source.exportedStats)
-                try AtomicFile.write(path: out, chunks: [try e.jsonData()])
-                return "exported \(e.labels.count) labels to \(out)"
+                let target = try OutputTarget(out)
+                try target.write([TerminalText.jsonEscapingControls(try e.jsonData())])
+                return "exported \(e.labels.count) labels to \(target)"
             } catch {
                 return "export failed: \(error)"
             }
@@ -89,21 +106,9 @@ struct Explore: ParsableCommand {
     }
 
     func openSource(_ path: String) throws -> any FeatureSource {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw SAEKitError(.notFound, path: path, reason: "no such file or folder", remedy: "give a cache from saex cache build")
-        }
-        if !isDir.boolValue, let file = try? SafetensorsFile(path: path), file.metadata["saex_cache"] != nil {
-            Console.error("opening \(path)...")
-            return try CacheFeatureSource(path: path, announce: { Console.error($0) }, progress: { Progress.report(stage: $0, done: $1, total: $2) })
-        }
-        if path.hasSuffix(".saexcache") { _ = try ContextCache(path: path) }  // the precise error for a damaged cache
-        var tokenText: (@Sendable (Int) -> String)?
-        if let vocab {
-            let v = try Vocabulary.load(path: vocab)
-            tokenText = { v.text($0) }
-        }
-        return try ImportDetector.open(path: path, tokenText: tokenText)
+        if FeatureSources.isCache(path) { Console.error(TerminalText.escapedLine("opening \(path)...")) }
+        return try FeatureSources.open(path: path, vocabularyPath: vocab, announce: { Console.error(TerminalText.escapedLine($0)) },
+                                       progress: { Progress.report(stage: $0, done: $1, total: $2) })
     }
 }
 
@@ -128,11 +133,20 @@ enum Demo {
         return found
     }
 
-    /// $XDG_STATE_HOME/saex/demo.labels (default ~/.local/state/saex/demo.labels).
-    static func labelsPath() throws -> String {
+    /// True when `path` is the bundled demo cache (the same file, however it is named).
+    static func isDemoCache(_ path: String) -> Bool {
+        guard let demo = try? cachePath() else { return false }
+        var a = stat(), b = stat()
+        guard stat(path, &a) == 0, stat(demo, &b) == 0 else { return false }
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino
+    }
+
+    /// $XDG_STATE_HOME/saex/demo.labels (default ~/.local/state/saex/demo.labels); `create` makes the folder.
+    static func labelsPath(create: Bool = true) throws -> String {
         let env = ProcessInfo.processInfo.environment
         let base = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((env["HOME"] ?? NSHomeDirectory()) + "/.local/state")
         let dir = base + "/saex"
+        guard create else { return dir + "/demo.labels" }
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         } catch {

@@ -14,6 +14,6 @@ struct Inspect: ParsableCommand {
     func run() throws {
         let d = try DictionaryLoader.load(path: dict)
         let report = DictionaryReport(d)
-        Console.out(format == .json ? try jsonString(report) : report.text)
+        try Console.out(format == .json ? try jsonString(report) : report.text)
     }
 }

@@ -5,16 +5,8 @@ import SAEKit
 extension MatchRanking: ExpressibleByArgument {}
 extension PairFilter: ExpressibleByArgument {}
 
-/// The labels a read-only command reports with: the cache's labels file (or --labels) when it
-/// exists, opened without taking the writer's lock; nil when there is none.
-func readLabels(cache: String, labels: String?) throws -> LabelStore? {
-    let path = defaultLabelsPath(cache: cache, labels: labels)
-    guard labels != nil || FileManager.default.fileExists(atPath: path) else { return nil }
-    return try LabelStore(path: path, readOnly: true)
-}
-
 extension LabelStore {
-    /// Labels of dictionary `d` by feature.
+    /// Labels of dictionary `d` by feature (the current rater's, or the newest per feature).
     func labels(of d: DictionaryDescriptor) -> [Int: FeatureLabel] {
         var out: [Int: FeatureLabel] = [:]
         for (key, label) in allLabels where key.fingerprint == d.fingerprint { out[key.feature] = label }
@@ -42,7 +34,7 @@ struct Pairs: ParsableCommand {
     @Flag(help: "Sort ascending.") var ascending = false
     @Option(help: "Best scores below this make a row unmatched.") var unmatchedBelow: Float = PairTable.defaultUnmatchedBelow
     @Option(help: "Output format: table, json or csv.") var format: TableFormat = .table
-    @Option(help: "The labels file (default: CACHE.labels, when it exists).") var labels: String?
+    @Option(help: "The labels file to read (default: CACHE.labels if it exists; the demo's in $XDG_STATE_HOME/saex/).") var labels: String?
 
     func run() throws {
         let column = try sort.map { name in
@@ -59,7 +51,7 @@ struct Pairs: ParsableCommand {
                               remedy: "their decoders could not be loaded when the analysis ran; see saex summary")
         }
         let table = PairTable(a: source.table(dict: a), b: source.table(dict: b), aToB: ab, bToA: ba, ranking: by, unmatchedBelow: unmatchedBelow)
-        let store = try readLabels(cache: cache, labels: labels)
+        let store = try LabelsLocation.resolve(cache: cache, labels: labels).openIfPresent()
         let labelsA = store?.labels(of: source.dictionaries[a]) ?? [:], labelsB = store?.labels(of: source.dictionaries[b]) ?? [:]
         let query = PairQuery(filter: filter, sort: column ?? .feature, descending: column != nil && !ascending)
         let rows = table.order(query, labelsA: labelsA, labelsB: labelsB).map { PairRecord(table, Int($0), labelsA: labelsA, labelsB: labelsB) }
@@ -72,12 +64,12 @@ struct Pairs: ParsableCommand {
                 var rows: [PairRecord]
                 enum CodingKeys: String, CodingKey { case dictionaries, by, rows, unmatchedBelow = "unmatched_below" }
             }
-            Console.out(try jsonString(Out(dictionaries: [source.dictionaries[a].name, source.dictionaries[b].name], by: by.rawValue,
+            try Console.out(try jsonString(Out(dictionaries: [source.dictionaries[a].name, source.dictionaries[b].name], by: by.rawValue,
                                            unmatchedBelow: unmatchedBelow, rows: rows)))
         case .csv:
-            Console.out(([PairRecord.csvHeader] + rows.map(\.csvCells)).map { $0.map(CSV.field).joined(separator: ",") }.joined(separator: "\n"))
+            try Console.out(([PairRecord.csvHeader] + rows.map(\.csvCells)).map { $0.map(CSV.field).joined(separator: ",") }.joined(separator: "\n"))
         case .table:
-            Console.out(textTable(rows, a: source.dictionaries[a].name, b: source.dictionaries[b].name))
+            try Console.out(textTable(rows, a: source.dictionaries[a].name, b: source.dictionaries[b].name))
         }
     }
 

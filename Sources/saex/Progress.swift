@@ -1,4 +1,5 @@
 import Foundation
+import SAEKit
 
 /// Progress on stderr: a bar with rate and ETA when stderr is a terminal, one plain line per stage otherwise.
 enum Progress {
@@ -26,13 +27,13 @@ enum Progress {
         let filled = total > 0 ? min(width, width * done / total) : width
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
         let line = String(format: "\r%@ [%@] %d/%d  %.0f/s  ETA %.0fs ", stage, bar, done, total, rate, eta)
-        FileHandle.standardError.write(Data(line.utf8))
+        StandardStreams.writeDiagnostic(Data(line.utf8))
         barShown = true
     }
 
     static func finish() {
         if barShown {
-            FileHandle.standardError.write(Data("\n".utf8))
+            StandardStreams.writeDiagnostic(Data("\n".utf8))
             barShown = false
         }
     }

@@ -41,6 +41,21 @@ import SAEKit
         assertSnapshot(session.frame().debugDump(), named: "detail-no-norms-80x24")
     }
 
+    /// The logit effects section: two columns, long and hostile tokens cut to their column, and one
+    /// column on a narrow screen.
+    @Test(arguments: [(80, 24), (50, 30)]) func detailWithLogitEffects(_ w: Int, _ h: Int) {
+        let logits = LogitEffects(
+            positive: [TokenLogit(token: " Brigade", value: 3.753, id: 44), TokenLogit(token: "’", value: 3.063),
+                       TokenLogit(token: " an-extraordinarily-long-token-that-does-not-fit", value: 2.5),
+                       TokenLogit(token: "\u{1B}[31m red\u{202E}", value: 1.25)],
+            negative: [TokenLogit(token: "sequence", value: -0.707), TokenLogit(token: " 東京", value: -0.5),
+                       TokenLogit(token: "\\xe2\\x80", value: -0.25)])
+        let session = makeSession(book: FakeLabelBook(), width: w, height: h, logits: logits)
+        session.press(.enter)
+        for _ in 0..<(h < 30 ? 14 : 10) { session.press(.char("j")) }
+        assertSnapshot(session.frame().debugDump(), named: "detail-logits-\(w)x\(h)")
+    }
+
     @Test(arguments: sizes) func compare(_ w: Int, _ h: Int) {
         let session = labelledSession(width: w, height: h)
         session.press(.char("c"), .char("]"))

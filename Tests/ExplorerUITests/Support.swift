@@ -25,8 +25,11 @@ final class FakeLabelBook: LabelBook {
 /// Synthetic data with one hand-made feature (1) whose tokens are hostile on purpose.
 final class HostileSource: FeatureSource {
     let base: SyntheticFeatureSource
-    init(featureCount: Int = 300, hasNorms: Bool = true) {
+    /// Logit effects every feature's contexts carry (none unless given).
+    let logits: LogitEffects?
+    init(featureCount: Int = 300, hasNorms: Bool = true, logits: LogitEffects? = nil) {
         base = SyntheticFeatureSource(featureCount: featureCount, hostileTokens: true, hasNorms: hasNorms)
+        self.logits = logits
     }
     var dictionaries: [DictionaryDescriptor] {
         var d = base.dictionaries
@@ -46,9 +49,13 @@ final class HostileSource: FeatureSource {
         return s
     }
     func contexts(dict: Int, feature: Int) throws -> FeatureContexts {
-        guard feature == 1 else { return try base.contexts(dict: dict, feature: feature) }
-        let ctx = TokenContext(sequence: 7, position: 105, value: 9.5, start: 100, tokens: Self.tokens, activations: Self.acts)
-        return FeatureContexts(top: [ctx], intervals: [IntervalGroup(lower: 0, upper: 9.5, contains: 1, examples: [ctx])], random: [ctx])
+        var c = try base.contexts(dict: dict, feature: feature)
+        if feature == 1 {
+            let ctx = TokenContext(sequence: 7, position: 105, value: 9.5, start: 100, tokens: Self.tokens, activations: Self.acts)
+            c = FeatureContexts(top: [ctx], intervals: [IntervalGroup(lower: 0, upper: 9.5, contains: 1, examples: [ctx])], random: [ctx])
+        }
+        c.logits = logits
+        return c
     }
     func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists {
         try base.matchLists(dict: dict, feature: feature, other: other)
@@ -62,8 +69,8 @@ final class HostileSource: FeatureSource {
 }
 
 func makeSession(featureCount: Int = 300, book: FakeLabelBook? = FakeLabelBook(), width: Int = 120, height: Int = 40,
-                 hasNorms: Bool = true) -> ExplorerSession {
-    let session = ExplorerSession(source: HostileSource(featureCount: featureCount, hasNorms: hasNorms), labels: book,
+                 hasNorms: Bool = true, logits: LogitEffects? = nil) -> ExplorerSession {
+    let session = ExplorerSession(source: HostileSource(featureCount: featureCount, hasNorms: hasNorms, logits: logits), labels: book,
                                   options: ExplorerOptions(title: "saex", onExport: { "exported 3 labels" }),
                                   size: TerminalSize(width: width, height: height))
     session.performer.now = { Date(timeIntervalSince1970: 1_800_000_000) }

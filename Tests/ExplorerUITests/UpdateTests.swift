@@ -69,6 +69,24 @@ import SAEKitTestSupport
         #expect(s.currentOrderRequest == OrderRequest(dict: 0, query: FeatureQuery(filter: .dead, sort: .alpha)) && effects == [order(s)])
     }
 
+    /// A movement made while the new order is still being computed is about rows, not features:
+    /// `s` then `g` selects the top of the new order, where without the `g` the feature stays.
+    @Test func aMoveWhileSortingKeepsTheRowNotTheFeature() {
+        var s = state()
+        (s, _) = update(s, .move(7))
+        (s, _) = update(s, .sortBy(.alpha))
+        let request = s.currentOrderRequest
+        let newOrder = (0..<1000).reversed().map { Int32($0) }
+        let (kept, _) = update(s, .orderComputed(request, newOrder))
+        #expect(kept.selectedFeature?.feature == 7 && kept.list.selected == 992, "no move: the feature stays selected")
+        (s, _) = update(s, .home)
+        (s, _) = update(s, .orderComputed(request, newOrder))
+        #expect(s.list.selected == 0 && s.selectedFeature?.feature == 999, "g while sorting: the top of the new order")
+        (s, _) = update(s, .sortBy(.alpha))
+        (s, _) = update(s, .orderComputed(s.currentOrderRequest, newOrder.reversed()))
+        #expect(s.selectedFeature?.feature == 999, "the flag is spent once the order arrives")
+    }
+
     @Test func backToIdentityOrderNeedsNoWork() {
         var s = state()
         (s, _) = update(s, .reverseSort)
@@ -255,6 +273,16 @@ import SAEKitTestSupport
             return
         }
         #expect(request.query.filter == .mutual)
+        (s, _) = update(s, .previousFilter)
+        (s, _) = update(s, .move(5))
+        (s, effects) = update(s, .nextFilter)  // mutual only, pending; g before it arrives means the top of it
+        guard case .computePairOrder(let pending, _, _, _)? = effects.first else {
+            Issue.record("no order")
+            return
+        }
+        (s, _) = update(s, .home)
+        (s, _) = update(s, .pairOrderComputed(pending, [9, 5, 2]))
+        #expect(s.pairs?.selectedFeature == 9)
         (s, _) = update(s, .pairOrderComputed(request, []))
         #expect(s.pairs?.list.count == 0)
         (s, _) = update(s, .previousFilter)
@@ -337,11 +365,24 @@ import SAEKitTestSupport
         let key = session.state.key(for: FeatureRef(dict: 0, feature: 0))
         #expect(session.state.labels[key] == nil)
         #expect(session.state.input?.editor.text == "legal ✓ citations 東京")
-        #expect(session.state.message == StatusMessage(text: "label of feature 0 NOT saved: disk full", isError: true))
+        #expect(session.state.message == StatusMessage(text: "label of feature 0 NOT saved: disk full", isError: true, sticky: true))
         session.press(.backspace, .backspace, .enter)
         #expect(session.state.input == nil)
         #expect(book.allLabels[key]?.concept == "legal ✓ citations ")
         #expect(session.state.labels[key]?.concept == "legal ✓ citations ")
+    }
+
+    /// A verdict that was NOT saved stays on the status line while the user moves on: only Esc or
+    /// another message replaces it.
+    @Test func aFailedSaveStaysOnTheStatusLineUntilEsc() {
+        let book = FakeLabelBook()
+        let session = makeSession(book: book)
+        book.failNext = "File too large"
+        session.press(.char("1"))
+        session.press(.down, .down, .char("j"))
+        #expect(session.state.message?.text == "label of feature 0 NOT saved: File too large")
+        session.press(.escape)
+        #expect(session.state.message == nil)
     }
 
     @Test func notesEditingWithLineKeys() {
@@ -594,5 +635,35 @@ final class CountingSource: FeatureSource, @unchecked Sendable {
         #expect(text.contains("notes"))
         #expect(text.contains("strongest after a heading and in lists"), "\(text)")
         #expect(text.contains("fires on the first token of every sentence,"))
+    }
+}
+
+/// C writes the open feature's contexts as `saex contexts` would (text and JSON) and says where.
+@Suite struct CopyContextsTests {
+    @Test func copyKeyWritesTextAndJSONAndSaysWhere() throws {
+        let folder = NSTemporaryDirectory() + "saex-copy-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let source = HostileSource(featureCount: 50)
+        let session = ExplorerSession(source: source, labels: FakeLabelBook(), options: ExplorerOptions(contextsFolder: folder),
+                                      size: TerminalSize(width: 100, height: 30))
+        session.press(.char("j"), .enter, .char("C"))
+        session.settle()
+        let base = folder + "/standard-1.contexts"
+        #expect(session.state.message?.text == "wrote \(base).txt and .json")
+        let text = try String(contentsOfFile: base + ".txt", encoding: .utf8)
+        #expect(text.hasPrefix("standard feature 1: density 2.384%\n"))
+        #expect(text.contains("top contexts (peak token in [[ ]]):") && text.contains("interval samples:"))
+        #expect(!text.unicodeScalars.contains { $0.value == 0x1B }, "the text file is terminal-safe")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: base + ".json"))) as? [String: Any])
+        #expect(json["feature"] as? Int == 1 && json["dictionary"] as? String == "standard")
+        let expected = try source.contexts(dict: 0, feature: 1)
+        #expect((json["contexts"] as? [[String: Any]])?.count == expected.top.count)
+        #expect(((json["contexts"] as? [[String: Any]])?.first?["tokens"] as? [String]) == expected.top.first?.tokens)
+    }
+
+    @Test func copyKeyIsDisabledWithoutAFolder() {
+        let session = makeSession()
+        session.press(.char("C"))
+        #expect(session.state.message?.text == "copying contexts is not available here")
     }
 }

@@ -13,9 +13,18 @@ struct SummaryMatchesOverviewTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let labelsPath = dir + "/demo.labels"
 
-        // Labels on both sides, every verdict, so the label fractions and their difference are exercised.
+        // Labels on both sides, every verdict, so the label fractions and their difference are
+        // exercised; a second rater on some of the same features, so the agreement is too.
         let source = try CacheFeatureSource(path: cache)
-        let store = try LabelStore(path: labelsPath)
+        let other = try LabelStore(path: labelsPath, rater: "u")
+        for (d, descriptor) in source.dictionaries.enumerated() {
+            for f in stride(from: d, to: 140, by: 7) {
+                try other.setLabel(FeatureLabel(verdict: f % 14 == 0 ? .interpretable : .unsure, author: "u"),
+                                   for: FeatureKey(fingerprint: descriptor.fingerprint, feature: f))
+            }
+        }
+        other.close()
+        let store = try LabelStore(path: labelsPath, rater: "t")
         let verdicts: [Verdict] = [.interpretable, .interpretable, .normDetector, .uninterpretable, .polysemantic, .unsure]
         var changes: [(key: FeatureKey, label: FeatureLabel?)] = []
         for (d, descriptor) in source.dictionaries.enumerated() {
@@ -36,6 +45,12 @@ struct SummaryMatchesOverviewTests {
             return
         }
         #expect(shown.dictionaries.allSatisfy { ($0.labels?.labelled ?? 0) > 50 })
+        #expect(shown.agreement?.allSatisfy { $0.verdict.units > 0 } == true)
+        let page = (1...30).map { _ -> String in
+            session.press(.pageDown)
+            return (0..<40).map { session.frame().rowText($0) }.joined(separator: "\n")
+        }.joined(separator: "\n")
+        #expect(page.contains("inter-rater agreement, standard:") && page.contains("Cohen's kappa"))
 
         let r = try CLI.run(["summary", cache, "--format", "json", "--labels", labelsPath])
         #expect(r.status == 0, "\(r.stderr)")

@@ -119,6 +119,69 @@ struct TerminalInjectionTests {
         #expect(c.stdout.contains("\u{FFFD}rlopwn"))
     }
 
+    /// Every other output that carries text from files (issue 19, item 11): CSV and JSON from
+    /// `analyze`, `inspect` of a dictionary whose cfg.json holds the payloads, `cache info` and the
+    /// "opening" line of a cache whose file name holds them (and a newline), a CSV export of concepts.
+    @Test func machineReadableOutputsAndFileNamesStayInert() throws {
+        let f = try Self.makeCache()
+        defer { try? FileManager.default.removeItem(atPath: f.dir) }
+        func check(_ text: String, _ what: String) {
+            let bytes = Array(text.utf8)
+            assertClean(bytes, what)
+            #expect(!bytes.contains(0x1B) && !bytes.contains(0x07) && !bytes.contains(0x7F), "\(what): raw ESC, BEL or DEL")
+            #expect(!text.unicodeScalars.contains { (0x80...0x9F).contains($0.value) || Self.isBidi($0.value) }, "\(what): raw C1 or bidi control")
+        }
+        for format in ["csv", "json"] {
+            let a = try CLI.run(["analyze", f.cache, "--format", format])
+            #expect(a.status == 0, "\(a.stderr)")
+            check(a.stdout, "analyze --format \(format)")
+        }
+        // JSON keeps the text: the escapes read back as the payloads.
+        let json = try CLI.run(["analyze", f.cache, "--format", "json"])
+        let tokens = (((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["features"] as? [[String: Any]]) ?? [])
+            .flatMap { ($0["top_tokens"] as? [String]) ?? [] }
+        #expect(tokens.contains { Self.hostile.contains($0) }, "no payload read back from the JSON")
+        // A dictionary whose metadata holds the payloads and a newline.
+        let dict = f.dir + "/dict"
+        try FileManager.default.copyItem(atPath: CLI.root + "/fixtures/loaders/saelens_jumprelu", toPath: dict)
+        var cfg = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dict + "/cfg.json"))) as! [String: Any]
+        var meta = cfg["metadata"] as! [String: Any]
+        meta["model_name"] = Self.hostile[0] + "\nsecond line" + Self.hostile[4]
+        meta["hook_name"] = Self.hostile[8] + Self.hostile[2]
+        cfg["metadata"] = meta
+        try JSONSerialization.data(withJSONObject: cfg).write(to: URL(fileURLWithPath: dict + "/cfg.json"))
+        for format in ["text", "json"] {
+            let i = try CLI.run(["inspect", dict, "--format", format])
+            #expect(i.status == 0, "\(i.stderr)")
+            check(i.stdout, "inspect --format \(format)")
+            if format == "text" { #expect(!i.stdout.contains("\nsecond line"), "a newline in the metadata split the line") }
+        }
+        // A cache whose name holds the payloads and a newline.
+        let named = f.dir + "/" + Self.hostile[0] + "\n" + Self.hostile[8] + ".saexcache"
+        try FileManager.default.copyItem(atPath: f.cache, toPath: named)
+        let info = try CLI.run(["cache", "info", named])
+        #expect(info.status == 0, "\(info.stderr)")
+        check(info.stdout, "cache info")
+        #expect(info.stdout.split(separator: "\n").first?.hasPrefix("cache:") == true && info.stdout.split(separator: "\n").count == 6 + 2,
+                "\(info.stdout)")
+        // The explorer's "opening" line, for a cache that then fails to open (a missing tensor).
+        let damaged = f.dir + "/" + Self.hostile[2] + "\n.saexcache"
+        try FileManager.default.copyItem(atPath: CLI.root + "/Tests/saexTests/Malformed/files/cache_missing_values.saexcache", toPath: damaged)
+        let e = try CLI.run(["-q", "-e", "-E", "never", "-c", "exec \"$SAEX\" explore \"$CACHE\"", "/dev/null"],
+                            env: ["SAEX": CLI.binary, "CACHE": damaged], timeout: 30, executable: "/usr/bin/script")
+        #expect(e.stdout.contains("opening "), "\(e.stdout.prefix(300))")
+        check(e.stdout, "explore's opening line")
+        // Concepts in a CSV export.
+        let store = try LabelStore(path: f.dir + "/l.labels")
+        try store.setLabel(FeatureLabel(verdict: .interpretable, concept: Self.hostile.joined(separator: ","), notes: "a\nb"),
+                           for: FeatureKey(fingerprint: "fp", feature: 1))
+        store.close()
+        let csv = try CLI.run(["labels", "export", f.cache, "--labels", f.dir + "/l.labels", "--format", "csv"])
+        #expect(csv.status == 0, "\(csv.stderr)")
+        check(csv.stdout, "labels export --format csv")
+        #expect(csv.stdout.split(separator: "\r\n").count == 2, "a field broke its line: \(csv.stdout)")
+    }
+
     static func isBidi(_ v: UInt32) -> Bool {
         (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) || v == 0x200E || v == 0x200F || v == 0x061C
     }

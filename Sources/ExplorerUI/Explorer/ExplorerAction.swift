@@ -45,6 +45,8 @@ public enum ExplorerAction: Equatable, Sendable {
     case editLabel(LabelField)
     case undo, redo
     case export
+    /// Write the focused feature's contexts to files (text and JSON, as `saex contexts`).
+    case copyContexts
     // Prompts
     case edit(EditOp)
     // Results of effects
@@ -87,8 +89,10 @@ public enum ExplorerEffect: Equatable, Sendable {
     case computeOrder(OrderRequest, FeatureTable, labels: [Int: FeatureLabel])
     case computePairTable(PairKey, a: FeatureTable, b: FeatureTable)
     case computePairOrder(PairOrderRequest, PairTable, labelsA: [Int: FeatureLabel], labelsB: [Int: FeatureLabel])
-    /// Summaries and comparisons of `tables` with each dictionary's labels.
-    case computeReport([FeatureTable], labels: [[FeatureLabel]]?)
+    /// The overview's figures, with every rater's labels in the label book.
+    case computeReport([FeatureTable])
     case saveLabel(LabelSave)
     case export
+    /// Write `ref`'s contexts to files; `header` is their first line.
+    case writeContexts(FeatureRef, name: String, header: String)
 }

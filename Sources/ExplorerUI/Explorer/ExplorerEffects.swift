@@ -24,10 +24,12 @@ public struct ExplorerOptions {
     public var initialMessage: String?
     /// Why labels cannot be edited when no label book is given (e.g. "--read-only").
     public var readOnlyReason: String
+    /// Where the copy key (C) writes a feature's contexts; nil disables the key.
+    public var contextsFolder: String?
 
     public init(title: String = "saex", initialDictionary: Int = 0, initialFeature: Int? = nil, colorMode: ColorMode = .auto,
                 author: String = "", alphaThreshold: Float = 0.5, asciiOnly: Bool? = nil, cacheCapacity: Int = 64,
-                onExport: (@Sendable () -> String)? = nil, initialMessage: String? = nil,
+                onExport: (@Sendable () -> String)? = nil, initialMessage: String? = nil, contextsFolder: String? = nil,
                 readOnlyReason: String = "labels are read-only (no label file was given)") {
         self.initialMessage = initialMessage
         self.title = title
@@ -40,6 +42,7 @@ public struct ExplorerOptions {
         self.cacheCapacity = cacheCapacity
         self.onExport = onExport
         self.readOnlyReason = readOnlyReason
+        self.contextsFolder = contextsFolder
     }
 }
 
@@ -51,6 +54,8 @@ public struct ExplorerEffects: EffectPerformer {
     nonisolated(unsafe) let book: (any LabelBook)?
     let author: String
     let onExport: (@Sendable () -> String)?
+    /// Where `writeContexts` writes (ExplorerOptions.contextsFolder).
+    public var contextsFolder: String?
     /// The clock for label dates (tests pin it).
     public var now: @Sendable () -> Date = { Date() }
 
@@ -64,7 +69,7 @@ public struct ExplorerEffects: EffectPerformer {
     public func runsInBackground(_ effect: ExplorerEffect) -> Bool {
         switch effect {
         case .loadContexts, .loadSample, .loadMatches, .loadNeighbours, .loadEvidence, .computeOrder, .computePairTable, .computePairOrder,
-             .computeReport: true
+             .computeReport, .writeContexts: true
         case .saveLabel, .export: false
         }
     }
@@ -106,13 +111,36 @@ public struct ExplorerEffects: EffectPerformer {
             return [.pairTableComputed(key, .ready(PairTable(a: a, b: b, aToB: ab, bToA: ba, ranking: key.ranking)))]
         case .computePairOrder(let request, let table, let labelsA, let labelsB):
             return [.pairOrderComputed(request, table.order(request.query, labelsA: labelsA, labelsB: labelsB))]
-        case .computeReport(let tables, let labels):
-            return [.reportComputed(.ready(source.comparisonReport(tables: tables, labels: labels)))]
+        case .computeReport(let tables):
+            return [.reportComputed(.ready(source.comparisonReport(tables: tables, labels: book?.everyLabel)))]
         case .saveLabel(let request):
-            return [save(request)]
+            return [save(request)] + (book?.takeNotice().map { [.showMessage($0, isError: true)] } ?? [])
         case .export:
             return onExport.map { [.showMessage($0(), isError: false)] } ?? []
+        case .writeContexts(let ref, let name, let header):
+            guard let folder = contextsFolder else { return [.showMessage("copying contexts is not available here", isError: true)] }
+            do {
+                let contexts = try source.contexts(dict: ref.dict, feature: ref.feature)
+                let base = folder + "/" + Self.fileSafe(name) + "-\(ref.feature).contexts"
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                try AtomicFile.write(path: base + ".txt", chunks: [Data((contexts.text(header: [header]) + "\n").utf8)])
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                try AtomicFile.write(path: base + ".json", chunks: [encoder.encode(ContextsJSON(dictionary: name, feature: ref.feature, contexts))])
+                return [.showMessage("wrote \(base).txt and .json", isError: false)]
+            } catch {
+                return [.showMessage("could not write the contexts: " + Self.describe(error), isError: true)]
+            }
         }
+    }
+
+    /// A dictionary name as a file name: letters, digits, '-', '_' and '.' kept, the rest '_'.
+    static func fileSafe(_ name: String) -> String {
+        let kept = name.unicodeScalars.map { s -> Character in
+            (CharacterSet.alphanumerics.contains(s) && s.isASCII) || "-_.".unicodeScalars.contains(s) ? Character(s) : "_"
+        }
+        let text = String(kept).trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        return text.isEmpty ? "dictionary" : text
     }
 
     func save(_ request: LabelSave) -> ExplorerAction {
@@ -123,6 +151,7 @@ public struct ExplorerEffects: EffectPerformer {
             stored?.created = request.before?.created ?? time
             stored?.updated = time
             if stored?.author.isEmpty ?? false { stored?.author = author }
+            stored?.provenance = .manual  // changed by hand, even if it began as a blind answer
         }
         do {
             try book.setLabel(stored, for: request.key)
@@ -172,17 +201,21 @@ public enum ExplorerProgram: Program {
 public typealias ExplorerSession = ProgramSession<ExplorerProgram, ExplorerEffects>
 
 extension ProgramSession where P == ExplorerProgram, Performer == ExplorerEffects {
-    /// A session on `source` with `labels` (nil: read-only), as `runExplorer` makes one. Every
+    /// A session on `source` with `labels` (nil or read-only: labels cannot change, and the keys say
+    /// `options.readOnlyReason`), as `runExplorer` makes one. Every
     /// dictionary's table is read once here.
     public convenience init(source: any FeatureSource, labels: (any LabelBook)?, options: ExplorerOptions = ExplorerOptions(),
                             size: TerminalSize = TerminalSize(width: 80, height: 24)) {
         let tables = source.dictionaries.indices.map { source.table(dict: $0) }
         var state = ExplorerState(title: options.title, tables: tables, labels: labels?.allLabels ?? [:],
-                                  readOnlyReason: labels == nil ? options.readOnlyReason : nil, initialDictionary: options.initialDictionary,
+                                  readOnlyReason: labels?.isReadOnly ?? true ? options.readOnlyReason : nil,
+                                  initialDictionary: options.initialDictionary,
                                   width: size.width, height: size.height, canExport: options.onExport != nil,
                                   alphaThreshold: options.alphaThreshold, cacheCapacity: options.cacheCapacity)
         if let text = options.initialMessage { state.message = StatusMessage(text: text, isError: true) }
-        let performer = ExplorerEffects(source: source, book: labels, author: options.author, onExport: options.onExport)
+        var performer = ExplorerEffects(source: source, book: labels, author: options.author, onExport: options.onExport)
+        performer.contextsFolder = options.contextsFolder
+        state.canCopyContexts = options.contextsFolder != nil
         self.init(state: state, performer: performer, size: size, asciiOnly: options.asciiOnly ?? false)
         if let feature = options.initialFeature {
             send(.jumpToFeature(feature))

@@ -17,6 +17,10 @@ public enum KeyMap {
         KeyBinding([.escape], .back, "back to the previous screen", .global),
         KeyBinding([.char("o")], .show(.overview), "overview of the dictionaries", .global, hint: "overview"),
         KeyBinding([.char(":")], .beginJump, "jump to a feature number", .global),
+        KeyBinding([.char("C")], .copyContexts, "save the contexts as text and JSON (as saex contexts)", .global,
+                   disabled: { s in
+                       !s.canCopyContexts ? "copying contexts is not available here" : s.focusedFeature == nil ? "no feature on this screen" : nil
+                   }),
         KeyBinding([.char("P")], .show(.pairs), "pairs: each feature's best match in the other dictionary", .global, hint: "pairs",
                    disabled: needsTwo),
 

@@ -86,6 +86,8 @@ public struct PairsState: Equatable, Sendable {
     /// Features of `a` in row order; nil: every feature by index.
     public var order: [Int32]?
     public var orderPending: Bool
+    /// The user moved while the order was being computed: the new order keeps the row.
+    public var movedWhileOrdering = false
 
     public init(a: Int, b: Int, ranking: MatchRanking, height: Int, count: Int) {
         self.a = a
@@ -128,8 +130,11 @@ public struct PairOrderRequest: Hashable, Sendable {
 public enum ListColumns {
     public static let sortCycle: [FeatureColumn] = [.feature, .label, .alpha, .elasticity, .normSpearmanActive, .density, .maxActivation, .topTokens]
 
-    public static func title(_ c: FeatureColumn) -> String {
+    /// The header; `ascii` (a non-UTF-8 locale) gives one that fits the column as ASCII ("ρ(act)"
+    /// would become "rho(act)", wider than its column).
+    public static func title(_ c: FeatureColumn, ascii: Bool = false) -> String {
         switch c {
+        case .normSpearmanActive where ascii: "rho"
         case .feature: "feature"
         case .label: "label"
         case .alpha: "alpha"

@@ -17,6 +17,9 @@ public struct ExplorerState: Equatable, Sendable {
     /// Feature indices in list order; nil means all features by index.
     public var order: [Int32]?
     public var orderPending = false
+    /// The user moved while the order was being computed: the new order keeps the row they
+    /// moved to (g means the top of the new order), not the feature that was on it.
+    public var movedWhileOrdering = false
     /// The list's filter, search and sort.
     public var query = FeatureQuery()
     /// Labels as last confirmed by the label book (only saved labels appear here).
@@ -49,6 +52,8 @@ public struct ExplorerState: Equatable, Sendable {
     public var height: Int
     public var rng: SplitMix64
     public var canExport: Bool
+    /// The copy key has a folder to write to.
+    public var canCopyContexts = false
     public var alphaThreshold: Float
     public var quitRequested = false
 

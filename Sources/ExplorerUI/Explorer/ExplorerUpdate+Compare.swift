@@ -81,6 +81,7 @@ extension ExplorerReducer {
                 p.list.setCount(table.count)
             } else {
                 p.orderPending = true
+                p.movedWhileOrdering = false
                 effects.append(.computePairOrder(PairOrderRequest(key: p.key, query: p.query), table,
                                                  labelsA: s.labelsByFeature(p.a), labelsB: s.labelsByFeature(p.b)))
             }
@@ -95,10 +96,14 @@ extension ExplorerReducer {
             case .pairOrderComputed(let request, let order):
                 guard var p = s.pairs, request == PairOrderRequest(key: p.key, query: p.query) else { return }
                 let keep = p.selectedFeature
+                let row = p.list.selected
                 p.order = order
                 p.orderPending = false
                 p.list.setCount(order?.count ?? s.tables[p.a].featureCount)
-                if let keep, let row = order?.firstIndex(of: Int32(keep)) { p.list.jump(to: row) } else { p.list.home() }
+                if p.movedWhileOrdering {
+                    p.list.jump(to: row)
+                } else if let keep, let row = order?.firstIndex(of: Int32(keep)) { p.list.jump(to: row) } else { p.list.home() }
+                p.movedWhileOrdering = false
                 replaceTop(.pairs(p), &s)
             default:
                 break

@@ -18,7 +18,14 @@ extension ExplorerReducer {
                 guard let ref = s.focusedFeature, !s.readOnlyLabels else { return }
                 let key = s.key(for: ref)
                 let label = s.labels[key]
-                s.input = InputField(kind: .label(key, field), editor: LineEditor(field == .concept ? label?.concept ?? "" : label?.notes ?? ""))
+                let text = field == .concept ? label?.concept ?? "" : label?.notes ?? ""
+                // Longer than the editor holds (imported, or edited outside saex): editing would cut it.
+                guard text.count <= LineEditor.maxCharacters else {
+                    s.message = StatusMessage(text: "the \(field == .concept ? "concept" : "notes") of feature \(key.feature) hold \(text.count) characters, "
+                                              + "more than the editor's \(LineEditor.maxCharacters); they are kept as they are", isError: true)
+                    return
+                }
+                s.input = InputField(kind: .label(key, field), editor: LineEditor(text))
             case .undo:
                 guard let change = s.undoStack.last else {
                     s.message = StatusMessage(text: "nothing to undo", isError: false)
@@ -53,7 +60,7 @@ extension ExplorerReducer {
                     input.saving = false
                     s.input = input
                 }
-                s.message = StatusMessage(text: "label of feature \(request.key.feature) NOT saved: \(error)", isError: true)
+                s.message = StatusMessage(text: "label of feature \(request.key.feature) NOT saved: \(error)", isError: true, sticky: true)
             default:
                 break
             }

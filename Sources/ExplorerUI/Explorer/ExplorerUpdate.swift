@@ -5,8 +5,12 @@ import SAEKit
 /// reads a feature source; work that needs one is returned as effects.
 enum ExplorerReducer {
     static func apply(_ action: ExplorerAction, to s: inout ExplorerState, effects: inout [ExplorerEffect]) {
-        // A new user action clears the last message, except an error about a label edit still open.
-        if action.isUserIntent, !(s.message?.isError == true && s.input?.isLabelEdit == true) { s.message = nil }
+        // A new user action clears the last message, except an error about a label edit still open
+        // and a sticky one (a failed save), which only Esc or another message replaces.
+        if action.isUserIntent, !(s.message?.isError == true && s.input?.isLabelEdit == true),
+           s.message?.sticky != true || action == .back {
+            s.message = nil
+        }
         switch action {
         case .quit:
             s.quitRequested = true
@@ -120,6 +124,13 @@ enum ExplorerReducer {
             Labels.apply(action, &s, &effects)
         case .export:
             effects.append(.export)
+        case .copyContexts:
+            guard let ref = s.focusedFeature else { return }
+            let st = s.stats(ref)
+            let name = s.tables[ref.dict].descriptor.name
+            let activity = st.activeCount.map { "\($0) active tokens" } ?? "density " + Format.percent(st.density)
+            effects.append(.writeContexts(ref, name: name, header: "\(name) feature \(ref.feature): \(activity)"))
+            s.message = StatusMessage(text: "writing the contexts of #\(ref.feature)…", isError: false)
         case .edit(let op):
             Prompts.edit(op, &s, &effects)
         case .contextsLoaded(let ref, let value):
@@ -139,13 +150,17 @@ enum ExplorerReducer {
         case .orderComputed(let request, let order):
             guard request == s.currentOrderRequest else { return }
             let keep = s.selectedFeature?.feature
+            let selectedRow = s.list.selected
             s.order = order
             s.orderPending = false
             s.list.setCount(order?.count ?? s.tables[s.dict].featureCount)
             if let id = s.jumpAfterOrder {
                 s.jumpAfterOrder = nil
                 jump(to: id, &s, &effects)
+            } else if s.movedWhileOrdering {
+                s.list.jump(to: selectedRow)
             } else if let keep, let row = row(of: keep, in: s) { s.list.jump(to: row) } else { s.list.home() }
+            s.movedWhileOrdering = false
             if s.list.count == 0 { s.message = StatusMessage(text: "no feature matches", isError: false) }
         case .reportComputed(let value):
             s.report = value
@@ -208,8 +223,7 @@ enum ExplorerReducer {
             push(.overview(scroll: 0), &s)
             // Labels may have changed since it was last open: the figures are recomputed each time.
             s.report = .loading
-            let labels = s.readOnlyLabels && s.labels.isEmpty ? nil : s.tables.indices.map { Array(s.labelsByFeature($0).values) }
-            effects.append(.computeReport(s.tables, labels: labels))
+            effects.append(.computeReport(s.tables))
         }
     }
 
@@ -218,10 +232,12 @@ enum ExplorerReducer {
     static func navigate(_ s: inout ExplorerState, _ effects: inout [ExplorerEffect], _ body: (inout ListState) -> Void) {
         if var p = s.pairs {
             body(&p.list)
+            if p.orderPending { p.movedWhileOrdering = true }
             replaceTop(.pairs(p), &s)
             return
         }
         body(&s.list)
+        if s.orderPending { s.movedWhileOrdering = true }
         if var d = s.detail, d.followsList, let ref = s.selectedFeature {
             d.ref = ref
             d.scroll = 0
@@ -235,6 +251,7 @@ enum ExplorerReducer {
         switch s.route {
         case .list:
             s.list.move(by: d)
+            if s.orderPending { s.movedWhileOrdering = true }
         case .detail(var detail):
             detail.scroll = Scrolling.offset(detail.scroll, by: d, limit: ExplorerViews.scrollLimit(s))
             replaceTop(.detail(detail), &s)
@@ -245,6 +262,7 @@ enum ExplorerReducer {
             replaceTop(.overview(scroll: Scrolling.offset(offset, by: d, limit: ExplorerViews.scrollLimit(s))), &s)
         case .pairs(var p):
             p.list.move(by: d)
+            if p.orderPending { p.movedWhileOrdering = true }
             replaceTop(.pairs(p), &s)
         }
     }
@@ -262,9 +280,11 @@ enum ExplorerReducer {
             s.order = nil
             s.orderPending = false
             s.list.setCount(s.tables[s.dict].featureCount)
+            s.movedWhileOrdering = false
             if let keep { s.list.jump(to: keep) }
         } else {
             s.orderPending = true
+            s.movedWhileOrdering = false
             effects.append(.computeOrder(s.currentOrderRequest, s.tables[s.dict], labels: s.labelsByFeature(s.dict)))
         }
     }

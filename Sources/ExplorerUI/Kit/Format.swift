@@ -31,7 +31,16 @@ public enum Format {
             exponent += 1
             mantissa /= 10
         }
-        return String(format: "%.1f", mantissa) + "e\(exponent)"
+        let text = String(format: "%.1f", mantissa) + "e\(exponent)"
+        return text.count <= 6 ? text : String(format: "%.0f", mantissa) + "e\(exponent)"  // -1.5e-3, 1.0e-10
+    }
+
+    /// At most `limit` characters of `text` for display, ending in "…" when cut: a label's notes
+    /// can be megabytes (imported, or edited outside saex), and each frame sanitises what it shows.
+    public static func preview(_ text: String, limit: Int = 500) -> String {
+        guard text.utf8.count > limit else { return text }
+        let head = text.prefix(limit)
+        return head.endIndex == text.endIndex ? text : String(head) + "…"
     }
 
     /// Right-aligns (pads on the left) to `width` columns; plain ASCII inputs only.

@@ -12,7 +12,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .overview: "Overview"
         case .labels: "Labels (list, detail, compare, pairs)"
         case .help: "Help"
-        case .blind: "Blind A/B labelling (saex label --blind)"
+        case .blind: "Blind A/B labelling (saex blind run)"
         case .blindReport: "Blind A/B report"
         }
     }

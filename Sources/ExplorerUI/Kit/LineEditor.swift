@@ -1,9 +1,14 @@
 import SAEKit
 
 /// A one-line text editor over graphemes: the cursor moves by user-perceived character, so
-/// combining marks, CJK and emoji are never split. Pasted text (any length) is inserted as is;
-/// display goes through `TerminalText`, so pasted controls show as placeholders.
+/// combining marks, CJK and emoji are never split. Pasted text is inserted as is up to
+/// `maxCharacters` (the rest is dropped: every key re-reads the whole text, so a 50 MB paste
+/// would make each key take seconds); display goes through `TerminalText`, so pasted controls
+/// show as placeholders.
 public struct LineEditor: Equatable, Sendable {
+    /// The longest text an editor holds.
+    public static let maxCharacters = 10_000
+
     public private(set) var characters: [Character]
     /// Cursor position in graphemes, 0...characters.count.
     public private(set) var cursor: Int
@@ -30,7 +35,7 @@ public struct LineEditor: Equatable, Sendable {
 
     public mutating func insert(_ s: String) {
         _ = clearSelection()
-        let new = Array(s)
+        let new = Array(s.prefix(max(0, LineEditor.maxCharacters - characters.count)))
         characters.insert(contentsOf: new, at: cursor)
         cursor += new.count
         // A combining mark typed after a base merges with it: renormalise the grapheme boundaries.

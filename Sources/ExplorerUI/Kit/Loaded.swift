@@ -59,10 +59,14 @@ extension LRUCache {
 public struct StatusMessage: Equatable, Sendable {
     public var text: String
     public var isError: Bool
+    /// Stays through later keys until another message replaces it or Esc clears it (a label that
+    /// was NOT saved must not scroll out of sight with the next arrow key).
+    public var sticky: Bool
 
-    public init(text: String, isError: Bool) {
+    public init(text: String, isError: Bool, sticky: Bool = false) {
         self.text = text
         self.isError = isError
+        self.sticky = sticky
     }
 }
 

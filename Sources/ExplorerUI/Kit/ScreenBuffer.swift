@@ -131,7 +131,7 @@ public struct ScreenBuffer: Equatable, Sendable {
         case "↑": "^"
         case "↓": "v"
         case "±": "+-"
-        case "ρ": "r"
+        case "ρ": "rho"  // "r" is Pearson's
         case "‖": "|"
         default: nil
         }

@@ -8,12 +8,19 @@ final class NcursesTerminal {
     private var screen: OpaquePointer?
     let theme: Theme
     let asciiOnly: Bool
+    /// The locale's codeset is UTF-8, so ncurses decodes typed characters (wget_wch). Otherwise
+    /// (LC_ALL=C, a Latin-1 locale) saex reads bytes and decodes UTF-8 itself: wget_wch would drop
+    /// every non-ASCII character the terminal sends (`café` arrived as `caf`).
+    private let localeIsUTF8: Bool
+    /// Input read ahead and given back (the end of a paste, a key after it).
+    private var pending: [Input] = []
     private var attributes: [StyleRole: (attr_t, Int16)] = [:]
 
     init(colorMode: ColorMode, forceASCII: Bool?) throws {
         setlocale(LC_ALL, "")
         let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
-        asciiOnly = forceASCII ?? (codeset.uppercased().replacingOccurrences(of: "-", with: "") != "UTF8")
+        localeIsUTF8 = codeset.uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
+        asciiOnly = forceASCII ?? !localeIsUTF8
         TerminalGuard.saveModes()
         let term = getenv("TERM").map { String(cString: $0) } ?? "(unset)"
         guard let screen = newterm(nil, saex_stdout_file(), saex_stdin_file()) else {
@@ -33,6 +40,7 @@ final class NcursesTerminal {
         noecho()
         nonl()
         keypad(saex_stdscr(), true)
+        if !localeIsUTF8 { meta(saex_stdscr(), true) }  // all 8 bits of each byte: saex decodes UTF-8 itself
         set_escdelay(25)
         curs_set(0)
         let noColor = (getenv("NO_COLOR").map { String(cString: $0) } ?? "").isEmpty == false
@@ -109,40 +117,77 @@ final class NcursesTerminal {
     /// How often an idle event loop wakes to notice a resize whose signal went to another thread.
     static let idleWakeMilliseconds: Int32 = 250
 
+    /// One unit of input: a function key's code, or a Unicode scalar.
+    enum Input: Equatable {
+        case function(Int32)
+        case scalar(UInt32)
+    }
+
+    /// The next input within `timeoutMilliseconds` (-1: forever, 0: only what has arrived); nil on timeout.
+    private func nextInput(timeoutMilliseconds: Int32) -> Input? {
+        if !pending.isEmpty { return pending.removeFirst() }
+        wtimeout(saex_stdscr(), timeoutMilliseconds)
+        if localeIsUTF8 {
+            var ch: wint_t = 0
+            let status = wget_wch(saex_stdscr(), &ch)
+            if status == saex_key_code_yes() { return .function(Int32(bitPattern: ch)) }
+            return status == OK ? .scalar(ch) : nil
+        }
+        let c = wgetch(saex_stdscr())
+        if c == saex_err() { return nil }
+        if c > 0xFF { return .function(c) }
+        return .scalar(decodeUTF8(lead: UInt8(truncatingIfNeeded: c)))
+    }
+
+    /// Reads the continuation bytes of a UTF-8 sequence that starts with `lead` (they arrive with
+    /// it; a byte that is not one is given back). An invalid sequence is U+FFFD.
+    private func decodeUTF8(lead: UInt8) -> UInt32 {
+        let more = lead < 0x80 ? 0 : lead >= 0xC2 && lead <= 0xDF ? 1 : lead >= 0xE0 && lead <= 0xEF ? 2 : lead >= 0xF0 && lead <= 0xF4 ? 3 : -1
+        guard more >= 0 else { return 0xFFFD }
+        var bytes = [lead]
+        wtimeout(saex_stdscr(), 50)
+        for _ in 0..<more {
+            let c = wgetch(saex_stdscr())
+            guard c != saex_err() else { break }
+            guard c <= 0xFF, c & 0xC0 == 0x80 else {
+                pending.append(c > 0xFF ? .function(c) : .scalar(UInt32(c)))
+                break
+            }
+            bytes.append(UInt8(c))
+        }
+        return String(decoding: bytes, as: UTF8.self).unicodeScalars.first?.value ?? 0xFFFD
+    }
+
     /// Waits up to `timeoutMilliseconds` (-1: forever) for the next key; nil on timeout. Printable
     /// characters that arrive together (a paste) come back as one `.paste`.
     func readKey(timeoutMilliseconds: Int32 = -1) -> Key? {
-        var ch: wint_t = 0
-        wtimeout(saex_stdscr(), timeoutMilliseconds)
-        let status = wget_wch(saex_stdscr(), &ch)
-        if status == saex_key_code_yes() { return Self.functionKey(Int32(bitPattern: ch)) }
-        guard status == OK else { return nil }
-        guard let key = Key.fromCharacter(ch) else { return nil }
+        guard let input = nextInput(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+        guard case .scalar(let ch) = input else {
+            if case .function(let code) = input { return Self.functionKey(code) }
+            return nil
+        }
+        guard let key = Key.fromCharacter(wint_t(ch)) else { return nil }
         guard case .char(let first) = key else { return key }
         var text = String(first)
-        nodelay(saex_stdscr(), true)
-        defer { nodelay(saex_stdscr(), false) }
         while text.unicodeScalars.count < 65_536 {
-            var next: wint_t = 0
-            let s = wget_wch(saex_stdscr(), &next)
-            if s == saex_err() { break }
-            if s == saex_key_code_yes() {
-                ungetch(Int32(bitPattern: next))
+            guard let next = nextInput(timeoutMilliseconds: 0) else { break }
+            guard case .scalar(let value) = next else {
+                pending.insert(next, at: 0)
                 break
             }
             // Tabs and line breaks inside a burst belong to the pasted text (notes may hold newlines).
-            let inText = next == 9 || next == 10 || next == 13
-            if (next < 32 && !inText) || next == 127 {
-                unget_wch(wchar_t(bitPattern: next))
+            let inText = value == 9 || value == 10 || value == 13
+            if (value < 32 && !inText) || value == 127 {
+                pending.insert(next, at: 0)
                 break
             }
-            guard let scalar = Unicode.Scalar(next) else { break }
+            guard let scalar = Unicode.Scalar(value) else { break }
             text.unicodeScalars.append(scalar)
         }
         // A line break ending the burst is the user's Enter, not part of the paste.
         if let last = text.unicodeScalars.last, last == "\n" || last == "\r", text.unicodeScalars.count > 1 {
             text.unicodeScalars.removeLast()
-            unget_wch(wchar_t(bitPattern: last.value))
+            pending.insert(.scalar(last.value), at: 0)
         }
         return text.unicodeScalars.count == 1 ? key : .paste(text)
     }

@@ -1,5 +1,6 @@
 import CNcursesw
 import Glibc
+import SAEKit
 
 /// Restores the terminal when the process dies from a signal, htop-style: the handler only calls
 /// async-signal-safe functions (write, tcsetattr, sigaction, raise) on data prepared beforehand,
@@ -12,8 +13,10 @@ enum TerminalGuard {
     nonisolated(unsafe) static var installed = false
 
     /// Every signal whose default action ends the process (signal(7)): a user's kill, a fault, a
-    /// timer or a resource limit must all leave the terminal usable.
-    static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS,
+    /// timer or a resource limit must all leave the terminal usable. SIGBUS belongs to the mapped
+    /// files' guard (a file truncated under its mapping is survived, not fatal); it restores the
+    /// terminal through a hook before a SIGBUS it cannot explain ends the process.
+    static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS,
                                    SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGPWR, SIGSTKFLT, SIGPIPE, SIGIO]
 
     /// Saves the terminal modes; call before ncurses changes them.
@@ -39,6 +42,7 @@ enum TerminalGuard {
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { signal in
             TerminalGuard.restoreFromSignal()
+            StandardStreams.removeTemporaryFilesFromSignal()
             var reset = sigaction()
             reset.__sigaction_handler.sa_handler = SIG_DFL
             sigemptyset(&reset.sa_mask)
@@ -48,6 +52,7 @@ enum TerminalGuard {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         for s in signals { sigaction(s, &action, nil) }
+        StandardStreams.setFatalBusErrorHook { TerminalGuard.restoreFromSignal() }
         // A file-size limit (ulimit -f) must not kill the explorer mid-save: with SIGXFSZ ignored
         // the write fails with EFBIG and the label shows as NOT saved, like a full disk.
         var ignore = sigaction()
@@ -58,7 +63,7 @@ enum TerminalGuard {
         // exec): unblock them, and SIGWINCH for resizes, or quit-by-signal and resize would be lost.
         var unblock = sigset_t()
         sigemptyset(&unblock)
-        for s in signals + [SIGWINCH] { sigaddset(&unblock, s) }
+        for s in signals + [SIGWINCH, SIGBUS] { sigaddset(&unblock, s) }
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         installed = true
     }
@@ -76,6 +81,7 @@ enum TerminalGuard {
         reset.__sigaction_handler.sa_handler = SIG_DFL
         sigemptyset(&reset.sa_mask)
         for s in signals { sigaction(s, &reset, nil) }
+        StandardStreams.setFatalBusErrorHook { }
         installed = false
     }
 }

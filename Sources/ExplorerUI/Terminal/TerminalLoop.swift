@@ -36,10 +36,16 @@ public func requireInteractiveTerminal(program: String, alternative: String) thr
 /// While the worker loads, it wakes every 40 ms to show results; otherwise it waits for a key,
 /// waking every 250 ms: a SIGWINCH can land on a thread OpenBLAS created (its mask comes from the
 /// process start), which does not interrupt the read, so a resize is noticed here.
-func runProgram<P, E>(_ session: ProgramSession<P, E>, on terminal: NcursesTerminal) {
+///
+/// Before each frame it checks that no mapped file (the cache, its analysis) changed on disk: a
+/// truncated file is survived by the SIGBUS guard with zeros in place of its bytes, and a file
+/// copied over in place shows another cache's data; either ends the program with one line
+/// ("CACHE: changed on disk while saex was reading it; reopen it"). Labels are on disk already.
+func runProgram<P, E>(_ session: ProgramSession<P, E>, on terminal: NcursesTerminal) throws {
     session.runInBackground()
     while true {
         session.collectResults()
+        try MappedFile.checkUnchanged(remedy: "reopen it (your saved labels are safe)")
         terminal.draw(session.frame())
         if session.shouldQuit { break }
         if session.hasPendingEffects {
@@ -69,5 +75,5 @@ func withTerminal<P, E>(colorMode: ColorMode, asciiOnly: Bool?, program: String,
     try requireInteractiveTerminal(program: program, alternative: alternative)
     let terminal = try NcursesTerminal(colorMode: colorMode, forceASCII: asciiOnly)
     defer { terminal.shutdown() }
-    runProgram(try makeSession(terminal.size, terminal.asciiOnly), on: terminal)
+    try runProgram(try makeSession(terminal.size, terminal.asciiOnly), on: terminal)
 }

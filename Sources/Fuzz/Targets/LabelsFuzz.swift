@@ -31,12 +31,12 @@ enum LabelsFuzz {
             return Fuzz.checkRefusal(error, naming: path)
         }
         for w in store.warnings { checkLine(w, naming: path) }
-        let labels = store.allLabels, infos = store.dictionaries
+        let labels = store.everyLabel, infos = store.dictionaries
         store.close()
         // A `set` with no fields loads as an empty label with default values (LabelStoreTests
         // versionOneFileWithMissingOptionalKeysTakesDefaults), so empty labels are allowed here.
-        for key in labels.keys {
-            precondition(!key.fingerprint.isEmpty && key.feature >= 0, "bad key \(key)")
+        for rated in labels.all {
+            precondition(!rated.key.fingerprint.isEmpty && rated.key.feature >= 0, "bad key \(rated.key)")
         }
         for (fp, info) in infos { precondition(fp == info.fingerprint && !fp.isEmpty, "dictionary keyed \(fp) is \(info.fingerprint)") }
 
@@ -50,7 +50,7 @@ enum LabelsFuzz {
             rw.close()
             once = try Data(contentsOf: URL(fileURLWithPath: copy))
             let again = try LabelStore(path: copy)
-            precondition(again.allLabels == labels, "labels changed in compaction")
+            precondition(again.everyLabel == labels, "labels changed in compaction")
             precondition(again.dictionaries == infos, "dictionaries changed in compaction")
             try again.compact()
             again.close()
@@ -97,16 +97,21 @@ enum LabelsFuzz {
             }
             precondition(report.added.count + report.identical + report.empty + report.conflicts.count == export.labels.count,
                          "merge report does not account for every entry")
-            let stored = store.allLabels
-            for key in report.added { precondition(stored[key] != nil, "merge reported \(key) added but did not store it") }
-            // The first non-empty entry of a key is the one merge adds.
-            let first = Dictionary(export.labels.filter { !$0.label.isEmpty }.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })
-            for key in report.added {
-                precondition(stored[key]?.sameContent(as: first[key]!) ?? false, "stored label differs from the imported one")
+            let stored = store.everyLabel
+            for key in report.added { precondition(!stored.labels(of: key).isEmpty, "merge reported \(key) added but did not store it") }
+            // The first non-empty entry of a feature and rater is the one merge adds (the store was empty).
+            var first: [String: (FeatureKey, FeatureLabel)] = [:]
+            for e in export.labels where !e.label.isEmpty {
+                let id = "\(e.fingerprint)\u{0}\(e.feature)\u{0}\(e.author)"
+                if first[id] == nil { first[id] = (e.key, e.label) }
+            }
+            precondition(report.added.count == first.count, "merge added \(report.added.count) labels of \(first.count) features and raters")
+            for (key, label) in first.values {
+                precondition(stored.label(key, by: label.author)?.sameContent(as: label) ?? false, "stored label differs from the imported one")
             }
             store.close()
             let reopened = try LabelStore(path: storePath, readOnly: true)
-            precondition(reopened.allLabels == stored, "merged labels changed on reopening")
+            precondition(reopened.everyLabel == stored, "merged labels changed on reopening")
             precondition(reopened.warnings.isEmpty, "warnings after a clean merge: \(reopened.warnings)")
         } catch {
             preconditionFailure("merging an accepted export into an empty store failed: \(error)")

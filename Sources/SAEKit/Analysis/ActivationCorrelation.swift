@@ -162,7 +162,7 @@ enum ActivationCorrelation {
         let dense = DensePath(a: a, bt: bt, featuresB: fb, cutoff: denseCutoff ?? DensePath.cutoff(featuresA: fa, featuresB: fb))
         defer { dense.deallocate() }
         var top = TopKLists(rows: fa, k: k)
-        let workers = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, max(1, fa)))
+        let workers = max(1, min(threads ?? Parallel.workers, max(1, fa)))
         // Per-worker partial lists of B's features (offers from the A features the worker handled).
         let withColumns = mode == .bothWays || mode == .symmetric
         let partialStore = PartialLists(workers: withColumns ? workers : 0, rows: fb, k: k)

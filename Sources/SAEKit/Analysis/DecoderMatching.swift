@@ -68,7 +68,7 @@ public enum DecoderMatching {
         var colLists = TopKLists(rows: rowsB, k: k)
         guard rowsA > 0, rowsB > 0 else { return DecoderMatches(k: k, aToB: rowLists, bToA: colLists) }
         let bs = min(blockRows, rowsA)
-        let workers = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, rowsB))
+        let workers = max(1, min(threads ?? Parallel.workers, rowsB))
         let c = UnsafeMutablePointer<Float>.allocate(capacity: bs * rowsB)
         defer { c.deallocate() }
         // Per-worker partial row lists for the current block.

@@ -44,7 +44,7 @@ public enum NormStatisticsCalculator {
         let f = columns.featureCount
         let empty = NormStatistics(activeCount: 0, density: 0, maxActivation: 0, meanActivation: 0)
         var out = [NormStatistics](repeating: empty, count: f)
-        let workers = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, f))
+        let workers = max(1, min(threads ?? Parallel.workers, f))
         out.withUnsafeMutableBufferPointer { buf in
             let o = UnsafeMutableBufferPointerBox(buf)
             // Interleaved chunks balance uneven densities.

@@ -27,15 +27,23 @@ extension FeatureSource {
 extension FeatureSource {
     /// The dictionary-level comparison of `tables` (every dictionary's, in order) with the
     /// source's stored matches: what the explorer's overview shows and `saex summary` prints.
-    /// `labels[i]` are dictionary i's labels (nil: no labels file).
-    public func comparisonReport(tables: [FeatureTable], labels: [[FeatureLabel]]?,
-                                 isBlind: (FeatureLabel) -> Bool = { _ in false }) -> ComparisonReport {
+    /// `labels` are every rater's labels (nil: no labels file): each dictionary's are tallied, and
+    /// the agreement between raters is computed where two or more labelled the same features.
+    public func comparisonReport(tables: [FeatureTable], labels: LabelSet?) -> ComparisonReport {
         var matches: [DictionaryPair: [FeatureMatchLists]] = [:]
         for i in tables.indices {
             for j in tables.indices where j != i {
                 if let m = allMatchLists(dict: i, other: j) { matches[DictionaryPair(i, j)] = m }
             }
         }
-        return ComparisonReport(tables: tables, matches: matches, labels: labels, isBlind: isBlind)
+        let byDictionary = labels.map { set in
+            let all = set.all
+            return tables.map { t in all.filter { $0.key.fingerprint == t.descriptor.fingerprint }.map(\.label) }
+        }
+        var report = ComparisonReport(tables: tables, matches: matches, labels: byDictionary)
+        if let labels {
+            report.agreement = DictionaryAgreement.compute(labels, dictionaries: tables.map { ($0.descriptor.name, $0.descriptor.fingerprint) })
+        }
+        return report
     }
 }

@@ -23,19 +23,26 @@ public enum CacheBuilder {
 
     /// Encodes `input` with each dictionary and writes the cache to `output` (docs/FORMATS.md).
     public static func build(dictionaries: [NamedDictionary], input: ActivationFile, vocabulary: Vocabulary, vocabularyPath: String,
-                             options: CacheOptions = CacheOptions(), output: String, progress: ProgressHandler = { _, _, _ in }) throws {
+                             unembedding: Unembedding? = nil, options: CacheOptions = CacheOptions(), output: String,
+                             progress: ProgressHandler = { _, _, _ in }) throws {
         try build(dictionaries: dictionaries, corpus: try ActivationCorpus(files: [input]), vocabulary: vocabulary, vocabularyPath: vocabularyPath,
-                  options: options, output: output, progress: progress)
+                  unembedding: unembedding, options: options, output: output, progress: progress)
     }
 
     /// Encodes the corpus (or part `shard` of it) with each dictionary and writes the cache to `output`.
     /// The caches of all N parts, merged with `CacheMerger`, are the same bytes as a build of the whole.
+    /// With `unembedding`, every feature's logit effects are computed and stored too (`LogitTable`).
     public static func build(dictionaries: [NamedDictionary], corpus: ActivationCorpus, shard: ShardSpec? = nil, vocabulary: Vocabulary,
-                             vocabularyPath: String, options: CacheOptions = CacheOptions(), output: String,
-                             progress: ProgressHandler = { _, _, _ in }) throws {
+                             vocabularyPath: String, unembedding: Unembedding? = nil, options: CacheOptions = CacheOptions(),
+                             output: String, progress: ProgressHandler = { _, _, _ in }) throws {
         try validate(dictionaries: dictionaries, corpus: corpus, vocabulary: vocabulary, vocabularyPath: vocabularyPath)
+        if let unembedding {
+            try validate(unembedding: unembedding, dictionaries: dictionaries, vocabulary: vocabulary, vocabularyPath: vocabularyPath)
+        }
         let part = try partRows(sequences: corpus.sequences, sequenceLength: corpus.sequenceLength, shard: shard)
         try checkTokens(corpus: corpus, rows: part.rows, vocabulary: vocabulary, vocabularyPath: vocabularyPath)
+        // The logit effects first, before the encode buffers exist (they need only the weights).
+        let logits = unembedding.map { logitTables(dictionaries, $0, progress: progress) }
         let dIn = corpus.dIn
         let gated = dictionaries.contains { $0.dictionary.rule.isGated }
         let plan = BuildMemoryPlan(options: options, featureCounts: dictionaries.map(\.dictionary.dSAE), dIn: dIn, gated: gated)
@@ -111,24 +118,63 @@ public enum CacheBuilder {
 
         var data: [DictionaryCacheData] = []
         for (di, nd) in dictionaries.enumerated() {
-            data.append(try dictionaryData(acc, di, nd, encoder: encoders[di], keepExact: shard != nil, output: output))
+            data.append(try dictionaryData(acc, di, nd, encoder: encoders[di], keepExact: shard != nil, logits: logits?[di],
+                                           output: output))
         }
         var manifest = CacheManifest(options: options)
         manifest.sample = try sampleDescription(paths: corpus.files.map(\.path), corpusSequences: corpus.sequences, sequenceLength: corpus.sequenceLength,
                                                 shard: shard, part: part, vocabularyPath: vocabularyPath, output: output)
+        manifest.unembed = try unembedding.map { try unembedRecord($0, output: output) }
         try CacheWriter.write(manifest: manifest, sample: try acc.sampleData(sequences: part.sequences.count, sequenceLength: corpus.sequenceLength),
                               vocabulary: vocabulary, dictionaries: data, output: output, progress: progress)
     }
 
     /// What the writer needs of dictionary `di`: its columns and sums from `acc`, and its weights' statistics.
     static func dictionaryData(_ acc: CacheAccumulator, _ di: Int, _ nd: NamedDictionary, encoder enc: FeatureEncoder, keepExact: Bool,
-                               output: String) throws -> DictionaryCacheData {
+                               logits: LogitTable?, output: String) throws -> DictionaryCacheData {
         let d = nd.dictionary
         let cosEncDec = encoderDecoderCosines(d, encoderNorms: enc.encoderNorms, decoderNorms: enc.decoderNorms)
         var descriptor = CacheManifest.Dictionary(d, name: nd.name)
         descriptor.path = RelativePath.of(d.metadata.path, fromFolderOf: output)
-        return try acc.dictionaryData(di, descriptor: descriptor, keepExact: keepExact, alpha: (0..<d.dSAE).map { d.alpha($0) },
-                                      encoderNorms: enc.encoderNorms, decoderNorms: enc.decoderNorms, encoderDecoderCosine: cosEncDec)
+        var data = try acc.dictionaryData(di, descriptor: descriptor, keepExact: keepExact, alpha: (0..<d.dSAE).map { d.alpha($0) },
+                                          encoderNorms: enc.encoderNorms, decoderNorms: enc.decoderNorms, encoderDecoderCosine: cosEncDec)
+        data.logits = logits
+        return data
+    }
+
+    /// Each dictionary's logit effects through `u`.
+    static func logitTables(_ dictionaries: [NamedDictionary], _ u: Unembedding, progress: ProgressHandler) -> [LogitTable] {
+        dictionaries.map { nd in
+            let d = nd.dictionary
+            return LogitTable.compute(decoder: d.wDec.pointer, features: d.dSAE, dIn: d.dIn, unembedding: u) { done, total in
+                progress("logits \(nd.name)", done, total)
+            }
+        }
+    }
+
+    /// Refuses an unembedding that does not fit the dictionaries (d_model != d_in) or the vocabulary
+    /// (fewer logits than tokens: another model's), before any work.
+    static func validate(unembedding u: Unembedding, dictionaries: [NamedDictionary], vocabulary: Vocabulary,
+                         vocabularyPath: String) throws {
+        for nd in dictionaries where nd.dictionary.dIn != u.dModel {
+            throw SAEKitError(.badInput, path: u.path, subject: "tensor \"W_U\"",
+                              reason: "has d_model = \(u.dModel) but dictionary \"\(nd.name)\" (\(nd.dictionary.metadata.path)) "
+                                  + "has d_in = \(nd.dictionary.dIn)",
+                              remedy: "logit effects need a residual-stream dictionary of the model this unembedding belongs to")
+        }
+        guard u.dVocab >= vocabulary.display.count else {
+            throw SAEKitError(.badInput, path: u.path, subject: "tensor \"W_U\"",
+                              reason: "scores \(u.dVocab) tokens but the vocabulary \(vocabularyPath) has \(vocabulary.display.count)",
+                              remedy: "give the unembedding of the model whose tokenizer is --vocab")
+        }
+    }
+
+    /// The manifest's record of the unembedding: its path relative to the output and its fingerprint.
+    static func unembedRecord(_ u: Unembedding, output: String) throws -> CacheManifest.Unembed {
+        CacheManifest.Unembed(path: RelativePath.of(u.path, fromFolderOf: output), fingerprint: try fileFingerprint(u.path),
+                              modelName: u.modelName,
+                              dModel: u.dModel, dVocab: u.dVocab, finalNorm: u.finalNorm.rawValue, weightOffset: u.weightOffset,
+                              count: LogitTable.defaultCount)
     }
 
     /// cos(W_enc[:, i], W_dec[i, :]) per feature, in double precision. A [d_in x d_sae] encoder is

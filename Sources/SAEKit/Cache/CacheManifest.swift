@@ -89,15 +89,39 @@ public struct CacheManifest: Codable, Sendable, Equatable {
         }
     }
 
+    /// What `--unembed` gave the logit effects (docs/FORMATS.md): the file and how it was read.
+    public struct Unembed: Codable, Sendable, Equatable {
+        /// The unembedding file, relative to the cache's folder unless absolute.
+        public var path: String
+        public var fingerprint: String
+        public var modelName: String?
+        public var dModel: Int
+        public var dVocab: Int
+        /// "LayerNorm", "RMSNorm" or "none": the final norm folded into the effects.
+        public var finalNorm: String
+        /// Added to final_norm.weight (1 for Gemma).
+        public var weightOffset: Float
+        /// Tokens kept on each side per feature.
+        public var count: Int
+
+        enum CodingKeys: String, CodingKey {
+            case path, fingerprint, count
+            case modelName = "model_name", dModel = "d_model", dVocab = "d_vocab", finalNorm = "final_norm"
+            case weightOffset = "final_norm_weight_offset"
+        }
+    }
+
     public var version: Int = CacheManifest.currentVersion
     public var saexVersion: String = SAEKitVersion.string
     public var options: CacheOptions
     public var sample: Sample = Sample(rows: 0, sequences: 0, sequenceLength: 0, activationsPath: "", activationsFingerprint: "",
                                        vocabularyPath: "", vocabularyFingerprint: "", shards: 1)
     public var dictionaries: [Dictionary] = []
+    /// Set when the cache holds logit effects (`saex cache build --unembed`).
+    public var unembed: Unembed? = nil
 
     enum CodingKeys: String, CodingKey {
-        case version, options, sample, dictionaries
+        case version, options, sample, dictionaries, unembed
         case saexVersion = "saex_version"
     }
 
@@ -112,6 +136,7 @@ public struct CacheManifest: Codable, Sendable, Equatable {
         h.update(String(sample.rows))
         for d in dictionaries { h.update(d.name); h.update(d.fingerprint) }
         h.update("\(options.topK),\(options.bins),\(options.perBin),\(options.randomCount),\(options.seed)")
+        if let u = unembed { h.update("unembed \(u.fingerprint) \(u.count)") }
         return h.hex()
     }
 
@@ -164,6 +189,10 @@ public struct CacheManifest: Codable, Sendable, Equatable {
         }
         for (i, d) in dictionaries.enumerated() where d.dSAE < 0 || d.dSAE == Int.max {
             throw bad("dictionaries.\(i).d_sae", d.dSAE, "a feature count")
+        }
+        if let u = unembed {
+            guard (1...1000).contains(u.count) else { throw bad("unembed.count", u.count, "1 to 1000") }
+            guard u.dVocab >= 1 && u.dVocab < Int(Int32.max) else { throw bad("unembed.d_vocab", u.dVocab, "a vocabulary size") }
         }
     }
 

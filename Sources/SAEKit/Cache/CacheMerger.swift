@@ -44,8 +44,14 @@ public enum CacheMerger {
             guard m.options == m0.options else {
                 throw SAEKitError(.badInput, path: p, reason: "was built with other --top-k/--bins/--per-bin/--random/--seed than \(inputs[0])", remedy: "use the same options for every shard")
             }
+            guard m.unembed?.fingerprint == m0.unembed?.fingerprint, m.unembed?.count == m0.unembed?.count else {
+                let say = { (u: CacheManifest.Unembed?) in u.map { "--unembed \($0.path)" } ?? "no --unembed" }
+                throw SAEKitError(.badInput, path: p, reason: "was built with \(say(m.unembed)), \(inputs[0]) with \(say(m0.unembed))",
+                                  remedy: "build every shard with the same --unembed (or none)")
+            }
         }
         let units = try groupUnits(caches: caches, inputs: inputs, output: output)
+        try refuseOverlaps(units)
         let totalRows = caches.reduce(0) { $0 + $1.manifest.sample.rows }
         guard totalRows < Int(UInt32.max) else {
             throw SAEKitError(.unsupported, path: output, reason: "the merged sample would exceed 4 billion tokens")
@@ -89,11 +95,18 @@ public enum CacheMerger {
             }
             var descriptor = d0.descriptor
             descriptor.path = RelativePath.of(first.dictionaryPath(di), fromFolderOf: output)
+            // Logit effects depend on the weights and the unembedding only: every input holds the same.
+            if let bad = zip(caches, inputs).first(where: { $0.0.dictionaries[di].logits != d0.logits }) {
+                throw SAEKitError(.badInput, path: bad.1, subject: "tensor \"d\(di).logit_pos_ids\"",
+                                  reason: "holds other logit effects than \(inputs[0]) for the same weights and unembedding",
+                                  remedy: "rebuild the shards with one saex")
+            }
             dicts.append(DictionaryCacheData(
                 descriptor: descriptor,
                 columns: SparseColumns(rowCount: totalRows, featureCount: f, colPtr: colPtr, rows: rows, values: values),
                 bDecNorms: bDec, elasticitySum: elasticity, alpha: Array(d0.alpha), encoderNorms: Array(d0.encoderNorms),
                 decoderNorms: Array(d0.decoderNorms), encoderDecoderCosine: Array(d0.encoderDecoderCosine)))
+            dicts[dicts.count - 1].logits = d0.logits
         }
         var manifest = CacheManifest(options: m0.options)
         let sequences = caches.reduce(0) { $0 + $1.manifest.sample.sequences }
@@ -104,13 +117,20 @@ public enum CacheMerger {
             vocabularyPath: RelativePath.of(resolve(m0.sample.vocabularyPath, besideCache: inputs[0]), fromFolderOf: output),
             vocabularyFingerprint: m0.sample.vocabularyFingerprint,
             shards: units.reduce(0) { $0 + $1.files })
+        if var u = m0.unembed {
+            u.path = RelativePath.of(resolve(u.path, besideCache: inputs[0]), fromFolderOf: output)
+            manifest.unembed = u
+        }
         var display: [String] = []
         var special: [Bool] = []
+        var bytes: [[UInt8]] = []
         for id in 0..<first.vocabularySize {
             display.append(first.tokenText(Int32(id)))
             special.append(first.isSpecial(Int32(id)))
+            bytes.append(first.tokenBytes(Int32(id)))
         }
-        let vocab = Vocabulary(display: display, special: special, style: Vocabulary.Style(rawValue: first.vocabularyStyle) ?? .plain)
+        let style = Vocabulary.Style(rawValue: first.vocabularyStyle) ?? .plain
+        let vocab = Vocabulary(display: display, special: special, style: style, bytes: style == .byteLevel ? bytes : nil)
         let sample = SampleData(rows: totalRows, tokens: TensorBytes(tokens), norms: TensorBytes(norms), sequences: sequences,
                                 sequenceLength: m0.sample.sequenceLength)
         try CacheWriter.write(manifest: manifest, sample: sample, vocabulary: vocab, dictionaries: dicts, output: output, progress: progress)
@@ -192,6 +212,29 @@ public enum CacheMerger {
             i += rec.count
         }
         return units
+    }
+
+    /// Refuses units that hold the same tokens twice: the same activation fingerprint (the same
+    /// cache given twice, or a plain build and a --shard build of one corpus), or an activation
+    /// file in common. Every context would otherwise be counted twice.
+    static func refuseOverlaps(_ units: [Unit]) throws {
+        var seen: [String: String] = [:]
+        var files: [String: String] = [:]
+        for u in units {
+            let name = u.paths.count == 1 ? u.paths[0] : "\(u.paths[0]) (with its other parts)"
+            if let other = seen[u.activationsFingerprint] {
+                throw SAEKitError(.badInput, path: name, reason: "was built from the same activations as \(other) (fingerprint \(u.activationsFingerprint)); "
+                                  + "merging would count every context twice", remedy: "give each part of the corpus once")
+            }
+            seen[u.activationsFingerprint] = name
+            for f in u.activationsPath.components(separatedBy: " + ") where !f.isEmpty {
+                if let other = files[f], other != name {
+                    throw SAEKitError(.badInput, path: name, reason: "shares the activation file \(f) with \(other); merging would count its contexts twice",
+                                      remedy: "give each part of the corpus once")
+                }
+                files[f] = name
+            }
+        }
     }
 
     /// A unit's elasticity sums of dictionary `di`: a --shard build's exact sums added exactly and

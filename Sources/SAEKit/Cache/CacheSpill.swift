@@ -1,3 +1,4 @@
+import CSignals
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -7,10 +8,13 @@ import Foundation
 
 /// A temporary folder beside a cache being written, holding what does not fit the build's memory
 /// limit. Created on first use; `remove()` deletes it (the builder calls it on success and on failure).
+/// The folder and its files are registered for removal on a terminating signal (SIGINT, SIGTERM as
+/// Slurm sends at a time limit), so only SIGKILL leaves them behind.
 final class SpillFolder: @unchecked Sendable {
     let output: String
     private(set) var path: String?
     private var files: [SpillFile] = []
+    private var cleanupSlots: [Int32] = []
 
     init(output: String) { self.output = output }
 
@@ -18,6 +22,7 @@ final class SpillFolder: @unchecked Sendable {
         if path == nil {
             let dir = (output as NSString).deletingLastPathComponent
             let p = (dir.isEmpty ? "" : dir + "/") + ".\((output as NSString).lastPathComponent).spill-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            cleanupSlots.append(saex_cleanup_register(p, 1))
             guard mkdir(p, 0o700) == 0 else {
                 let err = errno
                 throw SAEKitError(.ioFailure, path: output, reason: "cannot create a spill folder beside it (\(String(cString: strerror(err))))",
@@ -25,6 +30,7 @@ final class SpillFolder: @unchecked Sendable {
             }
             path = p
         }
+        cleanupSlots.append(saex_cleanup_register(path! + "/" + name, 0))
         let f = try SpillFile(path: path! + "/" + name, output: output)
         files.append(f)
         return f
@@ -35,6 +41,8 @@ final class SpillFolder: @unchecked Sendable {
         files = []
         if let p = path { try? FileManager.default.removeItem(atPath: p) }
         path = nil
+        for slot in cleanupSlots { saex_cleanup_unregister(slot) }
+        cleanupSlots = []
     }
 
     deinit { remove() }

@@ -40,6 +40,8 @@ struct DictionaryCacheData {
     var encoderNorms: [Float]
     var decoderNorms: [Float]
     var encoderDecoderCosine: [Float]
+    /// The logit effects (`--unembed`), when the build was given an unembedding.
+    var logits: LogitTable?
 
     var nonzeroCount: Int { Int(colPtr.last ?? 0) }
 
@@ -90,8 +92,10 @@ enum CacheWriter {
         manifest.dictionaries = dictionaries.map(\.descriptor)
         var vocabBytes: [UInt8] = []
         var vocabOffsets: [Int64] = [0]
-        for s in vocabulary.display {
-            vocabBytes.append(contentsOf: Array(s.utf8))
+        // Byte-level BPE vocabularies keep each token's bytes (a token may hold part of a character);
+        // others their display strings.
+        for (i, s) in vocabulary.display.enumerated() {
+            vocabBytes.append(contentsOf: vocabulary.bytes?[i] ?? Array(s.utf8))
             vocabOffsets.append(Int64(vocabBytes.count))
         }
         let rows = sample.rows
@@ -120,6 +124,15 @@ enum CacheWriter {
                 (.init(p + "decoder_norms", .f32, [f]), { try $0.append(d.decoderNorms) }),
                 (.init(p + "enc_dec_cos", .f32, [f]), { try $0.append(d.encoderDecoderCosine) }),
             ]
+            if let t = d.logits {
+                precondition(t.featureCount == f)
+                parts += [
+                    (.init(p + "logit_pos_ids", .i32, [f, t.count]), { try $0.append(t.positiveIDs) }),
+                    (.init(p + "logit_pos_values", .f32, [f, t.count]), { try $0.append(t.positiveValues) }),
+                    (.init(p + "logit_neg_ids", .i32, [f, t.count]), { try $0.append(t.negativeIDs) }),
+                    (.init(p + "logit_neg_values", .f32, [f, t.count]), { try $0.append(t.negativeValues) }),
+                ]
+            }
             if let exact = d.elasticityExact {
                 parts.append((.init(p + "elasticity_exact", .i64, [f, ExactSums.slots]), { try $0.append(exact) }))
             }

@@ -11,11 +11,16 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
     public let vocabularyStyle: String
     /// Token id per row (-1 = padding).
     public let tokens: UnsafeBufferPointer<Int32>
+
+    /// Tokens of the sample less the padding (token id -1): what every message calls tokens.
+    public var realTokenCount: Int { tokens.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
     /// ||x|| per row.
     public let norms: UnsafeBufferPointer<Float>
     private let vocabBytes: UnsafeRawBufferPointer
     private let vocabOffsets: UnsafeBufferPointer<Int64>
     private let vocabSpecial: UnsafeBufferPointer<UInt8>
+    /// Whether `vocab.bytes` holds byte-level BPE tokens' bytes, which rows decode together (`ByteLevelText`).
+    private let byteLevel: Bool
     public let dictionaries: [CachedDictionary]
 
     /// One dictionary's part of the cache.
@@ -28,6 +33,8 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
         public let encoderNorms: UnsafeBufferPointer<Float>
         public let decoderNorms: UnsafeBufferPointer<Float>
         public let encoderDecoderCosine: UnsafeBufferPointer<Float>
+        /// The logit effects, in a cache built with --unembed.
+        public let logits: LogitTable?
 
         public var featureCount: Int { descriptor.dSAE }
 
@@ -58,6 +65,7 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
         let m = try CacheManifest.decode(text, path: path)
         manifest = m
         vocabularyStyle = file.metadata["vocab.style"] ?? "plain"
+        byteLevel = vocabularyStyle == Vocabulary.Style.byteLevel.rawValue
         let reader = CacheTensorReader(file: file, path: path)
         // CacheManifest.decode checked rows == sequences x sequence_length (without overflow).
         let rows = m.sample.rows
@@ -111,7 +119,8 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
                 alpha: try reader.buffer(p + "alpha", Float.self, shape: [f]),
                 encoderNorms: try reader.buffer(p + "encoder_norms", Float.self, shape: [f]),
                 decoderNorms: try reader.buffer(p + "decoder_norms", Float.self, shape: [f]),
-                encoderDecoderCosine: try reader.buffer(p + "enc_dec_cos", Float.self, shape: [f])))
+                encoderDecoderCosine: try reader.buffer(p + "enc_dec_cos", Float.self, shape: [f]),
+                logits: try m.unembed.map { try reader.logitTable(prefix: p, features: f, unembed: $0) }))
         }
         dictionaries = dicts
     }
@@ -144,11 +153,32 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
         }
     }
 
-    /// The display string of token id `id`.
+    /// The display string of token id `id` on its own.
     public func tokenText(_ id: Int32) -> String {
         guard id >= 0, Int(id) + 1 < vocabOffsets.count else { return "" }
+        if byteLevel { return ByteLevelText.display(token: tokenBytes(id)) }
         let a = Int(vocabOffsets[Int(id)]), b = Int(vocabOffsets[Int(id) + 1])
         return String(decoding: UnsafeRawBufferPointer(rebasing: vocabBytes[a..<b]), as: UTF8.self)
+    }
+
+    /// The bytes stored for token id `id`: its display string, or for a byte-level BPE vocabulary the
+    /// bytes it stands for (caches written before saex kept them hold the display string there too).
+    public func tokenBytes(_ id: Int32) -> [UInt8] {
+        guard id >= 0, Int(id) + 1 < vocabOffsets.count else { return [] }
+        let a = Int(vocabOffsets[Int(id)]), b = Int(vocabOffsets[Int(id) + 1])
+        return Array(vocabBytes[a..<b])
+    }
+
+    /// Display strings of the tokens of `rows`, read together (a byte-level character split across
+    /// tokens is joined, `ByteLevelText`).
+    public func tokenTexts(rows: Range<Int>) -> [String] {
+        byteLevel ? ByteLevelText.display(row: rows.map { tokenBytes(tokens[$0]) }) : rows.map { tokenText(tokens[$0]) }
+    }
+
+    /// A token id as the logit effects show it: beyond the tokenizer (an unembedding padded past the
+    /// vocabulary) as `<unk:id>`.
+    public func logitTokenText(_ id: Int) -> String {
+        id < vocabularySize ? tokenText(Int32(id)) : "<unk:\(id)>"
     }
 
     public func isSpecial(_ id: Int32) -> Bool { id >= 0 && Int(id) < vocabSpecial.count && vocabSpecial[Int(id)] != 0 }
@@ -189,7 +219,7 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
             acts[Int(cols.rows[k]) - base] = cols.values[k]
             k += 1
         }
-        let toks = (base..<end).map { tokenText(tokens[$0]) }
+        let toks = tokenTexts(rows: base..<end)
         return TokenContext(sequence: seq, position: row - base, value: cols.value(feature: feature, row: row), start: 0, tokens: toks, activations: acts)
     }
 
@@ -211,7 +241,12 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
             }
         }
         let random = e.random.map { context(dict: dict, feature: feature, row: $0) }
-        return FeatureContexts(top: top, intervals: groups, random: random)
+        return FeatureContexts(top: top, intervals: groups, random: random, logits: logitEffects(dict: dict, feature: feature))
+    }
+
+    /// The logit effects of one feature, or nil when the cache was built without --unembed.
+    public func logitEffects(dict: Int, feature: Int) -> LogitEffects? {
+        dictionaries[dict].logits?.effects(feature: feature, tokenText: logitTokenText)
     }
 }
 
@@ -231,6 +266,25 @@ struct CacheTensorReader {
                               remedy: "rebuild the cache with saex cache build")
         }
         return t
+    }
+
+    /// The logit tables of dictionary prefix `p` (`d{i}.`): token ids inside the unembedding's
+    /// vocabulary (or -1), values finite where the id is set.
+    func logitTable(prefix p: String, features f: Int, unembed u: CacheManifest.Unembed) throws -> LogitTable {
+        let k = min(u.count, u.dVocab)
+        func side(_ name: String) throws -> ([Int32], [Float]) {
+            let ids = Array(try buffer(p + "logit_\(name)_ids", Int32.self, shape: [f, k]))
+            let values = Array(try buffer(p + "logit_\(name)_values", Float.self, shape: [f, k]))
+            if let bad = ids.indices.first(where: { ids[$0] < -1 || Int(ids[$0]) >= u.dVocab || (ids[$0] >= 0 && !values[$0].isFinite) }) {
+                throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)logit_\(name)_ids\"",
+                                  reason: "entry \(bad) holds token \(ids[bad]) (value \(values[bad])) outside the "
+                                      + "\(u.dVocab)-token unembedding",
+                                  remedy: "rebuild the cache with saex cache build --unembed")
+            }
+            return (ids, values)
+        }
+        let (pi, pv) = try side("pos"), (ni, nv) = try side("neg")
+        return LogitTable(featureCount: f, count: k, positiveIDs: pi, positiveValues: pv, negativeIDs: ni, negativeValues: nv)
     }
 
     func buffer<T>(_ name: String, _ type: T.Type, shape: [Int]?) throws -> UnsafeBufferPointer<T> {

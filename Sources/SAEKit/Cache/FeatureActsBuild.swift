@@ -140,8 +140,8 @@ extension CacheBuilder {
     /// terms come from the files, after each file's check sample has passed `FeatureActsCheck`.
     /// Files are one corpus, in the order given; `shard` builds one part as `build(corpus:)` does.
     public static func build(dictionaries: [NamedDictionary], featureFiles files: [FeatureActsFile], shard: ShardSpec? = nil,
-                             vocabulary: Vocabulary, vocabularyPath: String, options: CacheOptions = CacheOptions(), output: String,
-                             progress: ProgressHandler = { _, _, _ in }) throws {
+                             vocabulary: Vocabulary, vocabularyPath: String, unembedding: Unembedding? = nil,
+                             options: CacheOptions = CacheOptions(), output: String, progress: ProgressHandler = { _, _, _ in }) throws {
         guard let first = files.first else {
             throw SAEKitError(.badInput, path: nil, subject: "--feature-acts", reason: "no file given", remedy: "give one or more OUT.features.safetensors files")
         }
@@ -153,12 +153,16 @@ extension CacheBuilder {
                               remedy: "give the files of one activation dump")
         }
         guard !vocabulary.display.isEmpty else { throw SAEKitError(.badInput, path: vocabularyPath, reason: "holds no tokens") }
+        if let unembedding {
+            try validate(unembedding: unembedding, dictionaries: dictionaries, vocabulary: vocabulary, vocabularyPath: vocabularyPath)
+        }
         // Every file's parts (names, shapes, fingerprints), then the cross-check, before any work.
         let parts = try files.map { f in try dictionaries.map { try f.part(for: $0) } }
         for (i, f) in files.enumerated() {
             progress("check", i, files.count)
             try FeatureActsCheck.run(f, dictionaries: dictionaries)
         }
+        let logits = unembedding.map { logitTables(dictionaries, $0, progress: progress) }
         let L = first.sequenceLength
         var offsets = [0]
         for f in files { offsets.append(offsets.last! + f.sequences) }
@@ -212,11 +216,13 @@ extension CacheBuilder {
         }
         var data: [DictionaryCacheData] = []
         for (di, nd) in dictionaries.enumerated() {
-            data.append(try dictionaryData(acc, di, nd, encoder: encoders[di], keepExact: shard != nil, output: output))
+            data.append(try dictionaryData(acc, di, nd, encoder: encoders[di], keepExact: shard != nil, logits: logits?[di],
+                                           output: output))
         }
         var manifest = CacheManifest(options: options)
         manifest.sample = try sampleDescription(paths: files.map(\.path), corpusSequences: offsets.last!, sequenceLength: L, shard: shard, part: part,
                                                 vocabularyPath: vocabularyPath, output: output)
+        manifest.unembed = try unembedding.map { try unembedRecord($0, output: output) }
         try CacheWriter.write(manifest: manifest, sample: try acc.sampleData(sequences: part.sequences.count, sequenceLength: L),
                               vocabulary: vocabulary, dictionaries: data, output: output, progress: progress)
     }

@@ -60,7 +60,8 @@ public struct DictionaryReport: Codable, Sendable, Equatable {
         }
     }
 
-    /// Aligned "key: value" lines.
+    /// Aligned "key: value" lines; every value goes through `TerminalText.escapedLine` (cfg.json
+    /// fields and paths come from files, and a newline in them must not start another line).
     public var text: String {
         var rows: [(String, String)] = [
             ("path", path), ("recognised as", kind), ("architecture", architecture),
@@ -80,6 +81,6 @@ public struct DictionaryReport: Codable, Sendable, Equatable {
         }
         rows.append(("fingerprint", fingerprint))
         let w = rows.map(\.0.count).max() ?? 0
-        return rows.map { $0.0 + ":" + String(repeating: " ", count: w - $0.0.count + 1) + $0.1 }.joined(separator: "\n")
+        return rows.map { $0.0 + ":" + String(repeating: " ", count: w - $0.0.count + 1) + TerminalText.escapedLine($0.1) }.joined(separator: "\n")
     }
 }

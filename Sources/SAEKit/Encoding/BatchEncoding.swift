@@ -11,6 +11,16 @@ public enum BatchEncoding {
         public var paddingRows: Int
     }
 
+    /// What `encodeToFile` will need, from the shapes alone: working memory (batch buffers, the
+    /// encoder's pre-activations and gates, the token ids) and the bytes of the output.
+    public static func estimate(dictionary d: SAEDictionary, input: ActivationFile) -> (memory: Int, output: Int) {
+        let batch = FeatureEncoder(d).batchRows()
+        let perBatch = 4 * batch * (4 * d.dIn + (d.rule.isGated ? 3 : 2) * d.dSAE)
+        let tokens = input.tokens == nil ? 0 : 8 * input.rows
+        let (output, overflow) = input.rows.multipliedReportingOverflow(by: 4 * d.dSAE)
+        return (perBatch + tokens + (16 << 20), overflow ? Int.max : output + 8192)
+    }
+
     /// Encodes every row of `input` and writes `feature_acts` F32 [rows, d_sae] to `output`.
     /// When the input has token ids, padding rows (id -1, whose activations are not the model's)
     /// keep their place in the output as all-zero rows, so row i still is token i, and count in

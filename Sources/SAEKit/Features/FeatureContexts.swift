@@ -51,11 +51,15 @@ public struct FeatureContexts: Sendable, Equatable {
     public var intervals: [IntervalGroup]
     /// Uniformly sampled active tokens.
     public var random: [TokenContext]
+    /// The tokens whose logits the feature raises and lowers most, when the source has them (a cache
+    /// built with --unembed, an imported dashboard with pos_str/neg_str); nil otherwise.
+    public var logits: LogitEffects?
 
-    public init(top: [TokenContext], intervals: [IntervalGroup], random: [TokenContext]) {
+    public init(top: [TokenContext], intervals: [IntervalGroup], random: [TokenContext], logits: LogitEffects? = nil) {
         self.top = top
         self.intervals = intervals
         self.random = random
+        self.logits = logits
     }
 
     public static let empty = FeatureContexts(top: [], intervals: [], random: [])

@@ -19,7 +19,6 @@ struct ActivationRow: Sendable, Equatable {
     var hasDataIndex = false
 
     var value: Float { values[peak] }
-    var peakToken: String { tokens[peak] }
 
     /// Whether this row is an example of an activation interval rather than a top example.
     var isInterval: Bool {
@@ -87,5 +86,24 @@ struct ActivationRow: Sendable, Equatable {
         let topTokens = contexts.top.prefix(5).map { $0.tokens[$0.peakIndex] }
         return FeatureStats(feature: feature, density: density, maxActivation: maxValue, meanActivation: 0,
                             dead: density == 0 && maxValue <= 0 && rows.isEmpty, topTokens: topTokens)
+    }
+}
+
+extension LogitEffects {
+    /// The logit tables of a Neuronpedia feature or an SAEDashboard feature: `pos_str` with
+    /// `pos_values`, `neg_str` with `neg_values` (each pair the same length), sorted most positive
+    /// (most negative) first, ties in file order. Nil when the object has none (Neuronpedia's default
+    /// is four empty arrays).
+    static func parse(_ o: JSONFields) throws -> LogitEffects? {
+        func side(_ strings: String, _ values: String, descending: Bool) throws -> [TokenLogit] {
+            let s = o.has(strings) ? try o.requireStrings(strings) : []
+            let v = o.has(values) ? try o.requireFloats(values) : []
+            guard s.count == v.count else { throw o.error(values, "has \(v.count) entries but \(strings) has \(s.count)") }
+            let order = v.indices.sorted { a, b in v[a] != v[b] ? (descending ? v[a] > v[b] : v[a] < v[b]) : a < b }
+            return order.map { TokenLogit(token: s[$0], value: v[$0]) }
+        }
+        let l = LogitEffects(positive: try side("pos_str", "pos_values", descending: true),
+                             negative: try side("neg_str", "neg_values", descending: false))
+        return l.isEmpty ? nil : l
     }
 }

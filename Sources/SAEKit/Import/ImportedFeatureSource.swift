@@ -12,15 +12,68 @@ public struct ImportedFeature: Sendable, Equatable {
     public var meanKnown: Bool
     /// Explanations as stored, in file order (Neuronpedia's API sends the best-scored first).
     public var explanations: [String]
+    /// The file's logit tables (`pos_str`/`pos_values`, `neg_str`/`neg_values`), tokens decoded as
+    /// the contexts' are; nil when the file has none.
+    public var logits: LogitEffects?
 
-    public init(stats: FeatureStats, meanKnown: Bool = false, explanations: [String] = []) {
+    public init(stats: FeatureStats, meanKnown: Bool = false, explanations: [String] = [], logits: LogitEffects? = nil) {
         self.stats = stats
         self.meanKnown = meanKnown
         self.explanations = explanations
+        self.logits = logits
     }
 
     /// The first explanation, if any (untrusted text: sanitise before display).
     public var description: String? { explanations.first }
+}
+
+/// How an import's token strings are shown: as stored, or, when they are written in GPT-2's
+/// byte-level alphabet (SAEDashboard writes the tokenizer's own strings, `âĢĻ` for `’`), decoded
+/// with `ByteLevelText` (rows read together, so a character split across tokens is joined).
+struct ImportedTokens: Sendable {
+    var byteLevel: Bool
+
+    static let asStored = ImportedTokens(byteLevel: false)
+
+    /// Decides from everything the import holds: rows of context tokens and single logit tokens.
+    init(rows: [[String]], singles: [String]) {
+        var e = ByteLevelText.Evidence()
+        for r in rows { e.add(row: r) }
+        for t in singles { e.add(row: [t]) }
+        byteLevel = e.isByteLevel
+    }
+
+    init(byteLevel: Bool) { self.byteLevel = byteLevel }
+
+    func row(_ tokens: [String]) -> [String] { byteLevel ? ByteLevelText.decode(row: tokens) : tokens }
+
+    func single(_ token: String) -> String { byteLevel ? ByteLevelText.display(token: ByteLevelText.bytes(of: token)) : token }
+
+    func context(_ c: TokenContext) -> TokenContext {
+        guard byteLevel else { return c }
+        var c = c
+        c.tokens = row(c.tokens)
+        return c
+    }
+
+    func contexts(_ c: FeatureContexts) -> FeatureContexts {
+        guard byteLevel else { return c }
+        var c = c
+        c.top = c.top.map(context)
+        c.random = c.random.map(context)
+        c.intervals = c.intervals.map { var g = $0; g.examples = g.examples.map(context); return g }
+        return c
+    }
+
+    func logits(_ l: LogitEffects?) -> LogitEffects? {
+        guard byteLevel, var l else { return l }
+        l.positive = l.positive.map { TokenLogit(token: single($0.token), value: $0.value, id: $0.id) }
+        l.negative = l.negative.map { TokenLogit(token: single($0.token), value: $0.value, id: $0.id) }
+        return l
+    }
+
+    /// The display string of a context's peak token (what the top-token previews show).
+    func peak(_ c: TokenContext) -> String { row(c.tokens)[c.peakIndex] }
 }
 
 /// Supplies the slower per-feature data of an imported cache (contexts and activation samples).
@@ -50,15 +103,21 @@ public final class ImportedFeatureSource: FeatureSource, @unchecked Sendable {
     public let descriptor: DictionaryDescriptor
     /// Feature numbers the files carry, ascending.
     public let featureIndices: [Int]
+    /// Whether the files' token strings are GPT-2 byte-level BPE, shown decoded (`ByteLevelText`).
+    public var byteLevelTokens: Bool { tokens.byteLevel }
     private let features: [Int: ImportedFeature]
     private let loader: any ImportedContextLoader
+    private let tokens: ImportedTokens
 
-    init(kind: String, descriptor: DictionaryDescriptor, features: [Int: ImportedFeature], loader: any ImportedContextLoader) {
+    /// `features` carry their statistics and logits already decoded; the loader's contexts are decoded here.
+    init(kind: String, descriptor: DictionaryDescriptor, features: [Int: ImportedFeature], loader: any ImportedContextLoader,
+         tokens: ImportedTokens = .asStored) {
         self.kind = kind
         self.descriptor = descriptor
         self.features = features
         self.featureIndices = features.keys.sorted()
         self.loader = loader
+        self.tokens = tokens
     }
 
     public var dictionaries: [DictionaryDescriptor] { [descriptor] }
@@ -73,8 +132,10 @@ public final class ImportedFeatureSource: FeatureSource, @unchecked Sendable {
 
     public func contexts(dict: Int, feature: Int) throws -> FeatureContexts {
         try checkDict(dict)
-        guard features[feature] != nil else { return .empty }
-        return try loader.contexts(feature: feature)
+        guard let f = features[feature] else { return .empty }
+        var c = tokens.contexts(try loader.contexts(feature: feature))
+        c.logits = f.logits
+        return c
     }
 
     public func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists {

@@ -78,6 +78,7 @@ public enum NeuronpediaExportImporter {
         if indices.isEmpty { indices = Set(scan.summaries.keys).union(scan.explanations.keys) }
         if let wanted = scan.wanted { indices.formIntersection(wanted) }
         var features: [Int: ImportedFeature] = [:]
+        let tokens = ImportedTokens(byteLevel: scan.evidence.isByteLevel)
         for i in indices {
             let row = scan.featureRows[i]
             let sum = scan.summaries[i] ?? Summary()
@@ -86,8 +87,10 @@ public enum NeuronpediaExportImporter {
             if maxValue <= 0 { maxValue = sum.best }
             let density = row?.fracNonzero ?? 0
             let stats = FeatureStats(feature: i, density: density, maxActivation: maxValue, meanActivation: 0,
-                                     dead: density == 0 && maxValue <= 0 && sum.count == 0, topTokens: top.prefix(5).map(\.token))
-            features[i] = ImportedFeature(stats: stats, explanations: scan.explanations[i] ?? [])
+                                     dead: density == 0 && maxValue <= 0 && sum.count == 0,
+                                     topTokens: top.prefix(5).map { tokens.row($0.tokens)[$0.peak] })
+            features[i] = ImportedFeature(stats: stats, explanations: scan.explanations[i] ?? [],
+                                          logits: tokens.logits(scan.logits[i] ?? nil))
         }
         let (model, source) = scan.sourceKey ?? (nil, nil)
         let allFiles = roles.flatMap { files[$0] ?? [] }
@@ -97,7 +100,7 @@ public enum NeuronpediaExportImporter {
                                               dIn: 0, featureCount: (features.keys.max() ?? -1) + 1,
                                               fingerprint: try ImportFingerprint.of(kind: kind, root: root, files: allFiles), path: path, hasNorms: false)
         let loader = ExportContexts(files: activationFiles, fileNumbers: scan.summaries.mapValues(\.files))
-        return ImportedFeatureSource(kind: kind, descriptor: descriptor, features: features, loader: loader)
+        return ImportedFeatureSource(kind: kind, descriptor: descriptor, features: features, loader: loader, tokens: tokens)
     }
 
     /// Calls `body` with each non-blank line of `path` as a JSON object.
@@ -120,7 +123,9 @@ public enum NeuronpediaExportImporter {
     struct TopEntry {
         var value: Float
         var ordinal: Int
-        var token: String
+        /// The row's tokens as stored and the peak's index (decoded once the whole export is seen).
+        var tokens: [String]
+        var peak: Int
     }
 
     struct Summary {
@@ -137,6 +142,10 @@ public enum NeuronpediaExportImporter {
         var featureRows: [Int: FeatureRow] = [:]
         var explanations: [Int: [String]] = [:]
         var summaries: [Int: Summary] = [:]
+        /// Each feature row's logit tables as stored (nil: the row has none).
+        var logits: [Int: LogitEffects?] = [:]
+        /// Whether the export's token strings are byte-level BPE, weighed over every row read.
+        var evidence = ByteLevelText.Evidence()
         var sourceKey: (String?, String?)?
         var sourceFile = ""
 
@@ -163,6 +172,9 @@ public enum NeuronpediaExportImporter {
                 try checkSource(o)
                 guard featureRows[i] == nil else { throw o.error("index", "feature \(i) appears twice") }
                 featureRows[i] = FeatureRow(fracNonzero: try o.optionalNumber("frac_nonzero"), maxActApprox: try o.optionalNumber("maxActApprox"))
+                let l = try LogitEffects.parse(o)
+                for t in (l?.positive ?? []) + (l?.negative ?? []) { evidence.add(row: [t.token]) }
+                logits[i] = l
             }
         }
 
@@ -182,9 +194,10 @@ public enum NeuronpediaExportImporter {
                 try checkSource(o)
                 var s = summaries[i] ?? Summary()
                 let row = try ActivationRow.parse(o, ordinal: s.count)
+                evidence.add(row: row.tokens)
                 s.best = max(s.best, row.value)
                 if !row.isInterval {
-                    s.top.append(TopEntry(value: row.value, ordinal: s.count, token: row.peakToken))
+                    s.top.append(TopEntry(value: row.value, ordinal: s.count, tokens: row.tokens, peak: row.peak))
                     if s.top.count > 5 {
                         s.top.sort { ($0.value, -$0.ordinal) > ($1.value, -$1.ordinal) }
                         s.top.removeLast()

@@ -118,7 +118,8 @@ public enum NeuronpediaImporter {
         let contexts = ActivationRow.contexts(rows)
         let stats = ActivationRow.stats(feature: index, fracNonzero: try o.optionalNumber("frac_nonzero"),
                                         maxActApprox: try o.optionalNumber("maxActApprox"), contexts: contexts, rows: rows)
-        return Parsed(index: index, model: model, source: source, feature: ImportedFeature(stats: stats, explanations: explanations),
+        return Parsed(index: index, model: model, source: source,
+                      feature: ImportedFeature(stats: stats, explanations: explanations, logits: try LogitEffects.parse(o)),
                       contexts: contexts, samples: rows.map(\.value))
     }
 
@@ -141,8 +142,8 @@ public enum NeuronpediaImporter {
             let contexts = ActivationRow.contexts(rows)
             let stats = ActivationRow.stats(feature: index, fracNonzero: try f.optionalNumber("frac_nonzero"), maxActApprox: nil,
                                             contexts: contexts, rows: rows)
-            out.append(Parsed(index: index, model: model, source: source, feature: ImportedFeature(stats: stats), contexts: contexts,
-                              samples: rows.map(\.value)))
+            let feature = ImportedFeature(stats: stats, logits: try LogitEffects.parse(f))
+            out.append(Parsed(index: index, model: model, source: source, feature: feature, contexts: contexts, samples: rows.map(\.value)))
         }
         return (name, out)
     }
@@ -166,7 +167,14 @@ public enum NeuronpediaImporter {
         var features: [Int: ImportedFeature] = [:]
         var contexts: [Int: FeatureContexts] = [:]
         var samples: [Int: [Float]] = [:]
-        for p in parsed {
+        let all = parsed.flatMap { p in p.contexts.top + p.contexts.intervals.flatMap(\.examples) }
+        let logitTokens = parsed.flatMap { p in (p.feature.logits?.positive ?? []) + (p.feature.logits?.negative ?? []) }.map(\.token)
+        let tokens = ImportedTokens(rows: all.map(\.tokens), singles: logitTokens)
+        for var p in parsed {
+            if tokens.byteLevel {
+                p.feature.stats.topTokens = p.contexts.top.prefix(5).map(tokens.peak)
+                p.feature.logits = tokens.logits(p.feature.logits)
+            }
             features[p.index] = p.feature
             contexts[p.index] = p.contexts
             samples[p.index] = p.samples
@@ -175,6 +183,6 @@ public enum NeuronpediaImporter {
                                               featureCount: (features.keys.max() ?? -1) + 1,
                                               fingerprint: try ImportFingerprint.of(kind: kind, root: root, files: files), path: path, hasNorms: false)
         return ImportedFeatureSource(kind: kind, descriptor: descriptor, features: features,
-                                     loader: InMemoryContexts(contexts: contexts, samples: samples))
+                                     loader: InMemoryContexts(contexts: contexts, samples: samples), tokens: tokens)
     }
 }

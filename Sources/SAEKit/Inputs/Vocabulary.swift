@@ -6,9 +6,11 @@ import Foundation
 /// JSON array of strings (index = id) or a JSON object {"id": "token"}. Each id gets a display
 /// string such that concatenating a sequence's strings reads like the text: WordPiece `##`
 /// continuations attach to the previous token and other tokens start with a space; byte-level BPE
-/// markers are decoded through GPT-2's byte-to-unicode table (`Ġ` is a space, `Ċ` a newline);
-/// SentencePiece `▁` is a space. Special tokens ([CLS], <s>, ...) are kept as written and flagged.
-/// Strings are untrusted: the UI sanitises them before drawing.
+/// markers are decoded through GPT-2's byte-to-unicode table (`Ġ` is a space, `Ċ` a newline), and
+/// such a vocabulary keeps each token's bytes (`bytes`), so that a character split across two
+/// tokens is joined when a row of tokens is shown (`displayRow`, `ByteLevelText`); SentencePiece `▁`
+/// is a space. Special tokens ([CLS], <s>, ...) are kept as written and flagged. Strings are
+/// untrusted: the UI sanitises them before drawing.
 public struct Vocabulary: Sendable, Equatable {
     /// How token strings were written.
     public enum Style: String, Sendable, Equatable {
@@ -18,14 +20,25 @@ public struct Vocabulary: Sendable, Equatable {
         case plain
     }
 
+    /// Each token on its own (a byte-level token that holds part of a character shows it as escapes).
     public var display: [String]
     public var special: [Bool]
     public var style: Style
+    /// Byte-level BPE only: the bytes each token stands for (not always whole UTF-8 characters).
+    public var bytes: [[UInt8]]?
 
-    public init(display: [String], special: [Bool], style: Style) {
+    public init(display: [String], special: [Bool], style: Style, bytes: [[UInt8]]? = nil) {
         self.display = display
         self.special = special
         self.style = style
+        self.bytes = bytes
+    }
+
+    /// The display strings of a row of token ids read together: byte-level characters split across
+    /// tokens are joined (`ByteLevelText`); other styles show each token as `text` does.
+    public func displayRow(_ ids: [Int]) -> [String] {
+        guard let bytes else { return ids.map(text) }
+        return ByteLevelText.display(row: ids.map { $0 >= 0 && $0 < bytes.count ? bytes[$0] : Array(text($0).utf8) })
     }
 
     /// The display string of `id`; unknown ids and padding render as a visible marker.
@@ -79,8 +92,14 @@ public struct Vocabulary: Sendable, Equatable {
         var present = [Bool](repeating: false, count: n)
         for (id, s) in pairs { raw[id] = s; present[id] = true }
         var v = fromRawTokens(raw, special: Set(), style: guessStyle(raw))
-        for i in 0..<n where !present[i] { v.display[i] = "<unk:\(i)>" }
+        for i in 0..<n where !present[i] { v.setUnknown(i) }
         return v
+    }
+
+    /// Marks id `i` as absent from the file: it shows as `<unk:i>`.
+    mutating func setUnknown(_ i: Int) {
+        display[i] = "<unk:\(i)>"
+        bytes?[i] = Array(display[i].utf8)
     }
 
     static func guessStyle(_ raw: [String]) -> Style {
@@ -134,7 +153,7 @@ public struct Vocabulary: Sendable, Equatable {
         else if decoder == "Metaspace" || type == "Unigram" { style = .metaspace }
         else { style = guessStyle(raw) }
         var v = fromRawTokens(raw, special: special, style: style)
-        for i in 0..<n where idToToken[i] == nil { v.display[i] = "<unk:\(i)>" }
+        for i in 0..<n where idToToken[i] == nil { v.setUnknown(i) }
         return v
     }
 
@@ -142,47 +161,27 @@ public struct Vocabulary: Sendable, Equatable {
         var display: [String] = []
         display.reserveCapacity(raw.count)
         var flags = [Bool](repeating: false, count: raw.count)
+        var bytes: [[UInt8]] = []
         for (i, tok) in raw.enumerated() {
             let isSpecial = special.contains(i) || (tok.hasPrefix("[") && tok.hasSuffix("]") && tok.count > 2 && tok.uppercased() == tok && style == .wordPiece)
             flags[i] = isSpecial
             if isSpecial {
                 display.append(style == .wordPiece ? " " + tok : tok)
+                if style == .byteLevel { bytes.append(Array(tok.utf8)) }
                 continue
             }
             switch style {
             case .wordPiece:
                 display.append(tok.hasPrefix("##") ? String(tok.dropFirst(2)) : " " + tok)
             case .byteLevel:
-                display.append(decodeByteLevel(tok))
+                bytes.append(ByteLevelText.bytes(of: tok))
+                display.append(ByteLevelText.display(token: bytes[i]))
             case .metaspace:
                 display.append(tok.replacingOccurrences(of: "▁", with: " "))
             case .plain:
                 display.append(tok)
             }
         }
-        return Vocabulary(display: display, special: flags, style: style)
-    }
-
-    /// GPT-2's byte-to-unicode table, inverted: unicode scalar -> byte.
-    static let byteDecoder: [UInt32: UInt8] = {
-        var bs: [Int] = Array(33...126) + Array(161...172) + Array(174...255)
-        var cs = bs
-        var n = 0
-        for b in 0..<256 where !bs.contains(b) {
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-        }
-        var m: [UInt32: UInt8] = [:]
-        for (b, c) in zip(bs, cs) { m[UInt32(c)] = UInt8(b) }
-        return m
-    }()
-
-    static func decodeByteLevel(_ tok: String) -> String {
-        var bytes: [UInt8] = []
-        for s in tok.unicodeScalars {
-            if let b = byteDecoder[s.value] { bytes.append(b) } else { bytes.append(contentsOf: Array(String(s).utf8)) }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        return Vocabulary(display: display, special: flags, style: style, bytes: style == .byteLevel ? bytes : nil)
     }
 }

@@ -85,6 +85,27 @@ public struct BlindReport: Sendable, Codable, Equatable {
         return d
     }
 
+    /// `jsonData()` with an `agreement` key: the inter-rater agreement of the session's features
+    /// (`DictionaryAgreement`, keys as documented).
+    public func jsonData(agreement: [DictionaryAgreement]) throws -> Data {
+        struct WithAgreement: Encodable {
+            var report: BlindReport
+            var agreement: [DictionaryAgreement]
+            enum Key: String, CodingKey { case agreement }
+            func encode(to encoder: any Encoder) throws {
+                try report.encode(to: encoder)
+                var c = encoder.container(keyedBy: Key.self)
+                try c.encode(agreement, forKey: .agreement)
+            }
+        }
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.keyEncodingStrategy = .convertToSnakeCase
+        var d = try e.encode(WithAgreement(report: self, agreement: agreement))
+        d.append(0x0A)
+        return d
+    }
+
     /// Reads what `jsonData()` wrote.
     public static func decode(_ data: Data) throws -> BlindReport {
         let d = JSONDecoder()

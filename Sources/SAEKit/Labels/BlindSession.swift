@@ -60,6 +60,8 @@ public final class BlindSession: @unchecked Sendable {
     public let seed: UInt64
     /// Item ids in the order they are shown.
     public let order: [String]
+    /// Who answers (recorded at creation; nil in sessions from before raters were recorded).
+    public let rater: String?
 
     private let key: [String: BlindKeyItem]
     private let mutex = NSLock()
@@ -92,12 +94,14 @@ public final class BlindSession: @unchecked Sendable {
         var version: Int
         var order: [String]
         var answers: [BlindAnswer]
+        /// The rater; absent in older files.
+        var rater: String?
     }
 
     /// Draws the sample (see `BlindSample.draw`) and creates the session files in `directory`,
     /// which must exist and not hold a session yet.
     public static func create(directory: String, dictionaries: [BlindDictionary], perDictionary: Int, seed: UInt64,
-                              strata: Int = 5, now: Date = Date()) throws -> BlindSession {
+                              strata: Int = 5, rater: String? = nil, now: Date = Date()) throws -> BlindSession {
         let lock = try FileLock(lockPath: directory + "/blind.lock", resource: directory, what: "this blind session")
         let keyPath = directory + "/" + keyFileName
         if FileManager.default.fileExists(atPath: keyPath) {
@@ -108,16 +112,17 @@ public final class BlindSession: @unchecked Sendable {
         let dicts = dictionaries.map { BlindSessionDictionary(name: $0.name, fingerprint: $0.fingerprint, featureCount: $0.featureCount) }
         let keyFile = KeyFile(format: keyFormat, version: version, saexVersion: SAEKitVersion.string, created: LabelTime.format(now), seed: seed,
                               perDictionary: perDictionary, strata: strata, dictionaries: dicts, items: items)
-        let answersFile = AnswersFile(format: answersFormat, version: version, order: items.map(\.id), answers: [])
+        let answersFile = AnswersFile(format: answersFormat, version: version, order: items.map(\.id), answers: [], rater: rater)
         // Answers first: a crash between the two writes leaves no key file, so the folder is not a session.
         try AtomicFile.write(path: directory + "/" + answersFileName, chunks: [try encode(answersFile)])
         try AtomicFile.write(path: keyPath, chunks: [try encode(keyFile)])
-        return BlindSession(directory: directory, key: keyFile, answers: [:], lock: lock)
+        return BlindSession(directory: directory, key: keyFile, answers: [:], lock: lock, rater: rater)
     }
 
-    /// Reopens the session in `directory`.
-    public convenience init(directory: String) throws {
-        let lock = try FileLock(lockPath: directory + "/blind.lock", resource: directory, what: "this blind session")
+    /// Reopens the session in `directory`. `readOnly` (the report) takes no lock, so it works while
+    /// the session is open elsewhere, and cannot record.
+    public convenience init(directory: String, readOnly: Bool = false) throws {
+        let lock = readOnly ? nil : try FileLock(lockPath: directory + "/blind.lock", resource: directory, what: "this blind session")
         let keyPath = directory + "/" + BlindSession.keyFileName
         let answersPath = directory + "/" + BlindSession.answersFileName
         let keyFile: KeyFile = try BlindSession.read(keyPath, format: BlindSession.keyFormat)
@@ -129,11 +134,12 @@ public final class BlindSession: @unchecked Sendable {
         let ids = Set(keyFile.items.map(\.id))
         var answers: [String: BlindAnswer] = [:]
         for a in answersFile.answers where ids.contains(a.id) { answers[a.id] = a }
-        self.init(directory: directory, key: keyFile, answers: answers, lock: lock, order: answersFile.order)
+        self.init(directory: directory, key: keyFile, answers: answers, lock: lock, order: answersFile.order, rater: answersFile.rater)
     }
 
-    private init(directory: String, key: KeyFile, answers: [String: BlindAnswer], lock: FileLock, order: [String]? = nil) {
+    private init(directory: String, key: KeyFile, answers: [String: BlindAnswer], lock: FileLock?, order: [String]? = nil, rater: String?) {
         self.directory = directory
+        self.rater = rater
         self.dictionaries = key.dictionaries
         self.seed = key.seed
         self.order = order ?? key.items.map(\.id)
@@ -181,7 +187,7 @@ public final class BlindSession: @unchecked Sendable {
         mutex.lock()
         defer { mutex.unlock() }
         guard lock != nil else {
-            throw SAEKitError(.ioFailure, path: directory, reason: "the blind session was closed", remedy: "reopen it")
+            throw SAEKitError(.ioFailure, path: directory, reason: "the blind session was closed or opened read-only", remedy: "reopen it")
         }
         guard key[answer.id] != nil else {
             throw SAEKitError(.badInput, path: directory, subject: answer.id, reason: "no such item in this session", remedy: "report this as a bug")
@@ -192,9 +198,39 @@ public final class BlindSession: @unchecked Sendable {
         var next = answers
         next[answer.id] = answer
         let file = AnswersFile(format: BlindSession.answersFormat, version: BlindSession.version, order: order,
-                               answers: order.compactMap { next[$0] })
-        try AtomicFile.write(path: directory + "/" + BlindSession.answersFileName, chunks: [try BlindSession.encode(file)])
+                               answers: order.compactMap { next[$0] }, rater: rater)
+        try AtomicFile.write(path: directory + "/" + BlindSession.answersFileName, chunks: [try BlindSession.encode(file)], checkMappedInputs: false)
         answers = next
+    }
+
+    /// True when every item is answered.
+    public var isComplete: Bool {
+        let p = progress
+        return p.answered == p.total
+    }
+
+    /// The feature of every item (dictionary fingerprint and feature index), in blind order.
+    public var features: [FeatureKey] {
+        order.compactMap { id in key[id].flatMap { item in featureKey(item) } }
+    }
+
+    private func featureKey(_ item: BlindKeyItem) -> FeatureKey? {
+        guard dictionaries.indices.contains(item.dictionary) else { return nil }
+        return FeatureKey(fingerprint: dictionaries[item.dictionary].fingerprint, feature: item.feature)
+    }
+
+    /// The answers joined to their features as labels of `rater` with provenance `.blind`: the
+    /// rating, verdict and concept, made and updated at the answer's time.
+    public func answerLabels(rater: String) -> [RatedLabel] {
+        mutex.lock()
+        let snapshot = answers
+        mutex.unlock()
+        return order.compactMap { id in
+            guard let item = key[id], let a = snapshot[id], let feature = featureKey(item) else { return nil }
+            let time = LabelTime.parse(a.answered) ?? Date(timeIntervalSince1970: 0)
+            return RatedLabel(key: feature, label: FeatureLabel(verdict: a.verdict, concept: a.concept, rating: a.rating, author: rater,
+                                                                created: time, updated: time, provenance: .blind))
+        }
     }
 
     /// The statistics over the answered items (see `BlindReport`).

@@ -112,13 +112,19 @@ public enum BlindStatistics {
             diffs[r] = Double(xa) / Double(na) - Double(xb) / Double(nb)
         }
         diffs.sort()
-        func quantile(_ q: Double) -> Double {
-            let pos = q * Double(resamples - 1)
-            let lo = Int(pos.rounded(.down))
-            let hi = min(lo + 1, resamples - 1)
-            return diffs[lo] + (diffs[hi] - diffs[lo]) * (pos - Double(lo))
-        }
-        return quantile((1 - level) / 2)...quantile((1 + level) / 2)
+        guard let lower = percentile(sorted: diffs, (1 - level) / 2),
+              let upper = percentile(sorted: diffs, (1 + level) / 2) else { return nil }
+        return lower...upper
+    }
+
+    /// The `q` quantile (0...1) of ascending `values` with linear interpolation between the closest
+    /// ranks (NumPy's default `percentile`); nil when empty.
+    public static func percentile(sorted values: [Double], _ q: Double) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let pos = q * Double(values.count - 1)
+        let lo = Int(pos.rounded(.down))
+        let hi = min(lo + 1, values.count - 1)
+        return values[lo] + (values[hi] - values[lo]) * (pos - Double(lo))
     }
 
     /// log(k!) for k in 0...n, by summing logarithms (exact enough for tables of any size saex sees).

@@ -11,6 +11,11 @@ import Foundation
 /// never leaves a stale lock. The lock file itself stays on disk and holds the holder's pid, which
 /// the busy error names; deleting it is never needed. Two opens in one process conflict too, because
 /// flock locks belong to the open file description.
+///
+/// The lock file may be planted by someone else. It is opened without following a symlink
+/// (O_NOFOLLOW) and without blocking (a FIFO), must be a regular file, and the pid is written only
+/// into a file saex made: one it just created, or a small file of the caller's with one link that
+/// holds nothing but a pid. Any other file is locked as it is, never truncated or written.
 final class FileLock: @unchecked Sendable {
     let path: String
     private var fd: Int32
@@ -21,12 +26,7 @@ final class FileLock: @unchecked Sendable {
     /// Takes the lock on `lockPath` or throws `.busy` naming `resource` (what the lock protects).
     init(lockPath: String, resource: String, what: String) throws {
         path = lockPath
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            let err = errno
-            throw SAEKitError(.ioFailure, path: lockPath, reason: "cannot create the lock file (\(String(cString: strerror(err))))",
-                              remedy: "check that the folder exists and is writable")
-        }
+        let (fd, mayWritePid) = try FileLock.open(lockPath)
         // A process that another thread of ours is starting (posix_spawn, Foundation's Process)
         // shares this descriptor's open file description, and so the lock, from the fork until its
         // exec closes it (O_CLOEXEC): a lock just released can look held for a millisecond or so.
@@ -57,16 +57,51 @@ final class FileLock: @unchecked Sendable {
         }
         self.fd = fd
         let pid = Array("\(getpid())\n".utf8)
-        if ftruncate(fd, 0) == 0 {
+        if mayWritePid, ftruncate(fd, 0) == 0 {
             _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
         }
     }
 
-    private static func readHolder(_ fd: Int32) -> Int? {
+    /// Opens (creating when absent) the lock file; says whether saex may write its pid into it.
+    private static func open(_ lockPath: String) throws -> (Int32, Bool) {
+        var fd = Glibc.open(lockPath, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        if fd >= 0 { return (fd, true) }
+        var err = errno
+        if err == EEXIST {
+            fd = Glibc.open(lockPath, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+            if fd < 0, errno == EACCES || errno == EROFS {
+                fd = Glibc.open(lockPath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)  // flock needs no write access
+            }
+            err = errno
+        }
+        guard fd >= 0 else {
+            if err == ELOOP {
+                throw SAEKitError(.badInput, path: lockPath, reason: "is a symlink; saex does not follow lock files",
+                                  remedy: "remove it (saex makes its own)")
+            }
+            throw SAEKitError(.ioFailure, path: lockPath, reason: "cannot create the lock file (\(String(cString: strerror(err))))",
+                              remedy: "check that the folder exists and is writable")
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw SAEKitError(.badInput, path: lockPath, reason: "is not a regular file", remedy: "remove it (saex makes its own)")
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        let ours = st.st_uid == geteuid() && st.st_nlink == 1 && st.st_size <= 32 && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR
+        guard ours else { return (fd, false) }
+        let text = String(decoding: readHolderBytes(fd), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return (fd, text.isEmpty || text.allSatisfy(\.isASCII) && Int(text) != nil)
+    }
+
+    private static func readHolderBytes(_ fd: Int32) -> [UInt8] {
         var buf = [UInt8](repeating: 0, count: 32)
         let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        guard n > 0 else { return nil }
-        let text = String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return n > 0 ? Array(buf[0..<n]) : []
+    }
+
+    private static func readHolder(_ fd: Int32) -> Int? {
+        let text = String(decoding: readHolderBytes(fd), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return Int(text)
     }
 

@@ -3,19 +3,21 @@ import Foundation
 extension LabelExport {
     /// The CSV header, in column order.
     public static let csvColumns = ["dictionary", "fingerprint", "feature", "verdict", "concept", "notes", "rating", "author",
-                                    "created", "updated", "alpha", "elasticity", "norm_pearson", "norm_spearman", "density"]
+                                    "created", "updated", "provenance", "alpha", "elasticity", "norm_pearson", "norm_spearman", "density"]
 
-    /// The labels as RFC 4180 CSV: a header row, CRLF line ends, fields quoted when they contain a
-    /// comma, quote, CR or LF (quotes doubled). Unknown values are empty fields.
+    /// The labels as RFC 4180 CSV: a header row, CRLF line ends, fields as `CSV.field` writes them
+    /// (control characters escaped, quoted when they contain a comma or quote). Unknown values are
+    /// empty fields.
     ///
-    /// Text is written exactly as stored, so a concept starting with `=` is not defused for
+    /// Other text is written as stored, so a concept starting with `=` is not defused for
     /// spreadsheets; open the file as text data when that matters.
     public func csv() -> String {
         var out = LabelExport.csvColumns.map(CSV.field).joined(separator: ",") + "\r\n"
         func num(_ d: Double?) -> String { d.map { "\($0)" } ?? "" }
         for e in labels {
             let row = [e.dictionary ?? "", e.fingerprint, String(e.feature), e.verdict?.rawValue ?? "", e.concept, e.notes,
-                       e.rating?.rawValue ?? "", e.author, e.created, e.updated, num(e.stats?.alpha), num(e.stats?.elasticity),
+                       e.rating?.rawValue ?? "", e.author, e.created, e.updated, e.provenance.rawValue,
+                       num(e.stats?.alpha), num(e.stats?.elasticity),
                        num(e.stats?.normPearson), num(e.stats?.normSpearman), num(e.stats?.density)]
             out += row.map(CSV.field).joined(separator: ",") + "\r\n"
         }
@@ -38,11 +40,14 @@ extension LabelExport {
     }
 }
 
-/// RFC 4180 field quoting.
+/// RFC 4180 field quoting, for every CSV saex writes (labels, `saex analyze --format csv`).
 public enum CSV {
-    /// `text` as one CSV field: quoted (with quotes doubled) when it contains `,` `"` CR or LF.
+    /// `text` as one CSV field. Control characters (C0 including tab, CR and LF, DEL, C1) and bidi
+    /// controls are written as `\u{1B}` (TerminalText.escapedControls), so a field never breaks the
+    /// line or acts on a terminal; then the field is quoted (quotes doubled) when it holds `,` or `"`.
     public static func field(_ text: String) -> String {
-        let needsQuotes = text.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }
+        let text = TerminalText.escapedControls(text)
+        let needsQuotes = text.utf8.contains { $0 == 0x2C || $0 == 0x22 }
         guard needsQuotes else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

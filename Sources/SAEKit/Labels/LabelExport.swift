@@ -2,12 +2,15 @@ import Foundation
 
 /// The versioned JSON document `saex labels export` writes and `saex labels import` reads.
 ///
-/// docs/LABELS.md describes every key and docs/labels.schema.json is its JSON Schema. Version 1;
-/// missing optional keys take defaults when reading, a newer version is refused with "written by a
-/// newer saex (version N); upgrade saex". Times are ISO-8601 UTC with milliseconds.
+/// docs/LABELS.md describes every key and docs/labels.schema.json is its JSON Schema. Version 1
+/// while no feature has labels by two raters, 2 once one has (an older saex refuses such a file
+/// rather than reading two raters' labels as a conflict); missing optional keys take defaults when
+/// reading, a newer version is refused with "written by a newer saex (version N); upgrade saex".
+/// Times are ISO-8601 UTC with milliseconds.
 public struct LabelExport: Codable, Sendable, Equatable {
     public static let formatName = "saex-labels-export"
-    public static let currentVersion = 1
+    /// The newest version this saex reads and writes.
+    public static let currentVersion = 2
 
     /// Always "saex-labels-export".
     public var format: String
@@ -19,13 +22,19 @@ public struct LabelExport: Codable, Sendable, Equatable {
     /// Fingerprint of the context cache the statistics come from, when known.
     public var cacheFingerprint: String?
     public var dictionaries: [ExportedDictionary]
-    /// Sorted by fingerprint, then feature.
+    /// Sorted by fingerprint, feature, then author.
     public var labels: [ExportedLabel]
 
+    /// `version` defaults to the lowest that holds `labels` (2 when a feature has two raters).
     public init(saexVersion: String = SAEKitVersion.string, exported: String, cacheFingerprint: String?,
-                dictionaries: [ExportedDictionary], labels: [ExportedLabel]) {
+                dictionaries: [ExportedDictionary], labels: [ExportedLabel], version: Int? = nil) {
         self.format = LabelExport.formatName
-        self.version = LabelExport.currentVersion
+        var raters: [FeatureKey: String] = [:]
+        var shared = false
+        for l in labels {
+            if let other = raters.updateValue(l.author, forKey: l.key), other != l.author { shared = true }
+        }
+        self.version = version ?? (shared ? 2 : 1)
         self.saexVersion = saexVersion
         self.exported = exported
         self.cacheFingerprint = cacheFingerprint
@@ -103,11 +112,24 @@ public struct LabelExport: Codable, Sendable, Equatable {
         }
     }
 
+    /// Feature numbers that are numbers but not whole (1.5, 1e400): Foundation's decoder rejects
+    /// them without naming the field, so they are checked first, by the one JSON number rule.
+    static func checkWholeNumbers(_ top: JSONFields, path: String) throws {
+        guard let labels = top.dict["labels"] as? [Any] else { return }
+        for (i, entry) in labels.enumerated() {
+            guard let v = (entry as? [String: Any])?["feature"], let d = JSONNumber.double(v), JSONNumber.integer(v, acceptFloatForm: false) == nil else { continue }
+            throw SAEKitError(.badInput, path: path, subject: "labels.\(i).feature", reason: "is not a whole number (\(d))", remedy: "fix the file or export it again")
+        }
+    }
+
     public static func decode(_ data: Data, path: String) throws -> LabelExport {
         struct Probe: Decodable { var format: String?; var version: Int? }
+        // Not JSON, not an object, nested too deeply, NaN: JSONFields says which.
+        let top = try JSONFields.parse(data, path: path, location: "", remedy: "give a file written by saex labels export")
         guard let probe = try? JSONDecoder().decode(Probe.self, from: data) else {
-            throw SAEKitError(.badInput, path: path, reason: "not a JSON object", remedy: "give a file written by saex labels export")
+            throw SAEKitError(.badInput, path: path, reason: "its format or version is not a string and a number", remedy: "give a file written by saex labels export")
         }
+        try checkWholeNumbers(top, path: path)
         guard probe.format == nil || probe.format == formatName else {
             throw SAEKitError(.badInput, path: path, reason: "not a saex labels export (format \"\(probe.format ?? "")\")",
                               remedy: "give a file written by saex labels export")
@@ -182,6 +204,8 @@ public struct ExportedLabel: Codable, Sendable, Equatable {
     public var created: String
     /// ISO-8601.
     public var updated: String
+    /// "manual" or "blind" (from a blind session's answer).
+    public var provenance: LabelProvenance
     /// The feature's statistics at export time; nil when the caller had none (stale labels).
     public var stats: ExportedStats?
 
@@ -196,6 +220,7 @@ public struct ExportedLabel: Codable, Sendable, Equatable {
         self.author = label.author
         self.created = LabelTime.format(label.created)
         self.updated = LabelTime.format(label.updated)
+        self.provenance = label.provenance
         self.stats = stats
     }
 
@@ -206,11 +231,11 @@ public struct ExportedLabel: Codable, Sendable, Equatable {
     public var label: FeatureLabel {
         let epoch = Date(timeIntervalSince1970: 0)
         return FeatureLabel(verdict: verdict, concept: concept, notes: notes, rating: rating, author: author,
-                            created: LabelTime.parse(created) ?? epoch, updated: LabelTime.parse(updated) ?? epoch)
+                            created: LabelTime.parse(created) ?? epoch, updated: LabelTime.parse(updated) ?? epoch, provenance: provenance)
     }
 
     enum CodingKeys: String, CodingKey {
-        case dictionary, fingerprint, feature, verdict, concept, notes, rating, author, created, updated, stats
+        case dictionary, fingerprint, feature, verdict, concept, notes, rating, author, created, updated, provenance, stats
     }
 
     public init(from decoder: Decoder) throws {
@@ -227,6 +252,7 @@ public struct ExportedLabel: Codable, Sendable, Equatable {
         let updated = try c.decodeIfPresent(String.self, forKey: .updated)
         self.created = created ?? updated ?? "1970-01-01T00:00:00.000Z"
         self.updated = updated ?? created ?? "1970-01-01T00:00:00.000Z"
+        provenance = try c.decodeIfPresent(LabelProvenance.self, forKey: .provenance) ?? .manual
         stats = try c.decodeIfPresent(ExportedStats.self, forKey: .stats)
     }
 
@@ -242,6 +268,7 @@ public struct ExportedLabel: Codable, Sendable, Equatable {
         try c.encode(author, forKey: .author)
         try c.encode(created, forKey: .created)
         try c.encode(updated, forKey: .updated)
+        try c.encode(provenance, forKey: .provenance)
         try c.encode(stats, forKey: .stats)
     }
 }
@@ -329,7 +356,7 @@ public struct ExportedStats: Codable, Sendable, Equatable {
 }
 
 extension LabelStore {
-    /// Builds an export of the stored labels (all, or those of `fingerprints`).
+    /// Builds an export of the stored labels of every rater (all, or those of `fingerprints`).
     ///
     /// - Parameters:
     ///   - dictionaries: the loaded dictionaries; their name/path/architecture win over what the
@@ -342,16 +369,18 @@ extension LabelStore {
                            exportedAt: Date = Date()) -> LabelExport {
         var infos = self.dictionaries
         for d in dictionaries { infos[d.fingerprint] = LabelDictionaryInfo(d) }
-        let chosen = allLabels.filter { fingerprints?.contains($0.key.fingerprint) ?? true }
-        let usedFingerprints = Set(chosen.keys.map(\.fingerprint)).union(dictionaries.map(\.fingerprint))
+        let chosen = everyLabel.all.filter { fingerprints?.contains($0.key.fingerprint) ?? true }
+        let usedFingerprints = Set(chosen.map(\.key.fingerprint)).union(dictionaries.map(\.fingerprint))
             .filter { fingerprints?.contains($0) ?? true }
         let dicts = usedFingerprints.sorted().map { fp in
             let i = infos[fp]
             return ExportedDictionary(name: i?.name, path: i?.path, architecture: i?.architecture, fingerprint: fp)
         }
-        let entries = chosen.keys.sorted().compactMap { key -> ExportedLabel? in
-            guard let label = chosen[key] else { return nil }
-            return ExportedLabel(dictionary: infos[key.fingerprint]?.name, key: key, label: label, stats: stats(key))
+        var statsCache: [FeatureKey: ExportedStats?] = [:]
+        let entries = chosen.map { rated -> ExportedLabel in
+            if statsCache[rated.key] == nil { statsCache[rated.key] = .some(stats(rated.key)) }
+            return ExportedLabel(dictionary: infos[rated.key.fingerprint]?.name, key: rated.key, label: rated.label,
+                                 stats: statsCache[rated.key] ?? nil)
         }
         return LabelExport(exported: LabelTime.format(exportedAt), cacheFingerprint: cacheFingerprint, dictionaries: dicts, labels: entries)
     }

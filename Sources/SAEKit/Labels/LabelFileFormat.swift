@@ -23,16 +23,24 @@ public struct LabelDictionaryInfo: Sendable, Codable, Equatable {
     }
 }
 
-/// The labels file grammar, version 1 (docs/LABELS.md): JSON Lines, first a header, then records.
+/// The labels file grammar, versions 1 and 2 (docs/LABELS.md): JSON Lines, first a header, then records.
 ///
-/// The header is `{"format":"saex-labels","version":1}`. Every later line is one record with an
-/// `op`: `dictionary` (provenance of a fingerprint), `set` (the whole label of one feature) or
-/// `clear`. Replaying the records in order gives the store's state; a compacted file holds one
-/// record per live dictionary and label. Missing optional keys take defaults; unknown keys are
-/// ignored, so later saex versions may add keys without raising the version.
+/// The header is `{"format":"saex-labels","version":N}`. Every later line is one record with an
+/// `op`: `dictionary` (provenance of a fingerprint), `set` (the whole label of one feature by one
+/// rater, its `author`) or `clear`. Replaying the records in order gives the store's state; a
+/// compacted file holds one record per live dictionary and label. Missing optional keys take
+/// defaults; unknown keys are ignored, so later saex versions may add keys without raising the
+/// version.
+///
+/// Version 1 holds one label per feature: a `set` replaces the feature's label whoever wrote it and
+/// a `clear` removes it. Version 2 keys labels by feature and rater: a `set` replaces that rater's
+/// label and a `clear` removes the label of its `author` ("" when absent). saex writes version 1
+/// while no feature has labels by two raters, so an older saex reads such a file exactly, and
+/// version 2 (which an older saex refuses as "written by a newer saex") once one has.
 enum LabelFileFormat {
     static let formatName = "saex-labels"
-    static let version = 1
+    /// The newest version this saex reads and writes.
+    static let version = 2
 
     struct Header: Codable {
         var format: String?
@@ -54,12 +62,16 @@ enum LabelFileFormat {
         var author: String?
         var created: String?
         var updated: String?
+        /// "blind" for a label from a blind session; absent for one made by hand.
+        var provenance: String?
     }
 
     enum Record: Equatable {
         case dictionary(LabelDictionaryInfo)
+        /// The label of its author (the rater).
         case set(FeatureKey, FeatureLabel)
-        case clear(FeatureKey)
+        /// The label of `rater`; in a version-1 file, the feature's only label.
+        case clear(FeatureKey, rater: String)
     }
 
     static let encoder: JSONEncoder = {
@@ -68,7 +80,7 @@ enum LabelFileFormat {
         return e
     }()
 
-    static func headerLine() throws -> Data {
+    static func headerLine(version: Int) throws -> Data {
         var d = try encoder.encode(Header(format: formatName, version: version))
         d.append(0x0A)
         return d
@@ -94,18 +106,33 @@ enum LabelFileFormat {
             line.author = label.author
             line.created = LabelTime.format(label.created)
             line.updated = LabelTime.format(label.updated)
-        case .clear(let key):
+            line.provenance = label.provenance == .manual ? nil : label.provenance.rawValue
+        case .clear(let key, let rater):
             line.op = "clear"
             line.fingerprint = key.fingerprint
             line.feature = key.feature
+            line.author = rater
         }
         var d = try encoder.encode(line)
         d.append(0x0A)
         return d
     }
 
-    /// Checks the header line; a newer version is refused with the documented message.
-    static func checkHeader(_ bytes: Data, path: String) throws {
+    /// The whole file for `state`: the header of the lowest version that holds it, one `dictionary`
+    /// record per fingerprint and one `set` per label, sorted.
+    static func snapshot(dictionaries: [String: LabelDictionaryInfo], labels: LabelSet) throws -> Data {
+        var data = try headerLine(version: labels.formatVersion)
+        for fp in dictionaries.keys.sorted() {
+            if let info = dictionaries[fp] { data.append(try encode(.dictionary(info))) }
+        }
+        for rated in labels.all { data.append(try encode(.set(rated.key, rated.label))) }
+        return data
+    }
+
+    /// Checks the header line and returns its version; a newer version is refused with the
+    /// documented message.
+    @discardableResult
+    static func checkHeader(_ bytes: Data, path: String) throws -> Int {
         guard let header = try? JSONDecoder().decode(Header.self, from: bytes), header.format == formatName else {
             throw SAEKitError(.badInput, path: path, subject: "line 1", reason: "not a saex labels file (no {\"format\":\"saex-labels\"} header)",
                               remedy: "give the path of a labels file, or move this file away")
@@ -117,6 +144,7 @@ enum LabelFileFormat {
         if v < 1 {
             throw SAEKitError(.badInput, path: path, subject: "line 1", reason: "invalid version \(v)", remedy: "restore the file from a backup")
         }
+        return v
     }
 
     /// Decodes one record line; nil with a reason when it is not a valid version-1 record.
@@ -135,7 +163,14 @@ enum LabelFileFormat {
         case "set", "clear":
             guard let feature = line.feature, feature >= 0 else { return .failure(LineError(reason: "record without a valid \"feature\"")) }
             let key = FeatureKey(fingerprint: fp, feature: feature)
-            if op == "clear" { return .success(.clear(key)) }
+            if op == "clear" { return .success(.clear(key, rater: line.author ?? "")) }
+            var provenance = LabelProvenance.manual
+            if let p = line.provenance {
+                guard let known = LabelProvenance(rawValue: p) else {
+                    return .failure(LineError(reason: "unknown \"provenance\" \"\(p)\""))
+                }
+                provenance = known
+            }
             var created = line.created.flatMap(LabelTime.parse)
             var updated = line.updated.flatMap(LabelTime.parse)
             if line.created != nil, created == nil { return .failure(LineError(reason: "\"created\" is not an ISO-8601 time")) }
@@ -144,7 +179,8 @@ enum LabelFileFormat {
             updated = updated ?? created
             let epoch = Date(timeIntervalSince1970: 0)
             let label = FeatureLabel(verdict: line.verdict, concept: line.concept ?? "", notes: line.notes ?? "", rating: line.rating,
-                                     author: line.author ?? "", created: created ?? epoch, updated: updated ?? epoch)
+                                     author: line.author ?? "", created: created ?? epoch, updated: updated ?? epoch,
+                                     provenance: provenance)
             return .success(.set(key, label))
         default:
             return .failure(LineError(reason: "unknown op \"\(op)\""))
@@ -165,7 +201,7 @@ extension FeatureLabel {
         return l
     }
 
-    /// Equal verdict, concept, notes, rating and author (times ignored).
+    /// Equal verdict, concept, notes, rating and author (times and provenance ignored).
     public func sameContent(as other: FeatureLabel) -> Bool {
         verdict == other.verdict && concept == other.concept && notes == other.notes && rating == other.rating && author == other.author
     }

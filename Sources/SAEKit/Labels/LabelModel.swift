@@ -14,7 +14,15 @@ public enum Rating: String, Sendable, Codable, CaseIterable, Equatable {
     case yes, maybe, no
 }
 
+/// How a label was made: by hand (the explorer, an import of such labels) or from a blind session's
+/// answer, joined to its feature once the session was complete.
+public enum LabelProvenance: String, Sendable, Codable, CaseIterable, Equatable {
+    case manual, blind
+}
+
 /// Everything a person recorded about one feature. All fields are optional except the times.
+///
+/// `author` is the rater: a labels file holds at most one label per feature and rater.
 public struct FeatureLabel: Sendable, Codable, Equatable {
     public var verdict: Verdict?
     /// A short concept name ("legal citations", "[CLS] norm"), free UTF-8 text.
@@ -25,9 +33,11 @@ public struct FeatureLabel: Sendable, Codable, Equatable {
     public var author: String
     public var created: Date
     public var updated: Date
+    /// `.blind` for a label stored from a blind session's answer.
+    public var provenance: LabelProvenance
 
     public init(verdict: Verdict? = nil, concept: String = "", notes: String = "", rating: Rating? = nil,
-                author: String = "", created: Date = Date(), updated: Date = Date()) {
+                author: String = "", created: Date = Date(), updated: Date = Date(), provenance: LabelProvenance = .manual) {
         self.verdict = verdict
         self.concept = concept
         self.notes = notes
@@ -35,6 +45,7 @@ public struct FeatureLabel: Sendable, Codable, Equatable {
         self.author = author
         self.created = created
         self.updated = updated
+        self.provenance = provenance
     }
 
     /// True when nothing was recorded (a cleared label).
@@ -56,10 +67,37 @@ public struct FeatureKey: Sendable, Hashable, Codable, Comparable {
 
 /// Where the explorer reads and writes labels. `setLabel` returns only once the change is durable
 /// on disk, so the UI may show it as saved; it throws a one-line error otherwise.
+///
+/// A book may hold several raters' labels (`raters`); `label(for:)`, `setLabel` and `allLabels`
+/// are the current rater's (`rater`), `labels(by:)` reads anyone's.
 public protocol LabelBook: AnyObject {
     func label(for key: FeatureKey) -> FeatureLabel?
     /// Stores `label` (nil or empty clears it) durably.
     func setLabel(_ label: FeatureLabel?, for key: FeatureKey) throws
-    /// Every stored label.
+    /// Every label of the current rater.
     var allLabels: [FeatureKey: FeatureLabel] { get }
+    /// The rater whose labels `allLabels` holds and `setLabel` writes; nil when the book keeps one
+    /// label per feature whoever made it.
+    var rater: String? { get }
+    /// Every rater with at least one label, sorted ("" is a label without an author).
+    var raters: [String] { get }
+    /// The labels of `rater` (empty for an unknown rater).
+    func labels(by rater: String) -> [FeatureKey: FeatureLabel]
+    /// True when every change throws (the labels were opened read-only).
+    var isReadOnly: Bool { get }
+    /// Every rater's labels.
+    var everyLabel: LabelSet { get }
+    /// A one-time note about a repair the book made while saving (for the status line), or nil.
+    func takeNotice() -> String?
+}
+
+extension LabelBook {
+    public var rater: String? { nil }
+    public var raters: [String] { Array(Set(allLabels.values.map(\.author))).sorted() }
+    public func labels(by rater: String) -> [FeatureKey: FeatureLabel] { allLabels.filter { $0.value.author == rater } }
+    public var isReadOnly: Bool { false }
+    public var everyLabel: LabelSet {
+        LabelSet(raters.flatMap { r in labels(by: r).map { RatedLabel(key: $0.key, label: $0.value) } })
+    }
+    public func takeNotice() -> String? { nil }
 }

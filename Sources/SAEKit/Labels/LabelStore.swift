@@ -18,16 +18,35 @@ import Foundation
 /// including this one) gets `SAEKitError(.busy)`. The lock is released by `close()`, by deinit, or
 /// by the kernel when the process ends. Read-only opens take no lock and never write.
 ///
+/// Several raters: the file holds at most one label per feature and rater (the label's `author`).
+/// A store opened with a `rater` reads and writes that rater's labels through `LabelBook`; one
+/// opened without keeps one label per feature (`setLabel` replaces every rater's label of the
+/// feature, reads give the newest). `everyLabel`, `raters` and `labels(by:)` see all raters.
+///
+/// A symlinked labels file is resolved once, at open: the lock, appends and compactions all use the
+/// file it points to, so the link survives. Anything but a regular file (a device, a FIFO) is
+/// refused. Before each append the store checks that the journal it holds open is still the file
+/// at the path, with the size it wrote; if the file was deleted, truncated, replaced or appended
+/// to by someone else, it is rewritten from memory (which holds every label) and `takeNotice`
+/// says so once.
+///
 /// Thread-safe: every method takes an internal lock. Labels are keyed by `FeatureKey` and never
 /// move to another fingerprint; see `isStale` and `nameClashes` for dictionaries that changed.
 public final class LabelStore: LabelBook, @unchecked Sendable {
     /// The labels file, as the caller gave it.
     public let path: String
+    /// The file the journal lives in: `path` with a symlink resolved once, at open.
+    let filePath: String
+    private var notices: [String] = []
     /// True when opened with `readOnly: true`: no lock is held and every change throws.
     public let isReadOnly: Bool
+    /// Whose labels `LabelBook` reads and writes; nil: one label per feature, whoever made it.
+    public let rater: String?
 
     private let mutex = NSLock()
-    private var labels: [FeatureKey: FeatureLabel] = [:]
+    private var labels = LabelSet()
+    /// The version of the file's header (what an append must stay readable as).
+    private var fileVersion = 1
     private var infos: [String: LabelDictionaryInfo] = [:]
     private var loadWarnings: [String] = []
     private var fileLock: FileLock?
@@ -44,16 +63,19 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
     ///
     /// - Parameters:
     ///   - readOnly: read without locking; a missing file is an error.
+    ///   - rater: the current rater (see the type's documentation); nil for one label per feature.
     ///   - compactAfter: compact once more than `max(compactAfter, live labels)` records were
     ///     appended since the last compaction.
     /// - Throws: `.busy` when another opener holds the file, `.unsupported` for a file written by a
     ///   newer saex, `.badInput` for a damaged file (the line is named), `.ioFailure`.
-    public init(path: String, readOnly: Bool = false, compactAfter: Int = 256) throws {
+    public init(path: String, readOnly: Bool = false, rater: String? = nil, compactAfter: Int = 256) throws {
         self.path = path
         self.isReadOnly = readOnly
+        self.rater = rater
         self.compactAfter = max(1, compactAfter)
+        filePath = try LabelStore.journalFile(path)
         if !readOnly {
-            fileLock = try FileLock(lockPath: path + ".lock", resource: path, what: "this labels file")
+            fileLock = try FileLock(lockPath: filePath + ".lock", resource: path, what: "this labels file")
         }
         do {
             try load()
@@ -80,6 +102,30 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         fileLock = nil
     }
 
+    /// Where the journal of `path` lives: the path itself, or what its symlink points to. Refuses an
+    /// empty path and anything that is not a regular file (reading a FIFO would block forever, and
+    /// a lock file beside a device would land in /dev).
+    public static func journalFile(_ path: String) throws -> String {
+        guard !path.isEmpty else {
+            throw SAEKitError(.badInput, path: nil, subject: "labels file", reason: "is an empty path", remedy: "give a file name, or leave --labels out")
+        }
+        var st = stat()
+        let resolved = lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK ? try OutputTarget.resolveLink(path) : path
+        if stat(resolved, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            let kind = (st.st_mode & S_IFMT) == S_IFDIR ? "a folder" : "not a regular file (\(OutputTarget.fileType(st.st_mode)))"
+            throw SAEKitError(.badInput, path: path, reason: "is \(kind)", remedy: "give a labels file: a regular file, or a new path")
+        }
+        return resolved
+    }
+
+    /// A one-time note for the status line about something the store repaired (the journal was
+    /// deleted or truncated under it and rewritten from memory); nil when there is none.
+    public func takeNotice() -> String? {
+        mutex.lock()
+        defer { mutex.unlock() }
+        return notices.isEmpty ? nil : notices.removeFirst()
+    }
+
     /// What was noticed but tolerated, one line each: an incomplete last record after a crash, a
     /// failed compaction.
     public var warnings: [String] {
@@ -90,51 +136,119 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
 
     // MARK: LabelBook
 
+    /// The current rater's label of `key` (without a rater: the feature's newest label).
     public func label(for key: FeatureKey) -> FeatureLabel? {
         mutex.lock()
         defer { mutex.unlock() }
-        return labels[key]
+        if let rater { return labels.label(key, by: rater) }
+        return labels.labels(of: key).values.max { ($0.updated, $1.author) < ($1.updated, $0.author) }
     }
 
+    /// The current rater's labels (without a rater: each feature's newest label).
     public var allLabels: [FeatureKey: FeatureLabel] {
+        mutex.lock()
+        defer { mutex.unlock() }
+        if let rater { return labels.labels(by: rater) }
+        return labels.newestPerFeature
+    }
+
+    /// Every rater's labels.
+    public var everyLabel: LabelSet {
         mutex.lock()
         defer { mutex.unlock() }
         return labels
     }
 
+    public var raters: [String] {
+        mutex.lock()
+        defer { mutex.unlock() }
+        return labels.raters
+    }
+
+    public func labels(by rater: String) -> [FeatureKey: FeatureLabel] {
+        mutex.lock()
+        defer { mutex.unlock() }
+        return labels.labels(by: rater)
+    }
+
     /// Stores `label` for `key` (nil or empty clears it); durable on disk when it returns.
     ///
-    /// Times are stored on whole milliseconds, so `label(for:)` returns them rounded. Text must not
-    /// contain NUL.
+    /// With a `rater` the label is that rater's (its author becomes the rater); without one it
+    /// replaces every rater's label of the feature and keeps its own author. Times are stored on
+    /// whole milliseconds, so `label(for:)` returns them rounded. Text must not contain NUL.
     public func setLabel(_ label: FeatureLabel?, for key: FeatureKey) throws {
         try setLabels([(key, label)])
     }
 
-    /// Stores several changes with one write and one fsync (imports). Durable when it returns; after
-    /// a crash during the call any prefix of the changes may be on disk.
+    /// `setLabel` for several changes with one write and one fsync. Durable when it returns; after a
+    /// crash during the call any prefix of the changes may be on disk.
     public func setLabels(_ changes: [(key: FeatureKey, label: FeatureLabel?)]) throws {
         mutex.lock()
         defer { mutex.unlock() }
-        var records: [LabelFileFormat.Record] = []
         var next = labels
+        var records: [LabelFileFormat.Record] = []
         for (key, label) in changes {
-            try validate(key)
-            if let label, !label.isEmpty {
-                if let field = label.fieldWithNUL {
-                    throw SAEKitError(.badInput, path: path, subject: "feature \(key.feature)", reason: "the \(field) contains a NUL character",
-                                      remedy: "remove it; labels are NUL-free text")
-                }
-                let c = label.canonical
-                if next[key] == c { continue }
-                next[key] = c
-                records.append(.set(key, c))
-            } else {
-                if next[key] == nil { continue }
-                next[key] = nil
-                records.append(.clear(key))
+            if let rater {
+                try stage(label, key: key, rater: rater, into: &next, records: &records)
+                continue
             }
+            let keep = label.flatMap { $0.isEmpty ? nil : $0.author }
+            for other in next.labels(of: key).keys.sorted() where other != keep {
+                try stage(nil, key: key, rater: other, into: &next, records: &records)
+            }
+            if let label, let keep { try stage(label, key: key, rater: keep, into: &next, records: &records) }
         }
+        try commit(next, records)
+    }
+
+    /// Stores labels of any raters (each label's `author`) with one write and one fsync; a nil or
+    /// empty label clears that rater's label (imports, blind answers).
+    public func setRatedLabels(_ changes: [(key: FeatureKey, rater: String, label: FeatureLabel?)]) throws {
+        mutex.lock()
+        defer { mutex.unlock() }
+        var next = labels
+        var records: [LabelFileFormat.Record] = []
+        for c in changes { try stage(c.label, key: c.key, rater: c.rater, into: &next, records: &records) }
+        try commit(next, records)
+    }
+
+    /// Adds the change to `next` and `records` unless it changes nothing.
+    private func stage(_ label: FeatureLabel?, key: FeatureKey, rater: String, into next: inout LabelSet,
+                       records: inout [LabelFileFormat.Record]) throws {
+        try validate(key)
+        if var label, !label.isEmpty {
+            label.author = rater
+            if let field = label.fieldWithNUL {
+                throw SAEKitError(.badInput, path: path, subject: "feature \(key.feature)", reason: "the \(field) contains a NUL character",
+                                  remedy: "remove it; labels are NUL-free text")
+            }
+            let c = label.canonical
+            if next.label(key, by: rater) == c { return }
+            next.set(c, key: key, rater: rater)
+            records.append(.set(key, c))
+        } else {
+            if next.label(key, by: rater) == nil { return }
+            next.set(nil, key: key, rater: rater)
+            records.append(.clear(key, rater: rater))
+        }
+    }
+
+    /// Writes `records` (or, when `next` needs a newer file version than the file has, the whole
+    /// file) and adopts `next`.
+    private func commit(_ next: LabelSet, _ records: [LabelFileFormat.Record]) throws {
         guard !records.isEmpty else { return }
+        if next.formatVersion > fileVersion {
+            guard !isReadOnly else { throw readOnlyError() }
+            let previous = labels
+            labels = next
+            do {
+                try rewrite()
+            } catch {
+                labels = previous
+                throw error
+            }
+            return
+        }
         try append(records)
         labels = next
         compactIfWorthIt()
@@ -195,8 +309,8 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         mutex.lock()
         defer { mutex.unlock() }
         var counts: [String: Int] = [:]
-        for key in labels.keys where !knownFingerprints.contains(key.fingerprint) {
-            counts[key.fingerprint, default: 0] += 1
+        for rated in labels.all where !knownFingerprints.contains(rated.key.fingerprint) {
+            counts[rated.key.fingerprint, default: 0] += 1
         }
         return counts.keys.sorted().map { fp in
             StaleLabels(info: infos[fp] ?? LabelDictionaryInfo(fingerprint: fp), labelCount: counts[fp] ?? 0)
@@ -209,7 +323,7 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         mutex.lock()
         defer { mutex.unlock() }
         var counts: [String: Int] = [:]
-        for key in labels.keys { counts[key.fingerprint, default: 0] += 1 }
+        for rated in labels.all { counts[rated.key.fingerprint, default: 0] += 1 }
         var out: [DictionaryNameClash] = []
         for d in loaded {
             for info in infos.values.sorted(by: { $0.fingerprint < $1.fingerprint })
@@ -245,14 +359,9 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
     private func rewrite() throws {
         guard !isReadOnly else { throw readOnlyError() }
         guard fileLock != nil else { throw closedError() }
-        var data = try LabelFileFormat.headerLine()
-        for fp in infos.keys.sorted() {
-            if let info = infos[fp] { data.append(try LabelFileFormat.encode(.dictionary(info))) }
-        }
-        for key in labels.keys.sorted() {
-            if let label = labels[key] { data.append(try LabelFileFormat.encode(.set(key, label))) }
-        }
-        try AtomicFile.write(path: path, chunks: [data])
+        let data = try LabelFileFormat.snapshot(dictionaries: infos, labels: labels)
+        try AtomicFile.write(path: filePath, chunks: [data], checkMappedInputs: false)
+        fileVersion = labels.formatVersion
         if fd >= 0 { closeDescriptor(fd) }
         fd = -1
         fd = try openForAppend()
@@ -267,6 +376,7 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         guard !isReadOnly else { throw readOnlyError() }
         guard fileLock != nil, fd >= 0 else { throw closedError() }
         if needsRewrite { try rewrite() }
+        try rewriteUnlessIntact()
         var data = Data()
         for r in records { data.append(try LabelFileFormat.encode(r)) }
         let start = fileSize
@@ -300,8 +410,25 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         appended += records.count
     }
 
+    /// Rewrites the journal from memory when the file at `filePath` is no longer the one this store
+    /// appends to with the size it wrote (deleted, truncated, replaced, or written by someone else),
+    /// and leaves a notice saying so.
+    private func rewriteUnlessIntact() throws {
+        var open = stat(), atPath = stat()
+        let exists = stat(filePath, &atPath) == 0
+        guard fstat(fd, &open) == 0 else { return }
+        let same = exists && open.st_dev == atPath.st_dev && open.st_ino == atPath.st_ino
+        if same && Int(open.st_size) == fileSize { return }
+        let what = !exists ? "was deleted" : !same ? "was replaced by another file"
+            : Int(open.st_size) < fileSize ? "was truncated" : "was written to by another program"
+        try rewrite()
+        let note = "the labels file \(what) while saex had it open; rewrote it from memory (\(labels.count) label\(labels.count == 1 ? "" : "s")) and saved the change"
+        notices.append(TerminalText.escapedLine(note))
+        loadWarnings.append(note)
+    }
+
     private func openForAppend() throws -> Int32 {
-        let f = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        let f = open(filePath, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard f >= 0 else {
             let err = errno
             throw SAEKitError(.ioFailure, path: path, reason: "cannot open the labels file for writing (\(String(cString: strerror(err))))",
@@ -312,7 +439,7 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
 
     private func load() throws {
         var st = stat()
-        if stat(path, &st) != 0 {
+        if stat(filePath, &st) != 0 {
             let err = errno
             guard err == ENOENT else { throw MappedFile.openError(path: path, errno: err) }
             if isReadOnly {
@@ -326,14 +453,15 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         // read buffer for a 0-byte file on Linux (found by the labels fuzz target's leak check).
         if (st.st_mode & S_IFMT) != S_IFREG || st.st_size > 0 {
             do {
-                data = try Data(contentsOf: URL(fileURLWithPath: path))
+                data = try Data(contentsOf: URL(fileURLWithPath: filePath))
             } catch {
-                let mapped = try MappedFile(path: path)  // rethrows the precise one-line error
+                let mapped = try MappedFile(path: filePath)  // rethrows the precise one-line error
                 data = Data(mapped.bytes)
             }
         }
         let parsed = try LabelFileFormat.parse(data, path: path)
         labels = parsed.labels
+        fileVersion = parsed.version
         infos = parsed.dictionaries
         loadWarnings = parsed.warnings
         appended = parsed.recordCount - parsed.labels.count - parsed.dictionaries.count
@@ -350,8 +478,8 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
     /// Deletes temporary files a killed writer left mid-compaction (`AtomicFile` names them
     /// `.BASE.tmp-PID-N` beside the file). Safe because we hold the lock: no one else writes them.
     private func removeOrphanedTemporaryFiles() {
-        let dir = (path as NSString).deletingLastPathComponent
-        let prefix = "." + (path as NSString).lastPathComponent + ".tmp-"
+        let dir = (filePath as NSString).deletingLastPathComponent
+        let prefix = "." + (filePath as NSString).lastPathComponent + ".tmp-"
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir) else { return }
         for name in names where name.hasPrefix(prefix) {
             try? FileManager.default.removeItem(atPath: (dir.isEmpty ? "" : dir + "/") + name)
@@ -404,7 +532,9 @@ public struct DictionaryNameClash: Sendable, Equatable {
 
 extension LabelFileFormat {
     struct Parsed {
-        var labels: [FeatureKey: FeatureLabel] = [:]
+        var labels = LabelSet()
+        /// The header's version.
+        var version = 1
         var dictionaries: [String: LabelDictionaryInfo] = [:]
         var warnings: [String] = []
         var recordCount = 0
@@ -434,7 +564,7 @@ extension LabelFileFormat {
         guard let first = lines.first, first.terminated else {
             throw SAEKitError(.badInput, path: path, subject: "line 1", reason: "incomplete header", remedy: "restore the file from a backup or move it away")
         }
-        try checkHeader(Data(bytes[first.start..<first.end]), path: path)
+        out.version = try checkHeader(Data(bytes[first.start..<first.end]), path: path)
         out.goodLength = first.end + 1
         var index = 1
         while index < lines.count {
@@ -455,8 +585,11 @@ extension LabelFileFormat {
                 out.recordCount += 1
                 switch record {
                 case .dictionary(let info): out.dictionaries[info.fingerprint] = info
-                case .set(let key, let label): out.labels[key] = label
-                case .clear(let key): out.labels[key] = nil
+                case .set(let key, let label):
+                    if out.version == 1 { out.labels.clearAll(key) }
+                    out.labels.set(label, key: key, rater: label.author)
+                case .clear(let key, let rater):
+                    if out.version == 1 { out.labels.clearAll(key) } else { out.labels.set(nil, key: key, rater: rater) }
                 }
                 out.goodLength = line.end + 1
             case .failure(let e):

@@ -19,10 +19,11 @@ public struct Proportion: Sendable, Equatable, Codable {
 /// What one dictionary's labels say, as the paper reports it: how many features were labelled,
 /// the verdicts, and the interpretable and norm-detector fractions with their intervals.
 ///
-/// The fractions are over the features with a verdict (a label with only a concept or notes says
-/// nothing about them). Labels made in a blind session (`isBlind`) are counted again on their own.
+/// The fractions are over the labels with a verdict (a label with only a concept or notes says
+/// nothing about them); with several raters each rater's label counts. Labels made in a blind
+/// session (`isBlind`) are counted again on their own.
 public struct LabelTally: Sendable, Equatable, Codable {
-    /// Features with any label.
+    /// Labels (features with a label, once per rater).
     public var labelled: Int
     /// Features whose label has a verdict.
     public var withVerdict: Int
@@ -39,7 +40,10 @@ public struct LabelTally: Sendable, Equatable, Codable {
         case normDetector = "norm_detector"
     }
 
-    public init(_ labels: some Sequence<FeatureLabel>, isBlind: (FeatureLabel) -> Bool = { _ in false }) {
+    /// A label stored from a blind session's answer (provenance `.blind`).
+    public static func isBlindLabel(_ label: FeatureLabel) -> Bool { label.provenance == .blind }
+
+    public init(_ labels: some Sequence<FeatureLabel>, isBlind: (FeatureLabel) -> Bool = isBlindLabel) {
         var labelled = 0, withVerdict = 0, blind = 0
         var verdicts: [String: Int] = [:]
         for l in labels where !l.isEmpty {

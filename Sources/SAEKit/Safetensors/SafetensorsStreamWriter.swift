@@ -9,8 +9,9 @@ import Foundation
 ///
 /// The tensors (names, dtypes, shapes) are declared up front; their bytes are then appended in
 /// declaration order. Metadata can be set until `finish()`, which writes the header into space
-/// reserved at the start (padded with spaces, as JSON allows), fsyncs and renames the temporary file
-/// into place. If the writer is dropped without `finish()`, the temporary file is removed.
+/// reserved at the start (padded with spaces, as JSON allows) and puts the file in place through
+/// `OutputTarget` (a temporary file renamed over a regular file; a spool copied into a device, FIFO
+/// or standard output). If the writer is dropped without `finish()`, the temporary file is removed.
 public final class SafetensorsStreamWriter {
     public struct Spec {
         public var name: String
@@ -27,40 +28,26 @@ public final class SafetensorsStreamWriter {
     public let path: String
     public var metadata: [String: String] = [:]
     private let specs: [Spec]
-    private let tmp: String
-    private var fd: Int32
+    private let out: OutputFile
     private let reserved: Int
     private var written = 0
     private let total: Int
-    private var finished = false
 
     /// `metadataReserve`: bytes kept free for metadata set later.
-    public init(path: String, tensors: [Spec], metadataReserve: Int = 4096) throws {
-        self.path = path
+    public convenience init(path: String, tensors: [Spec], metadataReserve: Int = 4096) throws {
+        try self.init(target: try OutputTarget(path), tensors: tensors, metadataReserve: metadataReserve)
+    }
+
+    public init(target: OutputTarget, tensors: [Spec], metadataReserve: Int = 4096) throws {
+        self.path = target.given
         self.specs = tensors
         total = tensors.reduce(0) { $0 + $1.byteCount }
         let probe = try SafetensorsStreamWriter.header(specs: tensors, metadata: [:])
         var r = probe.count + metadataReserve
         r = (r + 8 + 7) / 8 * 8 - 8  // 8 + reserved is a multiple of 8
         reserved = r
-        let dir = (path as NSString).deletingLastPathComponent
-        tmp = (dir.isEmpty ? "" : dir + "/") + ".\((path as NSString).lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            let err = errno
-            throw SAEKitError(.ioFailure, path: path, reason: "cannot create a temporary file beside it (\(String(cString: strerror(err))))",
-                              remedy: "check that the folder exists and is writable")
-        }
-        guard lseek(fd, off_t(8 + reserved), SEEK_SET) >= 0 else {
-            throw SAEKitError(.ioFailure, path: path, reason: "cannot seek in the temporary file")
-        }
-    }
-
-    deinit {
-        if !finished {
-            close(fd)
-            unlink(tmp)
-        }
+        out = try target.create(seekable: true)
+        try out.seek(to: 8 + reserved)
     }
 
     private static func header(specs: [Spec], metadata: [String: String]) throws -> Data {
@@ -76,18 +63,9 @@ public final class SafetensorsStreamWriter {
 
     /// Appends raw bytes of the tensors, in declaration order.
     public func append(_ bytes: UnsafeRawBufferPointer) throws {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        guard bytes.count > 0 else { return }
         precondition(written + bytes.count <= total, "more bytes than declared")
-        var off = 0
-        while off < bytes.count {
-            let w = write(fd, base + off, bytes.count - off)
-            if w < 0 {
-                if errno == EINTR { continue }
-                let err = errno
-                throw SAEKitError(.ioFailure, path: path, reason: "write failed (\(String(cString: strerror(err))))", remedy: "check free disk space")
-            }
-            off += w
-        }
+        try out.write(bytes)
         written += bytes.count
     }
 
@@ -106,25 +84,7 @@ public final class SafetensorsStreamWriter {
         var n = UInt64(reserved).littleEndian
         var prefix = Data(bytes: &n, count: 8)
         prefix.append(header)
-        try prefix.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let w = pwrite(fd, raw.baseAddress! + off, raw.count - off, off_t(off))
-                if w < 0 {
-                    if errno == EINTR { continue }
-                    throw SAEKitError(.ioFailure, path: path, reason: "cannot write the header (errno \(errno))")
-                }
-                off += w
-            }
-        }
-        guard fsync(fd) == 0 else { throw SAEKitError(.ioFailure, path: path, reason: "fsync failed (errno \(errno))") }
-        close(fd)
-        finished = true
-        guard rename(tmp, path) == 0 else {
-            let err = errno
-            unlink(tmp)
-            throw SAEKitError(.ioFailure, path: path, reason: "cannot rename the temporary file into place (\(String(cString: strerror(err))))")
-        }
-        AtomicFile.syncDirectory((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent)
+        try prefix.withUnsafeBytes { try out.write($0, at: 0) }
+        try out.commit()
     }
 }

@@ -81,6 +81,48 @@ public enum BLASRuntime {
         return recommendedCoreType(environment: environment, cpuFlags: cpuFlags())
     }
 
+    /// The environment an executable should re-execute itself with, first thing in main (empty:
+    /// no re-execution): OPENBLAS_CORETYPE as `coreTypeToReexecWith` says, and OPENBLAS_NUM_THREADS
+    /// sized to the memory limit (`ResourceCheck.blasThreads`) when there is one and the user set
+    /// no thread count. OpenBLAS reads both when it loads, so only a new process can change them.
+    public static func reexecEnvironment(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                         memoryLimit: Int? = ResourceCheck.memoryLimit()?.bytes,
+                                         cpus: Int = ProcessInfo.processInfo.activeProcessorCount) -> [String: String] {
+        guard environment["SAEX_BLAS_REEXEC"] == nil else { return [:] }
+        var out: [String: String] = [:]
+        if let core = coreTypeToReexecWith(environment: environment) { out["OPENBLAS_CORETYPE"] = core }
+        let userChose = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"].contains { environment[$0] != nil }
+        if !userChose, let threads = ResourceCheck.blasThreads(limit: memoryLimit, cpus: cpus), threads < cpus {
+            out["OPENBLAS_NUM_THREADS"] = String(threads)
+        }
+        return out
+    }
+
+    nonisolated(unsafe) static var warmedUp = false
+
+    /// Runs one 512 x 512 x 512 sgemm so OpenBLAS takes its work buffers now, while address space
+    /// is plentiful. OpenBLAS 0.3.21 keeps them in its pool for later calls; a buffer it first needs
+    /// once the address space is used up is retried forever (`blas_memory_alloc` spins), so taking
+    /// them at start turns a hang under `ulimit -v` into at worst a failed allocation of saex's own.
+    /// Throws, instead of hanging, when the address-space limit leaves no room for the buffer.
+    public static func warmUp() throws {
+        if let limit = ResourceCheck.addressSpaceLimit(), let size = ResourceCheck.procValue("/proc/self/status", "VmSize"),
+           limit - size < ResourceCheck.blasBufferBytes + (16 << 20) {
+            throw SAEKitError(.ioFailure, path: nil, reason: "ulimit -v leaves \(ResourceCheck.format(max(0, limit - size))) of address space, "
+                              + "and OpenBLAS needs \(ResourceCheck.format(ResourceCheck.blasBufferBytes)) for its work buffer",
+                              remedy: "raise the limit (ulimit -v, or the job's memory) by a few hundred MB")
+        }
+        warmedUp = true
+        let n = 512
+        let a = [Float](repeating: 1, count: n * n)
+        var c = [Float](repeating: 0, count: n * n)
+        a.withUnsafeBufferPointer { p in
+            c.withUnsafeMutableBufferPointer { q in
+                BLAS.gemm(m: n, n: n, k: n, a: p.baseAddress!, lda: n, b: p.baseAddress!, ldb: n, bTransposed: false, c: q.baseAddress!, ldc: n)
+            }
+        }
+    }
+
     /// CPU feature flags from /proc/cpuinfo (empty where it does not exist).
     public static func cpuFlags() -> Set<String> {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),

@@ -81,15 +81,23 @@ struct JSONFields {
         do {
             value = try JSONSerialization.jsonObject(with: data, options: [])
         } catch {
-            let text = String(decoding: data.prefix(1 << 20), as: UTF8.self)
-            let hint = text.contains("NaN") || text.contains("Infinity") ? " (it contains NaN or Infinity, which JSON does not allow)" : ""
-            throw SAEKitError(.badInput, path: path, subject: location.isEmpty ? nil : location, reason: "is not valid JSON\(hint)", remedy: remedy)
+            throw SAEKitError(.badInput, path: path, subject: location.isEmpty ? nil : location, reason: "is not valid JSON\(invalidJSONHint(data, error))",
+                              remedy: remedy)
         }
         guard let dict = value as? [String: Any] else {
             throw SAEKitError(.badInput, path: path, subject: location.isEmpty ? nil : location,
                               reason: "expected a JSON object, found \(JSONNumber.typeName(value))", remedy: remedy)
         }
         return JSONFields(dict, path: path, location: location, remedy: remedy, keyStyle: keyStyle)
+    }
+
+    /// Why Foundation refused `data`, when it is one of the causes people hit: NaN or Infinity
+    /// (not JSON), or nesting deeper than the parser allows.
+    static func invalidJSONHint(_ data: Data, _ error: Error) -> String {
+        let text = String(decoding: data.prefix(1 << 20), as: UTF8.self)
+        if text.contains("NaN") || text.contains("Infinity") { return " (it contains NaN or Infinity, which JSON does not allow)" }
+        let detail = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? ""
+        return detail.hasPrefix("Too many nested") ? " (nested too deeply: more than 512 arrays or objects inside each other)" : ""
     }
 
     /// Reads a small configuration file (cfg.json, activation_scaler.json) that must hold one object.
@@ -240,5 +248,23 @@ struct JSONFields {
             out.append(JSONFields(d, path: path, location: loc, remedy: remedy, keyStyle: keyStyle))
         }
         return out
+    }
+}
+
+/// An optional that always appears in JSON: nil encodes as null instead of leaving the key out, so
+/// scripts can rely on every documented key being present.
+@propertyWrapper
+public struct NullEncoded<Value: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    public var wrappedValue: Value?
+    public init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        wrappedValue = c.decodeNil() ? nil : try c.decode(Value.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let wrappedValue { try c.encode(wrappedValue) } else { try c.encodeNil() }
     }
 }

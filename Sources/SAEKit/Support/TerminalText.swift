@@ -1,3 +1,5 @@
+import Foundation
+
 /// One grapheme ready for a terminal cell: text that is safe to draw and its display width (1 or 2).
 public struct Glyph: Equatable, Sendable {
     public var text: String
@@ -82,6 +84,54 @@ public enum TerminalText {
                 }
             } else {
                 out.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// The sanitised text cut to `width` columns, ending in "…" when cut (for tables of tokens,
+    /// which can be any length).
+    public static func truncated(_ text: String, width: Int) -> String {
+        let glyphs = sanitize(text)
+        guard glyphs.reduce(0, { $0 + $1.width }) > width else { return glyphs.map(\.text).joined() }
+        var out = "", used = 0
+        for g in glyphs {
+            if used + g.width > width - 1 { break }
+            out += g.text
+            used += g.width
+        }
+        return out + "…"
+    }
+
+    /// `text` with every unsafe scalar, line breaks and tabs included, written as `\u{1B}`: for
+    /// fields of machine-readable text (CSV) that must stay one line and inert on a terminal.
+    public static func escapedControls(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
+        var out = String.UnicodeScalarView()
+        for s in text.unicodeScalars {
+            if isUnsafe(s) {
+                out.append(contentsOf: ("\\u{" + String(s.value, radix: 16, uppercase: true) + "}").unicodeScalars)
+            } else {
+                out.append(s)
+            }
+        }
+        return String(out)
+    }
+
+    /// JSON text with DEL, C1 controls, bidi controls and U+2028/U+2029 written as `\uXXXX` escapes
+    /// (JSON encoders escape only C0). These can only occur inside strings, where the escape reads
+    /// back as the same character, so the JSON means the same and is inert on a terminal.
+    public static func jsonEscapingControls(_ json: Data) -> Data {
+        func needs(_ v: UInt32) -> Bool { v == 0x7F || (0x80...0x9F).contains(v) || isBidiControl(v) || v == 0x2028 || v == 0x2029 }
+        let text = String(decoding: json, as: UTF8.self)
+        guard text.unicodeScalars.contains(where: { needs($0.value) }) else { return json }
+        var out = Data()
+        out.reserveCapacity(json.count + 64)
+        for s in text.unicodeScalars {
+            if needs(s.value) {
+                out.append(contentsOf: Array(String(format: "\\u%04x", s.value).utf8))
+            } else {
+                out.append(contentsOf: Array(String(s).utf8))
             }
         }
         return out

@@ -1,21 +1,3 @@
-/// An optional that always appears in JSON: nil encodes as null instead of leaving the key out, so
-/// scripts can rely on every documented key being present.
-@propertyWrapper
-public struct NullEncoded<Value: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
-    public var wrappedValue: Value?
-    public init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        wrappedValue = c.decodeNil() ? nil : try c.decode(Value.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        if let wrappedValue { try c.encode(wrappedValue) } else { try c.encodeNil() }
-    }
-}
-
 /// Dictionary-wide figures from a feature table: what `saex summary` prints and the overview shows.
 ///
 /// Codable with snake_case keys; unknown values are encoded as JSON null. docs/ANALYSIS.md
@@ -229,11 +211,14 @@ public struct LabelComparison: Sendable, Equatable, Codable {
 public struct ComparisonReport: Sendable, Equatable, Codable {
     public var dictionaries: [DictionarySummary]
     public var comparisons: [DictionaryComparison]
+    /// Inter-rater agreement per dictionary (`DictionaryAgreement.compute`), set by the caller that
+    /// has the labels file; nil when none was read.
+    @NullEncoded public var agreement: [DictionaryAgreement]? = nil
 
-    /// `matches[Pair(i, j)]` are dictionary i's match lists in j; `labels[i]` dictionary i's labels
-    /// (nil: no labels file); `isBlind` tells labels made in a blind session.
+    /// `matches[Pair(i, j)]` are dictionary i's match lists in j; `labels[i]` dictionary i's labels,
+    /// every rater's (nil: no labels file); `isBlind` tells labels made in a blind session.
     public init(tables: [FeatureTable], matches: [DictionaryPair: [FeatureMatchLists]], labels: [[FeatureLabel]]?,
-                isBlind: (FeatureLabel) -> Bool = { _ in false }) {
+                isBlind: (FeatureLabel) -> Bool = LabelTally.isBlindLabel) {
         dictionaries = tables.enumerated().map { i, t in
             var s = DictionarySummary(table: t)
             if let labels, i < labels.count { s.labels = LabelTally(labels[i], isBlind: isBlind) }

@@ -63,7 +63,12 @@ extension ComparisonReport {
         }
     }
 
-    /// What `saex summary` prints: the figures side by side, then the comparisons.
+    /// The inter-rater agreement of each dictionary with any, as lines (DictionaryAgreement.textLines).
+    public var agreementLines: [[String]] {
+        (agreement ?? []).map(\.textLines).filter { !$0.isEmpty }
+    }
+
+    /// What `saex summary` prints: the figures side by side, then the comparisons and the agreement.
     public var text: String {
         let names = dictionaries.map { TerminalText.escapedLine($0.name) }
         let rows = figureRows
@@ -77,6 +82,10 @@ extension ComparisonReport {
         var out = [line("", names)] + rows.map { line($0.name, $0.values) }
         if !comparisons.isEmpty { out.append("") }
         out += comparisonLines
+        for lines in agreementLines {
+            out.append("")
+            out += lines
+        }
         return out.joined(separator: "\n")
     }
 
@@ -110,6 +119,15 @@ extension ComparisonReport {
         if !comparisons.isEmpty {
             out += ["", "## Comparisons (A - B, 95% intervals)", ""]
             out += comparisonLines.map { $0.hasPrefix("  ") ? "  - " + $0.dropFirst(2) : "- " + $0 }
+        }
+        if !agreementLines.isEmpty {
+            out += ["", "## Agreement between raters (95% bootstrap intervals)", ""]
+            for lines in agreementLines {
+                out += lines.map { line in
+                    let depth = line.prefix { $0 == " " }.count / 2
+                    return String(repeating: "  ", count: depth) + "- " + line.drop { $0 == " " }
+                }
+            }
         }
         for d in dictionaries {
             out += ["", "## \(md(d.name))", ""]

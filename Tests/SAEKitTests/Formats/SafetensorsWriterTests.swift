@@ -89,7 +89,7 @@ struct SafetensorsWriterTests {
         var w = SafetensorsWriter()
         w.add("x", shape: [1], floats: [1])
         let e = try #require(throws: SAEKitError.self) { try w.write(to: path) }
-        #expect(e.description == "\(path): cannot create a temporary file beside it (No such file or directory); check that the folder exists and is writable")
-        #expect(e.exitCode == 1)
+        #expect(e.description == "\(path): its folder /nonexistent-saex-folder does not exist; create the folder first")
+        #expect(e.exitCode == 2)
     }
 }

@@ -48,6 +48,20 @@ struct ImportErrorTests {
         Case(name: "peak index out of range", make: { d in
             d.write("f.json", feature("{\"tokens\": [\"a\"], \"values\": [1], \"maxValueTokenIndex\": 4}"))
         }, message: "#: activations[0].maxValueTokenIndex: 4 is outside the 1 tokens; " + featureRemedy),
+        Case(name: "logit strings and values differ", make: { d in
+            d.write("f.json", "{\"index\": 3, \"pos_str\": [\"a\", \"b\"], \"pos_values\": [1.0], \"activations\": []}")
+        }, message: "#: pos_values: has 1 entries but pos_str has 2; " + featureRemedy),
+        Case(name: "dashboard logits differ", make: { d in
+            d.write("batch-0.json", "{\"model_id\": \"m\", \"features\": [{\"feature_index\": 1, \"activations\": [], "
+                    + "\"neg_str\": [\"a\"], \"neg_values\": [-1, -2]}]}")
+        }, message: "#: features[0].neg_values: has 2 entries but neg_str has 1; "
+                    + "check that this is an SAEDashboard Neuronpedia batch JSON"),
+        Case(name: "export feature row logits differ", make: { d in
+            try FileManager.default.createDirectory(atPath: d.file("s/features"), withIntermediateDirectories: true)
+            _ = d.write("s/features/batch-0.jsonl",
+                        "{\"modelId\": \"m\", \"layer\": \"0-x\", \"index\": \"0\", \"pos_str\": [], \"pos_values\": [2]}\n")
+            return d.file("s")
+        }, message: "@: line 1.pos_values: has 1 entries but pos_str has 0; " + exportRemedy, named: "s/features/batch-0.jsonl"),
         Case(name: "NaN in JSON", make: { d in d.write("f.json", feature("{\"tokens\": [\"a\"], \"values\": [NaN]}")) },
              message: "#: is not valid JSON (it contains NaN or Infinity, which JSON does not allow); check that this is a Neuronpedia feature JSON or an SAEDashboard batch JSON"),
         Case(name: "boolean index", make: { d in d.write("f.json", feature("", index: "\"index\": true, ")) },

@@ -66,6 +66,57 @@ struct NeuronpediaFeatureTests {
     }
 }
 
+/// Logit tables and GPT-2 byte-level token strings in imports; the SAEDashboard batch and its
+/// expected display strings come from Fixtures/make_import_fixtures.py (written by hand there and
+/// checked against Python's UTF-8 decoder).
+struct ImportedLogitsAndTokensTests {
+    struct Expected: Decodable {
+        var top: [[String]]
+        var intervals: [[String]]
+        var top_tokens: [String]
+        var logits_positive: [String]
+        var logits_negative: [String]
+        var logits_positive_values: [Float]
+        var logits_negative_values: [Float]
+    }
+
+    @Test func saeDashboardGPT2BatchIsDecoded() throws {
+        let url = URL(fileURLWithPath: ImportFixture.path("saedashboard-gpt2/expected.json"))
+        let e = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: url))
+        let src = try ImportDetector.open(path: ImportFixture.path("saedashboard-gpt2/batch-0.json"))
+        #expect(src.kind == "saedashboard-batch-json" && src.descriptor.name == "gpt2-small/0-res-jb")
+        #expect(src.byteLevelTokens)
+        let c = try src.contexts(dict: 0, feature: 0)
+        #expect(c.top.map(\.tokens) == e.top)
+        #expect(c.intervals.flatMap { $0.examples.map(\.tokens) } == e.intervals)
+        #expect(src.stats(dict: 0, feature: 0).topTokens == e.top_tokens)
+        let l = try #require(c.logits)
+        #expect(l.positive.map(\.token) == e.logits_positive && l.positive.map(\.value) == e.logits_positive_values)
+        #expect(l.negative.map(\.token) == e.logits_negative && l.negative.map(\.value) == e.logits_negative_values)
+        #expect(l.positive.allSatisfy { $0.id == nil })
+        #expect(src.feature(0)?.logits == l)
+        // SAEDashboard writes empty lists for a feature without logits.
+        #expect(try src.contexts(dict: 0, feature: 3).logits == nil)
+    }
+
+    @Test func neuronpediaFeatureLogitsAreNotDecoded() throws {
+        let src = try ImportDetector.open(path: ImportFixture.path("neuronpedia/features/7.json"))
+        #expect(!src.byteLevelTokens)
+        let l = try #require(try src.contexts(dict: 0, feature: 7).logits)
+        #expect(l.positive.map(\.token) == [" cat", " dogs", "café"] && l.positive.map(\.value) == [0.9, 0.7, 0.5])
+        #expect(l.negative.map(\.token) == [" the"] && l.negative.map(\.value) == [-0.2])
+        let eight = try ImportDetector.open(path: ImportFixture.path("neuronpedia/features/8.json"))
+        #expect(try eight.contexts(dict: 0, feature: 8).logits == nil)
+    }
+
+    @Test func exportFeatureRowLogitsAreSorted() throws {
+        let src = try ImportDetector.open(path: ImportFixture.export)
+        let l = try #require(try src.contexts(dict: 0, feature: 0).logits)
+        #expect(l.positive.map(\.token) == ["y", "x"] && l.positive.map(\.value) == [2, 1] && l.negative.isEmpty)
+        #expect(try src.contexts(dict: 0, feature: 10).logits == nil)
+    }
+}
+
 struct NeuronpediaExportTests {
     @Test func sourceFolderJoinsByIndexAcrossBatches() throws {
         let src = try ImportDetector.open(path: ImportFixture.export)

@@ -71,11 +71,18 @@ import Testing
     }
 
     @Test(arguments: [
-        ("{\"format\":\"saex-labels-export\",\"version\":2,\"labels\":[]}",
-         SAEKitError(.unsupported, path: "in.json", reason: "written by a newer saex (version 2); upgrade saex")),
+        ("{\"format\":\"saex-labels-export\",\"version\":3,\"labels\":[]}",
+         SAEKitError(.unsupported, path: "in.json", reason: "written by a newer saex (version 3); upgrade saex")),
         ("{\"format\":\"something-else\",\"version\":1}",
          SAEKitError(.badInput, path: "in.json", reason: "not a saex labels export (format \"something-else\")", remedy: "give a file written by saex labels export")),
-        ("[1, 2]", SAEKitError(.badInput, path: "in.json", reason: "not a JSON object", remedy: "give a file written by saex labels export")),
+        ("[1, 2]", SAEKitError(.badInput, path: "in.json", reason: "expected a JSON object, found an array", remedy: "give a file written by saex labels export")),
+        (String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000),
+         SAEKitError(.badInput, path: "in.json", reason: "is not valid JSON (nested too deeply: more than 512 arrays or objects inside each other)",
+                     remedy: "give a file written by saex labels export")),
+        ("{\"labels\":[{\"feature\":NaN}]}", SAEKitError(.badInput, path: "in.json", reason: "is not valid JSON (it contains NaN or Infinity, which JSON does not allow)",
+                                                       remedy: "give a file written by saex labels export")),
+        ("{\"version\":1,\"labels\":[{\"fingerprint\":\"fp\",\"feature\":1},{\"fingerprint\":\"fp\",\"feature\":1.5}]}",
+         SAEKitError(.badInput, path: "in.json", subject: "labels.1.feature", reason: "is not a whole number (1.5)", remedy: "fix the file or export it again")),
         ("{\"version\":1,\"labels\":[{\"fingerprint\":\"fp\",\"feature\":1,\"created\":\"yesterday\"}]}",
          SAEKitError(.badInput, path: "in.json", subject: "labels.0", reason: "created/updated is not an ISO-8601 time", remedy: "write times like 2024-05-01T12:34:56.789Z")),
     ])
@@ -90,8 +97,8 @@ import Testing
         let export = source.makeExport(dictionaries: [standard], cacheFingerprint: nil, stats: stats)
 
         let target = try LabelStore(path: dir + "/b.jsonl")
-        let mine = label("my own idea", author: "bob")
-        try target.setLabel(mine, for: FeatureKey(fingerprint: "fp-std", feature: 3))  // conflicts with the export's feature 3
+        let mine = label("my own idea", author: "ann")
+        try target.setLabel(mine, for: FeatureKey(fingerprint: "fp-std", feature: 3))  // conflicts with ann's feature 3 in the export
         try target.setLabel(label("unrelated"), for: FeatureKey(fingerprint: "fp-std", feature: 1000))
         try target.recordDictionary(LabelDictionaryInfo(fingerprint: "fp-std", name: "my-name-for-it"))
 
@@ -113,7 +120,7 @@ import Testing
         #expect(target.dictionaries["fp-std"]?.name == "my-name-for-it")
         #expect(target.dictionaries["fp-std"]?.path == "/models/std.safetensors")
         #expect(target.dictionaries["fp-gone"]?.name == "retired")
-        #expect(report.summary == "\(export.labels.count - 1) added, 0 identical, 1 conflicts kept unchanged")
+        #expect(report.summary == "\(export.labels.count - 1) added, 0 identical, 1 conflict kept unchanged")
 
         let again = try target.merge(export)
         #expect(again.added.isEmpty && again.identical == export.labels.count - 1 && again.conflicts.count == 1)
@@ -131,12 +138,16 @@ import Testing
                           stats: ExportedStats(alpha: 1, elasticity: nil, normPearson: 0.5, normSpearman: -0.25, density: 0.001)),
             ExportedLabel(dictionary: nil, key: FeatureKey(fingerprint: "fp2", feature: 0), label: FeatureLabel(concept: "plain", created: Date(timeIntervalSince1970: 0), updated: Date(timeIntervalSince1970: 0)), stats: nil),
         ])
-        // Written by hand from RFC 4180: CRLF records, quotes doubled, fields with , " or LF quoted.
-        let expected = "dictionary,fingerprint,feature,verdict,concept,notes,rating,author,created,updated,alpha,elasticity,norm_pearson,norm_spearman,density\r\n"
-            + "std,fp,7,polysemantic,\"a, \"\"b\"\"\",\"line1\nline2\",maybe,x,1970-01-01T00:00:00.000Z,1970-01-01T00:00:01.500Z,1.0,,0.5,-0.25,0.001\r\n"
-            + ",fp2,0,,plain,,,,1970-01-01T00:00:00.000Z,1970-01-01T00:00:00.000Z,,,,,\r\n"
+        // Written by hand from RFC 4180: CRLF records, quotes doubled, fields with , or " quoted; control
+        // characters (the LF in the notes) written as \u{A}, so a field never breaks its line.
+        let expected = "dictionary,fingerprint,feature,verdict,concept,notes,rating,author,created,updated,provenance,"
+            + "alpha,elasticity,norm_pearson,norm_spearman,density\r\n"
+            + "std,fp,7,polysemantic,\"a, \"\"b\"\"\",line1\\u{A}line2,maybe,x,1970-01-01T00:00:00.000Z,1970-01-01T00:00:01.500Z,manual,"
+            + "1.0,,0.5,-0.25,0.001\r\n"
+            + ",fp2,0,,plain,,,,1970-01-01T00:00:00.000Z,1970-01-01T00:00:00.000Z,manual,,,,,\r\n"
         #expect(export.csv() == expected)
-        #expect(CSV.field("cr\rhere") == "\"cr\rhere\"")
+        #expect(CSV.field("cr\rhere") == "cr\\u{D}here")
+        #expect(CSV.field("\u{1B}]0;title\u{07}, \u{9B}31m \u{202E}x") == "\"\\u{1B}]0;title\\u{7}, \\u{9B}31m \\u{202E}x\"")
         #expect(CSV.field("🧪 no quoting") == "🧪 no quoting")
     }
 

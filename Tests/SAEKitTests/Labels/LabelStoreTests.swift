@@ -112,12 +112,12 @@ import Testing
         let dir = try makeTemporaryFolder()
         defer { removeFolder(dir) }
         let path = dir + "/labels.jsonl"
-        try write("{\"format\":\"saex-labels\",\"version\":2}\n{\"op\":\"teleport\"}\n", to: path)
-        let expected = SAEKitError(.unsupported, path: path, reason: "written by a newer saex (version 2); upgrade saex")
+        try write("{\"format\":\"saex-labels\",\"version\":3}\n{\"op\":\"teleport\"}\n", to: path)
+        let expected = SAEKitError(.unsupported, path: path, reason: "written by a newer saex (version 3); upgrade saex")
         #expect(throws: expected) { try LabelStore(path: path) }
         #expect(throws: expected) { try LabelStore(path: path, readOnly: true) }
-        #expect(expected.description == "\(path): written by a newer saex (version 2); upgrade saex")
-        #expect(try readText(path).hasPrefix("{\"format\":\"saex-labels\",\"version\":2}"), "a refused file must not be rewritten")
+        #expect(expected.description == "\(path): written by a newer saex (version 3); upgrade saex")
+        #expect(try readText(path).hasPrefix("{\"format\":\"saex-labels\",\"version\":3}"), "a refused file must not be rewritten")
     }
 
     @Test func notALabelsFileIsRefused() throws {

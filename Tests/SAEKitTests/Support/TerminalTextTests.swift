@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SAEKit
 
@@ -73,5 +74,33 @@ import Testing
         let g = TerminalText.sanitize(s)
         #expect(g.count == 1)
         #expect(g[0].text.unicodeScalars.count == 4)
+    }
+}
+
+/// Machine-readable text (CSV, JSON) and tables stay inert on a terminal (issue 19, items 11, 17).
+struct MachineTextTests {
+    @Test func csvFieldsEscapeEveryControl() {
+        #expect(CSV.field("\u{1B}]0;pwned\u{07}") == "\\u{1B}]0;pwned\\u{7}")
+        #expect(CSV.field("a\nb\tc\r") == "a\\u{A}b\\u{9}c\\u{D}")
+        #expect(CSV.field("\u{9B}31m, \u{202E}x") == "\"\\u{9B}31m, \\u{202E}x\"")
+        #expect(CSV.field("plain \"q\"") == "\"plain \"\"q\"\"\"")
+    }
+
+    @Test func jsonEscapesC1AndBidiControls() throws {
+        let raw = try JSONSerialization.data(withJSONObject: ["t": "a\u{9B}b\u{202E}c\u{7F}d\u{2028}e é"], options: [.sortedKeys])
+        let out = TerminalText.jsonEscapingControls(raw)
+        #expect(String(decoding: out, as: UTF8.self) == "{\"t\":\"a\\u009bb\\u202ec\\u007fd\\u2028e é\"}")
+        let back = try JSONSerialization.jsonObject(with: out) as? [String: String]
+        #expect(back?["t"] == "a\u{9B}b\u{202E}c\u{7F}d\u{2028}e é")
+        let plain = Data("{\"a\":1}".utf8)
+        #expect(TerminalText.jsonEscapingControls(plain) == plain)
+    }
+
+    @Test func truncatedCutsLongTextWithAnEllipsis() {
+        let long = String(repeating: "x", count: 100_000)
+        #expect(TerminalText.truncated(long, width: 10) == "xxxxxxxxx…")
+        #expect(TerminalText.truncated("short", width: 10) == "short")
+        #expect(TerminalText.width(TerminalText.truncated(String(repeating: "文", count: 50), width: 24)) <= 24)
+        #expect(TerminalText.truncated("\u{1B}[2J", width: 10) == "\u{241B}[2J")
     }
 }

@@ -151,6 +151,22 @@ def main():
     write("npy_header_not_dict.npy", npy(flat, header="[1, 2, 3]"))
     write("npy_object_dtype.npy", npy(flat, descr="|O"))
 
+    # unembeddings (saex cache build --unembed): the jr dictionary has d_in 16, vocab10.json ten tokens
+    wu = rng.standard_normal((16, 10)).astype("<f4")
+    ln = {"final_norm": "LayerNorm", "final_norm_weight_offset": "0"}
+    g = np.ones(16, dtype="<f4")
+    write("unembed_good.safetensors", st_bytes({"W_U": wu, "final_norm.weight": g, "final_norm.bias": g * 0}, ln))
+    write("unembed_d_model_8.safetensors", st_bytes({"W_U": wu[:8].copy()}, {"final_norm": "none"}))
+    nan = wu.copy(); nan[2, 3] = np.nan
+    write("unembed_nan.safetensors", st_bytes({"W_U": nan, "final_norm.weight": g}, ln))
+    write("unembed_rank1.safetensors", st_bytes({"W_U": wu.reshape(-1).copy()}, {"final_norm": "none"}))
+    write("unembed_norm_shape.safetensors", st_bytes({"W_U": wu, "final_norm.weight": g[:8].copy()}, ln))
+    write("unembed_vocab_5.safetensors", st_bytes({"W_U": wu[:, :5].copy()}, {"final_norm": "none"}))
+    write("np_feature_logits_length.json", json.dumps({"modelId": "gpt2-small", "layer": "0-res-jb", "index": 7, "activations": [],
+                                                       "pos_str": [" a", " b"], "pos_values": [1.0], "neg_str": [], "neg_values": []}))
+    write("dashboard_logits_length.json", json.dumps({"model_id": "gpt2-small", "layer": 0, "sae_set": "res-jb", "features": [
+        {"feature_index": 2, "activations": [], "neg_str": ["x"], "neg_values": [-1.0, -0.5], "pos_str": [], "pos_values": []}]}))
+
     # labels import
     write("labels_empty.json", b"")
     write("labels_not_json.json", "saex labels, honest")
@@ -201,6 +217,17 @@ def build_good_cache():
     write("cache_missing_values.saexcache", st_bytes(tt, meta))
     tt = dict(t); tt["sample.tokens"] = t["sample.tokens"][:5].copy()
     write("cache_short_tokens.saexcache", st_bytes(tt, meta))
+
+    # A cache with logit effects whose table names a token the unembedding does not have.
+    logits = os.path.join(OUT, "good_logits.saexcache")
+    subprocess.run([saex, "cache", "build", "--dict", "jr=" + JR, "--activations", os.path.join(OUT, "acts_good.safetensors"),
+                    "--vocab", os.path.join(OUT, "vocab10.json"), "--unembed", os.path.join(OUT, "unembed_good.safetensors"), "-o", logits,
+                    "--top-k", "4", "--random", "2", "--bins", "2", "--per-bin", "1"], check=True)
+    t, meta = st_read(logits)
+    os.remove(logits)
+    os.remove(logits + ".analysis")
+    tt = dict(t); tt["d0.logit_pos_ids"] = t["d0.logit_pos_ids"].copy(); tt["d0.logit_pos_ids"][0, 0] = 99
+    write("cache_logit_id_out_of_range.saexcache", st_bytes(tt, meta))
 
 
 if __name__ == "__main__":

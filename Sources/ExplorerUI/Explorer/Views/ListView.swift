@@ -50,15 +50,15 @@ enum ListView {
         }
     }
 
-    static func header(_ column: FeatureColumn, _ s: ExplorerState) -> String {
-        ListColumns.title(column) + (s.query.sort == column ? (s.query.descending ? "↓" : "↑") : "")
+    static func header(_ column: FeatureColumn, _ s: ExplorerState, ascii: Bool = false) -> String {
+        ListColumns.title(column, ascii: ascii) + (s.query.sort == column ? (s.query.descending ? "↓" : "↑") : "")
     }
 
     static func draw(_ s: ExplorerState, list: ListState, _ b: inout ScreenBuffer) {
         let cols = visibleColumns(width: b.width, keep: s.query.sort)
         var x = 0
         for col in cols {
-            let title = header(col.sort, s)
+            let title = header(col.sort, s, ascii: b.asciiOnly)
             let width = TerminalText.width(title)
             let pad = col.rightAligned ? max(0, col.width - width) : 0
             b.put(title, x: x + pad, y: 1, role: .header, maxWidth: col.width)

@@ -51,6 +51,14 @@ enum OverviewView {
             below.append([])
             below += comparison(c, width: width)
         }
+        // Agreement between raters (when two or more labelled the same features).
+        for lines in report.agreementLines {
+            below.append([])
+            for (k, line) in lines.enumerated() {
+                let indent = line.prefix { $0 == " " }.count
+                below += wrap([Span(line, k == 0 ? .header : .normal)], width: width, indent: indent + 2)
+            }
+        }
         return (columns, below)
     }
 

@@ -38,6 +38,8 @@ feature7 = {
          "binMin": 0.0, "binMax": 0.9, "binContains": 0.25},
     ],
     "explanations": [{"id": "e1", "description": "cats and dogs", "typeName": "oai_token-act-pair"}],
+    # Neuronpedia's logit tables: decoded text (not byte-level), most positive / most negative first
+    "pos_str": [" cat", " dogs", "café"], "pos_values": [0.9, 0.7, 0.5], "neg_str": [" the"], "neg_values": [-0.2],
 }
 feature8 = {"modelId": "gpt2-small", "layer": "0-res-jb", "index": 8, "maxActApprox": 0, "frac_nonzero": 0,
             "activations": [], "explanations": []}
@@ -47,7 +49,8 @@ write("neuronpedia/features/8.json", json.dumps(feature8))
 # --- Neuronpedia bulk export: <model>/<source>/{features,activations,explanations}/batch-N.jsonl(.gz) ---
 src = "neuronpedia/export/gpt2-small/0-res-jb"
 feats = [  # ORDER BY index on the text column: "0", "1", "10", "2"
-    {"modelId": "gpt2-small", "layer": "0-res-jb", "index": "0", "maxActApprox": 3.0, "frac_nonzero": 0.5},
+    {"modelId": "gpt2-small", "layer": "0-res-jb", "index": "0", "maxActApprox": 3.0, "frac_nonzero": 0.5,
+     "pos_str": ["x", "y"], "pos_values": [1.0, 2.0], "neg_str": [], "neg_values": []},  # not sorted: saex sorts
     {"modelId": "gpt2-small", "layer": "0-res-jb", "index": "1", "maxActApprox": 0.0, "frac_nonzero": 0.0},
     {"modelId": "gpt2-small", "layer": "0-res-jb", "index": "10", "maxActApprox": 7.0, "frac_nonzero": 0.01},
     {"modelId": "gpt2-small", "layer": "0-res-jb", "index": "2", "maxActApprox": 1.0, "frac_nonzero": 0.25},
@@ -85,6 +88,93 @@ dash = {"model_id": "gpt2-small", "layer": 3, "sae_set": "res-jb", "sae_id_suffi
         {"bin_min": 1.5, "bin_max": 3.0, "bin_contains": 0.001, "tokens": ["baz"], "values": [2.5], "qualifying_token_index": 0}]},
     {"feature_index": 5, "frac_nonzero": 0.0, "activations": []}]}
 write("saedashboard/batch-0.json", json.dumps(dash))
+
+# --- SAEDashboard batch of a GPT-2 SAE, as its NeuronpediaRunner writes it (gpt2-small, layer 0, res-jb) ---
+# Token strings are the tokenizer's own (GPT-2's byte-to-unicode alphabet), after the substitutions
+# SAEDashboard's runner makes in its vocabulary (get_vocab_dict: "Ġ" -> " ", "Ċ" -> "\n", "ĉ" -> "\t" and a
+# few whole three-byte punctuation marks such as "âĢĶ" -> "—"); everything else stays in the alphabet, so a
+# character split across tokens arrives as pieces like "âĢ" + "Ļ" (the two GPT-2 tokens of ’).
+def byte_alphabet():
+    """GPT-2's bytes_to_unicode: printable Latin-1 bytes stand for themselves, the rest map to U+0100 on."""
+    keep = list(range(33, 127)) + list(range(161, 173)) + list(range(174, 256))
+    table, n = {}, 0
+    for b in range(256):
+        if b in keep:
+            table[b] = chr(b)
+        else:
+            table[b] = chr(256 + n)
+            n += 1
+    return table
+
+
+ALPHABET = byte_alphabet()
+DASHBOARD_SUBSTITUTIONS = [("âĢĶ", "—"), ("âĢĵ", "–"), ("âĢľ", "“"), ("âĢĿ", "”"), ("âĢĺ", "‘"), ("âĢĻ", "’"), ("âĢĭ", " "),
+                           ("Ġ", " "), ("Ċ", "\n"), ("ĉ", "\t")]
+
+
+def dashboard_token(raw: bytes) -> str:
+    """A token's bytes as the GPT-2 vocabulary writes them, then as SAEDashboard's vocabulary shows them."""
+    s = "".join(ALPHABET[b] for b in raw)
+    for a, b in DASHBOARD_SUBSTITUTIONS:
+        s = s.replace(a, b)
+    return s
+
+
+# Each row: the tokens' bytes, the feature's values, and the display saex must give (written by hand:
+# a character on the token it starts in, "↪" on tokens continuing it, bytes that are no character as \xNN).
+GPT2_ROWS = [
+    ([b" Hillary", b"\xe2\x80", b"\x99", b"s", b" emails"], [0.0, 6.25, 1.5, 0.0, 0.5],
+     [" Hillary", "’", "↪", "s", " emails"]),
+    ([b" I", b" love", b" it", b" \xf0\x9f", b"\x98", b"\x80", b"!"], [0.0, 0.0, 0.25, 5.5, 2.0, 1.0, 0.0],
+     [" I", " love", " it", " 😀", "↪", "↪", "!"]),
+    ([b" the", b" quote", b" \xe2\x80"], [0.0, 0.5, 4.75],
+     [" the", " quote", " \\xe2\\x80"]),
+    ([b"\x99", b"s", b" fault", b" caf", b"\xc3\xa9"], [0.75, 0.0, 0.0, 1.25, 2.5],
+     ["\\x99", "s", " fault", " caf", "é"]),
+    ([b"\n", b"The", b" end", b" \xe2\x80\x94", b" really"], [0.0, 0.0, 0.0, 1.0, 0.25],
+     ["\n", "The", " end", " —", " really"]),
+]
+for raw, values, shown in GPT2_ROWS:
+    # The hand-written display reads as Python's UTF-8 decoder reads the row (marks and escapes aside).
+    joined = "".join(t.replace("↪", "") for t in shown)
+    assert joined.replace("\\xe2\\x80", "").replace("\\x99", "") == b"".join(raw).decode("utf-8", "ignore"), shown
+
+LOGITS_POS = [(b" Brig", 3.753), (b"\xe2\x80", 3.063), (b" \xf0\x9f\x98\x80", 2.409), (b"\xc3\xa9", 2.271), (b"\xe2\x80\x99", 1.672)]
+LOGITS_NEG = [(b"sequence", -0.707), (b" \xe2\x80", -0.674), (b"\x99", -0.67)]
+LOGITS_POS_SHOWN = [" Brig", "\\xe2\\x80", " 😀", "é", "’"]
+LOGITS_NEG_SHOWN = ["sequence", " \\xe2\\x80", "\\x99"]
+
+
+def dash_activation(raw, values, bin_min, bin_max, bin_contains):
+    return {"bin_min": bin_min, "bin_max": bin_max, "bin_contains": bin_contains, "tokens": [dashboard_token(t) for t in raw],
+            "values": [round(v, 3) for v in values], "qualifying_token_index": int(np.argmax(values)) + 1,
+            "dfa_values": [], "dfa_maxValue": 0, "dfa_targetIndex": -1}
+
+
+def dash_feature(index, frac, activations, pos, neg):
+    return {"feature_index": index, "neuron_alignment_indices": [217, 266, 87], "neuron_alignment_values": [0.112, 0.109, 0.107],
+            "neuron_alignment_l1": [0.005, 0.005, 0.005], "correlated_neurons_indices": [14, 225, 61],
+            "correlated_neurons_l1": [0.01, 0.009, 0.009], "correlated_neurons_pearson": [0.009, 0.009, 0.009],
+            "correlated_features_indices": [index, 1], "correlated_features_l1": [0.0, 0.0], "correlated_features_pearson": [0.0, 0.0],
+            "neg_str": [dashboard_token(t) for t, _ in neg], "neg_values": [v for _, v in neg],
+            "pos_str": [dashboard_token(t) for t, _ in pos], "pos_values": [v for _, v in pos], "frac_nonzero": frac,
+            "freq_hist_data_bar_values": [0.023, 0.067, 0.111], "freq_hist_data_bar_heights": [12, 4, 1],
+            "logits_hist_data_bar_heights": [3, 40, 5], "logits_hist_data_bar_values": [-0.6, 0.0, 0.6],
+            "n_prompts_total": 5000, "n_tokens_in_prompt": 128, "dataset": "Skylion007/openwebtext", "decoder_weights_dist": [],
+            "activations": activations}
+
+
+gpt2_batch = {"model_id": "gpt2-small", "layer": 0, "sae_set": "res-jb", "features": [
+    dash_feature(0, 0.0002, [dash_activation(r, v, -1, 6.25, -1) for r, v, _ in GPT2_ROWS[:3]]
+                 + [dash_activation(r, v, 0.0, 3.125, 0.004) for r, v, _ in GPT2_ROWS[3:]], LOGITS_POS, LOGITS_NEG),
+    dash_feature(3, 0.0, [], [], []),
+]}
+write("saedashboard-gpt2/batch-0.json", json.dumps(gpt2_batch, indent=4, ensure_ascii=True))
+write("saedashboard-gpt2/expected.json", json.dumps({
+    "top": [GPT2_ROWS[i][2] for i in (0, 1, 2)], "intervals": [GPT2_ROWS[3][2], GPT2_ROWS[4][2]],
+    "top_tokens": ["’", " 😀", " \\xe2\\x80"], "logits_positive": LOGITS_POS_SHOWN, "logits_negative": LOGITS_NEG_SHOWN,
+    "logits_positive_values": [v for _, v in LOGITS_POS], "logits_negative_values": [v for _, v in LOGITS_NEG]},
+    indent=1, ensure_ascii=False))
 
 # --- delphi latent cache: latents/<hookpoint>/<start>_<end>.safetensors ---
 def safetensors(path, tensors):

@@ -1,0 +1,121 @@
+import Foundation
+import SAEKit
+import Testing
+
+/// The explorer and the blind screen with raters, in a real terminal (tmux): --read-only shows the
+/// labels and says why keys do nothing, a busy labels file suggests --read-only, the author falls
+/// back to the password database, and a complete blind session's answers become labels.
+@Suite(.serialized)
+struct RaterTerminalTests {
+    static let demo = "fixtures/demo/demo.saexcache"
+
+    static func temp() throws -> String {
+        let dir = NSTemporaryDirectory() + "saex-rater-term-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func standard() throws -> String {
+        try #require(try CacheFeatureSource(path: CLI.root + "/" + demo).dictionaries.first { $0.name == "standard" }?.fingerprint)
+    }
+
+    @Test func readOnlyShowsTheLabelsAndSaysWhyKeysDoNothing() throws {
+        try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")
+        let dir = try Self.temp()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let labels = dir + "/demo.labels"
+        let key = FeatureKey(fingerprint: try Self.standard(), feature: 2)
+        try LabelStore(path: labels, rater: "tester").setLabel(FeatureLabel(verdict: .normDetector, concept: "the CLS slot"), for: key)
+        let before = try Data(contentsOf: URL(fileURLWithPath: labels))
+        let t = Tmux()
+        defer { t.kill() }
+        t.start("\(CLI.binary) explore \(Self.demo) --labels \(labels) --author tester --read-only")
+        try #require(t.waitFor("LIST") != nil)
+        #expect(t.pane().contains("read-only"))
+        t.keys("Down", "Down", "Enter")
+        #expect(t.waitFor("the CLS slot") != nil, "the stored label is shown")
+        t.keys("1")
+        #expect(t.waitFor("labels are read-only (--read-only)") != nil)
+        t.keys("o")
+        #expect(t.waitFor("labelled 1") != nil, "the overview counts the label")
+        t.keys("q")
+        #expect(t.waitFor("EXIT=0") != nil)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: labels)) == before, "read-only never writes")
+    }
+
+    @Test func aBusyLabelsFileSuggestsReadOnly() throws {
+        try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")
+        let dir = try Self.temp()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let labels = dir + "/demo.labels"
+        let holder = try LabelStore(path: labels)  // another saex, as far as the lock can tell
+        defer { holder.close() }
+        let t = Tmux()
+        defer { t.kill() }
+        t.start("\(CLI.binary) explore \(Self.demo) --labels \(labels)")
+        let pane = try #require(t.waitFor("EXIT=1"))
+        let expected = "already open in another saex process (pid \(getpid())); "
+            + "close the other saex, or add --read-only to look without changing them"
+        #expect(pane.replacingOccurrences(of: "\n", with: "").contains(expected))
+    }
+
+    @Test func withoutUSERTheAuthorIsTheLoginName() throws {
+        try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")
+        let dir = try Self.temp()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let labels = dir + "/demo.labels"
+        let t = Tmux()
+        defer { t.kill() }
+        t.start("env -u USER -u LOGNAME -u SAEX_AUTHOR \(CLI.binary) explore \(Self.demo) --labels \(labels)")
+        try #require(t.waitFor("LIST") != nil)
+        t.keys("5")
+        try #require(t.waitFor("saved") != nil)
+        t.keys("q")
+        try #require(t.waitFor("EXIT=0") != nil)
+        let name = try #require(LabelAuthor.passwdName())
+        let stored = try LabelStore(path: labels, readOnly: true).everyLabel.all
+        #expect(stored.map(\.rater) == [name] && stored.first?.label.verdict == .unsure)
+    }
+
+    @Test func aCompleteBlindSessionIsStoredAsTheRatersBlindLabels() throws {
+        try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")
+        let dir = try Self.temp()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for name in ["demo.saexcache", "demo.saexcache.analysis"] {
+            try FileManager.default.copyItem(atPath: CLI.root + "/fixtures/demo/" + name, toPath: dir + "/" + name)
+        }
+        let cache = dir + "/demo.saexcache"
+        let source = try CacheFeatureSource(path: cache)
+        let offered = source.dictionaries.prefix(2).enumerated().map { d, info in
+            BlindDictionary(name: info.name, fingerprint: info.fingerprint, featureCount: info.featureCount,
+                            density: Array(source.table(dict: d).density.buffer))
+        }
+        try FileManager.default.createDirectory(atPath: cache + ".blind", withIntermediateDirectories: true)
+        let session = try BlindSession.create(directory: cache + ".blind", dictionaries: offered, perDictionary: 2, seed: 5)
+        for id in session.order { try session.record(BlindAnswer(id: id, rating: .maybe, concept: "answered")) }
+        let features = Set(session.features)
+        session.close()
+        // bob labelled one of the features by hand before: that label stays.
+        let handMade = try #require(features.first)
+        let bob = FeatureLabel(verdict: .interpretable, concept: "by hand")
+        try LabelStore(path: cache + ".labels", rater: "bob").setLabel(bob, for: handMade)
+
+        let t = Tmux()
+        defer { t.kill() }
+        t.start("\(CLI.binary) blind run \(cache) --author bob 2>\(dir)/err.txt")
+        try #require(t.waitFor("REPORT") != nil)
+        t.keys("q")
+        try #require(t.waitFor("EXIT=0") != nil)
+        let store = try LabelStore(path: cache + ".labels", readOnly: true, rater: "bob")
+        let mine = store.allLabels
+        #expect(Set(mine.keys) == features)
+        #expect(mine[handMade]?.concept == "by hand" && mine[handMade]?.provenance == .manual)
+        #expect(mine.filter { $0.key != handMade }.values.allSatisfy {
+            $0.provenance == .blind && $0.rating == .maybe && $0.concept == "answered"
+        })
+        let err = try String(contentsOfFile: dir + "/err.txt", encoding: .utf8)
+        #expect(err.contains("3 blind answers stored as labels, 0 already there, 1 kept as labelled by hand (shown above) "
+                             + "in \(cache).labels (rater bob)"))
+        #expect(err.contains("kept your own label:"))
+    }
+}

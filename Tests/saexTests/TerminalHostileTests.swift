@@ -1,0 +1,196 @@
+import Foundation
+import SAEKit
+import Testing
+
+/// The explorer in a real terminal (tmux) against hostile and unlucky conditions (issue 19): fatal
+/// signals of every class, a file-size limit, TERM=dumb, the C locale, the cache changed on disk,
+/// the labels file deleted. After each run the terminal must be as it was.
+@Suite(.serialized)
+struct TerminalHostileTests {
+    final class Run {
+        let tmux = Tmux()
+        let dir: String
+        var labels: String { dir + "/l.labels" }
+
+        init() throws {
+            dir = NSTemporaryDirectory() + "saex-term-hostile-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+
+        /// Runs `command` (a shell line) between two `stty -g` snapshots; the pane then prints
+        /// EXIT=<status> and DONE.
+        func start(_ command: String, width: Int = 120, env: [String: String] = [:]) {
+            tmux.startShell("stty -g > \(dir)/stty.before; \(command); echo EXIT=$?; stty -g > \(dir)/stty.after; echo DONE; sleep 120",
+                            width: width, env: env)
+        }
+
+        func explore(_ cache: String = "fixtures/demo/demo.saexcache", prefix: String = "", width: Int = 120, env: [String: String] = [:]) {
+            start("\(prefix)\(CLI.binary) explore \(cache) --labels \(labels) --author tester", width: width, env: env)
+        }
+
+        /// The saex process: the pane shell's child.
+        func saexPID() -> Int32? {
+            guard let shell = tmux.panePID else { return nil }
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+            p.arguments = ["-P", String(shell)]
+            let out = Pipe()
+            p.standardOutput = out
+            guard (try? p.run()) != nil else { return nil }
+            p.waitUntilExit()
+            return Int32(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").first ?? "")
+        }
+
+        /// The terminal is back as it was: same termios modes, alternate screen off, cursor visible.
+        func expectRestored(_ what: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            try #require(tmux.waitFor("DONE") != nil, "\(what): the shell did not go on", sourceLocation: sourceLocation)
+            let before = try String(contentsOfFile: dir + "/stty.before", encoding: .utf8)
+            let after = try String(contentsOfFile: dir + "/stty.after", encoding: .utf8)
+            #expect(before == after, "\(what): terminal modes differ", sourceLocation: sourceLocation)
+            #expect(!tmux.alternateScreen, "\(what): alternate screen left on", sourceLocation: sourceLocation)
+            #expect(tmux.display("#{cursor_flag}") == "1", "\(what): cursor left hidden", sourceLocation: sourceLocation)
+            #expect(!tmux.pane().contains("Backtrace") && !tmux.pane().contains("Fatal error"), "\(what): crash text", sourceLocation: sourceLocation)
+        }
+
+        func labelStore() throws -> LabelStore { try LabelStore(path: labels, readOnly: true) }
+
+        func cleanup() {
+            tmux.kill()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+    }
+
+    static func requireTools() throws {
+        try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")
+    }
+
+    // MARK: Item 7: every signal whose default action ends the process
+
+    /// One signal per class beyond the ones the older tests send (INT, TERM, HUP): user, timer,
+    /// resource limit, I/O.
+    @Test(arguments: [("USR1", SIGUSR1), ("ALRM", SIGALRM), ("XCPU", SIGXCPU), ("PIPE", SIGPIPE)])
+    func fatalSignalsOfEveryClassRestoreTheTerminal(_ name: String, _ signo: Int32) throws {
+        try Self.requireTools()
+        let r = try Run()
+        defer { r.cleanup() }
+        r.explore()
+        try #require(r.tmux.waitFor("LIST") != nil)
+        r.tmux.keys("4")
+        try #require(r.tmux.waitFor("saved") != nil)
+        let pid = try #require(r.saexPID())
+        kill(pid, signo)
+        try #require(r.tmux.waitFor("EXIT=\(128 + signo)") != nil, "SIG\(name): not the signal's exit status")
+        try r.expectRestored("SIG\(name)")
+        #expect(try r.labelStore().allLabels.values.contains { $0.verdict == .polysemantic }, "the label saved before SIG\(name) is missing")
+    }
+
+    /// `ulimit -f`: SIGXFSZ is ignored, so the append fails with EFBIG and the label shows as NOT
+    /// saved; the explorer goes on and quits normally.
+    @Test func aFileSizeLimitFailsTheSaveInsteadOfKillingTheExplorer() throws {
+        try Self.requireTools()
+        let r = try Run()
+        defer { r.cleanup() }
+        r.explore(prefix: "ulimit -f 2; ")
+        try #require(r.tmux.waitFor("LIST") != nil)
+        var failed = false
+        for _ in 0..<40 where !failed {
+            r.tmux.keys("1")
+            let pane = r.tmux.waitUntil("a save answered") { $0.contains("saved") } ?? ""
+            failed = pane.contains("NOT saved")
+            r.tmux.keys("Down")
+        }
+        #expect(failed, "no save ever failed under ulimit -f 2")
+        #expect(r.tmux.pane().contains("File too large"), "\(r.tmux.pane())")
+        r.tmux.keys("q")
+        try #require(r.tmux.waitFor("EXIT=0") != nil, "the explorer did not quit normally")
+        try r.expectRestored("ulimit -f")
+    }
+
+    // MARK: Item 14
+
+    @Test func aTerminalWithoutCursorAddressingIsRefusedInOneLine() throws {
+        try Self.requireTools()
+        let r = try Run()
+        defer { r.cleanup() }
+        r.explore(prefix: "TERM=dumb ")  // tmux sets TERM for the pane itself
+        let pane = try #require(r.tmux.waitFor("EXIT="))
+        #expect(pane.contains("saex: cannot start the terminal UI for TERM=dumb; set TERM to a known terminal type (e.g. xterm-256color)\nEXIT=2"),
+                "\(pane)")
+        try r.expectRestored("TERM=dumb")
+        let saved = FileManager.default.fileExists(atPath: r.labels) ? try r.labelStore().allLabels.count : 0
+        #expect(saved == 0)
+    }
+
+    // MARK: Item 15
+
+    @Test func typedTextArrivesWholeInTheCLocale() throws {
+        try Self.requireTools()
+        let r = try Run()
+        defer { r.cleanup() }
+        r.explore(env: ["LC_ALL": "C"])
+        try #require(r.tmux.waitFor("LIST") != nil)
+        r.tmux.keys("1")
+        try #require(r.tmux.waitFor("saved") != nil)
+        r.tmux.keys("e")
+        try #require(r.tmux.waitFor("concept of") != nil)
+        r.tmux.literal("café ✓ 文")
+        // ASCII mode draws what it cannot show as '?'; wait for the text, then Enter.
+        try #require(r.tmux.waitFor("caf? ? ??") != nil)
+        r.tmux.keys("Enter")
+        try #require(r.tmux.waitUntil("saved") { $0.contains("saved") && !$0.contains("concept of") } != nil)
+        r.tmux.keys("q")
+        try #require(r.tmux.waitFor("EXIT=0") != nil)
+        try r.expectRestored("LC_ALL=C")
+        #expect(try r.labelStore().allLabels.values.map(\.concept) == ["café ✓ 文"])
+    }
+
+    // MARK: Item 6
+
+    /// The cache truncated, or another file copied over it in place, while the explorer shows it:
+    /// one line, exit 1, terminal restored, labels saved before kept.
+    @Test(arguments: ["truncate -s 4096", "cp fixtures/demo/demo.saexcache.analysis"])
+    func aCacheChangedUnderTheExplorerEndsItInOneLine(_ change: String) throws {
+        try Self.requireTools()
+        let r = try Run()
+        defer { r.cleanup() }
+        let cache = r.dir + "/c.saexcache"
+        try FileManager.default.copyItem(atPath: CLI.root + "/fixtures/demo/demo.saexcache", toPath: cache)
+        try FileManager.default.copyItem(atPath: CLI.root + "/fixtures/demo/demo.saexcache.analysis", toPath: cache + ".analysis")
+        r.explore(cache)
+        try #require(r.tmux.waitFor("LIST") != nil)
+        r.tmux.keys("2")
+        try #require(r.tmux.waitFor("saved") != nil)
+        let c = try CLI.run(["-c", "\(change) '\(cache)'"], executable: "/bin/sh")
+        try #require(c.status == 0, "\(c.stderr)")
+        r.tmux.keys("Down", "Enter", "c")
+        let pane = try #require(r.tmux.waitFor("EXIT="))
+        let flat = pane.replacingOccurrences(of: "\n", with: "")  // capture-pane splits lines longer than the pane
+        #expect(flat.contains("saex: \(cache): changed on disk while saex was reading it; reopen it (your saved labels are safe)EXIT=1"), "\(pane)")
+        try r.expectRestored(change)
+        #expect(try r.labelStore().allLabels.values.contains { $0.verdict == .normDetector })
+    }
+
+    // MARK: Items 4 and 17
+
+    /// The labels file deleted under the explorer: the next save rewrites it from memory and says
+    /// so; the message is longer than the status row and wraps, whole, onto the row above.
+    @Test func theLabelsFileDeletedUnderTheExplorerIsRewrittenAndTheMessageWraps() throws {
+        try Self.requireTools()
+        let r = try Run()
+        defer { r.cleanup() }
+        r.explore(width: 90)
+        try #require(r.tmux.waitFor("LIST") != nil)
+        r.tmux.keys("1")
+        try #require(r.tmux.waitFor("saved") != nil)
+        try FileManager.default.removeItem(atPath: r.labels)
+        r.tmux.keys("Down", "3")
+        let pane = try #require(r.tmux.waitFor("saved the change"))
+        let flat = pane.split(separator: "\n").suffix(3).joined(separator: " ").split(separator: " ").joined(separator: " ")
+        #expect(flat.contains("the labels file was deleted while saex had it open; rewrote it from memory (1 label) and saved the change"), "\(pane)")
+        r.tmux.keys("q")
+        try #require(r.tmux.waitFor("EXIT=0") != nil)
+        try r.expectRestored("labels file deleted")
+        let verdicts = try r.labelStore().allLabels.values.compactMap(\.verdict)
+        #expect(Set(verdicts) == [.interpretable, .uninterpretable], "\(verdicts)")
+    }
+}
