@@ -102,6 +102,38 @@ def fig(results):
     return plan, best_bw, caches
 
 
+def mib(b):
+    return '—' if b is None else f'{b / 2**20:,.0f} MiB'
+
+
+def wide_result(results, plan):
+    w = plan.get('wide') or []
+    return results.get(f'wide_{w[0]}') if w else None
+
+
+def exact_matching_seconds(r):
+    return r['analysis_parts'].get('decoder matching', 0)
+
+
+def approx_matching_seconds(r):
+    return sum(v for k, v in r['analysis_parts'].items() if k.startswith('approximate matching'))
+
+
+PART_ORDER = ['statistics', 'loading decoders', 'decoder matching', 'approximate matching: centroids', 'approximate matching: placing rows',
+              'approximate matching: products', 'activation correlation', 'match lists', 'writing', 'other']
+
+
+def parts_table(columns):
+    """columns: [(heading, parts dict, total seconds)] -> a table of each part's seconds and share."""
+    names = [n for n in PART_ORDER if any(n in p for _, p, _ in columns)]
+    names += sorted({n for _, p, _ in columns for n in p} - set(names))
+    rows = []
+    for n in names:
+        rows.append([n] + [f"{s_(p[n])} ({100 * p[n] / tot:.0f}%)" if n in p and tot > 0 else '—' for _, p, tot in columns])
+    rows.append(['**total**'] + [f'**{s_(tot)}**' for _, _, tot in columns])
+    return table(['part'] + [h for h, _, _ in columns], rows)
+
+
 # ---------- targets
 
 class Target:
@@ -136,6 +168,48 @@ def targets(results, plan, best_bw, caches):
         else:
             t.append(Target(f'cache_build_{din}', f'cache build, d_in {din:,}', 'numpy / saex >= 1'))
             t.append(Target(f'encode_{din}', f'encode, d_in {din:,}', 'encode <= 1.25x bare sgemm'))
+    for din in plan.get('d_ins', []):
+        c = caches.get((din, dsae, tok))
+        a = c.r['saex'].get('refresh_seconds', -1) if c else -1
+        if c and a >= 0:
+            t.append(Target(f'analysis_{din}', f'analysis after the build, d_in {din:,}, {c.rows:,} tokens, 2 x {dsae:,} features',
+                            'analysis <= 0.5x the build', f'{s_(a)} ({x_(a / c.build)} of the build)', a <= 0.5 * c.build,
+                            full and tok == 100000 and dsae == 16384, peer='n/a', limit=f'build {s_(c.build)}'))
+        else:
+            t.append(Target(f'analysis_{din}', f'analysis after the build, d_in {din:,}', 'analysis <= 0.5x the build'))
+    wide = wide_result(results, plan)
+    if wide:
+        r = wide['recall']['recall']
+        worst = min(r.values(), key=lambda v: v['top1'])
+        ex, ap = wide['exact'], wide['approximate']
+        dm_ex, dm_ap = exact_matching_seconds(ex), approx_matching_seconds(ap)
+        t.append(Target('approx_recall', f"approximate matching, {wide['d_sae']:,} x {wide['d_in']:,} pair: recall of the exact top-1 (worst list)",
+                        '>= 0.95', f"{worst['top1']:.3f} (top-5 {min(v['top5'] for v in r.values()):.3f}); matching {x_(dm_ex / dm_ap)} faster",
+                        worst['top1'] >= 0.95, full and wide['d_sae'] >= 65536, peer='numpy checks the exact lists',
+                        limit=f'exact matching {s_(dm_ex)}'))
+    else:
+        t.append(Target('approx_recall', 'approximate matching, 65,536 x 2,304 pair: recall of the exact top-1', '>= 0.95'))
+    mil = results.get('million')
+    if mil:
+        u, at = mil['ui'], full and mil['d_sae'] >= 1048576
+        what = f"{mil['d_sae']:,} features"
+        mapped = mil['cache_bytes'] + mil['analysis_bytes']
+        rss = mil['ui_max_rss_kib'] * 1024 if mil['ui_max_rss_kib'] else None
+        t.append(Target('million_open', f'open-to-first-frame, real cache of 2 x {what}', '<= 0.3 s', ms(u['open_to_first_frame_ms']),
+                        u['open_to_first_frame_ms'] <= 300, at, peer='n/a', limit='n/a'))
+        t.append(Target('million_key', f'keystroke-to-frame p99, real cache of 2 x {what}', '<= 10 ms', ms(u['key_p99_ms']),
+                        u['key_p99_ms'] <= 10, at, peer='n/a', limit='n/a'))
+        t.append(Target('million_sort', f'first sort, real cache of 2 x {what}', '<= 0.3 s', ms(u['first_sort_ms']),
+                        u['first_sort_ms'] <= 300, at, peer='n/a', limit='n/a'))
+        t.append(Target('million_memory', f'explorer max RSS, real cache of 2 x {what}', '<= mapped files + 300 MB',
+                        f"{mib(rss)} (files {mib(mapped)})" if rss else '—', rss is not None and rss <= mapped + 300e6, at,
+                        peer='n/a', limit=f'files {mib(mapped)}'))
+    else:
+        for tid, what, tgt in (('million_open', 'open-to-first-frame, real cache of 2 x 1,048,576 features', '<= 0.3 s'),
+                               ('million_key', 'keystroke-to-frame p99, real cache of 2 x 1,048,576 features', '<= 10 ms'),
+                               ('million_sort', 'first sort, real cache of 2 x 1,048,576 features', '<= 0.3 s'),
+                               ('million_memory', 'explorer max RSS, real cache of 2 x 1,048,576 features', '<= mapped files + 300 MB')):
+            t.append(Target(tid, what + ' (bench/run_all.sh --million)', tgt))
     od, oc = results.get('open_dict'), results.get('open_cache')
     if od:
         v = od['saex']['seconds_min']
@@ -410,6 +484,86 @@ def ui_table(results):
     return table(['measure', 'figure'], rows) + f'\n\nLoad average {load} before.'
 
 
+def analysis_parts_section(plan, caches):
+    cols = []
+    for din in plan.get('d_ins', []):
+        c = caches.get((din, plan['d_sae'], plan['tokens']))
+        if c and c.r['saex'].get('refresh_seconds', -1) >= 0:
+            est = c.r['saex'].get('estimated_analysis_seconds', -1)
+            cols.append((f"d_in {din:,} (build {s_(c.build)}; estimate printed {s_(est) if est >= 0 else '—'})",
+                         c.r['saex'].get('analysis_parts', {}), c.r['saex']['refresh_seconds']))
+    return parts_table(cols) if cols else '(not measured)'
+
+
+def wide_section(results, plan, best_bw):
+    w = wide_result(results, plan)
+    if not w:
+        return '(not measured)'
+    b, ex, ap, rc = w['build'], w['exact'], w['approximate'], w['recall']
+    dm_ex, dm_ap = exact_matching_seconds(ex), approx_matching_seconds(ap)
+    head = (f"A standard and a cosine dictionary of **{w['d_sae']:,} features at d_in {w['d_in']:,}**, with structured decoders "
+            f"(`make_synthetic.py --structure families`), {b['rows']:,} tokens; load average {load_str(w['load_before'])} before, "
+            f"{load_str(w['load_after'])} after.\n\n")
+    fl_exact = (w['d_sae'] ** 2) * w['d_in'] * 2.0 * 2  # two neighbour triangles (F^2 d each) and the pair (2 F^2 d)
+    sg = ex.get('sgemm_gflops', -1)
+    build = table(['', 'saex', 'numpy peer', 'limit', 'ratio'], [
+        ('cache build (encode, CSC, contexts, write)', s_(b['build_seconds']), s_(w['numpy_build_seconds']), '',
+         f"numpy / saex **{x_(w['numpy_build_seconds'] / b['build_seconds'])}**"),
+        ('max RSS of the build', gib(w['build_max_rss_kib']), gib(w['numpy_max_rss_kib']), '', ''),
+        ('decoder matching, exact (all pairs)', s_(dm_ex), f"np.dot of the same products {s_(rc['numpy_products_seconds_scaled'])} "
+         f"(timed on {rc['numpy_sample_rows']:,} rows, scaled)", f"sgemm {s_(fl_exact / (sg * 1e9)) if sg > 0 else '—'} at the plan's "
+         f"{sg:.0f} GFLOP/s" if sg > 0 else '', f"estimate printed {s_(ex['estimated_exact_matching_seconds'])}"),
+        ('decoder matching, approximate', s_(dm_ap), '', '', f"**{x_(dm_ex / dm_ap)} faster**; estimate printed "
+         f"{s_(ap['estimated_approximate_matching_seconds'])}"),
+        ('whole analysis, exact / approximate', f"{s_(ex['analysis_seconds'])} / {s_(ap['analysis_seconds'])}", '', '',
+         f"{x_(ex['analysis_seconds'] / b['build_seconds'])} / {x_(ap['analysis_seconds'] / b['build_seconds'])} of the build"),
+        ('cache open (min of 5)', s_(w['open']['open_seconds_min']), s_(w['numpy_open']['seconds_min']),
+         f"{w['numpy_open']['bytes_read'] / 1e6:,.0f} MB at bandwidth {s_(w['numpy_open']['bytes_read'] / (best_bw * 1e9)) if best_bw else '—'}",
+         f"numpy / saex {x_(w['numpy_open']['seconds_min'] / w['open']['open_seconds_min'])}"),
+        ('explorer: open-to-first-frame (cache and analysis)', ms(w['ui']['open_to_first_frame_ms']), 'n/a', 'n/a', ''),
+        ('explorer: keystroke-to-frame p50 / p99 (wall), p99 thread CPU', f"{ms(w['ui']['key_p50_ms'])} / **{ms(w['ui']['key_p99_ms'])}**, "
+         f"{ms(w['ui']['key_cpu_p99_ms'])}", 'n/a', 'n/a', ''),
+        ('explorer: first sort / re-sort', f"{ms(w['ui']['first_sort_ms'])} / {ms(w['ui']['resort_ms'])}", 'n/a', 'n/a', ''),
+        ('explorer: max RSS, files it maps', f"{gib(w['ui_max_rss_kib'])}, cache {w['cache_bytes'] / 1e6:,.0f} MB + analysis "
+         f"{w['analysis_bytes'] / 1e6:,.0f} MB", '', '', ''),
+    ])
+    names = {'neighbours_a': 'neighbours, standard', 'neighbours_b': 'neighbours, cosine', 'a_to_b': 'standard → cosine',
+             'b_to_a': 'cosine → standard'}
+    recall = table(['lists', 'top-1 recall', 'top-5 recall'], [(names[k], f"{v['top1']:.3f}", f"{v['top5']:.3f}")
+                                                               for k, v in rc['recall'].items()])
+    n_bad = rc['numpy_disagreements']
+    verdict = "its top-5 equals saex's exact lists for all of them" if n_bad == 0 else f'**{n_bad} disagree**'
+    agree = (f"numpy recomputed the cosines of {rc['numpy_sample_rows']:,} random standard features with every feature of both "
+             f"dictionaries: {verdict}.")
+    parts = parts_table([('exact (forced)', ex['analysis_parts'], ex['analysis_seconds']),
+                         ('approximate (forced)', ap['analysis_parts'], ap['analysis_seconds'])])
+    return head + build + '\n\nRecall of the exact lists by the approximate ones (saex\'s two analysis files compared by `bench/wide/recall.py`):\n\n' + \
+        recall + '\n\n' + agree + '\n\nThe analysis part by part:\n\n' + parts
+
+
+def million_section(results):
+    m = results.get('million')
+    if not m:
+        return 'Not measured in this run (`bench/run_all.sh --million`).'
+    u, a = m['ui'], m['analysis']
+    mapped = m['cache_bytes'] + m['analysis_bytes']
+    rows = [
+        ('`saex cache build` (encode with both dictionaries, then the analysis)', f"{s_(m['build_seconds'])}, max RSS {gib(m['build_max_rss_kib'])}"),
+        ('what it printed before the analysis', m['plan'] or '—'),
+        ('the analysis again (`saex-bench analysis-refresh`)', f"{s_(a['analysis_seconds'])} ({a.get('method')}; estimate {s_(a.get('estimated_seconds'))})"),
+        ('cache open (min of 5)', s_(m['open']['open_seconds_min'])),
+        ('explorer: open-to-first-frame', f"**{ms(u['open_to_first_frame_ms'])}**"),
+        ('explorer: keystroke-to-frame p50 / p99 / max (wall)', f"{ms(u['key_p50_ms'])} / **{ms(u['key_p99_ms'])}** / {ms(u['key_max_ms'])}"),
+        ('explorer: keystroke-to-frame p99 (thread CPU), sorted list p99', f"{ms(u['key_cpu_p99_ms'])}, {ms(u.get('sorted_key_p99_ms'))}"),
+        ('explorer: first sort / re-sort', f"**{ms(u['first_sort_ms'])}** / {ms(u['resort_ms'])}"),
+        ('explorer: max RSS / the files it maps', f"**{gib(m['ui_max_rss_kib'])}** / cache {m['cache_bytes'] / 1e6:,.0f} MB + analysis "
+         f"{m['analysis_bytes'] / 1e6:,.0f} MB = {mib(mapped)}"),
+    ]
+    return (f"A real cache of a standard and a cosine dictionary of **{m['d_sae']:,} features** each at d_in {m['d_in']:,} (structured "
+            f"synthetic weights as SAELens and cosine folders), {m['tokens']:,} tokens; load average {load_str(m['load_before'])} before.\n\n"
+            + table(['measure', 'figure'], rows) + '\n\nThe analysis part by part:\n\n' + parts_table([('', a['analysis_parts'], a['analysis_seconds'])]))
+
+
 def memory_table(results):
     mem = sorted((v for k, v in results.items() if k.startswith('memory_')), key=lambda r: r['tokens'])
     if not mem:
@@ -471,6 +625,8 @@ def render(results, template):
         'cache_scaling_tokens': scaling_table([c for c in caches.values() if c.din == plan.get('scale_d_in') and c.dsae == plan.get('d_sae')], 'tokens', lambda c: c.rows),
         'open': open_table(results, best_bw), 'bandwidth': bandwidth_table(results), 'stats': stats_table(results, best_bw),
         'match': match_table(results), 'correlate': corr_table(results), 'ui': ui_table(results),
+        'analysis_parts': analysis_parts_section(plan, caches), 'wide': wide_section(results, plan, best_bw),
+        'million': million_section(results),
         'cache_memory': memory_table(results), 'feature_acts': features_table(results), 'logits': logits_table(results),
         'quick_note': ('**This is a `--quick` run: small sizes that check the pipeline; its figures are not the targets\' sizes and '
                        'its statuses say so.**\n\n') if plan.get('mode') != 'full' else '',

@@ -4,6 +4,12 @@
 //   saex-bench analysis match ROWS DIM [BLOCK]            decoder matching vs bare cblas_sgemm
 //   saex-bench analysis correlate DATA.safetensors [OUT]  sparse activation correlation top-5 (self vs self);
 //                                                        OUT: each feature's top-5 as float32 [F, 5, 2] (feature, r; -1/NaN pad)
+//   saex-bench analysis recall CACHE [--reference FILE] [--clusters C] [--probes P] [--tables T] [--training N] [--iterations I]
+//       for tuning the approximate matcher: decoder matching of the cache's first two dictionaries
+//       (neighbours of each, matches both ways), exact (or read from FILE, written there when
+//       missing) and approximate with the given parameters, each timed; recall of the exact top-1
+//       and top-5 by the approximate lists, overall and by the exact best cosine. One JSON line.
+//       (bench/wide/run.sh measures the analysis as saex runs it instead.)
 //
 // Prints human lines and "RESULT name value" lines that run.sh collects.
 import CBLAS
@@ -125,6 +131,98 @@ enum AnalysisBench {
         try flat.withUnsafeBufferPointer { Data(buffer: $0) }.write(to: URL(fileURLWithPath: out))
     }
 
+    /// The four list sets of a pair of dictionaries as flat [rows x k] feature indices (-1 pads).
+    static func flatLists(_ nA: DecoderMatches, _ nB: DecoderMatches, _ ab: DecoderMatches, rowsA: Int, rowsB: Int, k: Int) -> [[Int32]] {
+        func flat(_ rows: Int, _ get: (Int) -> [(feature: Int, cosine: Float)]) -> [Int32] {
+            var out = [Int32](repeating: -1, count: rows * k)
+            for r in 0..<rows { for (q, m) in get(r).prefix(k).enumerated() { out[r * k + q] = Int32(m.feature) } }
+            return out
+        }
+        return [flat(rowsA) { nA.matchesOfA($0) }, flat(rowsB) { nB.matchesOfA($0) }, flat(rowsA) { ab.matchesOfA($0) },
+                flat(rowsB) { ab.matchesOfB($0) }]
+    }
+
+    static func recall(_ args: [String]) throws {
+        func value(_ name: String) -> String? { args.firstIndex(of: name).flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil } }
+        let cache = try ContextCache(path: args[2])
+        guard cache.dictionaries.count >= 2 else { fail("recall needs a cache of two dictionaries") }
+        let da = try cache.loadDictionary(0), db = try cache.loadDictionary(1)
+        let a = DecoderRows(storage: da.wDec, rows: da.dSAE, dim: da.dIn), b = DecoderRows(storage: db.wDec, rows: db.dSAE, dim: db.dIn)
+        let k = 5
+        var exact: [[Int32]]
+        var exactSeconds = -1.0
+        let ref = value("--reference")
+        if let ref, let data = FileManager.default.contents(atPath: ref), data.count == 4 * k * 2 * (a.rows + b.rows) {
+            let all = data.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+            let sizes = [a.rows, b.rows, a.rows, b.rows].map { $0 * k }
+            var at = 0
+            exact = sizes.map { n in defer { at += n }; return Array(all[at..<(at + n)]) }
+            print("exact lists read from \(ref)")
+        } else {
+            let t0 = now()
+            let nA = DecoderMatching.neighbours(a.storage.pointer, rows: a.rows, dim: a.dim, k: k)
+            let nB = DecoderMatching.neighbours(b.storage.pointer, rows: b.rows, dim: b.dim, k: k)
+            let ab = DecoderMatching.match(a: a.storage.pointer, rowsA: a.rows, b: b.storage.pointer, rowsB: b.rows, dim: a.dim, k: k)
+            exactSeconds = now() - t0
+            exact = flatLists(nA, nB, ab, rowsA: a.rows, rowsB: b.rows, k: k)
+            if let ref { try exact.flatMap { $0 }.withUnsafeBufferPointer { Data(buffer: $0) }.write(to: URL(fileURLWithPath: ref)) }
+        }
+        var p = ApproximateDecoderMatching.Parameters.standard(rows: a.rows + b.rows)
+        if let c = value("--clusters").flatMap(Int.init) { p.clusters = c }
+        if let q = value("--probes").flatMap(Int.init) { p.probes = q }
+        if let t = value("--tables").flatMap(Int.init) { p.tables = t }
+        if let t = value("--training").flatMap(Int.init) { p.trainingRows = t }
+        if let t = value("--iterations").flatMap(Int.init) { p.iterations = t }
+        let profile = AnalysisProfile()
+        let t0 = now()
+        let r = ApproximateDecoderMatching.matchAll([a, b], k: k, parameters: p, profile: profile)
+        let approxSeconds = now() - t0
+        let approx = flatLists(r.neighbours(0), r.neighbours(1), r.cross(0, 1), rowsA: a.rows, rowsB: b.rows, k: k)
+        var recall: [String: [String: Double]] = [:]
+        func cosine(_ x: DecoderRows, _ i: Int, _ y: DecoderRows, _ j: Int) -> Double {
+            var d = 0.0, nx = 0.0, ny = 0.0
+            let p = x.storage.pointer + i * x.dim, q = y.storage.pointer + j * y.dim
+            for t in 0..<x.dim { d += Double(p[t]) * Double(q[t]); nx += Double(p[t]) * Double(p[t]); ny += Double(q[t]) * Double(q[t]) }
+            return nx > 0 && ny > 0 ? d / (nx * ny).squareRoot() : 0
+        }
+        let sides = [(a, a), (b, b), (a, b), (b, a)]
+        // Top-1 recall by the exact best cosine: below 0.2, 0.2-0.4, 0.4-0.6, 0.6 and above.
+        var byCosine: [String: [[Int]]] = [:]
+        for (s, (name, (e, x))) in zip(["neighbours_a", "neighbours_b", "a_to_b", "b_to_a"], zip(exact, approx)).enumerated() {
+            let rows = e.count / k
+            var top1 = 0, hit5 = 0, total5 = 0
+            var bins = [[Int]](repeating: [0, 0], count: 4)
+            for row in 0..<rows {
+                let want = e[(row * k)..<(row * k + k)].filter { $0 >= 0 }
+                let got = Set(x[(row * k)..<(row * k + k)].filter { $0 >= 0 })
+                let hit = want.first.map { x[row * k] == $0 } ?? false
+                if hit { top1 += 1 }
+                if let w = want.first {
+                    let c = cosine(sides[s].0, row, sides[s].1, Int(w))
+                    let b4 = c < 0.2 ? 0 : (c < 0.4 ? 1 : (c < 0.6 ? 2 : 3))
+                    bins[b4][0] += hit ? 1 : 0
+                    bins[b4][1] += 1
+                }
+                hit5 += want.filter { got.contains($0) }.count
+                total5 += want.count
+            }
+            recall[name] = ["top1": Double(top1) / Double(max(1, rows)), "top5": Double(hit5) / Double(max(1, total5))]
+            byCosine[name] = bins
+        }
+        let sizes = r.clusterSizes.sorted()
+        var parts: [String: Double] = [:]
+        for part in profile.parts { parts[part.name] = part.seconds }
+        let record: [String: Any] = [
+            "what": "recall", "cache": args[2], "features": [a.rows, b.rows], "dim": a.dim, "k": k,
+            "clusters": p.clusters, "probes": p.probes, "tables": p.tables, "training_rows": p.trainingRows, "iterations": p.iterations,
+            "exact_seconds": exactSeconds, "approximate_seconds": approxSeconds, "approximate_parts": parts,
+            "pairs_computed": r.pairsComputed, "cluster_size_max": sizes.last ?? 0, "cluster_size_median": sizes.isEmpty ? 0 : sizes[sizes.count / 2],
+            "recall": recall, "top1_hits_by_best_cosine": byCosine, "blas_core": BLASRuntime.coreName,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+
     static func run(_ args: [String]) throws {
         print("OpenBLAS kernels: \(BLASRuntime.coreName)")
         switch args.count > 1 ? args[1] : "" {
@@ -132,7 +230,8 @@ enum AnalysisBench {
         case "match" where args.count >= 4:
             match(rows: Int(args[2]) ?? 16384, dim: Int(args[3]) ?? 2304, block: args.count > 4 ? Int(args[4]) ?? 1024 : 1024)
         case "correlate" where args.count == 3 || args.count == 4: try correlate(args[2], args.count == 4 ? args[3] : nil)
-        default: fail("usage: saex-bench analysis stats DATA OUT.f32 | match ROWS DIM [BLOCK] | correlate DATA [OUT.f32]")
+        case "recall" where args.count >= 3: try recall(args)
+        default: fail("usage: saex-bench analysis stats DATA OUT.f32 | match ROWS DIM [BLOCK] | correlate DATA [OUT.f32] | recall CACHE [--reference F] [--clusters C] [--probes P]")
         }
     }
 }

@@ -11,8 +11,12 @@
 //   saex-bench cache-build OUT ACTS VOCAB NAME=DICT [NAME=DICT ...]
 //       CacheBuilder.build alone (encode every token with every dictionary, norms, elasticity sums,
 //       nonzeros to CSC, write), then AnalysisStore.refresh (what `saex cache build` does next),
-//       timed separately. The refresh is skipped when SAEX_BENCH_SKIP_ANALYSIS=1; SAEX_BENCH_MEMORY_LIMIT
+//       timed separately, with its parts (statistics, decoder matching, activation correlation, ...).
+//       The refresh is skipped when SAEX_BENCH_SKIP_ANALYSIS=1; SAEX_BENCH_MEMORY_LIMIT
 //       (e.g. 512M) sets the build's --memory-limit (default 1G).
+//   saex-bench analysis-refresh CACHE [--exact | --approximate]
+//       AnalysisStore.refresh alone on an existing cache (recomputed), with its parts and the plan's
+//       estimates (the matching method as saex chooses it, or forced).
 //   saex-bench feature-build OUT VOCAB FEATURES[,FEATURES...] NAME=DICT [NAME=DICT ...]
 //       The --feature-acts build: open and validate the files, the CPU cross-check (timed alone), then
 //       CacheBuilder.build(featureFiles:) (which runs the check again, then reads, sums and writes).
@@ -74,6 +78,14 @@ func bareSGEMM(rows: Int, n: Int, k: Int, batch: Int, a: UnsafePointer<Float>, b
             start += m
         }
     }
+}
+
+/// The parts of an analysis as {name: seconds}, with "other" for the rest of `total`.
+func partsRecord(_ profile: AnalysisProfile, total: Double) -> [String: Double] {
+    var out: [String: Double] = [:]
+    for p in profile.parts { out[p.name] = p.seconds }
+    if total >= 0 { out["other"] = max(0, total - profile.parts.reduce(0) { $0 + $1.seconds }) }
+    return out
 }
 
 /// CacheBuilder's rows per batch for a single dictionary of `dSAE` features (CacheOptions.memoryBudget = 256 MiB).
@@ -217,11 +229,29 @@ do {
             try CacheBuilder.build(dictionaries: named, input: input, vocabulary: vocabulary, vocabularyPath: args[4], options: options, output: args[2])
         }
         var tAnalysis = -1.0
+        let profile = AnalysisProfile()
+        var plan: AnalysisPlan?
         if ProcessInfo.processInfo.environment["SAEX_BENCH_SKIP_ANALYSIS"] != "1" {
-            tAnalysis = try seconds { try AnalysisStore.refresh(cachePath: args[2]) }
+            tAnalysis = try seconds { plan = try AnalysisStore.refresh(cachePath: args[2], profile: profile) }
         }
         emit(["what": "cache-build", "rows": input.rows, "dictionaries": named.count, "build_seconds": tBuild, "analysis_seconds": tAnalysis,
+              "analysis_parts": partsRecord(profile, total: tAnalysis), "analysis_method": plan?.method.rawValue ?? "",
+              "estimated_analysis_seconds": plan?.estimatedSeconds ?? -1,
               "memory_limit": options.memoryLimit])
+    case "analysis-refresh":
+        // AnalysisStore.refresh alone on an existing cache (recomputed), each part timed.
+        let profile = AnalysisProfile()
+        let matching: AnalysisOptions.Matching = args.contains("--exact") ? .exact : args.contains("--approximate") ? .approximate : .automatic
+        var plan: AnalysisPlan?
+        let t = try seconds {
+            plan = try AnalysisStore.refresh(cachePath: args[2], recompute: true, options: AnalysisOptions(matching: matching),
+                                             announce: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }, profile: profile)
+        }
+        emit(["what": "analysis-refresh", "cache": args[2], "analysis_seconds": t, "analysis_parts": partsRecord(profile, total: t),
+              "method": plan?.method.rawValue ?? "", "estimated_seconds": plan?.estimatedSeconds ?? -1,
+              "estimated_exact_matching_seconds": plan?.exactMatchingSeconds ?? -1,
+              "estimated_approximate_matching_seconds": plan?.approximateMatchingSeconds ?? -1,
+              "estimated_correlation_seconds": plan?.correlationSeconds ?? -1, "sgemm_gflops": plan?.sgemmGFLOPs ?? -1])
     case "feature-build":
         // saex-bench feature-build OUT VOCAB FEATURES[,FEATURES...] NAME=DICT...: the --feature-acts
         // build (CacheBuilder.build(featureFiles:)), with the CPU cross-check timed on its own first.

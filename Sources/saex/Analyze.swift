@@ -13,7 +13,9 @@ struct Analyze: ParsableCommand {
         One record per feature with the fields \(FeatureRecord.fields.joined(separator: ", ")) \
         (docs/ANALYSIS.md defines each). JSON and CSV go to stdout; unknown values are null (JSON), \
         empty (CSV) or n/a (table). The analysis is stored beside the cache (CACHE.analysis) and \
-        recomputed when the cache changes.
+        recomputed when the cache changes. Dictionaries wider than 65,536 features, or whose exact \
+        decoder matching is estimated to take over 20 minutes, are matched approximately; the estimate \
+        is printed before a computation starts, and --exact forces the exact method.
         """)
 
     @Argument(help: "A cache file, or a Neuronpedia, SAEDashboard or delphi cache to import.") var cache: String
@@ -23,10 +25,12 @@ struct Analyze: ParsableCommand {
     @Flag(help: "Sort ascending.") var ascending = false
     @Option(help: "Only the first N records (after sorting).") var top: Int?
     @Option(help: "Vocabulary for a delphi latent cache (tokenizer.json or a JSON array).") var vocab: String?
+    @Flag(help: "Match decoders exactly however wide the dictionaries are; recomputes an approximate analysis.") var exact = false
 
     func run() throws {
         if let top, top < 0 { throw ValidationError("--top must be 0 or more") }
-        let source = try FeatureSources.open(path: cache, vocabularyPath: vocab,
+        let source = try FeatureSources.open(path: cache, vocabularyPath: vocab, options: AnalysisOptions(matching: exact ? .exact : .automatic),
+                                             announce: { Console.error(TerminalText.escapedLine($0)) },
                                              progress: { Progress.report(stage: $0, done: $1, total: $2) })
         Progress.finish()
         let indices: [Int] = try dict.map { [try source.dictionaryIndex(named: $0, path: cache)] } ?? Array(source.dictionaries.indices)
@@ -90,10 +94,11 @@ struct Summary: ParsableCommand {
         abstract: "Per-dictionary summaries of a cache and the comparison of its dictionaries, with what the labels say.",
         discussion: """
         The figures the explorer's overview shows (the same computation). JSON: {"dictionaries": [...], \
-        "comparisons": [...], "agreement": [...]}; docs/ANALYSIS.md documents every field. With the cache's \
+        "comparisons": [...], "agreement": [...], "matching": {...}}; docs/ANALYSIS.md documents every field. With the cache's \
         labels (CACHE.labels, the demo's in $XDG_STATE_HOME/saex/, or --labels FILE; every rater's), each \
         dictionary's labels are tallied and "agreement" holds the inter-rater agreement on the features two \
-        or more raters labelled (docs/LABELS.md); without a labels file these are null.
+        or more raters labelled (docs/LABELS.md); without a labels file these are null. "matching" says how \
+        the decoders were matched (exact or approximate; null for an import).
         """)
 
     @Argument(help: "A cache file, or a Neuronpedia, SAEDashboard or delphi cache to import.") var cache: String
@@ -101,8 +106,14 @@ struct Summary: ParsableCommand {
     @Option(help: "The labels file to read (default: CACHE.labels if it exists; the demo's in $XDG_STATE_HOME/saex/).") var labels: String?
 
     func run() throws {
-        let report = try comparisonReport(cache: cache, labels: labels)
-        try Console.out(format == .json ? try jsonString(report) : report.text)
+        let (report, matching) = try comparisonReport(cache: cache, labels: labels)
+        guard format == .text else {
+            try Console.out(try jsonString(SummaryOutput(report: report, matching: matching)))
+            return
+        }
+        var text = report.text
+        if let matching { text += "\n\ndecoder matching: \(matching.description)" }
+        try Console.out(text)
     }
 }
 
@@ -117,7 +128,7 @@ struct Report: ParsableCommand {
 
     func run() throws {
         let target = try output.map { try OutputTarget($0, inputs: [cache] + (labels.map { [$0] } ?? [])) }
-        let report = try comparisonReport(cache: cache, labels: labels)
+        let report = try comparisonReport(cache: cache, labels: labels).report
         let text = report.markdown(title: "saex report: " + (cache as NSString).lastPathComponent, cache: cache)
         if let target {
             try target.write([Data(text.utf8)])
@@ -128,10 +139,32 @@ struct Report: ParsableCommand {
     }
 }
 
-/// Summaries and comparisons of a cache, with its labels when there are any.
-func comparisonReport(cache: String, labels: String?) throws -> ComparisonReport {
-    let source = try FeatureSources.open(path: cache, progress: { Progress.report(stage: $0, done: $1, total: $2) })
+/// Summaries and comparisons of a cache, with its labels when there are any, and how its decoders
+/// were matched (nil for an import, or when nothing was matched).
+func comparisonReport(cache: String, labels: String?) throws -> (report: ComparisonReport, matching: MatchingRecord?) {
+    let source = try FeatureSources.open(path: cache, announce: { Console.error(TerminalText.escapedLine($0)) },
+                                         progress: { Progress.report(stage: $0, done: $1, total: $2) })
     Progress.finish()
     let every = try LabelsLocation.resolve(cache: cache, labels: labels).openIfPresent()?.everyLabel
-    return source.comparisonReport(tables: source.dictionaries.indices.map { source.table(dict: $0) }, labels: every)
+    let report = source.comparisonReport(tables: source.dictionaries.indices.map { source.table(dict: $0) }, labels: every)
+    var matching: MatchingRecord?
+    if let analysis = (source as? CacheFeatureSource)?.analysis,
+       !analysis.matches.isEmpty || analysis.neighbours.contains(where: { !$0.isEmpty }) {
+        matching = analysis.matching
+    }
+    return (report, matching)
+}
+
+/// `saex summary --format json`: the comparison report's fields and the matching record beside them.
+struct SummaryOutput: Encodable {
+    var report: ComparisonReport
+    var matching: MatchingRecord?
+
+    enum CodingKeys: String, CodingKey { case matching }
+
+    func encode(to encoder: Encoder) throws {
+        try report.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(matching, forKey: .matching)
+    }
 }

@@ -86,6 +86,7 @@ struct CacheBuild: ParsableCommand {
     var memoryLimit: String?
     @Flag(help: "Start even when the estimated memory or disk exceeds what is free.") var force = false
     @OptionGroup var cacheOptions: CacheOptionGroup
+    @Flag(help: "Match decoders exactly however wide the dictionaries are (docs/ANALYSIS.md).") var exact = false
 
     func run() throws {
         guard !dicts.isEmpty else { throw ValidationError("give at least one --dict NAME=PATH") }
@@ -147,6 +148,7 @@ struct CacheBuild: ParsableCommand {
             return
         }
         try AnalysisStore.refresh(cachePath: output, dictionaries: named.map(\.dictionary), recompute: true,
+                                  options: AnalysisOptions(matching: exact ? .exact : .automatic), announce: { Console.error($0) },
                                   progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
         Progress.finish()
         Console.error(String(format: "wrote %@: %d tokens, %d dictionaries (%.1f s)", TerminalText.escapedLine(target.description), realTokens, named.count,
@@ -167,7 +169,8 @@ struct CacheMerge: ParsableCommand {
         let target = try OutputTarget(output, inputs: inputs, fileOnly: CacheCommand.cacheIsAFile)
         try CacheMerger.merge(inputs: inputs, output: output) { stage, done, total in Progress.report(stage: stage, done: done, total: total) }
         Progress.finish()
-        try AnalysisStore.refresh(cachePath: output, recompute: true, progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
+        try AnalysisStore.refresh(cachePath: output, recompute: true, announce: { Console.error($0) },
+                                  progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
         Progress.finish()
         Console.error(TerminalText.escapedLine("wrote \(target) from \(inputs.count) caches"))
     }

@@ -107,7 +107,8 @@ struct Explore: ParsableCommand {
 
     func openSource(_ path: String) throws -> any FeatureSource {
         if FeatureSources.isCache(path) { Console.error(TerminalText.escapedLine("opening \(path)...")) }
-        return try FeatureSources.open(path: path, vocabularyPath: vocab, progress: { Progress.report(stage: $0, done: $1, total: $2) })
+        return try FeatureSources.open(path: path, vocabularyPath: vocab, announce: { Console.error(TerminalText.escapedLine($0)) },
+                                       progress: { Progress.report(stage: $0, done: $1, total: $2) })
     }
 }
 

@@ -66,7 +66,8 @@ struct BlindRun: ParsableCommand {
             throw SAEKitError(.notFound, path: cache, reason: "no such file", remedy: "give a cache from saex cache build")
         }
         Console.error(TerminalText.escapedLine("opening \(cache)..."))
-        let source = try CacheFeatureSource(path: cache, progress: { Progress.report(stage: $0, done: $1, total: $2) })
+        let source = try CacheFeatureSource(path: cache, announce: { Console.error(TerminalText.escapedLine($0)) },
+                                            progress: { Progress.report(stage: $0, done: $1, total: $2) })
         let session = try openOrCreate(source, directory: directory)
         defer { session.close() }
         try requireTerminal {

@@ -75,18 +75,25 @@ struct CommandLineTests {
         #expect(Double(meta["fvu"] ?? "") != nil)
     }
 
-    /// Rebuilding a cache in place recomputes its analysis: the stored analysis is keyed by the
-    /// cache's inputs, so a key match does not mean it was computed from this file.
-    @Test func rebuildingACacheRecomputesItsAnalysis() throws {
-        let dir = NSTemporaryDirectory() + "saex-rebuild-" + UUID().uuidString
+    /// A new temporary folder holding acts.safetensors (3 sequences of 5 tokens, d_in 16, the
+    /// dimension of fixtures/loaders) and a 4-token vocab.json.
+    static func tinyCorpus(_ prefix: String) throws -> String {
+        let dir = NSTemporaryDirectory() + prefix + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let nSeq = 3, seqLen = 5, dIn = 16
         var w = SafetensorsWriter()
         w.add("tokens", shape: [nSeq, seqLen], int32s: (0..<(nSeq * seqLen)).map { Int32($0 % 4) })
         w.add("activations", shape: [nSeq, seqLen, dIn], floats: (0..<(nSeq * seqLen * dIn)).map { Float(($0 * 7919) % 23) - 11 })
         try w.write(to: dir + "/acts.safetensors")
         try JSONSerialization.data(withJSONObject: ["a", "b", "c", "d"]).write(to: URL(fileURLWithPath: dir + "/vocab.json"))
+        return dir
+    }
+
+    /// Rebuilding a cache in place recomputes its analysis: the stored analysis is keyed by the
+    /// cache's inputs, so a key match does not mean it was computed from this file.
+    @Test func rebuildingACacheRecomputesItsAnalysis() throws {
+        let dir = try Self.tinyCorpus("saex-rebuild-")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let cache = dir + "/c.saexcache"
         let build = ["cache", "build", "--dict", "jr=fixtures/loaders/saelens_jumprelu", "--activations", dir + "/acts.safetensors",
                      "--vocab", dir + "/vocab.json", "-o", cache]
@@ -103,5 +110,30 @@ struct CommandLineTests {
         let second = try CLI.run(build)
         try #require(second.status == 0, "\(second.stderr)")
         #expect(try analysisInode() != before)
+    }
+
+    /// The estimate is printed before an analysis starts; an approximate analysis is kept by
+    /// `saex analyze` and replaced by an exact one with `--exact`.
+    @Test func analyzeExactRecomputesAnApproximateAnalysis() throws {
+        let dir = try Self.tinyCorpus("saex-exact-")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cache = dir + "/c.saexcache"
+        let build = try CLI.run(["cache", "build", "--dict", "jr=fixtures/loaders/saelens_jumprelu", "--dict", "b=fixtures/loaders/saelens_jumprelu",
+                                 "--activations", dir + "/acts.safetensors", "--vocab", dir + "/vocab.json", "-o", cache])
+        try #require(build.status == 0, "\(build.stderr)")
+        #expect(build.stderr.contains("analysis of 2 x ") && build.stderr.contains("exact decoder matching about"), "\(build.stderr)")
+        // An approximate analysis in its place, as saex writes for wide dictionaries.
+        let opened = try ContextCache(path: cache)
+        let plan = AnalysisPlan(cache: opened, options: AnalysisOptions(matching: .approximate), sgemmGFLOPs: 100)
+        try CacheAnalysis.compute(opened, plan: plan).write(to: AnalysisStore.path(for: cache))
+        let kept = try CLI.run(["summary", cache, "--format", "json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(kept.stdout.utf8)) as? [String: Any])
+        #expect((json["matching"] as? [String: Any])?["method"] as? String == "approximate")
+        #expect(!kept.stderr.contains("analysis of"))
+        let exact = try CLI.run(["analyze", cache, "--exact", "--top", "1"])
+        #expect(exact.status == 0 && exact.stderr.contains("exact decoder matching about"), "\(exact.stderr)")
+        #expect(try CacheAnalysis.read(path: AnalysisStore.path(for: cache), for: opened)?.matching == .exact)
+        let text = try CLI.run(["summary", cache])
+        #expect(text.stdout.contains("decoder matching: exact"))
     }
 }

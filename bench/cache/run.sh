@@ -6,7 +6,8 @@
 # Per d_in, writes $RESULTS/cache_<d_in>_<d_sae>_<tokens>.json (bench/lib.sh) and prints a summary:
 # (a) `saex-bench cache-build`: CacheBuilder.build with a standard and a cosine dictionary (the work
 #     the numpy peer does, plus elasticity sums and writing the file), max RSS from /usr/bin/time -v.
-#     REFRESH=1 also times AnalysisStore.refresh, which `saex cache build` runs next.
+#     REFRESH=1 also times AnalysisStore.refresh, which `saex cache build` runs next, part by part,
+#     with the estimate saex prints before it.
 # (b) bench/cache/numpy_cache.py: the same encode, CSC, top-32 and interval bins in numpy; compare.py
 #     checks that saex's contexts agree with it.
 # (c) `saex-bench encode` per dictionary (prepareInput + preActivations + activate); the first is
@@ -73,6 +74,7 @@ rec = {
     'cache': cache, 'cache_bytes': int(open(f'{w}/size_{tag}.txt').read()),
     'load_before': loads[0], 'load_after_saex': loads[1], 'load_after_numpy': loads[2],
     'saex': {'build_seconds': build['build_seconds'], 'refresh_seconds': build['analysis_seconds'],
+             'analysis_parts': build.get('analysis_parts', {}), 'estimated_analysis_seconds': build.get('estimated_analysis_seconds', -1),
              'max_rss_kib': max_rss_kib(f'{w}/time_{tag}.txt'), 'blas_core': build['blas_core'],
              'encode_seconds': {'std': es['encode_seconds'], 'cos': ec['encode_seconds']},
              'bare_sgemm_seconds': {'std': es['bare_sgemm_seconds'], 'cos': es['bare_sgemm_seconds']},  # one timing, same shapes

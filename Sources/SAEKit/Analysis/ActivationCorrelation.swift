@@ -19,7 +19,7 @@ import Foundation
 /// (BLAS dgemm) 64 features of A at a time and added to the same accumulators.
 enum ActivationCorrelation {
     /// Per-feature mean and centred sum of squares over all n tokens.
-    struct Moments {
+    struct Moments: Sendable {
         var mean: [Double]
         var sumSquares: [Double]
     }
@@ -84,98 +84,133 @@ enum ActivationCorrelation {
     /// cost model's choice, `DensePath.cutoff`; `Int.max`: none).
     static func topK(a: SparseColumns, b: SparseColumns, k: Int, excludeSelf: Bool, requested: [[Int]], threads: Int? = nil,
                      denseCutoff: Int? = nil) -> Result {
+        var pairs: [(x: Int, y: Int, slot: Int)] = []
+        var slots = 0
+        for (f, gs) in requested.enumerated() {
+            for g in gs { pairs.append((f, g, slots)); slots += 1 }
+        }
+        let r = pass(a: a, b: b, k: k, mode: excludeSelf ? .excludingSelf : .oneWay, requests: Requests(featuresA: a.featureCount, slots: slots, pairs: pairs),
+                     threads: threads, denseCutoff: denseCutoff)
+        var next = 0
+        return Result(top: r.rows, requested: requested.map { gs in gs.map { _ in
+            defer { next += 1 }
+            return r.requested[next].isNaN ? nil : r.requested[next]
+        } })
+    }
+
+    /// For each feature of A its top-k of B, and for each feature of B its top-k of A, from one
+    /// pass over A (S_ab is symmetric: each co-active pair is accumulated once).
+    static func topKBothWays(a: SparseColumns, b: SparseColumns, k: Int, requests: Requests? = nil, threads: Int? = nil,
+                             denseCutoff: Int? = nil) -> (aToB: TopKLists, bToA: TopKLists, requested: [Float]) {
+        let r = pass(a: a, b: b, k: k, mode: .bothWays, requests: requests, threads: threads, denseCutoff: denseCutoff)
+        return (r.rows, r.columns!, r.requested)
+    }
+
+    /// For each feature of A its top-k other features of A: each pair f < g is accumulated once
+    /// and offered to both lists.
+    static func topKWithin(_ a: SparseColumns, k: Int, requests: Requests? = nil, threads: Int? = nil,
+                           denseCutoff: Int? = nil) -> (top: TopKLists, requested: [Float]) {
+        let r = pass(a: a, b: a, k: k, mode: .symmetric, requests: requests, threads: threads, denseCutoff: denseCutoff)
+        return (r.rows, r.requested)
+    }
+
+    /// Pairs whose correlation is read from the accumulators: pair (x of A, y of B) is answered
+    /// while feature x is accumulated (for `symmetric`, pairs must have x < y) and written to
+    /// `slot` of the pass's output.
+    struct Requests: Sendable {
+        let ptr: [Int]
+        let partner: [Int32]
+        let slot: [Int32]
+        let slots: Int
+
+        init(featuresA fa: Int, slots: Int, pairs: [(x: Int, y: Int, slot: Int)]) {
+            var ptr = [Int](repeating: 0, count: fa + 1)
+            for p in pairs { ptr[p.x + 1] += 1 }
+            for i in 0..<fa { ptr[i + 1] += ptr[i] }
+            var fill = ptr
+            var partner = [Int32](repeating: 0, count: pairs.count), slot = [Int32](repeating: 0, count: pairs.count)
+            for p in pairs {
+                partner[fill[p.x]] = Int32(p.y)
+                slot[fill[p.x]] = Int32(p.slot)
+                fill[p.x] += 1
+            }
+            self.ptr = ptr
+            self.partner = partner
+            self.slot = slot
+            self.slots = slots
+        }
+    }
+
+    /// What one pass fills: A's lists over B (`oneWay`, `excludingSelf` when A and B are the same),
+    /// A's and B's lists (`bothWays`), or, A and B being the same, each feature's list over the
+    /// others with each pair accumulated once (`symmetric`).
+    enum Mode { case oneWay, excludingSelf, bothWays, symmetric }
+
+    /// The accumulating pass. Rows: A's lists; columns: B's lists (`bothWays` only).
+    ///
+    /// A's features are taken in blocks; when some tokens go dense, each block's dense product
+    /// [block x F_B] is made first (one multi-threaded dgemm), then the workers share the block's
+    /// features, each with its own accumulator row.
+    /// `requested`: the correlation of each requested pair by slot (NaN: no variance).
+    static func pass(a: SparseColumns, b: SparseColumns, k: Int, mode: Mode, requests: Requests?, threads: Int?, denseCutoff: Int?)
+        -> (rows: TopKLists, columns: TopKLists?, requested: [Float]) {
+        if let requests { precondition(requests.ptr.count == a.featureCount + 1, "requests for another dictionary") }
         precondition(a.rowCount == b.rowCount, "activations cover different token samples")
         let fa = a.featureCount, fb = b.featureCount
-        let n = Double(a.rowCount)
-        let ma = moments(a), mb = moments(b)
+        let ma = moments(a), mb = mode == .symmetric ? ma : moments(b)
         let bt = transpose(b)
         let dense = DensePath(a: a, bt: bt, featuresB: fb, cutoff: denseCutoff ?? DensePath.cutoff(featuresA: fa, featuresB: fb))
         defer { dense.deallocate() }
         var top = TopKLists(rows: fa, k: k)
-        var req = [[Float?]](repeating: [], count: fa)
         let workers = max(1, min(threads ?? Parallel.workers, max(1, fa)))
-        let chunk = 64
-        let chunks = (fa + chunk - 1) / chunk
+        // Per-worker partial lists of B's features (offers from the A features the worker handled).
+        let withColumns = mode == .bothWays || mode == .symmetric
+        let partialStore = PartialLists(workers: withColumns ? workers : 0, rows: fb, k: k)
+        defer { partialStore.deallocate() }
+        let scratch = WorkerScratch(workers: workers, features: fb)
+        defer { scratch.deallocate() }
+        // Features of A per block: all of them without dense tokens, else as many as keep the
+        // block's product near 256 MB.
+        let block = dense.count > 0 ? max(8, min(512, (256 << 20) / max(1, fb * 8))) : max(1, fa)
+        let product = UnsafeMutablePointer<Double>.allocate(capacity: dense.count > 0 ? block * max(1, fb) : 1)
+        defer { product.deallocate() }
+        var requested = [Float](repeating: .nan, count: requests?.slots ?? 0)
+        let chunk = 16
+        let noRequests = Requests(featuresA: 0, slots: 0, pairs: [])
+        requested.withUnsafeMutableBufferPointer { rq in
         top.values.withUnsafeMutableBufferPointer { tv in
             top.indices.withUnsafeMutableBufferPointer { ti in
                 top.counts.withUnsafeMutableBufferPointer { tc in
-                    req.withUnsafeMutableBufferPointer { rq in
-                        let out = Output(values: tv.baseAddress!, indices: ti.baseAddress!, counts: tc.baseAddress!, requested: rq.baseAddress!)
-                        DispatchQueue.concurrentPerform(iterations: workers) { w in
-                            let acc = UnsafeMutablePointer<Double>.allocate(capacity: max(1, fb))
-                            acc.initialize(repeating: 0, count: max(1, fb))
-                            let words = (fb + 63) / 64
-                            let touched = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, words))
-                            touched.initialize(repeating: 0, count: max(1, words))
-                            let product = UnsafeMutablePointer<Double>.allocate(capacity: dense.count > 0 ? chunk * fb : 1)
-                            defer { acc.deallocate(); touched.deallocate(); product.deallocate() }
-                            bt.rowPtr.withUnsafeBufferPointer { rp in
-                                bt.features.withUnsafeBufferPointer { bf in
-                                    bt.values.withUnsafeBufferPointer { bv in
-                                        mb.mean.withUnsafeBufferPointer { meanB in
-                                            mb.sumSquares.withUnsafeBufferPointer { ssB in
-                                                var c = w
-                                                while c < chunks {
-                                                    let first = c * chunk, end = min(fa, (c + 1) * chunk)
-                                                    let denseRows = dense.count > 0 && dense.anyActive(first..<end)
-                                                    if denseRows { dense.product(features: first..<end, into: product) }
-                                                    for f in first..<end {
-                                                        let range = a.range(f)
-                                                        // The heavy tokens' share of S_ab, from the dense product.
-                                                        if denseRows && dense.isActive(f) {
-                                                            let row = product + (f - first) * fb
-                                                            for g in 0..<fb where row[g] != 0 {
-                                                                acc[g] += row[g]
-                                                                touched[g &>> 6] |= 1 &<< UInt64(g & 63)
-                                                            }
-                                                        }
-                                                        // Scatter the other tokens' share into acc.
-                                                        for e in range {
-                                                            let t = Int(a.rows[e])
-                                                            if dense.count > 0 && dense.slot[t] >= 0 { continue }
-                                                            let av = Double(a.values[e])
-                                                            var q = rp[t]
-                                                            let q1 = rp[t + 1]
-                                                            while q < q1 {
-                                                                let g = Int(bf[q])
-                                                                acc[g] += av * Double(bv[q])
-                                                                touched[g &>> 6] |= 1 &<< UInt64(g & 63)
-                                                                q &+= 1
-                                                            }
-                                                        }
-                                                        let muA = ma.mean[f], ssA = ma.sumSquares[f]
-                                                        // Correlations for the requested features (before acc is cleared).
-                                                        out.requested[f] = requested.isEmpty ? [] : requested[f].map { g in
-                                                            guard ssA > 0, ssB[g] > 0 else { return nil }
-                                                            let r = (acc[g] - n * muA * meanB[g]) / (ssA * ssB[g]).squareRoot()
-                                                            return Float(min(1, max(-1, r)))
-                                                        }
-                                                        var cnt: Int32 = 0
-                                                        let tvp = out.values + f * k, tip = out.indices + f * k
-                                                        // The touched entries in ascending order (as a full scan would
-                                                        // visit them, so ties in the top-k resolve the same way), cleared
-                                                        // for the next feature.
-                                                        let offer = !range.isEmpty && ssA > 0
-                                                        let inv = offer ? 1 / ssA.squareRoot() : 0
-                                                        for w in 0..<words where touched[w] != 0 {
-                                                            var bits = touched[w]
-                                                            touched[w] = 0
-                                                            while bits != 0 {
-                                                                let g = w &* 64 &+ bits.trailingZeroBitCount
-                                                                bits &= bits &- 1
-                                                                let s = acc[g]
-                                                                acc[g] = 0
-                                                                if offer && s != 0 && ssB[g] > 0 && !(excludeSelf && g == f) {
-                                                                    let r = Float(min(1, max(-1, (s - n * muA * meanB[g]) * inv / ssB[g].squareRoot())))
-                                                                    topKOffer(tvp, tip, count: &cnt, k: k, value: r, index: Int32(g))
-                                                                }
-                                                            }
-                                                        }
-                                                        out.counts[f] = cnt
+                    bt.rowPtr.withUnsafeBufferPointer { rp in
+                        bt.features.withUnsafeBufferPointer { bf in
+                            bt.values.withUnsafeBufferPointer { bv in
+                                mb.mean.withUnsafeBufferPointer { meanB in
+                                    mb.sumSquares.withUnsafeBufferPointer { ssB in
+                                        var first = 0
+                                        while first < fa {
+                                            let end = min(fa, first + block)
+                                            let denseRows = dense.count > 0 && dense.anyActive(first..<end)
+                                            // Symmetric: only partners above the block's first feature are needed.
+                                            let colFrom = mode == .symmetric ? min(fb, first + 1) : 0
+                                            if denseRows { dense.product(features: first..<end, columnsFrom: colFrom, into: product) }
+                                            let ctx = PassContext(
+                                                a: a, rowPtr: rp.baseAddress!, bFeatures: bf.baseAddress!, bValues: bv.baseAddress!,
+                                                meanA: ma.mean, ssA: ma.sumSquares, meanB: meanB.baseAddress!, ssB: ssB.baseAddress!,
+                                                n: Double(a.rowCount), featuresB: fb, k: k, mode: mode, dense: dense,
+                                                product: denseRows ? product : nil, productFirst: first, productColumns: colFrom,
+                                                out: Output(values: tv.baseAddress!, indices: ti.baseAddress!, counts: tc.baseAddress!),
+                                                requests: requests ?? noRequests, requested: rq.baseAddress)
+                                            let blockStart = first
+                                            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                                                var c = blockStart + w * chunk
+                                                while c < end {
+                                                    for f in c..<min(end, c + chunk) {
+                                                        ctx.feature(f, scratch: scratch.rows[w], columns: withColumns ? partialStore.lists[w] : nil)
                                                     }
-                                                    c += workers
+                                                    c += workers * chunk
                                                 }
                                             }
+                                            first = end
                                         }
                                     }
                                 }
@@ -185,7 +220,180 @@ enum ActivationCorrelation {
                 }
             }
         }
-        return Result(top: top, requested: req)
+        }
+        guard withColumns else { return (top, nil, requested) }
+        // Merge the workers' partial lists: into B's lists, or (symmetric) into the rows themselves.
+        var merged = mode == .symmetric ? top : TopKLists(rows: fb, k: k)
+        merged.values.withUnsafeMutableBufferPointer { mv in
+            merged.indices.withUnsafeMutableBufferPointer { mi in
+                merged.counts.withUnsafeMutableBufferPointer { mc in
+                    let out = Output(values: mv.baseAddress!, indices: mi.baseAddress!, counts: mc.baseAddress!)
+                    let slices = max(1, min(workers * 4, fb))
+                    DispatchQueue.concurrentPerform(iterations: slices) { s in
+                        for g in (fb * s / slices)..<(fb * (s + 1) / slices) {
+                            var cnt = out.counts[g]
+                            for p in partialStore.lists {
+                                for q in 0..<Int(p.counts[g]) {
+                                    topKOffer(out.values + g * k, out.indices + g * k, count: &cnt, k: k, value: p.values[g * k + q],
+                                              index: p.indices[g * k + q])
+                                }
+                            }
+                            out.counts[g] = cnt
+                        }
+                    }
+                }
+            }
+        }
+        return mode == .symmetric ? (merged, nil, requested) : (top, merged, requested)
+    }
+
+    /// One worker's accumulator row and the list of the entries it touched.
+    final class WorkerScratch: @unchecked Sendable {
+        struct Row {
+            let acc: UnsafeMutablePointer<Double>
+            let touched: UnsafeMutablePointer<Int32>
+            let capacity: Int
+        }
+        let rows: [Row]
+
+        init(workers: Int, features: Int) {
+            let n = max(1, features)
+            rows = (0..<workers).map { _ in
+                let acc = UnsafeMutablePointer<Double>.allocate(capacity: n)
+                acc.initialize(repeating: 0, count: n)
+                return Row(acc: acc, touched: UnsafeMutablePointer<Int32>.allocate(capacity: n), capacity: n)
+            }
+        }
+
+        func deallocate() { for r in rows { r.acc.deallocate(); r.touched.deallocate() } }
+    }
+
+    /// What every worker reads during one block of a pass.
+    struct PassContext: @unchecked Sendable {
+        let a: SparseColumns
+        let rowPtr: UnsafePointer<Int>
+        let bFeatures: UnsafePointer<UInt32>
+        let bValues: UnsafePointer<Float>
+        let meanA: [Double], ssA: [Double]
+        let meanB: UnsafePointer<Double>, ssB: UnsafePointer<Double>
+        let n: Double
+        let featuresB: Int, k: Int
+        let mode: Mode
+        let dense: DensePath
+        /// The block's dense product, [features x (F_B - productColumns)] from feature productFirst; nil: none.
+        let product: UnsafeMutablePointer<Double>?
+        let productFirst: Int, productColumns: Int
+        let out: Output
+        let requests: Requests
+        let requested: UnsafeMutablePointer<Float>?
+
+        /// Accumulates S_ab of feature f against every co-active feature of B and offers the
+        /// correlations to f's list (and to B's lists in `columns`).
+        @inline(__always)
+        func feature(_ f: Int, scratch: WorkerScratch.Row, columns col: PartialLists.Lists?) {
+            let range = a.range(f)
+            let denseActive = product != nil && dense.isActive(f)
+            guard !range.isEmpty || denseActive else { out.counts[f] = 0; return }
+            let acc = scratch.acc, touched = scratch.touched, capacity = scratch.capacity
+            let upperOnly = mode == .symmetric
+            var nt = 0
+            var overflow = false
+            // The heavy tokens' share of S_ab, from the dense product.
+            if denseActive, let product {
+                let width = featuresB - productColumns
+                let row = product + (f - productFirst) * width
+                var j = upperOnly ? f + 1 - productColumns : 0
+                while j < width {
+                    let v = row[j]
+                    if v != 0 {
+                        let g = productColumns &+ j
+                        if acc[g] == 0 { if nt < capacity { touched[nt] = Int32(g); nt &+= 1 } else { overflow = true } }
+                        acc[g] += v
+                    }
+                    j &+= 1
+                }
+            }
+            // Scatter the other tokens' share into acc: acc was 0 before a feature's first add, so
+            // the touched list holds every co-active feature.
+            let hasDense = dense.count > 0
+            for e in range {
+                let t = Int(a.rows[e])
+                if hasDense && dense.slot[t] >= 0 { continue }
+                let av = Double(a.values[e])
+                var q = rowPtr[t]
+                let q1 = rowPtr[t + 1]
+                if upperOnly {
+                    // Token rows list features ascending: skip to the first above f.
+                    var hi = q1
+                    while q < hi { let mid = (q + hi) >> 1; if Int(bFeatures[mid]) <= f { q = mid + 1 } else { hi = mid } }
+                }
+                while q < q1 {
+                    let g = Int(bFeatures[q])
+                    if acc[g] == 0 { if nt < capacity { touched[nt] = Int32(g); nt &+= 1 } else { overflow = true } }
+                    acc[g] += av * Double(bValues[q])
+                    q &+= 1
+                }
+            }
+            let muA = meanA[f], ssAf = ssA[f]
+            if let requested, requests.ptr.count > f + 1 {
+                for e in requests.ptr[f]..<requests.ptr[f + 1] {
+                    let g = Int(requests.partner[e])
+                    guard ssAf > 0, ssB[g] > 0 else { continue }
+                    let r = (acc[g] - n * muA * meanB[g]) / (ssAf * ssB[g]).squareRoot()
+                    requested[Int(requests.slot[e])] = Float(min(1, max(-1, r)))
+                }
+            }
+            var cnt: Int32 = 0
+            let tvp = out.values + f * k, tip = out.indices + f * k
+            let offer = !range.isEmpty && ssAf > 0
+            let inv = offer ? 1 / ssAf.squareRoot() : 0
+            let excludeSelf = mode == .excludingSelf
+            // A sum that returned to exactly 0 and grew again is listed twice; its second reading
+            // finds 0 and is skipped, like every zero sum.
+            func visit(_ g: Int) {
+                let s = acc[g]
+                acc[g] = 0
+                guard offer && s != 0 && ssB[g] > 0 && !(excludeSelf && g == f) else { return }
+                let r = Float(min(1, max(-1, (s - n * muA * meanB[g]) * inv / ssB[g].squareRoot())))
+                topKOffer(tvp, tip, count: &cnt, k: k, value: r, index: Int32(g))
+                if let col {
+                    var cc = col.counts[g]
+                    topKOffer(col.values + g * k, col.indices + g * k, count: &cc, k: k, value: r, index: Int32(f))
+                    col.counts[g] = cc
+                }
+            }
+            if overflow {
+                for g in 0..<featuresB where acc[g] != 0 { visit(g) }
+            } else {
+                for i in 0..<nt { visit(Int(touched[i])) }
+            }
+            out.counts[f] = cnt
+        }
+    }
+
+    /// Per-worker lists of B's features as raw memory each worker writes alone.
+    final class PartialLists: @unchecked Sendable {
+        struct Lists {
+            let values: UnsafeMutablePointer<Float>
+            let indices: UnsafeMutablePointer<Int32>
+            let counts: UnsafeMutablePointer<Int32>
+        }
+        let lists: [Lists]
+
+        init(workers: Int, rows: Int, k: Int) {
+            let n = max(1, rows * k), r = max(1, rows)
+            lists = (0..<workers).map { _ in
+                let v = UnsafeMutablePointer<Float>.allocate(capacity: n)
+                v.initialize(repeating: -.infinity, count: n)
+                let i = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+                i.initialize(repeating: -1, count: n)
+                let c = UnsafeMutablePointer<Int32>.allocate(capacity: r)
+                c.initialize(repeating: 0, count: r)
+                return Lists(values: v, indices: i, counts: c)
+            }
+        }
+
+        func deallocate() { for l in lists { l.values.deallocate(); l.indices.deallocate(); l.counts.deallocate() } }
     }
 
     /// The tokens that go through the dense product, and their activations as dense matrices.
@@ -255,10 +463,12 @@ enum ActivationCorrelation {
         func isActive(_ f: Int) -> Bool { active[f] }
         func anyActive(_ r: Range<Int>) -> Bool { r.contains { active[$0] } }
 
-        /// product[f - first, g] = sum over dense tokens of A[f] B[g], for f in `features`.
-        func product(features r: Range<Int>, into out: UnsafeMutablePointer<Double>) {
+        /// product[f - first, g - from] = sum over dense tokens of A[f] B[g], for f in `features`
+        /// and g from `columnsFrom` on ([features x (F_B - from)], row-major).
+        func product(features r: Range<Int>, columnsFrom from: Int = 0, into out: UnsafeMutablePointer<Double>) {
             guard let da = denseA, let db = denseB else { return }
-            BLAS.dgemm(m: r.count, n: featuresB, k: count, a: da + r.lowerBound * count, b: db, c: out)
+            BLAS.dgemm(m: r.count, n: featuresB - from, k: count, a: da + r.lowerBound * count, lda: count, b: db + from, ldb: featuresB,
+                       c: out, ldc: featuresB - from)
         }
 
         func deallocate() { denseA?.deallocate(); denseB?.deallocate() }
@@ -268,6 +478,5 @@ enum ActivationCorrelation {
         let values: UnsafeMutablePointer<Float>
         let indices: UnsafeMutablePointer<Int32>
         let counts: UnsafeMutablePointer<Int32>
-        let requested: UnsafeMutablePointer<[Float?]>
     }
 }

@@ -33,14 +33,16 @@ public enum DecoderMatching {
         defer { na.deallocate() }
         let nb = normalisedRows(b, rows: rowsB, dim: dim)
         defer { nb.deallocate() }
-        return run(na, rowsA, nb, rowsB, dim: dim, k: k, excludeSelf: false, blockRows: blockRows, threads: threads)
+        return run(na, rowsA, nb, rowsB, dim: dim, k: k, symmetric: false, blockRows: blockRows, threads: threads)
     }
 
-    /// Nearest other features of one decoder (a feature never matches itself).
+    /// Nearest other features of one decoder (a feature never matches itself). The product is
+    /// symmetric, so only its upper triangle is computed: each pair i < j once, offered to both
+    /// lists.
     public static func neighbours(_ w: UnsafePointer<Float>, rows: Int, dim: Int, k: Int = 5, blockRows: Int = 2048, threads: Int? = nil) -> DecoderMatches {
         let nw = normalisedRows(w, rows: rows, dim: dim)
         defer { nw.deallocate() }
-        return run(nw, rows, nw, rows, dim: dim, k: k, excludeSelf: true, blockRows: blockRows, threads: threads)
+        return run(nw, rows, nw, rows, dim: dim, k: k, symmetric: true, blockRows: blockRows, threads: threads)
     }
 
     /// Copies rows scaled to unit norm (zero rows stay zero).
@@ -55,7 +57,11 @@ public enum DecoderMatching {
         return out
     }
 
-    static func run(_ a: UnsafePointer<Float>, _ rowsA: Int, _ b: UnsafePointer<Float>, _ rowsB: Int, dim: Int, k: Int, excludeSelf: Bool,
+    /// `symmetric`: a and b are the same rows; row block [s, s + m) is multiplied with rows s... only
+    /// and the pairs j <= i of the diagonal square are skipped, so every pair i < j is seen once,
+    /// as row i's candidate j and column j's candidate i; each feature's list is then the merge of
+    /// its row and column lists.
+    static func run(_ a: UnsafePointer<Float>, _ rowsA: Int, _ b: UnsafePointer<Float>, _ rowsB: Int, dim: Int, k: Int, symmetric: Bool,
                     blockRows: Int, threads: Int?) -> DecoderMatches {
         precondition(k >= 1 && blockRows >= 1)
         var rowLists = TopKLists(rows: rowsA, k: k)
@@ -76,9 +82,11 @@ public enum DecoderMatching {
         var start = 0
         while start < rowsA {
             let m = min(bs, rowsA - start)
-            BLAS.gemmABt(m: m, n: rowsB, k: dim, a: a + start * dim, b: b, c: c)
-            if excludeSelf {
-                for i in 0..<m where start + i < rowsB { c[i * rowsB + start + i] = -.infinity }
+            let colBase = symmetric ? start : 0
+            let n = rowsB - colBase
+            BLAS.gemmABt(m: m, n: n, k: dim, a: a + start * dim, b: b + colBase * dim, c: c)
+            if symmetric {
+                for i in 0..<m { for j in 0...min(i, n - 1) { c[i * n + j] = -.infinity } }
             }
             let blockStart = start
             partVals.withUnsafeMutableBufferPointer { pv in
@@ -87,7 +95,7 @@ public enum DecoderMatching {
                         colLists.values.withUnsafeMutableBufferPointer { cv in
                             colLists.indices.withUnsafeMutableBufferPointer { ci in
                                 colLists.counts.withUnsafeMutableBufferPointer { cc in
-                                    let ctx = ScanContext(c: c, ld: rowsB, m: m, k: k, blockStart: blockStart, workers: workers,
+                                    let ctx = ScanContext(c: c, ld: n, colBase: colBase, m: m, k: k, blockStart: blockStart, workers: workers,
                                                           partVals: pv.baseAddress!, partIdx: pi.baseAddress!, partCount: pc.baseAddress!,
                                                           colVals: cv.baseAddress!, colIdx: ci.baseAddress!, colCount: cc.baseAddress!, colMin: colMin, stride: bs)
                                     DispatchQueue.concurrentPerform(iterations: workers) { w in ctx.scan(worker: w) }
@@ -116,13 +124,28 @@ public enum DecoderMatching {
             }
             start += m
         }
-        return DecoderMatches(k: k, aToB: rowLists, bToA: colLists)
+        guard symmetric else { return DecoderMatches(k: k, aToB: rowLists, bToA: colLists) }
+        // Row i holds its candidates j > i, column i its candidates j < i.
+        rowLists.values.withUnsafeMutableBufferPointer { rv in
+            rowLists.indices.withUnsafeMutableBufferPointer { ri in
+                for f in 0..<rowsA {
+                    var cnt = rowLists.counts[f]
+                    for q in 0..<Int(colLists.counts[f]) {
+                        topKOffer(rv.baseAddress! + f * k, ri.baseAddress! + f * k, count: &cnt, k: k,
+                                  value: colLists.values[f * k + q], index: colLists.indices[f * k + q])
+                    }
+                    rowLists.counts[f] = cnt
+                }
+            }
+        }
+        return DecoderMatches(k: k, aToB: rowLists, bToA: rowLists)
     }
 
     /// What one scan of a block needs; workers own disjoint column ranges.
     struct ScanContext: @unchecked Sendable {
         let c: UnsafeMutablePointer<Float>
-        let ld: Int, m: Int, k: Int, blockStart: Int, workers: Int
+        /// Columns in the block (its row stride); column j is feature colBase + j.
+        let ld: Int, colBase: Int, m: Int, k: Int, blockStart: Int, workers: Int
         let partVals: UnsafeMutablePointer<Float>
         let partIdx: UnsafeMutablePointer<Int32>
         let partCount: UnsafeMutablePointer<Int32>
@@ -143,15 +166,16 @@ public enum DecoderMatching {
                 var j = j0
                 while j < j1 {
                     let v = row[j]
+                    let g = colBase &+ j
                     if v > rowMin {
-                        topKInsert(pv, pi, count: &cnt, k: k, value: v, index: Int32(j))
+                        topKInsert(pv, pi, count: &cnt, k: k, value: v, index: Int32(g))
                         if Int(cnt) == k { rowMin = pv[k - 1] }
                     }
-                    if v > colMin[j] {
-                        var cc = colCount[j]
-                        topKInsert(colVals + j * k, colIdx + j * k, count: &cc, k: k, value: v, index: gi)
-                        colCount[j] = cc
-                        if Int(cc) == k { colMin[j] = colVals[j * k + k - 1] }
+                    if v > colMin[g] {
+                        var cc = colCount[g]
+                        topKInsert(colVals + g * k, colIdx + g * k, count: &cc, k: k, value: v, index: gi)
+                        colCount[g] = cc
+                        if Int(cc) == k { colMin[g] = colVals[g * k + k - 1] }
                     }
                     j &+= 1
                 }

@@ -55,10 +55,12 @@ public enum FeatureMatching {
                                        blockRows: blockRows, threads: threads)
         let decA = WeightStatistics.decoderNorms(a), decB = WeightStatistics.decoderNorms(b)
         let cosine: (Int, Int) -> Float = { i, j in rowCosine(a, i, decA[i], b, j, decB[j]) }
+        let corr = correlations(activationsA, activationsB, within: false, k: limit, decoderA: { dm.matchesOfA($0).map(\.feature) },
+                                decoderB: { dm.matchesOfB($0).map(\.feature) }, threads: threads, profile: nil)
         let ab = lists(count: a.dSAE, k: limit, decoder: { dm.matchesOfA($0) }, mutual: { dm.isMutual(a: $0, b: $1) },
-                       own: activationsA, other: activationsB, excludeSelf: false, cosine: cosine, threads: threads)
+                       corr: corr?.aToB, ofMatch: corr.map { c in { c.ofA($0, $1) } }, cosine: cosine)
         let ba = lists(count: b.dSAE, k: limit, decoder: { dm.matchesOfB($0) }, mutual: { dm.isMutual(a: $1, b: $0) },
-                       own: activationsB, other: activationsA, excludeSelf: false, cosine: { cosine($1, $0) }, threads: threads)
+                       corr: corr?.bToA, ofMatch: corr.map { c in { c.ofB($0, $1) } }, cosine: { cosine($1, $0) })
         return CrossDictionaryMatches(aToB: ab, bToA: ba)
     }
 
@@ -68,10 +70,12 @@ public enum FeatureMatching {
         try checkActivations(activations, d)
         let dm = DecoderMatching.neighbours(d.wDec.pointer, rows: d.dSAE, dim: d.dIn, k: limit, blockRows: blockRows, threads: threads)
         let dec = WeightStatistics.decoderNorms(d)
+        let corr = correlations(activations, activations, within: true, k: limit, decoderA: { dm.matchesOfA($0).map(\.feature) },
+                                decoderB: nil, threads: threads, profile: nil)
         return lists(count: d.dSAE, k: limit, decoder: { dm.matchesOfA($0) },
                      mutual: { dm.bestOfA($0) == $1 && dm.bestOfA($1) == $0 },
-                     own: activations, other: activations, excludeSelf: true,
-                     cosine: { rowCosine(d, $0, dec[$0], d, $1, dec[$1]) }, threads: threads)
+                     corr: corr?.aToB, ofMatch: corr.map { c in { c.ofA($0, $1) } },
+                     cosine: { rowCosine(d, $0, dec[$0], d, $1, dec[$1]) })
     }
 
     static func checkActivations(_ c: SparseColumns?, _ d: SAEDictionary) throws {
@@ -88,25 +92,63 @@ public enum FeatureMatching {
         return min(1, max(-1, d / (ni * nj)))
     }
 
-    static func lists(count: Int, k: Int, decoder: (Int) -> [(feature: Int, cosine: Float)], mutual: (Int, Int) -> Bool,
-                      own: SparseColumns?, other: SparseColumns?, excludeSelf: Bool, cosine: (Int, Int) -> Float,
-                      threads: Int?) -> [FeatureMatchLists] {
-        let dec = (0..<count).map(decoder)
-        var corr: ActivationCorrelation.Result?
-        if let own, let other {
-            corr = ActivationCorrelation.topK(a: own, b: other, k: k, excludeSelf: excludeSelf, requested: dec.map { $0.map(\.feature) },
-                                              threads: threads)
-        }
-        return (0..<count).map { f in
-            let byCos = dec[f].enumerated().map { q, m in
-                FeatureMatch(feature: m.feature, decoderCosine: m.cosine, activationCorrelation: corr?.requested[f][q], mutual: mutual(f, m.feature))
+    /// Activation-correlation lists of A over B (and of B over A for a cross match), from one
+    /// pass, with the correlation of every decoder match.
+    struct Correlations {
+        var aToB: TopKLists
+        var bToA: TopKLists?
+        /// The correlation of A's decoder match q of feature f at f * k + q (NaN: none), then B's at F_A k + g k + q.
+        var ofDecoderMatches: [Float]
+        let k: Int, featuresA: Int
+
+        func ofA(_ f: Int, _ q: Int) -> Float? { let v = ofDecoderMatches[f * k + q]; return v.isNaN ? nil : v }
+        func ofB(_ g: Int, _ q: Int) -> Float? { let v = ofDecoderMatches[featuresA * k + g * k + q]; return v.isNaN ? nil : v }
+    }
+
+    /// The correlation lists of A's features among B's (`within`: A and B are one dictionary, and
+    /// `decoderB` is not used), and the correlation of each decoder match.
+    static func correlations(_ a: SparseColumns?, _ b: SparseColumns?, within: Bool, k: Int, decoderA: (Int) -> [Int],
+                             decoderB: ((Int) -> [Int])?, threads: Int?, profile: AnalysisProfile?) -> Correlations? {
+        guard let a, let b else { return nil }
+        let fa = a.featureCount, fb = b.featureCount
+        var pairs: [(x: Int, y: Int, slot: Int)] = []
+        pairs.reserveCapacity(fa * k + (within ? 0 : fb * k))
+        for f in 0..<fa {
+            for (q, g) in decoderA(f).prefix(k).enumerated() where !(within && g == f) {
+                pairs.append(within ? (min(f, g), max(f, g), f * k + q) : (f, g, f * k + q))
             }
-            let byCorr = corr.map { c in
-                c.top.list(f).map { m in
-                    FeatureMatch(feature: m.index, decoderCosine: cosine(f, m.index), activationCorrelation: m.value, mutual: mutual(f, m.index))
+        }
+        if !within, let decoderB {
+            for g in 0..<fb { for (q, f) in decoderB(g).prefix(k).enumerated() { pairs.append((f, g, fa * k + g * k + q)) } }
+        }
+        let requests = ActivationCorrelation.Requests(featuresA: fa, slots: (fa + (within ? 0 : fb)) * k, pairs: pairs)
+        return profile.time("activation correlation") {
+            if within {
+                let r = ActivationCorrelation.topKWithin(a, k: k, requests: requests, threads: threads)
+                return Correlations(aToB: r.top, bToA: nil, ofDecoderMatches: r.requested, k: k, featuresA: fa)
+            }
+            let r = ActivationCorrelation.topKBothWays(a: a, b: b, k: k, requests: requests, threads: threads)
+            return Correlations(aToB: r.aToB, bToA: r.bToA, ofDecoderMatches: r.requested, k: k, featuresA: fa)
+        }
+    }
+
+    /// Assembles each feature's lists. `corr`: its correlation top-k (nil without activations);
+    /// `ofMatch(f, q)`: the correlation of f's decoder-cosine match q.
+    static func lists(count: Int, k: Int, decoder: (Int) -> [(feature: Int, cosine: Float)], mutual: (Int, Int) -> Bool,
+                      corr: TopKLists?, ofMatch: ((Int, Int) -> Float?)?, cosine: (Int, Int) -> Float,
+                      profile: AnalysisProfile? = nil) -> [FeatureMatchLists] {
+        profile.time("match lists") {
+            (0..<count).map { f in
+                let byCos = decoder(f).prefix(k).enumerated().map { q, m in
+                    FeatureMatch(feature: m.feature, decoderCosine: m.cosine, activationCorrelation: ofMatch?(f, q), mutual: mutual(f, m.feature))
                 }
-            } ?? []
-            return FeatureMatchLists(byDecoderCosine: byCos, byActivationCorrelation: byCorr)
+                let byCorr = corr.map { c in
+                    c.list(f).map { m in
+                        FeatureMatch(feature: m.index, decoderCosine: cosine(f, m.index), activationCorrelation: m.value, mutual: mutual(f, m.index))
+                    }
+                } ?? []
+                return FeatureMatchLists(byDecoderCosine: byCos, byActivationCorrelation: byCorr)
+            }
         }
     }
 }

@@ -9,10 +9,11 @@ extension CacheAnalysis {
         var unavailable: [String]?
         /// Real tokens the statistics ran over.
         var tokenCount: Int
+        /// How the decoders were matched (absent from version 3 files, which were all exact).
+        var matching: MatchingRecord?
     }
 
     private static func optional(_ v: Float?) -> Float { v ?? .nan }
-    private static func value(_ v: Float) -> Float? { v.isNaN ? nil : v }
 
     /// The stored float statistics: tensor name and column.
     private static var floatColumns: [(String, WritableKeyPath<FeatureTable.Floats, TableColumn<Float>>)] { [
@@ -27,7 +28,7 @@ extension CacheAnalysis {
     public func write(to path: String) throws {
         var w = SafetensorsWriter()
         let k = Self.matchLimit
-        func addLists(_ prefix: String, _ lists: [FeatureMatchLists]) {
+        func addLists(_ prefix: String, _ lists: MatchListTable) {
             for (kind, pick) in [("cos", { (l: FeatureMatchLists) in l.byDecoderCosine }), ("corr", { (l: FeatureMatchLists) in l.byActivationCorrelation })] {
                 var feats = [Int32](repeating: -1, count: lists.count * k)
                 var cos = [Float](repeating: .nan, count: lists.count * k)
@@ -59,9 +60,9 @@ extension CacheAnalysis {
             addLists("n\(i)", neighbours[i])
         }
         let pairs = matches.keys.sorted { ($0.from, $0.to) < ($1.from, $1.to) }
-        for p in pairs { addLists("m\(p.from)_\(p.to)", matches[p] ?? []) }
+        for p in pairs { addLists("m\(p.from)_\(p.to)", matches[p] ?? MatchListTable([])) }
         let meta = Meta(version: Self.version, key: cacheFingerprint, pairs: pairs.map { [$0.from, $0.to] }, unavailable: unavailable,
-                        tokenCount: tables.first?.tokenCount ?? 0)
+                        tokenCount: tables.first?.tokenCount ?? 0, matching: matching)
         let enc = JSONEncoder()
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         w.metadata["saex_analysis"] = String(decoding: try enc.encode(meta), as: UTF8.self)
@@ -86,16 +87,17 @@ extension CacheAnalysis {
         guard let stamp = try? dec.decode(Stamp.self, from: Data(text.utf8)) else {
             throw SAEKitError(.badInput, path: path, subject: "__metadata__.saex_analysis", reason: "is malformed", remedy: "delete it; saex recomputes it")
         }
-        guard stamp.version == version, stamp.key == key(for: cache) else { return nil }
+        // Version 3 differs only by the missing matching record: its lists are exact and the same.
+        guard readableVersions.contains(stamp.version), stamp.key == "v\(stamp.version)-\(cache.manifest.fingerprint)" else { return nil }
         guard let meta = try? dec.decode(Meta.self, from: Data(text.utf8)) else {
             throw SAEKitError(.badInput, path: path, subject: "__metadata__.saex_analysis", reason: "is malformed", remedy: "delete it; saex recomputes it")
         }
         let reader = CacheTensorReader(file: file, path: path)
         let k = matchLimit
-        /// Match lists of `count` features naming features of a dictionary with `targetCount` features.
-        func lists(_ prefix: String, count: Int, targetCount: Int) throws -> [FeatureMatchLists] {
-            var out = [FeatureMatchLists](repeating: FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: []), count: count)
-            for kind in ["cos", "corr"] {
+        /// Match lists of `count` features naming features of a dictionary with `targetCount` features,
+        /// left in the mapped file.
+        func lists(_ prefix: String, count: Int, targetCount: Int) throws -> MatchListTable {
+            func columns(_ kind: String) throws -> MatchListTable.Columns {
                 let name = "\(prefix).by_\(kind).features"
                 let feats = try reader.buffer(name, Int32.self, shape: [count, k])
                 // -1 pads a short list; anything else must name a feature the explorer can open.
@@ -103,22 +105,14 @@ extension CacheAnalysis {
                     throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"", reason: "entry \(bad) is feature \(feats[bad]), outside the \(targetCount) features",
                                       remedy: "delete it; saex recomputes it")
                 }
-                let cos = try reader.buffer("\(prefix).by_\(kind).cosine", Float.self, shape: [count, k])
-                let corr = try reader.buffer("\(prefix).by_\(kind).correlation", Float.self, shape: [count, k])
-                let mutual = try reader.buffer("\(prefix).by_\(kind).mutual", UInt8.self, shape: [count, k])
-                for f in 0..<count {
-                    var l: [FeatureMatch] = []
-                    for j in 0..<k where feats[f * k + j] >= 0 {
-                        l.append(FeatureMatch(feature: Int(feats[f * k + j]), decoderCosine: cos[f * k + j],
-                                              activationCorrelation: value(corr[f * k + j]), mutual: mutual[f * k + j] != 0))
-                    }
-                    if kind == "cos" { out[f].byDecoderCosine = l } else { out[f].byActivationCorrelation = l }
-                }
+                return MatchListTable.Columns(features: feats, cosine: try reader.buffer("\(prefix).by_\(kind).cosine", Float.self, shape: [count, k]),
+                                              correlation: try reader.buffer("\(prefix).by_\(kind).correlation", Float.self, shape: [count, k]),
+                                              mutual: try reader.buffer("\(prefix).by_\(kind).mutual", UInt8.self, shape: [count, k]))
             }
-            return out
+            return MatchListTable(mapped: .init(count: count, k: k, byCosine: try columns("cos"), byCorrelation: try columns("corr"), owner: file))
         }
         var tables: [FeatureTable] = []
-        var neighbours: [[FeatureMatchLists]] = []
+        var neighbours: [MatchListTable] = []
         let descriptors = cache.descriptors
         for (i, d) in cache.dictionaries.enumerated() {
             let f = d.featureCount
@@ -161,21 +155,28 @@ extension CacheAnalysis {
                                        previewIDs: previewIDs, previewWidth: width, vocabulary: cache))
             neighbours.append(try lists("n\(i)", count: f, targetCount: f))
         }
-        var matches: [Pair: [FeatureMatchLists]] = [:]
+        var matches: [Pair: MatchListTable] = [:]
         let dictIndices = cache.dictionaries.indices
         for pr in meta.pairs where pr.count == 2 && dictIndices.contains(pr[0]) && dictIndices.contains(pr[1]) {
             matches[Pair(pr[0], pr[1])] = try lists("m\(pr[0])_\(pr[1])", count: cache.dictionaries[pr[0]].featureCount,
                                                     targetCount: cache.dictionaries[pr[1]].featureCount)
         }
-        return CacheAnalysis(cacheFingerprint: meta.key, tables: tables, neighbours: neighbours, matches: matches, unavailable: meta.unavailable ?? [])
+        return CacheAnalysis(cacheFingerprint: meta.key, tables: tables, neighbours: neighbours, matches: matches, unavailable: meta.unavailable ?? [],
+                             matching: meta.matching ?? .exact)
     }
 
-    /// The stored analysis of `cache` if fresh, else a new one (stored when `store` is true and
-    /// the folder is writable; a read-only folder is not an error).
-    public static func load(cache: ContextCache, store: Bool = true, progress: CacheBuilder.ProgressHandler = { _, _, _ in }) throws -> CacheAnalysis {
+    /// The stored analysis of `cache` if fresh (and exact when `options` ask for exact matching),
+    /// else a new one (stored when `store` is true and the folder is writable; a read-only folder
+    /// is not an error). `announce` receives the plan's one-line time estimate before a
+    /// computation starts.
+    public static func load(cache: ContextCache, store: Bool = true, options: AnalysisOptions = AnalysisOptions(),
+                            announce: (String) -> Void = { _ in },
+                            progress: CacheBuilder.ProgressHandler = { _, _, _ in }) throws -> CacheAnalysis {
         let path = AnalysisStore.path(for: cache.path)
-        if let a = try read(path: path, for: cache) { return a }
-        let a = try compute(cache, progress: progress)
+        if let a = try read(path: path, for: cache), options.matching != .exact || a.matching.method == .exact { return a }
+        let plan = AnalysisPlan(cache: cache, options: options)
+        announce(plan.summary)
+        let a = try compute(cache, plan: plan, progress: progress)
         if store { try? a.write(to: path) }
         return a
     }

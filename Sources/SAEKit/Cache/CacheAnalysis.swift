@@ -4,9 +4,11 @@ import Foundation
 /// neighbours, cross-dictionary matches, summaries and comparisons (docs/ANALYSIS.md).
 ///
 /// Stored beside the cache (`CACHE.analysis`, a safetensors file) keyed by the cache's fingerprint
-/// and the analysis version, and recomputed when either changes.
+/// and the analysis version, and recomputed when either changes (version 3 files are still read).
 public final class CacheAnalysis: @unchecked Sendable {
-    public static let version = 3
+    public static let version = 4
+    /// Versions `read` accepts: 4 adds the matching record to 3.
+    static let readableVersions: ClosedRange<Int> = 3...4
     /// How many matches and neighbours are kept per feature.
     public static let matchLimit = 5
     /// Peak tokens kept per feature for list previews (the first of its top contexts).
@@ -15,16 +17,19 @@ public final class CacheAnalysis: @unchecked Sendable {
     public let cacheFingerprint: String
     /// Per dictionary, every feature's statistics and preview tokens.
     public let tables: [FeatureTable]
-    public let neighbours: [[FeatureMatchLists]]
+    public let neighbours: [MatchListTable]
     /// For dictionaries (i, j), i != j: each feature of i's matches in j.
-    public let matches: [Pair: [FeatureMatchLists]]
+    public let matches: [Pair: MatchListTable]
     /// Why some dictionaries have no neighbours or matches (their weights could not be loaded).
     public let unavailable: [String]
+    /// How the decoders were matched (exact, or approximate with its parameters).
+    public let matching: MatchingRecord
 
     public typealias Pair = DictionaryPair
 
-    init(cacheFingerprint: String, tables: [FeatureTable], neighbours: [[FeatureMatchLists]], matches: [Pair: [FeatureMatchLists]],
-         unavailable: [String]) {
+    init(cacheFingerprint: String, tables: [FeatureTable], neighbours: [MatchListTable], matches: [Pair: MatchListTable],
+         unavailable: [String], matching: MatchingRecord) {
+        self.matching = matching
         self.cacheFingerprint = cacheFingerprint
         self.tables = tables
         self.neighbours = neighbours
@@ -43,8 +48,11 @@ public final class CacheAnalysis: @unchecked Sendable {
     /// when given, else dictionary i is loaded from its path in the manifest (and must still have
     /// the fingerprint the cache recorded); where neither works, `unavailable` says why and that
     /// dictionary gets no neighbours or matches.
-    public static func compute(_ cache: ContextCache, decoders given: [DecoderRows?]? = nil,
-                               progress: CacheBuilder.ProgressHandler = { _, _, _ in }) throws -> CacheAnalysis {
+    /// `plan` says how decoders are matched (nil: `AnalysisPlan(cache:)`, automatic).
+    public static func compute(_ cache: ContextCache, decoders given: [DecoderRows?]? = nil, plan given_plan: AnalysisPlan? = nil,
+                               progress: CacheBuilder.ProgressHandler = { _, _, _ in },
+                               profile: AnalysisProfile? = nil) throws -> CacheAnalysis {
+        let plan = given_plan ?? AnalysisPlan(cache: cache)
         let rows = cache.manifest.sample.rows
         // Statistics run over real tokens only: remap row indices past the padding.
         var realIndex = [Int32](repeating: -1, count: rows)
@@ -65,6 +73,7 @@ public final class CacheAnalysis: @unchecked Sendable {
         var step = 0
         for (di, d) in cache.dictionaries.enumerated() {
             progress("analyse", step, steps)
+            let statsStart = DispatchTime.now().uptimeNanoseconds
             let cols = remap(d.columns, realIndex: realIndex, realCount: realNorms.count)
             compact.append(cols)
             let f = d.featureCount
@@ -84,7 +93,10 @@ public final class CacheAnalysis: @unchecked Sendable {
                                                   elasticity: elasticity, peaks: peaks, special: special)
             tables.append(FeatureTable(descriptor: cache.descriptors[di], tokenCount: realNorms.count, stats: stats, previewIDs: previews,
                                        previewWidth: previewWidth, vocabulary: cache))
+            profile?.add("statistics", Double(DispatchTime.now().uptimeNanoseconds - statsStart) / 1e9)
             step += 1
+            let loadStart = DispatchTime.now().uptimeNanoseconds
+            defer { profile?.add("loading decoders", Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9) }
             if let g = given?[di] {
                 decoders.append(g)
             } else {
@@ -98,28 +110,59 @@ public final class CacheAnalysis: @unchecked Sendable {
             }
             progress("analyse", step, steps)
         }
-        var neighbours: [[FeatureMatchLists]] = []
+        // Approximate matching clusters every dictionary of one width together: one pass gives
+        // all their neighbours and cross matches.
+        var approximate: [Int: (result: ApproximateDecoderMatching.Result, local: [Int: Int])] = [:]
+        var record = MatchingRecord.exact
+        var recordRows = -1
+        if plan.method == .approximate {
+            for dim in Set(decoders.compactMap { $0?.dim }).sorted() {
+                let members = decoders.indices.filter { decoders[$0]?.dim == dim }
+                let rows = members.reduce(0) { $0 + (decoders[$1]?.rows ?? 0) }
+                let parameters = ApproximateDecoderMatching.Parameters.standard(rows: rows)
+                let r = ApproximateDecoderMatching.matchAll(members.compactMap { decoders[$0] }, k: matchLimit, parameters: parameters,
+                                                            profile: profile)
+                approximate[dim] = (r, Dictionary(uniqueKeysWithValues: members.enumerated().map { ($1, $0) }))
+                if rows > recordRows {
+                    recordRows = rows
+                    record = MatchingRecord(method: .approximate, clusters: parameters.clusters, probes: parameters.probes)
+                }
+            }
+        }
+        func approximateNeighbours(_ i: Int) -> DecoderMatches? {
+            guard let dim = decoders[i]?.dim, let a = approximate[dim], let li = a.local[i] else { return nil }
+            return a.result.neighbours(li)
+        }
+        func approximateCross(_ i: Int, _ j: Int) -> DecoderMatches? {
+            guard let dim = decoders[i]?.dim, let a = approximate[dim], let li = a.local[i], let lj = a.local[j] else { return nil }
+            return a.result.cross(li, lj)
+        }
+        var neighbours: [MatchListTable] = []
         for (di, dec) in decoders.enumerated() {
             guard let dec else {
-                neighbours.append([FeatureMatchLists](repeating: FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: []), count: cache.dictionaries[di].featureCount))
+                neighbours.append(MatchListTable([FeatureMatchLists](repeating: FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: []),
+                                                                     count: cache.dictionaries[di].featureCount)))
                 continue
             }
-            neighbours.append(try FeatureMatching.neighbours(dec, activations: compact[di], limit: matchLimit))
+            neighbours.append(MatchListTable(try FeatureMatching.neighbours(dec, activations: compact[di], limit: matchLimit, profile: profile,
+                                                                            decoderMatches: approximateNeighbours(di))))
             step += 1
             progress("analyse", step, steps)
         }
-        var matches: [Pair: [FeatureMatchLists]] = [:]
+        var matches: [Pair: MatchListTable] = [:]
         for i in 0..<decoders.count {
             for j in (i + 1)..<max(i + 1, decoders.count) {
                 guard let a = decoders[i], let b = decoders[j], a.dim == b.dim else { continue }
-                let m = try FeatureMatching.crossMatches(a: a, b: b, activationsA: compact[i], activationsB: compact[j], limit: matchLimit)
-                matches[Pair(i, j)] = m.aToB
-                matches[Pair(j, i)] = m.bToA
+                let m = try FeatureMatching.crossMatches(a: a, b: b, activationsA: compact[i], activationsB: compact[j], limit: matchLimit,
+                                                         profile: profile, decoderMatches: approximateCross(i, j))
+                matches[Pair(i, j)] = MatchListTable(m.aToB)
+                matches[Pair(j, i)] = MatchListTable(m.bToA)
                 step += 1
                 progress("analyse", step, steps)
             }
         }
-        return CacheAnalysis(cacheFingerprint: key(for: cache), tables: tables, neighbours: neighbours, matches: matches, unavailable: unavailable)
+        return CacheAnalysis(cacheFingerprint: key(for: cache), tables: tables, neighbours: neighbours, matches: matches, unavailable: unavailable,
+                             matching: record)
     }
 
     /// Columns with row indices moved to the real-token numbering.

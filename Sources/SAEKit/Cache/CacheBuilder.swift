@@ -133,13 +133,7 @@ public enum CacheBuilder {
     static func dictionaryData(_ acc: CacheAccumulator, _ di: Int, _ nd: NamedDictionary, encoder enc: FeatureEncoder, keepExact: Bool,
                                logits: LogitTable?, output: String) throws -> DictionaryCacheData {
         let d = nd.dictionary
-        var cosEncDec = [Float](repeating: 0, count: d.dSAE)
-        for i in 0..<d.dSAE {
-            var dot: Double = 0
-            for j in 0..<d.dIn { dot += Double(d.encoderWeight(input: j, feature: i)) * Double(d.wDec.pointer[i * d.dIn + j]) }
-            let denom = Double(enc.encoderNorms[i]) * Double(enc.decoderNorms[i])
-            cosEncDec[i] = denom > 0 ? Float(dot / denom) : 0
-        }
+        let cosEncDec = encoderDecoderCosines(d, encoderNorms: enc.encoderNorms, decoderNorms: enc.decoderNorms)
         var descriptor = CacheManifest.Dictionary(d, name: nd.name)
         descriptor.path = RelativePath.of(d.metadata.path, fromFolderOf: output)
         var data = try acc.dictionaryData(di, descriptor: descriptor, keepExact: keepExact, alpha: (0..<d.dSAE).map { d.alpha($0) },
@@ -181,6 +175,40 @@ public enum CacheBuilder {
                               modelName: u.modelName,
                               dModel: u.dModel, dVocab: u.dVocab, finalNorm: u.finalNorm.rawValue, weightOffset: u.weightOffset,
                               count: LogitTable.defaultCount)
+    }
+
+    /// cos(W_enc[:, i], W_dec[i, :]) per feature, in double precision. A [d_in x d_sae] encoder is
+    /// read row by row (one sweep of each matrix), not column by column: a column walk touches a
+    /// new cache line per value, which at a million features costs minutes.
+    static func encoderDecoderCosines(_ d: SAEDictionary, encoderNorms: [Float], decoderNorms: [Float]) -> [Float] {
+        let f = d.dSAE, dIn = d.dIn
+        var dot = [Double](repeating: 0, count: f)
+        let enc = d.wEnc.pointer, dec = d.wDec.pointer
+        if d.encoderIsFeatureMajor {
+            for i in 0..<f {
+                var s = 0.0
+                for j in 0..<dIn { s += Double(enc[i * dIn + j]) * Double(dec[i * dIn + j]) }
+                dot[i] = s
+            }
+        } else {
+            // Feature blocks small enough that their decoder rows stay in cache across the d_in sweeps.
+            let block = 256
+            dot.withUnsafeMutableBufferPointer { out in
+                var lo = 0
+                while lo < f {
+                    let hi = min(f, lo + block)
+                    for j in 0..<dIn {
+                        let row = enc + j * f
+                        for i in lo..<hi { out[i] += Double(row[i]) * Double(dec[i * dIn + j]) }
+                    }
+                    lo = hi
+                }
+            }
+        }
+        return (0..<f).map { i in
+            let denom = Double(encoderNorms[i]) * Double(decoderNorms[i])
+            return denom > 0 ? Float(dot[i] / denom) : 0
+        }
     }
 
     /// The sequences and rows a build covers: all of the corpus, or part `shard` of it.

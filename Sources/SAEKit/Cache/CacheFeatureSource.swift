@@ -14,9 +14,11 @@ public final class CacheFeatureSource: FeatureSource, @unchecked Sendable {
     }
 
     /// Opens a cache and its analysis (computing and storing the analysis when missing or stale).
-    public convenience init(path: String, progress: CacheBuilder.ProgressHandler = { _, _, _ in }) throws {
+    /// `options` and `announce` as for `CacheAnalysis.load`.
+    public convenience init(path: String, options: AnalysisOptions = AnalysisOptions(), announce: (String) -> Void = { _ in },
+                            progress: CacheBuilder.ProgressHandler = { _, _, _ in }) throws {
         let cache = try ContextCache(path: path)
-        self.init(cache: cache, analysis: try CacheAnalysis.load(cache: cache, progress: progress))
+        self.init(cache: cache, analysis: try CacheAnalysis.load(cache: cache, options: options, announce: announce, progress: progress))
     }
 
     public func stats(dict: Int, feature: Int) -> FeatureStats { analysis.stats(dict: dict, feature: feature) }
@@ -31,7 +33,8 @@ public final class CacheFeatureSource: FeatureSource, @unchecked Sendable {
         analysis.matches[CacheAnalysis.Pair(dict, other)]?[feature] ?? FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: [])
     }
 
-    public func allMatchLists(dict: Int, other: Int) -> [FeatureMatchLists]? { analysis.matches[CacheAnalysis.Pair(dict, other)] }
+    /// Builds every feature's lists from the mapped analysis (a pass over the pair's columns).
+    public func allMatchLists(dict: Int, other: Int) -> [FeatureMatchLists]? { analysis.matches[CacheAnalysis.Pair(dict, other)].map(Array.init) }
 
     public func contexts(dict: Int, feature: Int, at others: [TokenContext]) throws -> [TokenContext] {
         let length = cache.manifest.sample.sequenceLength

@@ -22,11 +22,20 @@ public struct ElasticityCalculator: Sendable {
         if d.applyBDecToInput {
             var scale: [Float]?
             if case .gated(let path) = d.rule { scale = path.rMag.map { Float(Foundation.exp(Double($0))) } }
-            for i in 0..<d.dSAE {
-                var acc: Double = 0
-                for j in 0..<d.dIn { acc += Double(d.encoderWeight(input: j, feature: i)) * Double(d.bDec[j]) }
-                wb[i] = Float(acc) * (scale?[i] ?? 1)
+            // W_enc^T b_dec, summed over inputs in order. A [d_in x d_sae] encoder is swept row by
+            // row: walking its columns touches a new cache line per value (minutes at a million features).
+            var acc = [Double](repeating: 0, count: d.dSAE)
+            if d.encoderIsFeatureMajor {
+                for i in 0..<d.dSAE { for j in 0..<d.dIn { acc[i] += Double(d.wEnc.pointer[i * d.dIn + j]) * Double(d.bDec[j]) } }
+            } else {
+                acc.withUnsafeMutableBufferPointer { out in
+                    for j in 0..<d.dIn {
+                        let row = d.wEnc.pointer + j * d.dSAE, b = Double(d.bDec[j])
+                        for i in 0..<d.dSAE { out[i] += Double(row[i]) * b }
+                    }
+                }
             }
+            for i in 0..<d.dSAE { wb[i] = Float(acc[i]) * (scale?[i] ?? 1) }
         }
         wDotBDec = wb
         switch d.normalization {

@@ -42,11 +42,13 @@ public enum FeatureSources {
     }
 
     /// Opens `path` as a `FeatureSource`: a cache with its analysis (computed and stored beside it
-    /// when missing or stale), or an import.
-    public static func open(path: String, vocabularyPath: String? = nil,
+    /// when missing or stale, with `options`; `announce` hears the plan's time estimate first), or an import.
+    public static func open(path: String, vocabularyPath: String? = nil, options: AnalysisOptions = AnalysisOptions(),
+                            announce: (String) -> Void = { _ in },
                             progress: @escaping CacheBuilder.ProgressHandler = { _, _, _ in }) throws -> any FeatureSource {
         switch try openInput(path: path, vocabularyPath: vocabularyPath) {
-        case .cache(let cache): return CacheFeatureSource(cache: cache, analysis: try CacheAnalysis.load(cache: cache, progress: progress))
+        case .cache(let cache):
+            return CacheFeatureSource(cache: cache, analysis: try CacheAnalysis.load(cache: cache, options: options, announce: announce, progress: progress))
         case .imported(let source): return source
         }
     }
