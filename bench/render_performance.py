@@ -239,6 +239,20 @@ def targets(results, plan, best_bw, caches):
                         peer='n/a', limit='n/a'))
     else:
         t.append(Target('ui_open_demo', 'open-to-first-frame, demo', '<= 0.3 s'))
+    up = results.get('ui_pairs')
+    if up and up['runs']:
+        rr = up['runs']
+        size = f"{rr[0]['features_a']:,} x {rr[0]['features_b']:,} features"
+        at = full and rr[0]['features_a'] >= 16384
+        first = max(r['pairs_first_build_ms'] for r in rr)
+        t.append(Target('ui_pairs_first', f"pairs screen, first build of the table, {size} (worst of {len(rr)})", '<= 1 s', ms(first),
+                        first <= 1000, at, peer='n/a', limit='n/a'))
+        p99 = max(r['key_p99_ms'] for r in rr)
+        t.append(Target('ui_pairs_key_p99', f"pairs screen, keystroke-to-frame p99, {size} (worst of {len(rr)})", '<= 10 ms', ms(p99),
+                        p99 <= 10, at, peer='n/a', limit='n/a'))
+    else:
+        t.append(Target('ui_pairs_first', 'pairs screen, first build of the table, 16,384 x 16,384 features', '<= 1 s'))
+        t.append(Target('ui_pairs_key_p99', 'pairs screen, keystroke-to-frame p99, 16,384 x 16,384 features', '<= 10 ms'))
     stats = sorted((v for k, v in results.items() if k.startswith('stats_')), key=lambda r: r['tokens'])
     if stats:
         r = stats[-1]
@@ -484,6 +498,23 @@ def ui_table(results):
     return table(['measure', 'figure'], rows) + f'\n\nLoad average {load} before.'
 
 
+def ui_pairs_table(results):
+    up = results.get('ui_pairs')
+    if not up or not up['runs']:
+        return '(not measured)'
+    rr = up['runs']
+    per = lambda f: ', '.join(f(r) for r in rr)
+    rows = [('first build of the pairs table (worker thread)', per(lambda r: ms(r['pairs_first_build_ms']))),
+            ('rebuild after switching the ranking', per(lambda r: ms(r['pairs_rebuild_ms']))),
+            (f"keystroke-to-frame on the pairs screen, p50 / p99 / max ({rr[0]['keys']:,} keys)",
+             per(lambda r: f"{ms(r['key_p50_ms'])} / **{ms(r['key_p99_ms'])}** / {ms(r['key_max_ms'])}")),
+            (f"a pair opened in compare with its shared evidence, p50 / p99 ({rr[0]['open_pair_count']} pairs)",
+             per(lambda r: f"{ms(r['open_pair_p50_ms'])} / {ms(r['open_pair_p99_ms'])}")),
+            ('open-to-first-frame (cache and analysis)', per(lambda r: ms(r['open_to_first_frame_ms'])))]
+    return (f"{rr[0]['features_a']:,} x {rr[0]['features_b']:,} features, {len(rr)} runs (one figure per run):\n\n"
+            + table(['measure', 'figures'], rows) + f"\n\nLoad average {load_str(up['load_before'])} before.")
+
+
 def analysis_parts_section(plan, caches):
     cols = []
     for din in plan.get('d_ins', []):
@@ -624,7 +655,7 @@ def render(results, template):
         'cache_scaling_dsae': scaling_table([c for c in caches.values() if c.din == plan.get('scale_d_in') and c.tokens == plan.get('scale_d_sae_tokens')], 'd_sae', lambda c: c.dsae),
         'cache_scaling_tokens': scaling_table([c for c in caches.values() if c.din == plan.get('scale_d_in') and c.dsae == plan.get('d_sae')], 'tokens', lambda c: c.rows),
         'open': open_table(results, best_bw), 'bandwidth': bandwidth_table(results), 'stats': stats_table(results, best_bw),
-        'match': match_table(results), 'correlate': corr_table(results), 'ui': ui_table(results),
+        'match': match_table(results), 'correlate': corr_table(results), 'ui': ui_table(results), 'ui_pairs': ui_pairs_table(results),
         'analysis_parts': analysis_parts_section(plan, caches), 'wide': wide_section(results, plan, best_bw),
         'million': million_section(results),
         'cache_memory': memory_table(results), 'feature_acts': features_table(results), 'logits': logits_table(results),

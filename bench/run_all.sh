@@ -40,7 +40,7 @@ if [ $MODE = full ]; then
   SCALE_TOKENS="25000 50000"                                         # plus the headline point
   STATS_N="250000 500000 1000000"; CORR_N=250000; FEATURES=16384
   MATCH_ROWS="4096 8192 16384"; MATCH_DIM=2304
-  UI_KEYS=3000; UI_RUNS=3; BW_MIB=1024; LOGIT_VOCAB=50257   # GPT-2 small's vocabulary
+  UI_KEYS=3000; UI_RUNS=3; PAIRS_KEYS=2000; BW_MIB=1024; LOGIT_VOCAB=50257   # GPT-2 small's vocabulary
   WIDE="65536 2304 50000"; MILLION_SIZE="1048576 768 4096"
   MEMORY_TOKENS="100000 400000"; [ $MEM1M = 1 ] && MEMORY_TOKENS="$MEMORY_TOKENS 1000000"
 else
@@ -51,7 +51,7 @@ else
   MATCH_ROWS="1024 2048 4096"; MATCH_DIM=768
   MEMORY_TOKENS="8192 32768"
   LOGIT_VOCAB=8192
-  UI_KEYS=606; UI_RUNS=1; BW_MIB=512   # 606 keys stop the 18-key script where 3,000 do, so the sorts start from the same view
+  UI_KEYS=606; UI_RUNS=1; PAIRS_KEYS=400; BW_MIB=512   # 606 keys stop the 18-key script where 3,000 do, so the sorts start from the same view
   WIDE="8192 768 4096"; MILLION_SIZE="131072 768 2048"
 fi
 cat > "$RESULTS/plan.json" <<JSON
@@ -119,6 +119,8 @@ done
 
 step "explorer"
 bench/ui/run.sh "$UI_KEYS" "$UI_RUNS"
+step "the pairs screen and compare"
+bench/ui/pairs.sh "$PAIRS_KEYS" "$UI_RUNS" "$D_SAE" "$TOKENS"
 
 step "wide dictionaries: a pair of ${WIDE%% *} features, exact and approximate matching"
 KEYS=$UI_KEYS bench/wide/run.sh pair $WIDE

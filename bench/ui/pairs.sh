@@ -4,12 +4,12 @@
 # from the synthetic 100,000-token, d_in 768 pair of bench/make_synthetic.py, then
 # `saex-bench ui --pairs --cache` (first build, a ranking switch, keys on the pairs screen, opening
 # pairs in compare with their shared evidence). No numpy peer: there is no numpy explorer.
-#   bench/ui/pairs.sh [KEYS] [RUNS]   (defaults 2000, 3) writes $RESULTS/ui_pairs.json
+#   bench/ui/pairs.sh [KEYS] [RUNS] [D_SAE] [TOKENS]   (defaults 2000, 3, 16384, 100000) writes $RESULTS/ui_pairs.json
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/lib.sh
 KEYS=${1:-2000}; RUNS=${2:-3}
-DIN=768; D_SAE=16384; TOKENS=100000
+DIN=768; D_SAE=${3:-16384}; TOKENS=${4:-100000}
 release_bin saex saex-bench
 DATA=$SYNTH_DATA; WORK=$CACHE_WORK
 mkdir -p "$DATA" "$WORK"
