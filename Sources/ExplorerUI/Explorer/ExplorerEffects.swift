@@ -212,6 +212,7 @@ extension ProgramSession where P == ExplorerProgram, Performer == ExplorerEffect
                                   initialDictionary: options.initialDictionary,
                                   width: size.width, height: size.height, canExport: options.onExport != nil,
                                   alphaThreshold: options.alphaThreshold, cacheCapacity: options.cacheCapacity)
+        state.othersLabels = labels?.othersLabels ?? [:]
         if let text = options.initialMessage { state.message = StatusMessage(text: text, isError: true) }
         var performer = ExplorerEffects(source: source, book: labels, author: options.author, onExport: options.onExport)
         performer.contextsFolder = options.contextsFolder

@@ -24,6 +24,9 @@ public struct ExplorerState: Equatable, Sendable {
     public var query = FeatureQuery()
     /// Labels as last confirmed by the label book (only saved labels appear here).
     public var labels: [FeatureKey: FeatureLabel]
+    /// Other raters' labels of the same features (read once at open: a session only changes the
+    /// current rater's labels). The detail page shows them under the rater's own.
+    public var othersLabels: [FeatureKey: [RatedLabel]] = [:]
     /// Why labels cannot be edited, or nil when they can.
     public var readOnlyReason: String?
     public var savesInFlight = 0
@@ -141,6 +144,8 @@ public struct ExplorerState: Equatable, Sendable {
     }
 
     public func label(for ref: FeatureRef) -> FeatureLabel? { labels[key(for: ref)] }
+    /// Every other rater's label of `ref`, sorted by rater.
+    public func othersLabels(for ref: FeatureRef) -> [RatedLabel] { othersLabels[key(for: ref)] ?? [] }
 
     /// A feature's statistics row.
     public func stats(_ ref: FeatureRef) -> FeatureStats { tables[ref.dict].stats(ref.feature) }

@@ -100,4 +100,18 @@ extension LabelBook {
         LabelSet(raters.flatMap { r in labels(by: r).map { RatedLabel(key: $0.key, label: $0.value) } })
     }
     public func takeNotice() -> String? { nil }
+
+    /// The labels of every rater but the current one, by feature, each feature's sorted by rater;
+    /// empty when the book has no current rater (one label per feature, whoever made it).
+    public var othersLabels: [FeatureKey: [RatedLabel]] {
+        guard let me = rater else { return [:] }
+        let every = everyLabel
+        var out: [FeatureKey: [RatedLabel]] = [:]
+        for key in every.features {
+            let others = every.labels(of: key).filter { $0.key != me && !$0.value.isEmpty }
+                .sorted { $0.key < $1.key }.map { RatedLabel(key: key, label: $0.value) }
+            if !others.isEmpty { out[key] = others }
+        }
+        return out
+    }
 }

@@ -8,12 +8,17 @@ enum DetailView {
     }
 
     /// The label in one line (verdict, concept, notes): where space is short (compare's panes).
-    static func labelLine(_ s: ExplorerState, _ ref: FeatureRef) -> Line {
+    /// With other raters' labels of the feature, their count follows unless `countOthers` is false
+    /// (the detail page lists them instead).
+    static func labelLine(_ s: ExplorerState, _ ref: FeatureRef, countOthers: Bool = true) -> Line {
+        let others = countOthers ? s.othersLabels(for: ref).count : 0
+        let more: Line = others == 0 ? [] : [Span("  +\(others) other rater\(others == 1 ? "" : "s")", .dim)]
         guard let label = s.label(for: ref), !label.isEmpty else {
-            return [Span.field("label"), Span(s.readOnlyLabels ? "none (read-only)" : "none", .dim)]
+            return [Span.field("label"), Span(s.readOnlyLabels ? "none (read-only)" : "none", .dim)] + more
         }
         var line: Line = [Span.field("label"), Span(label.verdict.map(VerdictDisplay.name) ?? "no verdict", .mark)]
         if !label.concept.isEmpty { line += [Span("  "), Span.field("concept"), Span(Format.preview(label.concept))] }
+        line += more
         if !label.notes.isEmpty { line += [Span("  "), Span.field("notes"), Span(Format.preview(label.notes))] }
         return line
     }
@@ -21,13 +26,32 @@ enum DetailView {
     /// The label on the detail page: verdict and concept, then the notes in full, wrapped (each of
     /// their lines on its own).
     static func labelLines(_ s: ExplorerState, _ ref: FeatureRef, width: Int) -> [Line] {
-        guard let label = s.label(for: ref), !label.notes.isEmpty else { return wrap(labelLine(s, ref), width: width, indent: 2) }
+        guard let label = s.label(for: ref), !label.notes.isEmpty else { return wrap(labelLine(s, ref, countOthers: false), width: width, indent: 2) }
         var head: Line = [Span.field("label"), Span(label.verdict.map(VerdictDisplay.name) ?? "no verdict", .mark)]
         if !label.concept.isEmpty { head += [Span("  "), Span.field("concept"), Span(label.concept)] }
         var lines = wrap(head, width: width, indent: 2)
         lines.append([Span("notes", .dim)])
         for paragraph in label.notes.split(separator: "\n", omittingEmptySubsequences: false) {
             lines += wrapWords("  " + String(paragraph), width: width, indent: 2)
+        }
+        return lines
+    }
+
+    /// Other raters' labels of the feature, one wrapped entry each: rater, verdict, rating,
+    /// concept, where the label came from and the notes' first line. Nothing when there are none.
+    static func othersLines(_ s: ExplorerState, _ ref: FeatureRef, width: Int) -> [Line] {
+        let others = s.othersLabels(for: ref)
+        guard !others.isEmpty else { return [] }
+        var lines: [Line] = [[Span("other raters (\(others.count), read-only)", .dim)]]
+        for other in others {
+            let l = other.label
+            var line: Line = [Span("  "), Span(Format.preview(other.rater.isEmpty ? "(no author)" : other.rater), .mark), Span("  "),
+                              Span(l.verdict.map(VerdictDisplay.name) ?? "no verdict")]
+            if let r = l.rating { line += [Span("  "), Span.field("rating"), Span(r.rawValue)] }
+            if !l.concept.isEmpty { line += [Span("  "), Span.field("concept"), Span(Format.preview(l.concept))] }
+            if l.provenance == .blind { line.append(Span("  (blind)", .dim)) }
+            if !l.notes.isEmpty { line += [Span("  "), Span.field("notes"), Span(Format.preview(l.notes))] }
+            lines += wrap(line, width: width, indent: 4)
         }
         return lines
     }
@@ -238,6 +262,7 @@ enum DetailView {
         let st = s.stats(ref)
         var lines: [Line] = [[Span("feature \(ref.feature)", .header), Span("  \(descriptor.name)", .dim)]]
         lines += labelLines(s, ref, width: width)
+        lines += othersLines(s, ref, width: width)
         lines.append([])
         lines += statLines(st, descriptor: descriptor, width: width)
         lines.append([])
