@@ -34,6 +34,15 @@ struct HostileCommandTests {
 
     static func lines(_ text: String) -> [Substring] { text.split(separator: "\n") }
 
+    /// An open blind session of two items per dictionary in CACHE.blind (two made-up dictionaries).
+    static func smallBlindSession(beside cache: String) throws -> BlindSession {
+        try FileManager.default.createDirectory(atPath: cache + ".blind", withIntermediateDirectories: true)
+        return try BlindSession.create(directory: cache + ".blind", dictionaries: [
+            BlindDictionary(name: "a", fingerprint: "fa", featureCount: 10, density: [Double](repeating: 0.1, count: 10)),
+            BlindDictionary(name: "b", fingerprint: "fb", featureCount: 10, density: [Double](repeating: 0.1, count: 10))],
+                                       perDictionary: 2, seed: 1)
+    }
+
     /// A labels file for the demo cache with one label.
     static func labels(in s: Scratch) throws -> String {
         let path = s.file("demo.labels")
@@ -123,11 +132,7 @@ struct HostileCommandTests {
         try #require(try CLI.run(["labels", "export", Self.demo, "--labels", labels, "-o", export]).status == 0)
         let cache = s.file("demo.saexcache")
         try FileManager.default.copyItem(atPath: Self.demo, toPath: cache)
-        try FileManager.default.createDirectory(atPath: cache + ".blind", withIntermediateDirectories: true)
-        let session = try BlindSession.create(directory: cache + ".blind", dictionaries: [
-            BlindDictionary(name: "a", fingerprint: "fa", featureCount: 10, density: [Double](repeating: 0.1, count: 10)),
-            BlindDictionary(name: "b", fingerprint: "fb", featureCount: 10, density: [Double](repeating: 0.1, count: 10))],
-                                              perDictionary: 2, seed: 1)
+        let session = try Self.smallBlindSession(beside: cache)
         session.close()
         let commands = [
             "inspect \(Self.standard)", "inspect \(Self.standard) --format json", "analyze \(Self.demo)", "analyze \(Self.demo) --format csv",
@@ -337,11 +342,7 @@ struct HostileCommandTests {
         defer { s.cleanup() }
         let cache = s.file("demo.saexcache")
         try FileManager.default.copyItem(atPath: Self.demo, toPath: cache)
-        try FileManager.default.createDirectory(atPath: cache + ".blind", withIntermediateDirectories: true)
-        let session = try BlindSession.create(directory: cache + ".blind", dictionaries: [
-            BlindDictionary(name: "a", fingerprint: "fa", featureCount: 10, density: [Double](repeating: 0.1, count: 10)),
-            BlindDictionary(name: "b", fingerprint: "fb", featureCount: 10, density: [Double](repeating: 0.1, count: 10))],
-                                              perDictionary: 2, seed: 1)
+        let session = try Self.smallBlindSession(beside: cache)
         defer { session.close() }
         try session.record(BlindAnswer(id: session.order[0], rating: .yes))
         let r = try CLI.run(["blind", "report", cache, "--unblind", "--format", "json"])

@@ -29,17 +29,7 @@ struct TerminalHostileTests {
         }
 
         /// The saex process: the pane shell's child.
-        func saexPID() -> Int32? {
-            guard let shell = tmux.panePID else { return nil }
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-            p.arguments = ["-P", String(shell)]
-            let out = Pipe()
-            p.standardOutput = out
-            guard (try? p.run()) != nil else { return nil }
-            p.waitUntilExit()
-            return Int32(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").first ?? "")
-        }
+        func saexPID() -> Int32? { tmux.childPID }
 
         /// The terminal is back as it was: same termios modes, alternate screen off, cursor visible.
         func expectRestored(_ what: String, sourceLocation: SourceLocation = #_sourceLocation) throws {

@@ -47,17 +47,7 @@ struct TerminalStressTests {
         }
 
         /// The saex process: the pane shell's child.
-        func saexPID() -> Int32? {
-            guard let shell = tmux.panePID else { return nil }
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-            p.arguments = ["-P", String(shell)]
-            let out = Pipe()
-            p.standardOutput = out
-            guard (try? p.run()) != nil else { return nil }
-            p.waitUntilExit()
-            return Int32(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").first ?? "")
-        }
+        func saexPID() -> Int32? { tmux.childPID }
 
         func cleanup() {
             tmux.kill()

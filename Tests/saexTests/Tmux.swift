@@ -65,6 +65,18 @@ final class Tmux {
     func resize(_ w: Int, _ h: Int) { run(["resize-window", "-t", session, "-x", String(w), "-y", String(h)]) }
     var alternateScreen: Bool { run(["display", "-p", "-t", session, "#{alternate_on}"]).trimmingCharacters(in: .whitespacesAndNewlines) == "1" }
     var panePID: Int32? { Int32(display("#{pane_pid}")) }
+    /// The first child of the pane's shell (the program it started), found with `pgrep -P`.
+    var childPID: Int32? {
+        guard let shell = panePID else { return nil }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+        p.arguments = ["-P", String(shell)]
+        let out = Pipe()
+        p.standardOutput = out
+        guard (try? p.run()) != nil else { return nil }
+        p.waitUntilExit()
+        return Int32(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").first ?? "")
+    }
     /// A tmux format evaluated for the pane, e.g. `#{cursor_flag}`.
     func display(_ format: String) -> String { run(["display", "-p", "-t", session, format]).trimmingCharacters(in: .whitespacesAndNewlines) }
     /// `capture-pane -e`: the text with the escape sequences of the cells' attributes.
