@@ -71,8 +71,9 @@ public enum PairFilter: String, CaseIterable, Hashable, Sendable {
     case verdictsDiffer = "verdicts_differ"
     /// No match at or above the table's threshold: the feature is only in A.
     case unmatched
-    /// A's feature has a label.
+    /// A's feature or its match in B has a label (either side).
     case labelled
+    /// Neither side has a label: the complement of `labelled`.
     case unlabelled
 }
 
@@ -145,8 +146,9 @@ extension PairTable {
             guard let j = matchOf(i), let va = labelsA[i]?.verdict, let vb = labelsB[j]?.verdict else { return false }
             return va != vb
         case .unmatched: return isUnmatched(i)
-        case .labelled: return !(labelsA[i]?.isEmpty ?? true)
-        case .unlabelled: return labelsA[i]?.isEmpty ?? true
+        case .labelled, .unlabelled:
+            let labelled = !(labelsA[i]?.isEmpty ?? true) || matchOf(i).map { !(labelsB[$0]?.isEmpty ?? true) } == true
+            return labelled == (filter == .labelled)
         }
     }
 

@@ -121,6 +121,25 @@ struct PlantedPairTests {
         #expect(forward.order(PairQuery(filter: .mutual), labelsA: [:], labelsB: [:]).count == Self.pi.count)
     }
 
+    /// `labelled` keeps a pair when either side has a label, `unlabelled` when neither has one, and
+    /// `verdicts_differ` needs a verdict on both sides.
+    @Test func labelFiltersLookAtBothSides() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let source = try Self.buildCache(try Self.planted(dir), dir)
+        let ab = try #require(source.allMatchLists(dict: 0, other: 1)), ba = try #require(source.allMatchLists(dict: 1, other: 0))
+        let pairs = PairTable(a: source.table(dict: 0), b: source.table(dict: 1), aToB: ab, bToA: ba, ranking: .combined)
+        // A's pi[0] is labelled on A's side; A's pi[1] only through its match, B's feature 1.
+        let onA = Self.pi[0], onB = Self.pi[1], both = Self.pi[2]
+        let labelsA: [Int: FeatureLabel] = [onA: FeatureLabel(verdict: .interpretable), both: FeatureLabel(verdict: .interpretable)]
+        let labelsB: [Int: FeatureLabel] = [1: FeatureLabel(concept: "commas"), 2: FeatureLabel(verdict: .normDetector)]
+        let labelled = pairs.order(PairQuery(filter: .labelled), labelsA: labelsA, labelsB: labelsB)
+        #expect(labelled == [onA, onB, both].sorted().map(Int32.init))
+        let unlabelled = pairs.order(PairQuery(filter: .unlabelled), labelsA: labelsA, labelsB: labelsB)
+        #expect(unlabelled.count == Self.featuresA - 3 && Set(unlabelled).isDisjoint(with: labelled))
+        #expect(pairs.order(PairQuery(filter: .verdictsDiffer), labelsA: labelsA, labelsB: labelsB) == [Int32(both)])
+    }
+
     /// Shared evidence: B's activations at A's top contexts equal a dense computation of B's
     /// encoder on those tokens, and the reverse.
     @Test func sharedEvidenceEqualsDenseActivations() throws {
