@@ -64,6 +64,9 @@ enum LabelFileFormat {
         var updated: String?
         /// "blind" for a label from a blind session; absent for one made by hand.
         var provenance: String?
+        /// true on every record of one append but its last: the records of one append take effect
+        /// together or not at all (an older saex ignores the key and replays them one by one).
+        var more: Bool?
     }
 
     enum Record: Equatable {
@@ -86,8 +89,10 @@ enum LabelFileFormat {
         return d
     }
 
-    static func encode(_ record: Record) throws -> Data {
+    /// One record line; `more` marks a record that the next one completes (see `Line.more`).
+    static func encode(_ record: Record, more: Bool = false) throws -> Data {
         var line = Line()
+        line.more = more ? true : nil
         switch record {
         case .dictionary(let info):
             line.op = "dictionary"
@@ -147,14 +152,19 @@ enum LabelFileFormat {
         return v
     }
 
-    /// Decodes one record line; nil with a reason when it is not a valid version-1 record.
-    static func decode(_ bytes: Data) -> Result<Record, LineError> {
+    /// Decodes one record line and whether the next record belongs to the same append; a reason
+    /// when it is not a valid record.
+    static func decode(_ bytes: Data) -> Result<(record: Record, more: Bool), LineError> {
         let line: Line
         do {
             line = try JSONDecoder().decode(Line.self, from: bytes)
         } catch {
             return .failure(LineError(reason: "not a valid JSON record"))
         }
+        return record(line).map { ($0, line.more == true) }
+    }
+
+    private static func record(_ line: Line) -> Result<Record, LineError> {
         guard let op = line.op else { return .failure(LineError(reason: "record without \"op\"")) }
         guard let fp = line.fingerprint, !fp.isEmpty else { return .failure(LineError(reason: "record without \"fingerprint\"")) }
         switch op {

@@ -181,7 +181,7 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
     }
 
     /// `setLabel` for several changes with one write and one fsync. Durable when it returns; after a
-    /// crash during the call any prefix of the changes may be on disk.
+    /// crash during the call either all of the changes or none are on disk (one save, `Line.more`).
     public func setLabels(_ changes: [(key: FeatureKey, label: FeatureLabel?)]) throws {
         mutex.lock()
         defer { mutex.unlock() }
@@ -378,7 +378,7 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         if needsRewrite { try rewrite() }
         try rewriteUnlessIntact()
         var data = Data()
-        for r in records { data.append(try LabelFileFormat.encode(r)) }
+        for (i, r) in records.enumerated() { data.append(try LabelFileFormat.encode(r, more: i < records.count - 1)) }
         let start = fileSize
         do {
             try data.withUnsafeBytes { raw in
@@ -540,6 +540,17 @@ extension LabelFileFormat {
         var recordCount = 0
         /// Bytes up to the end of the last good record.
         var goodLength = 0
+
+        mutating func apply(_ record: Record) {
+            switch record {
+            case .dictionary(let info): dictionaries[info.fingerprint] = info
+            case .set(let key, let label):
+                if version == 1 { labels.clearAll(key) }
+                labels.set(label, key: key, rater: label.author)
+            case .clear(let key, let rater):
+                if version == 1 { labels.clearAll(key) } else { labels.set(nil, key: key, rater: rater) }
+            }
+        }
     }
 
     /// A warning line, rendered like an error: the reason can quote the file (an unknown op), and
@@ -567,13 +578,15 @@ extension LabelFileFormat {
         out.version = try checkHeader(Data(bytes[first.start..<first.end]), path: path)
         out.goodLength = first.end + 1
         var index = 1
+        var group: [Record] = []
+        var groupLine = 0
         while index < lines.count {
             let line = lines[index]
             let isLast = index == lines.count - 1
             let body = bytes[line.start..<line.end]
             index += 1
             if body.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-                if line.terminated { out.goodLength = line.end + 1 }
+                if line.terminated, group.isEmpty { out.goodLength = line.end + 1 }
                 continue
             }
             if !line.terminated {
@@ -581,16 +594,14 @@ extension LabelFileFormat {
                 break
             }
             switch decode(Data(body)) {
-            case .success(let record):
-                out.recordCount += 1
-                switch record {
-                case .dictionary(let info): out.dictionaries[info.fingerprint] = info
-                case .set(let key, let label):
-                    if out.version == 1 { out.labels.clearAll(key) }
-                    out.labels.set(label, key: key, rater: label.author)
-                case .clear(let key, let rater):
-                    if out.version == 1 { out.labels.clearAll(key) } else { out.labels.set(nil, key: key, rater: rater) }
-                }
+            case .success(let decoded):
+                // The records of one append apply together, once its last record (no `more`) is read.
+                if group.isEmpty { groupLine = index }
+                group.append(decoded.record)
+                if decoded.more { continue }
+                for record in group { out.apply(record) }
+                out.recordCount += group.count
+                group.removeAll()
                 out.goodLength = line.end + 1
             case .failure(let e):
                 if isLast {
@@ -600,6 +611,9 @@ extension LabelFileFormat {
                                       remedy: "the file is damaged: fix or delete that line (keep a copy first)")
                 }
             }
+        }
+        if !group.isEmpty {
+            out.warnings.append(warning(path, groupLine, "ignored the last \(group.count) records of a save that did not finish, left by a crash while saving"))
         }
         return out
     }

@@ -165,6 +165,48 @@ import Testing
         #expect(!(try readText(path)).contains("torn"))
     }
 
+    /// Replacing another rater's label is two records (a clear and a set) in one save. A crash that
+    /// leaves only the first of them must leave the old label, not no label: the records of one save
+    /// apply together. The cut-short file is made by hand from the file the store wrote.
+    @Test func aSaveCutShortLeavesTheOldLabel() throws {
+        let dir = try makeTemporaryFolder()
+        defer { removeFolder(dir) }
+        let path = dir + "/labels.jsonl"
+        let key = FeatureKey(fingerprint: "fp", feature: 3)
+        var old = label("old")
+        old.author = "ann"
+        var new = label("new")
+        new.author = "bob"
+        let before: Int
+        do {
+            let store = try LabelStore(path: path)
+            try store.setLabel(old, for: key)
+            before = try readText(path).utf8.count
+            try store.setLabel(new, for: key)
+            store.close()
+        }
+        let whole = try readText(path)
+        let save = whole.utf8.dropFirst(before).split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
+        #expect(save.count == 2 && save[0].contains("\"op\":\"clear\"") && save[0].contains("\"more\":true"))
+        #expect(save[1].contains("\"op\":\"set\"") && !save[1].contains("more"))
+        #expect(try LabelStore(path: path, readOnly: true).label(for: key)?.concept == "new")
+
+        // The clear alone (complete line), then the clear with half of the set.
+        let prefix = String(whole.utf8.prefix(before))!
+        for cut in [prefix + save[0] + "\n", prefix + save[0] + "\n" + save[1].prefix(40)] {
+            try write(cut, to: path)
+            let reader = try LabelStore(path: path, readOnly: true)
+            #expect(reader.label(for: key)?.concept == "old" && reader.label(for: key)?.author == "ann")
+            #expect(reader.warnings.contains { $0.contains("line 3") && $0.contains("did not finish") }, "\(reader.warnings)")
+            // Opening for writing drops the unfinished save before anything is appended after it.
+            let writer = try LabelStore(path: path)
+            try writer.setLabel(label("other"), for: FeatureKey(fingerprint: "fp", feature: 4))
+            writer.close()
+            let again = try LabelStore(path: path, readOnly: true)
+            #expect(again.warnings.isEmpty && again.label(for: key)?.concept == "old")
+        }
+    }
+
     @Test func damagedLineInTheMiddleIsAnErrorNamingTheLine() throws {
         let dir = try makeTemporaryFolder()
         defer { removeFolder(dir) }
