@@ -162,22 +162,9 @@ public final class SafetensorsFile: @unchecked Sendable {
         return TensorInfo(name: name, dtype: dtype, shape: shape, dataOffsets: b..<e)
     }
 
-    /// A JSON number that is a non-negative integer fitting in Int, else nil.
-    ///
-    /// JSONSerialization gives integers without a fraction or exponent as integer NSNumbers and all
-    /// others (`1.0`, `1e2`) as Double; like the reference (serde's usize), only the former count.
-    /// Booleans are NSNumbers too (objCType "c") and are refused.
+    /// A JSON number that is a non-negative integer fitting in Int, else nil: literal integers only
+    /// (`1.0` and `1e2` are refused), as the reference reader (serde's usize) does; `JSONNumber` holds the rule.
     private static func nonNegativeInteger(_ v: Any) -> Int? {
-        guard let num = v as? NSNumber else { return nil }
-        switch String(cString: num.objCType) {
-        case "q", "l", "i", "s":
-            let x = num.int64Value
-            return x >= 0 ? Int(x) : nil
-        case "Q", "L", "I", "S":
-            let x = num.uint64Value
-            return x <= UInt64(Int.max) ? Int(x) : nil
-        default:
-            return nil  // "c" (Bool), "d"/"f" (floating point, including NSDecimalNumber)
-        }
+        JSONNumber.integer(v, acceptFloatForm: false).flatMap { $0 >= 0 ? $0 : nil }
     }
 }
