@@ -9,26 +9,17 @@ import Testing
 struct RaterTerminalTests {
     static let demo = "fixtures/demo/demo.saexcache"
 
-    static func temp() throws -> String {
-        let dir = NSTemporaryDirectory() + "saex-rater-term-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
-
     static func standard() throws -> String {
         try #require(try CacheFeatureSource(path: CLI.root + "/" + demo).dictionaries.first { $0.name == "standard" }?.fingerprint)
     }
 
     @Test func readOnlyShowsTheLabelsAndSaysWhyKeysDoNothing() throws {
-        try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")
-        let dir = try Self.temp()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let labels = dir + "/demo.labels"
+        let run = try TerminalRun()
+        defer { run.cleanup() }
+        let (t, labels) = (run.tmux, run.labels)
         let key = FeatureKey(fingerprint: try Self.standard(), feature: 2)
         try LabelStore(path: labels, rater: "tester").setLabel(FeatureLabel(verdict: .normDetector, concept: "the CLS slot"), for: key)
         let before = try Data(contentsOf: URL(fileURLWithPath: labels))
-        let t = Tmux()
-        defer { t.kill() }
         t.start("\(CLI.binary) explore \(Self.demo) --labels \(labels) --author tester --read-only")
         try #require(t.waitFor("LIST") != nil)
         #expect(t.pane().contains("read-only"))
@@ -44,14 +35,11 @@ struct RaterTerminalTests {
     }
 
     @Test func aBusyLabelsFileSuggestsReadOnly() throws {
-        try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")
-        let dir = try Self.temp()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let labels = dir + "/demo.labels"
+        let run = try TerminalRun()
+        defer { run.cleanup() }
+        let (t, labels) = (run.tmux, run.labels)
         let holder = try LabelStore(path: labels)  // another saex, as far as the lock can tell
         defer { holder.close() }
-        let t = Tmux()
-        defer { t.kill() }
         t.start("\(CLI.binary) explore \(Self.demo) --labels \(labels)")
         let pane = try #require(t.waitFor("EXIT=1"))
         let expected = "already open in another saex process (pid \(getpid())); "
@@ -60,12 +48,9 @@ struct RaterTerminalTests {
     }
 
     @Test func withoutUSERTheAuthorIsTheLoginName() throws {
-        try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")
-        let dir = try Self.temp()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let labels = dir + "/demo.labels"
-        let t = Tmux()
-        defer { t.kill() }
+        let run = try TerminalRun()
+        defer { run.cleanup() }
+        let (t, labels) = (run.tmux, run.labels)
         t.start("env -u USER -u LOGNAME -u SAEX_AUTHOR \(CLI.binary) explore \(Self.demo) --labels \(labels)")
         try #require(t.waitFor("LIST") != nil)
         t.keys("5")
@@ -78,9 +63,9 @@ struct RaterTerminalTests {
     }
 
     @Test func aCompleteBlindSessionIsStoredAsTheRatersBlindLabels() throws {
-        try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")
-        let dir = try Self.temp()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try TerminalRun()
+        defer { run.cleanup() }
+        let (t, dir) = (run.tmux, run.dir)
         for name in ["demo.saexcache", "demo.saexcache.analysis"] {
             try FileManager.default.copyItem(atPath: CLI.root + "/fixtures/demo/" + name, toPath: dir + "/" + name)
         }
@@ -100,8 +85,6 @@ struct RaterTerminalTests {
         let bob = FeatureLabel(verdict: .interpretable, concept: "by hand")
         try LabelStore(path: cache + ".labels", rater: "bob").setLabel(bob, for: handMade)
 
-        let t = Tmux()
-        defer { t.kill() }
         t.start("\(CLI.binary) blind run \(cache) --author bob 2>\(dir)/err.txt")
         try #require(t.waitFor("REPORT") != nil)
         t.keys("q")

@@ -7,48 +7,7 @@ import Testing
 /// the labels file deleted. After each run the terminal must be as it was.
 @Suite(.serialized)
 struct TerminalHostileTests {
-    final class Run {
-        let tmux = Tmux()
-        let dir: String
-        var labels: String { dir + "/l.labels" }
-
-        init() throws {
-            dir = NSTemporaryDirectory() + "saex-term-hostile-" + UUID().uuidString
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        }
-
-        /// Runs `command` (a shell line) between two `stty -g` snapshots; the pane then prints
-        /// EXIT=<status> and DONE.
-        func start(_ command: String, width: Int = 120, env: [String: String] = [:]) {
-            tmux.startShell("stty -g > \(dir)/stty.before; \(command); echo EXIT=$?; stty -g > \(dir)/stty.after; echo DONE; sleep 120",
-                            width: width, env: env)
-        }
-
-        func explore(_ cache: String = "fixtures/demo/demo.saexcache", prefix: String = "", width: Int = 120, env: [String: String] = [:]) {
-            start("\(prefix)\(CLI.binary) explore \(cache) --labels \(labels) --author tester", width: width, env: env)
-        }
-
-        /// The saex process: the pane shell's child.
-        func saexPID() -> Int32? { tmux.childPID }
-
-        /// The terminal is back as it was: same termios modes, alternate screen off, cursor visible.
-        func expectRestored(_ what: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-            try #require(tmux.waitFor("DONE") != nil, "\(what): the shell did not go on", sourceLocation: sourceLocation)
-            let before = try String(contentsOfFile: dir + "/stty.before", encoding: .utf8)
-            let after = try String(contentsOfFile: dir + "/stty.after", encoding: .utf8)
-            #expect(before == after, "\(what): terminal modes differ", sourceLocation: sourceLocation)
-            #expect(!tmux.alternateScreen, "\(what): alternate screen left on", sourceLocation: sourceLocation)
-            #expect(tmux.display("#{cursor_flag}") == "1", "\(what): cursor left hidden", sourceLocation: sourceLocation)
-            #expect(!tmux.pane().contains("Backtrace") && !tmux.pane().contains("Fatal error"), "\(what): crash text", sourceLocation: sourceLocation)
-        }
-
-        func labelStore() throws -> LabelStore { try LabelStore(path: labels, readOnly: true) }
-
-        func cleanup() {
-            tmux.kill()
-            try? FileManager.default.removeItem(atPath: dir)
-        }
-    }
+    typealias Run = TerminalRun
 
     static func requireTools() throws {
         try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")

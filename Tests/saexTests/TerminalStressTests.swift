@@ -29,31 +29,7 @@ struct TerminalStressTests {
         (9, "5", .unsure, "κείμενο 日本語テキスト"),
     ]
 
-    struct Session {
-        let tmux = Tmux()
-        let dir: String
-        var labels: String { dir + "/demo.labels" }
-
-        init() throws {
-            dir = NSTemporaryDirectory() + "saex-stress-" + UUID().uuidString
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        }
-
-        /// Runs the explorer between two `stty -g` snapshots of the pane's terminal; the pane then
-        /// prints EXIT=<status> and DONE, and keeps echoing what is typed (sleep in the foreground).
-        func start() {
-            let explore = "\(CLI.binary) explore fixtures/demo/demo.saexcache --labels \(labels) --author tester"
-            tmux.startShell("stty -g > \(dir)/stty.before; \(explore); echo EXIT=$?; stty -g > \(dir)/stty.after; echo DONE; sleep 120")
-        }
-
-        /// The saex process: the pane shell's child.
-        func saexPID() -> Int32? { tmux.childPID }
-
-        func cleanup() {
-            tmux.kill()
-            try? FileManager.default.removeItem(atPath: dir)
-        }
-    }
+    typealias Session = TerminalRun
 
     /// Selects each feature with `:` and gives it its verdict and concept, waiting for "saved".
     static func typeLabels(_ t: Tmux) throws {
@@ -137,11 +113,10 @@ struct TerminalStressTests {
     }
 
     @Test func hundredRandomResizesWhileDrawing() throws {
-        try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")
         let s = try Session()
         defer { s.cleanup() }
         let t = s.tmux
-        s.start()
+        s.explore()
         try #require(t.waitFor("LIST") != nil)
         try Self.typeLabels(t)
         // SAEX_STRESS_SEED=N explores other sequences; the default one is what CI runs.
@@ -182,11 +157,10 @@ struct TerminalStressTests {
 
     @Test(arguments: [("INT", SIGINT), ("TERM", SIGTERM), ("HUP", SIGHUP)])
     func signalWhileDrawing(_ name: String, _ signo: Int32) throws {
-        try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")
         let s = try Session()
         defer { s.cleanup() }
         let t = s.tmux
-        s.start()
+        s.explore()
         try #require(t.waitFor("LIST") != nil)
         try Self.typeLabels(t)
         let pid = try #require(s.saexPID())
