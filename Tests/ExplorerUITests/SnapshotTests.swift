@@ -168,3 +168,14 @@ import SAEKit
         for b in KeyMap.bindings.prefix(12) { #expect(text.contains(b.description)) }
     }
 }
+
+/// Issue 15: the list hid the alpha column at 40 columns even while sorting by alpha.
+@Suite struct NarrowListColumnsTests {
+    @Test(arguments: ListView.dropOrder)
+    func theSortColumnStaysWhenTheListIsNarrow(column: FeatureColumn) {
+        let sorted = ListView.visibleColumns(width: 40, keep: column).map(\.sort)
+        #expect(sorted.contains(column), "sorting by \(column) at 40 columns must keep its column: \(sorted)")
+        // Sorted by feature number, the same width drops it (so the check above can fail).
+        #expect(!ListView.visibleColumns(width: 40, keep: .feature).map(\.sort).contains(column) || column == .normSpearmanActive)
+    }
+}
