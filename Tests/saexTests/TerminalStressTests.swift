@@ -112,13 +112,24 @@ struct TerminalStressTests {
         }
     }
 
-    @Test func hundredRandomResizesWhileDrawing() throws {
+    /// The explorer on the demo in a fresh session, with `labels` typed (the caller cleans up).
+    static func labelledSession() throws -> Session {
         let s = try Session()
+        s.explore()
+        do {
+            try #require(s.tmux.waitFor("LIST") != nil)
+            try typeLabels(s.tmux)
+        } catch {
+            s.cleanup()
+            throw error
+        }
+        return s
+    }
+
+    @Test func hundredRandomResizesWhileDrawing() throws {
+        let s = try Self.labelledSession()
         defer { s.cleanup() }
         let t = s.tmux
-        s.explore()
-        try #require(t.waitFor("LIST") != nil)
-        try Self.typeLabels(t)
         // SAEX_STRESS_SEED=N explores other sequences; the default one is what CI runs.
         let seed = ProcessInfo.processInfo.environment["SAEX_STRESS_SEED"].flatMap { UInt64($0) } ?? 8
         var rng = SeededRandom(state: seed)
@@ -157,12 +168,9 @@ struct TerminalStressTests {
 
     @Test(arguments: [("INT", SIGINT), ("TERM", SIGTERM), ("HUP", SIGHUP)])
     func signalWhileDrawing(_ name: String, _ signo: Int32) throws {
-        let s = try Session()
+        let s = try Self.labelledSession()
         defer { s.cleanup() }
         let t = s.tmux
-        s.explore()
-        try #require(t.waitFor("LIST") != nil)
-        try Self.typeLabels(t)
         let pid = try #require(s.saexPID())
         var rng = SeededRandom(state: UInt64(signo) &+ (ProcessInfo.processInfo.environment["SAEX_STRESS_SEED"].flatMap { UInt64($0) } ?? 0))
         _ = Self.burst(t, &rng, count: 15)
