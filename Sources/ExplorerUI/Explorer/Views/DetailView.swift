@@ -162,40 +162,6 @@ enum DetailView {
         }
     }
 
-    /// The tokens whose logits the feature raises and lowers most (a cache built with --unembed, an
-    /// imported dashboard's pos_str/neg_str), side by side when there is room; nothing when the
-    /// contexts are not loaded or the source has none.
-    static func logitSection(_ loaded: Loaded<FeatureContexts>?, width: Int, symbols: Symbols) -> [Line] {
-        guard case .ready(let c)? = loaded, let l = c.logits, !l.isEmpty else { return [] }
-        let columns = width >= 56 ? 2 : 1
-        let cell = columns == 2 ? (width - 4) / 2 : width - 2
-        func entry(_ t: TokenLogit?) -> [Span] {
-            guard let t else { return [Span(String(repeating: " ", count: cell))] }
-            let value = Span(Format.right(Format.number(t.value, 3), 9) + "  ", .dim)
-            var token = Span(t.token, .normal, visibleSpaces: true)
-            let room = max(1, cell - value.width)
-            if token.width > room {
-                var kept: [Glyph] = [], used = 0
-                for g in token.glyphs where used + g.width <= room - 1 { kept.append(g); used += g.width }
-                token = Span(glyphs: kept + TerminalText.sanitize(symbols.ellipsis), role: .normal)
-            }
-            return [value, token, Span(String(repeating: " ", count: max(0, room - token.width)))]
-        }
-        var lines: [Line] = [[Span("Logit effects", .header), Span("  tokens the decoder direction raises | lowers most", .dim)]]
-        if columns == 2 {
-            for i in 0..<max(l.positive.count, l.negative.count) {
-                lines.append([Span("  ")] + entry(i < l.positive.count ? l.positive[i] : nil) + [Span(symbols.vertical, .dim)]
-                             + entry(i < l.negative.count ? l.negative[i] : nil))
-            }
-        } else {
-            lines.append([Span("  raises", .dim)])
-            lines += l.positive.map { [Span("  ")] + entry($0) }
-            lines.append([Span("  lowers", .dim)])
-            lines += l.negative.map { [Span("  ")] + entry($0) }
-        }
-        return lines + [[]]
-    }
-
     static func chartLines(_ loaded: Loaded<ActivationSample>?, descriptor: DictionaryDescriptor, width: Int, symbols: Symbols) -> [Line] {
         switch loaded {
         case nil, .loading?:
@@ -268,7 +234,7 @@ enum DetailView {
         lines.append([])
         lines += chartLines(s.samples.peek(ref), descriptor: descriptor, width: width, symbols: symbols)
         lines.append([])
-        lines += logitSection(s.contexts.peek(ref), width: width, symbols: symbols)
+        lines += LogitView.section(s.contexts.peek(ref), width: width, symbols: symbols)
         lines += contextSection(s.contexts.peek(ref), window: s.window, maxActivation: st.maxActivation, width: width)
         lines.append([])
         lines += neighbourSection(s, ref: ref, width: width, symbols: symbols)
