@@ -41,19 +41,59 @@ import SAEKit
         assertSnapshot(session.frame().debugDump(), named: "detail-no-norms-80x24")
     }
 
+    /// Logit effects with long, wide and hostile (escape, bidi override) tokens.
+    static let logits = LogitEffects(
+        positive: [TokenLogit(token: " Brigade", value: 3.753, id: 44), TokenLogit(token: "’", value: 3.063),
+                   TokenLogit(token: " an-extraordinarily-long-token-that-does-not-fit", value: 2.5),
+                   TokenLogit(token: "\u{1B}[31m red\u{202E}", value: 1.25)],
+        negative: [TokenLogit(token: "sequence", value: -0.707), TokenLogit(token: " 東京", value: -0.5),
+                   TokenLogit(token: "\\xe2\\x80", value: -0.25)])
+
+    /// The other dictionary's: ten a side (a cache's count, more than a pane holds), with a C1
+    /// escape, a bidi isolate and a clear-screen escape among them.
+    static let otherLogits = LogitEffects(
+        positive: [" verdict", " ruling", "\u{9B}2J", " jury", " appeal", " justices", " trial", " statute", " bench", " docket"]
+            .enumerated().map { TokenLogit(token: $0.element, value: 2.4 - Float($0.offset) * 0.2) },
+        negative: [" banana", "\u{2067}\u{1B}[2J wipe", " 🍌", " recipe", " kiwi", " mango", " salad", " fruit", " peel", " ripe"]
+            .enumerated().map { TokenLogit(token: $0.element, value: -1.9 + Float($0.offset) * 0.15) })
+
     /// The logit effects section: two columns, long and hostile tokens cut to their column, and one
     /// column on a narrow screen.
     @Test(arguments: [(80, 24), (50, 30)]) func detailWithLogitEffects(_ w: Int, _ h: Int) {
-        let logits = LogitEffects(
-            positive: [TokenLogit(token: " Brigade", value: 3.753, id: 44), TokenLogit(token: "’", value: 3.063),
-                       TokenLogit(token: " an-extraordinarily-long-token-that-does-not-fit", value: 2.5),
-                       TokenLogit(token: "\u{1B}[31m red\u{202E}", value: 1.25)],
-            negative: [TokenLogit(token: "sequence", value: -0.707), TokenLogit(token: " 東京", value: -0.5),
-                       TokenLogit(token: "\\xe2\\x80", value: -0.25)])
-        let session = makeSession(book: FakeLabelBook(), width: w, height: h, logits: logits)
+        let session = makeSession(book: FakeLabelBook(), width: w, height: h, logits: Self.logits)
         session.press(.enter)
         for _ in 0..<(h < 30 ? 14 : 10) { session.press(.char("j")) }
         assertSnapshot(session.frame().debugDump(), named: "detail-logits-\(w)x\(h)")
+    }
+
+    /// Both panes of compare with their own logit effects, under the statistics: a header with the
+    /// largest and smallest effect, then the tokens raised and lowered, as many as the pane holds;
+    /// a pane narrower than 30 columns drops the header (40x12).
+    @Test(arguments: [(120, 40), (80, 24), (40, 12)]) func compareWithLogitEffects(_ w: Int, _ h: Int) {
+        let session = makeSession(book: FakeLabelBook(), width: w, height: h, logits: Self.logits, otherLogits: Self.otherLogits)
+        session.press(.char("j"), .char("c"))
+        assertSnapshot(session.frame().debugDump(), named: "compare-logits-\(w)x\(h)")
+    }
+
+    /// Each pane shows its own feature's logit effects, the right one (the match, whose contexts
+    /// compare loads separately) on screen at 80x24 without scrolling.
+    @Test func compareShowsTheMatchsLogitEffectsOnTheRight() throws {
+        let session = makeSession(book: FakeLabelBook(), width: 80, height: 24, logits: Self.logits, otherLogits: Self.otherLogits)
+        session.press(.char("j"), .char("c"))
+        let c = try #require(session.state.compare)
+        let right = try #require(session.state.rightFeature(c))
+        #expect(right.dict == 1 && session.state.contexts.peek(right)?.value?.logits == Self.otherLogits)
+        let (left, rightLines) = CompareView.columns(session.state, c, width: 80, symbols: .unicode)
+        func text(_ lines: [Line]) -> [String] { lines.map { $0.map { $0.glyphs.map(\.text).joined() }.joined() } }
+        let raisesRight = try #require(text(rightLines).firstIndex { $0.hasPrefix("raises ·verdict  ·ruling") })
+        #expect(text(rightLines)[raisesRight + 1].hasPrefix("lowers ·banana"))
+        #expect(raisesRight < ExplorerLayout.bodyHeight(height: 24), "the right pane's logit effects are on screen")
+        #expect(text(left).contains { $0.hasPrefix("raises ·Brigade") })
+        #expect(!text(left).contains { $0.contains("verdict") || $0.contains("banana") })
+        #expect(!text(rightLines).contains { $0.contains("Brigade") })
+        let frame = session.frame()
+        #expect(frame.debugDump().contains("raises ·verdict") && frame.debugDump().contains("raises ·Brigade"))
+        expectNoControls(frame)  // the escapes and bidi controls among both sides' tokens
     }
 
     @Test(arguments: sizes) func compare(_ w: Int, _ h: Int) {
@@ -115,13 +155,15 @@ import SAEKit
             session.press(key)
             frames.append(session.frame())
         }
-        for frame in frames {
-            for cell in frame.cells {
-                for scalar in cell.text.unicodeScalars {
-                    let v = scalar.value
-                    let bidi = (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) || [0x200E, 0x200F, 0x061C].contains(v)
-                    #expect(!(v < 0x20 || (0x7F...0x9F).contains(v) || bidi), "U+\(String(v, radix: 16))")
-                }
+        frames.forEach { expectNoControls($0) }
+    }
+
+    func expectNoControls(_ frame: ScreenBuffer, sourceLocation: SourceLocation = #_sourceLocation) {
+        for cell in frame.cells {
+            for scalar in cell.text.unicodeScalars {
+                let v = scalar.value
+                let bidi = (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) || [0x200E, 0x200F, 0x061C].contains(v)
+                #expect(!(v < 0x20 || (0x7F...0x9F).contains(v) || bidi), "U+\(String(v, radix: 16))", sourceLocation: sourceLocation)
             }
         }
     }

@@ -25,11 +25,14 @@ final class FakeLabelBook: LabelBook {
 /// Synthetic data with one hand-made feature (1) whose tokens are hostile on purpose.
 final class HostileSource: FeatureSource {
     let base: SyntheticFeatureSource
-    /// Logit effects every feature's contexts carry (none unless given).
+    /// Logit effects every feature's contexts carry (none unless given); `otherLogits`, when given,
+    /// replaces them in every dictionary but the first (so compare's two sides differ).
     let logits: LogitEffects?
-    init(featureCount: Int = 300, hasNorms: Bool = true, logits: LogitEffects? = nil) {
+    let otherLogits: LogitEffects?
+    init(featureCount: Int = 300, hasNorms: Bool = true, logits: LogitEffects? = nil, otherLogits: LogitEffects? = nil) {
         base = SyntheticFeatureSource(featureCount: featureCount, hostileTokens: true, hasNorms: hasNorms)
         self.logits = logits
+        self.otherLogits = otherLogits
     }
     var dictionaries: [DictionaryDescriptor] {
         var d = base.dictionaries
@@ -54,7 +57,7 @@ final class HostileSource: FeatureSource {
             let ctx = TokenContext(sequence: 7, position: 105, value: 9.5, start: 100, tokens: Self.tokens, activations: Self.acts)
             c = FeatureContexts(top: [ctx], intervals: [IntervalGroup(lower: 0, upper: 9.5, contains: 1, examples: [ctx])], random: [ctx])
         }
-        c.logits = logits
+        c.logits = dict == 0 ? logits : otherLogits ?? logits
         return c
     }
     func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists {
@@ -69,8 +72,9 @@ final class HostileSource: FeatureSource {
 }
 
 func makeSession(featureCount: Int = 300, book: FakeLabelBook? = FakeLabelBook(), width: Int = 120, height: Int = 40,
-                 hasNorms: Bool = true, logits: LogitEffects? = nil) -> ExplorerSession {
-    let session = ExplorerSession(source: HostileSource(featureCount: featureCount, hasNorms: hasNorms, logits: logits), labels: book,
+                 hasNorms: Bool = true, logits: LogitEffects? = nil, otherLogits: LogitEffects? = nil) -> ExplorerSession {
+    let source = HostileSource(featureCount: featureCount, hasNorms: hasNorms, logits: logits, otherLogits: otherLogits)
+    let session = ExplorerSession(source: source, labels: book,
                                   options: ExplorerOptions(title: "saex", onExport: { "exported 3 labels" }),
                                   size: TerminalSize(width: width, height: height))
     session.performer.now = { Date(timeIntervalSince1970: 1_800_000_000) }

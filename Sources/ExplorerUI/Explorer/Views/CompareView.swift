@@ -1,6 +1,7 @@
 import SAEKit
 
-/// A feature beside its best matches in another dictionary. Each side shows its statistics, its
+/// A feature beside its best matches in another dictionary. Each side shows its statistics, the
+/// tokens it raises and lowers most (logit effects, when the source has them), its
 /// activation-vs-norm scatter (both on the same axes), and its top contexts with the other
 /// feature's activations on the same tokens underneath: the shared evidence.
 enum CompareView {
@@ -54,15 +55,15 @@ enum CompareView {
         return lines
     }
 
-    /// One side: name (marked when focused), label, statistics, scatter, and top contexts with the
-    /// other feature's activations on the same tokens.
+    /// One side: name (marked when focused), label, statistics, logit effects, scatter, and top
+    /// contexts with the other feature's activations on the same tokens.
     static func side(_ s: ExplorerState, _ ref: FeatureRef, other: FeatureRef?, focused: Bool, width: Int, symbols: Symbols,
                      axes: (x: ClosedRange<Float>, y: ClosedRange<Float>)) -> [Line] {
         let st = s.stats(ref)
         let name = "\(s.tables[ref.dict].descriptor.name) #\(ref.feature)"
         var lines: [Line] = [[Span(focused ? symbols.marker + " " : "  ", .mark), Span(name, focused ? .selected : .header)],
                              DetailView.labelLine(s, ref)]
-        lines += summary(st, width: width)
+        lines += summary(st, width: width, logits: LogitView.compact(s.contexts.peek(ref), width: width, symbols: symbols))
         lines.append([])
         lines += scatter(s, ref, width: width, symbols: symbols, axes: axes)
         lines.append([])
@@ -114,13 +115,15 @@ enum CompareView {
         }
     }
 
-    static func summary(_ st: FeatureStats, width: Int) -> [Line] {
+    /// The statistics in a few wrapped lines, then `logits` (read beside the other side's before
+    /// the longer hint), the norm-detector hint and the dead flag.
+    static func summary(_ st: FeatureStats, width: Int, logits: [Line]) -> [Line] {
         let spans: [Span] = [
             Span.field("alpha"), Span(Format.number(st.alpha, 2) + "  "), Span.field("elast"), Span(Format.number(st.elasticity, 2) + "  "),
             Span.field("ρ(act)"), Span(Format.number(st.normSpearmanActive, 2) + "  "), Span.field("density"), Span(Format.percent(st.density) + "  "),
             Span.field("max"), Span(Format.number(st.maxActivation, 2)),
         ]
-        var lines = wrap(spans, width: width, indent: 0)
+        var lines = wrap(spans, width: width, indent: 0) + logits
         lines += DetailView.hintLines(st, width: width)
         if st.dead { lines.append([Span("dead", .warning)]) }
         return lines
