@@ -127,7 +127,8 @@ struct Report: ParsableCommand {
     @Option(help: "The labels file to read (default: CACHE.labels if it exists; the demo's in $XDG_STATE_HOME/saex/).") var labels: String?
 
     func run() throws {
-        let target = try output.map { try OutputTarget($0, inputs: [cache] + (labels.map { [$0] } ?? [])) }
+        let location = try LabelsLocation.resolve(cache: cache, labels: labels)
+        let target = try output.map { try OutputTarget($0, inputs: location.inputs(cache: cache)) }
         let report = try comparisonReport(cache: cache, labels: labels).report
         let text = report.markdown(title: "saex report: " + (cache as NSString).lastPathComponent, cache: cache)
         if let target {

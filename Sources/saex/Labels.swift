@@ -44,7 +44,7 @@ struct LabelsExport: ParsableCommand {
         let source = try FeatureSources.open(path: cache)
         let fingerprint = (source as? CacheFeatureSource)?.cache.manifest.fingerprint
         let location = try LabelsLocation.resolve(cache: cache, labels: labels)
-        let target = try output.map { try OutputTarget($0, inputs: [cache, location.path]) }
+        let target = try output.map { try OutputTarget($0, inputs: location.inputs(cache: cache)) }
         let export: LabelExport
         if let store = try location.openIfPresent() {
             for w in store.warnings { Console.error("saex: warning: \(w)") }

@@ -33,6 +33,10 @@ struct LabelsLocation {
                     remedy: explicit ? "check the path" : "label a feature first, or give --labels FILE")
     }
 
+    /// What a command that reads `cache` with these labels reads, so its `-o` must not be any of
+    /// them: the cache, its stored analysis and this labels file (found by default or given).
+    func inputs(cache: String) -> [String] { [cache, AnalysisStore.path(for: cache), path] }
+
     /// The labels read-only, or nil when the file does not exist and was not named with --labels.
     func openIfPresent(rater: String? = nil) throws -> LabelStore? {
         if !exists {
