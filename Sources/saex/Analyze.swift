@@ -135,7 +135,7 @@ struct Report: ParsableCommand {
             try target.write([Data(text.utf8)])
             Console.error(TerminalText.escapedLine("wrote \(target)"))
         } else {
-            try Console.out(text)
+            try Console.out(Data(text.utf8))
         }
     }
 }
