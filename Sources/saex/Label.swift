@@ -111,7 +111,7 @@ struct BlindRun: ParsableCommand {
             let session = try BlindSession(directory: directory)
             let perDictionary = session.progress.total / 2
             let names = session.dictionaries.map(\.name)
-            let otherDicts = try dicts.map { try dictionaryNames($0) != names } ?? false
+            let otherDicts = try dicts.map { try DictsOption.names($0) != names } ?? false
             let conflicts = otherDicts || (sample.map { $0 != perDictionary } ?? false) || (seed.map { $0 != session.seed } ?? false)
             if conflicts {
                 session.close()
@@ -128,15 +128,7 @@ struct BlindRun: ParsableCommand {
                               remedy: "build a cache with two dictionaries")
         }
         var chosen = [0, 1]
-        if let dicts {
-            chosen = try dictionaryNames(dicts).map { name in
-                guard let i = all.firstIndex(where: { $0.name == name }) else {
-                    throw SAEKitError(.badInput, path: cache, subject: "--dicts \(dicts)",
-                                      reason: "no dictionary named \(name) (the cache has: \(all.map(\.name).joined(separator: ", ")))")
-                }
-                return i
-            }
-        }
+        if let dicts { chosen = try DictsOption.indices(dicts, in: all.map(\.name), cache: cache) }
         let offered = chosen.map { d in
             BlindDictionary(name: all[d].name, fingerprint: all[d].fingerprint, featureCount: all[d].featureCount,
                             density: Array(source.table(dict: d).density.buffer))
@@ -145,16 +137,6 @@ struct BlindRun: ParsableCommand {
         var generator = SystemRandomNumberGenerator()
         return try BlindSession.create(directory: directory, dictionaries: offered, perDictionary: sample ?? Self.defaultSample,
                                        seed: seed ?? generator.next(), rater: author.resolved)
-    }
-
-    /// "A,B" as two distinct names.
-    func dictionaryNames(_ text: String) throws -> [String] {
-        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard names.count == 2, names[0] != names[1], !names.contains(where: \.isEmpty) else {
-            throw SAEKitError(.badInput, path: nil, subject: "--dicts \(text)", reason: "needs two different dictionary names separated by a comma",
-                              remedy: "e.g. --dicts standard,cosine_global")
-        }
-        return names
     }
 }
 

@@ -79,11 +79,7 @@ struct Pairs: ParsableCommand {
             throw SAEKitError(.badInput, path: cache, reason: "has \(all.count) dictionary; pairs need two", remedy: "build a cache with two dictionaries")
         }
         guard let dicts else { return (0, 1) }
-        let names = dicts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard names.count == 2, names[0] != names[1] else {
-            throw SAEKitError(.badInput, path: nil, subject: "--dicts \(dicts)", reason: "needs two different dictionary names separated by a comma")
-        }
-        let index = try names.map { try source.cache.dictionaryIndex(named: $0) }
+        let index = try DictsOption.indices(dicts, in: all.map(\.name), cache: cache)
         return (index[0], index[1])
     }
 

@@ -126,6 +126,29 @@ enum TextOrJSON: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
+/// `--dicts A,B` (saex pairs, saex blind run): two different dictionary names separated by a comma.
+enum DictsOption {
+    static func names(_ text: String) throws -> [String] {
+        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard names.count == 2, names[0] != names[1], !names.contains(where: \.isEmpty) else {
+            throw SAEKitError(.badInput, path: nil, subject: "--dicts \(text)",
+                              reason: "needs two different dictionary names separated by a comma", remedy: "e.g. --dicts standard,cosine_global")
+        }
+        return names
+    }
+
+    /// The positions in `all` (the names of the dictionaries in `cache`) of the two names `text` gives.
+    static func indices(_ text: String, in all: [String], cache: String) throws -> [Int] {
+        try names(text).map { name in
+            guard let i = all.firstIndex(of: name) else {
+                throw SAEKitError(.badInput, path: cache, subject: "--dicts \(text)",
+                                  reason: "no dictionary named \(name) (the cache has: \(all.joined(separator: ", ")))")
+            }
+            return i
+        }
+    }
+}
+
 /// Pretty JSON with C1 and bidi controls escaped too (TerminalText.jsonEscapingControls).
 func jsonString<T: Encodable>(_ value: T) throws -> String {
     let enc = JSONEncoder()
