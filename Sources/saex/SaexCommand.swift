@@ -33,7 +33,7 @@ struct SaexMain {
             }
             // One line, like every other saex error: the parser's message and where the usage is.
             // ArgumentParser uses 64 (EX_USAGE) for usage errors; saex documents 2.
-            var message = Saex.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
+            var message = oneLine(Saex.message(for: error))
             if message.hasSuffix(".") { message.removeLast() }
             if let dashed = dashedPath() { usageError(unknownDashed(dashed)) }
             Console.error("saex: \(TerminalText.escapedLine(message)); see '\(usageCommand()) --help'")
@@ -44,6 +44,20 @@ struct SaexMain {
     static func fail(_ error: SAEKitError) -> Never {
         Console.error("saex: \(error)")
         exit(error.exitCode)
+    }
+
+    /// The parser's message as one line. It lists six or more valid values as bullets on the lines
+    /// after "Please provide one of the following:"; those are kept, quoted, on the line.
+    static func oneLine(_ message: String) -> String {
+        let lines = message.split(separator: "\n").map(String.init)
+        guard let first = lines.first else { return "invalid usage" }
+        let bullets = lines.dropFirst().compactMap { line -> String? in
+            let item = line.trimmingCharacters(in: .whitespaces)
+            return item.hasPrefix("- ") ? "'\(item.dropFirst(2))'" : nil
+        }
+        guard first.hasSuffix(" one of the following:"), let last = bullets.last else { return first }
+        let list = bullets.count == 1 ? last : bullets.dropLast().joined(separator: ", ") + " or " + last
+        return first.dropLast(" the following:".count) + " " + list
     }
 
     static func usageError(_ message: String) -> Never {
