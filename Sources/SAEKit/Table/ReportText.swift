@@ -3,7 +3,13 @@ import Foundation
 /// `ComparisonReport` as text: the rows `saex summary` prints and the Markdown page `saex report`
 /// writes (tables, histograms as text in code blocks). Names from files are made terminal-safe.
 extension ComparisonReport {
-    static func percent(_ v: Double?) -> String { v.map { String(format: "%.1f%%", $0 * 100) } ?? "n/a" }
+    static func percent(_ v: Double?) -> String { v.map { String(format: "%.1f%%", unsignedZero($0 * 100, decimals: 1)) } ?? "n/a" }
+
+    /// `x`, or +0 when it prints as zero with `decimals` decimals: no "-0.0%" for a tiny negative value.
+    static func unsignedZero(_ x: Double, decimals: Int) -> Double {
+        let scale = pow(10, Double(decimals))
+        return (x * scale).rounded() == 0 ? 0 : x
+    }
     static func number(_ v: Double?, _ format: String = "%.3f") -> String { v.map { String(format: format, $0) } ?? "n/a" }
 
     static func share(_ p: Proportion) -> String {
@@ -13,7 +19,7 @@ extension ComparisonReport {
 
     static func difference(_ d: ProportionDifference) -> String {
         guard let diff = d.difference else { return "n/a" }
-        return String(format: "%+.1f%%", diff * 100) + " [\(percent(d.lower)), \(percent(d.upper))], Fisher p \(number(d.fisherP, "%.3g"))"
+        return String(format: "%+.1f%%", unsignedZero(diff * 100, decimals: 1)) + " [\(percent(d.lower)), \(percent(d.upper))], Fisher p \(number(d.fisherP, "%.3g"))"
     }
 
     /// One row per figure: its name and its value for each dictionary.
