@@ -30,8 +30,17 @@ struct ShardAndSpillTests {
         let part0 = try ContextCache(path: names[0])
         #expect(part0.manifest.sample.shard?.count == parts)
         #expect(part0.file.tensor("d0.elasticity_exact") != nil)
+        #expect(part0.file.tensor("sample.input_sums_exact") != nil && part0.file.tensor("d1.residual_exact") != nil)
         try CacheMerger.merge(inputs: names, output: dir.file("merged.saexcache"))
         #expect(try Self.bytes(dir.file("merged.saexcache")) == Self.bytes(dir.file("single.saexcache")))
+        // The FVU of the merged parts is the single build's, bit for bit, and known.
+        let single = try ContextCache(path: dir.file("single.saexcache")), merged = try ContextCache(path: dir.file("merged.saexcache"))
+        for di in 0..<2 {
+            let fvu = try #require(single.dictionaries[di].fvu)
+            #expect(merged.dictionaries[di].fvu?.bitPattern == fvu.bitPattern)
+            #expect(merged.dictionaries[di].residualSum?.bitPattern == single.dictionaries[di].residualSum?.bitPattern)
+        }
+        #expect(merged.file.tensor("sample.input_sums_exact") == nil)
     }
 
     @Test func partsOfAFileListEqualABuildOfTheList() throws {
