@@ -83,7 +83,7 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
         realTokenCount = realTokens
         // The FVU's sums: optional (older caches, --feature-acts builds), checked when present.
         let dIn = m.dictionaries.first?.dIn ?? 0
-        let inputSums = try reader.optionalSums("sample.input_sums", shape: [2, dIn], nonNegative: dIn..<(2 * dIn))
+        let inputSums = try reader.optionalSums("sample.input_sums", shape: [2, dIn]) { $0 / 2 }
         self.inputSums = inputSums
         norms = try reader.buffer("sample.norms", Float.self, shape: [rows])
         let vocabOffsets = try reader.buffer("vocab.offsets", Int64.self, shape: nil)
@@ -125,7 +125,7 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
                                       remedy: "rebuild the cache with saex cache build")
                 }
             }
-            let residual = try reader.optionalSums(p + "residual_sum", shape: [1], nonNegative: 0..<1)?[0]
+            let residual = try reader.optionalSums(p + "residual_sum", shape: [1]) { _ in 0 }?[0]
             dicts.append(CachedDictionary(
                 descriptor: d,
                 columns: SparseColumns(rowCount: rows, featureCount: f, colPtr: colPtr, rows: rowsT, values: values, owner: file),
@@ -304,12 +304,12 @@ struct CacheTensorReader {
         return LogitTable(featureCount: f, count: k, positiveIDs: pi, positiveValues: pv, negativeIDs: ni, negativeValues: nv)
     }
 
-    /// The F64 tensor `name` of `shape` when the cache has it (nil when absent); the entries at
-    /// `nonNegative` are sums of squares, so a negative one is refused.
-    func optionalSums(_ name: String, shape: [Int], nonNegative: Range<Int>) throws -> UnsafeBufferPointer<Double>? {
+    /// The F64 tensor `name` of `shape` when the cache has it (nil when absent); its entries from
+    /// `squaresFrom(count)` on are sums of squares, so a negative one is refused.
+    func optionalSums(_ name: String, shape: [Int], squaresFrom: (Int) -> Int) throws -> UnsafeBufferPointer<Double>? {
         guard file.tensor(name) != nil else { return nil }
         let b = try buffer(name, Double.self, shape: shape)
-        if let bad = nonNegative.first(where: { b[$0] < 0 }) {
+        if let bad = (squaresFrom(b.count)..<b.count).first(where: { b[$0] < 0 }) {
             throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"",
                               reason: "entry \(bad) is \(b[bad]), a sum of squares below 0",
                               remedy: "rebuild the cache with saex cache build")

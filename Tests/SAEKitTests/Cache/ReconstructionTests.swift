@@ -85,7 +85,19 @@ struct ReconstructionTests {
         #expect(abs(encoded - cache.dictionaries[0].fvu!) <= 1e-6 * encoded)
     }
 
-    @Test func aCacheWithoutTheSumsHasNoFVU() throws {
+    /// `full` rewritten: tensors `keep` passes, bytes from `bytes` where it gives some, metadata through `metadata`.
+    static func rewrite(_ full: SafetensorsFile, to path: String, keep: (String) -> Bool = { _ in true },
+                        bytes: (String) -> [UInt8]? = { _ in nil }, metadata: (String) -> String = { $0 }) throws {
+        var w = SafetensorsWriter()
+        for name in full.names where keep(name) {
+            let t = try #require(full.tensor(name))
+            w.add(name, dtype: t.dtype, shape: t.shape, bytes: Data(bytes(name) ?? Array(t.rawBytes)))
+        }
+        for (k, v) in full.metadata { w.metadata[k] = metadata(v) }
+        try w.write(to: path)
+    }
+
+    @Test func aCacheWithoutTheSumsHasNoFVUAndBadSumsAreRefused() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
         let vocab = CacheTests.makeVocab(dir)
@@ -94,31 +106,32 @@ struct ReconstructionTests {
                                vocabularyPath: vocab, output: dir.file("c.saexcache"))
         // The cache as an older saex wrote it: the same tensors less the FVU's sums.
         let full = try SafetensorsFile(path: dir.file("c.saexcache"))
-        var w = SafetensorsWriter()
-        for name in full.names where name != "sample.input_sums" && !name.hasSuffix(".residual_sum") {
-            let t = try #require(full.tensor(name))
-            w.add(name, dtype: t.dtype, shape: t.shape, bytes: Data(t.rawBytes))
-        }
-        for (k, v) in full.metadata { w.metadata[k] = v }
-        try w.write(to: dir.file("old.saexcache"))
+        try Self.rewrite(full, to: dir.file("old.saexcache"), keep: { $0 != "sample.input_sums" && !$0.hasSuffix(".residual_sum") })
         let old = try ContextCache(path: dir.file("old.saexcache"))
         #expect(old.inputSums == nil && old.dictionaries.allSatisfy { $0.fvu == nil && $0.residualSum == nil })
         #expect(DictionarySummary(table: try CacheFeatureSource(path: dir.file("old.saexcache")).table(dict: 0)).fvu == nil)
         // A negative sum of squares is refused in one line naming the tensor.
-        var bad = SafetensorsWriter()
-        for name in full.names {
-            let t = try #require(full.tensor(name))
-            let bytes = name == "d1.residual_sum" ? withUnsafeBytes(of: (-1.0).bitPattern.littleEndian) { Array($0) } : Array(t.rawBytes)
-            bad.add(name, dtype: t.dtype, shape: t.shape, bytes: Data(bytes))
-        }
-        for (k, v) in full.metadata { bad.metadata[k] = v }
-        try bad.write(to: dir.file("bad.saexcache"))
+        let minusOne = withUnsafeBytes(of: (-1.0).bitPattern.littleEndian) { Array($0) }
+        try Self.rewrite(full, to: dir.file("bad.saexcache"), bytes: { $0 == "d1.residual_sum" ? minusOne : nil })
         do {
             _ = try ContextCache(path: dir.file("bad.saexcache"))
             Issue.record("expected a refusal")
         } catch let e as SAEKitError {
             #expect(e.description == dir.file("bad.saexcache") + ": tensor \"d1.residual_sum\": entry 0 is -1.0, a sum of squares below 0; "
                     + "rebuild the cache with saex cache build", "\(e)")
+        }
+        // So is a shape that does not fit the manifest's d_in, even an absurd one.
+        for dIn in ["4", "-3", "9223372036854775807"] {
+            let manifest = { (m: String) in m.replacingOccurrences(of: "\"d_in\":16", with: "\"d_in\":\(dIn)") }
+            try Self.rewrite(full, to: dir.file("shape.saexcache"), metadata: manifest)
+            do {
+                _ = try ContextCache(path: dir.file("shape.saexcache"))
+                Issue.record("expected a refusal for d_in \(dIn)")
+            } catch let e as SAEKitError {
+                #expect(e.description.hasPrefix(dir.file("shape.saexcache") + ": tensor \"sample.input_sums\": is F64 [2, 16], expected "),
+                        "\(e)")
+                #expect(!e.description.contains("\n"))
+            }
         }
     }
 }
