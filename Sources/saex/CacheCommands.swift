@@ -206,7 +206,9 @@ struct CacheInfo: ParsableCommand {
         }
         for (i, d) in m.dictionaries.enumerated() {
             let nnz = c.dictionaries[i].columns.nonzeroCount
-            lines.append("dictionary:   \(d.name): \(d.format) \(d.architecture), \(d.score), d_sae \(d.dSAE), \(nnz) nonzeros, \(d.path) (\(d.fingerprint))")
+            let fvu = c.dictionaries[i].fvu.map { String(format: ", FVU %.4f", $0) } ?? ""
+            lines.append("dictionary:   \(d.name): \(d.format) \(d.architecture), \(d.score), d_sae \(d.dSAE), \(nnz) nonzeros\(fvu), "
+                         + "\(d.path) (\(d.fingerprint))")
         }
         try Console.lines(lines)
     }

@@ -45,6 +45,15 @@ struct SummaryMatchesOverviewTests {
             return
         }
         #expect(shown.dictionaries.allSatisfy { ($0.labels?.labelled ?? 0) > 50 })
+        // The reconstruction beside the sparsity: FVU next to mean L0 on each dictionary's first line.
+        #expect(shown.dictionaries.allSatisfy { $0.fvu != nil })
+        let first = (0..<40).map { session.frame().rowText($0) }
+        for d in shown.dictionaries {
+            let fvu = try #require(d.fvu), l0 = try #require(d.meanL0)
+            let line = "features \(d.featureCount)  dead \(d.deadCount)  mean L0 \(String(format: "%.1f", l0))  "
+                + "FVU \(String(format: "%.4f", fvu))"
+            #expect(first.contains { $0.contains(line) }, "no \"\(line)\" in\n\(first.joined(separator: "\n"))")
+        }
         #expect(shown.agreement?.allSatisfy { $0.verdict.units > 0 } == true)
         let page = (1...30).map { _ -> String in
             session.press(.pageDown)

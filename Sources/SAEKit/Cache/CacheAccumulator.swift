@@ -35,16 +35,24 @@ struct BuildMemoryPlan {
 }
 
 /// What a build collects per row and per dictionary before writing: token ids, norms, ||x - b_dec||,
-/// the nonzeros (as spillable columns) and exact elasticity sums.
+/// the nonzeros (as spillable columns), exact elasticity sums and, when it sees the inputs x, the
+/// exact sums behind each dictionary's FVU.
 final class CacheAccumulator {
     let tokens: RowValues<Int32>
     let norms: RowValues<Float>
     let bDecNorms: [RowValues<Float>]
     let columns: [ColumnSpiller]
     let elasticity: [ExactSums]
+    /// Sum x and sum x^2 per dimension over real tokens; nil when the build does not see x (`--feature-acts`).
+    let moments: InputMoments?
+    /// Per dictionary, the sum of ||x - x_hat||^2 over real tokens (one sum each); empty without `moments`.
+    let residuals: [ExactSums]
     let plan: BuildMemoryPlan
 
-    init(featureCounts: [Int], plan: BuildMemoryPlan, folder: SpillFolder) {
+    /// `reconstructionDIn`: the width of x when the build sees it (for the FVU), else nil.
+    init(featureCounts: [Int], plan: BuildMemoryPlan, folder: SpillFolder, reconstructionDIn: Int? = nil) {
+        moments = reconstructionDIn.map { InputMoments(dIn: $0) }
+        residuals = reconstructionDIn == nil ? [] : featureCounts.map { _ in ExactSums(count: 1, layout: .squares) }
         self.plan = plan
         tokens = RowValues(folder: folder, name: "tokens", chunkBytes: plan.rowChunkBytes)
         norms = RowValues(folder: folder, name: "norms", chunkBytes: plan.rowChunkBytes)
@@ -58,10 +66,16 @@ final class CacheAccumulator {
         try norms.append(norm)
     }
 
-    func sampleData(sequences: Int, sequenceLength: Int) throws -> SampleData {
+    func sampleData(sequences: Int, sequenceLength: Int, keepExact: Bool) throws -> SampleData {
         let t = tokens, n = norms
-        return SampleData(rows: t.count, tokens: TensorBytes(count: t.count) { try t.write(to: $0) },
-                          norms: TensorBytes(count: n.count) { try n.write(to: $0) }, sequences: sequences, sequenceLength: sequenceLength)
+        var data = SampleData(rows: t.count, tokens: TensorBytes(count: t.count) { try t.write(to: $0) },
+                              norms: TensorBytes(count: n.count) { try n.write(to: $0) }, sequences: sequences,
+                              sequenceLength: sequenceLength)
+        if let m = moments {
+            data.inputSums = m.sums.values()
+            data.inputSumsExact = keepExact ? m.sums.normalisedStorage() : nil
+        }
+        return data
     }
 
     /// Dictionary `di`'s data for the writer (its columns streamed from memory or the spill folder).
@@ -78,7 +92,9 @@ final class CacheAccumulator {
             values: TensorBytes(count: nnz) { try c.write(values: true, to: $0, readerBytes: readers) },
             bDecNorms: TensorBytes(count: b.count) { try b.write(to: $0) },
             elasticitySum: elasticity[di].values(), elasticityExact: keepExact ? elasticity[di].normalisedStorage() : nil,
-            alpha: alpha, encoderNorms: encoderNorms, decoderNorms: decoderNorms, encoderDecoderCosine: encoderDecoderCosine)
+            alpha: alpha, encoderNorms: encoderNorms, decoderNorms: decoderNorms, encoderDecoderCosine: encoderDecoderCosine,
+            residualSum: residuals.isEmpty ? nil : residuals[di].value(0),
+            residualExact: keepExact && !residuals.isEmpty ? residuals[di].normalisedStorage() : nil)
     }
 }
 

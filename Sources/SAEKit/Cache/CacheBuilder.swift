@@ -48,7 +48,7 @@ public enum CacheBuilder {
         let plan = BuildMemoryPlan(options: options, featureCounts: dictionaries.map(\.dictionary.dSAE), dIn: dIn, gated: gated)
         let folder = SpillFolder(output: output)
         defer { folder.remove() }
-        let acc = CacheAccumulator(featureCounts: dictionaries.map(\.dictionary.dSAE), plan: plan, folder: folder)
+        let acc = CacheAccumulator(featureCounts: dictionaries.map(\.dictionary.dSAE), plan: plan, folder: folder, reconstructionDIn: dIn)
         let encoders = dictionaries.map { FeatureEncoder($0.dictionary) }
         let elastic = encoders.map { ElasticityCalculator($0) }
         let maxF = dictionaries.map(\.dictionary.dSAE).max() ?? 1
@@ -64,7 +64,9 @@ public enum CacheBuilder {
         let pre = UnsafeMutablePointer<Float>.allocate(capacity: capacity * maxF)
         let acts = UnsafeMutablePointer<Float>.allocate(capacity: capacity * maxF)
         let gate = UnsafeMutablePointer<Float>.allocate(capacity: gated ? capacity * maxF : 1)
-        defer { x.deallocate(); u.deallocate(); pre.deallocate(); acts.deallocate(); gate.deallocate() }
+        // One token's reconstruction from its nonzeros, for the FVU.
+        let xHat = UnsafeMutablePointer<Float>.allocate(capacity: dIn)
+        defer { x.deallocate(); u.deallocate(); pre.deallocate(); acts.deallocate(); gate.deallocate(); xHat.deallocate() }
         var tokens = [Int32](repeating: -1, count: batch)
 
         let total = part.rows.count
@@ -82,15 +84,16 @@ public enum CacheBuilder {
                 for r in 0..<n {
                     tokens[r] = ids[r] < 0 ? -1 : Int32(ids[r])
                     try acc.appendSample(token: tokens[r], norm: tokens[r] >= 0 ? BLAS.norm(dIn, x + r * dIn) : 0)
+                    if tokens[r] >= 0 { acc.moments?.add(row: x + r * dIn) }
                 }
                 for (di, nd) in dictionaries.enumerated() {
                     let d = nd.dictionary
                     let enc = encoders[di]
                     let f = d.dSAE
-                    enc.prepareInput(x, rows: m, into: u)
+                    let transform = enc.prepareInput(x, rows: m, into: u)
                     enc.preActivations(u, rows: m, into: pre, gate: d.rule.isGated ? gate : nil)
                     enc.activate(pre, rows: m, into: acts, gate: d.rule.isGated ? UnsafePointer(gate) : nil)
-                    let columns = acc.columns[di], sums = acc.elasticity[di], calc = elastic[di]
+                    let columns = acc.columns[di], sums = acc.elasticity[di], calc = elastic[di], residual = acc.residuals[di]
                     for r in 0..<n {
                         guard tokens[r] >= 0 else {
                             try acc.bDecNorms[di].append(0)
@@ -104,9 +107,14 @@ public enum CacheBuilder {
                         try acc.bDecNorms[di].append(Float(s.squareRoot()))
                         let terms = calc.rowTerms(u + r * dIn)
                         let p = pre + r * f
-                        try columns.appendRow(acts + r * f) { i, _ in
+                        // x_hat = f W_dec + b_dec (normalisation undone) from the row's nonzeros: L0 x d_in.
+                        xHat.initialize(repeating: 0, count: dIn)
+                        try columns.appendRow(acts + r * f) { i, a in
                             sums.add(calc.value(feature: i, pre: p[i], row: terms), to: i)
+                            enc.accumulate(feature: i, activation: a, into: xHat)
                         }
+                        enc.finishReconstruction(xHat, transform: transform, row: r)
+                        residual.add(FVU.squaredError(x: x + r * dIn, xHat: xHat, dIn: dIn), to: 0)
                     }
                 }
                 file.releaseRows(start..<(start + n))
@@ -125,7 +133,8 @@ public enum CacheBuilder {
         manifest.sample = try sampleDescription(paths: corpus.files.map(\.path), corpusSequences: corpus.sequences, sequenceLength: corpus.sequenceLength,
                                                 shard: shard, part: part, vocabularyPath: vocabularyPath, output: output)
         manifest.unembed = try unembedding.map { try unembedRecord($0, output: output) }
-        try CacheWriter.write(manifest: manifest, sample: try acc.sampleData(sequences: part.sequences.count, sequenceLength: corpus.sequenceLength),
+        let sample = try acc.sampleData(sequences: part.sequences.count, sequenceLength: corpus.sequenceLength, keepExact: shard != nil)
+        try CacheWriter.write(manifest: manifest, sample: sample,
                               vocabulary: vocabulary, dictionaries: data, output: output, progress: progress)
     }
 

@@ -64,6 +64,9 @@ public enum CacheMerger {
             tokens.append(contentsOf: c.tokens)
             norms.append(contentsOf: c.norms)
         }
+        // The FVU's sums, when every input has them (caches built from activations by this saex).
+        let reconstruction = caches.allSatisfy { c in c.inputSums != nil && c.dictionaries.allSatisfy { $0.residualSum != nil } }
+        let dIn = m0.dictionaries.first?.dIn ?? 0
         var dicts: [DictionaryCacheData] = []
         for (di, d0) in first.dictionaries.enumerated() {
             progress("merge \(d0.descriptor.name)", di, first.dictionaries.count)
@@ -88,11 +91,12 @@ public enum CacheMerger {
             }
             var bDec: [Float] = []
             for c in caches { bDec.append(contentsOf: c.dictionaries[di].bDecNorms) }
-            var elasticity = [Double](repeating: 0, count: f)
-            for u in units {
-                let sums = try unitElasticity(u, dictionary: di)
-                for i in 0..<f { elasticity[i] += sums[i] }
+            let elasticity = try mergedSums(units, name: "d\(di).elasticity", shape: [f], layout: .float) {
+                Array($0.dictionaries[di].elasticitySum)
             }
+            let residual = reconstruction ? try mergedSums(units, name: "d\(di).residual", shape: [1], layout: .squares) {
+                [$0.dictionaries[di].residualSum ?? .nan]
+            }[0] : nil
             var descriptor = d0.descriptor
             descriptor.path = RelativePath.of(first.dictionaryPath(di), fromFolderOf: output)
             // Logit effects depend on the weights and the unembedding only: every input holds the same.
@@ -105,7 +109,7 @@ public enum CacheMerger {
                 descriptor: descriptor,
                 columns: SparseColumns(rowCount: totalRows, featureCount: f, colPtr: colPtr, rows: rows, values: values),
                 bDecNorms: bDec, elasticitySum: elasticity, alpha: Array(d0.alpha), encoderNorms: Array(d0.encoderNorms),
-                decoderNorms: Array(d0.decoderNorms), encoderDecoderCosine: Array(d0.encoderDecoderCosine)))
+                decoderNorms: Array(d0.decoderNorms), encoderDecoderCosine: Array(d0.encoderDecoderCosine), residualSum: residual))
             dicts[dicts.count - 1].logits = d0.logits
         }
         var manifest = CacheManifest(options: m0.options)
@@ -131,8 +135,13 @@ public enum CacheMerger {
         }
         let style = Vocabulary.Style(rawValue: first.vocabularyStyle) ?? .plain
         let vocab = Vocabulary(display: display, special: special, style: style, bytes: style == .byteLevel ? bytes : nil)
-        let sample = SampleData(rows: totalRows, tokens: TensorBytes(tokens), norms: TensorBytes(norms), sequences: sequences,
+        var sample = SampleData(rows: totalRows, tokens: TensorBytes(tokens), norms: TensorBytes(norms), sequences: sequences,
                                 sequenceLength: m0.sample.sequenceLength)
+        if reconstruction {
+            sample.inputSums = try mergedSums(units, name: "sample.input_sums", shape: [2, dIn], layout: .squares) {
+                Array($0.inputSums ?? .init(start: nil, count: 0))
+            }
+        }
         try CacheWriter.write(manifest: manifest, sample: sample, vocabulary: vocab, dictionaries: dicts, output: output, progress: progress)
     }
 
@@ -237,17 +246,30 @@ public enum CacheMerger {
         }
     }
 
-    /// A unit's elasticity sums of dictionary `di`: a --shard build's exact sums added exactly and
-    /// rounded once (the single build's values); a plain cache's stored sums.
-    static func unitElasticity(_ u: Unit, dictionary di: Int) throws -> [Double] {
-        let f = u.caches[0].dictionaries[di].featureCount
-        guard u.caches[0].manifest.sample.shard != nil else { return Array(u.caches[0].dictionaries[di].elasticitySum) }
-        let total = ExactSums(count: f)
+    /// Sums over the units, `shape` of them: a --shard build's exact sums (tensor `NAME_exact`,
+    /// shape + [slots] of `layout`) added exactly and rounded once (the single build's values), a
+    /// plain cache's stored sums (`stored`); the units' sums are then added in order.
+    static func mergedSums(_ units: [Unit], name: String, shape: [Int], layout: ExactSums.Layout,
+                           stored: (ContextCache) -> [Double]) throws -> [Double] {
+        let count = shape.reduce(1, *)
+        var total = [Double](repeating: 0, count: count)
+        for u in units {
+            let sums = try unitSums(u, name: name, shape: shape, layout: layout, stored: stored)
+            for i in 0..<count { total[i] += sums[i] }
+        }
+        return total
+    }
+
+    static func unitSums(_ u: Unit, name: String, shape: [Int], layout: ExactSums.Layout,
+                         stored: (ContextCache) -> [Double]) throws -> [Double] {
+        guard u.caches[0].manifest.sample.shard != nil else { return stored(u.caches[0]) }
+        let count = shape.reduce(1, *)
+        let total = ExactSums(count: count, layout: layout)
         for (c, p) in zip(u.caches, u.paths) {
-            let name = "d\(di).elasticity_exact"
-            guard let t = c.file.tensor(name), t.dtype == .i64, t.shape == [f, ExactSums.slots],
-                  let part = ExactSums(count: f, storage: try t.int64s()) else {
-                throw SAEKitError(.badInput, path: p, subject: "tensor \"\(name)\"", reason: "missing or malformed in a --shard part",
+            let tensor = name + "_exact"
+            guard let t = c.file.tensor(tensor), t.dtype == .i64, t.shape == shape + [layout.slots],
+                  let part = ExactSums(count: count, layout: layout, storage: try t.int64s()) else {
+                throw SAEKitError(.badInput, path: p, subject: "tensor \"\(tensor)\"", reason: "missing or malformed in a --shard part",
                                   remedy: "rebuild the part with saex cache build --shard")
             }
             total.add(part)

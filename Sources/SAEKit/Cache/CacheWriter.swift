@@ -42,14 +42,20 @@ struct DictionaryCacheData {
     var encoderDecoderCosine: [Float]
     /// The logit effects (`--unembed`), when the build was given an unembedding.
     var logits: LogitTable?
+    /// Sum over real tokens of ||x - x_hat||^2 (the FVU's numerator, exact sum rounded once); nil
+    /// when the build did not see x (`--feature-acts`).
+    var residualSum: Double?
+    /// Its exact sum (ExactSums storage, `Layout.squares`), only in caches of one --shard part.
+    var residualExact: [Int64]?
 
     var nonzeroCount: Int { Int(colPtr.last ?? 0) }
 
     init(descriptor: CacheManifest.Dictionary, columns: SparseColumns, bDecNorms: [Float], elasticitySum: [Double], alpha: [Float],
-         encoderNorms: [Float], decoderNorms: [Float], encoderDecoderCosine: [Float]) {
+         encoderNorms: [Float], decoderNorms: [Float], encoderDecoderCosine: [Float], residualSum: Double?) {
         self.init(descriptor: descriptor, featureCount: columns.featureCount, colPtr: Array(columns.colPtr), rows: TensorBytes(columns.rows),
                   values: TensorBytes(columns.values), bDecNorms: TensorBytes(bDecNorms), elasticitySum: elasticitySum, elasticityExact: nil,
-                  alpha: alpha, encoderNorms: encoderNorms, decoderNorms: decoderNorms, encoderDecoderCosine: encoderDecoderCosine)
+                  alpha: alpha, encoderNorms: encoderNorms, decoderNorms: decoderNorms, encoderDecoderCosine: encoderDecoderCosine,
+                  residualSum: residualSum, residualExact: nil)
         // The columns' buffers must outlive the write: keep the owner alive through the closures.
         let keep = columns
         rows = TensorBytes(count: keep.rows.count) { try $0.append(UnsafeRawBufferPointer(keep.rows)) }
@@ -57,7 +63,8 @@ struct DictionaryCacheData {
     }
 
     init(descriptor: CacheManifest.Dictionary, featureCount: Int, colPtr: [Int64], rows: TensorBytes, values: TensorBytes, bDecNorms: TensorBytes,
-         elasticitySum: [Double], elasticityExact: [Int64]?, alpha: [Float], encoderNorms: [Float], decoderNorms: [Float], encoderDecoderCosine: [Float]) {
+         elasticitySum: [Double], elasticityExact: [Int64]?, alpha: [Float], encoderNorms: [Float], decoderNorms: [Float],
+         encoderDecoderCosine: [Float], residualSum: Double?, residualExact: [Int64]?) {
         self.descriptor = descriptor
         self.featureCount = featureCount
         self.colPtr = colPtr
@@ -70,6 +77,8 @@ struct DictionaryCacheData {
         self.encoderNorms = encoderNorms
         self.decoderNorms = decoderNorms
         self.encoderDecoderCosine = encoderDecoderCosine
+        self.residualSum = residualSum
+        self.residualExact = residualExact
     }
 }
 
@@ -82,6 +91,11 @@ struct SampleData {
     var norms: TensorBytes
     var sequences: Int
     var sequenceLength: Int
+    /// [2 x d_in]: sum x_j, then sum x_j^2 over real tokens (exact sums rounded once); nil when the
+    /// build did not see x (`--feature-acts`).
+    var inputSums: [Double]? = nil
+    /// Their exact sums (ExactSums storage, `Layout.squares`), only in caches of one --shard part.
+    var inputSumsExact: [Int64]? = nil
 }
 
 /// Writes a cache file (a safetensors file; tensor names in docs/FORMATS.md).
@@ -109,6 +123,15 @@ enum CacheWriter {
             (.init("vocab.offsets", .i64, [vocabOffsets.count]), { try $0.append(vocabOffsets) }),
             (.init("vocab.special", .u8, [vocabulary.special.count]), { try $0.append(vocabulary.special.map { UInt8($0 ? 1 : 0) }) }),
         ]
+        // The FVU's sums (docs/FORMATS.md), when every dictionary has its residual.
+        let reconstruction = sample.inputSums != nil && dictionaries.allSatisfy { $0.residualSum != nil }
+        if reconstruction, let sums = sample.inputSums {
+            let dIn = sums.count / 2, slots = ExactSums.Layout.squares.slots
+            parts.append((.init("sample.input_sums", .f64, [2, dIn]), { try $0.append(sums) }))
+            if let exact = sample.inputSumsExact {
+                parts.append((.init("sample.input_sums_exact", .i64, [2, dIn, slots]), { try $0.append(exact) }))
+            }
+        }
         for (i, d) in dictionaries.enumerated() {
             let f = d.featureCount, nnz = d.nonzeroCount
             precondition(d.rows.count == nnz && d.values.count == nnz && d.bDecNorms.count == rows)
@@ -135,6 +158,12 @@ enum CacheWriter {
             }
             if let exact = d.elasticityExact {
                 parts.append((.init(p + "elasticity_exact", .i64, [f, ExactSums.slots]), { try $0.append(exact) }))
+            }
+            if reconstruction, let residual = d.residualSum {
+                parts.append((.init(p + "residual_sum", .f64, [1]), { try $0.append([residual]) }))
+                if let exact = d.residualExact {
+                    parts.append((.init(p + "residual_exact", .i64, [1, ExactSums.Layout.squares.slots]), { try $0.append(exact) }))
+                }
             }
         }
         let ordered = parts.enumerated().sorted { a, b in

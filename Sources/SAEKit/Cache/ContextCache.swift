@@ -13,7 +13,10 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
     public let tokens: UnsafeBufferPointer<Int32>
 
     /// Tokens of the sample less the padding (token id -1): what every message calls tokens.
-    public var realTokenCount: Int { tokens.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
+    public let realTokenCount: Int
+    /// [2 x d_in]: sum x_j, then sum x_j^2 over the real tokens (docs/FORMATS.md); nil in caches
+    /// built without the inputs (`--feature-acts`) or before saex recorded the FVU.
+    public let inputSums: UnsafeBufferPointer<Double>?
     /// ||x|| per row.
     public let norms: UnsafeBufferPointer<Float>
     private let vocabBytes: UnsafeRawBufferPointer
@@ -35,6 +38,11 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
         public let encoderDecoderCosine: UnsafeBufferPointer<Float>
         /// The logit effects, in a cache built with --unembed.
         public let logits: LogitTable?
+        /// Sum over the real tokens of ||x - x_hat||^2; nil where the cache does not record it.
+        public let residualSum: Double?
+        /// The reconstruction's fraction of variance unexplained over the real tokens (`FVU`); nil
+        /// where the cache does not record it.
+        public let fvu: Double?
 
         public var featureCount: Int { descriptor.dSAE }
 
@@ -71,6 +79,12 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
         let rows = m.sample.rows
         let tokens = try reader.buffer("sample.tokens", Int32.self, shape: [rows])
         self.tokens = tokens
+        let realTokens = tokens.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
+        realTokenCount = realTokens
+        // The FVU's sums: optional (older caches, --feature-acts builds), checked when present.
+        let dIn = m.dictionaries.first?.dIn ?? 0
+        let inputSums = try reader.optionalSums("sample.input_sums", shape: [2, dIn]) { $0 / 2 }
+        self.inputSums = inputSums
         norms = try reader.buffer("sample.norms", Float.self, shape: [rows])
         let vocabOffsets = try reader.buffer("vocab.offsets", Int64.self, shape: nil)
         self.vocabOffsets = vocabOffsets
@@ -111,6 +125,7 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
                                       remedy: "rebuild the cache with saex cache build")
                 }
             }
+            let residual = try reader.optionalSums(p + "residual_sum", shape: [1]) { _ in 0 }?[0]
             dicts.append(CachedDictionary(
                 descriptor: d,
                 columns: SparseColumns(rowCount: rows, featureCount: f, colPtr: colPtr, rows: rowsT, values: values, owner: file),
@@ -120,7 +135,9 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
                 encoderNorms: try reader.buffer(p + "encoder_norms", Float.self, shape: [f]),
                 decoderNorms: try reader.buffer(p + "decoder_norms", Float.self, shape: [f]),
                 encoderDecoderCosine: try reader.buffer(p + "enc_dec_cos", Float.self, shape: [f]),
-                logits: try m.unembed.map { try reader.logitTable(prefix: p, features: f, unembed: $0) }))
+                logits: try m.unembed.map { try reader.logitTable(prefix: p, features: f, unembed: $0) },
+                residualSum: residual,
+                fvu: residual.flatMap { r in inputSums.flatMap { FVU.value(residual: r, inputSums: $0, count: realTokens) } }))
         }
         dictionaries = dicts
     }
@@ -147,9 +164,9 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
 
     /// Each dictionary as a browser sees it.
     public var descriptors: [DictionaryDescriptor] {
-        manifest.dictionaries.map {
-            DictionaryDescriptor(name: $0.name, score: Score.Kind(rawValue: $0.score) ?? .unknown, architecture: $0.architecture, dIn: $0.dIn,
-                                 featureCount: $0.dSAE, fingerprint: $0.fingerprint, path: $0.path, hasNorms: true)
+        zip(manifest.dictionaries, dictionaries).map { d, c in
+            DictionaryDescriptor(name: d.name, score: Score.Kind(rawValue: d.score) ?? .unknown, architecture: d.architecture, dIn: d.dIn,
+                                 featureCount: d.dSAE, fingerprint: d.fingerprint, path: d.path, hasNorms: true, fvu: c.fvu)
         }
     }
 
@@ -285,6 +302,19 @@ struct CacheTensorReader {
         }
         let (pi, pv) = try side("pos"), (ni, nv) = try side("neg")
         return LogitTable(featureCount: f, count: k, positiveIDs: pi, positiveValues: pv, negativeIDs: ni, negativeValues: nv)
+    }
+
+    /// The F64 tensor `name` of `shape` when the cache has it (nil when absent); its entries from
+    /// `squaresFrom(count)` on are sums of squares, so a negative one is refused.
+    func optionalSums(_ name: String, shape: [Int], squaresFrom: (Int) -> Int) throws -> UnsafeBufferPointer<Double>? {
+        guard file.tensor(name) != nil else { return nil }
+        let b = try buffer(name, Double.self, shape: shape)
+        if let bad = (squaresFrom(b.count)..<b.count).first(where: { b[$0] < 0 }) {
+            throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"",
+                              reason: "entry \(bad) is \(b[bad]), a sum of squares below 0",
+                              remedy: "rebuild the cache with saex cache build")
+        }
+        return b
     }
 
     func buffer<T>(_ name: String, _ type: T.Type, shape: [Int]?) throws -> UnsafeBufferPointer<T> {

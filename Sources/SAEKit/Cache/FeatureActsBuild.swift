@@ -223,7 +223,8 @@ extension CacheBuilder {
         manifest.sample = try sampleDescription(paths: files.map(\.path), corpusSequences: offsets.last!, sequenceLength: L, shard: shard, part: part,
                                                 vocabularyPath: vocabularyPath, output: output)
         manifest.unembed = try unembedding.map { try unembedRecord($0, output: output) }
-        try CacheWriter.write(manifest: manifest, sample: try acc.sampleData(sequences: part.sequences.count, sequenceLength: L),
+        let sample = try acc.sampleData(sequences: part.sequences.count, sequenceLength: L, keepExact: shard != nil)
+        try CacheWriter.write(manifest: manifest, sample: sample,
                               vocabulary: vocabulary, dictionaries: data, output: output, progress: progress)
     }
 }

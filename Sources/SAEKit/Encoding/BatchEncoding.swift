@@ -3,7 +3,7 @@ import Foundation
 /// Encodes a whole activation file in memory-bounded batches.
 public enum BatchEncoding {
     public struct Result: Sendable {
-        /// sum ||x - x_hat||^2 / sum ||x - mean x||^2 over the real tokens; nil for fewer than 2.
+        /// sum ||x - x_hat||^2 / sum ||x - mean x||^2 over the real tokens (`FVU`); nil for fewer than 2.
         public var fvu: Double?
         /// Mean number of active features per real token.
         public var meanL0: Double
@@ -35,7 +35,7 @@ public enum BatchEncoding {
         let recon = UnsafeMutablePointer<Float>.allocate(capacity: batch * d.dIn)
         let acts = UnsafeMutablePointer<Float>.allocate(capacity: batch * d.dSAE)
         defer { x.deallocate(); u.deallocate(); recon.deallocate(); acts.deallocate() }
-        var fvu = FVUAccumulator(dIn: d.dIn)
+        let fvu = FVUAccumulator(dIn: d.dIn)
         var l0 = 0
         var start = 0
         let tokens = try input.tokenIDs()
@@ -65,7 +65,7 @@ public enum BatchEncoding {
             progress(start, input.rows)
         }
         let real = input.rows - padding
-        let value = real >= 2 ? fvu.value : nil
+        let value = fvu.value
         writer.metadata["dictionary_fingerprint"] = d.fingerprint
         writer.metadata["dictionary_path"] = d.metadata.path
         writer.metadata["saex_version"] = SAEKitVersion.string
@@ -73,41 +73,5 @@ public enum BatchEncoding {
         writer.metadata["padding_rows"] = String(padding)
         try writer.finish()
         return Result(fvu: value, meanL0: real > 0 ? Double(l0) / Double(real) : 0, paddingRows: padding)
-    }
-}
-
-/// Streams the fraction of variance unexplained: sum ||x - x_hat||^2 / sum ||x - mean(x)||^2,
-/// with the total variance accumulated by Welford-style per-dimension sums in Double.
-public struct FVUAccumulator: Sendable {
-    private var sum: [Double]
-    private var sumSq: [Double]
-    private var residual: Double = 0
-    private var count = 0
-
-    public init(dIn: Int) {
-        sum = [Double](repeating: 0, count: dIn)
-        sumSq = [Double](repeating: 0, count: dIn)
-    }
-
-    public mutating func add(x: UnsafePointer<Float>, xHat: UnsafePointer<Float>, rows n: Int) {
-        let dIn = sum.count
-        for r in 0..<n {
-            for j in 0..<dIn {
-                let v = Double(x[r * dIn + j])
-                let e = v - Double(xHat[r * dIn + j])
-                residual += e * e
-                sum[j] += v
-                sumSq[j] += v * v
-            }
-        }
-        count += n
-    }
-
-    /// nil when the inputs have no variance.
-    public var value: Double {
-        guard count > 0 else { return .nan }
-        var total: Double = 0
-        for j in 0..<sum.count { total += sumSq[j] - sum[j] * sum[j] / Double(count) }
-        return total > 0 ? residual / total : .nan
     }
 }

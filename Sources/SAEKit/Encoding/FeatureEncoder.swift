@@ -216,18 +216,41 @@ public struct FeatureEncoder: Sendable {
         var scaled: UnsafeMutablePointer<Float>?
         if d.rescaleActsByDecoderNorm {
             let s = UnsafeMutablePointer<Float>.allocate(capacity: n * dSAE)
-            for r in 0..<n { for i in 0..<dSAE { let nrm = decoderNorms[i]; s[r * dSAE + i] = nrm > 0 ? acts[r * dSAE + i] / nrm : 0 } }
+            for r in 0..<n { for i in 0..<dSAE { s[r * dSAE + i] = decoderCoefficient(i, acts[r * dSAE + i]) } }
             scaled = s
             src = UnsafePointer(s)
         }
         defer { scaled?.deallocate() }
         BLAS.gemm(m: n, n: dIn, k: dSAE, a: src, lda: dSAE, b: d.wDec.pointer, ldb: dIn, bTransposed: false, c: out, ldc: dIn)
-        for r in 0..<n {
-            let row = out + r * dIn
-            for j in 0..<dIn { row[j] += d.bDec[j] }
-            if let t = transform {
-                for j in 0..<dIn { row[j] = row[j] * t.scale[r] + t.shift[r] }
-            }
+        for r in 0..<n { finishReconstruction(out + r * dIn, transform: transform, row: r) }
+    }
+
+    /// What feature i's decoder row is multiplied by for activation `a`: `a`, or with
+    /// `rescale_acts_by_decoder_norm` a / ||W_dec[i]|| (0 for a zero row).
+    @inline(__always)
+    func decoderCoefficient(_ i: Int, _ a: Float) -> Float {
+        guard dictionary.rescaleActsByDecoderNorm else { return a }
+        let nrm = decoderNorms[i]
+        return nrm > 0 ? a / nrm : 0
+    }
+
+    /// Adds feature i's share of the reconstruction, coefficient x W_dec[i], to `row` [d_in]: one
+    /// row of `decode` from its nonzeros alone (L0 x d_in operations instead of d_sae x d_in).
+    /// Start from a zero row, add every nonzero, then `finishReconstruction`.
+    @inline(__always)
+    public func accumulate(feature i: Int, activation a: Float, into row: UnsafeMutablePointer<Float>) {
+        let dIn = dictionary.dIn
+        let c = decoderCoefficient(i, a)
+        let w = dictionary.wDec.pointer + i * dIn
+        for j in 0..<dIn { row[j] += c * w[j] }
+    }
+
+    /// Turns f W_dec (one row) into x_hat: adds b_dec and undoes row `r`'s input normalisation.
+    public func finishReconstruction(_ out: UnsafeMutablePointer<Float>, transform: InputTransform?, row r: Int) {
+        let d = dictionary
+        for j in 0..<d.dIn { out[j] += d.bDec[j] }
+        if let t = transform {
+            for j in 0..<d.dIn { out[j] = out[j] * t.scale[r] + t.shift[r] }
         }
     }
 }

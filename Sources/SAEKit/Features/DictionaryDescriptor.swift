@@ -13,8 +13,12 @@ public struct DictionaryDescriptor: Sendable, Equatable {
     public var path: String
     /// Whether per-token input norms exist (false for imported caches).
     public var hasNorms: Bool
+    /// The reconstruction's fraction of variance unexplained on the source's tokens, where the
+    /// source records it (caches built from activations); nil otherwise.
+    public var fvu: Double?
 
-    public init(name: String, score: Score.Kind, architecture: String, dIn: Int, featureCount: Int, fingerprint: String, path: String, hasNorms: Bool) {
+    public init(name: String, score: Score.Kind, architecture: String, dIn: Int, featureCount: Int, fingerprint: String, path: String,
+                hasNorms: Bool, fvu: Double? = nil) {
         self.name = name
         self.score = score
         self.architecture = architecture
@@ -23,5 +27,6 @@ public struct DictionaryDescriptor: Sendable, Equatable {
         self.fingerprint = fingerprint
         self.path = path
         self.hasNorms = hasNorms
+        self.fvu = fvu
     }
 }

@@ -23,7 +23,7 @@ public struct DictionarySummary: Sendable, Equatable, Codable {
     @NullEncoded public var maxAlpha: Double?
     /// Mean active features per real token (nonzeros / tokens); nil when unknown (imports).
     @NullEncoded public var meanL0: Double?
-    /// Fraction of variance unexplained by the reconstruction, where the cache measured it.
+    /// Fraction of variance unexplained by the reconstruction, where the cache measured it (`FVU`).
     @NullEncoded public var fvu: Double?
     /// What the labels say; nil when no labels were given.
     @NullEncoded public var labels: LabelTally?
@@ -94,6 +94,7 @@ public struct DictionarySummary: Sendable, Equatable, Codable {
         if let tokens = t.tokenCount, tokens > 0, !counts.contains(where: { $0 < 0 }) {
             meanL0 = Double(counts.reduce(0, +)) / Double(tokens)
         }
+        fvu = t.descriptor.fvu
         func hist(_ lo: Double, _ hi: Double, _ bins: Int, _ column: FeatureColumn) -> Histogram {
             Histogram(lower: lo, upper: hi, bins: bins, values: features.map { t.value(column, $0) })
         }

@@ -33,6 +33,8 @@ public enum Glossary {
             GlossaryEntry(term: "interpretable", meaning: "share of the labelled features (with a verdict) judged interpretable, with its 95% Wilson interval"),
             GlossaryEntry(term: "difference", meaning: "A minus B, with a 95% percentile bootstrap interval (10,000 resamples) and Fisher's exact test"),
             GlossaryEntry(term: "mean L0", meaning: "average number of features active per cached token"),
+            GlossaryEntry(term: "FVU", meaning: "fraction of variance unexplained by the reconstruction over the cached tokens: "
+                              + "Σ‖x − x̂‖² / Σ‖x − mean(x)‖² (0 is perfect; where the cache records it)"),
         ]
     }
 

@@ -30,8 +30,17 @@ struct ShardAndSpillTests {
         let part0 = try ContextCache(path: names[0])
         #expect(part0.manifest.sample.shard?.count == parts)
         #expect(part0.file.tensor("d0.elasticity_exact") != nil)
+        #expect(part0.file.tensor("sample.input_sums_exact") != nil && part0.file.tensor("d1.residual_exact") != nil)
         try CacheMerger.merge(inputs: names, output: dir.file("merged.saexcache"))
         #expect(try Self.bytes(dir.file("merged.saexcache")) == Self.bytes(dir.file("single.saexcache")))
+        // The FVU of the merged parts is the single build's, bit for bit, and known.
+        let single = try ContextCache(path: dir.file("single.saexcache")), merged = try ContextCache(path: dir.file("merged.saexcache"))
+        for di in 0..<2 {
+            let fvu = try #require(single.dictionaries[di].fvu)
+            #expect(merged.dictionaries[di].fvu?.bitPattern == fvu.bitPattern)
+            #expect(merged.dictionaries[di].residualSum?.bitPattern == single.dictionaries[di].residualSum?.bitPattern)
+        }
+        #expect(merged.file.tensor("sample.input_sums_exact") == nil)
     }
 
     @Test func partsOfAFileListEqualABuildOfTheList() throws {
@@ -135,10 +144,40 @@ struct ShardAndSpillTests {
         for v: Float in [0x1p100, 0x1p-140, 0x1p-140, 0x1p-140, -0x1p100] { wide.add(v, to: 0) }
         #expect(wide.value(0) == 3 * 0x1p-140)
         let special = ExactSums(count: 3)
-        special.add(.infinity, to: 0); special.add(1, to: 0)
-        special.add(.infinity, to: 1); special.add(-.infinity, to: 1)
-        special.add(.nan, to: 2)
+        special.add(Float.infinity, to: 0); special.add(Float(1), to: 0)
+        special.add(Float.infinity, to: 1); special.add(-Float.infinity, to: 1)
+        special.add(Float.nan, to: 2)
         #expect(special.value(0) == .infinity && special.value(1).isNaN && special.value(2).isNaN)
+    }
+
+    /// The squares layout (the FVU's sums): Floats and Doubles on a 2^-298 grid, exact in any order.
+    @Test func exactSquareSumsAreOrderFreeAndRoundOnce() throws {
+        var rng = SplitMix(seed: 12)
+        let floats = (0..<3000).map { _ in Float(rng.normal()) * Float(1 << rng.below(12)) / 64 }
+        // Squares of Floats are exact in Double; a Float80 holds their sum exactly at these exponents.
+        var exact: Float80 = 0
+        for v in floats { exact += Float80(v) * Float80(v) }
+        let whole = ExactSums(count: 2, layout: .squares)
+        for v in floats {
+            whole.add(Double(v) * Double(v), to: 0)
+            whole.add(v, to: 1)
+        }
+        #expect(whole.value(0) == Double(exact))
+        let parts = [ExactSums(count: 2, layout: .squares), ExactSums(count: 2, layout: .squares)]
+        for (k, v) in floats.reversed().enumerated() {
+            parts[k % 2].add(Double(v) * Double(v), to: 0)
+            parts[k % 2].add(v, to: 1)
+        }
+        let restored = try #require(ExactSums(count: 2, layout: .squares, storage: parts[0].normalisedStorage()))
+        restored.add(parts[1])
+        #expect(restored.values() == whole.values())
+        // The extremes of the grid: the smallest Float squared, and a huge square, with cancellation.
+        let wide = ExactSums(count: 1, layout: .squares)
+        for v: Double in [0x1p250, 0x1p-298, 0x1p-298, -0x1p250] { wide.add(v, to: 0) }
+        #expect(wide.value(0) == 0x1p-297)
+        let special = ExactSums(count: 1, layout: .squares)
+        special.add(Double.infinity, to: 0); special.add(Double.nan, to: 0)
+        #expect(special.value(0).isNaN)
     }
 
     @Test func badPartsAreRefused() throws {

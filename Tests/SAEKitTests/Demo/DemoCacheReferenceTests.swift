@@ -37,6 +37,22 @@ struct DemoCacheReferenceTests {
         try CacheFeatureSource(path: Repo.path("fixtures/demo/demo.saexcache"))
     }
 
+    /// The committed cache's FVU over the 5,027 real tokens, as numpy measured it at fixture time
+    /// (fixtures/reference/measurements.json, `fvu_heldout`), and mean L0 beside it.
+    @Test(arguments: ["standard", "cosine_perfeature"])
+    func fvuEqualsNumpy(_ name: String) throws {
+        let source = try Self.demo()
+        let di = try source.cache.dictionaryIndex(named: Self.inCache[name]!)
+        let measurements = URL(fileURLWithPath: Repo.path("fixtures/reference/measurements.json"))
+        let measured = try JSONSerialization.jsonObject(with: Data(contentsOf: measurements)) as? [String: Any]
+        let expected = try #require((measured?["dictionaries"] as? [String: Any])?[name] as? [String: Any])
+        let refFVU = try #require(expected["fvu_heldout"] as? Double), refL0 = try #require(expected["mean_l0"] as? Double)
+        let summary = DictionarySummary(table: source.table(dict: di))
+        let fvu = try #require(summary.fvu, "\(name): the demo cache records no FVU")
+        #expect(abs(fvu - refFVU) <= 1e-4 * refFVU, "\(name): FVU \(fvu), numpy \(refFVU)")
+        #expect(abs(try #require(summary.meanL0) - refL0) <= 0.01)
+    }
+
     /// saex's top contexts against numpy's, modulo float32 ties (Float32Ties.compareTop): numpy
     /// lists the 8 best of each of 20 features in float64; where two of those values agree to
     /// ~2e-5 relative, float32 can order them either way (in the rebuilt cache, places 6 and 7 of

@@ -77,8 +77,10 @@ enum OverviewView {
     static func figures(_ d: DictionarySummary, width: Int, symbols: Symbols) -> [Line] {
         func row(_ spans: [Span]) -> [Line] { wrap(spans, width: width, indent: 2) }
         var lines: [Line] = []
+        // The reconstruction beside the sparsity: mean L0, and the FVU where the source records it.
+        let fvu = d.fvu.map { [Span("  "), Span.field("FVU"), Span(Format.number(Float($0), 4))] } ?? []
         lines += row([Span.field("features"), Span("\(d.featureCount)"), Span("  "), Span.field("dead"), Span("\(d.deadCount)"),
-                      Span("  "), Span.field("mean L0"), Span(d.meanL0.map { Format.number(Float($0), 1) } ?? "n/a")])
+                      Span("  "), Span.field("mean L0"), Span(d.meanL0.map { Format.number(Float($0), 1) } ?? "n/a")] + fvu)
         lines += row([Span.field("norm hints"), Span(share(d.normDetectorHintShare), d.normDetectorHints > 0 ? .warning : .normal)])
         if let mean = d.meanAlpha {
             lines += row([Span.field("alpha mean"), Span(Format.number(Float(mean), 3)), Span("  "), Span.field("median"),
@@ -86,7 +88,6 @@ enum OverviewView {
         } else {
             lines.append([Span("alpha: unavailable", .warning)])
         }
-        if let fvu = d.fvu { lines += row([Span.field("FVU"), Span(Format.number(Float(fvu), 4))]) }
         if let l = d.labels {
             lines += row([Span.field("labelled"), Span("\(l.labelled)"), Span("  "), Span.field("with a verdict"), Span("\(l.withVerdict)"),
                           Span(l.blind > 0 ? "  blind \(l.blind)" : "", .dim)])
