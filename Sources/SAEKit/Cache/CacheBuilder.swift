@@ -53,10 +53,9 @@ public enum CacheBuilder {
         let elastic = encoders.map { ElasticityCalculator($0) }
         let maxF = dictionaries.map(\.dictionary.dSAE).max() ?? 1
         let batch = plan.batch
-        // BLAS may take another path for very few rows (a vector product, a small-matrix kernel) and
-        // round differently; every product has at least `minimumRows` rows (zeros past the real
-        // ones), so that a row's values do not depend on where batches, files or --shard parts end.
-        let minimumRows = 16
+        // Every product has at least `BLAS.stableRows` rows, so that a row's values do not depend on
+        // where batches, files or --shard parts end.
+        let minimumRows = BLAS.stableRows
         let capacity = max(batch, minimumRows)
 
         let x = UnsafeMutablePointer<Float>.allocate(capacity: capacity * dIn)

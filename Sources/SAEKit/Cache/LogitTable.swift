@@ -53,14 +53,19 @@ public struct LogitTable: Sendable, Equatable {
                                negativeValues: noValues)
         guard features > 0, k > 0 else { return table }
         let rows = max(1, min(features, blockBytes / (4 * v)))
-        let directions = UnsafeMutablePointer<Float>.allocate(capacity: rows * dIn)
-        let logits = UnsafeMutablePointer<Float>.allocate(capacity: rows * v)
+        // At least BLAS.stableRows rows per product (zeros past the real ones), so a feature's logits
+        // do not depend on the block size.
+        let capacity = max(rows, BLAS.stableRows)
+        let directions = UnsafeMutablePointer<Float>.allocate(capacity: capacity * dIn)
+        let logits = UnsafeMutablePointer<Float>.allocate(capacity: capacity * v)
         defer { directions.deallocate(); logits.deallocate() }
         var start = 0
         while start < features {
             let n = min(rows, features - start)
             for r in 0..<n { u.direction(decoder + (start + r) * dIn, into: directions + r * dIn) }
-            BLAS.gemm(m: n, n: v, k: dIn, a: directions, lda: dIn, b: u.wU.pointer, ldb: v, bTransposed: false, c: logits, ldc: v)
+            let m = max(n, BLAS.stableRows)
+            if m > n { (directions + n * dIn).initialize(repeating: 0, count: (m - n) * dIn) }
+            BLAS.gemm(m: m, n: v, k: dIn, a: directions, lda: dIn, b: u.wU.pointer, ldb: v, bTransposed: false, c: logits, ldc: v)
             table.positiveIDs.withUnsafeMutableBufferPointer { pi in
                 table.positiveValues.withUnsafeMutableBufferPointer { pv in
                     table.negativeIDs.withUnsafeMutableBufferPointer { ni in

@@ -3,6 +3,11 @@ import CBLAS
 /// The few BLAS calls saex makes, with row-major conventions spelled out. All matrix products in
 /// saex go through OpenBLAS; nothing here is hand-written arithmetic.
 enum BLAS {
+    /// BLAS may take another path for very few rows (a vector product, a small-matrix kernel) and
+    /// round differently. Products whose rows must not depend on where a block ends (cache batches,
+    /// --shard parts, logit blocks) get at least this many rows, zeros past the real ones.
+    static let stableRows = 16
+
     /// C[m x n] = alpha * A[m x k] * op(B) + beta * C, all row-major. `bTransposed`: B is stored [n x k].
     static func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, bTransposed: Bool,
                      c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0) {
