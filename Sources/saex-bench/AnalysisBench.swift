@@ -37,7 +37,8 @@ enum AnalysisBench {
         let cp = colPtr.rawBytes.bindMemory(to: Int64.self)
         let r = rows.rawBytes.bindMemory(to: UInt32.self)
         let v = values.rawBytes.bindMemory(to: Float.self)
-        let cols = SparseColumns(rowCount: norms.elementCount, featureCount: colPtr.elementCount - 1, colPtr: cp, rows: r, values: v, owner: f)
+        let cols = SparseColumns(
+            rowCount: norms.elementCount, featureCount: colPtr.elementCount - 1, colPtr: cp, rows: r, values: v, owner: f)
         return (cols, try norms.floats())
     }
 
@@ -61,8 +62,10 @@ enum AnalysisBench {
         var flat = [Float]()
         flat.reserveCapacity(result.count * 10)
         for s in result {
-            flat += [Float(s.density), s.maxActivation, s.meanActivation, s.normPearson ?? .nan, s.normSpearman ?? .nan,
-                     s.normPearsonActive ?? .nan, s.normSpearmanActive ?? .nan, s.topNormMass ?? .nan, s.normAUC ?? .nan, Float(s.activeCount)]
+            flat += [
+                Float(s.density), s.maxActivation, s.meanActivation, s.normPearson ?? .nan, s.normSpearman ?? .nan,
+                s.normPearsonActive ?? .nan, s.normSpearmanActive ?? .nan, s.topNormMass ?? .nan, s.normAUC ?? .nan, Float(s.activeCount)
+            ]
         }
         let data = flat.withUnsafeBufferPointer { Data(buffer: $0) }
         try data.write(to: URL(fileURLWithPath: out))
@@ -88,24 +91,30 @@ enum AnalysisBench {
             b.withUnsafeBufferPointer { pb in
                 // Warm-up (thread pool, page faults of the inputs).
                 let w = UnsafeMutablePointer<Float>.allocate(capacity: 256 * rows)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, 256, Int32(rows), Int32(dim), 1, pa.baseAddress, Int32(dim),
-                            pb.baseAddress, Int32(dim), 0, w, Int32(rows))
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasTrans, 256, Int32(rows), Int32(dim), 1, pa.baseAddress, Int32(dim),
+                    pb.baseAddress, Int32(dim), 0, w, Int32(rows))
                 w.deallocate()
 
                 let c = UnsafeMutablePointer<Float>.allocate(capacity: rows * rows)
                 c.initialize(repeating: 0, count: rows * rows)  // fault the pages in before timing
                 var t0 = now()
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(rows), Int32(dim), 1, pa.baseAddress, Int32(dim),
-                            pb.baseAddress, Int32(dim), 0, c, Int32(rows))
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(rows), Int32(dim), 1, pa.baseAddress, Int32(dim),
+                    pb.baseAddress, Int32(dim), 0, c, Int32(rows))
                 let bare = now() - t0
                 c.deallocate()
                 print(String(format: "swift bare cblas_sgemm %dx%dx%d: %.3f s (%.1f GFLOP/s)", rows, rows, dim, bare, flops / bare / 1e9))
                 print("RESULT swift_bare_sgemm_seconds \(String(format: "%.4f", bare))")
 
                 t0 = now()
-                let m = DecoderMatching.match(a: pa.baseAddress!, rowsA: rows, b: pb.baseAddress!, rowsB: rows, dim: dim, k: 5, blockRows: block)
+                let m = DecoderMatching.match(
+                    a: pa.baseAddress!, rowsA: rows, b: pb.baseAddress!, rowsB: rows, dim: dim, k: 5, blockRows: block)
                 let dt = now() - t0
-                print(String(format: "swift decoder matching top-5 both directions, block %d: %.3f s (%.1f GFLOP/s equivalent)", block, dt, flops / dt / 1e9))
+                print(
+                    String(
+                        format: "swift decoder matching top-5 both directions, block %d: %.3f s (%.1f GFLOP/s equivalent)", block, dt,
+                        flops / dt / 1e9))
                 print("RESULT swift_match_seconds \(String(format: "%.4f", dt))")
                 print("check: best of A[0] = \(m.bestOfA(0) ?? -1), best of B[0] = \(m.bestOfB(0) ?? -1)")
             }
@@ -117,7 +126,9 @@ enum AnalysisBench {
         let t0 = now()
         let r = FeatureMatching.correlationMatches(a: cols, b: cols, limit: 5, excludeSelf: true)
         let dt = now() - t0
-        print(String(format: "swift activation-correlation top-5 (%d x %d features, sparse): %.3f s", cols.featureCount, cols.featureCount, dt))
+        print(
+            String(
+                format: "swift activation-correlation top-5 (%d x %d features, sparse): %.3f s", cols.featureCount, cols.featureCount, dt))
         print("RESULT swift_correlation_seconds \(String(format: "%.4f", dt))")
         print("check: best of 0 = \(r[0].first?.feature ?? -1)")
         guard let out else { return }
@@ -138,8 +149,10 @@ enum AnalysisBench {
             for r in 0..<rows { for (q, m) in get(r).prefix(k).enumerated() { out[r * k + q] = Int32(m.feature) } }
             return out
         }
-        return [flat(rowsA) { nA.matchesOfA($0) }, flat(rowsB) { nB.matchesOfA($0) }, flat(rowsA) { ab.matchesOfA($0) },
-                flat(rowsB) { ab.matchesOfB($0) }]
+        return [
+            flat(rowsA) { nA.matchesOfA($0) }, flat(rowsB) { nB.matchesOfA($0) }, flat(rowsA) { ab.matchesOfA($0) },
+            flat(rowsB) { ab.matchesOfB($0) }
+        ]
     }
 
     static func recall(_ args: [String]) throws {
@@ -156,7 +169,9 @@ enum AnalysisBench {
             let all = data.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
             let sizes = [a.rows, b.rows, a.rows, b.rows].map { $0 * k }
             var at = 0
-            exact = sizes.map { n in defer { at += n }; return Array(all[at..<(at + n)]) }
+            exact = sizes.map { n in
+                defer { at += n }; return Array(all[at..<(at + n)])
+            }
             print("exact lists read from \(ref)")
         } else {
             let t0 = now()
@@ -216,8 +231,9 @@ enum AnalysisBench {
             "what": "recall", "cache": args[2], "features": [a.rows, b.rows], "dim": a.dim, "k": k,
             "clusters": p.clusters, "probes": p.probes, "tables": p.tables, "training_rows": p.trainingRows, "iterations": p.iterations,
             "exact_seconds": exactSeconds, "approximate_seconds": approxSeconds, "approximate_parts": parts,
-            "pairs_computed": r.pairsComputed, "cluster_size_max": sizes.last ?? 0, "cluster_size_median": sizes.isEmpty ? 0 : sizes[sizes.count / 2],
-            "recall": recall, "top1_hits_by_best_cosine": byCosine, "blas_core": BLASRuntime.coreName,
+            "pairs_computed": r.pairsComputed, "cluster_size_max": sizes.last ?? 0,
+            "cluster_size_median": sizes.isEmpty ? 0 : sizes[sizes.count / 2],
+            "recall": recall, "top1_hits_by_best_cosine": byCosine, "blas_core": BLASRuntime.coreName
         ]
         let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
@@ -231,7 +247,10 @@ enum AnalysisBench {
             match(rows: Int(args[2]) ?? 16384, dim: Int(args[3]) ?? 2304, block: args.count > 4 ? Int(args[4]) ?? 1024 : 1024)
         case "correlate" where args.count == 3 || args.count == 4: try correlate(args[2], args.count == 4 ? args[3] : nil)
         case "recall" where args.count >= 3: try recall(args)
-        default: fail("usage: saex-bench analysis stats DATA OUT.f32 | match ROWS DIM [BLOCK] | correlate DATA [OUT.f32] | recall CACHE [--reference F] [--clusters C] [--probes P]")
+        default:
+            fail(
+                "usage: saex-bench analysis stats DATA OUT.f32 | match ROWS DIM [BLOCK] | correlate DATA [OUT.f32] | recall CACHE [--reference F] [--clusters C] [--probes P]"
+            )
         }
     }
 }

@@ -34,7 +34,9 @@ enum UIBench {
                 exit(2)
             }
             let book = args.contains("--read-only") ? nil : MemoryLabelBook()
-            try runExplorer(source: source, labels: book, options: ExplorerOptions(title: "saex (synthetic)", onExport: { "export: nothing to do in the demo" }))
+            try runExplorer(
+                source: source, labels: book,
+                options: ExplorerOptions(title: "saex (synthetic)", onExport: { "export: nothing to do in the demo" }))
             exit(0)
         }
         let keyCount = value("--keys", 3000)
@@ -47,8 +49,10 @@ enum UIBench {
         let open = clock.now - openStart
 
         // A mix of navigation, paging, opening and closing the detail, window changes and labels.
-        let script: [Key] = [.char("j"), .char("j"), .pageDown, .char("k"), .enter, .char("w"), .char("]"), .char("j"), .escape,
-                             .char("G"), .char("g"), .char("r"), .char("1"), .char("u"), .pageUp, .char("c"), .char("]"), .escape]
+        let script: [Key] = [
+            .char("j"), .char("j"), .pageDown, .char("k"), .enter, .char("w"), .char("]"), .char("j"), .escape,
+            .char("G"), .char("g"), .char("r"), .char("1"), .char("u"), .pageUp, .char("c"), .char("]"), .escape
+        ]
         var samples: [Duration] = []
         var byKey: [String: [Duration]] = [:]
         var cpu: [Double] = []  // thread CPU milliseconds: unaffected by other processes on the machine
@@ -81,7 +85,9 @@ enum UIBench {
             sortedSamples.append(clock.now - t0)
         }
 
-        func ms(_ d: Duration) -> String { String(format: "%.3f ms", Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000) }
+        func ms(_ d: Duration) -> String {
+            String(format: "%.3f ms", Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000)
+        }
         func pct(_ xs: [Duration], _ p: Double) -> Duration {
             let s = xs.sorted()
             return s[min(s.count - 1, Int(Double(s.count - 1) * p))]
@@ -91,10 +97,11 @@ enum UIBench {
             let sortedCPU = cpu.sorted()
             let figures: [String: Any] = [
                 "what": "ui", "features": features, "keys": keyCount, "open_to_first_frame_ms": msValue(open),
-                "key_p50_ms": msValue(pct(samples, 0.5)), "key_p99_ms": msValue(pct(samples, 0.99)), "key_max_ms": msValue(pct(samples, 1.0)),
+                "key_p50_ms": msValue(pct(samples, 0.5)), "key_p99_ms": msValue(pct(samples, 0.99)),
+                "key_max_ms": msValue(pct(samples, 1.0)),
                 "key_cpu_p50_ms": sortedCPU[sortedCPU.count / 2], "key_cpu_p99_ms": sortedCPU[Int(Double(sortedCPU.count - 1) * 0.99)],
                 "key_cpu_max_ms": sortedCPU[sortedCPU.count - 1], "first_sort_ms": msValue(firstSort), "resort_ms": msValue(secondSort),
-                "sorted_key_p99_ms": msValue(pct(sortedSamples, 0.99)),
+                "sorted_key_p99_ms": msValue(pct(sortedSamples, 0.99))
             ]
             let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -107,8 +114,10 @@ enum UIBench {
         print("keystroke-to-frame p99:   \(ms(pct(samples, 0.99)))")
         print("keystroke-to-frame max:   \(ms(pct(samples, 1.0)))")
         let sortedCPU = cpu.sorted()
-        print(String(format: "keystroke-to-frame CPU p50/p99/max: %.3f / %.3f / %.3f ms (thread CPU time)",
-                     sortedCPU[sortedCPU.count / 2], sortedCPU[Int(Double(sortedCPU.count - 1) * 0.99)], sortedCPU[sortedCPU.count - 1]))
+        print(
+            String(
+                format: "keystroke-to-frame CPU p50/p99/max: %.3f / %.3f / %.3f ms (thread CPU time)",
+                sortedCPU[sortedCPU.count / 2], sortedCPU[Int(Double(sortedCPU.count - 1) * 0.99)], sortedCPU[sortedCPU.count - 1]))
         print("slowest script steps (p99 per step: key, position in the script):")
         for (name, xs) in byKey.sorted(by: { pct($0.value, 0.99) > pct($1.value, 0.99) }).prefix(5) {
             print("  \(name): p99 \(ms(pct(xs, 0.99))), p50 \(ms(pct(xs, 0.5)))")
@@ -136,8 +145,10 @@ extension UIBench {
         }
         let firstBuild = timed(.char("P"))
         let rebuild = timed(.char("m"))
-        let script: [Key] = [.char("j"), .pageDown, .char("s"), .char("j"), .char("f"), .char("j"), .char("S"), .char("F"), .pageDown,
-                             .char("g"), .char("k")]
+        let script: [Key] = [
+            .char("j"), .pageDown, .char("s"), .char("j"), .char("f"), .char("j"), .char("S"), .char("F"), .pageDown,
+            .char("g"), .char("k")
+        ]
         var samples: [Duration] = []
         var openPair: [Duration] = []
         for i in 0..<keys {
@@ -160,7 +171,7 @@ extension UIBench {
                 "what": "ui-pairs", "features_a": a, "features_b": b, "keys": keys, "open_to_first_frame_ms": msValue(open),
                 "pairs_first_build_ms": msValue(firstBuild), "pairs_rebuild_ms": msValue(rebuild),
                 "key_p50_ms": pct(samples, 0.5), "key_p99_ms": pct(samples, 0.99), "key_max_ms": pct(samples, 1),
-                "open_pair_p50_ms": pct(openPair, 0.5), "open_pair_p99_ms": pct(openPair, 0.99), "open_pair_count": openPair.count,
+                "open_pair_p50_ms": pct(openPair, 0.5), "open_pair_p99_ms": pct(openPair, 0.99), "open_pair_count": openPair.count
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys]), as: UTF8.self))
             return
@@ -169,9 +180,14 @@ extension UIBench {
         print(String(format: "open-to-first-frame:       %.3f ms", msValue(open)))
         print(String(format: "pairs table, first build:  %.3f ms (P)", msValue(firstBuild)))
         print(String(format: "pairs table, new ranking:  %.3f ms (m)", msValue(rebuild)))
-        print(String(format: "pairs keystroke p50 / p99 / max: %.3f / %.3f / %.3f ms (%d keys)", pct(samples, 0.5), pct(samples, 0.99),
-                     pct(samples, 1), samples.count))
-        print(String(format: "open a pair in compare p50 / p99: %.3f / %.3f ms (%d opens)", pct(openPair, 0.5), pct(openPair, 0.99), openPair.count))
+        print(
+            String(
+                format: "pairs keystroke p50 / p99 / max: %.3f / %.3f / %.3f ms (%d keys)", pct(samples, 0.5), pct(samples, 0.99),
+                pct(samples, 1), samples.count))
+        print(
+            String(
+                format: "open a pair in compare p50 / p99: %.3f / %.3f ms (%d opens)", pct(openPair, 0.5), pct(openPair, 0.99),
+                openPair.count))
     }
 }
 

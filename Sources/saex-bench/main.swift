@@ -69,12 +69,15 @@ func fill(_ p: UnsafeMutablePointer<Float>, _ n: Int, seed: UInt64) {
 }
 
 /// Bare sgemm of `rows` x n x k in blocks of `batch` rows; A and C are reused per block.
-func bareSGEMM(rows: Int, n: Int, k: Int, batch: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) -> Double {
+func bareSGEMM(rows: Int, n: Int, k: Int, batch: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>)
+    -> Double
+{
     seconds {
         var start = 0
         while start < rows {
             let m = min(batch, rows - start)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, c, Int32(n))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, c, Int32(n))
             start += m
         }
     }
@@ -139,9 +142,11 @@ do {
 }
 if ["analysis", "ui", "labels-append"].contains(args.dropFirst().first) { exit(0) }
 guard args.count >= 3 || args.dropFirst().first == "stream" else {
-    FileHandle.standardError.write(Data(("usage: saex-bench open DICT | open-cache CACHE | encode DICT ACTS [--rows N] [--batch B] "
-        + "[--no-sgemm] | cache-build OUT ACTS VOCAB NAME=DICT... | logits DICT UNEMBED [--repeat N] | sgemm M N K [--batch B] "
-        + "| stream [--mib N] [--repeat R]\n").utf8))
+    FileHandle.standardError.write(
+        Data(
+            ("usage: saex-bench open DICT | open-cache CACHE | encode DICT ACTS [--rows N] [--batch B] "
+                + "[--no-sgemm] | cache-build OUT ACTS VOCAB NAME=DICT... | logits DICT UNEMBED [--repeat N] | sgemm M N K [--batch B] "
+                + "| stream [--mib N] [--repeat R]\n").utf8))
     exit(2)
 }
 do {
@@ -161,9 +166,11 @@ do {
             }
         }
         let nnz = cache?.dictionaries.reduce(0) { $0 + $1.columns.nonzeroCount } ?? 0
-        emit(["what": "open-cache", "cache": args[2], "rows": cache?.manifest.sample.rows ?? 0,
-              "features": cache?.dictionaries.map(\.featureCount) ?? [], "nonzeros": nnz, "top_k": cache?.manifest.options.topK ?? 0,
-              "open_seconds_min": best, "one_feature_contexts_seconds_min": bestContexts, "repeats": repeats])
+        emit([
+            "what": "open-cache", "cache": args[2], "rows": cache?.manifest.sample.rows ?? 0,
+            "features": cache?.dictionaries.map(\.featureCount) ?? [], "nonzeros": nnz, "top_k": cache?.manifest.options.topK ?? 0,
+            "open_seconds_min": best, "one_feature_contexts_seconds_min": bestContexts, "repeats": repeats
+        ])
     case "open":
         let repeats = option("--repeat", 5)
         _ = try DictionaryLoader.load(path: args[2])
@@ -175,7 +182,10 @@ do {
             times.append(t)
             best = min(best, t)
         }
-        emit(["what": "open", "dict": args[2], "d_in": d?.dIn ?? 0, "d_sae": d?.dSAE ?? 0, "seconds_min": best, "seconds_all": times, "repeats": repeats])
+        emit([
+            "what": "open", "dict": args[2], "d_in": d?.dIn ?? 0, "d_sae": d?.dSAE ?? 0, "seconds_min": best, "seconds_all": times,
+            "repeats": repeats
+        ])
     case "encode":
         guard args.count >= 4 else { throw CocoaError(.fileNoSuchFile) }
         let d = try DictionaryLoader.load(path: args[2])
@@ -202,8 +212,10 @@ do {
             for i in 0..<(m * d.dSAE) where acts[i] != 0 { nonzeros += 1 }
             start += m
         }
-        var record: [String: Any] = ["what": "encode", "dict": args[2], "rows": n, "batch": batch, "d_in": d.dIn, "d_sae": d.dSAE,
-                                     "encode_seconds": tEnc, "read_seconds": tRead, "nonzeros": nonzeros]
+        var record: [String: Any] = [
+            "what": "encode", "dict": args[2], "rows": n, "batch": batch, "d_in": d.dIn, "d_sae": d.dSAE,
+            "encode_seconds": tEnc, "read_seconds": tRead, "nonzeros": nonzeros
+        ]
         if !args.contains("--no-sgemm") {
             // Bare sgemm of the same shapes on the same input rows and the encoder matrix [d_in x d_sae].
             let b = UnsafeMutablePointer<Float>.allocate(capacity: d.dIn * d.dSAE)
@@ -219,14 +231,19 @@ do {
         var named: [NamedDictionary] = []
         for spec in args[5...] {
             guard let eq = spec.firstIndex(of: "=") else { throw CocoaError(.formatting) }
-            named.append(NamedDictionary(name: String(spec[..<eq]), dictionary: try DictionaryLoader.load(path: String(spec[spec.index(after: eq)...]))))
+            named.append(
+                NamedDictionary(
+                    name: String(spec[..<eq]), dictionary: try DictionaryLoader.load(path: String(spec[spec.index(after: eq)...]))))
         }
         let input = try ActivationFile(path: args[3])
         let vocabulary = try Vocabulary.load(path: args[4])
         var options = CacheOptions()
-        if let m = ProcessInfo.processInfo.environment["SAEX_BENCH_MEMORY_LIMIT"] { options.memoryLimit = try ByteSize.parse(m, option: "SAEX_BENCH_MEMORY_LIMIT") }
+        if let m = ProcessInfo.processInfo.environment["SAEX_BENCH_MEMORY_LIMIT"] {
+            options.memoryLimit = try ByteSize.parse(m, option: "SAEX_BENCH_MEMORY_LIMIT")
+        }
         let tBuild = try seconds {
-            try CacheBuilder.build(dictionaries: named, input: input, vocabulary: vocabulary, vocabularyPath: args[4], options: options, output: args[2])
+            try CacheBuilder.build(
+                dictionaries: named, input: input, vocabulary: vocabulary, vocabularyPath: args[4], options: options, output: args[2])
         }
         var tAnalysis = -1.0
         let profile = AnalysisProfile()
@@ -234,24 +251,30 @@ do {
         if ProcessInfo.processInfo.environment["SAEX_BENCH_SKIP_ANALYSIS"] != "1" {
             tAnalysis = try seconds { plan = try AnalysisStore.refresh(cachePath: args[2], profile: profile) }
         }
-        emit(["what": "cache-build", "rows": input.rows, "dictionaries": named.count, "build_seconds": tBuild, "analysis_seconds": tAnalysis,
-              "analysis_parts": partsRecord(profile, total: tAnalysis), "analysis_method": plan?.method.rawValue ?? "",
-              "estimated_analysis_seconds": plan?.estimatedSeconds ?? -1,
-              "memory_limit": options.memoryLimit])
+        emit([
+            "what": "cache-build", "rows": input.rows, "dictionaries": named.count, "build_seconds": tBuild, "analysis_seconds": tAnalysis,
+            "analysis_parts": partsRecord(profile, total: tAnalysis), "analysis_method": plan?.method.rawValue ?? "",
+            "estimated_analysis_seconds": plan?.estimatedSeconds ?? -1,
+            "memory_limit": options.memoryLimit
+        ])
     case "analysis-refresh":
         // AnalysisStore.refresh alone on an existing cache (recomputed), each part timed.
         let profile = AnalysisProfile()
-        let matching: AnalysisOptions.Matching = args.contains("--exact") ? .exact : args.contains("--approximate") ? .approximate : .automatic
+        let matching: AnalysisOptions.Matching =
+            args.contains("--exact") ? .exact : args.contains("--approximate") ? .approximate : .automatic
         var plan: AnalysisPlan?
         let t = try seconds {
-            plan = try AnalysisStore.refresh(cachePath: args[2], recompute: true, options: AnalysisOptions(matching: matching),
-                                             announce: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }, profile: profile)
+            plan = try AnalysisStore.refresh(
+                cachePath: args[2], recompute: true, options: AnalysisOptions(matching: matching),
+                announce: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }, profile: profile)
         }
-        emit(["what": "analysis-refresh", "cache": args[2], "analysis_seconds": t, "analysis_parts": partsRecord(profile, total: t),
-              "method": plan?.method.rawValue ?? "", "estimated_seconds": plan?.estimatedSeconds ?? -1,
-              "estimated_exact_matching_seconds": plan?.exactMatchingSeconds ?? -1,
-              "estimated_approximate_matching_seconds": plan?.approximateMatchingSeconds ?? -1,
-              "estimated_correlation_seconds": plan?.correlationSeconds ?? -1, "sgemm_gflops": plan?.sgemmGFLOPs ?? -1])
+        emit([
+            "what": "analysis-refresh", "cache": args[2], "analysis_seconds": t, "analysis_parts": partsRecord(profile, total: t),
+            "method": plan?.method.rawValue ?? "", "estimated_seconds": plan?.estimatedSeconds ?? -1,
+            "estimated_exact_matching_seconds": plan?.exactMatchingSeconds ?? -1,
+            "estimated_approximate_matching_seconds": plan?.approximateMatchingSeconds ?? -1,
+            "estimated_correlation_seconds": plan?.correlationSeconds ?? -1, "sgemm_gflops": plan?.sgemmGFLOPs ?? -1
+        ])
     case "feature-build":
         // saex-bench feature-build OUT VOCAB FEATURES[,FEATURES...] NAME=DICT...: the --feature-acts
         // build (CacheBuilder.build(featureFiles:)), with the CPU cross-check timed on its own first.
@@ -259,7 +282,9 @@ do {
         var named: [NamedDictionary] = []
         for spec in args[5...] {
             guard let eq = spec.firstIndex(of: "=") else { throw CocoaError(.formatting) }
-            named.append(NamedDictionary(name: String(spec[..<eq]), dictionary: try DictionaryLoader.load(path: String(spec[spec.index(after: eq)...]))))
+            named.append(
+                NamedDictionary(
+                    name: String(spec[..<eq]), dictionary: try DictionaryLoader.load(path: String(spec[spec.index(after: eq)...]))))
         }
         let vocabulary = try Vocabulary.load(path: args[3])
         var files: [FeatureActsFile] = []
@@ -267,10 +292,13 @@ do {
         var worst: Float = 0
         let tCheck = try seconds { for f in files { worst = max(worst, try FeatureActsCheck.run(f, dictionaries: named).ratio) } }
         let tBuild = try seconds {
-            try CacheBuilder.build(dictionaries: named, featureFiles: files, vocabulary: vocabulary, vocabularyPath: args[3], output: args[2])
+            try CacheBuilder.build(
+                dictionaries: named, featureFiles: files, vocabulary: vocabulary, vocabularyPath: args[3], output: args[2])
         }
-        emit(["what": "feature-build", "rows": files.reduce(0) { $0 + $1.rows }, "open_seconds": tOpen, "check_seconds": tCheck,
-              "build_seconds": tBuild, "worst_check_ratio": Double(worst), "check_rows": files.reduce(0) { $0 + $1.checkRows.count }])
+        emit([
+            "what": "feature-build", "rows": files.reduce(0) { $0 + $1.rows }, "open_seconds": tOpen, "check_seconds": tCheck,
+            "build_seconds": tBuild, "worst_check_ratio": Double(worst), "check_rows": files.reduce(0) { $0 + $1.checkRows.count }
+        ])
     case "logits":
         guard args.count >= 4 else { throw CocoaError(.formatting) }
         let d = try DictionaryLoader.load(path: args[2])
@@ -289,12 +317,14 @@ do {
         fill(a, rows * d.dIn, seed: 3)
         let tGemm = bareSGEMM(rows: d.dSAE, n: u.dVocab, k: d.dIn, batch: rows, a: a, b: u.wU.pointer, c: c)
         let k = table?.count ?? 0
-        emit(["what": "logits", "d_sae": d.dSAE, "d_model": u.dModel, "d_vocab": u.dVocab, "final_norm": u.finalNorm.rawValue,
-              "block_rows": rows,
-              "open_seconds": tOpen, "compute_seconds": best, "bare_sgemm_seconds": tGemm,
-              "gflops": 2.0 * Double(d.dSAE) * Double(u.dVocab) * Double(d.dIn) / best / 1e9,
-              "first_positive_ids": Array(table?.positiveIDs.prefix(4 * k) ?? []).map(Int.init),
-              "first_negative_ids": Array(table?.negativeIDs.prefix(4 * k) ?? []).map(Int.init)])
+        emit([
+            "what": "logits", "d_sae": d.dSAE, "d_model": u.dModel, "d_vocab": u.dVocab, "final_norm": u.finalNorm.rawValue,
+            "block_rows": rows,
+            "open_seconds": tOpen, "compute_seconds": best, "bare_sgemm_seconds": tGemm,
+            "gflops": 2.0 * Double(d.dSAE) * Double(u.dVocab) * Double(d.dIn) / best / 1e9,
+            "first_positive_ids": Array(table?.positiveIDs.prefix(4 * k) ?? []).map(Int.init),
+            "first_negative_ids": Array(table?.negativeIDs.prefix(4 * k) ?? []).map(Int.init)
+        ])
     case "sgemm":
         guard args.count >= 5, let m = Int(args[2]), let nn = Int(args[3]), let k = Int(args[4]) else {
             throw CocoaError(.formatting)
@@ -308,15 +338,20 @@ do {
         fill(b, k * nn, seed: 5)
         _ = bareSGEMM(rows: min(m, batch), n: nn, k: k, batch: batch, a: a, b: b, c: c)  // warm-up: one block
         let t = bareSGEMM(rows: m, n: nn, k: k, batch: batch, a: a, b: b, c: c)
-        emit(["what": "sgemm", "m": m, "n": nn, "k": k, "batch": batch, "seconds": t, "gflops": 2.0 * Double(m) * Double(nn) * Double(k) / t / 1e9])
+        emit([
+            "what": "sgemm", "m": m, "n": nn, "k": k, "batch": batch, "seconds": t,
+            "gflops": 2.0 * Double(m) * Double(nn) * Double(k) / t / 1e9
+        ])
     case "stream":
         let count = option("--mib", 1024) << 18
         let repeats = option("--repeat", 5)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let one = streamBandwidth(count: count, threads: 1, repeats: repeats)
         let all = streamBandwidth(count: count, threads: cores, repeats: repeats)
-        emit(["what": "stream", "mib_per_array": count >> 18, "repeats": repeats, "threads_all": cores,
-              "copy_gbs_1t": one.copy, "triad_gbs_1t": one.triad, "copy_gbs_all": all.copy, "triad_gbs_all": all.triad])
+        emit([
+            "what": "stream", "mib_per_array": count >> 18, "repeats": repeats, "threads_all": cores,
+            "copy_gbs_1t": one.copy, "triad_gbs_1t": one.triad, "copy_gbs_all": all.copy, "triad_gbs_all": all.triad
+        ])
     default:
         FileHandle.standardError.write(Data("saex-bench: unknown benchmark \(args[1])\n".utf8))
         exit(2)

@@ -56,33 +56,43 @@ struct CacheBuild: ParsableCommand {
         commandName: "build",
         abstract: "Encode activations with every dictionary and write a context cache.",
         discussion: """
-        Example:
-          saex cache build --dict standard=fixtures/demo/standard --dict cosine=fixtures/demo/cosine_perfeature \\
-            --activations fixtures/demo/activations.safetensors --vocab fixtures/demo/tokenizer.json -o demo.saexcache
-        """)
+            Example:
+              saex cache build --dict standard=fixtures/demo/standard --dict cosine=fixtures/demo/cosine_perfeature \\
+                --activations fixtures/demo/activations.safetensors --vocab fixtures/demo/tokenizer.json -o demo.saexcache
+            """)
 
     @Option(name: .customLong("dict"), help: ArgumentHelp("A dictionary as NAME=PATH; repeat for each.", valueName: "NAME=PATH"))
     var dicts: [DictArgument] = []
-    @Option(parsing: .upToNextOption,
-            help: ArgumentHelp("Activations: .safetensors with activations [n_seq, seq_len, d_in] and tokens, or .npy; several files, or a quoted glob "
-                               + "(matches in sorted name order, *.features.safetensors left out), are read as one corpus.", valueName: "FILE"))
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Activations: .safetensors with activations [n_seq, seq_len, d_in] and tokens, or .npy; several files, or a quoted glob "
+                + "(matches in sorted name order, *.features.safetensors left out), are read as one corpus.", valueName: "FILE"))
     var activations: [String] = []
-    @Option(parsing: .upToNextOption,
-            help: ArgumentHelp("Instead of --activations: the sparse feature activations scripts/dump_activations.py --encode wrote "
-                               + "(OUT.features.safetensors; several files or a quoted glob, one corpus). Built without encoding, after saex "
-                               + "re-encodes each file's check sample and compares (docs/FORMATS.md).", valueName: "FILE"))
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Instead of --activations: the sparse feature activations scripts/dump_activations.py --encode wrote "
+                + "(OUT.features.safetensors; several files or a quoted glob, one corpus). Built without encoding, after saex "
+                + "re-encodes each file's check sample and compares (docs/FORMATS.md).", valueName: "FILE"))
     var featureActs: [String] = []
     @Option(help: "Token ids [n_seq, seq_len] as .npy or .safetensors, when not inside the (single) activation file.") var tokens: String?
     @Option(help: "Vocabulary: tokenizer.json, a JSON array of strings, or {\"id\": \"token\"}.") var vocab: String
-    @Option(help: ArgumentHelp("The unembedding scripts/dump_activations.py wrote (OUT.unembed.safetensors): store every "
-                               + "feature's ten most positive and ten most negative logit effects (docs/ANALYSIS.md).", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "The unembedding scripts/dump_activations.py wrote (OUT.unembed.safetensors): store every "
+                + "feature's ten most positive and ten most negative logit effects (docs/ANALYSIS.md).", valueName: "FILE"))
     var unembed: String?
     @Option(name: .shortAndLong, help: "The cache file to write.") var output: String
-    @Option(help: ArgumentHelp("Build only part I of N (I from 0, whole sequences), e.g. --shard $SLURM_ARRAY_TASK_ID/4; "
-                               + "saex cache merge joins the N parts into the single build's cache.", valueName: "I/N"))
+    @Option(
+        help: ArgumentHelp(
+            "Build only part I of N (I from 0, whole sequences), e.g. --shard $SLURM_ARRAY_TASK_ID/4; "
+                + "saex cache merge joins the N parts into the single build's cache.", valueName: "I/N"))
     var shard: String?
-    @Option(help: ArgumentHelp("Bound on the build's working memory beyond the dictionaries' weights (e.g. 512M, 2G); "
-                               + "what does not fit is spilled to a folder beside the output.", valueName: "SIZE"))
+    @Option(
+        help: ArgumentHelp(
+            "Bound on the build's working memory beyond the dictionaries' weights (e.g. 512M, 2G); "
+                + "what does not fit is spilled to a folder beside the output.", valueName: "SIZE"))
     var memoryLimit: String?
     @Flag(help: "Start even when the estimated memory or disk exceeds what is free.") var force = false
     @OptionGroup var cacheOptions: CacheOptionGroup
@@ -114,45 +124,60 @@ struct CacheBuild: ParsableCommand {
         var target = try OutputTarget("-")
         // Once the inputs are open: the output is not one of them, and the work fits.
         func check(rows: Int, dIn: Int) throws {
-            let inputs = dicts.map(\.path) + (try ActivationCorpus.expand(activations)) + (try ActivationCorpus.expand(featureActs, skipFeatureFiles: false))
+            let inputs =
+                dicts.map(\.path) + (try ActivationCorpus.expand(activations))
+                + (try ActivationCorpus.expand(featureActs, skipFeatureFiles: false))
                 + [tokens, vocab].compactMap { $0 }
             target = try OutputTarget(output, inputs: inputs, fileOnly: CacheCommand.cacheIsAFile)
             // A --memory-limit the user gave is what the build may grow to; the default was sized to fit.
             let need = CacheBuilder.estimate(rows: rows, featureCounts: named.map(\.dictionary.dSAE), dIn: dIn)
             let memory = memoryLimit == nil ? need.memory : max(need.memory, options.memoryLimit)
-            try ResourceCheck.require(memory: memory, disk: need.disk, target: target, what: "building a cache of \(rows) tokens", force: force,
-                                      remedy: memoryLimit == nil ? "use fewer dictionaries" : "give a smaller --memory-limit")
+            try ResourceCheck.require(
+                memory: memory, disk: need.disk, target: target, what: "building a cache of \(rows) tokens", force: force,
+                remedy: memoryLimit == nil ? "use fewer dictionaries" : "give a smaller --memory-limit")
         }
         if featureActs.isEmpty {
             let corpus = try ActivationCorpus(paths: try ActivationCorpus.expand(activations), tokensPath: tokens)
             (sequences, sequenceLength) = (corpus.sequences, corpus.sequenceLength)
-            try check(rows: try CacheBuilder.partRows(sequences: sequences, sequenceLength: sequenceLength, shard: part).rows.count, dIn: corpus.dIn)
-            try CacheBuilder.build(dictionaries: named, corpus: corpus, shard: part, vocabulary: vocabulary, vocabularyPath: vocab,
-                                   unembedding: unembedding, options: options, output: output, progress: report)
+            try check(
+                rows: try CacheBuilder.partRows(sequences: sequences, sequenceLength: sequenceLength, shard: part).rows.count,
+                dIn: corpus.dIn)
+            try CacheBuilder.build(
+                dictionaries: named, corpus: corpus, shard: part, vocabulary: vocabulary, vocabularyPath: vocab,
+                unembedding: unembedding, options: options, output: output, progress: report)
         } else {
             if tokens != nil { throw ValidationError("--tokens applies to --activations; feature files hold their tokens") }
             let files = try ActivationCorpus.expand(featureActs, skipFeatureFiles: false).map { try FeatureActsFile(path: $0) }
             sequences = files.reduce(0) { $0 + $1.sequences }
             sequenceLength = files[0].sequenceLength
-            try check(rows: try CacheBuilder.partRows(sequences: sequences, sequenceLength: sequenceLength, shard: part).rows.count,
-                      dIn: named[0].dictionary.dIn)
-            try CacheBuilder.build(dictionaries: named, featureFiles: files, shard: part, vocabulary: vocabulary, vocabularyPath: vocab,
-                                   unembedding: unembedding, options: options, output: output, progress: report)
+            try check(
+                rows: try CacheBuilder.partRows(sequences: sequences, sequenceLength: sequenceLength, shard: part).rows.count,
+                dIn: named[0].dictionary.dIn)
+            try CacheBuilder.build(
+                dictionaries: named, featureFiles: files, shard: part, vocabulary: vocabulary, vocabularyPath: vocab,
+                unembedding: unembedding, options: options, output: output, progress: report)
         }
         Progress.finish()
         let realTokens = try ContextCache(path: output).realTokenCount
         if let part {
             // A part is only an input of saex cache merge, which analyses the whole.
-            Console.error(String(format: "wrote %@: part %@ of %d tokens, %d dictionaries (%.1f s); merge all %d parts with saex cache merge",
-                                 TerminalText.escapedLine(target.description), part.description, realTokens, named.count, Date().timeIntervalSince(started), part.count))
+            Console.error(
+                String(
+                    format: "wrote %@: part %@ of %d tokens, %d dictionaries (%.1f s); merge all %d parts with saex cache merge",
+                    TerminalText.escapedLine(target.description), part.description, realTokens, named.count,
+                    Date().timeIntervalSince(started), part.count))
             return
         }
-        try AnalysisStore.refresh(cachePath: output, dictionaries: named.map(\.dictionary), recompute: true,
-                                  options: AnalysisOptions(matching: exact ? .exact : .automatic), announce: { Console.error($0) },
-                                  progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
+        try AnalysisStore.refresh(
+            cachePath: output, dictionaries: named.map(\.dictionary), recompute: true,
+            options: AnalysisOptions(matching: exact ? .exact : .automatic), announce: { Console.error($0) },
+            progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
         Progress.finish()
-        Console.error(String(format: "wrote %@: %d tokens, %d dictionaries (%.1f s)", TerminalText.escapedLine(target.description), realTokens, named.count,
-                             Date().timeIntervalSince(started)))
+        Console.error(
+            String(
+                format: "wrote %@: %d tokens, %d dictionaries (%.1f s)", TerminalText.escapedLine(target.description), realTokens,
+                named.count,
+                Date().timeIntervalSince(started)))
     }
 }
 
@@ -167,10 +192,13 @@ struct CacheMerge: ParsableCommand {
     func run() throws {
         guard inputs.count >= 1 else { throw ValidationError("give the caches to merge") }
         let target = try OutputTarget(output, inputs: inputs, fileOnly: CacheCommand.cacheIsAFile)
-        try CacheMerger.merge(inputs: inputs, output: output) { stage, done, total in Progress.report(stage: stage, done: done, total: total) }
+        try CacheMerger.merge(inputs: inputs, output: output) { stage, done, total in
+            Progress.report(stage: stage, done: done, total: total)
+        }
         Progress.finish()
-        try AnalysisStore.refresh(cachePath: output, recompute: true, announce: { Console.error($0) },
-                                  progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
+        try AnalysisStore.refresh(
+            cachePath: output, recompute: true, announce: { Console.error($0) },
+            progress: { stage, done, total in Progress.report(stage: stage, done: done, total: total) })
         Progress.finish()
         Console.error(TerminalText.escapedLine("wrote \(target) from \(inputs.count) caches"))
     }
@@ -195,20 +223,24 @@ struct CacheInfo: ParsableCommand {
             "activations:  \(m.sample.activationsPath) (\(m.sample.activationsFingerprint))",
             "vocabulary:   \(m.sample.vocabularyPath) (\(c.vocabularySize) tokens, \(c.vocabularyStyle))",
             "examples:     top \(m.options.topK), \(m.options.bins) bins x \(m.options.perBin), \(m.options.randomCount) random, seed \(m.options.seed)",
-            "fingerprint:  \(m.fingerprint)",
+            "fingerprint:  \(m.fingerprint)"
         ]
         if let u = m.unembed {
-            lines.append("logits:       \(u.count) per side per feature from \(u.path) (\(u.fingerprint)), d_vocab \(u.dVocab), "
-                         + "final norm \(u.finalNorm)")
+            lines.append(
+                "logits:       \(u.count) per side per feature from \(u.path) (\(u.fingerprint)), d_vocab \(u.dVocab), "
+                    + "final norm \(u.finalNorm)")
         }
         if let part = m.sample.shard {
-            lines.append("part:         \(part.index)/\(part.count) of a --shard build of \(part.corpusSequences) sequences; merge all \(part.count) with saex cache merge")
+            lines.append(
+                "part:         \(part.index)/\(part.count) of a --shard build of \(part.corpusSequences) sequences; merge all \(part.count) with saex cache merge"
+            )
         }
         for (i, d) in m.dictionaries.enumerated() {
             let nnz = c.dictionaries[i].columns.nonzeroCount
             let fvu = c.dictionaries[i].fvu.map { String(format: ", FVU %.4f", $0) } ?? ""
-            lines.append("dictionary:   \(d.name): \(d.format) \(d.architecture), \(d.score), d_sae \(d.dSAE), \(nnz) nonzeros\(fvu), "
-                         + "\(d.path) (\(d.fingerprint))")
+            lines.append(
+                "dictionary:   \(d.name): \(d.format) \(d.architecture), \(d.score), d_sae \(d.dSAE), \(nnz) nonzeros\(fvu), "
+                    + "\(d.path) (\(d.fingerprint))")
         }
         try Console.lines(lines)
     }

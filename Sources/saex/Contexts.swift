@@ -6,17 +6,17 @@ struct Contexts: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a feature's top contexts, then its interval samples, random examples and logit effects.",
         discussion: """
-        CACHE is a cache from saex cache build, or what the explorer imports (a Neuronpedia feature JSON \
-        or bulk export, an SAEDashboard batch JSON, a delphi latent cache with --vocab). \
-        JSON (--format json) is a contract: {"dictionary", "feature", "contexts": [{"sequence", "position", \
-        "value", "tokens", "activations", "start", "peak"}], "intervals": [{"lower", "upper", "contains", \
-        "examples": [...]}], "random": [...], "logits_positive": [{"token", "value", "id"?}], "logits_negative": \
-        [...]}, contexts best first. "sequence" is the row of the activation \
-        file, "position" the peak token's position in that sequence, "start" the position of tokens[0] \
-        (0 unless --window cuts the sequence) and "peak" the peak's index in "tokens". Tokens are display \
-        strings (byte-level BPE decoded, docs/FORMATS.md). The logit lists are most positive (negative) \
-        first, null when the input has none (a cache built without --unembed).
-        """)
+            CACHE is a cache from saex cache build, or what the explorer imports (a Neuronpedia feature JSON \
+            or bulk export, an SAEDashboard batch JSON, a delphi latent cache with --vocab). \
+            JSON (--format json) is a contract: {"dictionary", "feature", "contexts": [{"sequence", "position", \
+            "value", "tokens", "activations", "start", "peak"}], "intervals": [{"lower", "upper", "contains", \
+            "examples": [...]}], "random": [...], "logits_positive": [{"token", "value", "id"?}], "logits_negative": \
+            [...]}, contexts best first. "sequence" is the row of the activation \
+            file, "position" the peak token's position in that sequence, "start" the position of tokens[0] \
+            (0 unless --window cuts the sequence) and "peak" the peak's index in "tokens". Tokens are display \
+            strings (byte-level BPE decoded, docs/FORMATS.md). The logit lists are most positive (negative) \
+            first, null when the input has none (a cache built without --unembed).
+            """)
 
     @Argument(help: "A cache file, or a Neuronpedia, SAEDashboard or delphi cache to import.") var cache: String
     @Option(help: "The dictionary's name (optional when the input holds one).") var dict: String?
@@ -45,8 +45,12 @@ struct Contexts: ParsableCommand {
             try checkFeature(source.dictionaries[di].featureCount, name)
             ctx = try source.contexts(dict: di, feature: feature)
             let st = source.stats(dict: di, feature: feature)
-            header = ["\(name) feature \(feature) (\(source.kind)): " + (source.feature(feature) == nil ? "not in the import"
-                : String(format: "density %.4g%%, max %.4g", st.density * 100, st.maxActivation))]
+            header = [
+                "\(name) feature \(feature) (\(source.kind)): "
+                    + (source.feature(feature) == nil
+                        ? "not in the import"
+                        : String(format: "density %.4g%%, max %.4g", st.density * 100, st.maxActivation))
+            ]
         }
         if let window { ctx = ctx.windowed(window) }
         if format == .json {
@@ -58,9 +62,11 @@ struct Contexts: ParsableCommand {
 
     func checkFeature(_ count: Int, _ name: String) throws {
         guard feature >= 0 && feature < count else {
-            throw SAEKitError(.badInput, path: cache, subject: "--feature \(feature)",
-                              reason: count > 0 ? "is out of range: dictionary \"\(name)\" has features 0 to \(count - 1)"
-                                                : "is out of range: \"\(name)\" has no features")
+            throw SAEKitError(
+                .badInput, path: cache, subject: "--feature \(feature)",
+                reason: count > 0
+                    ? "is out of range: dictionary \"\(name)\" has features 0 to \(count - 1)"
+                    : "is out of range: \"\(name)\" has no features")
         }
     }
 }

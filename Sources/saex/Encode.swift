@@ -6,11 +6,11 @@ struct Encode: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Encode activations with a dictionary and write the feature activations.",
         discussion: """
-        ACTIVATIONS is a .npy or .safetensors file of shape [n, d_in] or [n_seq, seq_len, d_in]. \
-        OUT holds feature_acts F32 [n, d_sae]; when there are several tokens, its metadata holds the \
-        reconstruction FVU (fraction of variance unexplained). Padding tokens (id -1 in a tokens \
-        tensor) stay in OUT as zero rows and count in neither the FVU nor the mean L0.
-        """)
+            ACTIVATIONS is a .npy or .safetensors file of shape [n, d_in] or [n_seq, seq_len, d_in]. \
+            OUT holds feature_acts F32 [n, d_sae]; when there are several tokens, its metadata holds the \
+            reconstruction FVU (fraction of variance unexplained). Padding tokens (id -1 in a tokens \
+            tensor) stay in OUT as zero rows and count in neither the FVU nor the mean L0.
+            """)
 
     @Argument(help: "A dictionary folder or params.npz.") var dict: String
     @Argument(help: "Activations: .npy or .safetensors.") var activations: String
@@ -23,8 +23,10 @@ struct Encode: ParsableCommand {
         let d = try DictionaryLoader.load(path: dict)
         let input = try ActivationFile(path: activations, tensor: tensor)
         guard input.dIn == d.dIn else {
-            throw SAEKitError(.badInput, path: activations, subject: "tensor \"\(input.activations.name)\"",
-                              reason: "has d_in = \(input.dIn) but the dictionary expects \(d.dIn)", remedy: "use activations from the hook the dictionary was trained on")
+            throw SAEKitError(
+                .badInput, path: activations, subject: "tensor \"\(input.activations.name)\"",
+                reason: "has d_in = \(input.dIn) but the dictionary expects \(d.dIn)",
+                remedy: "use activations from the hook the dictionary was trained on")
         }
         let need = BatchEncoding.estimate(dictionary: d, input: input)
         try ResourceCheck.require(memory: need.memory, disk: need.output, target: target, what: "encoding \(input.rows) rows", force: force)

@@ -19,11 +19,11 @@ struct Explore: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Browse features in the terminal (the default command; with no cache, the bundled demo).",
         discussion: """
-        CACHE is a cache from saex cache build, or something saex can import: a Neuronpedia feature \
-        JSON or bulk export (.jsonl, .jsonl.gz), an SAEDashboard batch JSON, or a delphi latent cache \
-        folder (with --vocab). Labels are kept beside the cache (CACHE.labels; the demo's in \
-        $XDG_STATE_HOME/saex/). Press ? inside for the keys (docs/KEYS.md).
-        """)
+            CACHE is a cache from saex cache build, or something saex can import: a Neuronpedia feature \
+            JSON or bulk export (.jsonl, .jsonl.gz), an SAEDashboard batch JSON, or a delphi latent cache \
+            folder (with --vocab). Labels are kept beside the cache (CACHE.labels; the demo's in \
+            $XDG_STATE_HOME/saex/). Press ? inside for the keys (docs/KEYS.md).
+            """)
 
     @Argument(help: "A cache or importable file (default: the bundled demo).") var cache: String?
     @Option(help: "The labels file (default: CACHE.labels; the demo's in $XDG_STATE_HOME/saex/).") var labels: String?
@@ -41,7 +41,10 @@ struct Explore: ParsableCommand {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SAEKitError(.notFound, path: path, reason: "no such file or folder", remedy: "give a cache from saex cache build")
         }
-        try requireTerminal { try requireInteractiveTerminal(program: "the explorer", alternative: "for text output use saex analyze CACHE or saex contexts CACHE") }
+        try requireTerminal {
+            try requireInteractiveTerminal(
+                program: "the explorer", alternative: "for text output use saex analyze CACHE or saex contexts CACHE")
+        }
         let source = try openSource(path)
         let location = try LabelsLocation.resolve(cache: isDemo ? nil : path, labels: labels, create: !readOnly)
         let labelsPath = location.path
@@ -54,8 +57,9 @@ struct Explore: ParsableCommand {
             do {
                 book = try LabelStore(path: labelsPath, rater: rater)
             } catch let e as SAEKitError where e.code == .busy {
-                throw SAEKitError(.busy, path: e.path, reason: e.reason,
-                                  remedy: "close the other saex, or add --read-only to look without changing them")
+                throw SAEKitError(
+                    .busy, path: e.path, reason: e.reason,
+                    remedy: "close the other saex, or add --read-only to look without changing them")
             }
             try book?.recordDictionaries(source.dictionaries)
         }
@@ -63,19 +67,26 @@ struct Explore: ParsableCommand {
             warnings += store.warnings
             warnings += store.nameClashes(loaded: source.dictionaries).map(\.message)
             let stale = store.staleDictionaries(knownFingerprints: Set(source.dictionaries.map(\.fingerprint)))
-            if !stale.isEmpty { warnings.append("\(stale.count) labelled dictionar\(stale.count == 1 ? "y is" : "ies are") not in this cache (stale labels kept, not shown)") }
+            if !stale.isEmpty {
+                warnings.append(
+                    "\(stale.count) labelled dictionar\(stale.count == 1 ? "y is" : "ies are") not in this cache (stale labels kept, not shown)"
+                )
+            }
             let others = store.raters.filter { $0 != rater }
             if !others.isEmpty {
                 let names = others.map { $0.isEmpty ? "(no author)" : $0 }.joined(separator: ", ")
-                warnings.append("you label as \(rater.isEmpty ? "(no author)" : rater); the file also holds labels by \(names) "
-                                + "(--author NAME to be another rater)")
+                warnings.append(
+                    "you label as \(rater.isEmpty ? "(no author)" : rater); the file also holds labels by \(names) "
+                        + "(--author NAME to be another rater)")
             }
         }
         defer { book?.close() }
         var initial = 0
         if let dict {
             guard let i = source.dictionaries.firstIndex(where: { $0.name == dict }) else {
-                throw SAEKitError(.badInput, path: path, subject: "--dict \(dict)", reason: "no dictionary of that name (the cache has: \(source.dictionaries.map(\.name).joined(separator: ", ")))")
+                throw SAEKitError(
+                    .badInput, path: path, subject: "--dict \(dict)",
+                    reason: "no dictionary of that name (the cache has: \(source.dictionaries.map(\.name).joined(separator: ", ")))")
             }
             initial = i
         }
@@ -107,8 +118,9 @@ struct Explore: ParsableCommand {
 
     func openSource(_ path: String) throws -> any FeatureSource {
         if FeatureSources.isCache(path) { Console.error(TerminalText.escapedLine("opening \(path)...")) }
-        return try FeatureSources.open(path: path, vocabularyPath: vocab, announce: { Console.error(TerminalText.escapedLine($0)) },
-                                       progress: { Progress.report(stage: $0, done: $1, total: $2) })
+        return try FeatureSources.open(
+            path: path, vocabularyPath: vocab, announce: { Console.error(TerminalText.escapedLine($0)) },
+            progress: { Progress.report(stage: $0, done: $1, total: $2) })
     }
 }
 
@@ -127,8 +139,9 @@ enum Demo {
         }
         candidates.append(FileManager.default.currentDirectoryPath + "/" + relative)
         guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            throw SAEKitError(.notFound, path: relative, reason: "the bundled demo cache was not found",
-                              remedy: "run saex from its checkout, set SAEX_DEMO, or give a cache: saex explore CACHE")
+            throw SAEKitError(
+                .notFound, path: relative, reason: "the bundled demo cache was not found",
+                remedy: "run saex from its checkout, set SAEX_DEMO, or give a cache: saex explore CACHE")
         }
         return found
     }

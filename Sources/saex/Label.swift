@@ -9,14 +9,14 @@ struct BlindCommand: ParsableCommand {
         commandName: "blind",
         abstract: "Blind A/B rating: rate features without knowing their dictionary, then report.",
         discussion: """
-        run opens (or resumes) a blind session (CACHE.blind/; the demo's in $XDG_STATE_HOME/saex/): a \
-        sample of features per dictionary from two dictionaries of the cache, stratified by density and \
-        shuffled. Each item shows only the feature's contexts; answer y/m/n (can you name a concept?), \
-        optionally a verdict (1-5) and a concept (e). Answers are saved as you go; quit and rerun to \
-        resume. Once every item is answered, the answers are stored as your labels (provenance blind) in \
-        the cache's labels file. report prints the statistics without a terminal, and the agreement of \
-        the raters whose blind labels the labels file holds. Keys: docs/KEYS.md; raters: docs/LABELS.md.
-        """,
+            run opens (or resumes) a blind session (CACHE.blind/; the demo's in $XDG_STATE_HOME/saex/): a \
+            sample of features per dictionary from two dictionaries of the cache, stratified by density and \
+            shuffled. Each item shows only the feature's contexts; answer y/m/n (can you name a concept?), \
+            optionally a verdict (1-5) and a concept (e). Answers are saved as you go; quit and rerun to \
+            resume. Once every item is answered, the answers are stored as your labels (provenance blind) in \
+            the cache's labels file. report prints the statistics without a terminal, and the agreement of \
+            the raters whose blind labels the labels file holds. Keys: docs/KEYS.md; raters: docs/LABELS.md.
+            """,
         subcommands: [BlindRun.self, BlindReportCommand.self])
 }
 
@@ -43,8 +43,10 @@ struct BlindRun: ParsableCommand {
 
     @Argument(help: "A cache from saex cache build.") var cache: String
     @Option(help: "Features to sample per dictionary for a new session (default: 50).") var sample: Int?
-    @Option(help: ArgumentHelp("Seed of the sample for a new session (default: random, recorded in the session; another rater giving "
-                               + "the same seed, sample and dictionaries rates the same features)."))
+    @Option(
+        help: ArgumentHelp(
+            "Seed of the sample for a new session (default: random, recorded in the session; another rater giving "
+                + "the same seed, sample and dictionaries rates the same features)."))
     var seed: UInt64?
     @Option(help: ArgumentHelp("The two dictionaries to compare, by name, for a new session (default: the first two).", valueName: "A,B"))
     var dicts: String?
@@ -66,8 +68,9 @@ struct BlindRun: ParsableCommand {
             throw SAEKitError(.notFound, path: cache, reason: "no such file", remedy: "give a cache from saex cache build")
         }
         Console.error(TerminalText.escapedLine("opening \(cache)..."))
-        let source = try CacheFeatureSource(path: cache, announce: { Console.error(TerminalText.escapedLine($0)) },
-                                            progress: { Progress.report(stage: $0, done: $1, total: $2) })
+        let source = try CacheFeatureSource(
+            path: cache, announce: { Console.error(TerminalText.escapedLine($0)) },
+            progress: { Progress.report(stage: $0, done: $1, total: $2) })
         let session = try openOrCreate(source, directory: directory)
         defer { session.close() }
         try requireTerminal {
@@ -75,7 +78,9 @@ struct BlindRun: ParsableCommand {
         }
         let progress = session.progress
         guard session.isComplete else {
-            Console.error(TerminalText.escapedLine("answered \(progress.answered) of \(progress.total) in \(directory); run saex blind run \(cache) to resume"))
+            Console.error(
+                TerminalText.escapedLine(
+                    "answered \(progress.answered) of \(progress.total) in \(directory); run saex blind run \(cache) to resume"))
             return
         }
         try Console.out(Data(session.report().text.utf8))
@@ -90,8 +95,9 @@ struct BlindRun: ParsableCommand {
         do {
             store = try LabelStore(path: place.path)
         } catch let e as SAEKitError where e.code == .busy {
-            Console.error("saex: \(e.path ?? place.path): busy, the answers were not stored as labels; "
-                          + "close the other saex and run saex blind run \(cache) again to store them")
+            Console.error(
+                "saex: \(e.path ?? place.path): busy, the answers were not stored as labels; "
+                    + "close the other saex and run saex blind run \(cache) again to store them")
             return
         }
         defer { store.close() }
@@ -101,7 +107,9 @@ struct BlindRun: ParsableCommand {
         for c in report.clashes {
             for line in c.lines { Console.error(line.replacingOccurrences(of: "conflict:", with: "kept your own label:")) }
         }
-        Console.error(TerminalText.escapedLine("\(report.summary) in \(place.path)") + " (rater \(TerminalText.escapedLine(rater.isEmpty ? "(no author)" : rater)))")
+        Console.error(
+            TerminalText.escapedLine("\(report.summary) in \(place.path)")
+                + " (rater \(TerminalText.escapedLine(rater.isEmpty ? "(no author)" : rater)))")
     }
 
     /// Resumes the session in `directory`, or draws a new sample there. Options that would change an
@@ -115,28 +123,33 @@ struct BlindRun: ParsableCommand {
             let conflicts = otherDicts || (sample.map { $0 != perDictionary } ?? false) || (seed.map { $0 != session.seed } ?? false)
             if conflicts {
                 session.close()
-                throw SAEKitError(.badInput, path: directory,
-                                  reason: "already holds a blind session (\(perDictionary) per dictionary of \(names.joined(separator: ", ")), seed \(session.seed))",
-                                  remedy: "drop --sample, --seed and --dicts to resume it, or give --session DIR "
-                                      + "(or move the folder away) to start a new one")
+                throw SAEKitError(
+                    .badInput, path: directory,
+                    reason:
+                        "already holds a blind session (\(perDictionary) per dictionary of \(names.joined(separator: ", ")), seed \(session.seed))",
+                    remedy: "drop --sample, --seed and --dicts to resume it, or give --session DIR "
+                        + "(or move the folder away) to start a new one")
             }
             return session
         }
         let all = source.dictionaries
         guard all.count >= 2 else {
-            throw SAEKitError(.badInput, path: cache, reason: "has \(all.count) dictionary; a blind comparison needs two",
-                              remedy: "build a cache with two dictionaries")
+            throw SAEKitError(
+                .badInput, path: cache, reason: "has \(all.count) dictionary; a blind comparison needs two",
+                remedy: "build a cache with two dictionaries")
         }
         var chosen = [0, 1]
         if let dicts { chosen = try DictsOption.indices(dicts, in: all.map(\.name), cache: cache) }
         let offered = chosen.map { d in
-            BlindDictionary(name: all[d].name, fingerprint: all[d].fingerprint, featureCount: all[d].featureCount,
-                            density: Array(source.table(dict: d).density.buffer))
+            BlindDictionary(
+                name: all[d].name, fingerprint: all[d].fingerprint, featureCount: all[d].featureCount,
+                density: Array(source.table(dict: d).density.buffer))
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var generator = SystemRandomNumberGenerator()
-        return try BlindSession.create(directory: directory, dictionaries: offered, perDictionary: sample ?? Self.defaultSample,
-                                       seed: seed ?? generator.next(), rater: author.resolved)
+        return try BlindSession.create(
+            directory: directory, dictionaries: offered, perDictionary: sample ?? Self.defaultSample,
+            seed: seed ?? generator.next(), rater: author.resolved)
     }
 }
 
@@ -145,12 +158,12 @@ struct BlindReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Print the report of a blind session, with inter-rater agreement.",
         discussion: """
-        The interpretable fraction per dictionary with Wilson intervals, the bootstrap difference, Fisher \
-        and Mann-Whitney tests (docs/LABELS.md). An unfinished session is refused unless --unblind: its \
-        report shows which dictionary the answered items came from. Agreement: over the session's \
-        features that two or more raters answered blind (their labels merged into one file with saex \
-        labels merge), Krippendorff's alpha and Cohen's kappa per pair of raters, with bootstrap intervals.
-        """)
+            The interpretable fraction per dictionary with Wilson intervals, the bootstrap difference, Fisher \
+            and Mann-Whitney tests (docs/LABELS.md). An unfinished session is refused unless --unblind: its \
+            report shows which dictionary the answered items came from. Agreement: over the session's \
+            features that two or more raters answered blind (their labels merged into one file with saex \
+            labels merge), Krippendorff's alpha and Cohen's kappa per pair of raters, with bootstrap intervals.
+            """)
 
     @Argument(help: "A cache from saex cache build.") var cache: String
     @Option(help: "Report format: text or json.") var format: TextOrJSON = .text
@@ -166,10 +179,11 @@ struct BlindReportCommand: ParsableCommand {
         defer { session.close() }
         let progress = session.progress
         if !session.isComplete, !unblind {
-            throw SAEKitError(.badInput, path: directory,
-                              reason: "the session is unfinished (\(progress.answered) of \(progress.total) answered) "
-                                  + "and its report would unblind you",
-                              remedy: "finish it with saex blind run \(cache), or add --unblind to see the report now")
+            throw SAEKitError(
+                .badInput, path: directory,
+                reason: "the session is unfinished (\(progress.answered) of \(progress.total) answered) "
+                    + "and its report would unblind you",
+                remedy: "finish it with saex blind run \(cache), or add --unblind to see the report now")
         }
         let report = session.report()
         let agreement = try self.agreement(session)
@@ -187,8 +201,9 @@ struct BlindReportCommand: ParsableCommand {
     func agreement(_ session: BlindSession) throws -> [DictionaryAgreement] {
         guard let store = try LabelsLocation.resolve(cache: cache, labels: location.labels).openIfPresent() else { return [] }
         let features = Set(session.features)
-        return DictionaryAgreement.compute(store.everyLabel, dictionaries: session.dictionaries.map { ($0.name, $0.fingerprint) },
-                                           include: { $0.label.provenance == .blind && features.contains($0.key) })
+        return DictionaryAgreement.compute(
+            store.everyLabel, dictionaries: session.dictionaries.map { ($0.name, $0.fingerprint) },
+            include: { $0.label.provenance == .blind && features.contains($0.key) })
     }
 }
 

@@ -7,9 +7,9 @@ struct LabelsCommand: ParsableCommand {
         commandName: "labels",
         abstract: "Export, import and merge feature labels (several raters per file; docs/LABELS.md).",
         discussion: """
-        A cache's labels are in CACHE.labels unless --labels names another file (the bundled demo's in \
-        $XDG_STATE_HOME/saex/demo.labels). Blind rating is saex blind run|report.
-        """,
+            A cache's labels are in CACHE.labels unless --labels names another file (the bundled demo's in \
+            $XDG_STATE_HOME/saex/demo.labels). Blind rating is saex blind run|report.
+            """,
         subcommands: [LabelsExport.self, LabelsImport.self, LabelsMerge.self])
 }
 
@@ -48,16 +48,19 @@ struct LabelsExport: ParsableCommand {
         let export: LabelExport
         if let store = try location.openIfPresent() {
             for w in store.warnings { Console.error("saex: warning: \(w)") }
-            export = store.makeExport(dictionaries: source.dictionaries, cacheFingerprint: fingerprint,
-                                      stats: source.exportedStats)
+            export = store.makeExport(
+                dictionaries: source.dictionaries, cacheFingerprint: fingerprint,
+                stats: source.exportedStats)
         } else {
             Console.error(TerminalText.escapedLine("saex: no labels yet at \(location.path) (\(location.origin)); the export holds none"))
-            export = LabelExport(exported: LabelTime.format(Date()), cacheFingerprint: fingerprint,
-                                 dictionaries: source.dictionaries.map {
-                                     ExportedDictionary(name: $0.name, path: $0.path, architecture: $0.architecture,
-                                                        fingerprint: $0.fingerprint)
-                                 }.sorted { $0.fingerprint < $1.fingerprint },
-                                 labels: [])
+            export = LabelExport(
+                exported: LabelTime.format(Date()), cacheFingerprint: fingerprint,
+                dictionaries: source.dictionaries.map {
+                    ExportedDictionary(
+                        name: $0.name, path: $0.path, architecture: $0.architecture,
+                        fingerprint: $0.fingerprint)
+                }.sorted { $0.fingerprint < $1.fingerprint },
+                labels: [])
         }
         let data: Data
         switch format {
@@ -66,7 +69,9 @@ struct LabelsExport: ParsableCommand {
         case .csv:
             data = Data(export.csv().utf8)
         case .neuronpedia:
-            guard let modelId else { throw ValidationError("--format neuronpedia needs --model-id and --source NAME=SOURCE for each dictionary") }
+            guard let modelId else {
+                throw ValidationError("--format neuronpedia needs --model-id and --source NAME=SOURCE for each dictionary")
+            }
             var targets: [String: NeuronpediaTarget] = [:]
             for s in self.source { targets[s.name] = NeuronpediaTarget(modelId: modelId, source: s.path) }
             let rows = export.neuronpediaExplanations(targets: targets)
@@ -87,10 +92,10 @@ struct LabelsImport: ParsableCommand {
         commandName: "import",
         abstract: "Merge an exported JSON file into a cache's labels, keeping every rater's labels.",
         discussion: """
-        A label is a rater's (its author's) label of a feature. Another rater's label is added beside \
-        yours; the same rater's different label of a feature is a conflict: each is printed field by \
-        field and, without --prefer, the stored label is kept and the exit status is 1.
-        """)
+            A label is a rater's (its author's) label of a feature. Another rater's label is added beside \
+            yours; the same rater's different label of a feature is a conflict: each is printed field by \
+            field and, without --prefer, the stored label is kept and the exit status is 1.
+            """)
 
     @Argument(help: "A cache file.") var cache: String
     @Argument(help: "An export written by saex labels export --format json.") var file: String
@@ -107,9 +112,11 @@ struct LabelsImport: ParsableCommand {
         printConflicts(report)
         try Console.out((dryRun ? "dry run: " : "") + report.summary)
         if !report.conflicts.isEmpty, prefer == nil {
-            Console.error(TerminalText.escapedLine("saex: to resolve, rerun with --prefer incoming (take \(file)'s labels) "
-                                                   + "or --prefer stored (keep \(location.path)'s), "
-                                                   + "or edit \(file) and import it again"))
+            Console.error(
+                TerminalText.escapedLine(
+                    "saex: to resolve, rerun with --prefer incoming (take \(file)'s labels) "
+                        + "or --prefer stored (keep \(location.path)'s), "
+                        + "or edit \(file) and import it again"))
             throw ExitCode(1)
         }
     }
@@ -120,12 +127,12 @@ struct LabelsMerge: ParsableCommand {
         commandName: "merge",
         abstract: "Merge labels files (one per rater, say) into one that keeps every rater's labels.",
         discussion: """
-        Labels are keyed by feature and rater (the author), so the output holds every rater's label of \
-        every feature, with provenance (manual or blind), for saex summary --labels and saex blind report \
-        to measure agreement. The same rater's different labels of a feature are conflicts: printed field \
-        by field and, without --prefer, nothing is written (exit 1). OUT is replaced atomically and may be \
-        one of the inputs.
-        """)
+            Labels are keyed by feature and rater (the author), so the output holds every rater's label of \
+            every feature, with provenance (manual or blind), for saex summary --labels and saex blind report \
+            to measure agreement. The same rater's different labels of a feature are conflicts: printed field \
+            by field and, without --prefer, nothing is written (exit 1). OUT is replaced atomically and may be \
+            one of the inputs.
+            """)
 
     @Argument(help: "Labels files (CACHE.labels of each rater).") var inputs: [String]
     @Option(name: .shortAndLong, help: "The merged labels file to write.") var output: String
@@ -138,15 +145,17 @@ struct LabelsMerge: ParsableCommand {
         printConflicts(merged.report)
         if !merged.report.conflicts.isEmpty, prefer == nil {
             let n = merged.report.conflicts.count
-            Console.error("saex: \(TerminalText.escapedLine(output)): not written, \(n) conflict\(n == 1 ? "" : "s") "
-                          + "(the same rater labelled a feature differently); rerun with --prefer stored (the earlier file wins) "
-                          + "or --prefer incoming (the later file wins), or fix the inputs")
+            Console.error(
+                "saex: \(TerminalText.escapedLine(output)): not written, \(n) conflict\(n == 1 ? "" : "s") "
+                    + "(the same rater labelled a feature differently); rerun with --prefer stored (the earlier file wins) "
+                    + "or --prefer incoming (the later file wins), or fix the inputs")
             throw ExitCode(1)
         }
         try LabelFiles.write(merged, to: output)
         let raters = merged.labels.raters.map { $0.isEmpty ? "(no author)" : TerminalText.escapedLine($0) }
-        Console.error("wrote \(TerminalText.escapedLine(output)): \(merged.labels.count) labels of \(merged.labels.features.count) features by \(raters.count) "
-                      + "rater\(raters.count == 1 ? "" : "s") (\(raters.joined(separator: ", ")))"
-                      + (merged.report.conflicts.isEmpty ? "" : "; " + merged.report.summary))
+        Console.error(
+            "wrote \(TerminalText.escapedLine(output)): \(merged.labels.count) labels of \(merged.labels.features.count) features by \(raters.count) "
+                + "rater\(raters.count == 1 ? "" : "s") (\(raters.joined(separator: ", ")))"
+                + (merged.report.conflicts.isEmpty ? "" : "; " + merged.report.summary))
     }
 }

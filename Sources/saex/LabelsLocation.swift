@@ -29,8 +29,9 @@ struct LabelsLocation {
 
     /// The one-line error for a labels file that is not there, naming where saex looked.
     var missing: SAEKitError {
-        SAEKitError(.notFound, path: path, reason: "no labels file here (\(origin))",
-                    remedy: explicit ? "check the path" : "label a feature first, or give --labels FILE")
+        SAEKitError(
+            .notFound, path: path, reason: "no labels file here (\(origin))",
+            remedy: explicit ? "check the path" : "label a feature first, or give --labels FILE")
     }
 
     /// What a command that reads `cache` with these labels reads, so its `-o` must not be any of

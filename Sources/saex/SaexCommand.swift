@@ -103,8 +103,10 @@ struct Saex: ParsableCommand {
         abstract: "Explore sparse-autoencoder features: standard and cosine-scored dictionaries side by side.",
         discussion: "With no command, opens the explorer on the bundled demo data.",
         version: SAEKitVersion.string,
-        subcommands: [Explore.self, Inspect.self, Encode.self, CacheCommand.self, Contexts.self, Analyze.self, Summary.self, Pairs.self,
-                      Report.self, LabelsCommand.self, BlindCommand.self, LabelCommand.self],
+        subcommands: [
+            Explore.self, Inspect.self, Encode.self, CacheCommand.self, Contexts.self, Analyze.self, Summary.self, Pairs.self,
+            Report.self, LabelsCommand.self, BlindCommand.self, LabelCommand.self
+        ],
         defaultSubcommand: Explore.self
     )
 }
@@ -145,8 +147,9 @@ enum DictsOption {
     static func names(_ text: String) throws -> [String] {
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard names.count == 2, names[0] != names[1], !names.contains(where: \.isEmpty) else {
-            throw SAEKitError(.badInput, path: nil, subject: "--dicts \(text)",
-                              reason: "needs two different dictionary names separated by a comma", remedy: "e.g. --dicts standard,cosine_global")
+            throw SAEKitError(
+                .badInput, path: nil, subject: "--dicts \(text)",
+                reason: "needs two different dictionary names separated by a comma", remedy: "e.g. --dicts standard,cosine_global")
         }
         return names
     }
@@ -155,8 +158,9 @@ enum DictsOption {
     static func indices(_ text: String, in all: [String], cache: String) throws -> [Int] {
         try names(text).map { name in
             guard let i = all.firstIndex(of: name) else {
-                throw SAEKitError(.badInput, path: cache, subject: "--dicts \(text)",
-                                  reason: "no dictionary named \(name) (the cache has: \(all.joined(separator: ", ")))")
+                throw SAEKitError(
+                    .badInput, path: cache, subject: "--dicts \(text)",
+                    reason: "no dictionary named \(name) (the cache has: \(all.joined(separator: ", ")))")
             }
             return i
         }

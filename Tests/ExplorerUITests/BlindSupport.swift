@@ -13,8 +13,9 @@ final class BlindTestSource: FeatureSource {
 
     init(featureCount: Int = 3000) {
         dictionaries = (0..<2).map { i in
-            DictionaryDescriptor(name: Self.names[i], score: i == 0 ? .innerProduct : .cosine, architecture: i == 0 ? "jumprelu" : "cosine",
-                                 dIn: 16, featureCount: featureCount, fingerprint: Self.fingerprints[i], path: "test://\(Self.names[i])", hasNorms: true)
+            DictionaryDescriptor(
+                name: Self.names[i], score: i == 0 ? .innerProduct : .cosine, architecture: i == 0 ? "jumprelu" : "cosine",
+                dIn: 16, featureCount: featureCount, fingerprint: Self.fingerprints[i], path: "test://\(Self.names[i])", hasNorms: true)
         }
     }
 
@@ -24,8 +25,9 @@ final class BlindTestSource: FeatureSource {
     static let words = [" the", " court", " held", " that", " naïve", " 東京", " cat", " sat", " on", " mat", "<bos>", " end"]
 
     func stats(dict: Int, feature: Int) -> FeatureStats {
-        FeatureStats(feature: feature, alpha: Self.alpha, elasticity: 0.9753, normPearson: 0.8642, normSpearman: Self.normSpearman,
-                     density: Self.density(feature), maxActivation: 5, dead: feature < 1000, normDetectorHint: true, topTokens: [Self.names[dict]])
+        FeatureStats(
+            feature: feature, alpha: Self.alpha, elasticity: 0.9753, normPearson: 0.8642, normSpearman: Self.normSpearman,
+            density: Self.density(feature), maxActivation: 5, dead: feature < 1000, normDetectorHint: true, topTokens: [Self.names[dict]])
     }
 
     func context(_ dict: Int, _ feature: Int, _ k: Int, value: Float) -> TokenContext {
@@ -35,13 +37,18 @@ final class BlindTestSource: FeatureSource {
     }
 
     func contexts(dict: Int, feature: Int) throws -> FeatureContexts {
-        FeatureContexts(top: (0..<3).map { context(dict, feature, $0, value: 9 - Float($0)) },
-                        intervals: [IntervalGroup(lower: 0, upper: 3, contains: 0.5, examples: [context(dict, feature, 5, value: 1)]),
-                                    IntervalGroup(lower: 3, upper: 9, contains: 0.5, examples: [context(dict, feature, 6, value: 4)])],
-                        random: [context(dict, feature, 8, value: 2)])
+        FeatureContexts(
+            top: (0..<3).map { context(dict, feature, $0, value: 9 - Float($0)) },
+            intervals: [
+                IntervalGroup(lower: 0, upper: 3, contains: 0.5, examples: [context(dict, feature, 5, value: 1)]),
+                IntervalGroup(lower: 3, upper: 9, contains: 0.5, examples: [context(dict, feature, 6, value: 4)])
+            ],
+            random: [context(dict, feature, 8, value: 2)])
     }
 
-    func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists { FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: []) }
+    func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists {
+        FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: [])
+    }
     func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] { [] }
     func sample(dict: Int, feature: Int) throws -> ActivationSample { ActivationSample(values: [], norms: nil) }
 }
@@ -55,8 +62,9 @@ struct BlindFixture {
         directory = NSTemporaryDirectory() + "saex-blind-ui-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let offered = source.dictionaries.map { d in
-            BlindDictionary(name: d.name, fingerprint: d.fingerprint, featureCount: d.featureCount,
-                            density: (0..<d.featureCount).map(BlindTestSource.density))
+            BlindDictionary(
+                name: d.name, fingerprint: d.fingerprint, featureCount: d.featureCount,
+                density: (0..<d.featureCount).map(BlindTestSource.density))
         }
         try BlindSession.create(directory: directory, dictionaries: offered, perDictionary: perDictionary, seed: seed).close()
     }

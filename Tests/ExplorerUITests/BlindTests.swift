@@ -161,8 +161,11 @@ import SAEKit
 @Suite struct BlindSnapshotTests {
     /// Strings that must never be on an item screen.
     static func forbidden(_ session: BlindSession) -> [String] {
-        var out = BlindTestSource.names + BlindTestSource.fingerprints + ["alpha", "7.777", "7.78", "0.864", "0.975", "Spearman", "Pearson",
-                                                                          "ρ", "elastic", "match", "jumprelu", "#1", "#2"]
+        var out =
+            BlindTestSource.names + BlindTestSource.fingerprints + [
+                "alpha", "7.777", "7.78", "0.864", "0.975", "Spearman", "Pearson",
+                "ρ", "elastic", "match", "jumprelu", "#1", "#2"
+            ]
         out += BlindTestSource.names.map { String($0.prefix(6)) }
         return out
     }
@@ -184,7 +187,10 @@ import SAEKit
         assertSnapshot(screen.frame().debugDump(), named: "blind-draft-\(w)x\(h)")
         screen.press(.char("y"))
         frames.append(("answered", screen.frame()))
-        for key: Key in [.char("w"), .char("j"), .char(" "), .char("?"), .char("?"), .left, .right, .char("n"), .char("m"), .char("y"), .char("n"), .char("y")] {
+        for key: Key in [
+            .char("w"), .char("j"), .char(" "), .char("?"), .char("?"), .left, .right, .char("n"), .char("m"), .char("y"), .char("n"),
+            .char("y")
+        ] {
             screen.press(key)
             if screen.state.screen == .item { frames.append(("\(key)", screen.frame())) }
         }

@@ -16,7 +16,9 @@ import SAEKit
     }
 
     @Test func axisLabelsNeverExceedSixCharacters() {
-        let values: [Double] = [2_226_693.0, -2_226_693.0, 0.0015, -0.0015, 1e-10, -1e-10, 1e300, -1e300, 99_999, -99_999, 123_456.5, 0.25, -12.5, 0]
+        let values: [Double] = [
+            2_226_693.0, -2_226_693.0, 0.0015, -0.0015, 1e-10, -1e-10, 1e300, -1e300, 99_999, -99_999, 123_456.5, 0.25, -12.5, 0
+        ]
         for v in values {
             #expect(Format.axis(v).count <= 6, "\(v) -> \(Format.axis(v))")
         }

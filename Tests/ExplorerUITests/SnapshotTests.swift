@@ -43,11 +43,15 @@ import SAEKit
 
     /// Logit effects with long, wide and hostile (escape, bidi override) tokens.
     static let logits = LogitEffects(
-        positive: [TokenLogit(token: " Brigade", value: 3.753, id: 44), TokenLogit(token: "’", value: 3.063),
-                   TokenLogit(token: " an-extraordinarily-long-token-that-does-not-fit", value: 2.5),
-                   TokenLogit(token: "\u{1B}[31m red\u{202E}", value: 1.25)],
-        negative: [TokenLogit(token: "sequence", value: -0.707), TokenLogit(token: " 東京", value: -0.5),
-                   TokenLogit(token: "\\xe2\\x80", value: -0.25)])
+        positive: [
+            TokenLogit(token: " Brigade", value: 3.753, id: 44), TokenLogit(token: "’", value: 3.063),
+            TokenLogit(token: " an-extraordinarily-long-token-that-does-not-fit", value: 2.5),
+            TokenLogit(token: "\u{1B}[31m red\u{202E}", value: 1.25)
+        ],
+        negative: [
+            TokenLogit(token: "sequence", value: -0.707), TokenLogit(token: " 東京", value: -0.5),
+            TokenLogit(token: "\\xe2\\x80", value: -0.25)
+        ])
 
     /// The other dictionary's: ten a side (a cache's count, more than a pane holds), with a C1
     /// escape, a bidi isolate and a clear-screen escape among them.
@@ -199,8 +203,9 @@ import SAEKit
             try readme.write(to: url, atomically: true, encoding: .utf8)
             return
         }
-        #expect(String(readme[a.upperBound..<b.lowerBound]) == KeyMap.readmeSection(),
-                "README.md's key table is stale: run SAEX_RECORD_SNAPSHOTS=1 swift test --filter KeyDocsTests")
+        #expect(
+            String(readme[a.upperBound..<b.lowerBound]) == KeyMap.readmeSection(),
+            "README.md's key table is stale: run SAEX_RECORD_SNAPSHOTS=1 swift test --filter KeyDocsTests")
     }
 
     @Test func helpAndHintsComeFromTheKeyMap() {

@@ -39,8 +39,10 @@ final class HostileSource: FeatureSource {
         d[1].name = "cos\u{1B}[2Jine\u{202E}"  // a hostile dictionary name
         return d
     }
-    static let tokens = ["<bos>", " The", " court", " in", " 東京", "\u{1B}]52;c;ZXZpbA==\u{07}", " held", "\u{1B}[31m", "\u{9B}31m", " that",
-                         "\u{202E}txt.exe", "\u{2066}", "\n", "\t", " 😀", "👩‍💻", " naïve", "e\u{301}", "\u{7F}", " end"]
+    static let tokens = [
+        "<bos>", " The", " court", " in", " 東京", "\u{1B}]52;c;ZXZpbA==\u{07}", " held", "\u{1B}[31m", "\u{9B}31m", " that",
+        "\u{202E}txt.exe", "\u{2066}", "\n", "\t", " 😀", "👩‍💻", " naïve", "e\u{301}", "\u{7F}", " end"
+    ]
     static let acts: [Float] = [0, 0.5, 1, 0.2, 4, 9.5, 3, 0, 0.1, 1.5, 2, 0, 0, 0.3, 6, 7, 0.4, 0.2, 0, 0.1]
 
     func stats(dict: Int, feature: Int) -> FeatureStats {
@@ -67,16 +69,21 @@ final class HostileSource: FeatureSource {
     func contexts(dict: Int, feature: Int, at others: [TokenContext]) throws -> [TokenContext] {
         try base.contexts(dict: dict, feature: feature, at: others)
     }
-    func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] { try base.neighbours(dict: dict, feature: feature, limit: limit) }
+    func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] {
+        try base.neighbours(dict: dict, feature: feature, limit: limit)
+    }
     func sample(dict: Int, feature: Int) throws -> ActivationSample { try base.sample(dict: dict, feature: feature) }
 }
 
-func makeSession(featureCount: Int = 300, book: FakeLabelBook? = FakeLabelBook(), width: Int = 120, height: Int = 40,
-                 hasNorms: Bool = true, logits: LogitEffects? = nil, otherLogits: LogitEffects? = nil) -> ExplorerSession {
+func makeSession(
+    featureCount: Int = 300, book: FakeLabelBook? = FakeLabelBook(), width: Int = 120, height: Int = 40,
+    hasNorms: Bool = true, logits: LogitEffects? = nil, otherLogits: LogitEffects? = nil
+) -> ExplorerSession {
     let source = HostileSource(featureCount: featureCount, hasNorms: hasNorms, logits: logits, otherLogits: otherLogits)
-    let session = ExplorerSession(source: source, labels: book,
-                                  options: ExplorerOptions(title: "saex", onExport: { "exported 3 labels" }),
-                                  size: TerminalSize(width: width, height: height))
+    let session = ExplorerSession(
+        source: source, labels: book,
+        options: ExplorerOptions(title: "saex", onExport: { "exported 3 labels" }),
+        size: TerminalSize(width: width, height: height))
     session.performer.now = { Date(timeIntervalSince1970: 1_800_000_000) }
     return session
 }
@@ -112,8 +119,11 @@ func renderBlind(_ s: BlindState, size: TerminalSize, asciiOnly: Bool = false) -
 }
 
 /// A state over `source`'s tables, as a session would make it.
-func explorerState(_ source: any FeatureSource, readOnly: Bool = false, width: Int = 80, height: Int = 24, cacheCapacity: Int = 64) -> ExplorerState {
-    ExplorerState(title: "t", tables: source.dictionaries.indices.map { source.table(dict: $0) }, labels: [:],
-                  readOnlyReason: readOnly ? "labels are read-only (no label file was given)" : nil, width: width, height: height,
-                  cacheCapacity: cacheCapacity)
+func explorerState(_ source: any FeatureSource, readOnly: Bool = false, width: Int = 80, height: Int = 24, cacheCapacity: Int = 64)
+    -> ExplorerState
+{
+    ExplorerState(
+        title: "t", tables: source.dictionaries.indices.map { source.table(dict: $0) }, labels: [:],
+        readOnlyReason: readOnly ? "labels are read-only (no label file was given)" : nil, width: width, height: height,
+        cacheCapacity: cacheCapacity)
 }

@@ -6,7 +6,8 @@ import SAEKitTestSupport
 
 @Suite struct UpdateTests {
     func state(count: Int = 1000, readOnly: Bool = false, dictionaries: Int = 2) -> ExplorerState {
-        explorerState(SyntheticFeatureSource(featureCount: count, dictionaryNames: Array(["a", "b", "c"].prefix(dictionaries))), readOnly: readOnly)
+        explorerState(
+            SyntheticFeatureSource(featureCount: count, dictionaryNames: Array(["a", "b", "c"].prefix(dictionaries))), readOnly: readOnly)
     }
 
     func order(_ s: ExplorerState) -> ExplorerEffect {
@@ -31,12 +32,18 @@ import SAEKitTestSupport
         var effects: [ExplorerEffect]
         (s, effects) = update(s, .show(.detail))
         #expect(s.screen == .detail && s.detail?.followsList == true)
-        #expect(effects == [.loadContexts(FeatureRef(dict: 0, feature: 0)), .loadSample(FeatureRef(dict: 0, feature: 0)),
-                            .loadNeighbours(FeatureRef(dict: 0, feature: 0))])
+        #expect(
+            effects == [
+                .loadContexts(FeatureRef(dict: 0, feature: 0)), .loadSample(FeatureRef(dict: 0, feature: 0)),
+                .loadNeighbours(FeatureRef(dict: 0, feature: 0))
+            ])
         (s, _) = update(s, .contextsLoaded(FeatureRef(dict: 0, feature: 0), .ready(.empty)))
         (s, effects) = update(s, .nextFeature)
-        #expect(effects == [.loadContexts(FeatureRef(dict: 0, feature: 1)), .loadSample(FeatureRef(dict: 0, feature: 1)),
-                            .loadNeighbours(FeatureRef(dict: 0, feature: 1))])
+        #expect(
+            effects == [
+                .loadContexts(FeatureRef(dict: 0, feature: 1)), .loadSample(FeatureRef(dict: 0, feature: 1)),
+                .loadNeighbours(FeatureRef(dict: 0, feature: 1))
+            ])
         (s, effects) = update(s, .previousFeature)
         #expect(effects.isEmpty)  // both cached (sample still loading counts as requested)
         (s, _) = update(s, .back)
@@ -183,10 +190,14 @@ import SAEKitTestSupport
     }
 
     static let compareLists = FeatureMatchLists(
-        byDecoderCosine: [FeatureMatch(feature: 11, decoderCosine: 0.7, activationCorrelation: nil, mutual: true),
-                          FeatureMatch(feature: 9, decoderCosine: 0.6, activationCorrelation: 0.95, mutual: false)],
-        byActivationCorrelation: [FeatureMatch(feature: 9, decoderCosine: 0.6, activationCorrelation: 0.95, mutual: false),
-                                  FeatureMatch(feature: 5, decoderCosine: 0.1, activationCorrelation: 0.5, mutual: false)])
+        byDecoderCosine: [
+            FeatureMatch(feature: 11, decoderCosine: 0.7, activationCorrelation: nil, mutual: true),
+            FeatureMatch(feature: 9, decoderCosine: 0.6, activationCorrelation: 0.95, mutual: false)
+        ],
+        byActivationCorrelation: [
+            FeatureMatch(feature: 9, decoderCosine: 0.6, activationCorrelation: 0.95, mutual: false),
+            FeatureMatch(feature: 5, decoderCosine: 0.1, activationCorrelation: 0.5, mutual: false)
+        ])
 
     @Test func compareRanksCyclesMatchesAndSwapsSides() {
         var s = state(dictionaries: 3)
@@ -197,9 +208,12 @@ import SAEKitTestSupport
         let key = MatchKey(ref: left, other: 1)
         #expect(effects == [.loadContexts(left), .loadSample(left), .loadMatches(key)])
         // Feature 9's best match back is 4 (mutual under every ranking); 11's is someone else.
-        let back = FeatureMatchLists(byDecoderCosine: [FeatureMatch(feature: 4, decoderCosine: 0.6, activationCorrelation: 0.95, mutual: true)],
-                                     byActivationCorrelation: [])
-        let hood = MatchNeighbourhood(feature: 4, lists: Self.compareLists, reverse: [9: back, 11: FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: [])])
+        let back = FeatureMatchLists(
+            byDecoderCosine: [FeatureMatch(feature: 4, decoderCosine: 0.6, activationCorrelation: 0.95, mutual: true)],
+            byActivationCorrelation: [])
+        let hood = MatchNeighbourhood(
+            feature: 4, lists: Self.compareLists,
+            reverse: [9: back, 11: FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: [])])
         (s, effects) = update(s, .matchesLoaded(key, .ready(hood)))
         // Both scores, mean: 9 = 0.775, 11 = 0.35, 5 = 0.3.
         #expect(s.rankedMatches(s.compare!)?.map(\.feature) == [9, 11, 5])
@@ -261,8 +275,12 @@ import SAEKitTestSupport
         let key = PairKey(a: 0, b: 1, ranking: .combined)
         #expect(effects == [.computePairTable(key, a: s.tables[0], b: s.tables[1])] && s.screen == .pairs)
         let lists = (0..<1000).map { f in
-            FeatureMatchLists(byDecoderCosine: [FeatureMatch(feature: (f + 1) % 1000, decoderCosine: Float(f % 10) / 10, activationCorrelation: 0.5,
-                                                             mutual: false)], byActivationCorrelation: [])
+            FeatureMatchLists(
+                byDecoderCosine: [
+                    FeatureMatch(
+                        feature: (f + 1) % 1000, decoderCosine: Float(f % 10) / 10, activationCorrelation: 0.5,
+                        mutual: false)
+                ], byActivationCorrelation: [])
         }
         let table = PairTable(a: s.tables[0], b: s.tables[1], aToB: lists, bToA: lists, ranking: .combined)
         (s, effects) = update(s, .pairTableComputed(key, .ready(table)))
@@ -520,8 +538,12 @@ final class CountingSource: FeatureSource, @unchecked Sendable {
         return base.stats(dict: dict, feature: feature)
     }
     func contexts(dict: Int, feature: Int) throws -> FeatureContexts { try base.contexts(dict: dict, feature: feature) }
-    func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists { try base.matchLists(dict: dict, feature: feature, other: other) }
-    func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] { try base.neighbours(dict: dict, feature: feature, limit: limit) }
+    func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists {
+        try base.matchLists(dict: dict, feature: feature, other: other)
+    }
+    func neighbours(dict: Int, feature: Int, limit: Int) throws -> [FeatureMatch] {
+        try base.neighbours(dict: dict, feature: feature, limit: limit)
+    }
     func sample(dict: Int, feature: Int) throws -> ActivationSample { try base.sample(dict: dict, feature: feature) }
 }
 
@@ -548,8 +570,10 @@ final class CountingSource: FeatureSource, @unchecked Sendable {
         #expect(session.state.message?.isError == true && session.state.query.filter == .alphaAbove(2.2))
     }
 
-    @Test(arguments: [(ColorMode.auto, true, true, 256, Theme.monochrome), (.auto, false, true, 256, .color256), (.auto, false, true, 8, .color8),
-                      (.auto, false, false, 0, .monochrome), (.color256, false, true, 8, .color8), (.monochrome, false, true, 256, .monochrome)])
+    @Test(arguments: [
+        (ColorMode.auto, true, true, 256, Theme.monochrome), (.auto, false, true, 256, .color256), (.auto, false, true, 8, .color8),
+        (.auto, false, false, 0, .monochrome), (.color256, false, true, 8, .color8), (.monochrome, false, true, 256, .monochrome)
+    ])
     func themeChoice(_ mode: ColorMode, _ noColor: Bool, _ hasColors: Bool, _ colors: Int, _ expected: Theme) {
         #expect(Theme.choose(mode, noColor: noColor, hasColors: hasColors, colors: colors) == expected)
     }
@@ -589,7 +613,9 @@ final class CountingSource: FeatureSource, @unchecked Sendable {
         session.send(.setFilter(.normDetectorHints))
         session.press(.char("M"), .paste("5"), .enter)
         session.press(.char("/"), .paste("court"), .enter)
-        #expect(session.state.query.minimumActive == 5 && session.state.query.filter == .normDetectorHints && !session.state.query.search.isEmpty)
+        #expect(
+            session.state.query.minimumActive == 5 && session.state.query.filter == .normDetectorHints
+                && !session.state.query.search.isEmpty)
         session.press(.escape)
         #expect(session.state.query.filter == .all && session.state.query.search.isEmpty && session.state.query.minimumActive == 0)
         #expect(session.state.list.count == 100)
@@ -644,8 +670,9 @@ final class CountingSource: FeatureSource, @unchecked Sendable {
         let folder = NSTemporaryDirectory() + "saex-copy-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let source = HostileSource(featureCount: 50)
-        let session = ExplorerSession(source: source, labels: FakeLabelBook(), options: ExplorerOptions(contextsFolder: folder),
-                                      size: TerminalSize(width: 100, height: 30))
+        let session = ExplorerSession(
+            source: source, labels: FakeLabelBook(), options: ExplorerOptions(contextsFolder: folder),
+            size: TerminalSize(width: 100, height: 30))
         session.press(.char("j"), .enter, .char("C"))
         session.settle()
         let base = folder + "/standard-1.contexts"
@@ -654,7 +681,8 @@ final class CountingSource: FeatureSource, @unchecked Sendable {
         #expect(text.hasPrefix("standard feature 1: density 2.384%\n"))
         #expect(text.contains("top contexts (peak token in [[ ]]):") && text.contains("interval samples:"))
         #expect(!text.unicodeScalars.contains { $0.value == 0x1B }, "the text file is terminal-safe")
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: base + ".json"))) as? [String: Any])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: base + ".json"))) as? [String: Any])
         #expect(json["feature"] as? Int == 1 && json["dictionary"] as? String == "standard")
         let expected = try source.contexts(dict: 0, feature: 1)
         #expect((json["contexts"] as? [[String: Any]])?.count == expected.top.count)

@@ -20,25 +20,28 @@ public final class SyntheticFeatureSource: FeatureSource {
     public static let plainVocabulary: [String] = [
         " the", " of", " and", " to", " in", "ing", "ed", " court", " v.", " U.S.", " §", " 42", "\n", "\n\n", "\t",
         " (", ")", ",", ".", " legal", " citation", " cat", " dog", "<bos>", "<eos>", " über", " café", "e\u{301}",
-        "東京", "日本語", "の", "は", "한국어", " Москва", " 😀", "🚀", " 3.14", "def", " return", "  ", " x",
+        "東京", "日本語", "の", "は", "한국어", " Москва", " 😀", "🚀", " 3.14", "def", " return", "  ", " x"
     ]
     /// Tokens a hostile or broken vocabulary may contain.
     public static let hostileVocabulary: [String] = [
         "\u{1B}[31mRED\u{1B}[0m", "\u{1B}]52;c;aGVsbG8=\u{07}", "\u{9B}2J", "\u{202E}evil\u{202C}", "\u{2066}iso\u{2069}",
-        "\u{7F}del", "nul\u{0}", "👩‍💻", "🇫🇷", "👍🏽", "\r\n", "\u{200B}",
+        "\u{7F}del", "nul\u{0}", "👩‍💻", "🇫🇷", "👍🏽", "\r\n", "\u{200B}"
     ]
 
-    public init(featureCount: Int = 131_072, dictionaryNames: [String] = ["standard", "cosine"], seed: UInt64 = 1,
-                hostileTokens: Bool = false, hasNorms: Bool = true, deadEvery: Int = 97, failingFeature: Int? = nil) {
+    public init(
+        featureCount: Int = 131_072, dictionaryNames: [String] = ["standard", "cosine"], seed: UInt64 = 1,
+        hostileTokens: Bool = false, hasNorms: Bool = true, deadEvery: Int = 97, failingFeature: Int? = nil
+    ) {
         self.seed = seed
         self.deadEvery = deadEvery
         self.failingFeature = failingFeature
         self.vocabulary = hostileTokens ? Self.plainVocabulary + Self.hostileVocabulary : Self.plainVocabulary
         self.dictionaries = dictionaryNames.enumerated().map { index, name in
-            DictionaryDescriptor(name: name, score: index % 2 == 0 ? .innerProduct : .cosine,
-                                 architecture: index % 2 == 0 ? "jumprelu" : "cosine", dIn: 768, featureCount: featureCount,
-                                 fingerprint: String(format16(Self.mix(seed &+ UInt64(index) &* 0x9E37))), path: "synthetic://\(name)",
-                                 hasNorms: hasNorms)
+            DictionaryDescriptor(
+                name: name, score: index % 2 == 0 ? .innerProduct : .cosine,
+                architecture: index % 2 == 0 ? "jumprelu" : "cosine", dIn: 768, featureCount: featureCount,
+                fingerprint: String(format16(Self.mix(seed &+ UInt64(index) &* 0x9E37))), path: "synthetic://\(name)",
+                hasNorms: hasNorms)
         }
     }
 
@@ -47,7 +50,11 @@ public final class SyntheticFeatureSource: FeatureSource {
     static func mix(_ x: UInt64) -> UInt64 { SplitMix64.mix(x) }
 
     func hash(_ dict: Int, _ feature: Int, _ salt: UInt64) -> UInt64 {
-        Self.mix(seed ^ Self.mix(UInt64(truncatingIfNeeded: dict) &* 0x1_0000_0001 ^ Self.mix(UInt64(truncatingIfNeeded: feature) ^ (salt &* 0xA24B_AED4_963E_E407))))
+        Self.mix(
+            seed
+                ^ Self.mix(
+                    UInt64(truncatingIfNeeded: dict) &* 0x1_0000_0001
+                        ^ Self.mix(UInt64(truncatingIfNeeded: feature) ^ (salt &* 0xA24B_AED4_963E_E407))))
     }
 
     /// Uniform in [0, 1).
@@ -69,8 +76,9 @@ public final class SyntheticFeatureSource: FeatureSource {
         let elasticity = cosine ? alpha * (0.8 + 0.4 * unit(dict, feature, 3)) : 0.5 + unit(dict, feature, 3)
         let hasNorms = dictionaries[dict].hasNorms
         if dead {
-            return FeatureStats(feature: feature, alpha: alpha, elasticity: nil, density: 0, maxActivation: 0, meanActivation: 0, dead: true,
-                                decoderNorm: 1, encoderNorm: 1, topTokens: [])
+            return FeatureStats(
+                feature: feature, alpha: alpha, elasticity: nil, density: 0, maxActivation: 0, meanActivation: 0, dead: true,
+                decoderNorm: 1, encoderNorm: 1, topTokens: [])
         }
         let density = Double(unit(dict, feature, 4)) * Double(unit(dict, feature, 5)) * 0.05 + 1e-5
         let maxAct = 0.5 + 30 * unit(dict, feature, 6)
@@ -107,7 +115,9 @@ public final class SyntheticFeatureSource: FeatureSource {
         if feature == failingFeature { throw SyntheticSourceError(message: "synthetic failure reading contexts of feature \(feature)") }
         let s = stats(dict: dict, feature: feature)
         if s.dead { return .empty }
-        let top = (0..<8).map { k in context(dict: dict, feature: feature, salt: 1000 + UInt64(k), peak: s.maxActivation * (1 - Float(k) * 0.06)) }
+        let top = (0..<8).map { k in
+            context(dict: dict, feature: feature, salt: 1000 + UInt64(k), peak: s.maxActivation * (1 - Float(k) * 0.06))
+        }
         var intervals: [IntervalGroup] = []
         let bins = 5
         var remaining = 1.0
@@ -121,7 +131,11 @@ public final class SyntheticFeatureSource: FeatureSource {
             }
             intervals.append(IntervalGroup(lower: lower, upper: upper, contains: share, examples: examples))
         }
-        let random = (0..<4).map { k in context(dict: dict, feature: feature, salt: 3000 + UInt64(k), peak: s.maxActivation * unit(dict, feature, 3000 + UInt64(k)), length: 21) }
+        let random = (0..<4).map { k in
+            context(
+                dict: dict, feature: feature, salt: 3000 + UInt64(k), peak: s.maxActivation * unit(dict, feature, 3000 + UInt64(k)),
+                length: 21)
+        }
         return FeatureContexts(top: top, intervals: intervals, random: random)
     }
 
@@ -138,7 +152,9 @@ public final class SyntheticFeatureSource: FeatureSource {
     /// Eight matches by decoder cosine; the same ones with a correlation, by correlation.
     public func matchLists(dict: Int, feature: Int, other: Int) throws -> FeatureMatchLists {
         let byCosine = matches(dict: dict, feature: feature, other: other, limit: 8)
-        let byCorrelation = byCosine.filter { $0.activationCorrelation != nil }.sorted { ($0.activationCorrelation ?? 0) > ($1.activationCorrelation ?? 0) }
+        let byCorrelation = byCosine.filter { $0.activationCorrelation != nil }.sorted {
+            ($0.activationCorrelation ?? 0) > ($1.activationCorrelation ?? 0)
+        }
         return FeatureMatchLists(byDecoderCosine: byCosine, byActivationCorrelation: byCorrelation)
     }
 
@@ -157,7 +173,8 @@ public final class SyntheticFeatureSource: FeatureSource {
                 let h = hash(dict, feature, UInt64(c.sequence * 1000 + c.start + i))
                 return h % 3 == 0 ? peak * Float(h % 1000) / 1000 : 0
             }
-            return TokenContext(sequence: c.sequence, position: c.position, value: acts[c.peakIndex], start: c.start, tokens: c.tokens, activations: acts)
+            return TokenContext(
+                sequence: c.sequence, position: c.position, value: acts[c.peakIndex], start: c.start, tokens: c.tokens, activations: acts)
         }
     }
 

@@ -26,7 +26,12 @@ enum CLI {
     /// stdin closed, with a timeout.
     static func run(_ args: [String], env: [String: String] = [:], timeout: TimeInterval = 60, executable: String? = nil) throws -> Result {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw NSError(domain: "saexTests", code: 1, userInfo: [NSLocalizedDescriptionKey: "saex binary not found at \(binary): run `swift build --product saex` first (scripts/test.sh does)"])
+            throw NSError(
+                domain: "saexTests", code: 1,
+                userInfo: [
+                    NSLocalizedDescriptionKey:
+                        "saex binary not found at \(binary): run `swift build --product saex` first (scripts/test.sh does)"
+                ])
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable ?? binary)
@@ -53,7 +58,8 @@ enum CLI {
         try err.close()
         let outData = (try? Data(contentsOf: URL(fileURLWithPath: tmp + ".out"))) ?? Data()
         let errData = (try? Data(contentsOf: URL(fileURLWithPath: tmp + ".err"))) ?? Data()
-        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        return Result(
+            status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 }
 

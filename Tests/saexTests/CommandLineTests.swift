@@ -8,7 +8,10 @@ struct CommandLineTests {
         let v = try CLI.run(["--version"])
         #expect(v.status == 0)
         #expect(v.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
-        for sub in [["--help"], ["inspect", "--help"], ["encode", "--help"], ["cache", "build", "--help"], ["contexts", "--help"], ["cache", "merge", "--help"]] {
+        for sub in [
+            ["--help"], ["inspect", "--help"], ["encode", "--help"], ["cache", "build", "--help"], ["contexts", "--help"],
+            ["cache", "merge", "--help"]
+        ] {
             let h = try CLI.run(sub)
             #expect(h.status == 0, "\(sub)")
             #expect(h.stdout.contains("USAGE"), "\(sub)")
@@ -29,27 +32,57 @@ struct CommandLineTests {
         #expect(alpha["count_above_0_5"] != nil)
     }
 
-    @Test(arguments: [
-        (["inspect", "does/not/exist"], 2, "saex: does/not/exist: no such file or folder; give a dictionary folder or a params.npz"),
-        (["inspect", "README.md"], 2, "saex: README.md: is not a dictionary; give a SAELens, cosine or sparsify folder (cfg.json + weights) or a Gemma Scope params.npz"),
-        (["inspect"], 2, "saex: Missing expected argument '<dict>'; see 'saex inspect --help'"),
-        (["nonsense"], 2, "saex: nonsense: no such file or folder; give a cache from saex cache build"),
-        (["explore"], 2, "saex: the explorer needs a terminal (stdin and stdout must be a TTY); for text output use saex analyze CACHE or saex contexts CACHE"),
-        (["inspect", "--format", "yaml", "fixtures/demo/standard"], 2, "saex: The value 'yaml' is invalid for '--format <format>'. Please provide one of 'text' and 'json'; see 'saex inspect --help'"),
-        (["cache", "build", "--dict", "s=fixtures/demo/standard", "--activations", "fixtures/demo/activations.safetensors", "--vocab",
-          "fixtures/demo/tokenizer.json", "-o", "/nonexistent/x", "--shard", "4/4"], 2,
-         "saex: --shard 4/4: the part number must be 0 to 3 (counted from 0); use --array=0-3 with --shard $SLURM_ARRAY_TASK_ID/4"),
-        (["cache", "build", "--dict", "s=fixtures/demo/standard", "--activations", "fixtures/demo/activations.safetensors", "--vocab",
-          "fixtures/demo/tokenizer.json", "-o", "/nonexistent/x", "--memory-limit", "lots"], 2,
-         "saex: --memory-limit lots: expected a size such as 512M, 2G or a number of bytes"),
-        (["cache", "build", "--dict", "s=fixtures/demo/standard", "--vocab", "fixtures/demo/tokenizer.json", "-o", "/nonexistent/x"], 2,
-         "saex: give either --activations FILE... or --feature-acts FILE... (one or more, or a quoted glob); see 'saex cache build --help'"),
-        (["cache", "build", "--dict", "s=fixtures/demo/standard", "--feature-acts", "fixtures/demo/activations.safetensors", "--vocab",
-          "fixtures/demo/tokenizer.json", "-o", "/nonexistent/x"], 2,
-         "saex: fixtures/demo/activations.safetensors: __metadata__.saex_features: missing: not a sparse feature activation file; give the OUT.features.safetensors files that scripts/dump_activations.py --encode writes"),
-        (["contexts", "fixtures/loaders/saelens_standard_f32/sae_weights.safetensors", "--dict", "a", "--feature", "0"], 2,
-         "saex: fixtures/loaders/saelens_standard_f32/sae_weights.safetensors: is a safetensors file but not a saex cache; build one with saex cache build, or open a dictionary with saex inspect"),
-    ] as [([String], Int32, String)])
+    @Test(
+        arguments: [
+            (["inspect", "does/not/exist"], 2, "saex: does/not/exist: no such file or folder; give a dictionary folder or a params.npz"),
+            (
+                ["inspect", "README.md"], 2,
+                "saex: README.md: is not a dictionary; give a SAELens, cosine or sparsify folder (cfg.json + weights) or a Gemma Scope params.npz"
+            ),
+            (["inspect"], 2, "saex: Missing expected argument '<dict>'; see 'saex inspect --help'"),
+            (["nonsense"], 2, "saex: nonsense: no such file or folder; give a cache from saex cache build"),
+            (
+                ["explore"], 2,
+                "saex: the explorer needs a terminal (stdin and stdout must be a TTY); for text output use saex analyze CACHE or saex contexts CACHE"
+            ),
+            (
+                ["inspect", "--format", "yaml", "fixtures/demo/standard"], 2,
+                "saex: The value 'yaml' is invalid for '--format <format>'. Please provide one of 'text' and 'json'; see 'saex inspect --help'"
+            ),
+            (
+                [
+                    "cache", "build", "--dict", "s=fixtures/demo/standard", "--activations", "fixtures/demo/activations.safetensors",
+                    "--vocab",
+                    "fixtures/demo/tokenizer.json", "-o", "/nonexistent/x", "--shard", "4/4"
+                ], 2,
+                "saex: --shard 4/4: the part number must be 0 to 3 (counted from 0); use --array=0-3 with --shard $SLURM_ARRAY_TASK_ID/4"
+            ),
+            (
+                [
+                    "cache", "build", "--dict", "s=fixtures/demo/standard", "--activations", "fixtures/demo/activations.safetensors",
+                    "--vocab",
+                    "fixtures/demo/tokenizer.json", "-o", "/nonexistent/x", "--memory-limit", "lots"
+                ], 2,
+                "saex: --memory-limit lots: expected a size such as 512M, 2G or a number of bytes"
+            ),
+            (
+                ["cache", "build", "--dict", "s=fixtures/demo/standard", "--vocab", "fixtures/demo/tokenizer.json", "-o", "/nonexistent/x"],
+                2,
+                "saex: give either --activations FILE... or --feature-acts FILE... (one or more, or a quoted glob); see 'saex cache build --help'"
+            ),
+            (
+                [
+                    "cache", "build", "--dict", "s=fixtures/demo/standard", "--feature-acts", "fixtures/demo/activations.safetensors",
+                    "--vocab",
+                    "fixtures/demo/tokenizer.json", "-o", "/nonexistent/x"
+                ], 2,
+                "saex: fixtures/demo/activations.safetensors: __metadata__.saex_features: missing: not a sparse feature activation file; give the OUT.features.safetensors files that scripts/dump_activations.py --encode writes"
+            ),
+            (
+                ["contexts", "fixtures/loaders/saelens_standard_f32/sae_weights.safetensors", "--dict", "a", "--feature", "0"], 2,
+                "saex: fixtures/loaders/saelens_standard_f32/sae_weights.safetensors: is a safetensors file but not a saex cache; build one with saex cache build, or open a dictionary with saex inspect"
+            )
+        ] as [([String], Int32, String)])
     func errorsAreOneLine(_ args: [String], _ status: Int32, _ firstLine: String) throws {
         let r = try CLI.run(args)
         #expect(r.status == status)
@@ -62,7 +95,9 @@ struct CommandLineTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/out.safetensors"
-        let r = try CLI.run(["encode", "fixtures/loaders/saelens_topk", "fixtures/loaders/saelens_topk/reference.safetensors", "--tensor", "x", "-o", out])
+        let r = try CLI.run([
+            "encode", "fixtures/loaders/saelens_topk", "fixtures/loaders/saelens_topk/reference.safetensors", "--tensor", "x", "-o", out
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("feature_acts [12, 48]"))
         let data = try Data(contentsOf: URL(fileURLWithPath: out))
@@ -95,8 +130,10 @@ struct CommandLineTests {
         let dir = try Self.tinyCorpus("saex-rebuild-")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let cache = dir + "/c.saexcache"
-        let build = ["cache", "build", "--dict", "jr=fixtures/loaders/saelens_jumprelu", "--activations", dir + "/acts.safetensors",
-                     "--vocab", dir + "/vocab.json", "-o", cache]
+        let build = [
+            "cache", "build", "--dict", "jr=fixtures/loaders/saelens_jumprelu", "--activations", dir + "/acts.safetensors",
+            "--vocab", dir + "/vocab.json", "-o", cache
+        ]
         func analysisInode() throws -> UInt64 {
             try #require((FileManager.default.attributesOfItem(atPath: cache + ".analysis")[.systemFileNumber] as? NSNumber)?.uint64Value)
         }
@@ -118,8 +155,10 @@ struct CommandLineTests {
         let dir = try Self.tinyCorpus("saex-exact-")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let cache = dir + "/c.saexcache"
-        let build = try CLI.run(["cache", "build", "--dict", "jr=fixtures/loaders/saelens_jumprelu", "--dict", "b=fixtures/loaders/saelens_jumprelu",
-                                 "--activations", dir + "/acts.safetensors", "--vocab", dir + "/vocab.json", "-o", cache])
+        let build = try CLI.run([
+            "cache", "build", "--dict", "jr=fixtures/loaders/saelens_jumprelu", "--dict", "b=fixtures/loaders/saelens_jumprelu",
+            "--activations", dir + "/acts.safetensors", "--vocab", dir + "/vocab.json", "-o", cache
+        ])
         try #require(build.status == 0, "\(build.stderr)")
         #expect(build.stderr.contains("analysis of 2 x ") && build.stderr.contains("exact decoder matching about"), "\(build.stderr)")
         // An approximate analysis in its place, as saex writes for wide dictionaries.

@@ -37,17 +37,21 @@ struct HostileCommandTests {
     /// An open blind session of two items per dictionary in CACHE.blind (two made-up dictionaries).
     static func smallBlindSession(beside cache: String) throws -> BlindSession {
         try FileManager.default.createDirectory(atPath: cache + ".blind", withIntermediateDirectories: true)
-        return try BlindSession.create(directory: cache + ".blind", dictionaries: [
-            BlindDictionary(name: "a", fingerprint: "fa", featureCount: 10, density: [Double](repeating: 0.1, count: 10)),
-            BlindDictionary(name: "b", fingerprint: "fb", featureCount: 10, density: [Double](repeating: 0.1, count: 10))],
-                                       perDictionary: 2, seed: 1)
+        return try BlindSession.create(
+            directory: cache + ".blind",
+            dictionaries: [
+                BlindDictionary(name: "a", fingerprint: "fa", featureCount: 10, density: [Double](repeating: 0.1, count: 10)),
+                BlindDictionary(name: "b", fingerprint: "fb", featureCount: 10, density: [Double](repeating: 0.1, count: 10))
+            ],
+            perDictionary: 2, seed: 1)
     }
 
     /// A labels file for the demo cache with one label.
     static func labels(in s: Scratch) throws -> String {
         let path = s.file("demo.labels")
         let store = try LabelStore(path: path)
-        try store.setLabel(FeatureLabel(verdict: .interpretable, concept: "start of text"), for: FeatureKey(fingerprint: "f5043f85b4e5684b", feature: 2))
+        try store.setLabel(
+            FeatureLabel(verdict: .interpretable, concept: "start of text"), for: FeatureKey(fingerprint: "f5043f85b4e5684b", feature: 2))
         store.close()
         return path
     }
@@ -57,8 +61,9 @@ struct HostileCommandTests {
         #expect(r.status == status, "\(what): status \(r.status), stderr \(r.stderr.prefix(400))", sourceLocation: sourceLocation)
         let errLines = Self.lines(r.stderr).filter { $0.hasPrefix("saex:") }
         #expect(errLines.count == 1, "\(what): \(r.stderr.prefix(600))", sourceLocation: sourceLocation)
-        #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Backtrace") && !r.stderr.contains("Program crashed"),
-                "\(what): \(r.stderr.prefix(600))", sourceLocation: sourceLocation)
+        #expect(
+            !r.stderr.contains("Fatal error") && !r.stderr.contains("Backtrace") && !r.stderr.contains("Program crashed"),
+            "\(what): \(r.stderr.prefix(600))", sourceLocation: sourceLocation)
     }
 
     // MARK: Item 1
@@ -90,7 +95,8 @@ struct HostileCommandTests {
         // encode into a FIFO and into standard output: valid safetensors at the other end.
         let fifo = s.file("acts.fifo")
         try #require(mkfifo(fifo, 0o644) == 0)
-        let f = try Self.bash("cat '\(fifo)' > '\(s.file("from-fifo"))' & \"$SAEX\" encode \(Self.standard) \(Self.activations) -o '\(fifo)'; wait")
+        let f = try Self.bash(
+            "cat '\(fifo)' > '\(s.file("from-fifo"))' & \"$SAEX\" encode \(Self.standard) \(Self.activations) -o '\(fifo)'; wait")
         #expect(f.status == 0, "\(f.stderr)")
         #expect(Self.mode(fifo) == S_IFIFO)
         #expect(try SafetensorsFile(path: s.file("from-fifo")).require("feature_acts").shape == [8192, 2048])
@@ -109,12 +115,15 @@ struct HostileCommandTests {
     @Test func anOutputThatIsAnInputIsRefusedAndTheInputKept() throws {
         let s = try Scratch()
         defer { s.cleanup() }
-        let c = try Self.bash("cp -r \(Self.standard) '\(s.file("dict"))' && cp \(Self.activations) fixtures/demo/tokenizer.json '\(s.path)'")
+        let c = try Self.bash(
+            "cp -r \(Self.standard) '\(s.file("dict"))' && cp \(Self.activations) fixtures/demo/tokenizer.json '\(s.path)'")
         try #require(c.status == 0)
         let weights = s.file("dict/sae_weights.safetensors"), acts = s.file("activations.safetensors"), vocab = s.file("tokenizer.json")
         let before = try [weights, acts, vocab].map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
         let build = ["cache", "build", "--dict", "s=" + s.file("dict"), "--activations", acts, "--vocab", vocab]
-        for (args, victim) in [(["encode", s.file("dict"), acts, "-o", acts], acts), (build + ["-o", weights], weights), (build + ["-o", vocab], vocab)] {
+        for (args, victim) in [
+            (["encode", s.file("dict"), acts, "-o", acts], acts), (build + ["-o", weights], weights), (build + ["-o", vocab], vocab)
+        ] {
             let r = try CLI.run(args)
             expectOneLine(r, status: 2, args.joined(separator: " "))
             #expect(r.stderr.contains(": is the input \(victim)"), "\(r.stderr)")
@@ -135,10 +144,13 @@ struct HostileCommandTests {
         let session = try Self.smallBlindSession(beside: cache)
         session.close()
         let commands = [
-            "inspect \(Self.standard)", "inspect \(Self.standard) --format json", "analyze \(Self.demo)", "analyze \(Self.demo) --format csv",
-            "summary \(Self.demo)", "contexts \(Self.demo) --dict standard --feature 2", "contexts \(Self.demo) --dict standard --feature 2 --format json",
-            "cache info \(Self.demo)", "labels export \(Self.demo) --labels \(labels)", "labels import \(Self.demo) \(export) --labels \(labels)",
-            "blind report \(cache) --unblind",
+            "inspect \(Self.standard)", "inspect \(Self.standard) --format json", "analyze \(Self.demo)",
+            "analyze \(Self.demo) --format csv",
+            "summary \(Self.demo)", "contexts \(Self.demo) --dict standard --feature 2",
+            "contexts \(Self.demo) --dict standard --feature 2 --format json",
+            "cache info \(Self.demo)", "labels export \(Self.demo) --labels \(labels)",
+            "labels import \(Self.demo) \(export) --labels \(labels)",
+            "blind report \(cache) --unblind"
         ]
         for c in commands {
             let r = try Self.bash("\"$SAEX\" \(c) > /dev/full")
@@ -149,8 +161,9 @@ struct HostileCommandTests {
         let p = try Self.bash("trap '' PIPE; \"$SAEX\" analyze \(Self.demo) | head -c 10 > /dev/null; exit ${PIPESTATUS[0]}")
         expectOneLine(p, status: 1, "analyze into a closed pipe")
         // Progress that cannot be written is dropped; the build goes on.
-        let b = try Self.bash("\"$SAEX\" cache build --dict s=\(Self.standard) --activations \(Self.activations) "
-                              + "--vocab fixtures/demo/tokenizer.json -o '\(s.file("b.saexcache"))' 2>/dev/full")
+        let b = try Self.bash(
+            "\"$SAEX\" cache build --dict s=\(Self.standard) --activations \(Self.activations) "
+                + "--vocab fixtures/demo/tokenizer.json -o '\(s.file("b.saexcache"))' 2>/dev/full")
         #expect(b.status == 0 && FileManager.default.fileExists(atPath: s.file("b.saexcache")))
         // A closed stdout is reopened on /dev/null: the summary does not land in the lock file.
         let i = try Self.bash("\"$SAEX\" labels import \(Self.demo) '\(export)' --labels '\(labels)' >&-")
@@ -168,7 +181,7 @@ struct HostileCommandTests {
             "inspect \(Self.standard)",
             "encode \(Self.standard) \(Self.activations) -o '\(s.file("e.safetensors"))'",
             "cache build --dict s=\(Self.standard) --dict c=fixtures/demo/cosine_perfeature --activations \(Self.activations) "
-                + "--vocab fixtures/demo/tokenizer.json -o '\(s.file("b.saexcache"))'",
+                + "--vocab fixtures/demo/tokenizer.json -o '\(s.file("b.saexcache"))'"
         ]
         for c in commands {
             let r = try Self.bash("ulimit -v \(kilobytes); timeout 100 \"$SAEX\" \(c) > /dev/null")
@@ -272,7 +285,9 @@ struct HostileCommandTests {
         writeFile(err, nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.binary)
-        p.arguments = ["cache", "build", "--dict", "s=" + Self.standard, "--activations", acts, "--vocab", "fixtures/demo/tokenizer.json", "-o", out]
+        p.arguments = [
+            "cache", "build", "--dict", "s=" + Self.standard, "--activations", acts, "--vocab", "fixtures/demo/tokenizer.json", "-o", out
+        ]
         p.currentDirectoryURL = URL(fileURLWithPath: CLI.root)
         p.standardOutput = FileHandle.nullDevice
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
@@ -291,7 +306,9 @@ struct HostileCommandTests {
         p.waitUntilExit()
         let text = try String(contentsOfFile: err, encoding: .utf8)
         #expect(p.terminationReason == .exit && p.terminationStatus == 1, "\(p.terminationStatus): \(text)")
-        #expect(text.contains("saex: \(acts): changed on disk while saex was reading it; run the command again once the file is complete"), "\(text)")
+        #expect(
+            text.contains("saex: \(acts): changed on disk while saex was reading it; run the command again once the file is complete"),
+            "\(text)")
         #expect(!text.contains("Backtrace") && !text.contains("Fatal"))
         #expect(!FileManager.default.fileExists(atPath: out))
     }
@@ -301,7 +318,9 @@ struct HostileCommandTests {
     @Test func aPathBeginningWithADashIsAnErrorThatSuggestsDoubleDash() throws {
         let r = try CLI.run(["cache", "info", "-x.saexcache"])
         expectOneLine(r, status: 2, "cache info -x.saexcache")
-        #expect(r.stderr == "saex: -x.saexcache: unknown option; a file whose name begins with '-' goes after '--' (saex cache info -- -x.saexcache) "
+        #expect(
+            r.stderr
+                == "saex: -x.saexcache: unknown option; a file whose name begins with '-' goes after '--' (saex cache info -- -x.saexcache) "
                 + "or as ./-x.saexcache\n")
         #expect(r.stdout.isEmpty)
         let d = try CLI.run(["cache", "info", "--", "-x.saexcache"])
@@ -321,10 +340,14 @@ struct HostileCommandTests {
         try FileManager.default.createDirectory(atPath: cwd, withIntermediateDirectories: true)
         let export = try CLI.run(["labels", "export", Self.demo, "--labels", try Self.labels(in: s), "-o", s.file("e.json")])
         try #require(export.status == 0)
-        for (labels, reason) in [("", "labels file: is an empty path"), (zero, "\(zero): is not a regular file (character device)"),
-                                 (fifo, "\(fifo): is not a regular file (FIFO)")] {
-            for args in [["labels", "import", CLI.root + "/" + Self.demo, s.file("e.json"), "--labels", labels],
-                         ["labels", "export", CLI.root + "/" + Self.demo, "--labels", labels]] {
+        for (labels, reason) in [
+            ("", "labels file: is an empty path"), (zero, "\(zero): is not a regular file (character device)"),
+            (fifo, "\(fifo): is not a regular file (FIFO)")
+        ] {
+            for args in [
+                ["labels", "import", CLI.root + "/" + Self.demo, s.file("e.json"), "--labels", labels],
+                ["labels", "export", CLI.root + "/" + Self.demo, "--labels", labels]
+            ] {
                 let r = try Self.bash("cd '\(cwd)' && timeout 20 \"$SAEX\" \(args.map { "'\($0)'" }.joined(separator: " "))")
                 expectOneLine(r, status: 2, "\(args[0]) \(args[1]) --labels '\(labels)'")
                 #expect(r.stderr.contains(reason), "\(r.stderr)")
@@ -334,7 +357,10 @@ struct HostileCommandTests {
         expectOneLine(o, status: 2, "-o ''")
         #expect(o.stderr == "saex: -o: is an empty path; give a file name\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: cwd).isEmpty, "left in the working folder")
-        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: s.path)) == ["zero", "fifo", "cwd", "demo.labels", "demo.labels.lock", "e.json"])
+        #expect(
+            Set(try FileManager.default.contentsOfDirectory(atPath: s.path)) == [
+                "zero", "fifo", "cwd", "demo.labels", "demo.labels.lock", "e.json"
+            ])
     }
 
     @Test func theBlindReportRunsWhileTheSessionIsOpen() throws {
@@ -355,11 +381,19 @@ struct HostileCommandTests {
         defer { s.cleanup() }
         let labels = s.file("l.labels")
         let cases: [(String, String)] = [
-            (String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000),
-             "is not valid JSON (nested too deeply: more than 512 arrays or objects inside each other)"),
-            ("{\"format\":\"saex-labels-export\",\"version\":1,\"labels\":[{\"feature\":NaN}]}", "is not valid JSON (it contains NaN or Infinity, which JSON does not allow)"),
-            ("{\"format\":\"saex-labels-export\",\"version\":1,\"exported\":\"2024-01-01T00:00:00Z\",\"dictionaries\":[],\"labels\":[{\"fingerprint\":\"f\","
-                + "\"feature\":1.5,\"created\":\"2024-01-01T00:00:00Z\",\"updated\":\"2024-01-01T00:00:00Z\"}]}", "labels.0.feature: is not a whole number (1.5)"),
+            (
+                String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000),
+                "is not valid JSON (nested too deeply: more than 512 arrays or objects inside each other)"
+            ),
+            (
+                "{\"format\":\"saex-labels-export\",\"version\":1,\"labels\":[{\"feature\":NaN}]}",
+                "is not valid JSON (it contains NaN or Infinity, which JSON does not allow)"
+            ),
+            (
+                "{\"format\":\"saex-labels-export\",\"version\":1,\"exported\":\"2024-01-01T00:00:00Z\",\"dictionaries\":[],\"labels\":[{\"fingerprint\":\"f\","
+                    + "\"feature\":1.5,\"created\":\"2024-01-01T00:00:00Z\",\"updated\":\"2024-01-01T00:00:00Z\"}]}",
+                "labels.0.feature: is not a whole number (1.5)"
+            )
         ]
         for (i, (text, expected)) in cases.enumerated() {
             let file = s.file("e\(i).json")

@@ -75,8 +75,9 @@ struct ImportedInputTests {
         let source = try ImportDetector.open(path: copy)
         let store = try LabelStore(path: copy + ".labels")
         try store.recordDictionaries(source.dictionaries)
-        try store.setLabel(FeatureLabel(verdict: .interpretable, concept: "apostrophes", author: "t"),
-                           for: FeatureKey(fingerprint: source.descriptor.fingerprint, feature: 0))
+        try store.setLabel(
+            FeatureLabel(verdict: .interpretable, concept: "apostrophes", author: "t"),
+            for: FeatureKey(fingerprint: source.descriptor.fingerprint, feature: 0))
         store.close()
         let x = try CLI.run(["labels", "export", copy])
         #expect(x.status == 0, "\(x.stderr)")

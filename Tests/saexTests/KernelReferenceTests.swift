@@ -69,8 +69,10 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let cache = dir + "/demo.saexcache"
-        let command = ["cache", "build", "--dict", "standard=fixtures/demo/standard", "--dict", "cosine=fixtures/demo/cosine_perfeature",
-                       "--activations", "fixtures/demo/activations.safetensors", "--vocab", "fixtures/demo/tokenizer.json", "-o", cache]
+        let command = [
+            "cache", "build", "--dict", "standard=fixtures/demo/standard", "--dict", "cosine=fixtures/demo/cosine_perfeature",
+            "--activations", "fixtures/demo/activations.safetensors", "--vocab", "fixtures/demo/tokenizer.json", "-o", cache
+        ]
         let build = try CLI.run(command, timeout: 300)
         try #require(build.status == 0, "\(build.stderr)")
         let r = try CLI.run(["summary", cache, "--format", "json"], timeout: 120)

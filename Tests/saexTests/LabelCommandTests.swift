@@ -21,8 +21,9 @@ struct LabelCommandTests {
         let source = try CacheFeatureSource(path: cache)
         let dicts = Array(source.dictionaries.prefix(2))
         let offered = dicts.enumerated().map { d, info in
-            BlindDictionary(name: info.name, fingerprint: info.fingerprint, featureCount: info.featureCount,
-                            density: Array(source.table(dict: d).density.buffer))
+            BlindDictionary(
+                name: info.name, fingerprint: info.fingerprint, featureCount: info.featureCount,
+                density: Array(source.table(dict: d).density.buffer))
         }
         let blind = cache + ".blind"
         try FileManager.default.createDirectory(atPath: blind, withIntermediateDirectories: true)
@@ -69,19 +70,30 @@ struct LabelCommandTests {
         let r = try CLI.run(["label", "--blind", cache, "--sample", "5"])
         #expect(r.status == 2)
         let lines = r.stderr.split(separator: "\n").map(String.init)
-        #expect(lines == ["saex: note: saex label --blind is now saex blind run; this spelling keeps working",
-                          "saex: blind labelling needs a terminal (stdin and stdout must be a TTY); "
-                              + "for the results use saex blind report \(cache)"])
+        #expect(
+            lines == [
+                "saex: note: saex label --blind is now saex blind run; this spelling keeps working",
+                "saex: blind labelling needs a terminal (stdin and stdout must be a TTY); "
+                    + "for the results use saex blind report \(cache)"
+            ])
         #expect(!FileManager.default.fileExists(atPath: cache + ".blind"))
     }
 
-    @Test(arguments: [
-        (["blind", "report", "fixtures/demo/demo.saexcache", "--session", "/nonexistent/s"], 2,
-         "saex: /nonexistent/s: no blind session here; start one with saex blind run fixtures/demo/demo.saexcache"),
-        (["label", "fixtures/demo/demo.saexcache"], 2,
-         "saex: give exactly one of --blind or --report (now saex blind run|report); see 'saex label --help'"),
-        (["label", "--report", "fixtures/demo/demo.saexcache", "--sample", "3"], 2, "saex: --sample, --seed and --dicts apply to --blind only; see 'saex label --help'"),
-    ] as [([String], Int32, String)])
+    @Test(
+        arguments: [
+            (
+                ["blind", "report", "fixtures/demo/demo.saexcache", "--session", "/nonexistent/s"], 2,
+                "saex: /nonexistent/s: no blind session here; start one with saex blind run fixtures/demo/demo.saexcache"
+            ),
+            (
+                ["label", "fixtures/demo/demo.saexcache"], 2,
+                "saex: give exactly one of --blind or --report (now saex blind run|report); see 'saex label --help'"
+            ),
+            (
+                ["label", "--report", "fixtures/demo/demo.saexcache", "--sample", "3"], 2,
+                "saex: --sample, --seed and --dicts apply to --blind only; see 'saex label --help'"
+            )
+        ] as [([String], Int32, String)])
     func badUseIsOneLine(_ args: [String], _ status: Int32, _ firstLine: String) throws {
         let r = try CLI.run(args)
         #expect(r.status == status)
@@ -99,8 +111,9 @@ struct LabelExportStatsTests {
         let labels = dir + "/demo.labels"
         let source = try CacheFeatureSource(path: cache)
         let cosine = try #require(source.dictionaries.first { $0.name == "cosine" })
-        try LabelStore(path: labels).setLabel(FeatureLabel(verdict: .normDetector, concept: "[CLS]"),
-                                             for: FeatureKey(fingerprint: cosine.fingerprint, feature: 1107))
+        try LabelStore(path: labels).setLabel(
+            FeatureLabel(verdict: .normDetector, concept: "[CLS]"),
+            for: FeatureKey(fingerprint: cosine.fingerprint, feature: 1107))
         let r = try CLI.run(["labels", "export", cache, "--labels", labels, "--format", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         let export = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -121,11 +134,14 @@ struct LabelExportStatsTests {
 
         // The values are the ones saex analyze prints for the feature (one source).
         let a = try CLI.run(["analyze", cache, "--dict", "cosine", "--format", "json"])
-        let features = try #require((try JSONSerialization.jsonObject(with: Data(a.stdout.utf8)) as? [String: Any])?["features"] as? [[String: Any]])
+        let features = try #require(
+            (try JSONSerialization.jsonObject(with: Data(a.stdout.utf8)) as? [String: Any])?["features"] as? [[String: Any]])
         let row = features[1107]
         for key in ["norm_spearman_active", "norm_pearson_active", "norm_auc", "top_norm_mass", "norm_detector_hint", "alpha"] {
-            #expect("\(stats[key] ?? "nil")" == "\(row[key] ?? "nil")" || abs(((stats[key] as? Double) ?? 0) - ((row[key] as? Double) ?? 1)) < 1e-6,
-                    "\(key): export \(stats[key] ?? "nil"), analyze \(row[key] ?? "nil")")
+            #expect(
+                "\(stats[key] ?? "nil")" == "\(row[key] ?? "nil")"
+                    || abs(((stats[key] as? Double) ?? 0) - ((row[key] as? Double) ?? 1)) < 1e-6,
+                "\(key): export \(stats[key] ?? "nil"), analyze \(row[key] ?? "nil")")
         }
         let byDecoder = try #require(matches.first { $0["by"] as? String == "decoder" })
         let byActivation = try #require(matches.first { $0["by"] as? String == "activation" })

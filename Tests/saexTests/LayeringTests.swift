@@ -9,13 +9,16 @@ import Testing
     static func sources(_ folder: String) throws -> [(path: String, text: String)] {
         let base = CLI.root + "/" + folder
         let paths = try #require(FileManager.default.subpathsOfDirectory(atPath: base) as [String]?)
-        return try paths.filter { $0.hasSuffix(".swift") }.sorted().map { ("\(folder)/\($0)", try String(contentsOfFile: base + "/" + $0, encoding: .utf8)) }
+        return try paths.filter { $0.hasSuffix(".swift") }.sorted().map {
+            ("\(folder)/\($0)", try String(contentsOfFile: base + "/" + $0, encoding: .utf8))
+        }
     }
 
     static func imports(_ text: String, _ module: String) -> Bool {
         text.split(separator: "\n").contains { line in
             let words = line.split(separator: " ")
-            return words.contains("import") && words.last.map(String.init) == module && !line.trimmingCharacters(in: .whitespaces).hasPrefix("//")
+            return words.contains("import") && words.last.map(String.init) == module
+                && !line.trimmingCharacters(in: .whitespaces).hasPrefix("//")
         }
     }
 
@@ -23,11 +26,15 @@ import Testing
         let all = try Self.sources("Sources") + Self.sources("Tests")
         let offenders = all.filter { Self.imports($0.text, "CNcursesw") && !$0.path.hasPrefix("Sources/ExplorerUI/Terminal/") }.map(\.path)
         #expect(offenders.isEmpty, "import CNcursesw outside ExplorerUI/Terminal: \(offenders)")
-        #expect(try Self.sources("Sources/ExplorerUI/Terminal").contains { Self.imports($0.text, "CNcursesw") }, "the check found no backend at all")
+        #expect(
+            try Self.sources("Sources/ExplorerUI/Terminal").contains { Self.imports($0.text, "CNcursesw") },
+            "the check found no backend at all")
     }
 
     @Test func saeKitImportsNoUserInterface() throws {
-        let offenders = try Self.sources("Sources/SAEKit").filter { Self.imports($0.text, "ExplorerUI") || Self.imports($0.text, "ArgumentParser") }
+        let offenders = try Self.sources("Sources/SAEKit").filter {
+            Self.imports($0.text, "ExplorerUI") || Self.imports($0.text, "ArgumentParser")
+        }
         #expect(offenders.isEmpty, "SAEKit imports a layer above it: \(offenders.map(\.path))")
     }
 
@@ -44,8 +51,9 @@ import Testing
     @Test func saeKitFoldersFormNoCycle() throws {
         let files = try Self.sources("Sources/SAEKit")
         func folder(_ path: String) -> String { String(path.split(separator: "/")[2]) }
-        let declaration = try NSRegularExpression(pattern: #"^(?:public |final |private |fileprivate |internal |@\w+ )*(?:struct|enum|class|protocol|typealias|actor)\s+(\w+)"#,
-                                                  options: [.anchorsMatchLines])
+        let declaration = try NSRegularExpression(
+            pattern: #"^(?:public |final |private |fileprivate |internal |@\w+ )*(?:struct|enum|class|protocol|typealias|actor)\s+(\w+)"#,
+            options: [.anchorsMatchLines])
         var owner: [String: String] = [:]
         for f in files {
             let range = NSRange(f.text.startIndex..., in: f.text)

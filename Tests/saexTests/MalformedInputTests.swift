@@ -79,8 +79,10 @@ struct MalformedInputTests {
             // saex explore refuses to start without a terminal, so these run under util-linux script
             // (a pseudo-terminal; stdout and stderr arrive together, with CR LF line ends).
             let quoted = ([CLI.binary] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-            let r = try CLI.run(["-q", "-e", "-E", "never", "-c", quoted, "/dev/null"], env: ["TERM": "xterm"], timeout: 30, executable: "/usr/bin/script")
-            var lines = r.stdout.replacingOccurrences(of: "\r", with: "").split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            let r = try CLI.run(
+                ["-q", "-e", "-E", "never", "-c", quoted, "/dev/null"], env: ["TERM": "xterm"], timeout: 30, executable: "/usr/bin/script")
+            var lines = r.stdout.replacingOccurrences(of: "\r", with: "").split(separator: "\n", omittingEmptySubsequences: true).map(
+                String.init)
             // A cache prints "opening PATH..." before it is read; that progress line is not the error.
             if lines.first?.hasPrefix("opening ") == true { lines.removeFirst() }
             check(c, status: r.status, output: lines.joined(separator: "\n"), expand: expand)

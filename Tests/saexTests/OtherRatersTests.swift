@@ -15,9 +15,15 @@ struct OtherRatersTests {
         let source = try CacheFeatureSource(path: cache)
         let key = FeatureKey(fingerprint: source.dictionaries[0].fingerprint, feature: 7)
 
-        for (rater, label) in [("ann", FeatureLabel(verdict: .normDetector, concept: "big [CLS] norms", rating: .no, author: "ann")),
-                               ("zoe", FeatureLabel(verdict: .interpretable, concept: "sentence ends", notes: "fires on . ! ?",
-                                                    author: "zoe", provenance: .blind))] {
+        for (rater, label) in [
+            ("ann", FeatureLabel(verdict: .normDetector, concept: "big [CLS] norms", rating: .no, author: "ann")),
+            (
+                "zoe",
+                FeatureLabel(
+                    verdict: .interpretable, concept: "sentence ends", notes: "fires on . ! ?",
+                    author: "zoe", provenance: .blind)
+            )
+        ] {
             let store = try LabelStore(path: labelsPath, rater: rater)
             try store.setLabel(label, for: key)
             store.close()
@@ -31,8 +37,9 @@ struct OtherRatersTests {
         let store = try LabelStore(path: labelsPath, rater: "bob")
         defer { store.close() }
         #expect(store.othersLabels[key]?.map(\.rater) == ["ann", "zoe"])
-        let session = ExplorerSession(source: source, labels: store, options: ExplorerOptions(initialFeature: 7),
-                                      size: TerminalSize(width: 120, height: 40))
+        let session = ExplorerSession(
+            source: source, labels: store, options: ExplorerOptions(initialFeature: 7),
+            size: TerminalSize(width: 120, height: 40))
         session.settle()
         func screen() -> String { (0..<40).map { session.frame().rowText($0) }.joined(separator: "\n") }
         var page = screen()

@@ -10,8 +10,10 @@ import Testing
 struct PairsCommandTests {
     static let cache = "fixtures/demo/demo.saexcache"
     static let names = ["standard", "cosine"]
-    static let weights = ["standard": "fixtures/demo/standard/sae_weights.safetensors",
-                          "cosine": "fixtures/demo/cosine_perfeature/sae_weights.safetensors"]
+    static let weights = [
+        "standard": "fixtures/demo/standard/sae_weights.safetensors",
+        "cosine": "fixtures/demo/cosine_perfeature/sae_weights.safetensors"
+    ]
 
     // MARK: The JSON rows
 
@@ -48,8 +50,10 @@ struct PairsCommandTests {
     /// The keys docs/ANALYSIS.md lists, and no others.
     static let topKeys: Set = ["dictionaries", "by", "unmatched_below", "rows"]
     static let rowKeys: Set = ["a", "b", "decoder_cosine", "activation_correlation", "score", "mutual", "unmatched"]
-    static let sideKeys: Set = ["feature", "alpha", "elasticity", "norm_spearman_active", "norm_detector_hint", "density", "verdict",
-                                "concept"]
+    static let sideKeys: Set = [
+        "feature", "alpha", "elasticity", "norm_spearman_active", "norm_detector_hint", "density", "verdict",
+        "concept"
+    ]
 
     /// A temporary folder (the caller removes it); it is also $XDG_STATE_HOME of every run, so the
     /// demo's labels of whoever runs the tests are never read.
@@ -134,9 +138,10 @@ struct PairsCommandTests {
         let bytes = data.subdata(in: (8 + n + offsets[0])..<(8 + n + offsets[1]))
         let values: [Double] = bytes.withUnsafeBytes { raw in
             switch dtype {
-            case "F16": (0..<(raw.count / 2)).map {
-                Double(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)))
-            }
+            case "F16":
+                (0..<(raw.count / 2)).map {
+                    Double(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)))
+                }
             case "F32": (0..<(raw.count / 4)).map { Double(raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self)) }
             default: []
             }
@@ -172,9 +177,10 @@ struct PairsCommandTests {
         let analyze = try Self.output(["analyze", Self.cache, "--format", "json"], scratch)
         let analyzed = try JSONSerialization.jsonObject(with: Data(analyze.utf8))
         let records = try #require((analyzed as? [String: Any])?["features"] as? [[String: Any]])
-        let matchDecoder = Dictionary(uniqueKeysWithValues: records.filter { $0["dictionary"] as? String == "standard" }.compactMap { r in
-            (r["feature"] as? Int).map { ($0, r["match_decoder"] as? [String: Any]) }
-        })
+        let matchDecoder = Dictionary(
+            uniqueKeysWithValues: records.filter { $0["dictionary"] as? String == "standard" }.compactMap { r in
+                (r["feature"] as? Int).map { ($0, r["match_decoder"] as? [String: Any]) }
+            })
         // A sample across the dictionary, and the [CLS] features docs/ANALYSIS.md discusses.
         let sample = Array(stride(from: 0, to: 2048, by: 97)) + [865, 1107, 1502, 1808, 2047]
         for f in sample {
@@ -266,10 +272,12 @@ struct PairsCommandTests {
         let json = try Self.pairs(args, scratch).rows
         #expect(!json.isEmpty)
         let csv = Self.csvRecords(try Self.output(["pairs", Self.cache, "--format", "csv"] + args, scratch))
-        let header = ["a.feature", "b.feature", "score", "decoder_cosine", "activation_correlation", "mutual", "unmatched",
-                      "a.alpha", "b.alpha", "a.elasticity", "b.elasticity", "a.norm_spearman_active", "b.norm_spearman_active",
-                      "a.norm_detector_hint", "b.norm_detector_hint", "a.density", "b.density", "a.verdict", "b.verdict",
-                      "a.concept", "b.concept"]
+        let header = [
+            "a.feature", "b.feature", "score", "decoder_cosine", "activation_correlation", "mutual", "unmatched",
+            "a.alpha", "b.alpha", "a.elasticity", "b.elasticity", "a.norm_spearman_active", "b.norm_spearman_active",
+            "a.norm_detector_hint", "b.norm_detector_hint", "a.density", "b.density", "a.verdict", "b.verdict",
+            "a.concept", "b.concept"
+        ]
         try #require(csv.first == header)
         try #require(csv.count == json.count + 1)
         // Every cell against the JSON row: numbers to the printed precision (the CSV has the float32
@@ -278,17 +286,21 @@ struct PairsCommandTests {
         for (cells, r) in zip(csv.dropFirst(), json) {
             let c = Dictionary(uniqueKeysWithValues: zip(header, cells))
             if cells.count != header.count { mismatches.append("#\(r.a.feature): \(cells.count) cells") }
-            let numbers: [(String, Double?)] = [("score", r.score), ("decoder_cosine", r.decoderCosine),
-                                                ("activation_correlation", r.activationCorrelation), ("a.alpha", r.a.alpha),
-                                                ("b.alpha", r.b?.alpha), ("a.density", r.a.density), ("b.density", r.b?.density)]
+            let numbers: [(String, Double?)] = [
+                ("score", r.score), ("decoder_cosine", r.decoderCosine),
+                ("activation_correlation", r.activationCorrelation), ("a.alpha", r.a.alpha),
+                ("b.alpha", r.b?.alpha), ("a.density", r.a.density), ("b.density", r.b?.density)
+            ]
             for (key, v) in numbers where c[key].flatMap({ $0.isEmpty ? nil : Float($0) }) != v.map(Float.init) {
                 mismatches.append("#\(r.a.feature) \(key): \(c[key] ?? "") vs \(String(describing: v))")
             }
-            let texts: [(String, String)] = [("a.feature", String(r.a.feature)), ("b.feature", r.b.map { String($0.feature) } ?? ""),
-                                             ("mutual", String(r.mutual)), ("unmatched", String(r.unmatched)),
-                                             ("a.verdict", r.a.verdict ?? ""), ("b.verdict", r.b?.verdict ?? ""),
-                                             ("a.concept", TerminalText.escapedControls(r.a.concept)),
-                                             ("b.concept", TerminalText.escapedControls(r.b?.concept ?? ""))]
+            let texts: [(String, String)] = [
+                ("a.feature", String(r.a.feature)), ("b.feature", r.b.map { String($0.feature) } ?? ""),
+                ("mutual", String(r.mutual)), ("unmatched", String(r.unmatched)),
+                ("a.verdict", r.a.verdict ?? ""), ("b.verdict", r.b?.verdict ?? ""),
+                ("a.concept", TerminalText.escapedControls(r.a.concept)),
+                ("b.concept", TerminalText.escapedControls(r.b?.concept ?? ""))
+            ]
             for (key, v) in texts where c[key] != v { mismatches.append("#\(r.a.feature) \(key): \(c[key] ?? "") vs \(v)") }
             if r.a.feature == 3 { #expect(c["a.concept"] == "red \\u{1B}[31m,\"bell\\u{7}\\u{9B}2J\\u{A}end") }
         }
@@ -316,7 +328,7 @@ struct PairsCommandTests {
         ("hint_one_side", { r, _ in r.a.normDetectorHint != (r.b?.normDetectorHint ?? false) }),
         ("labelled", { r, _ in r.a.labelled || (r.b?.labelled ?? false) }),
         ("unlabelled", { r, _ in !r.a.labelled && !(r.b?.labelled ?? false) }),
-        ("verdicts_differ", { r, _ in r.a.verdict != nil && r.b?.verdict != nil && r.a.verdict != r.b?.verdict }),
+        ("verdicts_differ", { r, _ in r.a.verdict != nil && r.b?.verdict != nil && r.a.verdict != r.b?.verdict })
     ]
 
     @Test(arguments: [[], ["--by", "decoder", "--unmatched-below", "0.3"]])
@@ -331,8 +343,9 @@ struct PairsCommandTests {
             let shown = try Self.pairs(options + ["--labels", labels, "--filter", name], scratch).rows
             let expected = all.rows.filter { keep($0, below) }
             #expect(!expected.isEmpty && expected.count < all.rows.count, "\(name) should select some rows, not all")
-            #expect(shown.map(\.a.feature) == expected.map(\.a.feature),
-                    "--filter \(name): \(shown.count) rows, \(expected.count) expected")
+            #expect(
+                shown.map(\.a.feature) == expected.map(\.a.feature),
+                "--filter \(name): \(shown.count) rows, \(expected.count) expected")
             #expect(shown.allSatisfy { all.rows[$0.a.feature] == $0 }, "--filter \(name): rows differ from --filter all's")
         }
     }
@@ -359,8 +372,10 @@ struct PairsCommandTests {
         }
     }
 
-    @Test(arguments: ["score", "decoder_cosine", "activation_correlation", "mutual", "match", "b.alpha", "b.density",
-                      "a.elasticity", "b.norm_spearman_active", "a.density"])
+    @Test(arguments: [
+        "score", "decoder_cosine", "activation_correlation", "mutual", "match", "b.alpha", "b.density",
+        "a.elasticity", "b.norm_spearman_active", "a.density"
+    ])
     func sortIsMonotoneWithUnknownValuesLast(_ column: String) throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -383,18 +398,33 @@ struct PairsCommandTests {
 
     // MARK: Errors
 
-    @Test(arguments: [
-        (["--dicts", "standard,nope"], "saex: \(cache): --dicts standard,nope: no dictionary named nope (the cache has: standard, cosine)"),
-        (["--dicts", "nope,cosine"], "saex: \(cache): --dicts nope,cosine: no dictionary named nope (the cache has: standard, cosine)"),
-        (["--dicts", "standard"],
-         "saex: --dicts standard: needs two different dictionary names separated by a comma; e.g. --dicts standard,cosine_global"),
-        (["--by", "cosine"], "saex: The value 'cosine' is invalid for '--by <by>'. "
-            + "Please provide one of 'decoder', 'activation' or 'combined'; see 'saex pairs --help'"),
-        (["--filter", "nope"], "saex: The value 'nope' is invalid for '--filter <filter>'. Please provide one of 'all', 'mutual', "
-            + "'hint_one_side', 'verdicts_differ', 'unmatched', 'labelled' or 'unlabelled'; see 'saex pairs --help'"),
-        (["--sort", "nope"], "saex: --sort nope is not a column; use one of: " + PairColumn.allCases.map(\.rawValue).joined(separator: ", ")
-            + "; see 'saex pairs --help'"),
-    ] as [([String], String)])
+    @Test(
+        arguments: [
+            (
+                ["--dicts", "standard,nope"],
+                "saex: \(cache): --dicts standard,nope: no dictionary named nope (the cache has: standard, cosine)"
+            ),
+            (["--dicts", "nope,cosine"], "saex: \(cache): --dicts nope,cosine: no dictionary named nope (the cache has: standard, cosine)"),
+            (
+                ["--dicts", "standard"],
+                "saex: --dicts standard: needs two different dictionary names separated by a comma; e.g. --dicts standard,cosine_global"
+            ),
+            (
+                ["--by", "cosine"],
+                "saex: The value 'cosine' is invalid for '--by <by>'. "
+                    + "Please provide one of 'decoder', 'activation' or 'combined'; see 'saex pairs --help'"
+            ),
+            (
+                ["--filter", "nope"],
+                "saex: The value 'nope' is invalid for '--filter <filter>'. Please provide one of 'all', 'mutual', "
+                    + "'hint_one_side', 'verdicts_differ', 'unmatched', 'labelled' or 'unlabelled'; see 'saex pairs --help'"
+            ),
+            (
+                ["--sort", "nope"],
+                "saex: --sort nope is not a column; use one of: " + PairColumn.allCases.map(\.rawValue).joined(separator: ", ")
+                    + "; see 'saex pairs --help'"
+            )
+        ] as [([String], String)])
     func usageErrorsAreOneLine(_ args: [String], _ line: String) throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -408,10 +438,12 @@ struct PairsCommandTests {
     /// a folder as one of Neuronpedia feature files, so its words about one are the importer's.
     @Test(arguments: [
         ("README.md", "(corrupt or not safetensors)", "is not a cache saex can import"),
-        ("fixtures/demo/standard/sae_weights.safetensors", "is a safetensors file but not a saex cache",
-         "is a safetensors file but not a saex cache"),
+        (
+            "fixtures/demo/standard/sae_weights.safetensors", "is a safetensors file but not a saex cache",
+            "is a safetensors file but not a saex cache"
+        ),
         ("fixtures/demo/standard", "is a folder, expected a file", ""),
-        ("fixtures/demo/no-such.saexcache", "no such file", "no such file"),
+        ("fixtures/demo/no-such.saexcache", "no such file", "no such file")
     ])
     func aPathThatIsNotACacheIsOneLine(_ path: String, _ pairsReason: String, _ reportReason: String) throws {
         let scratch = try Scratch()
@@ -480,10 +512,14 @@ struct ReportCommandTests {
         }
         let comparison = try #require((summary["comparisons"] as? [[String: Any]])?.first)
         func count(_ key: String) -> Int { comparison[key] as? Int ?? -1 }
-        #expect(page.contains("- standard vs cosine: \(count("mutual_pairs")) mutual best matches, "
-            + "\(count("mutual_pairs_above_threshold")) with decoder cosine > 0.7\n"), "\(page)")
-        #expect(page.contains("  - standard features with a match above 0.7 in cosine: \(count("a_matched_above_threshold")); "
-            + "mean best cosine " + String(format: "%.3f", comparison["a_mean_best_cosine"] as? Double ?? .nan)))
+        #expect(
+            page.contains(
+                "- standard vs cosine: \(count("mutual_pairs")) mutual best matches, "
+                    + "\(count("mutual_pairs_above_threshold")) with decoder cosine > 0.7\n"), "\(page)")
+        #expect(
+            page.contains(
+                "  - standard features with a match above 0.7 in cosine: \(count("a_matched_above_threshold")); "
+                    + "mean best cosine " + String(format: "%.3f", comparison["a_mean_best_cosine"] as? Double ?? .nan)))
 
         // The figures themselves. alpha from the weights: 1 for the inner-product dictionary, the
         // stored per-feature alphas for the cosine one.
@@ -522,8 +558,9 @@ struct ReportCommandTests {
         }
         let store = try LabelStore(path: cache + ".labels", rater: "t")
         let fingerprint = try CacheFeatureSource(path: cache).dictionaries[0].fingerprint
-        try store.setLabel(FeatureLabel(verdict: .interpretable, concept: "kept", author: "t"),
-                           for: FeatureKey(fingerprint: fingerprint, feature: 1))
+        try store.setLabel(
+            FeatureLabel(verdict: .interpretable, concept: "kept", author: "t"),
+            for: FeatureKey(fingerprint: fingerprint, feature: 1))
         store.close()
         for target in [cache, cache + ".analysis", cache + ".labels"] {
             let before = try Data(contentsOf: URL(fileURLWithPath: target))

@@ -42,7 +42,8 @@ struct RaterTerminalTests {
         defer { holder.close() }
         t.start("\(CLI.binary) explore \(Self.demo) --labels \(labels)")
         let pane = try #require(t.waitFor("EXIT=1"))
-        let expected = "already open in another saex process (pid \(getpid())); "
+        let expected =
+            "already open in another saex process (pid \(getpid())); "
             + "close the other saex, or add --read-only to look without changing them"
         #expect(pane.replacingOccurrences(of: "\n", with: "").contains(expected))
     }
@@ -72,8 +73,9 @@ struct RaterTerminalTests {
         let cache = dir + "/demo.saexcache"
         let source = try CacheFeatureSource(path: cache)
         let offered = source.dictionaries.prefix(2).enumerated().map { d, info in
-            BlindDictionary(name: info.name, fingerprint: info.fingerprint, featureCount: info.featureCount,
-                            density: Array(source.table(dict: d).density.buffer))
+            BlindDictionary(
+                name: info.name, fingerprint: info.fingerprint, featureCount: info.featureCount,
+                density: Array(source.table(dict: d).density.buffer))
         }
         try FileManager.default.createDirectory(atPath: cache + ".blind", withIntermediateDirectories: true)
         let session = try BlindSession.create(directory: cache + ".blind", dictionaries: offered, perDictionary: 2, seed: 5)
@@ -93,12 +95,15 @@ struct RaterTerminalTests {
         let mine = store.allLabels
         #expect(Set(mine.keys) == features)
         #expect(mine[handMade]?.concept == "by hand" && mine[handMade]?.provenance == .manual)
-        #expect(mine.filter { $0.key != handMade }.values.allSatisfy {
-            $0.provenance == .blind && $0.rating == .maybe && $0.concept == "answered"
-        })
+        #expect(
+            mine.filter { $0.key != handMade }.values.allSatisfy {
+                $0.provenance == .blind && $0.rating == .maybe && $0.concept == "answered"
+            })
         let err = try String(contentsOfFile: dir + "/err.txt", encoding: .utf8)
-        #expect(err.contains("3 blind answers stored as labels, 0 already there, 1 kept as labelled by hand (shown above) "
-                             + "in \(cache).labels (rater bob)"))
+        #expect(
+            err.contains(
+                "3 blind answers stored as labels, 0 already there, 1 kept as labelled by hand (shown above) "
+                    + "in \(cache).labels (rater bob)"))
         #expect(err.contains("kept your own label:"))
     }
 }

@@ -39,8 +39,9 @@ struct RaterWorkflowTests {
 
         try FileManager.default.createDirectory(atPath: state + "/saex", withIntermediateDirectories: true)
         let std = try #require(try fingerprints(CLI.root + "/" + demo)["standard"])
-        try LabelStore(path: state + "/saex/demo.labels", rater: "ann").setLabel(FeatureLabel(verdict: .normDetector, concept: "[CLS]"),
-                                                                                  for: FeatureKey(fingerprint: std, feature: 2))
+        try LabelStore(path: state + "/saex/demo.labels", rater: "ann").setLabel(
+            FeatureLabel(verdict: .normDetector, concept: "[CLS]"),
+            for: FeatureKey(fingerprint: std, feature: 2))
         let one = try CLI.run(["labels", "export", demo, "--format", "csv"], env: env)
         #expect(one.status == 0 && one.stderr.isEmpty, "\(one.stderr)")
         #expect(one.stdout.contains("standard,\(std),2,norm_detector,[CLS],,,ann,"))
@@ -71,9 +72,12 @@ struct RaterWorkflowTests {
         #expect(dry.status == 1)
         #expect(dry.stdout == "dry run: 1 added, 0 identical, 1 conflict kept unchanged\n")
         let lines = dry.stderr.split(separator: "\n").map(String.init)
-        #expect(Array(lines.prefix(3)) == ["conflict: standard feature 3, rater \"ann\":",
-                                           "  verdict: stored interpretable, incoming polysemantic",
-                                           "  notes: stored \"\", incoming \"also\\nperiods\""])
+        #expect(
+            Array(lines.prefix(3)) == [
+                "conflict: standard feature 3, rater \"ann\":",
+                "  verdict: stored interpretable, incoming polysemantic",
+                "  notes: stored \"\", incoming \"also\\nperiods\""
+            ])
         #expect(lines.count == 4 && lines[3].contains("--prefer incoming") && lines[3].contains("--prefer stored"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: cache + ".labels")) == before, "a dry run writes nothing")
 
@@ -91,8 +95,10 @@ struct RaterWorkflowTests {
         let std = try #require(try fingerprints(cache)["standard"])
         // By hand: ann [I, I, N, N], bob [I, N, N, N]: p_o = 3/4, p_e = (2*1 + 2*3)/16 = 1/2, kappa = 1/2;
         // alpha = 1 - (n - 1) * D_o / D_e with n = 8, n_I = 3, n_N = 5, one mixed unit: 1 - 7 * 2 / 30.
-        let codes: [(String, [Verdict])] = [("ann", [.interpretable, .interpretable, .normDetector, .normDetector]),
-                                            ("bob", [.interpretable, .normDetector, .normDetector, .normDetector])]
+        let codes: [(String, [Verdict])] = [
+            ("ann", [.interpretable, .interpretable, .normDetector, .normDetector]),
+            ("bob", [.interpretable, .normDetector, .normDetector, .normDetector])
+        ]
         for (rater, verdicts) in codes {
             let s = try LabelStore(path: "\(dir)/\(rater).labels", rater: rater)
             for (f, v) in verdicts.enumerated() { try s.setLabel(FeatureLabel(verdict: v), for: FeatureKey(fingerprint: std, feature: f)) }
@@ -122,8 +128,10 @@ struct RaterWorkflowTests {
         let clash = try CLI.run(["labels", "merge", dir + "/ann.labels", dir + "/ann2.labels", "-o", dir + "/clash.labels"])
         #expect(clash.status == 1)
         // Files that never recorded the dictionary's name name it by fingerprint.
-        #expect(clash.stderr.hasPrefix("conflict: fingerprint \(std) feature 0, rater \"ann\":\n"
-                                       + "  verdict: stored interpretable, incoming unsure\n"))
+        #expect(
+            clash.stderr.hasPrefix(
+                "conflict: fingerprint \(std) feature 0, rater \"ann\":\n"
+                    + "  verdict: stored interpretable, incoming unsure\n"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/clash.labels"))
     }
 
@@ -131,12 +139,14 @@ struct RaterWorkflowTests {
     func session(_ cache: String, perDictionary: Int) throws -> BlindSession {
         let source = try CacheFeatureSource(path: cache)
         let offered = source.dictionaries.prefix(2).enumerated().map { d, info in
-            BlindDictionary(name: info.name, fingerprint: info.fingerprint, featureCount: info.featureCount,
-                            density: Array(source.table(dict: d).density.buffer))
+            BlindDictionary(
+                name: info.name, fingerprint: info.fingerprint, featureCount: info.featureCount,
+                density: Array(source.table(dict: d).density.buffer))
         }
         try FileManager.default.createDirectory(atPath: cache + ".blind", withIntermediateDirectories: true)
-        return try BlindSession.create(directory: cache + ".blind", dictionaries: offered, perDictionary: perDictionary, seed: 7,
-                                       rater: "ann")
+        return try BlindSession.create(
+            directory: cache + ".blind", dictionaries: offered, perDictionary: perDictionary, seed: 7,
+            rater: "ann")
     }
 
     @Test func anUnfinishedSessionIsNotReportedUnlessUnblindAndAgreementComesFromBlindLabels() throws {
@@ -147,7 +157,8 @@ struct RaterWorkflowTests {
         s.close()
         let refused = try CLI.run(["blind", "report", cache])
         #expect(refused.status == 2 && refused.stdout.isEmpty)
-        #expect(refused.stderr == "saex: \(cache).blind: the session is unfinished (1 of 8 answered) and its report would unblind you; "
+        #expect(
+            refused.stderr == "saex: \(cache).blind: the session is unfinished (1 of 8 answered) and its report would unblind you; "
                 + "finish it with saex blind run \(cache), or add --unblind to see the report now\n")
         let legacy = try CLI.run(["label", "--report", cache])
         #expect(legacy.status == 2)
@@ -193,7 +204,8 @@ struct RaterWorkflowTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try CLI.run(["blind", "run", cache, "--sample", "5"])
         #expect(r.status == 2)
-        #expect(r.stderr == "saex: blind labelling needs a terminal (stdin and stdout must be a TTY); "
+        #expect(
+            r.stderr == "saex: blind labelling needs a terminal (stdin and stdout must be a TTY); "
                 + "for the results use saex blind report \(cache)\n")
         #expect(!FileManager.default.fileExists(atPath: cache + ".blind"))
     }

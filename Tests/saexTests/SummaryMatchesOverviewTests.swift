@@ -19,8 +19,9 @@ struct SummaryMatchesOverviewTests {
         let other = try LabelStore(path: labelsPath, rater: "u")
         for (d, descriptor) in source.dictionaries.enumerated() {
             for f in stride(from: d, to: 140, by: 7) {
-                try other.setLabel(FeatureLabel(verdict: f % 14 == 0 ? .interpretable : .unsure, author: "u"),
-                                   for: FeatureKey(fingerprint: descriptor.fingerprint, feature: f))
+                try other.setLabel(
+                    FeatureLabel(verdict: f % 14 == 0 ? .interpretable : .unsure, author: "u"),
+                    for: FeatureKey(fingerprint: descriptor.fingerprint, feature: f))
             }
         }
         other.close()
@@ -29,8 +30,9 @@ struct SummaryMatchesOverviewTests {
         var changes: [(key: FeatureKey, label: FeatureLabel?)] = []
         for (d, descriptor) in source.dictionaries.enumerated() {
             for f in stride(from: d, to: 400, by: 7) {
-                let label = FeatureLabel(verdict: verdicts[(f / 7 + d) % verdicts.count], concept: "c\(f)", author: "t",
-                                         created: Date(timeIntervalSince1970: 0), updated: Date(timeIntervalSince1970: 0))
+                let label = FeatureLabel(
+                    verdict: verdicts[(f / 7 + d) % verdicts.count], concept: "c\(f)", author: "t",
+                    created: Date(timeIntervalSince1970: 0), updated: Date(timeIntervalSince1970: 0))
                 changes.append((FeatureKey(fingerprint: descriptor.fingerprint, feature: f), label))
             }
         }
@@ -50,7 +52,8 @@ struct SummaryMatchesOverviewTests {
         let first = (0..<40).map { session.frame().rowText($0) }
         for d in shown.dictionaries {
             let fvu = try #require(d.fvu), l0 = try #require(d.meanL0)
-            let line = "features \(d.featureCount)  dead \(d.deadCount)  mean L0 \(String(format: "%.1f", l0))  "
+            let line =
+                "features \(d.featureCount)  dead \(d.deadCount)  mean L0 \(String(format: "%.1f", l0))  "
                 + "FVU \(String(format: "%.4f", fvu))"
             #expect(first.contains { $0.contains(line) }, "no \"\(line)\" in\n\(first.joined(separator: "\n"))")
         }

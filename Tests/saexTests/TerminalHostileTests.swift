@@ -30,7 +30,8 @@ struct TerminalHostileTests {
         kill(pid, signo)
         try #require(r.tmux.waitFor("EXIT=\(128 + signo)") != nil, "SIG\(name): not the signal's exit status")
         try r.expectRestored("SIG\(name)")
-        #expect(try r.labelStore().allLabels.values.contains { $0.verdict == .polysemantic }, "the label saved before SIG\(name) is missing")
+        #expect(
+            try r.labelStore().allLabels.values.contains { $0.verdict == .polysemantic }, "the label saved before SIG\(name) is missing")
     }
 
     /// `ulimit -f`: SIGXFSZ is ignored, so the append fails with EFBIG and the label shows as NOT
@@ -63,8 +64,10 @@ struct TerminalHostileTests {
         defer { r.cleanup() }
         r.explore(prefix: "TERM=dumb ")  // tmux sets TERM for the pane itself
         let pane = try #require(r.tmux.waitFor("EXIT="))
-        #expect(pane.contains("saex: cannot start the terminal UI for TERM=dumb; set TERM to a known terminal type (e.g. xterm-256color)\nEXIT=2"),
-                "\(pane)")
+        #expect(
+            pane.contains(
+                "saex: cannot start the terminal UI for TERM=dumb; set TERM to a known terminal type (e.g. xterm-256color)\nEXIT=2"),
+            "\(pane)")
         try r.expectRestored("TERM=dumb")
         let saved = FileManager.default.fileExists(atPath: r.labels) ? try r.labelStore().allLabels.count : 0
         #expect(saved == 0)
@@ -114,7 +117,9 @@ struct TerminalHostileTests {
         r.tmux.keys("Down", "Enter", "c")
         let pane = try #require(r.tmux.waitFor("EXIT="))
         let flat = pane.replacingOccurrences(of: "\n", with: "")  // capture-pane splits lines longer than the pane
-        #expect(flat.contains("saex: \(cache): changed on disk while saex was reading it; reopen it (your saved labels are safe)EXIT=1"), "\(pane)")
+        #expect(
+            flat.contains("saex: \(cache): changed on disk while saex was reading it; reopen it (your saved labels are safe)EXIT=1"),
+            "\(pane)")
         try r.expectRestored(change)
         #expect(try r.labelStore().allLabels.values.contains { $0.verdict == .normDetector })
     }
@@ -135,7 +140,9 @@ struct TerminalHostileTests {
         r.tmux.keys("Down", "3")
         let pane = try #require(r.tmux.waitFor("saved the change"))
         let flat = pane.split(separator: "\n").suffix(3).joined(separator: " ").split(separator: " ").joined(separator: " ")
-        #expect(flat.contains("the labels file was deleted while saex had it open; rewrote it from memory (1 label) and saved the change"), "\(pane)")
+        #expect(
+            flat.contains("the labels file was deleted while saex had it open; rewrote it from memory (1 label) and saved the change"),
+            "\(pane)")
         r.tmux.keys("q")
         try #require(r.tmux.waitFor("EXIT=0") != nil)
         try r.expectRestored("labels file deleted")

@@ -9,16 +9,16 @@ struct TerminalInjectionTests {
     /// Tokens planted in every sequence; each payload is distinctive so the assertions below can
     /// look for it in the exact bytes the program wrote, apart from ncurses' own drawing sequences.
     static let hostile: [String] = [
-        "\u{1B}]0;pwned\u{07}",                 // OSC 0: set the window title
-        "\u{1B}]52;c;cHduZWQ=\u{07}",           // OSC 52: set the clipboard
-        "\u{1B}[2J\u{1B}[10;10Hpwned",          // CSI: clear the screen, move the cursor
-        "\u{1B}[31mredpwn",                      // SGR: red text
-        "\u{9B}31mc1csi",                        // C1 CSI (U+009B)
-        "\u{90}dcspwn\u{9C}",                    // C1 DCS ... ST
-        "bell\u{07}pwn",                         // BEL
-        "del\u{7F}pwn",                          // DEL
-        "\u{202E}rlopwn\u{202C}",                // bidi right-to-left override
-        "\u{2066}lripwn\u{2069}",                // bidi left-to-right isolate
+        "\u{1B}]0;pwned\u{07}",  // OSC 0: set the window title
+        "\u{1B}]52;c;cHduZWQ=\u{07}",  // OSC 52: set the clipboard
+        "\u{1B}[2J\u{1B}[10;10Hpwned",  // CSI: clear the screen, move the cursor
+        "\u{1B}[31mredpwn",  // SGR: red text
+        "\u{9B}31mc1csi",  // C1 CSI (U+009B)
+        "\u{90}dcspwn\u{9C}",  // C1 DCS ... ST
+        "bell\u{07}pwn",  // BEL
+        "del\u{7F}pwn",  // DEL
+        "\u{202E}rlopwn\u{202C}",  // bidi right-to-left override
+        "\u{2066}lripwn\u{2069}"  // bidi left-to-right isolate
     ]
 
     /// Byte strings that must not appear in any output.
@@ -33,7 +33,7 @@ struct TerminalInjectionTests {
         ("BEL from data", Array("bell\u{07}".utf8)),
         ("DEL from data", Array("del\u{7F}".utf8)),
         ("U+202E", [0xE2, 0x80, 0xAE]),
-        ("U+2066", [0xE2, 0x81, 0xA6]),
+        ("U+2066", [0xE2, 0x81, 0xA6])
     ]
 
     static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
@@ -76,9 +76,13 @@ struct TerminalInjectionTests {
         w.add("activations", shape: [nSeq, seqLen, dIn], floats: acts)
         try w.write(to: dir + "/acts.safetensors")
         let cache = dir + "/hostile.saexcache"
-        let b = try CLI.run(["cache", "build", "--dict", "jr=fixtures/loaders/saelens_jumprelu", "--dict", "cos=fixtures/loaders/cosine_jumprelu_alpha",
-                             "--activations", dir + "/acts.safetensors", "--vocab", dir + "/vocab.json", "-o", cache])
-        guard b.status == 0 else { throw NSError(domain: "saexTests", code: 2, userInfo: [NSLocalizedDescriptionKey: "cache build failed: \(b.stderr)"]) }
+        let b = try CLI.run([
+            "cache", "build", "--dict", "jr=fixtures/loaders/saelens_jumprelu", "--dict", "cos=fixtures/loaders/cosine_jumprelu_alpha",
+            "--activations", dir + "/acts.safetensors", "--vocab", dir + "/vocab.json", "-o", cache
+        ])
+        guard b.status == 0 else {
+            throw NSError(domain: "saexTests", code: 2, userInfo: [NSLocalizedDescriptionKey: "cache build failed: \(b.stderr)"])
+        }
         // The payloads are stored raw in the cache's vocabulary: what reaches the screen is up to the sanitisers.
         let stored = [UInt8](try Data(contentsOf: URL(fileURLWithPath: cache)))
         guard contains(stored, Array("\u{1B}]52;c;".utf8)), contains(stored, [0xC2, 0x9B]) else {
@@ -88,7 +92,9 @@ struct TerminalInjectionTests {
         let obj = try JSONSerialization.jsonObject(with: Data(a.stdout.utf8)) as? [String: Any]
         let first = (obj?["features"] as? [[String: Any]])?.first
         guard let feature = first?["feature"] as? Int, ((first?["max_activation"] as? Double) ?? 0) > 0 else {
-            throw NSError(domain: "saexTests", code: 2, userInfo: [NSLocalizedDescriptionKey: "no active feature: \(a.stdout.prefix(500)) \(a.stderr)"])
+            throw NSError(
+                domain: "saexTests", code: 2,
+                userInfo: [NSLocalizedDescriptionKey: "no active feature: \(a.stdout.prefix(500)) \(a.stderr)"])
         }
         return Fixture(dir: dir, cache: cache, feature: feature)
     }
@@ -111,7 +117,9 @@ struct TerminalInjectionTests {
             assertClean(bytes, name)
             #expect(!bytes.contains(0x1B), "\(name): raw ESC")
             #expect(!bytes.contains(0x07) && !bytes.contains(0x7F), "\(name): raw BEL or DEL")
-            #expect(!text.unicodeScalars.contains { (0x80...0x9F).contains($0.value) || TerminalInjectionTests.isBidi($0.value) }, "\(name): raw C1 or bidi control")
+            #expect(
+                !text.unicodeScalars.contains { (0x80...0x9F).contains($0.value) || TerminalInjectionTests.isBidi($0.value) },
+                "\(name): raw C1 or bidi control")
         }
         // The placeholders are there instead: ␛ for ESC, ␇ for BEL, ␡ for DEL.
         #expect(c.stdout.contains("\u{241B}]0;pwned\u{2407}"), "\(c.stdout.prefix(400))")
@@ -129,7 +137,9 @@ struct TerminalInjectionTests {
             let bytes = Array(text.utf8)
             assertClean(bytes, what)
             #expect(!bytes.contains(0x1B) && !bytes.contains(0x07) && !bytes.contains(0x7F), "\(what): raw ESC, BEL or DEL")
-            #expect(!text.unicodeScalars.contains { (0x80...0x9F).contains($0.value) || Self.isBidi($0.value) }, "\(what): raw C1 or bidi control")
+            #expect(
+                !text.unicodeScalars.contains { (0x80...0x9F).contains($0.value) || Self.isBidi($0.value) },
+                "\(what): raw C1 or bidi control")
         }
         for format in ["csv", "json"] {
             let a = try CLI.run(["analyze", f.cache, "--format", format])
@@ -138,7 +148,8 @@ struct TerminalInjectionTests {
         }
         // JSON keeps the text: the escapes read back as the payloads.
         let json = try CLI.run(["analyze", f.cache, "--format", "json"])
-        let tokens = (((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["features"] as? [[String: Any]]) ?? [])
+        let tokens =
+            (((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["features"] as? [[String: Any]]) ?? [])
             .flatMap { ($0["top_tokens"] as? [String]) ?? [] }
         #expect(tokens.contains { Self.hostile.contains($0) }, "no payload read back from the JSON")
         // A dictionary whose metadata holds the payloads and a newline.
@@ -162,19 +173,23 @@ struct TerminalInjectionTests {
         let info = try CLI.run(["cache", "info", named])
         #expect(info.status == 0, "\(info.stderr)")
         check(info.stdout, "cache info")
-        #expect(info.stdout.split(separator: "\n").first?.hasPrefix("cache:") == true && info.stdout.split(separator: "\n").count == 6 + 2,
-                "\(info.stdout)")
+        #expect(
+            info.stdout.split(separator: "\n").first?.hasPrefix("cache:") == true && info.stdout.split(separator: "\n").count == 6 + 2,
+            "\(info.stdout)")
         // The explorer's "opening" line, for a cache that then fails to open (a missing tensor).
         let damaged = f.dir + "/" + Self.hostile[2] + "\n.saexcache"
-        try FileManager.default.copyItem(atPath: CLI.root + "/Tests/saexTests/Malformed/files/cache_missing_values.saexcache", toPath: damaged)
-        let e = try CLI.run(["-q", "-e", "-E", "never", "-c", "exec \"$SAEX\" explore \"$CACHE\"", "/dev/null"],
-                            env: ["SAEX": CLI.binary, "CACHE": damaged], timeout: 30, executable: "/usr/bin/script")
+        try FileManager.default.copyItem(
+            atPath: CLI.root + "/Tests/saexTests/Malformed/files/cache_missing_values.saexcache", toPath: damaged)
+        let e = try CLI.run(
+            ["-q", "-e", "-E", "never", "-c", "exec \"$SAEX\" explore \"$CACHE\"", "/dev/null"],
+            env: ["SAEX": CLI.binary, "CACHE": damaged], timeout: 30, executable: "/usr/bin/script")
         #expect(e.stdout.contains("opening "), "\(e.stdout.prefix(300))")
         check(e.stdout, "explore's opening line")
         // Concepts in a CSV export.
         let store = try LabelStore(path: f.dir + "/l.labels")
-        try store.setLabel(FeatureLabel(verdict: .interpretable, concept: Self.hostile.joined(separator: ","), notes: "a\nb"),
-                           for: FeatureKey(fingerprint: "fp", feature: 1))
+        try store.setLabel(
+            FeatureLabel(verdict: .interpretable, concept: Self.hostile.joined(separator: ","), notes: "a\nb"),
+            for: FeatureKey(fingerprint: "fp", feature: 1))
         store.close()
         let csv = try CLI.run(["labels", "export", f.cache, "--labels", f.dir + "/l.labels", "--format", "csv"])
         #expect(csv.status == 0, "\(csv.stderr)")

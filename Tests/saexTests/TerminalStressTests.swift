@@ -19,14 +19,16 @@ struct TerminalStressTests {
 
     /// Keys that only move, open or close views (no labels, prompts, quitting, sorting or
     /// dictionary changes), so the final state can be reached with Escapes and a jump.
-    static let redrawKeys = ["j", "k", "Down", "Up", "PageDown", "PageUp", "Enter", "l", "h", "c", "Escape",
-                             "?", "w", "]", "[", "n", "p", "o", "g", "G", "r", "Home", "End", "Space"]
+    static let redrawKeys = [
+        "j", "k", "Down", "Up", "PageDown", "PageUp", "Enter", "l", "h", "c", "Escape",
+        "?", "w", "]", "[", "n", "p", "o", "g", "G", "r", "Home", "End", "Space"
+    ]
 
     /// Labels typed before the stress: feature, verdict key, verdict, concept (non-ASCII, wide).
     static let labels: [(feature: Int, key: String, verdict: Verdict, concept: String)] = [
         (2, "1", .interpretable, "début de séquence 文頭 ✓"),
         (5, "4", .polysemantic, "Größe — straße ≤ ≥"),
-        (9, "5", .unsure, "κείμενο 日本語テキスト"),
+        (9, "5", .unsure, "κείμενο 日本語テキスト")
     ]
 
     typealias Session = TerminalRun
@@ -62,8 +64,8 @@ struct TerminalStressTests {
         for _ in 0..<count {
             let size: (Int, Int)
             switch rng.int(0...3) {
-            case 0: size = (rng.int(20...39), rng.int(5...12))     // below the minimum width
-            case 1: size = (rng.int(40...90), rng.int(5...9))      // below the minimum height
+            case 0: size = (rng.int(20...39), rng.int(5...12))  // below the minimum width
+            case 1: size = (rng.int(40...90), rng.int(5...9))  // below the minimum height
             case 2: size = (rng.int(180...250), rng.int(50...70))  // large
             default: size = (rng.int(40...250), rng.int(10...70))
             }
@@ -154,7 +156,8 @@ struct TerminalStressTests {
         t.keys("Enter")
         try #require(t.waitUntil("the jump done") { !$0.contains("jump to feature") } != nil)
         t.keys("Enter")
-        let detail = try #require(t.waitUntil("feature 2's detail") { $0.contains("début de séquence 文頭 ✓") && $0.contains("Top contexts") })
+        let detail = try #require(
+            t.waitUntil("feature 2's detail") { $0.contains("début de séquence 文頭 ✓") && $0.contains("Top contexts") })
         #expect(detail.contains("(#2)") && detail.contains("[CLS]"), "\(detail)")
         var lines = detail.split(separator: "\n", omittingEmptySubsequences: false)
         if lines.last == "" { lines.removeLast() }
@@ -172,7 +175,8 @@ struct TerminalStressTests {
         defer { s.cleanup() }
         let t = s.tmux
         let pid = try #require(s.saexPID())
-        var rng = SeededRandom(state: UInt64(signo) &+ (ProcessInfo.processInfo.environment["SAEX_STRESS_SEED"].flatMap { UInt64($0) } ?? 0))
+        var rng = SeededRandom(
+            state: UInt64(signo) &+ (ProcessInfo.processInfo.environment["SAEX_STRESS_SEED"].flatMap { UInt64($0) } ?? 0))
         _ = Self.burst(t, &rng, count: 15)
         // Last: a large window, a comparison (matches computed on the worker) and a backlog of
         // arrow keys (each one a key of its own and a frame of its own, unlike letters, which

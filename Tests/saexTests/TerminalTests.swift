@@ -176,7 +176,8 @@ struct TerminalTests {
         #expect(!t.alternateScreen, "the alternate screen is still on while suspended")
         t.literal("stty -a | grep -o -- '-\\?icanon' | head -1")
         t.keys("Enter")
-        let modes = try #require(t.waitUntil("stty prints icanon") { $0.split(separator: "\n").contains { $0 == "icanon" || $0 == "-icanon" } })
+        let modes = try #require(
+            t.waitUntil("stty prints icanon") { $0.split(separator: "\n").contains { $0 == "icanon" || $0 == "-icanon" } })
         #expect(modes.split(separator: "\n").contains("icanon"), "terminal left in raw mode while suspended")
         t.literal("fg")
         t.keys("Enter")
@@ -187,7 +188,8 @@ struct TerminalTests {
         // Type only once the shell prompts again: keys sent while saex restores the terminal are
         // discarded with its pending input (this raced under load).
         let prompt = t.waitUntil("the shell prompts again") { pane in
-            pane.split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }?.trimmingCharacters(in: .whitespaces) == "shell>"
+            pane.split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }?.trimmingCharacters(in: .whitespaces)
+                == "shell>"
         }
         try #require(prompt != nil)
         t.literal("echo EXIT=$?")
@@ -213,7 +215,8 @@ struct TerminalTests {
         pgrep.standardOutput = out
         try pgrep.run()
         pgrep.waitUntilExit()
-        let child = try #require(Int32(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").first ?? ""))
+        let child = try #require(
+            Int32(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").first ?? ""))
         let signo: Int32 = signal == "TERM" ? SIGTERM : signal == "INT" ? SIGINT : SIGHUP
         kill(child, signo)
         try #require(t.waitFor("EXIT=") != nil)

@@ -16,8 +16,10 @@ struct TextOutputTests {
         let dir = NSTemporaryDirectory() + "saex-tokens-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let inputs = ["cache", "build", "--dict", "standard=fixtures/demo/standard",
-                      "--activations", "fixtures/demo/activations.safetensors", "--vocab", "fixtures/demo/tokenizer.json"]
+        let inputs = [
+            "cache", "build", "--dict", "standard=fixtures/demo/standard",
+            "--activations", "fixtures/demo/activations.safetensors", "--vocab", "fixtures/demo/tokenizer.json"
+        ]
         let build = try CLI.run(inputs + ["-o", dir + "/c.saexcache"], timeout: 300)
         #expect(build.status == 0, "\(build.stderr)")
         #expect(build.stderr.contains("wrote \(dir)/c.saexcache: \(Self.realTokens) tokens, 1 dictionaries"), "\(build.stderr)")

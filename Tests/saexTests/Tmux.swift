@@ -50,7 +50,8 @@ final class Tmux {
     /// Starts `command` in a 120x40 pane with a pinned environment; the pane prints EXIT=<status>
     /// and the terminal's canonical-mode flag when the command ends.
     func start(_ command: String, width: Int = 120, height: Int = 40, env: [String: String] = [:]) {
-        startShell("\(command); echo EXIT=$?; stty -a | grep -o -- '-\\?icanon' | head -1; sleep 120", width: width, height: height, env: env)
+        startShell(
+            "\(command); echo EXIT=$?; stty -a | grep -o -- '-\\?icanon' | head -1; sleep 120", width: width, height: height, env: env)
     }
 
     /// Starts the shell command line `script` (run by sh in the repository root) in a pane.
@@ -65,7 +66,9 @@ final class Tmux {
     func literal(_ text: String) { run(["send-keys", "-t", session, "-l", text]) }
     func pane() -> String { run(["capture-pane", "-p", "-t", session]) }
     func resize(_ w: Int, _ h: Int) { run(["resize-window", "-t", session, "-x", String(w), "-y", String(h)]) }
-    var alternateScreen: Bool { run(["display", "-p", "-t", session, "#{alternate_on}"]).trimmingCharacters(in: .whitespacesAndNewlines) == "1" }
+    var alternateScreen: Bool {
+        run(["display", "-p", "-t", session, "#{alternate_on}"]).trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+    }
     var panePID: Int32? { Int32(display("#{pane_pid}")) }
     /// The first child of the pane's shell (the program it started), found with `pgrep -P`.
     var childPID: Int32? {
@@ -80,7 +83,9 @@ final class Tmux {
         return Int32(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").first ?? "")
     }
     /// A tmux format evaluated for the pane, e.g. `#{cursor_flag}`.
-    func display(_ format: String) -> String { run(["display", "-p", "-t", session, format]).trimmingCharacters(in: .whitespacesAndNewlines) }
+    func display(_ format: String) -> String {
+        run(["display", "-p", "-t", session, format]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
     /// `capture-pane -e`: the text with the escape sequences of the cells' attributes.
     func paneWithAttributes() -> String { run(["capture-pane", "-p", "-e", "-t", session]) }
 
@@ -131,8 +136,9 @@ final class TerminalRun {
     /// Runs `command` (a shell line) between two `stty -g` snapshots; the pane then prints
     /// EXIT=<status> and DONE.
     func start(_ command: String, width: Int = 120, env: [String: String] = [:]) {
-        tmux.startShell("stty -g > \(dir)/stty.before; \(command); echo EXIT=$?; stty -g > \(dir)/stty.after; echo DONE; sleep 120",
-                        width: width, env: env)
+        tmux.startShell(
+            "stty -g > \(dir)/stty.before; \(command); echo EXIT=$?; stty -g > \(dir)/stty.after; echo DONE; sleep 120",
+            width: width, env: env)
     }
 
     func explore(_ cache: String = "fixtures/demo/demo.saexcache", prefix: String = "", width: Int = 120, env: [String: String] = [:]) {
@@ -150,7 +156,9 @@ final class TerminalRun {
         #expect(before == after, "\(what): terminal modes differ", sourceLocation: sourceLocation)
         #expect(!tmux.alternateScreen, "\(what): alternate screen left on", sourceLocation: sourceLocation)
         #expect(tmux.display("#{cursor_flag}") == "1", "\(what): cursor left hidden", sourceLocation: sourceLocation)
-        #expect(!tmux.pane().contains("Backtrace") && !tmux.pane().contains("Fatal error"), "\(what): crash text", sourceLocation: sourceLocation)
+        #expect(
+            !tmux.pane().contains("Backtrace") && !tmux.pane().contains("Fatal error"), "\(what): crash text",
+            sourceLocation: sourceLocation)
     }
 
     func labelStore() throws -> LabelStore { try LabelStore(path: labels, readOnly: true) }

@@ -21,9 +21,10 @@ public struct BlindEffects: EffectPerformer {
         var index: [Int] = []
         for d in session.dictionaries {
             guard let i = source.dictionaries.firstIndex(where: { $0.fingerprint == d.fingerprint }) else {
-                throw SAEKitError(.badInput, path: session.directory, subject: d.name,
-                                  reason: "this dictionary of the blind session is not in the cache (fingerprint \(d.fingerprint))",
-                                  remedy: "open the session with the cache it was made from")
+                throw SAEKitError(
+                    .badInput, path: session.directory, subject: d.name,
+                    reason: "this dictionary of the blind session is not in the cache (fingerprint \(d.fingerprint))",
+                    remedy: "open the session with the cache it was made from")
             }
             index.append(i)
         }
@@ -45,7 +46,8 @@ public struct BlindEffects: EffectPerformer {
                 return [.contextsLoaded(id, .failed("the cache could not be read for this item"))]
             }
         case .record(let request):
-            let answer = BlindAnswer(id: request.id, rating: request.rating, verdict: request.verdict, concept: request.concept, answered: now())
+            let answer = BlindAnswer(
+                id: request.id, rating: request.rating, verdict: request.verdict, concept: request.concept, answered: now())
             do {
                 try session.record(answer)
                 return [.answerSaved(request)]
@@ -89,11 +91,15 @@ public typealias BlindLabellingSession = ProgramSession<BlindProgram, BlindEffec
 extension ProgramSession where P == BlindProgram, Performer == BlindEffects {
     /// A session on `session`'s items, reading contexts from `source`; opens on the first
     /// unanswered item. Fails when a dictionary of the session is not in `source`.
-    public convenience init(source: any FeatureSource, session: BlindSession, size: TerminalSize = TerminalSize(width: 80, height: 24),
-                            asciiOnly: Bool = false) throws {
+    public convenience init(
+        source: any FeatureSource, session: BlindSession, size: TerminalSize = TerminalSize(width: 80, height: 24),
+        asciiOnly: Bool = false
+    ) throws {
         var answers: [String: BlindDraft] = [:]
         for id in session.order {
-            if let a = session.answer(for: id) { answers[id] = BlindDraft(id: id, rating: a.rating, verdict: a.verdict, concept: a.concept) }
+            if let a = session.answer(for: id) {
+                answers[id] = BlindDraft(id: id, rating: a.rating, verdict: a.verdict, concept: a.concept)
+            }
         }
         let state = BlindState(order: session.order, answers: answers, width: size.width, height: size.height)
         self.init(state: state, performer: try BlindEffects(source: source, session: session), size: size, asciiOnly: asciiOnly)

@@ -8,10 +8,12 @@ public enum BlindKeyMap {
     static let busy: @Sendable (BlindState) -> String? = { $0.saving != nil ? "the previous answer is still being saved" : nil }
 
     public static let bindings: [BlindKeyBinding] = [
-        BlindKeyBinding([.char("y")], .rate(.yes), "yes, I can name a concept: record the answer and go on", .blind, hint: "yes", disabled: busy),
+        BlindKeyBinding(
+            [.char("y")], .rate(.yes), "yes, I can name a concept: record the answer and go on", .blind, hint: "yes", disabled: busy),
         BlindKeyBinding([.char("m")], .rate(.maybe), "maybe: record the answer and go on", .blind, hint: "maybe", disabled: busy),
         BlindKeyBinding([.char("n")], .rate(.no), "no concept: record the answer and go on", .blind, hint: "no", disabled: busy),
-        BlindKeyBinding([.char("1")], .setVerdict(.interpretable), "verdict: interpretable (optional)", .blind, hint: "…5 verdict", disabled: busy),
+        BlindKeyBinding(
+            [.char("1")], .setVerdict(.interpretable), "verdict: interpretable (optional)", .blind, hint: "…5 verdict", disabled: busy),
         BlindKeyBinding([.char("2")], .setVerdict(.normDetector), "verdict: norm detector", .blind, disabled: busy),
         BlindKeyBinding([.char("3")], .setVerdict(.uninterpretable), "verdict: uninterpretable", .blind, disabled: busy),
         BlindKeyBinding([.char("4")], .setVerdict(.polysemantic), "verdict: polysemantic", .blind, disabled: busy),
@@ -34,7 +36,8 @@ public enum BlindKeyMap {
         BlindKeyBinding([.up, .char("k")], .scroll(-1), "scroll up", .blindReport),
         BlindKeyBinding([.pageDown, .char(" ")], .page(1), "page down", .blindReport),
         BlindKeyBinding([.pageUp, .char("b")], .page(-1), "page up", .blindReport),
-        BlindKeyBinding([.left, .char("["), .char("p")], .previousItem, "back to the last item (to change answers)", .blindReport, hint: "back"),
+        BlindKeyBinding(
+            [.left, .char("["), .char("p")], .previousItem, "back to the last item (to change answers)", .blindReport, hint: "back"),
         BlindKeyBinding([.char("?")], .toggleHelp, "show or hide the help", .blindReport, hint: "help"),
         BlindKeyBinding([.char("q"), .ctrl("c")], .quit, "quit", .blindReport, hint: "quit"),
 
@@ -42,7 +45,7 @@ public enum BlindKeyMap {
         BlindKeyBinding([.up, .char("k")], .helpScroll(-1), "scroll up", .help),
         BlindKeyBinding([.pageDown, .char(" ")], .helpScroll(10), "page down", .help),
         BlindKeyBinding([.pageUp, .char("b")], .helpScroll(-10), "page up", .help),
-        BlindKeyBinding([.char("?"), .escape, .char("q")], .toggleHelp, "close the help", .help, hint: "close"),
+        BlindKeyBinding([.char("?"), .escape, .char("q")], .toggleHelp, "close the help", .help, hint: "close")
     ]
 
     /// Contexts searched for a key: the help overlay's, or the current view's.

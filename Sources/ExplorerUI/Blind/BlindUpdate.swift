@@ -54,8 +54,9 @@ enum BlindReducer {
         case .nextItem:
             guard s.screen == .item else { return }
             guard s.position + 1 < s.order.count else {
-                s.message = StatusMessage(text: s.isComplete ? "this is the last item" : "this is the last item; u goes to the first unanswered one",
-                                          isError: false)
+                s.message = StatusMessage(
+                    text: s.isComplete ? "this is the last item" : "this is the last item; u goes to the first unanswered one",
+                    isError: false)
                 return
             }
             go(to: s.position + 1, &s, &effects)

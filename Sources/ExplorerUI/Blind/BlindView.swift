@@ -33,7 +33,8 @@ enum BlindView {
     static func scrollLimit(_ s: BlindState) -> Int {
         switch s.screen {
         case .item:
-            let lines = contextLines(s.currentID.flatMap { s.contexts.peek($0) }, window: s.window, width: s.width, marker: Symbols.unicode.marker)
+            let lines = contextLines(
+                s.currentID.flatMap { s.contexts.peek($0) }, window: s.window, width: s.width, marker: Symbols.unicode.marker)
             return max(0, lines.count - BlindLayout.bodyHeight(height: s.height))
         case .report:
             return max(0, reportLines(s, width: s.width).count - BlindLayout.reportHeight(height: s.height))
@@ -83,7 +84,9 @@ enum BlindView {
         let fullWidth = labelWidth + Verdict.allCases.reduce(0) { $0 + VerdictDisplay.name($1).count + 4 } + 7
         let short = fullWidth > b.width
         var verdict: Line = [Span(Format.left("Verdict (optional)", labelWidth), .dim)]
-        for (i, v) in Verdict.allCases.enumerated() { verdict += option(String(i + 1), verdictName(v, short: short), chosen: d.verdict == v) }
+        for (i, v) in Verdict.allCases.enumerated() {
+            verdict += option(String(i + 1), verdictName(v, short: short), chosen: d.verdict == v)
+        }
         verdict += [Span(" 0", .mark), Span(" none", .dim)]
         b.draw(verdict, x: 0, y: 2, maxWidth: b.width)
 
@@ -152,7 +155,9 @@ enum BlindView {
     }
 
     static func drawReport(_ s: BlindState, _ b: inout ScreenBuffer) {
-        b.draw(reportLines(s, width: b.width), scroll: s.reportScroll, x: 0, y: 1, width: b.width, height: BlindLayout.reportHeight(height: b.height))
+        b.draw(
+            reportLines(s, width: b.width), scroll: s.reportScroll, x: 0, y: 1, width: b.width,
+            height: BlindLayout.reportHeight(height: b.height))
     }
 
     /// What the screen says about the current item's answer.

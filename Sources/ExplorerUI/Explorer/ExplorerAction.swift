@@ -66,8 +66,9 @@ public enum ExplorerAction: Equatable, Sendable {
     /// True for actions that come from the user (keys), false for results of effects and resizes.
     var isUserIntent: Bool {
         switch self {
-        case .resize, .contextsLoaded, .sampleLoaded, .matchesLoaded, .neighboursLoaded, .evidenceLoaded, .orderComputed, .pairTableComputed,
-             .pairOrderComputed, .reportComputed, .labelSaved, .labelSaveFailed, .showMessage:
+        case .resize, .contextsLoaded, .sampleLoaded, .matchesLoaded, .neighboursLoaded, .evidenceLoaded, .orderComputed,
+            .pairTableComputed,
+            .pairOrderComputed, .reportComputed, .labelSaved, .labelSaveFailed, .showMessage:
             false
         default:
             true

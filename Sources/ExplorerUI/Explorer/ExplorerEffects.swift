@@ -27,10 +27,12 @@ public struct ExplorerOptions {
     /// Where the copy key (C) writes a feature's contexts; nil disables the key.
     public var contextsFolder: String?
 
-    public init(title: String = "saex", initialDictionary: Int = 0, initialFeature: Int? = nil, colorMode: ColorMode = .auto,
-                author: String = "", alphaThreshold: Float = 0.5, asciiOnly: Bool? = nil, cacheCapacity: Int = 64,
-                onExport: (@Sendable () -> String)? = nil, initialMessage: String? = nil, contextsFolder: String? = nil,
-                readOnlyReason: String = "labels are read-only (no label file was given)") {
+    public init(
+        title: String = "saex", initialDictionary: Int = 0, initialFeature: Int? = nil, colorMode: ColorMode = .auto,
+        author: String = "", alphaThreshold: Float = 0.5, asciiOnly: Bool? = nil, cacheCapacity: Int = 64,
+        onExport: (@Sendable () -> String)? = nil, initialMessage: String? = nil, contextsFolder: String? = nil,
+        readOnlyReason: String = "labels are read-only (no label file was given)"
+    ) {
         self.initialMessage = initialMessage
         self.title = title
         self.initialDictionary = initialDictionary
@@ -69,7 +71,8 @@ public struct ExplorerEffects: EffectPerformer {
     public func runsInBackground(_ effect: ExplorerEffect) -> Bool {
         switch effect {
         case .loadContexts, .loadSample, .loadMatches, .loadNeighbours, .loadEvidence, .computeOrder, .computePairTable, .computePairOrder,
-             .computeReport, .writeContexts: true
+            .computeReport, .writeContexts:
+            true
         case .saveLabel, .export: false
         }
     }
@@ -90,14 +93,18 @@ public struct ExplorerEffects: EffectPerformer {
         case .loadSample(let ref):
             return [.sampleLoaded(ref, load { try source.sample(dict: ref.dict, feature: ref.feature) })]
         case .loadMatches(let key):
-            return [.matchesLoaded(key, load {
-                let lists = try source.matchLists(dict: key.ref.dict, feature: key.ref.feature, other: key.other)
-                var reverse: [Int: FeatureMatchLists] = [:]
-                for m in lists.byDecoderCosine + lists.byActivationCorrelation where reverse[m.feature] == nil {
-                    reverse[m.feature] = try source.matchLists(dict: key.other, feature: m.feature, other: key.ref.dict)
-                }
-                return MatchNeighbourhood(feature: key.ref.feature, lists: lists, reverse: reverse)
-            })]
+            return [
+                .matchesLoaded(
+                    key,
+                    load {
+                        let lists = try source.matchLists(dict: key.ref.dict, feature: key.ref.feature, other: key.other)
+                        var reverse: [Int: FeatureMatchLists] = [:]
+                        for m in lists.byDecoderCosine + lists.byActivationCorrelation where reverse[m.feature] == nil {
+                            reverse[m.feature] = try source.matchLists(dict: key.other, feature: m.feature, other: key.ref.dict)
+                        }
+                        return MatchNeighbourhood(feature: key.ref.feature, lists: lists, reverse: reverse)
+                    })
+            ]
         case .loadNeighbours(let ref):
             return [.neighboursLoaded(ref, load { try source.neighbours(dict: ref.dict, feature: ref.feature, limit: 8) })]
         case .loadEvidence(let key, let contexts):
@@ -106,7 +113,9 @@ public struct ExplorerEffects: EffectPerformer {
             return [.orderComputed(request, table.order(request.query, labels: labels))]
         case .computePairTable(let key, let a, let b):
             guard let ab = source.allMatchLists(dict: key.a, other: key.b), let ba = source.allMatchLists(dict: key.b, other: key.a) else {
-                return [.pairTableComputed(key, .failed("this source holds no matches between \(a.descriptor.name) and \(b.descriptor.name)"))]
+                return [
+                    .pairTableComputed(key, .failed("this source holds no matches between \(a.descriptor.name) and \(b.descriptor.name)"))
+                ]
             }
             return [.pairTableComputed(key, .ready(PairTable(a: a, b: b, aToB: ab, bToA: ba, ranking: key.ranking)))]
         case .computePairOrder(let request, let table, let labelsA, let labelsB):
@@ -126,7 +135,8 @@ public struct ExplorerEffects: EffectPerformer {
                 try AtomicFile.write(path: base + ".txt", chunks: [Data((contexts.text(header: [header]) + "\n").utf8)])
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                try AtomicFile.write(path: base + ".json", chunks: [encoder.encode(ContextsJSON(dictionary: name, feature: ref.feature, contexts))])
+                try AtomicFile.write(
+                    path: base + ".json", chunks: [encoder.encode(ContextsJSON(dictionary: name, feature: ref.feature, contexts))])
                 return [.showMessage("wrote \(base).txt and .json", isError: false)]
             } catch {
                 return [.showMessage("could not write the contexts: " + Self.describe(error), isError: true)]
@@ -204,14 +214,17 @@ extension ProgramSession where P == ExplorerProgram, Performer == ExplorerEffect
     /// A session on `source` with `labels` (nil or read-only: labels cannot change, and the keys say
     /// `options.readOnlyReason`), as `runExplorer` makes one. Every
     /// dictionary's table is read once here.
-    public convenience init(source: any FeatureSource, labels: (any LabelBook)?, options: ExplorerOptions = ExplorerOptions(),
-                            size: TerminalSize = TerminalSize(width: 80, height: 24)) {
+    public convenience init(
+        source: any FeatureSource, labels: (any LabelBook)?, options: ExplorerOptions = ExplorerOptions(),
+        size: TerminalSize = TerminalSize(width: 80, height: 24)
+    ) {
         let tables = source.dictionaries.indices.map { source.table(dict: $0) }
-        var state = ExplorerState(title: options.title, tables: tables, labels: labels?.allLabels ?? [:],
-                                  readOnlyReason: labels?.isReadOnly ?? true ? options.readOnlyReason : nil,
-                                  initialDictionary: options.initialDictionary,
-                                  width: size.width, height: size.height, canExport: options.onExport != nil,
-                                  alphaThreshold: options.alphaThreshold, cacheCapacity: options.cacheCapacity)
+        var state = ExplorerState(
+            title: options.title, tables: tables, labels: labels?.allLabels ?? [:],
+            readOnlyReason: labels?.isReadOnly ?? true ? options.readOnlyReason : nil,
+            initialDictionary: options.initialDictionary,
+            width: size.width, height: size.height, canExport: options.onExport != nil,
+            alphaThreshold: options.alphaThreshold, cacheCapacity: options.cacheCapacity)
         state.othersLabels = labels?.othersLabels ?? [:]
         if let text = options.initialMessage { state.message = StatusMessage(text: text, isError: true) }
         var performer = ExplorerEffects(source: source, book: labels, author: options.author, onExport: options.onExport)

@@ -17,12 +17,14 @@ public enum KeyMap {
         KeyBinding([.escape], .back, "back to the previous screen", .global),
         KeyBinding([.char("o")], .show(.overview), "overview of the dictionaries", .global, hint: "overview"),
         KeyBinding([.char(":")], .beginJump, "jump to a feature number", .global),
-        KeyBinding([.char("C")], .copyContexts, "save the contexts as text and JSON (as saex contexts)", .global,
-                   disabled: { s in
-                       !s.canCopyContexts ? "copying contexts is not available here" : s.focusedFeature == nil ? "no feature on this screen" : nil
-                   }),
-        KeyBinding([.char("P")], .show(.pairs), "pairs: each feature's best match in the other dictionary", .global, hint: "pairs",
-                   disabled: needsTwo),
+        KeyBinding(
+            [.char("C")], .copyContexts, "save the contexts as text and JSON (as saex contexts)", .global,
+            disabled: { s in
+                !s.canCopyContexts ? "copying contexts is not available here" : s.focusedFeature == nil ? "no feature on this screen" : nil
+            }),
+        KeyBinding(
+            [.char("P")], .show(.pairs), "pairs: each feature's best match in the other dictionary", .global, hint: "pairs",
+            disabled: needsTwo),
 
         KeyBinding([.down, .char("j")], .move(1), "next feature", .list),
         KeyBinding([.up, .char("k")], .move(-1), "previous feature", .list),
@@ -32,8 +34,9 @@ public enum KeyMap {
         KeyBinding([.end, .char("G")], .end, "last feature", .list),
         KeyBinding([.enter, .char("l"), .right], .show(.detail), "open the feature", .list, hint: "open"),
         KeyBinding([.char("c")], .show(.compare), "compare with another dictionary", .list, hint: "compare", disabled: needsTwo),
-        KeyBinding([.tab], .nextDictionary, "next dictionary", .list, hint: "dict",
-                   disabled: { $0.tables.count < 2 ? "there is only one dictionary" : nil }),
+        KeyBinding(
+            [.tab], .nextDictionary, "next dictionary", .list, hint: "dict",
+            disabled: { $0.tables.count < 2 ? "there is only one dictionary" : nil }),
         KeyBinding([.char("s")], .cycleSort, "sort by the next column", .list, hint: "sort"),
         KeyBinding([.char("S")], .reverseSort, "reverse the sort direction", .list),
         KeyBinding([.char("f")], .nextFilter, "next filter preset", .list, hint: "filter"),
@@ -49,7 +52,8 @@ public enum KeyMap {
         KeyBinding([.pageUp, .char("b")], .pageUp, "page up", .detail),
         KeyBinding([.home, .char("g")], .home, "top", .detail),
         KeyBinding([.char("]"), .char("n")], .nextFeature, "next feature in the list", .detail, hint: "next", disabled: followsList),
-        KeyBinding([.char("["), .char("p")], .previousFeature, "previous feature in the list", .detail, hint: "prev", disabled: followsList),
+        KeyBinding(
+            [.char("["), .char("p")], .previousFeature, "previous feature in the list", .detail, hint: "prev", disabled: followsList),
         KeyBinding([.char("w")], .cycleContextWindow, "context window ±5 / ±16 / whole", .detail, hint: "window"),
         KeyBinding([.char("r")], .randomFeature, "random feature", .detail),
         KeyBinding([.char("c")], .show(.compare), "compare with another dictionary", .detail, hint: "compare", disabled: needsTwo),
@@ -65,8 +69,9 @@ public enum KeyMap {
         KeyBinding([.left], .focus(.left), "focus the left feature", .compare),
         KeyBinding([.right], .focus(.right), "focus the right feature (the match)", .compare),
         KeyBinding([.enter], .openSelection, "open the focused feature's page (Esc comes back)", .compare, hint: "open"),
-        KeyBinding([.char("d")], .nextOtherDictionary, "compare with the next dictionary", .compare,
-                   disabled: { $0.tables.count < 3 ? "there are only two dictionaries" : nil }),
+        KeyBinding(
+            [.char("d")], .nextOtherDictionary, "compare with the next dictionary", .compare,
+            disabled: { $0.tables.count < 3 ? "there are only two dictionaries" : nil }),
         KeyBinding([.char("w")], .cycleContextWindow, "context window ±5 / ±16 / whole", .compare),
 
         KeyBinding([.down, .char("j")], .move(1), "next pair", .pairs),
@@ -78,7 +83,8 @@ public enum KeyMap {
         KeyBinding([.enter], .openSelection, "open the pair in compare", .pairs, hint: "compare"),
         KeyBinding([.char("s")], .cycleSort, "sort by the next column", .pairs, hint: "sort"),
         KeyBinding([.char("S")], .reverseSort, "reverse the sort direction", .pairs),
-        KeyBinding([.char("f")], .nextFilter, "next filter (mutual, hint on one side, verdicts differ, unmatched, ...)", .pairs, hint: "filter"),
+        KeyBinding(
+            [.char("f")], .nextFilter, "next filter (mutual, hint on one side, verdicts differ, unmatched, ...)", .pairs, hint: "filter"),
         KeyBinding([.char("F")], .previousFilter, "previous filter", .pairs),
         KeyBinding([.char("m")], .cycleRanking, "pick matches by decoder cosine, activation correlation or both", .pairs, hint: "rank"),
         KeyBinding([.tab], .swapPairDirection, "look from the other dictionary", .pairs, hint: "flip"),
@@ -97,31 +103,36 @@ public enum KeyMap {
         KeyBinding([.char("0")], .setVerdict(nil), "clear the verdict", .labels, disabled: readOnly),
         KeyBinding([.char("e")], .editLabel(.concept), "edit the concept name", .labels, hint: "concept", disabled: readOnly),
         KeyBinding([.char("a")], .editLabel(.notes), "edit the notes", .labels, disabled: readOnly),
-        KeyBinding([.char("u")], .undo, "undo the last label change", .labels, disabled: { s in
-            s.readOnlyReason ?? (s.undoStack.isEmpty ? "nothing to undo" : nil)
-        }),
-        KeyBinding([.ctrl("r")], .redo, "redo", .labels, disabled: { s in
-            s.readOnlyReason ?? (s.redoStack.isEmpty ? "nothing to redo" : nil)
-        }),
+        KeyBinding(
+            [.char("u")], .undo, "undo the last label change", .labels,
+            disabled: { s in
+                s.readOnlyReason ?? (s.undoStack.isEmpty ? "nothing to undo" : nil)
+            }),
+        KeyBinding(
+            [.ctrl("r")], .redo, "redo", .labels,
+            disabled: { s in
+                s.readOnlyReason ?? (s.redoStack.isEmpty ? "nothing to redo" : nil)
+            }),
         KeyBinding([.char("E")], .export, "export labels", .labels, disabled: { $0.canExport ? nil : "export is not available here" }),
 
         KeyBinding([.down, .char("j")], .helpScroll(1), "scroll down", .help),
         KeyBinding([.up, .char("k")], .helpScroll(-1), "scroll up", .help),
         KeyBinding([.pageDown, .char(" ")], .helpScroll(10), "page down", .help),
         KeyBinding([.pageUp, .char("b")], .helpScroll(-10), "page up", .help),
-        KeyBinding([.char("?"), .escape, .char("q")], .toggleHelp, "close the help", .help, hint: "close"),
+        KeyBinding([.char("?"), .escape, .char("q")], .toggleHelp, "close the help", .help, hint: "close")
     ]
 
     /// Contexts searched for a key, most specific first.
     public static func activeContexts(_ state: ExplorerState) -> [KeyContext] {
         if state.showHelp { return [.help] }
-        let screen: KeyContext = switch state.screen {
-        case .list: .list
-        case .detail: .detail
-        case .compare: .compare
-        case .pairs: .pairs
-        case .overview: .overview
-        }
+        let screen: KeyContext =
+            switch state.screen {
+            case .list: .list
+            case .detail: .detail
+            case .compare: .compare
+            case .pairs: .pairs
+            case .overview: .overview
+            }
         return state.screen == .overview ? [screen, .global] : [screen, .labels, .global]
     }
 
@@ -155,7 +166,8 @@ public enum KeyMap {
     public static func markdown() -> String {
         var out = "# Explorer keys\n\n"
         out += "Generated from `KeyMap.bindings` (Sources/ExplorerUI/Explorer/ExplorerKeyMap.swift); a test checks this file is current.\n"
-        out += "Inside a prompt (search, jump, concept, notes, blind concept): ←/→ move by character, Home/End or ctrl-a/ctrl-e, Backspace,\n"
+        out +=
+            "Inside a prompt (search, jump, concept, notes, blind concept): ←/→ move by character, Home/End or ctrl-a/ctrl-e, Backspace,\n"
         out += "Delete, ctrl-u deletes to the start, ctrl-k to the end, Enter accepts, Esc cancels. A pre-filled value is selected:\n"
         out += "typing replaces it. In the search prompt, Tab switches between whole words and anywhere. ctrl-c always quits,\n"
         out += "ctrl-z suspends (fg resumes). When `:` names a feature the filter or search hides, Enter or y clears them and jumps;\n"

@@ -64,7 +64,8 @@ public struct CompareState: Equatable, Sendable {
     public var focus: Side
     public var scroll: Int
 
-    public init(left: FeatureRef, other: Int, ranking: MatchRanking = .combined, matchIndex: Int = 0, focus: Side = .left, scroll: Int = 0) {
+    public init(left: FeatureRef, other: Int, ranking: MatchRanking = .combined, matchIndex: Int = 0, focus: Side = .left, scroll: Int = 0)
+    {
         self.left = left
         self.other = other
         self.ranking = ranking
@@ -128,7 +129,9 @@ public struct PairOrderRequest: Hashable, Sendable {
 
 /// The columns of the list, in the order `s` cycles through them, with their headers.
 public enum ListColumns {
-    public static let sortCycle: [FeatureColumn] = [.feature, .label, .alpha, .elasticity, .normSpearmanActive, .density, .maxActivation, .topTokens]
+    public static let sortCycle: [FeatureColumn] = [
+        .feature, .label, .alpha, .elasticity, .normSpearmanActive, .density, .maxActivation, .topTokens
+    ]
 
     /// The header; `ascii` (a non-UTF-8 locale) gives one that fits the column as ASCII ("ρ(act)"
     /// would become "rho(act)", wider than its column).

@@ -60,9 +60,11 @@ public struct ExplorerState: Equatable, Sendable {
     public var alphaThreshold: Float
     public var quitRequested = false
 
-    public init(title: String, tables: [FeatureTable], labels: [FeatureKey: FeatureLabel], readOnlyReason: String?,
-                initialDictionary: Int = 0, width: Int = 80, height: Int = 24, canExport: Bool = false, alphaThreshold: Float = 0.5,
-                seed: UInt64 = 0x5EED, cacheCapacity: Int = 64) {
+    public init(
+        title: String, tables: [FeatureTable], labels: [FeatureKey: FeatureLabel], readOnlyReason: String?,
+        initialDictionary: Int = 0, width: Int = 80, height: Int = 24, canExport: Bool = false, alphaThreshold: Float = 0.5,
+        seed: UInt64 = 0x5EED, cacheCapacity: Int = 64
+    ) {
         self.title = title
         self.tables = tables
         self.labels = labels
@@ -78,7 +80,8 @@ public struct ExplorerState: Equatable, Sendable {
         self.matches = LRUCache(capacity: cacheCapacity)
         self.neighbours = LRUCache(capacity: cacheCapacity)
         self.evidence = LRUCache(capacity: cacheCapacity)
-        self.list = ListState(count: tables.isEmpty ? 0 : tables[self.dict].featureCount, viewport: ExplorerLayout.listViewport(height: height))
+        self.list = ListState(
+            count: tables.isEmpty ? 0 : tables[self.dict].featureCount, viewport: ExplorerLayout.listViewport(height: height))
     }
 
     public var dictionaries: [DictionaryDescriptor] { tables.map(\.descriptor) }

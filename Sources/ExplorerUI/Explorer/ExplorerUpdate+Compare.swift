@@ -82,8 +82,10 @@ extension ExplorerReducer {
             } else {
                 p.orderPending = true
                 p.movedWhileOrdering = false
-                effects.append(.computePairOrder(PairOrderRequest(key: p.key, query: p.query), table,
-                                                 labelsA: s.labelsByFeature(p.a), labelsB: s.labelsByFeature(p.b)))
+                effects.append(
+                    .computePairOrder(
+                        PairOrderRequest(key: p.key, query: p.query), table,
+                        labelsA: s.labelsByFeature(p.a), labelsB: s.labelsByFeature(p.b)))
             }
             replaceTop(.pairs(p), &s)
         }
@@ -102,7 +104,11 @@ extension ExplorerReducer {
                 p.list.setCount(order?.count ?? s.tables[p.a].featureCount)
                 if p.movedWhileOrdering {
                     p.list.jump(to: row)
-                } else if let keep, let row = order?.firstIndex(of: Int32(keep)) { p.list.jump(to: row) } else { p.list.home() }
+                } else if let keep, let row = order?.firstIndex(of: Int32(keep)) {
+                    p.list.jump(to: row)
+                } else {
+                    p.list.home()
+                }
                 p.movedWhileOrdering = false
                 replaceTop(.pairs(p), &s)
             default:
@@ -160,7 +166,9 @@ extension ExplorerReducer {
 
 /// The pairs screen's sort cycle.
 public enum PairColumns {
-    public static let sortCycle: [PairColumn] = [.feature, .score, .decoderCosine, .activationCorrelation, .mutual, .alphaA, .alphaB,
-                                                 .spearmanA, .spearmanB, .hintA, .hintB, .densityA, .densityB, .verdictA, .verdictB,
-                                                 .conceptA, .conceptB, .match, .elasticityA, .elasticityB]
+    public static let sortCycle: [PairColumn] = [
+        .feature, .score, .decoderCosine, .activationCorrelation, .mutual, .alphaA, .alphaB,
+        .spearmanA, .spearmanB, .hintA, .hintB, .densityA, .densityB, .verdictA, .verdictB,
+        .conceptA, .conceptB, .match, .elasticityA, .elasticityB
+    ]
 }

@@ -21,8 +21,9 @@ extension ExplorerReducer {
                 let text = field == .concept ? label?.concept ?? "" : label?.notes ?? ""
                 // Longer than the editor holds (imported, or edited outside saex): editing would cut it.
                 guard text.count <= LineEditor.maxCharacters else {
-                    s.message = StatusMessage(text: "the \(field == .concept ? "concept" : "notes") of feature \(key.feature) hold \(text.count) characters, "
-                                              + "more than the editor's \(LineEditor.maxCharacters); they are kept as they are", isError: true)
+                    s.message = StatusMessage(
+                        text: "the \(field == .concept ? "concept" : "notes") of feature \(key.feature) hold \(text.count) characters, "
+                            + "more than the editor's \(LineEditor.maxCharacters); they are kept as they are", isError: true)
                     return
                 }
                 s.input = InputField(kind: .label(key, field), editor: LineEditor(text))
@@ -130,7 +131,8 @@ extension ExplorerReducer {
                 var saving = input
                 saving.saving = true
                 s.input = saving
-                Labels.save(LabelSave(key: key, before: before, after: after.isEmpty ? nil : after, kind: .edit, field: field), &s, &effects)
+                Labels.save(
+                    LabelSave(key: key, before: before, after: after.isEmpty ? nil : after, kind: .edit, field: field), &s, &effects)
             }
         }
     }

@@ -8,7 +8,8 @@ enum ExplorerReducer {
         // A new user action clears the last message, except an error about a label edit still open
         // and a sticky one (a failed save), which only Esc or another message replaces.
         if action.isUserIntent, !(s.message?.isError == true && s.input?.isLabelEdit == true),
-           s.message?.sticky != true || action == .back {
+            s.message?.sticky != true || action == .back
+        {
             s.message = nil
         }
         switch action {
@@ -52,7 +53,7 @@ enum ExplorerReducer {
             reorder(&s, &effects)
             s.message = StatusMessage(text: "dictionary \(s.tables[s.dict].descriptor.name)", isError: false)
         case .cycleSort where s.screen == .pairs, .reverseSort where s.screen == .pairs, .nextFilter where s.screen == .pairs,
-             .previousFilter where s.screen == .pairs:
+            .previousFilter where s.screen == .pairs:
             Pairs.query(action, &s, &effects)
         case .cycleSort:
             let all = ListColumns.sortCycle
@@ -115,7 +116,11 @@ enum ExplorerReducer {
         case .cycleContextWindow:
             s.window = s.window.next
         case .nextMatch, .previousMatch, .swapSides, .nextOtherDictionary, .focus, .openSelection:
-            if s.screen == .pairs, action == .openSelection { Pairs.openSelection(&s, &effects) } else { Compare.apply(action, &s, &effects) }
+            if s.screen == .pairs, action == .openSelection {
+                Pairs.openSelection(&s, &effects)
+            } else {
+                Compare.apply(action, &s, &effects)
+            }
         case .cycleRanking:
             if s.screen == .pairs { Pairs.cycleRanking(&s, &effects) } else { Compare.apply(action, &s, &effects) }
         case .swapPairDirection:
@@ -159,7 +164,11 @@ enum ExplorerReducer {
                 jump(to: id, &s, &effects)
             } else if s.movedWhileOrdering {
                 s.list.jump(to: selectedRow)
-            } else if let keep, let row = row(of: keep, in: s) { s.list.jump(to: row) } else { s.list.home() }
+            } else if let keep, let row = row(of: keep, in: s) {
+                s.list.jump(to: row)
+            } else {
+                s.list.home()
+            }
             s.movedWhileOrdering = false
             if s.list.count == 0 { s.message = StatusMessage(text: "no feature matches", isError: false) }
         case .reportComputed(let value):
@@ -307,14 +316,16 @@ enum ExplorerReducer {
     static func jump(to id: Int, _ s: inout ExplorerState, _ effects: inout [ExplorerEffect]) {
         let count = s.tables[s.dict].featureCount
         guard id >= 0, id < count else {
-            s.message = StatusMessage(text: "no feature \(id): \(s.tables[s.dict].descriptor.name) has features 0-\(count - 1)", isError: true)
+            s.message = StatusMessage(
+                text: "no feature \(id): \(s.tables[s.dict].descriptor.name) has features 0-\(count - 1)", isError: true)
             return
         }
         guard let row = row(of: id, in: s) else {
             // Offer to clear what hides it; the next key answers (KeyMap.action).
             s.hiddenJump = id
-            s.message = StatusMessage(text: "feature \(id) is hidden by the \(hiding(s.query).joined(separator: " and ")): "
-                                      + "Enter or y clears and jumps, any other key stays", isError: true)
+            s.message = StatusMessage(
+                text: "feature \(id) is hidden by the \(hiding(s.query).joined(separator: " and ")): "
+                    + "Enter or y clears and jumps, any other key stays", isError: true)
             return
         }
         navigate(&s, &effects) { $0.jump(to: row) }

@@ -6,7 +6,9 @@ extension ClosedRange {
 /// the counts come from SAEKit's `Histogram`.
 enum Charts {
     /// A vertical bar chart of `counts` with a y axis (max count) and x labels under it.
-    static func bars(_ counts: [Int], height: Int, xLow: String, xHigh: String, title: String, symbols: Symbols, axes: String? = nil) -> [Line] {
+    static func bars(_ counts: [Int], height: Int, xLow: String, xHigh: String, title: String, symbols: Symbols, axes: String? = nil)
+        -> [Line]
+    {
         let top = counts.max() ?? 0
         let yLabel = Format.right(Format.axis(Double(top)), 6)
         var lines: [Line] = [[Span(title, .header)]]
@@ -24,7 +26,9 @@ enum Charts {
         }
         let axisWidth = counts.count
         let gap = max(1, axisWidth - xLow.count - xHigh.count)
-        lines.append([Span(String(repeating: " ", count: 7) + symbols.corners.2 + String(repeating: symbols.horizontal, count: axisWidth), .dim)])
+        lines.append([
+            Span(String(repeating: " ", count: 7) + symbols.corners.2 + String(repeating: symbols.horizontal, count: axisWidth), .dim)
+        ])
         lines.append([Span(String(repeating: " ", count: 8) + xLow + String(repeating: " ", count: gap) + xHigh, .dim)])
         if let axes { lines.append([Span(String(repeating: " ", count: 8) + axes, .dim)]) }
         return lines
@@ -33,8 +37,10 @@ enum Charts {
     /// A scatter of (x, y) points; braille gives 2x4 dots per cell.
     /// `xRange`/`yRange` fix the axes (two scatters side by side on the same axes); by default
     /// they span the points (y from 0).
-    static func scatter(xs: [Float], ys: [Float], width: Int, height: Int, xLabel: String, yLabel: String, title: String, symbols: Symbols,
-                        xRange: ClosedRange<Float>? = nil, yRange: ClosedRange<Float>? = nil) -> [Line] {
+    static func scatter(
+        xs: [Float], ys: [Float], width: Int, height: Int, xLabel: String, yLabel: String, title: String, symbols: Symbols,
+        xRange: ClosedRange<Float>? = nil, yRange: ClosedRange<Float>? = nil
+    ) -> [Line] {
         let n = min(xs.count, ys.count)
         let (xMin, xMax) = (xRange ?? span(xs.prefix(n), floor: nil)).bounds
         let (yMin, yMax) = (yRange ?? span(ys.prefix(n), floor: 0)).bounds
@@ -61,8 +67,12 @@ enum Charts {
                     text += b == 0 ? " " : "*"
                 }
             }
-            let axis = row == 0 ? Format.right(Format.axis(Double(yMax)), 6) : row == h - 1 ? Format.right(Format.axis(Double(yMin)), 6)
-                : String(repeating: " ", count: 6)
+            let axis =
+                row == 0
+                ? Format.right(Format.axis(Double(yMax)), 6)
+                : row == h - 1
+                    ? Format.right(Format.axis(Double(yMin)), 6)
+                    : String(repeating: " ", count: 6)
             lines.append([Span(axis + " " + symbols.vertical, .dim), Span(text, .mark)])
         }
         lines.append([Span(String(repeating: " ", count: 7) + symbols.corners.2 + String(repeating: symbols.horizontal, count: w), .dim)])

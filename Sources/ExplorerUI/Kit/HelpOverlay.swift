@@ -13,8 +13,10 @@ enum HelpOverlay {
             lines.append([Span(context.title, .header)])
             for binding in rows {
                 let reason = binding.disabledReason(state)
-                var line: Line = [Span(Format.left(binding.keyNames, 16), reason == nil ? .mark : .dim),
-                                  Span(binding.description, reason == nil ? .normal : .dim)]
+                var line: Line = [
+                    Span(Format.left(binding.keyNames, 16), reason == nil ? .mark : .dim),
+                    Span(binding.description, reason == nil ? .normal : .dim)
+                ]
                 if let reason { line.append(Span("  (\(reason))", .dim)) }
                 lines.append(line)
             }

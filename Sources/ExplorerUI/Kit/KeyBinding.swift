@@ -31,8 +31,10 @@ public struct KeyBindingOf<State, BoundAction: Sendable>: Sendable {
     /// Why the binding cannot be used now, or nil when it can.
     public var disabledReason: @Sendable (State) -> String?
 
-    public init(_ keys: [Key], _ action: BoundAction, _ description: String, _ context: KeyContext, hint: String? = nil,
-                disabled: @escaping @Sendable (State) -> String? = { _ in nil }) {
+    public init(
+        _ keys: [Key], _ action: BoundAction, _ description: String, _ context: KeyContext, hint: String? = nil,
+        disabled: @escaping @Sendable (State) -> String? = { _ in nil }
+    ) {
         self.keys = keys
         self.action = action
         self.description = description
@@ -47,8 +49,10 @@ public struct KeyBindingOf<State, BoundAction: Sendable>: Sendable {
 /// The lookup every key map uses: the first binding of the first context (most specific first)
 /// that holds the key; a disabled one yields its reason instead of its action.
 enum KeyLookup {
-    static func action<State, A>(for key: Key, in state: State, bindings: [KeyBindingOf<State, A>], contexts: [KeyContext],
-                                 disabled: (String) -> A) -> A? {
+    static func action<State, A>(
+        for key: Key, in state: State, bindings: [KeyBindingOf<State, A>], contexts: [KeyContext],
+        disabled: (String) -> A
+    ) -> A? {
         for context in contexts {
             if let binding = bindings.first(where: { $0.context == context && $0.keys.contains(key) }) {
                 if let reason = binding.disabledReason(state) { return disabled(reason) }

@@ -45,7 +45,9 @@ extension ScreenBuffer {
             column += put(glyphs: span.glyphs, x: column, y: y, role: span.role, maxWidth: remaining)
             role = span.role
         }
-        if !fits, maxWidth > 0 { put(symbols.ellipsis, x: column, y: y, role: role == .normal ? .dim : role, maxWidth: x + maxWidth - column) }
+        if !fits, maxWidth > 0 {
+            put(symbols.ellipsis, x: column, y: y, role: role == .normal ? .dim : role, maxWidth: x + maxWidth - column)
+        }
     }
 
     /// Draws `lines` starting at `scroll` into the rectangle; returns the clamped scroll.
@@ -75,7 +77,8 @@ func wrap(_ spans: [Span], width: Int, indent: Int) -> [Line] {
     for span in spans {
         defer { held = span.keepsWithNext }
         for g in span.glyphs {
-            let startsWord = (!held && word.last?.glyph.text == " " && g.text != " ")
+            let startsWord =
+                (!held && word.last?.glyph.text == " " && g.text != " ")
                 || (g.text == TerminalText.visibleSpace && word.last.map { $0.glyph.text != TerminalText.visibleSpace } == true)
             if startsWord {
                 words.append(word)

@@ -104,7 +104,9 @@ public struct ScreenBuffer: Equatable, Sendable {
 
     /// Writes `text` (sanitised here) from (x, y); returns the columns used.
     @discardableResult
-    public mutating func put(_ text: String, x: Int, y: Int, role: StyleRole = .normal, maxWidth: Int = Int.max, visibleSpaces: Bool = false) -> Int {
+    public mutating func put(
+        _ text: String, x: Int, y: Int, role: StyleRole = .normal, maxWidth: Int = Int.max, visibleSpaces: Bool = false
+    ) -> Int {
         put(glyphs: TerminalText.sanitize(text, visibleSpaces: visibleSpaces), x: x, y: y, role: role, maxWidth: maxWidth)
     }
 
@@ -122,19 +124,20 @@ public struct ScreenBuffer: Equatable, Sendable {
     /// ASCII stand-ins for a non-UTF-8 locale: placeholders keep their meaning, other glyphs keep their width.
     static func asciiFallback(_ g: Glyph) -> [Glyph] {
         guard g.text.unicodeScalars.contains(where: { $0.value > 0x7E }) else { return [g] }
-        let mapped: String? = switch g.text {
-        case TerminalText.visibleSpace: "_"
-        case TerminalText.newline: "$"
-        case TerminalText.tab: ">"
-        case TerminalText.replacement: "?"
-        case "…": "~"
-        case "↑": "^"
-        case "↓": "v"
-        case "±": "+-"
-        case "ρ": "rho"  // "r" is Pearson's
-        case "‖": "|"
-        default: nil
-        }
+        let mapped: String? =
+            switch g.text {
+            case TerminalText.visibleSpace: "_"
+            case TerminalText.newline: "$"
+            case TerminalText.tab: ">"
+            case TerminalText.replacement: "?"
+            case "…": "~"
+            case "↑": "^"
+            case "↓": "v"
+            case "±": "+-"
+            case "ρ": "rho"  // "r" is Pearson's
+            case "‖": "|"
+            default: nil
+            }
         if let mapped { return mapped.map { Glyph(String($0), width: 1) } }
         if let v = g.text.unicodeScalars.first?.value, (0x2400...0x2421).contains(v) { return [Glyph("^", width: 1)] }  // control pictures
         return Array(repeating: Glyph("?", width: 1), count: max(1, g.width))
@@ -146,7 +149,9 @@ public struct ScreenBuffer: Equatable, Sendable {
         let x1 = min(width, x + w), y1 = min(height, y + h)
         guard x0 < x1, y0 < y1 else { return }
         for row in y0..<y1 {
-            if x0 > 0, self[x0, row].width == 0, self[x0 - 1, row].width == 2 { self[x0 - 1, row] = Cell(text: " ", width: 1, role: self[x0 - 1, row].role) }
+            if x0 > 0, self[x0, row].width == 0, self[x0 - 1, row].width == 2 {
+                self[x0 - 1, row] = Cell(text: " ", width: 1, role: self[x0 - 1, row].role)
+            }
             if x1 < width, self[x1, row].width == 0 { self[x1, row] = Cell(text: " ", width: 1, role: self[x1, row].role) }
             for column in x0..<x1 { self[column, row] = Cell(text: " ", width: 1, role: role) }
         }
@@ -202,8 +207,10 @@ public struct Symbols: Sendable {
     public var brailleScatter: Bool
     public var marker: String
 
-    public static let unicode = Symbols(vertical: "│", horizontal: "─", corners: ("┌", "┐", "└", "┘"),
-                                       bars: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"], ellipsis: "…", brailleScatter: true, marker: "▸")
-    public static let ascii = Symbols(vertical: "|", horizontal: "-", corners: ("+", "+", "+", "+"),
-                                      bars: [".", ".", "-", "-", "=", "=", "#", "#"], ellipsis: "~", brailleScatter: false, marker: ">")
+    public static let unicode = Symbols(
+        vertical: "│", horizontal: "─", corners: ("┌", "┐", "└", "┘"),
+        bars: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"], ellipsis: "…", brailleScatter: true, marker: "▸")
+    public static let ascii = Symbols(
+        vertical: "|", horizontal: "-", corners: ("+", "+", "+", "+"),
+        bars: [".", ".", "-", "-", "=", "=", "#", "#"], ellipsis: "~", brailleScatter: false, marker: ">")
 }

@@ -7,7 +7,10 @@ public struct RoleStyle: Equatable, Sendable {
     public var underline = false
     public var dim = false
 
-    public init(_ foreground: Int = -1, _ background: Int = -1, bold: Bool = false, reverse: Bool = false, underline: Bool = false, dim: Bool = false) {
+    public init(
+        _ foreground: Int = -1, _ background: Int = -1, bold: Bool = false, reverse: Bool = false, underline: Bool = false,
+        dim: Bool = false
+    ) {
         self.foreground = foreground
         self.background = background
         self.bold = bold

@@ -142,7 +142,8 @@ final class NcursesTerminal {
     /// Reads the continuation bytes of a UTF-8 sequence that starts with `lead` (they arrive with
     /// it; a byte that is not one is given back). An invalid sequence is U+FFFD.
     private func decodeUTF8(lead: UInt8) -> UInt32 {
-        let more = lead < 0x80 ? 0 : lead >= 0xC2 && lead <= 0xDF ? 1 : lead >= 0xE0 && lead <= 0xEF ? 2 : lead >= 0xF0 && lead <= 0xF4 ? 3 : -1
+        let more =
+            lead < 0x80 ? 0 : lead >= 0xC2 && lead <= 0xDF ? 1 : lead >= 0xE0 && lead <= 0xEF ? 2 : lead >= 0xF0 && lead <= 0xF4 ? 3 : -1
         guard more >= 0 else { return 0xFFFD }
         var bytes = [lead]
         wtimeout(saex_stdscr(), 50)

@@ -5,8 +5,10 @@ import SAEKit
 /// Never starts ncurses unless stdin and stdout are terminals (throws `TerminalError.notATerminal`).
 /// The terminal is restored on every way out (see `withTerminal`).
 public func runExplorer(source: any FeatureSource, labels: (any LabelBook)?, options: ExplorerOptions) throws {
-    try withTerminal(colorMode: options.colorMode, asciiOnly: options.asciiOnly, program: "the explorer",
-                     alternative: "for text output use saex analyze CACHE or saex contexts CACHE") { size, asciiOnly in
+    try withTerminal(
+        colorMode: options.colorMode, asciiOnly: options.asciiOnly, program: "the explorer",
+        alternative: "for text output use saex analyze CACHE or saex contexts CACHE"
+    ) { size, asciiOnly in
         var o = options
         o.asciiOnly = asciiOnly
         return ExplorerSession(source: source, labels: labels, options: o, size: size)
@@ -28,9 +30,12 @@ public struct BlindOptions {
 /// Runs the blind A/B screen full-screen until the rater quits. Same guarantees as `runExplorer`;
 /// every answer is on disk before the screen shows it as saved, so quitting at any moment loses
 /// nothing recorded. `alternative` names the command that prints the results as text.
-public func runBlindSession(source: any FeatureSource, session: BlindSession, options: BlindOptions = BlindOptions(),
-                            alternative: String) throws {
-    try withTerminal(colorMode: options.colorMode, asciiOnly: options.asciiOnly, program: "blind labelling", alternative: alternative) { size, asciiOnly in
+public func runBlindSession(
+    source: any FeatureSource, session: BlindSession, options: BlindOptions = BlindOptions(),
+    alternative: String
+) throws {
+    try withTerminal(colorMode: options.colorMode, asciiOnly: options.asciiOnly, program: "blind labelling", alternative: alternative) {
+        size, asciiOnly in
         try BlindLabellingSession(source: source, session: session, size: size, asciiOnly: asciiOnly)
     }
 }

@@ -16,8 +16,10 @@ enum TerminalGuard {
     /// timer or a resource limit must all leave the terminal usable. SIGBUS belongs to the mapped
     /// files' guard (a file truncated under its mapping is survived, not fatal); it restores the
     /// terminal through a hook before a SIGBUS it cannot explain ends the process.
-    static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS,
-                                   SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGPWR, SIGSTKFLT, SIGPIPE, SIGIO]
+    static let signals: [Int32] = [
+        SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS,
+        SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGPWR, SIGSTKFLT, SIGPIPE, SIGIO
+    ]
 
     /// Saves the terminal modes; call before ncurses changes them.
     static func saveModes() {
@@ -81,7 +83,7 @@ enum TerminalGuard {
         reset.__sigaction_handler.sa_handler = SIG_DFL
         sigemptyset(&reset.sa_mask)
         for s in signals { sigaction(s, &reset, nil) }
-        StandardStreams.setFatalBusErrorHook { }
+        StandardStreams.setFatalBusErrorHook {}
         installed = false
     }
 }

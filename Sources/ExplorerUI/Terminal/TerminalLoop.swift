@@ -52,7 +52,9 @@ func runProgram<P, E>(_ session: ProgramSession<P, E>, on terminal: NcursesTermi
             session.runEffects()
             continue
         }
-        guard let key = terminal.readKey(timeoutMilliseconds: session.isWorking ? 40 : NcursesTerminal.idleWakeMilliseconds) else { continue }
+        guard let key = terminal.readKey(timeoutMilliseconds: session.isWorking ? 40 : NcursesTerminal.idleWakeMilliseconds) else {
+            continue
+        }
         switch key {
         case .resize:
             session.resize(terminal.size)
@@ -70,8 +72,10 @@ func runProgram<P, E>(_ session: ProgramSession<P, E>, on terminal: NcursesTermi
 /// Starts ncurses on the terminal (refusing when stdin or stdout is not one), runs `makeSession`'s
 /// session in the loop, and restores the terminal on every way out: normal quit, a thrown error,
 /// and every signal whose default action ends the process (the handler restores it and re-raises).
-func withTerminal<P, E>(colorMode: ColorMode, asciiOnly: Bool?, program: String, alternative: String,
-                        _ makeSession: (TerminalSize, Bool) throws -> ProgramSession<P, E>) throws {
+func withTerminal<P, E>(
+    colorMode: ColorMode, asciiOnly: Bool?, program: String, alternative: String,
+    _ makeSession: (TerminalSize, Bool) throws -> ProgramSession<P, E>
+) throws {
     try requireInteractiveTerminal(program: program, alternative: alternative)
     let terminal = try NcursesTerminal(colorMode: colorMode, forceASCII: asciiOnly)
     defer { terminal.shutdown() }

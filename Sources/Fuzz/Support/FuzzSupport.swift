@@ -1,7 +1,7 @@
 import Foundation
 import SAEKit
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Helpers shared by the fuzz targets under Sources/Fuzz (see docs/RELIABILITY.md).

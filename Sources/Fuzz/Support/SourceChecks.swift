@@ -27,7 +27,9 @@ extension Fuzz {
                 }
                 let c: FeatureContexts
                 if readContexts {
-                    do { c = try source.contexts(dict: d, feature: f) } catch { preconditionFailure("contexts of an accepted source failed: \(error)") }
+                    do { c = try source.contexts(dict: d, feature: f) } catch {
+                        preconditionFailure("contexts of an accepted source failed: \(error)")
+                    }
                 } else {
                     c = FeatureContexts(top: [], intervals: [], random: [])
                 }
@@ -37,12 +39,15 @@ extension Fuzz {
                 }
                 do {
                     for m in try source.neighbours(dict: d, feature: f, limit: 10) {
-                        precondition(m.feature >= 0 && m.feature < desc.featureCount, "neighbour \(m.feature) outside \(desc.featureCount) features")
+                        precondition(
+                            m.feature >= 0 && m.feature < desc.featureCount, "neighbour \(m.feature) outside \(desc.featureCount) features")
                     }
                     for (o, other) in dicts.enumerated() where o != d {
                         let lists = try source.matchLists(dict: d, feature: f, other: o)
                         for m in lists.byDecoderCosine + lists.byActivationCorrelation {
-                            precondition(m.feature >= 0 && m.feature < other.featureCount, "match \(m.feature) outside \(other.featureCount) features")
+                            precondition(
+                                m.feature >= 0 && m.feature < other.featureCount,
+                                "match \(m.feature) outside \(other.featureCount) features")
                         }
                     }
                     let sample = try source.sample(dict: d, feature: f)

@@ -33,13 +33,18 @@ enum CacheFuzz {
             return "cache accepted; analysis " + Fuzz.checkRefusal(error, naming: analysisPath)
         }
         guard let analysis else { return "cache accepted (\(cache.dictionaries.count) dictionaries); no analysis or a stale one" }
-        precondition(analysis.tables.count == cache.dictionaries.count && analysis.neighbours.count == cache.dictionaries.count,
-                     "analysis has \(analysis.tables.count) dictionaries, the cache \(cache.dictionaries.count)")
+        precondition(
+            analysis.tables.count == cache.dictionaries.count && analysis.neighbours.count == cache.dictionaries.count,
+            "analysis has \(analysis.tables.count) dictionaries, the cache \(cache.dictionaries.count)")
         for (i, d) in cache.dictionaries.enumerated() {
-            precondition(analysis.tables[i].featureCount == d.featureCount && analysis.neighbours[i].count == d.featureCount, "analysis feature count")
+            precondition(
+                analysis.tables[i].featureCount == d.featureCount && analysis.neighbours[i].count == d.featureCount,
+                "analysis feature count")
         }
         for (pair, lists) in analysis.matches {
-            precondition(cache.dictionaries.indices.contains(pair.from) && cache.dictionaries.indices.contains(pair.to), "match pair \(pair) outside the cache")
+            precondition(
+                cache.dictionaries.indices.contains(pair.from) && cache.dictionaries.indices.contains(pair.to),
+                "match pair \(pair) outside the cache")
             precondition(lists.count == cache.dictionaries[pair.from].featureCount, "match lists count")
         }
         // checkCache read every feature's contexts already.

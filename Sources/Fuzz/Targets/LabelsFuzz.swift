@@ -95,8 +95,9 @@ enum LabelsFuzz {
                 Fuzz.checkRefusal(error, naming: f.path)
                 return "export accepted, merge refused"
             }
-            precondition(report.added.count + report.identical + report.empty + report.conflicts.count == export.labels.count,
-                         "merge report does not account for every entry")
+            precondition(
+                report.added.count + report.identical + report.empty + report.conflicts.count == export.labels.count,
+                "merge report does not account for every entry")
             let stored = store.everyLabel
             for key in report.added { precondition(!stored.labels(of: key).isEmpty, "merge reported \(key) added but did not store it") }
             // The first non-empty entry of a feature and rater is the one merge adds (the store was empty).
@@ -105,9 +106,11 @@ enum LabelsFuzz {
                 let id = "\(e.fingerprint)\u{0}\(e.feature)\u{0}\(e.author)"
                 if first[id] == nil { first[id] = (e.key, e.label) }
             }
-            precondition(report.added.count == first.count, "merge added \(report.added.count) labels of \(first.count) features and raters")
+            precondition(
+                report.added.count == first.count, "merge added \(report.added.count) labels of \(first.count) features and raters")
             for (key, label) in first.values {
-                precondition(stored.label(key, by: label.author)?.sameContent(as: label) ?? false, "stored label differs from the imported one")
+                precondition(
+                    stored.label(key, by: label.author)?.sameContent(as: label) ?? false, "stored label differs from the imported one")
             }
             store.close()
             let reopened = try LabelStore(path: storePath, readOnly: true)

@@ -82,34 +82,46 @@ enum ActivationCorrelation {
     /// active together on at least one token; `excludeSelf` drops b == a (A and B the same).
     /// `denseCutoff`: tokens with nnzA(t) nnzB(t) at or above it take the dense path (nil: the
     /// cost model's choice, `DensePath.cutoff`; `Int.max`: none).
-    static func topK(a: SparseColumns, b: SparseColumns, k: Int, excludeSelf: Bool, requested: [[Int]], threads: Int? = nil,
-                     denseCutoff: Int? = nil) -> Result {
+    static func topK(
+        a: SparseColumns, b: SparseColumns, k: Int, excludeSelf: Bool, requested: [[Int]], threads: Int? = nil,
+        denseCutoff: Int? = nil
+    ) -> Result {
         var pairs: [(x: Int, y: Int, slot: Int)] = []
         var slots = 0
         for (f, gs) in requested.enumerated() {
             for g in gs { pairs.append((f, g, slots)); slots += 1 }
         }
-        let r = pass(a: a, b: b, k: k, mode: excludeSelf ? .excludingSelf : .oneWay, requests: Requests(featuresA: a.featureCount, slots: slots, pairs: pairs),
-                     threads: threads, denseCutoff: denseCutoff)
+        let r = pass(
+            a: a, b: b, k: k, mode: excludeSelf ? .excludingSelf : .oneWay,
+            requests: Requests(featuresA: a.featureCount, slots: slots, pairs: pairs),
+            threads: threads, denseCutoff: denseCutoff)
         var next = 0
-        return Result(top: r.rows, requested: requested.map { gs in gs.map { _ in
-            defer { next += 1 }
-            return r.requested[next].isNaN ? nil : r.requested[next]
-        } })
+        return Result(
+            top: r.rows,
+            requested: requested.map { gs in
+                gs.map { _ in
+                    defer { next += 1 }
+                    return r.requested[next].isNaN ? nil : r.requested[next]
+                }
+            })
     }
 
     /// For each feature of A its top-k of B, and for each feature of B its top-k of A, from one
     /// pass over A (S_ab is symmetric: each co-active pair is accumulated once).
-    static func topKBothWays(a: SparseColumns, b: SparseColumns, k: Int, requests: Requests? = nil, threads: Int? = nil,
-                             denseCutoff: Int? = nil) -> (aToB: TopKLists, bToA: TopKLists, requested: [Float]) {
+    static func topKBothWays(
+        a: SparseColumns, b: SparseColumns, k: Int, requests: Requests? = nil, threads: Int? = nil,
+        denseCutoff: Int? = nil
+    ) -> (aToB: TopKLists, bToA: TopKLists, requested: [Float]) {
         let r = pass(a: a, b: b, k: k, mode: .bothWays, requests: requests, threads: threads, denseCutoff: denseCutoff)
         return (r.rows, r.columns!, r.requested)
     }
 
     /// For each feature of A its top-k other features of A: each pair f < g is accumulated once
     /// and offered to both lists.
-    static func topKWithin(_ a: SparseColumns, k: Int, requests: Requests? = nil, threads: Int? = nil,
-                           denseCutoff: Int? = nil) -> (top: TopKLists, requested: [Float]) {
+    static func topKWithin(
+        _ a: SparseColumns, k: Int, requests: Requests? = nil, threads: Int? = nil,
+        denseCutoff: Int? = nil
+    ) -> (top: TopKLists, requested: [Float]) {
         let r = pass(a: a, b: a, k: k, mode: .symmetric, requests: requests, threads: threads, denseCutoff: denseCutoff)
         return (r.rows, r.requested)
     }
@@ -153,7 +165,8 @@ enum ActivationCorrelation {
     /// features, each with its own accumulator row.
     /// `requested`: the correlation of each requested pair by slot (NaN: no variance).
     static func pass(a: SparseColumns, b: SparseColumns, k: Int, mode: Mode, requests: Requests?, threads: Int?, denseCutoff: Int?)
-        -> (rows: TopKLists, columns: TopKLists?, requested: [Float]) {
+        -> (rows: TopKLists, columns: TopKLists?, requested: [Float])
+    {
         if let requests { precondition(requests.ptr.count == a.featureCount + 1, "requests for another dictionary") }
         precondition(a.rowCount == b.rowCount, "activations cover different token samples")
         let fa = a.featureCount, fb = b.featureCount
@@ -178,39 +191,42 @@ enum ActivationCorrelation {
         let chunk = 16
         let noRequests = Requests(featuresA: 0, slots: 0, pairs: [])
         requested.withUnsafeMutableBufferPointer { rq in
-        top.values.withUnsafeMutableBufferPointer { tv in
-            top.indices.withUnsafeMutableBufferPointer { ti in
-                top.counts.withUnsafeMutableBufferPointer { tc in
-                    bt.rowPtr.withUnsafeBufferPointer { rp in
-                        bt.features.withUnsafeBufferPointer { bf in
-                            bt.values.withUnsafeBufferPointer { bv in
-                                mb.mean.withUnsafeBufferPointer { meanB in
-                                    mb.sumSquares.withUnsafeBufferPointer { ssB in
-                                        var first = 0
-                                        while first < fa {
-                                            let end = min(fa, first + block)
-                                            let denseRows = dense.count > 0 && dense.anyActive(first..<end)
-                                            // Symmetric: only partners above the block's first feature are needed.
-                                            let colFrom = mode == .symmetric ? min(fb, first + 1) : 0
-                                            if denseRows { dense.product(features: first..<end, columnsFrom: colFrom, into: product) }
-                                            let ctx = PassContext(
-                                                a: a, rowPtr: rp.baseAddress!, bFeatures: bf.baseAddress!, bValues: bv.baseAddress!,
-                                                meanA: ma.mean, ssA: ma.sumSquares, meanB: meanB.baseAddress!, ssB: ssB.baseAddress!,
-                                                n: Double(a.rowCount), featuresB: fb, k: k, mode: mode, dense: dense,
-                                                product: denseRows ? product : nil, productFirst: first, productColumns: colFrom,
-                                                out: Output(values: tv.baseAddress!, indices: ti.baseAddress!, counts: tc.baseAddress!),
-                                                requests: requests ?? noRequests, requested: rq.baseAddress)
-                                            let blockStart = first
-                                            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                                                var c = blockStart + w * chunk
-                                                while c < end {
-                                                    for f in c..<min(end, c + chunk) {
-                                                        ctx.feature(f, scratch: scratch.rows[w], columns: withColumns ? partialStore.lists[w] : nil)
+            top.values.withUnsafeMutableBufferPointer { tv in
+                top.indices.withUnsafeMutableBufferPointer { ti in
+                    top.counts.withUnsafeMutableBufferPointer { tc in
+                        bt.rowPtr.withUnsafeBufferPointer { rp in
+                            bt.features.withUnsafeBufferPointer { bf in
+                                bt.values.withUnsafeBufferPointer { bv in
+                                    mb.mean.withUnsafeBufferPointer { meanB in
+                                        mb.sumSquares.withUnsafeBufferPointer { ssB in
+                                            var first = 0
+                                            while first < fa {
+                                                let end = min(fa, first + block)
+                                                let denseRows = dense.count > 0 && dense.anyActive(first..<end)
+                                                // Symmetric: only partners above the block's first feature are needed.
+                                                let colFrom = mode == .symmetric ? min(fb, first + 1) : 0
+                                                if denseRows { dense.product(features: first..<end, columnsFrom: colFrom, into: product) }
+                                                let ctx = PassContext(
+                                                    a: a, rowPtr: rp.baseAddress!, bFeatures: bf.baseAddress!, bValues: bv.baseAddress!,
+                                                    meanA: ma.mean, ssA: ma.sumSquares, meanB: meanB.baseAddress!, ssB: ssB.baseAddress!,
+                                                    n: Double(a.rowCount), featuresB: fb, k: k, mode: mode, dense: dense,
+                                                    product: denseRows ? product : nil, productFirst: first, productColumns: colFrom,
+                                                    out: Output(values: tv.baseAddress!, indices: ti.baseAddress!, counts: tc.baseAddress!),
+                                                    requests: requests ?? noRequests, requested: rq.baseAddress)
+                                                let blockStart = first
+                                                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                                                    var c = blockStart + w * chunk
+                                                    while c < end {
+                                                        for f in c..<min(end, c + chunk) {
+                                                            ctx.feature(
+                                                                f, scratch: scratch.rows[w],
+                                                                columns: withColumns ? partialStore.lists[w] : nil)
+                                                        }
+                                                        c += workers * chunk
                                                     }
-                                                    c += workers * chunk
                                                 }
+                                                first = end
                                             }
-                                            first = end
                                         }
                                     }
                                 }
@@ -219,7 +235,6 @@ enum ActivationCorrelation {
                     }
                 }
             }
-        }
         }
         guard withColumns else { return (top, nil, requested) }
         // Merge the workers' partial lists: into B's lists, or (symmetric) into the rows themselves.
@@ -234,8 +249,9 @@ enum ActivationCorrelation {
                             var cnt = out.counts[g]
                             for p in partialStore.lists {
                                 for q in 0..<Int(p.counts[g]) {
-                                    topKOffer(out.values + g * k, out.indices + g * k, count: &cnt, k: k, value: p.values[g * k + q],
-                                              index: p.indices[g * k + q])
+                                    topKOffer(
+                                        out.values + g * k, out.indices + g * k, count: &cnt, k: k, value: p.values[g * k + q],
+                                        index: p.indices[g * k + q])
                                 }
                             }
                             out.counts[g] = cnt
@@ -467,8 +483,9 @@ enum ActivationCorrelation {
         /// and g from `columnsFrom` on ([features x (F_B - from)], row-major).
         func product(features r: Range<Int>, columnsFrom from: Int = 0, into out: UnsafeMutablePointer<Double>) {
             guard let da = denseA, let db = denseB else { return }
-            BLAS.dgemm(m: r.count, n: featuresB - from, k: count, a: da + r.lowerBound * count, lda: count, b: db + from, ldb: featuresB,
-                       c: out, ldc: featuresB - from)
+            BLAS.dgemm(
+                m: r.count, n: featuresB - from, k: count, a: da + r.lowerBound * count, lda: count, b: db + from, ldb: featuresB,
+                c: out, ldc: featuresB - from)
         }
 
         func deallocate() { denseA?.deallocate(); denseB?.deallocate() }

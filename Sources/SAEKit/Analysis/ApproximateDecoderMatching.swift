@@ -75,8 +75,10 @@ public enum ApproximateDecoderMatching {
     }
 
     /// Matches every dictionary with itself and with every other (all must have the same `dim`).
-    public static func matchAll(_ decoders: [DecoderRows], k: Int = 5, parameters given: Parameters? = nil, threads: Int? = nil,
-                                profile: AnalysisProfile? = nil) -> Result {
+    public static func matchAll(
+        _ decoders: [DecoderRows], k: Int = 5, parameters given: Parameters? = nil, threads: Int? = nil,
+        profile: AnalysisProfile? = nil
+    ) -> Result {
         precondition(k >= 1)
         let dim = decoders.first?.dim ?? 0
         precondition(decoders.allSatisfy { $0.dim == dim }, "decoders of different widths")
@@ -231,7 +233,9 @@ public enum ApproximateDecoderMatching {
     /// Finds every row's `probes` clusters with the largest centroid products (the row's norm does
     /// not change that order, so raw rows are used): the first is its home, where it is a
     /// candidate; all are searched for its own list.
-    static func place(_ rows: RowSource, centroids: UnsafePointer<Float>, clusters c: Int, probes: Int) -> (homes: Members, queries: Members) {
+    static func place(_ rows: RowSource, centroids: UnsafePointer<Float>, clusters c: Int, probes: Int) -> (
+        homes: Members, queries: Members
+    ) {
         let n = rows.count, dim = rows.dim
         var placed = [Int32](repeating: 0, count: n * probes)
         let block = max(1, min(n, (64 << 20) / (4 * c)))
@@ -359,8 +363,9 @@ public enum ApproximateDecoderMatching {
                     for r in (b * w / workers)..<(b * (w + 1) / workers) { rows.copyUnit(Int(queries.rows[first + r]), to: q + r * dim) }
                 }
                 BLAS.gemmABt(m: b, n: m, k: dim, a: query, b: unit, c: cos)
-                let ctx = ScanContext(cos: cos, width: m, queries: queries.rows, first: first, rows: rows, owner: owner, homes: homes.rows,
-                                      homeStart: lo, segments: segments, k: k, store: store)
+                let ctx = ScanContext(
+                    cos: cos, width: m, queries: queries.rows, first: first, rows: rows, owner: owner, homes: homes.rows,
+                    homeStart: lo, segments: segments, k: k, store: store)
                 Parallel.forEach(workers) { w in ctx.scan(block: (b * w / workers)..<(b * (w + 1) / workers)) }
                 // The same cosines offered the other way: each home row gets its searchers.
                 Parallel.forEach(workers) { w in ctx.scanColumns((m * w / workers)..<(m * (w + 1) / workers), rows: b) }

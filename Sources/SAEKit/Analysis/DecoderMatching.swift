@@ -27,8 +27,10 @@ public struct DecoderMatches: Sendable {
 /// both directions. A zero decoder row has cosine 0 with everything.
 public enum DecoderMatching {
     /// Matches between the decoders of A and B ([F x d] row-major each).
-    public static func match(a: UnsafePointer<Float>, rowsA: Int, b: UnsafePointer<Float>, rowsB: Int, dim: Int, k: Int = 5,
-                             blockRows: Int = 2048, threads: Int? = nil) -> DecoderMatches {
+    public static func match(
+        a: UnsafePointer<Float>, rowsA: Int, b: UnsafePointer<Float>, rowsB: Int, dim: Int, k: Int = 5,
+        blockRows: Int = 2048, threads: Int? = nil
+    ) -> DecoderMatches {
         let na = normalisedRows(a, rows: rowsA, dim: dim)
         defer { na.deallocate() }
         let nb = normalisedRows(b, rows: rowsB, dim: dim)
@@ -39,7 +41,9 @@ public enum DecoderMatching {
     /// Nearest other features of one decoder (a feature never matches itself). The product is
     /// symmetric, so only its upper triangle is computed: each pair i < j once, offered to both
     /// lists.
-    public static func neighbours(_ w: UnsafePointer<Float>, rows: Int, dim: Int, k: Int = 5, blockRows: Int = 2048, threads: Int? = nil) -> DecoderMatches {
+    public static func neighbours(_ w: UnsafePointer<Float>, rows: Int, dim: Int, k: Int = 5, blockRows: Int = 2048, threads: Int? = nil)
+        -> DecoderMatches
+    {
         let nw = normalisedRows(w, rows: rows, dim: dim)
         defer { nw.deallocate() }
         return run(nw, rows, nw, rows, dim: dim, k: k, symmetric: true, blockRows: blockRows, threads: threads)
@@ -61,8 +65,10 @@ public enum DecoderMatching {
     /// and the pairs j <= i of the diagonal square are skipped, so every pair i < j is seen once,
     /// as row i's candidate j and column j's candidate i; each feature's list is then the merge of
     /// its row and column lists.
-    static func run(_ a: UnsafePointer<Float>, _ rowsA: Int, _ b: UnsafePointer<Float>, _ rowsB: Int, dim: Int, k: Int, symmetric: Bool,
-                    blockRows: Int, threads: Int?) -> DecoderMatches {
+    static func run(
+        _ a: UnsafePointer<Float>, _ rowsA: Int, _ b: UnsafePointer<Float>, _ rowsB: Int, dim: Int, k: Int, symmetric: Bool,
+        blockRows: Int, threads: Int?
+    ) -> DecoderMatches {
         precondition(k >= 1 && blockRows >= 1)
         var rowLists = TopKLists(rows: rowsA, k: k)
         var colLists = TopKLists(rows: rowsB, k: k)
@@ -95,9 +101,11 @@ public enum DecoderMatching {
                         colLists.values.withUnsafeMutableBufferPointer { cv in
                             colLists.indices.withUnsafeMutableBufferPointer { ci in
                                 colLists.counts.withUnsafeMutableBufferPointer { cc in
-                                    let ctx = ScanContext(c: c, ld: n, colBase: colBase, m: m, k: k, blockStart: blockStart, workers: workers,
-                                                          partVals: pv.baseAddress!, partIdx: pi.baseAddress!, partCount: pc.baseAddress!,
-                                                          colVals: cv.baseAddress!, colIdx: ci.baseAddress!, colCount: cc.baseAddress!, colMin: colMin, stride: bs)
+                                    let ctx = ScanContext(
+                                        c: c, ld: n, colBase: colBase, m: m, k: k, blockStart: blockStart, workers: workers,
+                                        partVals: pv.baseAddress!, partIdx: pi.baseAddress!, partCount: pc.baseAddress!,
+                                        colVals: cv.baseAddress!, colIdx: ci.baseAddress!, colCount: cc.baseAddress!, colMin: colMin,
+                                        stride: bs)
                                     DispatchQueue.concurrentPerform(iterations: workers) { w in ctx.scan(worker: w) }
                                 }
                             }
@@ -114,8 +122,9 @@ public enum DecoderMatching {
                         for w in 0..<workers {
                             let p = (w * bs + i)
                             for q in 0..<Int(partCount[p]) {
-                                topKOffer(rv.baseAddress! + g * k, ri.baseAddress! + g * k, count: &cnt, k: k,
-                                          value: partVals[p * k + q], index: partIdx[p * k + q])
+                                topKOffer(
+                                    rv.baseAddress! + g * k, ri.baseAddress! + g * k, count: &cnt, k: k,
+                                    value: partVals[p * k + q], index: partIdx[p * k + q])
                             }
                         }
                         rowLists.counts[g] = cnt
@@ -131,8 +140,9 @@ public enum DecoderMatching {
                 for f in 0..<rowsA {
                     var cnt = rowLists.counts[f]
                     for q in 0..<Int(colLists.counts[f]) {
-                        topKOffer(rv.baseAddress! + f * k, ri.baseAddress! + f * k, count: &cnt, k: k,
-                                  value: colLists.values[f * k + q], index: colLists.indices[f * k + q])
+                        topKOffer(
+                            rv.baseAddress! + f * k, ri.baseAddress! + f * k, count: &cnt, k: k,
+                            value: colLists.values[f * k + q], index: colLists.indices[f * k + q])
                     }
                     rowLists.counts[f] = cnt
                 }

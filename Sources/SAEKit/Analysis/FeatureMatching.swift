@@ -37,52 +37,65 @@ public struct CrossDictionaryMatches: Sendable {
 public enum FeatureMatching {
     /// Top-`limit` matches in both directions between A and B. Activations, when given, must cover
     /// the same token sample (same rows) and fill the correlation lists.
-    public static func crossMatches(a: SAEDictionary, b: SAEDictionary, activationsA: SparseColumns?, activationsB: SparseColumns?,
-                                    limit: Int = 5, blockRows: Int = 2048, threads: Int? = nil) throws -> CrossDictionaryMatches {
+    public static func crossMatches(
+        a: SAEDictionary, b: SAEDictionary, activationsA: SparseColumns?, activationsB: SparseColumns?,
+        limit: Int = 5, blockRows: Int = 2048, threads: Int? = nil
+    ) throws -> CrossDictionaryMatches {
         guard a.dIn == b.dIn else {
-            throw SAEKitError(.badInput, path: b.metadata.path, subject: "W_dec",
-                              reason: "decoder width \(b.dIn) differs from \(a.dIn) of \(a.metadata.path)",
-                              remedy: "compare dictionaries trained on the same activations")
+            throw SAEKitError(
+                .badInput, path: b.metadata.path, subject: "W_dec",
+                reason: "decoder width \(b.dIn) differs from \(a.dIn) of \(a.metadata.path)",
+                remedy: "compare dictionaries trained on the same activations")
         }
         try checkActivations(activationsA, a)
         try checkActivations(activationsB, b)
         if let x = activationsA, let y = activationsB, x.rowCount != y.rowCount {
-            throw SAEKitError(.badInput, path: nil, subject: "activations",
-                              reason: "the two dictionaries' activations cover \(x.rowCount) and \(y.rowCount) tokens",
-                              remedy: "encode the same token sample with both dictionaries")
+            throw SAEKitError(
+                .badInput, path: nil, subject: "activations",
+                reason: "the two dictionaries' activations cover \(x.rowCount) and \(y.rowCount) tokens",
+                remedy: "encode the same token sample with both dictionaries")
         }
-        let dm = DecoderMatching.match(a: a.wDec.pointer, rowsA: a.dSAE, b: b.wDec.pointer, rowsB: b.dSAE, dim: a.dIn, k: limit,
-                                       blockRows: blockRows, threads: threads)
+        let dm = DecoderMatching.match(
+            a: a.wDec.pointer, rowsA: a.dSAE, b: b.wDec.pointer, rowsB: b.dSAE, dim: a.dIn, k: limit,
+            blockRows: blockRows, threads: threads)
         let decA = WeightStatistics.decoderNorms(a), decB = WeightStatistics.decoderNorms(b)
         let cosine: (Int, Int) -> Float = { i, j in rowCosine(a, i, decA[i], b, j, decB[j]) }
-        let corr = correlations(activationsA, activationsB, within: false, k: limit, decoderA: { dm.matchesOfA($0).map(\.feature) },
-                                decoderB: { dm.matchesOfB($0).map(\.feature) }, threads: threads, profile: nil)
-        let ab = lists(count: a.dSAE, k: limit, decoder: { dm.matchesOfA($0) }, mutual: { dm.isMutual(a: $0, b: $1) },
-                       corr: corr?.aToB, ofMatch: corr.map { c in { c.ofA($0, $1) } }, cosine: cosine)
-        let ba = lists(count: b.dSAE, k: limit, decoder: { dm.matchesOfB($0) }, mutual: { dm.isMutual(a: $1, b: $0) },
-                       corr: corr?.bToA, ofMatch: corr.map { c in { c.ofB($0, $1) } }, cosine: { cosine($1, $0) })
+        let corr = correlations(
+            activationsA, activationsB, within: false, k: limit, decoderA: { dm.matchesOfA($0).map(\.feature) },
+            decoderB: { dm.matchesOfB($0).map(\.feature) }, threads: threads, profile: nil)
+        let ab = lists(
+            count: a.dSAE, k: limit, decoder: { dm.matchesOfA($0) }, mutual: { dm.isMutual(a: $0, b: $1) },
+            corr: corr?.aToB, ofMatch: corr.map { c in { c.ofA($0, $1) } }, cosine: cosine)
+        let ba = lists(
+            count: b.dSAE, k: limit, decoder: { dm.matchesOfB($0) }, mutual: { dm.isMutual(a: $1, b: $0) },
+            corr: corr?.bToA, ofMatch: corr.map { c in { c.ofB($0, $1) } }, cosine: { cosine($1, $0) })
         return CrossDictionaryMatches(aToB: ab, bToA: ba)
     }
 
     /// Top-`limit` nearest other features of one dictionary.
-    public static func neighbours(_ d: SAEDictionary, activations: SparseColumns?, limit: Int = 5, blockRows: Int = 2048,
-                                  threads: Int? = nil) throws -> [FeatureMatchLists] {
+    public static func neighbours(
+        _ d: SAEDictionary, activations: SparseColumns?, limit: Int = 5, blockRows: Int = 2048,
+        threads: Int? = nil
+    ) throws -> [FeatureMatchLists] {
         try checkActivations(activations, d)
         let dm = DecoderMatching.neighbours(d.wDec.pointer, rows: d.dSAE, dim: d.dIn, k: limit, blockRows: blockRows, threads: threads)
         let dec = WeightStatistics.decoderNorms(d)
-        let corr = correlations(activations, activations, within: true, k: limit, decoderA: { dm.matchesOfA($0).map(\.feature) },
-                                decoderB: nil, threads: threads, profile: nil)
-        return lists(count: d.dSAE, k: limit, decoder: { dm.matchesOfA($0) },
-                     mutual: { dm.bestOfA($0) == $1 && dm.bestOfA($1) == $0 },
-                     corr: corr?.aToB, ofMatch: corr.map { c in { c.ofA($0, $1) } },
-                     cosine: { rowCosine(d, $0, dec[$0], d, $1, dec[$1]) })
+        let corr = correlations(
+            activations, activations, within: true, k: limit, decoderA: { dm.matchesOfA($0).map(\.feature) },
+            decoderB: nil, threads: threads, profile: nil)
+        return lists(
+            count: d.dSAE, k: limit, decoder: { dm.matchesOfA($0) },
+            mutual: { dm.bestOfA($0) == $1 && dm.bestOfA($1) == $0 },
+            corr: corr?.aToB, ofMatch: corr.map { c in { c.ofA($0, $1) } },
+            cosine: { rowCosine(d, $0, dec[$0], d, $1, dec[$1]) })
     }
 
     static func checkActivations(_ c: SparseColumns?, _ d: SAEDictionary) throws {
         if let c, c.featureCount != d.dSAE {
-            throw SAEKitError(.badInput, path: d.metadata.path, subject: "activations",
-                              reason: "\(c.featureCount) activation columns for a dictionary of \(d.dSAE) features",
-                              remedy: "pass the activations encoded with this dictionary")
+            throw SAEKitError(
+                .badInput, path: d.metadata.path, subject: "activations",
+                reason: "\(c.featureCount) activation columns for a dictionary of \(d.dSAE) features",
+                remedy: "pass the activations encoded with this dictionary")
         }
     }
 
@@ -107,8 +120,10 @@ public enum FeatureMatching {
 
     /// The correlation lists of A's features among B's (`within`: A and B are one dictionary, and
     /// `decoderB` is not used), and the correlation of each decoder match.
-    static func correlations(_ a: SparseColumns?, _ b: SparseColumns?, within: Bool, k: Int, decoderA: (Int) -> [Int],
-                             decoderB: ((Int) -> [Int])?, threads: Int?, profile: AnalysisProfile?) -> Correlations? {
+    static func correlations(
+        _ a: SparseColumns?, _ b: SparseColumns?, within: Bool, k: Int, decoderA: (Int) -> [Int],
+        decoderB: ((Int) -> [Int])?, threads: Int?, profile: AnalysisProfile?
+    ) -> Correlations? {
         guard let a, let b else { return nil }
         let fa = a.featureCount, fb = b.featureCount
         var pairs: [(x: Int, y: Int, slot: Int)] = []
@@ -134,19 +149,25 @@ public enum FeatureMatching {
 
     /// Assembles each feature's lists. `corr`: its correlation top-k (nil without activations);
     /// `ofMatch(f, q)`: the correlation of f's decoder-cosine match q.
-    static func lists(count: Int, k: Int, decoder: (Int) -> [(feature: Int, cosine: Float)], mutual: (Int, Int) -> Bool,
-                      corr: TopKLists?, ofMatch: ((Int, Int) -> Float?)?, cosine: (Int, Int) -> Float,
-                      profile: AnalysisProfile? = nil) -> [FeatureMatchLists] {
+    static func lists(
+        count: Int, k: Int, decoder: (Int) -> [(feature: Int, cosine: Float)], mutual: (Int, Int) -> Bool,
+        corr: TopKLists?, ofMatch: ((Int, Int) -> Float?)?, cosine: (Int, Int) -> Float,
+        profile: AnalysisProfile? = nil
+    ) -> [FeatureMatchLists] {
         profile.time("match lists") {
             (0..<count).map { f in
                 let byCos = decoder(f).prefix(k).enumerated().map { q, m in
-                    FeatureMatch(feature: m.feature, decoderCosine: m.cosine, activationCorrelation: ofMatch?(f, q), mutual: mutual(f, m.feature))
+                    FeatureMatch(
+                        feature: m.feature, decoderCosine: m.cosine, activationCorrelation: ofMatch?(f, q), mutual: mutual(f, m.feature))
                 }
-                let byCorr = corr.map { c in
-                    c.list(f).map { m in
-                        FeatureMatch(feature: m.index, decoderCosine: cosine(f, m.index), activationCorrelation: m.value, mutual: mutual(f, m.index))
-                    }
-                } ?? []
+                let byCorr =
+                    corr.map { c in
+                        c.list(f).map { m in
+                            FeatureMatch(
+                                feature: m.index, decoderCosine: cosine(f, m.index), activationCorrelation: m.value,
+                                mutual: mutual(f, m.index))
+                        }
+                    } ?? []
                 return FeatureMatchLists(byDecoderCosine: byCos, byActivationCorrelation: byCorr)
             }
         }
@@ -156,8 +177,10 @@ public enum FeatureMatching {
 extension FeatureMatching {
     /// For each feature of A, up to `limit` features of B by activation correlation (over all
     /// tokens, zeros included), among features active together with it at least once; best first.
-    public static func correlationMatches(a: SparseColumns, b: SparseColumns, limit: Int = 5, excludeSelf: Bool = false,
-                                          threads: Int? = nil) -> [[(feature: Int, correlation: Float)]] {
+    public static func correlationMatches(
+        a: SparseColumns, b: SparseColumns, limit: Int = 5, excludeSelf: Bool = false,
+        threads: Int? = nil
+    ) -> [[(feature: Int, correlation: Float)]] {
         let r = ActivationCorrelation.topK(a: a, b: b, k: limit, excludeSelf: excludeSelf, requested: [], threads: threads)
         return (0..<a.featureCount).map { f in r.top.list(f).map { ($0.index, $0.value) } }
     }

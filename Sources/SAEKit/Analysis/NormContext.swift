@@ -124,8 +124,9 @@ final class TokenTable: @unchecked Sendable {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<TokenRecord>.stride, alignment: 64)
         pointer = raw.bindMemory(to: TokenRecord.self, capacity: max(1, count))
         for t in 0..<count {
-            pointer[t] = TokenRecord(norm: norms[t], centeredNorm: Float(centeredNorms[t]), centeredRank: Float(centeredRanks[t]),
-                                     ordinalAndTop: ordinal[t] | (isTop[t] != 0 ? TokenRecord.topBit : 0))
+            pointer[t] = TokenRecord(
+                norm: norms[t], centeredNorm: Float(centeredNorms[t]), centeredRank: Float(centeredRanks[t]),
+                ordinalAndTop: ordinal[t] | (isTop[t] != 0 ? TokenRecord.topBit : 0))
         }
     }
 

@@ -13,7 +13,9 @@ public struct NormDetectorRule: Sendable, Equatable, Codable {
     public var activeSpearmanThreshold: Float
     public var aucThreshold: Float
 
-    public init(minimumActive: Int = 10, topNormMassThreshold: Float = 0.5, activeSpearmanThreshold: Float = 0.5, aucThreshold: Float = 0.75) {
+    public init(
+        minimumActive: Int = 10, topNormMassThreshold: Float = 0.5, activeSpearmanThreshold: Float = 0.5, aucThreshold: Float = 0.75
+    ) {
         self.minimumActive = minimumActive
         self.topNormMassThreshold = topNormMassThreshold
         self.activeSpearmanThreshold = activeSpearmanThreshold

@@ -40,7 +40,9 @@ public enum NormStatisticsCalculator {
     /// Statistics of every feature; `norms == nil` leaves the norm statistics nil. Runs on
     /// `threads` threads (default: all processors).
     public static func compute(columns: SparseColumns, norms: NormContext?, threads: Int? = nil) -> [NormStatistics] {
-        if let norms { precondition(norms.count == columns.rowCount, "norm context has \(norms.count) tokens, columns \(columns.rowCount)") }
+        if let norms {
+            precondition(norms.count == columns.rowCount, "norm context has \(norms.count) tokens, columns \(columns.rowCount)")
+        }
         let f = columns.featureCount
         let empty = NormStatistics(activeCount: 0, density: 0, maxActivation: 0, meanActivation: 0)
         var out = [NormStatistics](repeating: empty, count: f)
@@ -76,9 +78,9 @@ public enum NormStatisticsCalculator {
         let rows = columns.rows.baseAddress!, vals = columns.values.baseAddress!
         // Pass 1: gather the active entries (value, token record) into contiguous scratch, so each
         // token costs one random cache line; everything after reads the scratch sequentially.
-        let items = scratch.a            // (value key, local index j)
-        let av = scratch.values          // a_j
-        let tok = scratch.tokens         // token record of entry j
+        let items = scratch.a  // (value key, local index j)
+        let av = scratch.values  // a_j
+        let tok = scratch.tokens  // token record of entry j
         var m = 0
         var sum = 0.0, mx = -Float.infinity, mn = Float.infinity
         let table = ctx?.table.pointer
@@ -94,14 +96,15 @@ public enum NormStatisticsCalculator {
             if v < mn { mn = v }
         }
         let meanAll = n > 0 ? sum / Double(n) : 0
-        var s = NormStatistics(activeCount: m, density: n > 0 ? Double(m) / Double(n) : 0, maxActivation: m > 0 ? mx : 0,
-                               meanActivation: Float(meanAll))
+        var s = NormStatistics(
+            activeCount: m, density: n > 0 ? Double(m) / Double(n) : 0, maxActivation: m > 0 ? mx : 0,
+            meanActivation: Float(meanAll))
         guard m > 0, let ctx else { return s }
         let z = n - m
 
         // Pass 2: sums over the active entries.
-        var saa = 0.0          // sum (a - mean_all)^2 over active tokens
-        var covX = 0.0         // sum a (x - mean_x): the all-token covariance sum, as sum (x - mean_x) = 0
+        var saa = 0.0  // sum (a - mean_all)^2 over active tokens
+        var covX = 0.0  // sum a (x - mean_x): the all-token covariance sum, as sum (x - mean_x) = 0
         var absMass = 0.0, topMass = 0.0
         var sumX = 0.0, sumCentredRank = 0.0
         for j in 0..<m {
@@ -139,7 +142,7 @@ public enum NormStatisticsCalculator {
             let key = items[i] >> 32
             var k = i + 1
             while k < m && items[k] >> 32 == key { k += 1 }
-            let within = Double(i + k + 1) / 2          // mean of positions i+1 ... k among actives
+            let within = Double(i + k + 1) / 2  // mean of positions i+1 ... k among actives
             let global = within + (i >= negatives ? Double(z) : 0)
             let dr = global - rankMean, dz = global - zeroRank
             for q in i..<k {

@@ -29,7 +29,9 @@ struct TopKLists: Sendable {
 /// Inserts (v, i) into a best-first list of at most k items at `vals`/`idx` holding `count`.
 /// The caller has checked that the list is not full or that v beats its last item.
 @inline(__always)
-func topKInsert(_ vals: UnsafeMutablePointer<Float>, _ idx: UnsafeMutablePointer<Int32>, count: inout Int32, k: Int, value v: Float, index i: Int32) {
+func topKInsert(
+    _ vals: UnsafeMutablePointer<Float>, _ idx: UnsafeMutablePointer<Int32>, count: inout Int32, k: Int, value v: Float, index i: Int32
+) {
     var p = Int(count) < k ? Int(count) : k - 1
     while p > 0 && (vals[p - 1] < v || (vals[p - 1] == v && idx[p - 1] > i)) {
         vals[p] = vals[p - 1]
@@ -43,7 +45,9 @@ func topKInsert(_ vals: UnsafeMutablePointer<Float>, _ idx: UnsafeMutablePointer
 
 /// Offers (v, i) to a best-first list; ties go to the lower index.
 @inline(__always)
-func topKOffer(_ vals: UnsafeMutablePointer<Float>, _ idx: UnsafeMutablePointer<Int32>, count: inout Int32, k: Int, value v: Float, index i: Int32) {
+func topKOffer(
+    _ vals: UnsafeMutablePointer<Float>, _ idx: UnsafeMutablePointer<Int32>, count: inout Int32, k: Int, value v: Float, index i: Int32
+) {
     if Int(count) == k {
         let last = vals[k - 1]
         guard v > last || (v == last && i < idx[k - 1]) else { return }

@@ -7,9 +7,11 @@ extension FeatureSource {
             guard let lists = try? matchLists(dict: dict, feature: feature, other: other) else { continue }
             for ranking in [MatchRanking.decoder, .activation] {
                 guard let m = ranking.best(lists) else { continue }
-                out.append(BestMatch(dictionary: dictionaries[other].name, feature: m.feature, by: ranking.rawValue,
-                                     score: ranking.score(m).map(Double.init), decoderCosine: Double(m.decoderCosine),
-                                     activationCorrelation: m.activationCorrelation.map(Double.init)))
+                out.append(
+                    BestMatch(
+                        dictionary: dictionaries[other].name, feature: m.feature, by: ranking.rawValue,
+                        score: ranking.score(m).map(Double.init), decoderCosine: Double(m.decoderCosine),
+                        activationCorrelation: m.activationCorrelation.map(Double.init)))
             }
         }
         return out
@@ -19,7 +21,8 @@ extension FeatureSource {
     /// the feature's row and its best matches in every other dictionary.
     public func exportedStats(_ key: FeatureKey) -> ExportedStats? {
         guard let d = dictionaries.firstIndex(where: { $0.fingerprint == key.fingerprint }), key.feature >= 0,
-              key.feature < dictionaries[d].featureCount else { return nil }
+            key.feature < dictionaries[d].featureCount
+        else { return nil }
         return ExportedStats(stats(dict: d, feature: key.feature), matches: bestMatches(dict: d, feature: key.feature))
     }
 }
@@ -42,7 +45,8 @@ extension FeatureSource {
         }
         var report = ComparisonReport(tables: tables, matches: matches, labels: byDictionary)
         if let labels {
-            report.agreement = DictionaryAgreement.compute(labels, dictionaries: tables.map { ($0.descriptor.name, $0.descriptor.fingerprint) })
+            report.agreement = DictionaryAgreement.compute(
+                labels, dictionaries: tables.map { ($0.descriptor.name, $0.descriptor.fingerprint) })
         }
         return report
     }

@@ -34,7 +34,8 @@ extension FeatureSource {
     public func allMatchLists(dict: Int, other: Int) -> [FeatureMatchLists]? { nil }
 
     public func contexts(dict: Int, feature: Int, at others: [TokenContext]) throws -> [TokenContext] {
-        throw SAEKitError(.unsupported, path: dictionaries[dict].path, reason: "holds only each feature's own examples",
-                          remedy: "build a cache with saex cache build to see features side by side on the same tokens")
+        throw SAEKitError(
+            .unsupported, path: dictionaries[dict].path, reason: "holds only each feature's own examples",
+            remedy: "build a cache with saex cache build to see features side by side on the same tokens")
     }
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Foundation
 
@@ -23,17 +23,21 @@ public struct ActivationCorpus: Sendable {
 
     public init(files: [ActivationFile]) throws {
         guard let first = files.first else {
-            throw SAEKitError(.badInput, path: nil, subject: "--activations", reason: "no activation file given", remedy: "give one or more files, or a quoted glob")
+            throw SAEKitError(
+                .badInput, path: nil, subject: "--activations", reason: "no activation file given",
+                remedy: "give one or more files, or a quoted glob")
         }
         for f in files.dropFirst() {
             guard f.dIn == first.dIn else {
-                throw SAEKitError(.badInput, path: f.path, subject: "tensor \"\(f.activations.name)\"",
-                                  reason: "has d_in = \(f.dIn) but \(first.path) has \(first.dIn)", remedy: "give files of one activation dump")
+                throw SAEKitError(
+                    .badInput, path: f.path, subject: "tensor \"\(f.activations.name)\"",
+                    reason: "has d_in = \(f.dIn) but \(first.path) has \(first.dIn)", remedy: "give files of one activation dump")
             }
             guard f.sequenceLength == first.sequenceLength else {
-                throw SAEKitError(.badInput, path: f.path, subject: "tensor \"\(f.activations.name)\"",
-                                  reason: "has sequence length \(f.sequenceLength) but \(first.path) has \(first.sequenceLength)",
-                                  remedy: "give files of one activation dump")
+                throw SAEKitError(
+                    .badInput, path: f.path, subject: "tensor \"\(f.activations.name)\"",
+                    reason: "has sequence length \(f.sequenceLength) but \(first.path) has \(first.sequenceLength)",
+                    remedy: "give files of one activation dump")
             }
         }
         self.files = files
@@ -48,8 +52,9 @@ public struct ActivationCorpus: Sendable {
     /// Opens `paths` (already expanded). `tokensPath` is allowed with a single file only.
     public init(paths: [String], tensor: String? = nil, tokensPath: String? = nil) throws {
         if tokensPath != nil && paths.count > 1 {
-            throw SAEKitError(.badInput, path: tokensPath, subject: "--tokens", reason: "applies to a single activation file, \(paths.count) were given",
-                              remedy: "store the tokens inside each activation file")
+            throw SAEKitError(
+                .badInput, path: tokensPath, subject: "--tokens", reason: "applies to a single activation file, \(paths.count) were given",
+                remedy: "store the tokens inside each activation file")
         }
         try self.init(files: paths.map { try ActivationFile(path: $0, tensor: tensor, tokensPath: tokensPath) })
     }
@@ -120,15 +125,17 @@ public struct ShardSpec: Sendable, Equatable, CustomStringConvertible {
     public init(parsing text: String) throws {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
-            throw SAEKitError(.badInput, path: nil, subject: "--shard \(text)", reason: "expected I/N, e.g. 0/4",
-                              remedy: "give the part number counted from 0 and the number of parts, as --shard $SLURM_ARRAY_TASK_ID/N")
+            throw SAEKitError(
+                .badInput, path: nil, subject: "--shard \(text)", reason: "expected I/N, e.g. 0/4",
+                remedy: "give the part number counted from 0 and the number of parts, as --shard $SLURM_ARRAY_TASK_ID/N")
         }
         guard n >= 1 else {
             throw SAEKitError(.badInput, path: nil, subject: "--shard \(text)", reason: "the number of parts must be 1 or more")
         }
         guard (0..<n).contains(i) else {
-            throw SAEKitError(.badInput, path: nil, subject: "--shard \(text)", reason: "the part number must be 0 to \(n - 1) (counted from 0)",
-                              remedy: "use --array=0-\(n - 1) with --shard $SLURM_ARRAY_TASK_ID/\(n)")
+            throw SAEKitError(
+                .badInput, path: nil, subject: "--shard \(text)", reason: "the part number must be 0 to \(n - 1) (counted from 0)",
+                remedy: "use --array=0-\(n - 1) with --shard $SLURM_ARRAY_TASK_ID/\(n)")
         }
         self.init(index: i, count: n)
     }

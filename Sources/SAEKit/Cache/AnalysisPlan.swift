@@ -58,8 +58,10 @@ public struct AnalysisOptions: Sendable, Equatable {
     public static let defaultWidthLimit = 65_536
     public static let defaultBudget: Double = 20 * 60
 
-    public init(matching: Matching = .automatic, exactWidthLimit: Int = AnalysisOptions.defaultWidthLimit,
-                exactBudget: Double = AnalysisOptions.defaultBudget) {
+    public init(
+        matching: Matching = .automatic, exactWidthLimit: Int = AnalysisOptions.defaultWidthLimit,
+        exactBudget: Double = AnalysisOptions.defaultBudget
+    ) {
         self.matching = matching
         self.exactWidthLimit = exactWidthLimit
         self.exactBudget = exactBudget
@@ -160,7 +162,8 @@ public struct AnalysisPlan: Sendable {
         }
         let widths = dicts.map(\.dSAE)
         let dims = Set(dicts.map(\.dIn)).sorted().map(Self.grouped).joined(separator: "/")
-        let widthText = widths.count > 1 && Set(widths).count == 1
+        let widthText =
+            widths.count > 1 && Set(widths).count == 1
             ? "\(widths.count) x \(Self.grouped(widths[0])) features" : widths.map(Self.grouped).joined(separator: " + ") + " features"
         shapes = "\(widthText), d_in \(dims), \(Self.grouped(cache.manifest.sample.rows)) tokens"
     }

@@ -13,9 +13,11 @@ public enum AnalysisStore {
     /// `options` choose the matching method; `announce` receives the plan's one-line time estimate
     /// before the computation starts.
     @discardableResult
-    public static func refresh(cachePath: String, dictionaries: [SAEDictionary]? = nil, recompute: Bool = false,
-                               options: AnalysisOptions = AnalysisOptions(), announce: (String) -> Void = { _ in },
-                               progress: CacheBuilder.ProgressHandler = { _, _, _ in }, profile: AnalysisProfile? = nil) throws -> AnalysisPlan? {
+    public static func refresh(
+        cachePath: String, dictionaries: [SAEDictionary]? = nil, recompute: Bool = false,
+        options: AnalysisOptions = AnalysisOptions(), announce: (String) -> Void = { _ in },
+        progress: CacheBuilder.ProgressHandler = { _, _, _ in }, profile: AnalysisProfile? = nil
+    ) throws -> AnalysisPlan? {
         let cache = try ContextCache(path: cachePath)
         let path = path(for: cachePath)
         if !recompute, let a = try CacheAnalysis.read(path: path, for: cache), options.matching != .exact || a.matching.method == .exact {

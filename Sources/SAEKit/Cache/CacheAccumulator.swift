@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Foundation
 
@@ -57,7 +57,9 @@ final class CacheAccumulator {
         tokens = RowValues(folder: folder, name: "tokens", chunkBytes: plan.rowChunkBytes)
         norms = RowValues(folder: folder, name: "norms", chunkBytes: plan.rowChunkBytes)
         bDecNorms = featureCounts.indices.map { RowValues(folder: folder, name: "bdec\($0)", chunkBytes: plan.rowChunkBytes) }
-        columns = featureCounts.enumerated().map { ColumnSpiller(featureCount: $1, capacity: plan.runCapacity, folder: folder, name: "columns\($0)") }
+        columns = featureCounts.enumerated().map {
+            ColumnSpiller(featureCount: $1, capacity: plan.runCapacity, folder: folder, name: "columns\($0)")
+        }
         elasticity = featureCounts.map { ExactSums(count: $0) }
     }
 
@@ -68,9 +70,10 @@ final class CacheAccumulator {
 
     func sampleData(sequences: Int, sequenceLength: Int, keepExact: Bool) throws -> SampleData {
         let t = tokens, n = norms
-        var data = SampleData(rows: t.count, tokens: TensorBytes(count: t.count) { try t.write(to: $0) },
-                              norms: TensorBytes(count: n.count) { try n.write(to: $0) }, sequences: sequences,
-                              sequenceLength: sequenceLength)
+        var data = SampleData(
+            rows: t.count, tokens: TensorBytes(count: t.count) { try t.write(to: $0) },
+            norms: TensorBytes(count: n.count) { try n.write(to: $0) }, sequences: sequences,
+            sequenceLength: sequenceLength)
         if let m = moments {
             data.inputSums = m.sums.values()
             data.inputSumsExact = keepExact ? m.sums.normalisedStorage() : nil
@@ -79,8 +82,10 @@ final class CacheAccumulator {
     }
 
     /// Dictionary `di`'s data for the writer (its columns streamed from memory or the spill folder).
-    func dictionaryData(_ di: Int, descriptor: CacheManifest.Dictionary, keepExact: Bool, alpha: [Float], encoderNorms: [Float],
-                        decoderNorms: [Float], encoderDecoderCosine: [Float]) throws -> DictionaryCacheData {
+    func dictionaryData(
+        _ di: Int, descriptor: CacheManifest.Dictionary, keepExact: Bool, alpha: [Float], encoderNorms: [Float],
+        decoderNorms: [Float], encoderDecoderCosine: [Float]
+    ) throws -> DictionaryCacheData {
         let c = columns[di]
         try c.finish()
         let nnz = c.nonzeroCount

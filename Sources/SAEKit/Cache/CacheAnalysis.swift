@@ -27,8 +27,10 @@ public final class CacheAnalysis: @unchecked Sendable {
 
     public typealias Pair = DictionaryPair
 
-    init(cacheFingerprint: String, tables: [FeatureTable], neighbours: [MatchListTable], matches: [Pair: MatchListTable],
-         unavailable: [String], matching: MatchingRecord) {
+    init(
+        cacheFingerprint: String, tables: [FeatureTable], neighbours: [MatchListTable], matches: [Pair: MatchListTable],
+        unavailable: [String], matching: MatchingRecord
+    ) {
         self.matching = matching
         self.cacheFingerprint = cacheFingerprint
         self.tables = tables
@@ -40,7 +42,6 @@ public final class CacheAnalysis: @unchecked Sendable {
     /// One row of dictionary `dict`'s table.
     public func stats(dict: Int, feature: Int) -> FeatureStats { tables[dict].stats(feature) }
 
-
     /// Fingerprint the stored analysis must carry to be reused.
     public static func key(for cache: ContextCache) -> String { "v\(version)-\(cache.manifest.fingerprint)" }
 
@@ -49,9 +50,11 @@ public final class CacheAnalysis: @unchecked Sendable {
     /// the fingerprint the cache recorded); where neither works, `unavailable` says why and that
     /// dictionary gets no neighbours or matches.
     /// `plan` says how decoders are matched (nil: `AnalysisPlan(cache:)`, automatic).
-    public static func compute(_ cache: ContextCache, decoders given: [DecoderRows?]? = nil, plan given_plan: AnalysisPlan? = nil,
-                               progress: CacheBuilder.ProgressHandler = { _, _, _ in },
-                               profile: AnalysisProfile? = nil) throws -> CacheAnalysis {
+    public static func compute(
+        _ cache: ContextCache, decoders given: [DecoderRows?]? = nil, plan given_plan: AnalysisPlan? = nil,
+        progress: CacheBuilder.ProgressHandler = { _, _, _ in },
+        profile: AnalysisProfile? = nil
+    ) throws -> CacheAnalysis {
         let plan = given_plan ?? AnalysisPlan(cache: cache)
         let rows = cache.manifest.sample.rows
         // Statistics run over real tokens only: remap row indices past the padding.
@@ -77,8 +80,9 @@ public final class CacheAnalysis: @unchecked Sendable {
             let cols = remap(d.columns, realIndex: realIndex, realCount: realNorms.count)
             compact.append(cols)
             let f = d.featureCount
-            let weights = WeightStatistics(decoderNorms: Array(d.decoderNorms), encoderNorms: Array(d.encoderNorms),
-                                           encoderDecoderCosines: d.encoderDecoderCosine.map { $0.isFinite ? Optional($0) : nil })
+            let weights = WeightStatistics(
+                decoderNorms: Array(d.decoderNorms), encoderNorms: Array(d.encoderNorms),
+                encoderDecoderCosines: d.encoderDecoderCosine.map { $0.isFinite ? Optional($0) : nil })
             let elasticity = (0..<f).map { d.elasticity($0) ?? .nan }
             let alphas: [Float]? = d.descriptor.score == Score.Kind.unknown.rawValue ? nil : Array(d.alpha)
             var peaks: [TopContextPeaks] = []
@@ -89,10 +93,13 @@ public final class CacheAnalysis: @unchecked Sendable {
                 peaks.append(TopContextPeaks(tokenIDs: top.map { Int(cache.tokens[$0]) }, positions: top.map { $0 % L }))
                 for (j, row) in top.prefix(previewWidth).enumerated() { previews[feat * previewWidth + j] = cache.tokens[row] }
             }
-            let stats = FeatureStatsBuilder.build(columns: cols, norms: normContext, weights: weights, alphas: alphas,
-                                                  elasticity: elasticity, peaks: peaks, special: special)
-            tables.append(FeatureTable(descriptor: cache.descriptors[di], tokenCount: realNorms.count, stats: stats, previewIDs: previews,
-                                       previewWidth: previewWidth, vocabulary: cache))
+            let stats = FeatureStatsBuilder.build(
+                columns: cols, norms: normContext, weights: weights, alphas: alphas,
+                elasticity: elasticity, peaks: peaks, special: special)
+            tables.append(
+                FeatureTable(
+                    descriptor: cache.descriptors[di], tokenCount: realNorms.count, stats: stats, previewIDs: previews,
+                    previewWidth: previewWidth, vocabulary: cache))
             profile?.add("statistics", Double(DispatchTime.now().uptimeNanoseconds - statsStart) / 1e9)
             step += 1
             let loadStart = DispatchTime.now().uptimeNanoseconds
@@ -120,8 +127,9 @@ public final class CacheAnalysis: @unchecked Sendable {
                 let members = decoders.indices.filter { decoders[$0]?.dim == dim }
                 let rows = members.reduce(0) { $0 + (decoders[$1]?.rows ?? 0) }
                 let parameters = ApproximateDecoderMatching.Parameters.standard(rows: rows)
-                let r = ApproximateDecoderMatching.matchAll(members.compactMap { decoders[$0] }, k: matchLimit, parameters: parameters,
-                                                            profile: profile)
+                let r = ApproximateDecoderMatching.matchAll(
+                    members.compactMap { decoders[$0] }, k: matchLimit, parameters: parameters,
+                    profile: profile)
                 approximate[dim] = (r, Dictionary(uniqueKeysWithValues: members.enumerated().map { ($1, $0) }))
                 if rows > recordRows {
                     recordRows = rows
@@ -140,12 +148,18 @@ public final class CacheAnalysis: @unchecked Sendable {
         var neighbours: [MatchListTable] = []
         for (di, dec) in decoders.enumerated() {
             guard let dec else {
-                neighbours.append(MatchListTable([FeatureMatchLists](repeating: FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: []),
-                                                                     count: cache.dictionaries[di].featureCount)))
+                neighbours.append(
+                    MatchListTable(
+                        [FeatureMatchLists](
+                            repeating: FeatureMatchLists(byDecoderCosine: [], byActivationCorrelation: []),
+                            count: cache.dictionaries[di].featureCount)))
                 continue
             }
-            neighbours.append(MatchListTable(try FeatureMatching.neighbours(dec, activations: compact[di], limit: matchLimit, profile: profile,
-                                                                            decoderMatches: approximateNeighbours(di))))
+            neighbours.append(
+                MatchListTable(
+                    try FeatureMatching.neighbours(
+                        dec, activations: compact[di], limit: matchLimit, profile: profile,
+                        decoderMatches: approximateNeighbours(di))))
             step += 1
             progress("analyse", step, steps)
         }
@@ -153,22 +167,25 @@ public final class CacheAnalysis: @unchecked Sendable {
         for i in 0..<decoders.count {
             for j in (i + 1)..<max(i + 1, decoders.count) {
                 guard let a = decoders[i], let b = decoders[j], a.dim == b.dim else { continue }
-                let m = try FeatureMatching.crossMatches(a: a, b: b, activationsA: compact[i], activationsB: compact[j], limit: matchLimit,
-                                                         profile: profile, decoderMatches: approximateCross(i, j))
+                let m = try FeatureMatching.crossMatches(
+                    a: a, b: b, activationsA: compact[i], activationsB: compact[j], limit: matchLimit,
+                    profile: profile, decoderMatches: approximateCross(i, j))
                 matches[Pair(i, j)] = MatchListTable(m.aToB)
                 matches[Pair(j, i)] = MatchListTable(m.bToA)
                 step += 1
                 progress("analyse", step, steps)
             }
         }
-        return CacheAnalysis(cacheFingerprint: key(for: cache), tables: tables, neighbours: neighbours, matches: matches, unavailable: unavailable,
-                             matching: record)
+        return CacheAnalysis(
+            cacheFingerprint: key(for: cache), tables: tables, neighbours: neighbours, matches: matches, unavailable: unavailable,
+            matching: record)
     }
 
     /// Columns with row indices moved to the real-token numbering.
     static func remap(_ c: SparseColumns, realIndex: [Int32], realCount: Int) -> SparseColumns {
         var rows = [UInt32](repeating: 0, count: c.nonzeroCount)
         for k in 0..<c.nonzeroCount { rows[k] = UInt32(max(0, realIndex[Int(c.rows[k])])) }
-        return SparseColumns(rowCount: realCount, featureCount: c.featureCount, colPtr: Array(c.colPtr), rows: rows, values: Array(c.values))
+        return SparseColumns(
+            rowCount: realCount, featureCount: c.featureCount, colPtr: Array(c.colPtr), rows: rows, values: Array(c.values))
     }
 }

@@ -22,19 +22,25 @@ public enum CacheBuilder {
     public typealias ProgressHandler = (_ stage: String, _ done: Int, _ total: Int) -> Void
 
     /// Encodes `input` with each dictionary and writes the cache to `output` (docs/FORMATS.md).
-    public static func build(dictionaries: [NamedDictionary], input: ActivationFile, vocabulary: Vocabulary, vocabularyPath: String,
-                             unembedding: Unembedding? = nil, options: CacheOptions = CacheOptions(), output: String,
-                             progress: ProgressHandler = { _, _, _ in }) throws {
-        try build(dictionaries: dictionaries, corpus: try ActivationCorpus(files: [input]), vocabulary: vocabulary, vocabularyPath: vocabularyPath,
-                  unembedding: unembedding, options: options, output: output, progress: progress)
+    public static func build(
+        dictionaries: [NamedDictionary], input: ActivationFile, vocabulary: Vocabulary, vocabularyPath: String,
+        unembedding: Unembedding? = nil, options: CacheOptions = CacheOptions(), output: String,
+        progress: ProgressHandler = { _, _, _ in }
+    ) throws {
+        try build(
+            dictionaries: dictionaries, corpus: try ActivationCorpus(files: [input]), vocabulary: vocabulary,
+            vocabularyPath: vocabularyPath,
+            unembedding: unembedding, options: options, output: output, progress: progress)
     }
 
     /// Encodes the corpus (or part `shard` of it) with each dictionary and writes the cache to `output`.
     /// The caches of all N parts, merged with `CacheMerger`, are the same bytes as a build of the whole.
     /// With `unembedding`, every feature's logit effects are computed and stored too (`LogitTable`).
-    public static func build(dictionaries: [NamedDictionary], corpus: ActivationCorpus, shard: ShardSpec? = nil, vocabulary: Vocabulary,
-                             vocabularyPath: String, unembedding: Unembedding? = nil, options: CacheOptions = CacheOptions(),
-                             output: String, progress: ProgressHandler = { _, _, _ in }) throws {
+    public static func build(
+        dictionaries: [NamedDictionary], corpus: ActivationCorpus, shard: ShardSpec? = nil, vocabulary: Vocabulary,
+        vocabularyPath: String, unembedding: Unembedding? = nil, options: CacheOptions = CacheOptions(),
+        output: String, progress: ProgressHandler = { _, _, _ in }
+    ) throws {
         try validate(dictionaries: dictionaries, corpus: corpus, vocabulary: vocabulary, vocabularyPath: vocabularyPath)
         if let unembedding {
             try validate(unembedding: unembedding, dictionaries: dictionaries, vocabulary: vocabulary, vocabularyPath: vocabularyPath)
@@ -125,27 +131,34 @@ public enum CacheBuilder {
 
         var data: [DictionaryCacheData] = []
         for (di, nd) in dictionaries.enumerated() {
-            data.append(try dictionaryData(acc, di, nd, encoder: encoders[di], keepExact: shard != nil, logits: logits?[di],
-                                           output: output))
+            data.append(
+                try dictionaryData(
+                    acc, di, nd, encoder: encoders[di], keepExact: shard != nil, logits: logits?[di],
+                    output: output))
         }
         var manifest = CacheManifest(options: options)
-        manifest.sample = try sampleDescription(paths: corpus.files.map(\.path), corpusSequences: corpus.sequences, sequenceLength: corpus.sequenceLength,
-                                                shard: shard, part: part, vocabularyPath: vocabularyPath, output: output)
+        manifest.sample = try sampleDescription(
+            paths: corpus.files.map(\.path), corpusSequences: corpus.sequences, sequenceLength: corpus.sequenceLength,
+            shard: shard, part: part, vocabularyPath: vocabularyPath, output: output)
         manifest.unembed = try unembedding.map { try unembedRecord($0, output: output) }
         let sample = try acc.sampleData(sequences: part.sequences.count, sequenceLength: corpus.sequenceLength, keepExact: shard != nil)
-        try CacheWriter.write(manifest: manifest, sample: sample,
-                              vocabulary: vocabulary, dictionaries: data, output: output, progress: progress)
+        try CacheWriter.write(
+            manifest: manifest, sample: sample,
+            vocabulary: vocabulary, dictionaries: data, output: output, progress: progress)
     }
 
     /// What the writer needs of dictionary `di`: its columns and sums from `acc`, and its weights' statistics.
-    static func dictionaryData(_ acc: CacheAccumulator, _ di: Int, _ nd: NamedDictionary, encoder enc: FeatureEncoder, keepExact: Bool,
-                               logits: LogitTable?, output: String) throws -> DictionaryCacheData {
+    static func dictionaryData(
+        _ acc: CacheAccumulator, _ di: Int, _ nd: NamedDictionary, encoder enc: FeatureEncoder, keepExact: Bool,
+        logits: LogitTable?, output: String
+    ) throws -> DictionaryCacheData {
         let d = nd.dictionary
         let cosEncDec = encoderDecoderCosines(d, encoderNorms: enc.encoderNorms, decoderNorms: enc.decoderNorms)
         var descriptor = CacheManifest.Dictionary(d, name: nd.name)
         descriptor.path = RelativePath.of(d.metadata.path, fromFolderOf: output)
-        var data = try acc.dictionaryData(di, descriptor: descriptor, keepExact: keepExact, alpha: (0..<d.dSAE).map { d.alpha($0) },
-                                          encoderNorms: enc.encoderNorms, decoderNorms: enc.decoderNorms, encoderDecoderCosine: cosEncDec)
+        var data = try acc.dictionaryData(
+            di, descriptor: descriptor, keepExact: keepExact, alpha: (0..<d.dSAE).map { d.alpha($0) },
+            encoderNorms: enc.encoderNorms, decoderNorms: enc.decoderNorms, encoderDecoderCosine: cosEncDec)
         data.logits = logits
         return data
     }
@@ -162,27 +175,32 @@ public enum CacheBuilder {
 
     /// Refuses an unembedding that does not fit the dictionaries (d_model != d_in) or the vocabulary
     /// (fewer logits than tokens: another model's), before any work.
-    static func validate(unembedding u: Unembedding, dictionaries: [NamedDictionary], vocabulary: Vocabulary,
-                         vocabularyPath: String) throws {
+    static func validate(
+        unembedding u: Unembedding, dictionaries: [NamedDictionary], vocabulary: Vocabulary,
+        vocabularyPath: String
+    ) throws {
         for nd in dictionaries where nd.dictionary.dIn != u.dModel {
-            throw SAEKitError(.badInput, path: u.path, subject: "tensor \"W_U\"",
-                              reason: "has d_model = \(u.dModel) but dictionary \"\(nd.name)\" (\(nd.dictionary.metadata.path)) "
-                                  + "has d_in = \(nd.dictionary.dIn)",
-                              remedy: "logit effects need a residual-stream dictionary of the model this unembedding belongs to")
+            throw SAEKitError(
+                .badInput, path: u.path, subject: "tensor \"W_U\"",
+                reason: "has d_model = \(u.dModel) but dictionary \"\(nd.name)\" (\(nd.dictionary.metadata.path)) "
+                    + "has d_in = \(nd.dictionary.dIn)",
+                remedy: "logit effects need a residual-stream dictionary of the model this unembedding belongs to")
         }
         guard u.dVocab >= vocabulary.display.count else {
-            throw SAEKitError(.badInput, path: u.path, subject: "tensor \"W_U\"",
-                              reason: "scores \(u.dVocab) tokens but the vocabulary \(vocabularyPath) has \(vocabulary.display.count)",
-                              remedy: "give the unembedding of the model whose tokenizer is --vocab")
+            throw SAEKitError(
+                .badInput, path: u.path, subject: "tensor \"W_U\"",
+                reason: "scores \(u.dVocab) tokens but the vocabulary \(vocabularyPath) has \(vocabulary.display.count)",
+                remedy: "give the unembedding of the model whose tokenizer is --vocab")
         }
     }
 
     /// The manifest's record of the unembedding: its path relative to the output and its fingerprint.
     static func unembedRecord(_ u: Unembedding, output: String) throws -> CacheManifest.Unembed {
-        CacheManifest.Unembed(path: RelativePath.of(u.path, fromFolderOf: output), fingerprint: try fileFingerprint(u.path),
-                              modelName: u.modelName,
-                              dModel: u.dModel, dVocab: u.dVocab, finalNorm: u.finalNorm.rawValue, weightOffset: u.weightOffset,
-                              count: LogitTable.defaultCount)
+        CacheManifest.Unembed(
+            path: RelativePath.of(u.path, fromFolderOf: output), fingerprint: try fileFingerprint(u.path),
+            modelName: u.modelName,
+            dModel: u.dModel, dVocab: u.dVocab, finalNorm: u.finalNorm.rawValue, weightOffset: u.weightOffset,
+            count: LogitTable.defaultCount)
     }
 
     /// cos(W_enc[:, i], W_dec[i, :]) per feature, in double precision. A [d_in x d_sae] encoder is
@@ -220,12 +238,15 @@ public enum CacheBuilder {
     }
 
     /// The sequences and rows a build covers: all of the corpus, or part `shard` of it.
-    public static func partRows(sequences: Int, sequenceLength L: Int, shard: ShardSpec?) throws -> (sequences: Range<Int>, rows: Range<Int>) {
+    public static func partRows(sequences: Int, sequenceLength L: Int, shard: ShardSpec?) throws -> (
+        sequences: Range<Int>, rows: Range<Int>
+    ) {
         guard let shard else { return (0..<sequences, 0..<(sequences * L)) }
         guard shard.count <= sequences else {
-            throw SAEKitError(.badInput, path: nil, subject: "--shard \(shard)",
-                              reason: "the activations hold \(sequences) sequences, too few for \(shard.count) parts of whole sequences",
-                              remedy: "use at most \(sequences) parts")
+            throw SAEKitError(
+                .badInput, path: nil, subject: "--shard \(shard)",
+                reason: "the activations hold \(sequences) sequences, too few for \(shard.count) parts of whole sequences",
+                remedy: "use at most \(sequences) parts")
         }
         let s = shard.sequences(of: sequences)
         return (s, (s.lowerBound * L)..<(s.upperBound * L))
@@ -235,13 +256,16 @@ public enum CacheBuilder {
     /// file: its bytes' digest; of several: the digest of theirs), or for a --shard part its own
     /// digest and a record of the chunk digests it computed, from which a merge of all parts derives
     /// the corpus fingerprint (each part reads only its share of the files to hash them).
-    static func sampleDescription(paths inputs: [String], corpusSequences: Int, sequenceLength: Int, shard: ShardSpec?,
-                                  part: (sequences: Range<Int>, rows: Range<Int>), vocabularyPath: String, output: String) throws -> CacheManifest.Sample {
+    static func sampleDescription(
+        paths inputs: [String], corpusSequences: Int, sequenceLength: Int, shard: ShardSpec?,
+        part: (sequences: Range<Int>, rows: Range<Int>), vocabularyPath: String, output: String
+    ) throws -> CacheManifest.Sample {
         let paths = inputs.map { RelativePath.of($0, fromFolderOf: output) }
         var sample = CacheManifest.Sample(
             rows: part.rows.count, sequences: part.sequences.count, sequenceLength: sequenceLength,
             activationsPath: paths.joined(separator: " + "), activationsFingerprint: "",
-            vocabularyPath: RelativePath.of(vocabularyPath, fromFolderOf: output), vocabularyFingerprint: try fileFingerprint(vocabularyPath),
+            vocabularyPath: RelativePath.of(vocabularyPath, fromFolderOf: output),
+            vocabularyFingerprint: try fileFingerprint(vocabularyPath),
             shards: inputs.count)
         guard let shard else {
             sample.activationsFingerprint = corpusFingerprint(try inputs.map { try fileFingerprint($0) })
@@ -280,26 +304,33 @@ public enum CacheBuilder {
 
     static func validate(dictionaries: [NamedDictionary], corpus: ActivationCorpus, vocabulary: Vocabulary, vocabularyPath: String) throws {
         guard !dictionaries.isEmpty else {
-            throw SAEKitError(.badInput, path: nil, subject: "--dict", reason: "no dictionary given", remedy: "add --dict NAME=PATH (one or more)")
+            throw SAEKitError(
+                .badInput, path: nil, subject: "--dict", reason: "no dictionary given", remedy: "add --dict NAME=PATH (one or more)")
         }
         var seen = Set<String>()
         let input = corpus.files[0]
         for nd in dictionaries {
             guard !nd.name.isEmpty, nd.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
-                throw SAEKitError(.badInput, path: nil, subject: "--dict \(nd.name)=...", reason: "a name may hold letters, digits, '_' and '-' only")
+                throw SAEKitError(
+                    .badInput, path: nil, subject: "--dict \(nd.name)=...", reason: "a name may hold letters, digits, '_' and '-' only")
             }
             guard seen.insert(nd.name).inserted else {
-                throw SAEKitError(.badInput, path: nil, subject: "--dict \(nd.name)=...", reason: "the name is used twice", remedy: "give each dictionary its own name")
+                throw SAEKitError(
+                    .badInput, path: nil, subject: "--dict \(nd.name)=...", reason: "the name is used twice",
+                    remedy: "give each dictionary its own name")
             }
             guard nd.dictionary.dIn == corpus.dIn else {
-                throw SAEKitError(.badInput, path: input.path, subject: "tensor \"\(input.activations.name)\"",
-                                  reason: "has d_in = \(input.dIn) but dictionary \"\(nd.name)\" (\(nd.dictionary.metadata.path)) expects \(nd.dictionary.dIn)",
-                                  remedy: "use activations from the hook the dictionary was trained on")
+                throw SAEKitError(
+                    .badInput, path: input.path, subject: "tensor \"\(input.activations.name)\"",
+                    reason:
+                        "has d_in = \(input.dIn) but dictionary \"\(nd.name)\" (\(nd.dictionary.metadata.path)) expects \(nd.dictionary.dIn)",
+                    remedy: "use activations from the hook the dictionary was trained on")
             }
         }
         guard corpus.rows < Int(UInt32.max) else {
-            throw SAEKitError(.unsupported, path: input.path, reason: "the activations hold more than 4 billion tokens",
-                              remedy: "build parts with --shard I/N (each under 4 billion tokens) and merge the caches")
+            throw SAEKitError(
+                .unsupported, path: input.path, reason: "the activations hold more than 4 billion tokens",
+                remedy: "build parts with --shard I/N (each under 4 billion tokens) and merge the caches")
         }
         guard !vocabulary.display.isEmpty else {
             throw SAEKitError(.badInput, path: vocabularyPath, reason: "holds no tokens")
@@ -316,15 +347,17 @@ public enum CacheBuilder {
             while start < seg.rows.upperBound {
                 let end = min(seg.rows.upperBound, start + (1 << 20))
                 guard let ids = try input.tokenIDs(rows: start..<end) else {
-                    throw SAEKitError(.badInput, path: input.path, subject: "tensor \"tokens\"", reason: "missing: contexts need the token ids",
-                                      remedy: "store tokens [n_seq, seq_len] in the file or give --tokens FILE")
+                    throw SAEKitError(
+                        .badInput, path: input.path, subject: "tensor \"tokens\"", reason: "missing: contexts need the token ids",
+                        remedy: "store tokens [n_seq, seq_len] in the file or give --tokens FILE")
                 }
                 if let k = ids.firstIndex(where: { $0 >= v }) {
                     let i = start + k
                     let seq = i / max(1, input.sequenceLength), pos = i % max(1, input.sequenceLength)
-                    throw SAEKitError(.badInput, path: input.path, subject: "tokens[\(seq), \(pos)]",
-                                      reason: "token id \(ids[k]) is outside the vocabulary of \(vocabularyPath) (\(v) tokens)",
-                                      remedy: "give the tokenizer of the model that produced the activations")
+                    throw SAEKitError(
+                        .badInput, path: input.path, subject: "tokens[\(seq), \(pos)]",
+                        reason: "token id \(ids[k]) is outside the vocabulary of \(vocabularyPath) (\(v) tokens)",
+                        remedy: "give the tokenizer of the model that produced the activations")
                 }
                 if let t = input.tokens, let w = t.dtype.byteSize { releaseMapped(t, byteRange: (start * w)..<(end * w)) }
                 start = end

@@ -15,8 +15,10 @@ public final class CacheFeatureSource: FeatureSource, @unchecked Sendable {
 
     /// Opens a cache and its analysis (computing and storing the analysis when missing or stale).
     /// `options` and `announce` as for `CacheAnalysis.load`.
-    public convenience init(path: String, options: AnalysisOptions = AnalysisOptions(), announce: (String) -> Void = { _ in },
-                            progress: CacheBuilder.ProgressHandler = { _, _, _ in }) throws {
+    public convenience init(
+        path: String, options: AnalysisOptions = AnalysisOptions(), announce: (String) -> Void = { _ in },
+        progress: CacheBuilder.ProgressHandler = { _, _, _ in }
+    ) throws {
         let cache = try ContextCache(path: path)
         self.init(cache: cache, analysis: try CacheAnalysis.load(cache: cache, options: options, announce: announce, progress: progress))
     }
@@ -34,7 +36,9 @@ public final class CacheFeatureSource: FeatureSource, @unchecked Sendable {
     }
 
     /// Builds every feature's lists from the mapped analysis (a pass over the pair's columns).
-    public func allMatchLists(dict: Int, other: Int) -> [FeatureMatchLists]? { analysis.matches[CacheAnalysis.Pair(dict, other)].map(Array.init) }
+    public func allMatchLists(dict: Int, other: Int) -> [FeatureMatchLists]? {
+        analysis.matches[CacheAnalysis.Pair(dict, other)].map(Array.init)
+    }
 
     public func contexts(dict: Int, feature: Int, at others: [TokenContext]) throws -> [TokenContext] {
         let length = cache.manifest.sample.sequenceLength

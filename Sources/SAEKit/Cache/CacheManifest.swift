@@ -23,7 +23,8 @@ public struct CacheManifest: Codable, Sendable, Equatable {
 
         enum CodingKeys: String, CodingKey {
             case rows, sequences, shards, shard
-            case sequenceLength = "sequence_length", activationsPath = "activations_path", activationsFingerprint = "activations_fingerprint"
+            case sequenceLength = "sequence_length", activationsPath = "activations_path", activationsFingerprint =
+                "activations_fingerprint"
             case vocabularyPath = "vocabulary_path", vocabularyFingerprint = "vocabulary_fingerprint"
         }
     }
@@ -114,8 +115,9 @@ public struct CacheManifest: Codable, Sendable, Equatable {
     public var version: Int = CacheManifest.currentVersion
     public var saexVersion: String = SAEKitVersion.string
     public var options: CacheOptions
-    public var sample: Sample = Sample(rows: 0, sequences: 0, sequenceLength: 0, activationsPath: "", activationsFingerprint: "",
-                                       vocabularyPath: "", vocabularyFingerprint: "", shards: 1)
+    public var sample: Sample = Sample(
+        rows: 0, sequences: 0, sequenceLength: 0, activationsPath: "", activationsFingerprint: "",
+        vocabularyPath: "", vocabularyFingerprint: "", shards: 1)
     public var dictionaries: [Dictionary] = []
     /// Set when the cache holds logit effects (`saex cache build --unembed`).
     public var unembed: Unembed? = nil
@@ -149,16 +151,23 @@ public struct CacheManifest: Codable, Sendable, Equatable {
     static func decode(_ text: String, path: String) throws -> CacheManifest {
         struct VersionOnly: Decodable { var version: Int }
         guard let v = try? JSONDecoder().decode(VersionOnly.self, from: Data(text.utf8)) else {
-            throw SAEKitError(.badInput, path: path, subject: "__metadata__.saex_cache", reason: "is not a saex cache description", remedy: "rebuild the cache with saex cache build")
+            throw SAEKitError(
+                .badInput, path: path, subject: "__metadata__.saex_cache", reason: "is not a saex cache description",
+                remedy: "rebuild the cache with saex cache build")
         }
         if v.version > currentVersion {
-            throw SAEKitError(.unsupported, path: path, reason: "was written by a newer saex (cache version \(v.version); this saex reads \(currentVersion))", remedy: "upgrade saex")
+            throw SAEKitError(
+                .unsupported, path: path,
+                reason: "was written by a newer saex (cache version \(v.version); this saex reads \(currentVersion))",
+                remedy: "upgrade saex")
         }
         let m: CacheManifest
         do {
             m = try JSONDecoder().decode(CacheManifest.self, from: Data(text.utf8))
         } catch {
-            throw SAEKitError(.badInput, path: path, subject: "__metadata__.saex_cache", reason: "is incomplete (\(CacheManifest.describe(error)))", remedy: "rebuild the cache with saex cache build")
+            throw SAEKitError(
+                .badInput, path: path, subject: "__metadata__.saex_cache", reason: "is incomplete (\(CacheManifest.describe(error)))",
+                remedy: "rebuild the cache with saex cache build")
         }
         try m.checkRanges(path: path)
         return m
@@ -171,12 +180,15 @@ public struct CacheManifest: Codable, Sendable, Equatable {
     /// the sample's sequences by their length and allocate d_sae + 1 column pointers.
     func checkRanges(path: String) throws {
         func bad(_ key: String, _ value: Int, _ expected: String) -> SAEKitError {
-            SAEKitError(.badInput, path: path, subject: "__metadata__.saex_cache", reason: "\(key) is \(value), expected \(expected)",
-                        remedy: "rebuild the cache with saex cache build")
+            SAEKitError(
+                .badInput, path: path, subject: "__metadata__.saex_cache", reason: "\(key) is \(value), expected \(expected)",
+                remedy: "rebuild the cache with saex cache build")
         }
         let o = options
-        for (key, value, range) in [("options.top_k", o.topK, Self.topKRange), ("options.bins", o.bins, Self.binsRange),
-                                    ("options.per_bin", o.perBin, Self.perBinRange), ("options.random", o.randomCount, Self.randomRange)]
+        for (key, value, range) in [
+            ("options.top_k", o.topK, Self.topKRange), ("options.bins", o.bins, Self.binsRange),
+            ("options.per_bin", o.perBin, Self.perBinRange), ("options.random", o.randomCount, Self.randomRange)
+        ]
         where !range.contains(value) {
             throw bad(key, value, "\(range.lowerBound) to \(range.upperBound)")
         }
@@ -184,8 +196,10 @@ public struct CacheManifest: Codable, Sendable, Equatable {
         guard sample.sequenceLength >= 1 else { throw bad("sample.sequence_length", sample.sequenceLength, "1 or more") }
         let (rows, overflow) = sample.sequences.multipliedReportingOverflow(by: sample.sequenceLength)
         guard !overflow, rows == sample.rows else {
-            throw SAEKitError(.badInput, path: path, subject: "__metadata__.saex_cache.sample", reason: "rows \(sample.rows) != sequences x sequence_length",
-                              remedy: "rebuild the cache with saex cache build")
+            throw SAEKitError(
+                .badInput, path: path, subject: "__metadata__.saex_cache.sample",
+                reason: "rows \(sample.rows) != sequences x sequence_length",
+                remedy: "rebuild the cache with saex cache build")
         }
         for (i, d) in dictionaries.enumerated() where d.dSAE < 0 || d.dSAE == Int.max {
             throw bad("dictionaries.\(i).d_sae", d.dSAE, "a feature count")

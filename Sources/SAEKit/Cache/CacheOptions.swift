@@ -49,7 +49,8 @@ public enum ByteSize {
             s.removeLast()
         }
         guard let v = Double(s), v.isFinite, v > 0, v * scale < 1e18 else {
-            throw SAEKitError(.badInput, path: nil, subject: "\(option) \(text)", reason: "expected a size such as 512M, 2G or a number of bytes")
+            throw SAEKitError(
+                .badInput, path: nil, subject: "\(option) \(text)", reason: "expected a size such as 512M, 2G or a number of bytes")
         }
         return Int(v * scale)
     }

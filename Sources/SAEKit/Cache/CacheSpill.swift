@@ -1,8 +1,8 @@
 import CSignals
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Foundation
 
@@ -21,12 +21,15 @@ final class SpillFolder: @unchecked Sendable {
     func file(_ name: String) throws -> SpillFile {
         if path == nil {
             let dir = (output as NSString).deletingLastPathComponent
-            let p = (dir.isEmpty ? "" : dir + "/") + ".\((output as NSString).lastPathComponent).spill-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            let p =
+                (dir.isEmpty ? "" : dir + "/")
+                + ".\((output as NSString).lastPathComponent).spill-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             cleanupSlots.append(saex_cleanup_register(p, 1))
             guard mkdir(p, 0o700) == 0 else {
                 let err = errno
-                throw SAEKitError(.ioFailure, path: output, reason: "cannot create a spill folder beside it (\(String(cString: strerror(err))))",
-                                  remedy: "check that the folder is writable, or raise --memory-limit")
+                throw SAEKitError(
+                    .ioFailure, path: output, reason: "cannot create a spill folder beside it (\(String(cString: strerror(err))))",
+                    remedy: "check that the folder is writable, or raise --memory-limit")
             }
             path = p
         }
@@ -79,8 +82,9 @@ final class SpillFile: @unchecked Sendable {
             if w < 0 {
                 if errno == EINTR { continue }
                 let err = errno
-                throw SAEKitError(.ioFailure, path: output, reason: "writing a spill file failed (\(String(cString: strerror(err))))",
-                                  remedy: "check free disk space beside the output")
+                throw SAEKitError(
+                    .ioFailure, path: output, reason: "writing a spill file failed (\(String(cString: strerror(err))))",
+                    remedy: "check free disk space beside the output")
             }
             off += w
         }
@@ -367,9 +371,13 @@ final class ColumnSpiller {
         }
         guard let file else { return }
         let per = max(4096, readerBytes / max(1, 2 * runs.count))
-        let counts = runs.map { SpillReader(file: file, offset: $0.offset, length: 4 * featureCount, bufferBytes: min(per, 4 * featureCount)) }
+        let counts = runs.map {
+            SpillReader(file: file, offset: $0.offset, length: 4 * featureCount, bufferBytes: min(per, 4 * featureCount))
+        }
         let data = runs.map { r in
-            SpillReader(file: file, offset: r.offset + 4 * featureCount + (wantValues ? 4 * r.nonzeros : 0), length: 4 * r.nonzeros, bufferBytes: per)
+            SpillReader(
+                file: file, offset: r.offset + 4 * featureCount + (wantValues ? 4 * r.nonzeros : 0), length: 4 * r.nonzeros,
+                bufferBytes: per)
         }
         let outBytes = 1 << 20
         let out = UnsafeMutableRawPointer.allocate(byteCount: outBytes, alignment: 16)

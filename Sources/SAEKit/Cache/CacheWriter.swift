@@ -50,21 +50,27 @@ struct DictionaryCacheData {
 
     var nonzeroCount: Int { Int(colPtr.last ?? 0) }
 
-    init(descriptor: CacheManifest.Dictionary, columns: SparseColumns, bDecNorms: [Float], elasticitySum: [Double], alpha: [Float],
-         encoderNorms: [Float], decoderNorms: [Float], encoderDecoderCosine: [Float], residualSum: Double?) {
-        self.init(descriptor: descriptor, featureCount: columns.featureCount, colPtr: Array(columns.colPtr), rows: TensorBytes(columns.rows),
-                  values: TensorBytes(columns.values), bDecNorms: TensorBytes(bDecNorms), elasticitySum: elasticitySum, elasticityExact: nil,
-                  alpha: alpha, encoderNorms: encoderNorms, decoderNorms: decoderNorms, encoderDecoderCosine: encoderDecoderCosine,
-                  residualSum: residualSum, residualExact: nil)
+    init(
+        descriptor: CacheManifest.Dictionary, columns: SparseColumns, bDecNorms: [Float], elasticitySum: [Double], alpha: [Float],
+        encoderNorms: [Float], decoderNorms: [Float], encoderDecoderCosine: [Float], residualSum: Double?
+    ) {
+        self.init(
+            descriptor: descriptor, featureCount: columns.featureCount, colPtr: Array(columns.colPtr), rows: TensorBytes(columns.rows),
+            values: TensorBytes(columns.values), bDecNorms: TensorBytes(bDecNorms), elasticitySum: elasticitySum, elasticityExact: nil,
+            alpha: alpha, encoderNorms: encoderNorms, decoderNorms: decoderNorms, encoderDecoderCosine: encoderDecoderCosine,
+            residualSum: residualSum, residualExact: nil)
         // The columns' buffers must outlive the write: keep the owner alive through the closures.
         let keep = columns
         rows = TensorBytes(count: keep.rows.count) { try $0.append(UnsafeRawBufferPointer(keep.rows)) }
         values = TensorBytes(count: keep.values.count) { try $0.append(UnsafeRawBufferPointer(keep.values)) }
     }
 
-    init(descriptor: CacheManifest.Dictionary, featureCount: Int, colPtr: [Int64], rows: TensorBytes, values: TensorBytes, bDecNorms: TensorBytes,
-         elasticitySum: [Double], elasticityExact: [Int64]?, alpha: [Float], encoderNorms: [Float], decoderNorms: [Float],
-         encoderDecoderCosine: [Float], residualSum: Double?, residualExact: [Int64]?) {
+    init(
+        descriptor: CacheManifest.Dictionary, featureCount: Int, colPtr: [Int64], rows: TensorBytes, values: TensorBytes,
+        bDecNorms: TensorBytes,
+        elasticitySum: [Double], elasticityExact: [Int64]?, alpha: [Float], encoderNorms: [Float], decoderNorms: [Float],
+        encoderDecoderCosine: [Float], residualSum: Double?, residualExact: [Int64]?
+    ) {
         self.descriptor = descriptor
         self.featureCount = featureCount
         self.colPtr = colPtr
@@ -100,8 +106,10 @@ struct SampleData {
 
 /// Writes a cache file (a safetensors file; tensor names in docs/FORMATS.md).
 enum CacheWriter {
-    static func write(manifest m: CacheManifest, sample: SampleData, vocabulary: Vocabulary, dictionaries: [DictionaryCacheData],
-                      output: String, progress: CacheBuilder.ProgressHandler) throws {
+    static func write(
+        manifest m: CacheManifest, sample: SampleData, vocabulary: Vocabulary, dictionaries: [DictionaryCacheData],
+        output: String, progress: CacheBuilder.ProgressHandler
+    ) throws {
         var manifest = m
         manifest.dictionaries = dictionaries.map(\.descriptor)
         var vocabBytes: [UInt8] = []
@@ -121,7 +129,7 @@ enum CacheWriter {
             (.init("sample.norms", .f32, [rows]), sample.norms.write),
             (.init("vocab.bytes", .u8, [vocabBytes.count]), { try $0.append(vocabBytes) }),
             (.init("vocab.offsets", .i64, [vocabOffsets.count]), { try $0.append(vocabOffsets) }),
-            (.init("vocab.special", .u8, [vocabulary.special.count]), { try $0.append(vocabulary.special.map { UInt8($0 ? 1 : 0) }) }),
+            (.init("vocab.special", .u8, [vocabulary.special.count]), { try $0.append(vocabulary.special.map { UInt8($0 ? 1 : 0) }) })
         ]
         // The FVU's sums (docs/FORMATS.md), when every dictionary has its residual.
         let reconstruction = sample.inputSums != nil && dictionaries.allSatisfy { $0.residualSum != nil }
@@ -145,7 +153,7 @@ enum CacheWriter {
                 (.init(p + "alpha", .f32, [f]), { try $0.append(d.alpha) }),
                 (.init(p + "encoder_norms", .f32, [f]), { try $0.append(d.encoderNorms) }),
                 (.init(p + "decoder_norms", .f32, [f]), { try $0.append(d.decoderNorms) }),
-                (.init(p + "enc_dec_cos", .f32, [f]), { try $0.append(d.encoderDecoderCosine) }),
+                (.init(p + "enc_dec_cos", .f32, [f]), { try $0.append(d.encoderDecoderCosine) })
             ]
             if let t = d.logits {
                 precondition(t.featureCount == f)
@@ -153,7 +161,7 @@ enum CacheWriter {
                     (.init(p + "logit_pos_ids", .i32, [f, t.count]), { try $0.append(t.positiveIDs) }),
                     (.init(p + "logit_pos_values", .f32, [f, t.count]), { try $0.append(t.positiveValues) }),
                     (.init(p + "logit_neg_ids", .i32, [f, t.count]), { try $0.append(t.negativeIDs) }),
-                    (.init(p + "logit_neg_values", .f32, [f, t.count]), { try $0.append(t.negativeValues) }),
+                    (.init(p + "logit_neg_values", .f32, [f, t.count]), { try $0.append(t.negativeValues) })
                 ]
             }
             if let exact = d.elasticityExact {

@@ -67,8 +67,9 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
         }
         self.file = file
         guard let text = file.metadata["saex_cache"] else {
-            throw SAEKitError(.badInput, path: path, reason: "is a safetensors file but not a saex cache",
-                              remedy: "build one with saex cache build, or open a dictionary with saex inspect")
+            throw SAEKitError(
+                .badInput, path: path, reason: "is a safetensors file but not a saex cache",
+                remedy: "build one with saex cache build, or open a dictionary with saex inspect")
         }
         let m = try CacheManifest.decode(text, path: path)
         manifest = m
@@ -92,14 +93,18 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
         self.vocabBytes = vocabBytes
         vocabSpecial = try reader.buffer("vocab.special", UInt8.self, shape: [max(0, vocabOffsets.count - 1)])
         guard vocabOffsets.first == 0, vocabOffsets.last.map({ Int($0) == vocabBytes.count }) ?? false,
-              zip(vocabOffsets.dropFirst(), vocabOffsets).allSatisfy({ $0 >= $1 }) else {
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"vocab.offsets\"", reason: "offsets are not ascending within the vocabulary bytes",
-                              remedy: "rebuild the cache with saex cache build")
+            zip(vocabOffsets.dropFirst(), vocabOffsets).allSatisfy({ $0 >= $1 })
+        else {
+            throw SAEKitError(
+                .badInput, path: path, subject: "tensor \"vocab.offsets\"", reason: "offsets are not ascending within the vocabulary bytes",
+                remedy: "rebuild the cache with saex cache build")
         }
         let vocabSize = vocabOffsets.count - 1
         for (i, t) in tokens.enumerated() where t >= Int32(vocabSize) {
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"sample.tokens\"", reason: "row \(i) holds token id \(t) outside the \(vocabSize)-token vocabulary",
-                              remedy: "rebuild the cache with saex cache build")
+            throw SAEKitError(
+                .badInput, path: path, subject: "tensor \"sample.tokens\"",
+                reason: "row \(i) holds token id \(t) outside the \(vocabSize)-token vocabulary",
+                remedy: "rebuild the cache with saex cache build")
         }
         var dicts: [CachedDictionary] = []
         for (i, d) in m.dictionaries.enumerated() {
@@ -110,34 +115,40 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
             let values = try reader.buffer(p + "values", Float.self, shape: [rowsT.count])
             // Column pointers must ascend from 0 to nnz and rows must lie inside the sample.
             guard colPtr.first == 0, Int(colPtr[f]) == rowsT.count, zip(colPtr.dropFirst(), colPtr).allSatisfy({ $0 >= $1 }) else {
-                throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)col_ptr\"", reason: "column pointers do not ascend from 0 to the nonzero count",
-                                  remedy: "rebuild the cache with saex cache build")
+                throw SAEKitError(
+                    .badInput, path: path, subject: "tensor \"\(p)col_ptr\"",
+                    reason: "column pointers do not ascend from 0 to the nonzero count",
+                    remedy: "rebuild the cache with saex cache build")
             }
             if let bad = rowsT.firstIndex(where: { Int($0) >= rows }) {
-                throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)rows\"", reason: "entry \(bad) points past the \(rows)-row sample",
-                                  remedy: "rebuild the cache with saex cache build")
+                throw SAEKitError(
+                    .badInput, path: path, subject: "tensor \"\(p)rows\"", reason: "entry \(bad) points past the \(rows)-row sample",
+                    remedy: "rebuild the cache with saex cache build")
             }
             // Rows ascend within each column (examples and merges rely on it).
             for feat in 0..<f {
                 let lo = Int(colPtr[feat]), hi = Int(colPtr[feat + 1])
                 if lo + 1 < hi, let bad = (lo + 1..<hi).first(where: { rowsT[$0] <= rowsT[$0 - 1] }) {
-                    throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)rows\"", reason: "entry \(bad) breaks the ascending row order of feature \(feat)",
-                                      remedy: "rebuild the cache with saex cache build")
+                    throw SAEKitError(
+                        .badInput, path: path, subject: "tensor \"\(p)rows\"",
+                        reason: "entry \(bad) breaks the ascending row order of feature \(feat)",
+                        remedy: "rebuild the cache with saex cache build")
                 }
             }
             let residual = try reader.optionalSums(p + "residual_sum", shape: [1]) { _ in 0 }?[0]
-            dicts.append(CachedDictionary(
-                descriptor: d,
-                columns: SparseColumns(rowCount: rows, featureCount: f, colPtr: colPtr, rows: rowsT, values: values, owner: file),
-                bDecNorms: try reader.buffer(p + "bdec_norms", Float.self, shape: [rows]),
-                elasticitySum: try reader.buffer(p + "elasticity_sum", Double.self, shape: [f]),
-                alpha: try reader.buffer(p + "alpha", Float.self, shape: [f]),
-                encoderNorms: try reader.buffer(p + "encoder_norms", Float.self, shape: [f]),
-                decoderNorms: try reader.buffer(p + "decoder_norms", Float.self, shape: [f]),
-                encoderDecoderCosine: try reader.buffer(p + "enc_dec_cos", Float.self, shape: [f]),
-                logits: try m.unembed.map { try reader.logitTable(prefix: p, features: f, unembed: $0) },
-                residualSum: residual,
-                fvu: residual.flatMap { r in inputSums.flatMap { FVU.value(residual: r, inputSums: $0, count: realTokens) } }))
+            dicts.append(
+                CachedDictionary(
+                    descriptor: d,
+                    columns: SparseColumns(rowCount: rows, featureCount: f, colPtr: colPtr, rows: rowsT, values: values, owner: file),
+                    bDecNorms: try reader.buffer(p + "bdec_norms", Float.self, shape: [rows]),
+                    elasticitySum: try reader.buffer(p + "elasticity_sum", Double.self, shape: [f]),
+                    alpha: try reader.buffer(p + "alpha", Float.self, shape: [f]),
+                    encoderNorms: try reader.buffer(p + "encoder_norms", Float.self, shape: [f]),
+                    decoderNorms: try reader.buffer(p + "decoder_norms", Float.self, shape: [f]),
+                    encoderDecoderCosine: try reader.buffer(p + "enc_dec_cos", Float.self, shape: [f]),
+                    logits: try m.unembed.map { try reader.logitTable(prefix: p, features: f, unembed: $0) },
+                    residualSum: residual,
+                    fvu: residual.flatMap { r in inputSums.flatMap { FVU.value(residual: r, inputSums: $0, count: realTokens) } }))
         }
         dictionaries = dicts
     }
@@ -155,9 +166,10 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
         let d = manifest.dictionaries[i]
         let loaded = try DictionaryLoader.load(path: dictionaryPath(i))
         guard loaded.fingerprint == d.fingerprint else {
-            throw SAEKitError(.badInput, path: dictionaryPath(i), subject: "dictionary \"\(d.name)\"",
-                              reason: "has other weights (fingerprint \(loaded.fingerprint)) than the cache was built with (\(d.fingerprint))",
-                              remedy: "rebuild the cache with saex cache build")
+            throw SAEKitError(
+                .badInput, path: dictionaryPath(i), subject: "dictionary \"\(d.name)\"",
+                reason: "has other weights (fingerprint \(loaded.fingerprint)) than the cache was built with (\(d.fingerprint))",
+                remedy: "rebuild the cache with saex cache build")
         }
         return loaded
     }
@@ -165,8 +177,9 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
     /// Each dictionary as a browser sees it.
     public var descriptors: [DictionaryDescriptor] {
         zip(manifest.dictionaries, dictionaries).map { d, c in
-            DictionaryDescriptor(name: d.name, score: Score.Kind(rawValue: d.score) ?? .unknown, architecture: d.architecture, dIn: d.dIn,
-                                 featureCount: d.dSAE, fingerprint: d.fingerprint, path: d.path, hasNorms: true, fvu: c.fvu)
+            DictionaryDescriptor(
+                name: d.name, score: Score.Kind(rawValue: d.score) ?? .unknown, architecture: d.architecture, dIn: d.dIn,
+                featureCount: d.dSAE, fingerprint: d.fingerprint, path: d.path, hasNorms: true, fvu: c.fvu)
         }
     }
 
@@ -206,7 +219,8 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
     public func dictionaryIndex(named name: String) throws -> Int {
         guard let i = manifest.dictionaries.firstIndex(where: { $0.name == name }) else {
             let names = manifest.dictionaries.map(\.name).joined(separator: ", ")
-            throw SAEKitError(.badInput, path: path, subject: "--dict \(name)", reason: "no dictionary of that name in the cache (it has: \(names))")
+            throw SAEKitError(
+                .badInput, path: path, subject: "--dict \(name)", reason: "no dictionary of that name in the cache (it has: \(names))")
         }
         return i
     }
@@ -237,7 +251,8 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
             k += 1
         }
         let toks = tokenTexts(rows: base..<end)
-        return TokenContext(sequence: seq, position: row - base, value: cols.value(feature: feature, row: row), start: 0, tokens: toks, activations: acts)
+        return TokenContext(
+            sequence: seq, position: row - base, value: cols.value(feature: feature, row: row), start: 0, tokens: toks, activations: acts)
     }
 
     /// The example rows of one feature, derived from its column (see `FeatureExamples`).
@@ -253,8 +268,10 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
         if e.activeCount > 0 {
             for (b, bin) in e.intervals.enumerated() {
                 let bounds = e.binBounds(b)
-                groups.append(IntervalGroup(lower: bounds.lower, upper: bounds.upper, contains: Double(bin.count) / Double(e.activeCount),
-                                            examples: bin.rows.map { context(dict: dict, feature: feature, row: $0) }))
+                groups.append(
+                    IntervalGroup(
+                        lower: bounds.lower, upper: bounds.upper, contains: Double(bin.count) / Double(e.activeCount),
+                        examples: bin.rows.map { context(dict: dict, feature: feature, row: $0) }))
             }
         }
         let random = e.random.map { context(dict: dict, feature: feature, row: $0) }
@@ -275,12 +292,15 @@ struct CacheTensorReader {
     /// The tensor `name` of `dtype` with exactly `shape`, or (shape nil) of any shape of `rank` dimensions.
     func require(_ name: String, dtype: DType, shape: [Int]?, rank: Int = 1) throws -> TensorView {
         guard let t = file.tensor(name) else {
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"", reason: "missing", remedy: "the cache is damaged or from another tool; rebuild it with saex cache build")
+            throw SAEKitError(
+                .badInput, path: path, subject: "tensor \"\(name)\"", reason: "missing",
+                remedy: "the cache is damaged or from another tool; rebuild it with saex cache build")
         }
         guard t.dtype == dtype, shape.map({ t.shape == $0 }) ?? (t.shape.count == rank) else {
             let expected = shape.map { "\($0)" } ?? "[" + Array(repeating: "n", count: rank).joined(separator: ", ") + "]"
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"", reason: "is \(t.summary), expected \(dtype.rawValue) \(expected)",
-                              remedy: "rebuild the cache with saex cache build")
+            throw SAEKitError(
+                .badInput, path: path, subject: "tensor \"\(name)\"", reason: "is \(t.summary), expected \(dtype.rawValue) \(expected)",
+                remedy: "rebuild the cache with saex cache build")
         }
         return t
     }
@@ -293,10 +313,11 @@ struct CacheTensorReader {
             let ids = Array(try buffer(p + "logit_\(name)_ids", Int32.self, shape: [f, k]))
             let values = Array(try buffer(p + "logit_\(name)_values", Float.self, shape: [f, k]))
             if let bad = ids.indices.first(where: { ids[$0] < -1 || Int(ids[$0]) >= u.dVocab || (ids[$0] >= 0 && !values[$0].isFinite) }) {
-                throw SAEKitError(.badInput, path: path, subject: "tensor \"\(p)logit_\(name)_ids\"",
-                                  reason: "entry \(bad) holds token \(ids[bad]) (value \(values[bad])) outside the "
-                                      + "\(u.dVocab)-token unembedding",
-                                  remedy: "rebuild the cache with saex cache build --unembed")
+                throw SAEKitError(
+                    .badInput, path: path, subject: "tensor \"\(p)logit_\(name)_ids\"",
+                    reason: "entry \(bad) holds token \(ids[bad]) (value \(values[bad])) outside the "
+                        + "\(u.dVocab)-token unembedding",
+                    remedy: "rebuild the cache with saex cache build --unembed")
             }
             return (ids, values)
         }
@@ -310,9 +331,10 @@ struct CacheTensorReader {
         guard file.tensor(name) != nil else { return nil }
         let b = try buffer(name, Double.self, shape: shape)
         if let bad = (squaresFrom(b.count)..<b.count).first(where: { b[$0] < 0 }) {
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"",
-                              reason: "entry \(bad) is \(b[bad]), a sum of squares below 0",
-                              remedy: "rebuild the cache with saex cache build")
+            throw SAEKitError(
+                .badInput, path: path, subject: "tensor \"\(name)\"",
+                reason: "entry \(bad) is \(b[bad]), a sum of squares below 0",
+                remedy: "rebuild the cache with saex cache build")
         }
         return b
     }
@@ -332,7 +354,9 @@ struct CacheTensorReader {
         let raw = t.rawBytes
         guard let base = raw.baseAddress else { return UnsafeBufferPointer(start: nil, count: 0) }
         guard Int(bitPattern: base) % MemoryLayout<T>.alignment == 0 else {
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"", reason: "is not aligned in the file", remedy: "rebuild the cache with saex cache build")
+            throw SAEKitError(
+                .badInput, path: path, subject: "tensor \"\(name)\"", reason: "is not aligned in the file",
+                remedy: "rebuild the cache with saex cache build")
         }
         return UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: t.elementCount)
     }

@@ -42,7 +42,9 @@ public enum FeatureActsCheck {
         var x = [Float](repeating: 0, count: rowsForGemm * dIn)
         for k in 0..<(m * dIn) { x[k] = file.checkActivations[k] }
         func consider(_ ratio: Float, _ dict: String, _ feature: Int, _ row: Int, _ what: String) {
-            if ratio > worst.ratio || ratio.isNaN { worst = Worst(ratio: ratio.isNaN ? .infinity : ratio, dictionary: dict, feature: feature, row: row, what: what) }
+            if ratio > worst.ratio || ratio.isNaN {
+                worst = Worst(ratio: ratio.isNaN ? .infinity : ratio, dictionary: dict, feature: feature, row: row, what: what)
+            }
         }
         func agreement(_ a: Float, _ b: Float, scale: Float) -> Float { abs(a - b) / max(rtol * (abs(b) + scale), .leastNormalMagnitude) }
         // The input norms of the sample.
@@ -69,7 +71,9 @@ public enum FeatureActsCheck {
                                 let g = d.rule.isGated ? gp.baseAddress : nil
                                 enc.prepareInput(xp.baseAddress!, rows: rowsForGemm, into: up.baseAddress!)
                                 enc.preActivations(UnsafePointer(up.baseAddress!), rows: rowsForGemm, into: pp.baseAddress!, gate: g)
-                                enc.activate(UnsafePointer(pp.baseAddress!), rows: rowsForGemm, into: ap.baseAddress!, gate: g.map { UnsafePointer($0) })
+                                enc.activate(
+                                    UnsafePointer(pp.baseAddress!), rows: rowsForGemm, into: ap.baseAddress!,
+                                    gate: g.map { UnsafePointer($0) })
                             }
                         }
                     }
@@ -96,11 +100,14 @@ public enum FeatureActsCheck {
                     }
                 }
                 let terms = u.withUnsafeBufferPointer { calc.rowTerms($0.baseAddress! + k * dIn) }
-                consider(agreement(part.uNorm[row], terms.norm, scale: 0), nd.name, -1, row, "\(nd.name).u_norm: the file has \(part.uNorm[row]), saex computes \(terms.norm)")
+                consider(
+                    agreement(part.uNorm[row], terms.norm, scale: 0), nd.name, -1, row,
+                    "\(nd.name).u_norm: the file has \(part.uNorm[row]), saex computes \(terms.norm)")
                 var bd: Double = 0
                 for j in 0..<dIn { let v = Double(x[k * dIn + j] - d.bDec[j]); bd += v * v }
-                consider(agreement(part.bDecNorms[row], Float(bd.squareRoot()), scale: 0), nd.name, -1, row,
-                         "\(nd.name).bdec_norms: the file has \(part.bDecNorms[row]), saex computes \(Float(bd.squareRoot()))")
+                consider(
+                    agreement(part.bDecNorms[row], Float(bd.squareRoot()), scale: 0), nd.name, -1, row,
+                    "\(nd.name).bdec_norms: the file has \(part.bDecNorms[row]), saex computes \(Float(bd.squareRoot()))")
                 let lo = Int(part.rowPtr[row]), hi = Int(part.rowPtr[row + 1])
                 var e = lo
                 for i in 0..<f {
@@ -113,11 +120,15 @@ public enum FeatureActsCheck {
                     }
                     if mine == 0 && theirs == 0 { continue }
                     if mine != 0 && theirs != 0 {
-                        consider(agreement(theirs, mine, scale: scale), nd.name, i, row, "the file has \(theirs), saex's encoder gives \(mine)")
-                        consider(agreement(theirPre, pre[k * f + i], scale: scale), nd.name, i, row,
-                                 "the file's pre-activation is \(theirPre), saex's \(pre[k * f + i])")
+                        consider(
+                            agreement(theirs, mine, scale: scale), nd.name, i, row, "the file has \(theirs), saex's encoder gives \(mine)")
+                        consider(
+                            agreement(theirPre, pre[k * f + i], scale: scale), nd.name, i, row,
+                            "the file's pre-activation is \(theirPre), saex's \(pre[k * f + i])")
                     } else {
-                        consider(boundaryRatio(i), nd.name, i, row, "the file has \(theirs), saex's encoder gives \(mine) (pre-activation \(pre[k * f + i]))")
+                        consider(
+                            boundaryRatio(i), nd.name, i, row,
+                            "the file has \(theirs), saex's encoder gives \(mine) (pre-activation \(pre[k * f + i]))")
                     }
                 }
             }
@@ -126,9 +137,10 @@ public enum FeatureActsCheck {
             let L = file.sequenceLength
             let token = "token (sequence \(worst.row / L), position \(worst.row % L))"
             let subject = worst.feature >= 0 ? "dictionary \"\(worst.dictionary)\" feature \(worst.feature) at \(token)" : "\(token)"
-            throw SAEKitError(.badInput, path: file.path, subject: subject,
-                              reason: "\(worst.what), \(String(format: "%.3g", worst.ratio)) times the tolerance (rtol \(rtol), docs/FORMATS.md)",
-                              remedy: "these activations were not encoded as saex encodes them; check the dump's --encode dictionaries and dtype")
+            throw SAEKitError(
+                .badInput, path: file.path, subject: subject,
+                reason: "\(worst.what), \(String(format: "%.3g", worst.ratio)) times the tolerance (rtol \(rtol), docs/FORMATS.md)",
+                remedy: "these activations were not encoded as saex encodes them; check the dump's --encode dictionaries and dtype")
         }
         return worst
     }
@@ -139,18 +151,26 @@ extension CacheBuilder {
     /// ids, norms, every dictionary's nonzeros, pre-activations (for the elasticity sums) and per-row
     /// terms come from the files, after each file's check sample has passed `FeatureActsCheck`.
     /// Files are one corpus, in the order given; `shard` builds one part as `build(corpus:)` does.
-    public static func build(dictionaries: [NamedDictionary], featureFiles files: [FeatureActsFile], shard: ShardSpec? = nil,
-                             vocabulary: Vocabulary, vocabularyPath: String, unembedding: Unembedding? = nil,
-                             options: CacheOptions = CacheOptions(), output: String, progress: ProgressHandler = { _, _, _ in }) throws {
+    public static func build(
+        dictionaries: [NamedDictionary], featureFiles files: [FeatureActsFile], shard: ShardSpec? = nil,
+        vocabulary: Vocabulary, vocabularyPath: String, unembedding: Unembedding? = nil,
+        options: CacheOptions = CacheOptions(), output: String, progress: ProgressHandler = { _, _, _ in }
+    ) throws {
         guard let first = files.first else {
-            throw SAEKitError(.badInput, path: nil, subject: "--feature-acts", reason: "no file given", remedy: "give one or more OUT.features.safetensors files")
+            throw SAEKitError(
+                .badInput, path: nil, subject: "--feature-acts", reason: "no file given",
+                remedy: "give one or more OUT.features.safetensors files")
         }
         guard !dictionaries.isEmpty else {
-            throw SAEKitError(.badInput, path: nil, subject: "--dict", reason: "no dictionary given", remedy: "add --dict NAME=PATH (one or more)")
+            throw SAEKitError(
+                .badInput, path: nil, subject: "--dict", reason: "no dictionary given", remedy: "add --dict NAME=PATH (one or more)")
         }
         for f in files.dropFirst() where f.sequenceLength != first.sequenceLength || f.meta.dIn != first.meta.dIn {
-            throw SAEKitError(.badInput, path: f.path, reason: "has sequence length \(f.sequenceLength), d_in \(f.meta.dIn) but \(first.path) has \(first.sequenceLength), \(first.meta.dIn)",
-                              remedy: "give the files of one activation dump")
+            throw SAEKitError(
+                .badInput, path: f.path,
+                reason:
+                    "has sequence length \(f.sequenceLength), d_in \(f.meta.dIn) but \(first.path) has \(first.sequenceLength), \(first.meta.dIn)",
+                remedy: "give the files of one activation dump")
         }
         guard !vocabulary.display.isEmpty else { throw SAEKitError(.badInput, path: vocabularyPath, reason: "holds no tokens") }
         if let unembedding {
@@ -168,7 +188,9 @@ extension CacheBuilder {
         for f in files { offsets.append(offsets.last! + f.sequences) }
         let part = try partRows(sequences: offsets.last!, sequenceLength: L, shard: shard)
         guard offsets.last! * L < Int(UInt32.max) else {
-            throw SAEKitError(.unsupported, path: first.path, reason: "the files hold more than 4 billion tokens", remedy: "build parts with --shard I/N and merge the caches")
+            throw SAEKitError(
+                .unsupported, path: first.path, reason: "the files hold more than 4 billion tokens",
+                remedy: "build parts with --shard I/N and merge the caches")
         }
         let vsize = Int32(clamping: vocabulary.display.count)
         let plan = BuildMemoryPlan(options: options, featureCounts: dictionaries.map(\.dictionary.dSAE), dIn: first.meta.dIn, gated: false)
@@ -185,9 +207,10 @@ extension CacheBuilder {
             for row in lo..<hi {
                 let t = f.tokens[row]
                 guard t < vsize else {
-                    throw SAEKitError(.badInput, path: f.path, subject: "tokens[\(row / L), \(row % L)]",
-                                      reason: "token id \(t) is outside the vocabulary of \(vocabularyPath) (\(vsize) tokens)",
-                                      remedy: "give the tokenizer of the model that produced the activations")
+                    throw SAEKitError(
+                        .badInput, path: f.path, subject: "tokens[\(row / L), \(row % L)]",
+                        reason: "token id \(t) is outside the vocabulary of \(vocabularyPath) (\(vsize) tokens)",
+                        remedy: "give the tokenizer of the model that produced the activations")
                 }
                 try acc.appendSample(token: t < 0 ? -1 : t, norm: t < 0 ? 0 : f.norms[row])
             }
@@ -216,15 +239,19 @@ extension CacheBuilder {
         }
         var data: [DictionaryCacheData] = []
         for (di, nd) in dictionaries.enumerated() {
-            data.append(try dictionaryData(acc, di, nd, encoder: encoders[di], keepExact: shard != nil, logits: logits?[di],
-                                           output: output))
+            data.append(
+                try dictionaryData(
+                    acc, di, nd, encoder: encoders[di], keepExact: shard != nil, logits: logits?[di],
+                    output: output))
         }
         var manifest = CacheManifest(options: options)
-        manifest.sample = try sampleDescription(paths: files.map(\.path), corpusSequences: offsets.last!, sequenceLength: L, shard: shard, part: part,
-                                                vocabularyPath: vocabularyPath, output: output)
+        manifest.sample = try sampleDescription(
+            paths: files.map(\.path), corpusSequences: offsets.last!, sequenceLength: L, shard: shard, part: part,
+            vocabularyPath: vocabularyPath, output: output)
         manifest.unembed = try unembedding.map { try unembedRecord($0, output: output) }
         let sample = try acc.sampleData(sequences: part.sequences.count, sequenceLength: L, keepExact: shard != nil)
-        try CacheWriter.write(manifest: manifest, sample: sample,
-                              vocabulary: vocabulary, dictionaries: data, output: output, progress: progress)
+        try CacheWriter.write(
+            manifest: manifest, sample: sample,
+            vocabulary: vocabulary, dictionaries: data, output: output, progress: progress)
     }
 }

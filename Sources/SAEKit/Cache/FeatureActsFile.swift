@@ -81,11 +81,14 @@ public struct FeatureActsFile: @unchecked Sendable {
         let file = try SafetensorsFile(path: path)
         self.file = file
         func bad(_ subject: String, _ reason: String) -> SAEKitError {
-            SAEKitError(.badInput, path: path, subject: subject, reason: reason, remedy: "write the file again with scripts/dump_activations.py --encode")
+            SAEKitError(
+                .badInput, path: path, subject: subject, reason: reason,
+                remedy: "write the file again with scripts/dump_activations.py --encode")
         }
         guard let text = file.metadata["saex_features"] else {
-            throw SAEKitError(.badInput, path: path, subject: "__metadata__.saex_features", reason: "missing: not a sparse feature activation file",
-                              remedy: "give the OUT.features.safetensors files that scripts/dump_activations.py --encode writes")
+            throw SAEKitError(
+                .badInput, path: path, subject: "__metadata__.saex_features", reason: "missing: not a sparse feature activation file",
+                remedy: "give the OUT.features.safetensors files that scripts/dump_activations.py --encode writes")
         }
         let meta: Meta
         do {
@@ -94,12 +97,17 @@ public struct FeatureActsFile: @unchecked Sendable {
             throw bad("__metadata__.saex_features", "is incomplete (\(CacheManifest.describe(error)))")
         }
         guard meta.version == 1 else {
-            throw SAEKitError(.unsupported, path: path, subject: "__metadata__.saex_features", reason: "has version \(meta.version); this saex reads version 1",
-                              remedy: "use the saex whose scripts/dump_activations.py wrote it")
+            throw SAEKitError(
+                .unsupported, path: path, subject: "__metadata__.saex_features",
+                reason: "has version \(meta.version); this saex reads version 1",
+                remedy: "use the saex whose scripts/dump_activations.py wrote it")
         }
         let (r, overflow) = meta.sequences.multipliedReportingOverflow(by: meta.sequenceLength)
         guard meta.sequences >= 1, meta.sequenceLength >= 1, meta.dIn >= 1, !overflow, r == meta.rows, meta.rows < Int(UInt32.max) else {
-            throw bad("__metadata__.saex_features", "rows \(meta.rows), sequences \(meta.sequences), sequence_length \(meta.sequenceLength), d_in \(meta.dIn) do not fit together")
+            throw bad(
+                "__metadata__.saex_features",
+                "rows \(meta.rows), sequences \(meta.sequences), sequence_length \(meta.sequenceLength), d_in \(meta.dIn) do not fit together"
+            )
         }
         self.meta = meta
         func buffer<T>(_ name: String, _ dtype: DType, _ shape: [Int]?, _ type: T.Type) throws -> (UnsafeBufferPointer<T>, TensorView) {
@@ -108,7 +116,9 @@ public struct FeatureActsFile: @unchecked Sendable {
                 throw bad("tensor \"\(name)\"", "is \(t.summary), expected \(dtype.rawValue) \(shape.map { "\($0)" } ?? "[n]")")
             }
             guard let base = t.rawBytes.baseAddress else { return (UnsafeBufferPointer(start: nil, count: 0), t) }
-            guard Int(bitPattern: base) % MemoryLayout<T>.alignment == 0 else { throw bad("tensor \"\(name)\"", "is not aligned in the file") }
+            guard Int(bitPattern: base) % MemoryLayout<T>.alignment == 0 else {
+                throw bad("tensor \"\(name)\"", "is not aligned in the file")
+            }
             return (UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: t.elementCount), t)
         }
         let R = meta.rows
@@ -117,7 +127,9 @@ public struct FeatureActsFile: @unchecked Sendable {
         checkRows = try buffer("check.rows", .i64, nil, Int64.self).0
         let m = checkRows.count
         checkActivations = try buffer("check.activations", .f32, [m, meta.dIn], Float.self).0
-        guard meta.check?.rows ?? m == m else { throw bad("tensor \"check.rows\"", "holds \(m) rows but the metadata says \(meta.check?.rows ?? 0)") }
+        guard meta.check?.rows ?? m == m else {
+            throw bad("tensor \"check.rows\"", "holds \(m) rows but the metadata says \(meta.check?.rows ?? 0)")
+        }
         var previous: Int64 = -1
         for (k, row) in checkRows.enumerated() {
             guard row > previous, row < Int64(R), tokens[Int(row)] >= 0 else {
@@ -132,7 +144,9 @@ public struct FeatureActsFile: @unchecked Sendable {
         }
         var parts: [String: Part] = [:]
         for d in meta.dictionaries {
-            guard !d.name.isEmpty, d.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }), d.dSAE >= 1, parts[d.name] == nil else {
+            guard !d.name.isEmpty, d.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }), d.dSAE >= 1,
+                parts[d.name] == nil
+            else {
                 throw bad("__metadata__.saex_features.dictionaries", "entry \"\(d.name)\" has a bad or repeated name or d_sae \(d.dSAE)")
             }
             let p = d.name + "."
@@ -157,21 +171,28 @@ public struct FeatureActsFile: @unchecked Sendable {
                 let lo = Int(rowPtr[row]), hi = Int(rowPtr[row + 1])
                 guard lo <= hi, hi <= nnz else { throw bad("tensor \"\(p)row_ptr\"", "entry \(row + 1) does not ascend") }
                 if hi > lo && tokens[row] < 0 {
-                    throw bad("tensor \"\(p)row_ptr\"", "padding row \(row) (sequence \(row / meta.sequenceLength), position \(row % meta.sequenceLength)) has entries")
+                    throw bad(
+                        "tensor \"\(p)row_ptr\"",
+                        "padding row \(row) (sequence \(row / meta.sequenceLength), position \(row % meta.sequenceLength)) has entries")
                 }
                 var last: Int32 = -1
                 for k in lo..<hi {
                     let f = features[k]
                     guard f > last, Int(f) < d.dSAE else {
-                        throw bad("tensor \"\(p)features\"", "entry \(k) (feature \(f), row \(row)) is not ascending within its row or not below d_sae \(d.dSAE)")
+                        throw bad(
+                            "tensor \"\(p)features\"",
+                            "entry \(k) (feature \(f), row \(row)) is not ascending within its row or not below d_sae \(d.dSAE)")
                     }
-                    guard values[k] != 0, values[k].isFinite else { throw bad("tensor \"\(p)values\"", "entry \(k) is \(values[k]); entries must be finite and nonzero") }
+                    guard values[k] != 0, values[k].isFinite else {
+                        throw bad("tensor \"\(p)values\"", "entry \(k) is \(values[k]); entries must be finite and nonzero")
+                    }
                     last = f
                 }
             }
             for t in [t1, t2] { releaseMapped(t, byteRange: (Int(rowPtr[released]) * 4)..<(nnz * 4)) }
-            parts[d.name] = Part(name: d.name, featureCount: d.dSAE, rowPtr: rowPtr, features: features, values: values, pre: pre, uNorm: uNorm,
-                                 uDotBDec: uDot, bDecNorms: bdec, tensors: [t0, t1, t2, t3, t4, t5, t6])
+            parts[d.name] = Part(
+                name: d.name, featureCount: d.dSAE, rowPtr: rowPtr, features: features, values: values, pre: pre, uNorm: uNorm,
+                uDotBDec: uDot, bDecNorms: bdec, tensors: [t0, t1, t2, t3, t4, t5, t6])
         }
         self.parts = parts
     }
@@ -180,19 +201,23 @@ public struct FeatureActsFile: @unchecked Sendable {
     public func part(for dictionary: NamedDictionary) throws -> Part {
         guard let p = parts[dictionary.name], let entry = meta.dictionaries.first(where: { $0.name == dictionary.name }) else {
             let names = meta.dictionaries.map(\.name).joined(separator: ", ")
-            throw SAEKitError(.badInput, path: path, subject: "--dict \(dictionary.name)", reason: "the file has no dictionary of that name (it has: \(names))",
-                              remedy: "name each --dict as the dump's --encode NAME=DIR did")
+            throw SAEKitError(
+                .badInput, path: path, subject: "--dict \(dictionary.name)",
+                reason: "the file has no dictionary of that name (it has: \(names))",
+                remedy: "name each --dict as the dump's --encode NAME=DIR did")
         }
         let d = dictionary.dictionary
         guard meta.dIn == d.dIn, entry.dSAE == d.dSAE else {
-            throw SAEKitError(.badInput, path: path, subject: "dictionary \"\(dictionary.name)\"",
-                              reason: "has d_in \(meta.dIn), d_sae \(entry.dSAE) but \(d.metadata.path) has d_in \(d.dIn), d_sae \(d.dSAE)",
-                              remedy: "give the dictionary the activations were encoded with")
+            throw SAEKitError(
+                .badInput, path: path, subject: "dictionary \"\(dictionary.name)\"",
+                reason: "has d_in \(meta.dIn), d_sae \(entry.dSAE) but \(d.metadata.path) has d_in \(d.dIn), d_sae \(d.dSAE)",
+                remedy: "give the dictionary the activations were encoded with")
         }
         if let fp = entry.fingerprint, !fp.isEmpty, fp != d.fingerprint {
-            throw SAEKitError(.badInput, path: path, subject: "dictionary \"\(dictionary.name)\"",
-                              reason: "was encoded with weights of fingerprint \(fp), but \(d.metadata.path) has \(d.fingerprint)",
-                              remedy: "give the dictionary the activations were encoded with")
+            throw SAEKitError(
+                .badInput, path: path, subject: "dictionary \"\(dictionary.name)\"",
+                reason: "was encoded with weights of fingerprint \(fp), but \(d.metadata.path) has \(d.fingerprint)",
+                remedy: "give the dictionary the activations were encoded with")
         }
         return p
     }

@@ -66,8 +66,9 @@ public struct FeatureExamples: Sendable, Equatable {
                 return (rows: rows.sorted { $0.value > $1.value || ($0.value == $1.value && $0.row < $1.row) }.map(\.row), count: counts[b])
             }
         }
-        return FeatureExamples(top: best, intervals: intervals, random: rnd.sortedRows().map(Int.init), maxValue: maxV, minValue: minV,
-                               activeCount: r.count)
+        return FeatureExamples(
+            top: best, intervals: intervals, random: rnd.sortedRows().map(Int.init), maxValue: maxV, minValue: minV,
+            activeCount: r.count)
     }
 
     /// The bin of activation `v` > 0 among `bins` equal-width bins from `min` (the first bin closed

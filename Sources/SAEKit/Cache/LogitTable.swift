@@ -20,8 +20,10 @@ public struct LogitTable: Sendable, Equatable {
     public var negativeIDs: [Int32]
     public var negativeValues: [Float]
 
-    public init(featureCount: Int, count: Int, positiveIDs: [Int32], positiveValues: [Float], negativeIDs: [Int32],
-                negativeValues: [Float]) {
+    public init(
+        featureCount: Int, count: Int, positiveIDs: [Int32], positiveValues: [Float], negativeIDs: [Int32],
+        negativeValues: [Float]
+    ) {
         self.featureCount = featureCount
         self.count = count
         self.positiveIDs = positiveIDs
@@ -42,15 +44,18 @@ public struct LogitTable: Sendable, Equatable {
 
     /// The table of the `features` x `dIn` decoder rows `decoder` (row-major) through `unembedding`.
     /// `blockBytes` bounds the block of logits held at once.
-    public static func compute(decoder: UnsafePointer<Float>, features: Int, dIn: Int, unembedding u: Unembedding,
-                               count: Int = defaultCount, blockBytes: Int = defaultBlockBytes,
-                               progress: (Int, Int) -> Void = { _, _ in }) -> LogitTable {
+    public static func compute(
+        decoder: UnsafePointer<Float>, features: Int, dIn: Int, unembedding u: Unembedding,
+        count: Int = defaultCount, blockBytes: Int = defaultBlockBytes,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) -> LogitTable {
         precondition(dIn == u.dModel)
         let v = u.dVocab
         let k = min(count, v)
         let noIDs = [Int32](repeating: -1, count: features * k), noValues = [Float](repeating: .nan, count: features * k)
-        var table = LogitTable(featureCount: features, count: k, positiveIDs: noIDs, positiveValues: noValues, negativeIDs: noIDs,
-                               negativeValues: noValues)
+        var table = LogitTable(
+            featureCount: features, count: k, positiveIDs: noIDs, positiveValues: noValues, negativeIDs: noIDs,
+            negativeValues: noValues)
         guard features > 0, k > 0 else { return table }
         let rows = max(1, min(features, blockBytes / (4 * v)))
         // At least BLAS.stableRows rows per product (zeros past the real ones), so a feature's logits
@@ -75,8 +80,9 @@ public struct LogitTable: Sendable, Equatable {
                             let base = start
                             Parallel.forEach(n) { r in
                                 let o = (base + r) * k
-                                extremes(block + r * v, count: v, keep: k, topIDs: out.0 + o, topValues: out.1 + o,
-                                         bottomIDs: out.2 + o, bottomValues: out.3 + o)
+                                extremes(
+                                    block + r * v, count: v, keep: k, topIDs: out.0 + o, topValues: out.1 + o,
+                                    bottomIDs: out.2 + o, bottomValues: out.3 + o)
                             }
                         }
                     }
@@ -90,9 +96,11 @@ public struct LogitTable: Sendable, Equatable {
 
     /// The `keep` largest and `keep` smallest of `values` (NaN skipped), largest (smallest) first,
     /// ties to the lower index; unused slots keep their -1 / NaN.
-    static func extremes(_ values: UnsafePointer<Float>, count n: Int, keep: Int, topIDs: UnsafeMutablePointer<Int32>,
-                         topValues: UnsafeMutablePointer<Float>, bottomIDs: UnsafeMutablePointer<Int32>,
-                         bottomValues: UnsafeMutablePointer<Float>) {
+    static func extremes(
+        _ values: UnsafePointer<Float>, count n: Int, keep: Int, topIDs: UnsafeMutablePointer<Int32>,
+        topValues: UnsafeMutablePointer<Float>, bottomIDs: UnsafeMutablePointer<Int32>,
+        bottomValues: UnsafeMutablePointer<Float>
+    ) {
         var top = Kept(ids: topIDs, values: topValues, keep: keep, largest: true)
         var bottom = Kept(ids: bottomIDs, values: bottomValues, keep: keep, largest: false)
         for i in 0..<n where !values[i].isNaN {

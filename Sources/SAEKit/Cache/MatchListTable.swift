@@ -17,8 +17,10 @@ public struct MatchListTable: RandomAccessCollection, Sendable {
             var out: [FeatureMatch] = []
             for j in (f * k)..<(f * k + k) where features[j] >= 0 {
                 let c = correlation[j]
-                out.append(FeatureMatch(feature: Int(features[j]), decoderCosine: cosine[j], activationCorrelation: c.isNaN ? nil : c,
-                                        mutual: mutual[j] != 0))
+                out.append(
+                    FeatureMatch(
+                        feature: Int(features[j]), decoderCosine: cosine[j], activationCorrelation: c.isNaN ? nil : c,
+                        mutual: mutual[j] != 0))
             }
             return out
         }
@@ -58,7 +60,8 @@ public struct MatchListTable: RandomAccessCollection, Sendable {
             return l[feature]
         case .mapped(let m):
             precondition(feature >= 0 && feature < m.count, "feature \(feature) outside the \(m.count) features")
-            return FeatureMatchLists(byDecoderCosine: m.byCosine.list(feature, k: m.k), byActivationCorrelation: m.byCorrelation.list(feature, k: m.k))
+            return FeatureMatchLists(
+                byDecoderCosine: m.byCosine.list(feature, k: m.k), byActivationCorrelation: m.byCorrelation.list(feature, k: m.k))
         }
     }
 }

@@ -56,7 +56,8 @@ public struct DictionaryReport: Codable, Sendable, Equatable {
             let median = v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
             let mode: String
             if case .global = a { mode = "global" } else { mode = "per_feature" }
-            alpha = AlphaSummary(mode: mode, count: v.count, min: v.first ?? 0, median: median, max: v.last ?? 0, countAbove05: v.filter { $0 > 0.5 }.count)
+            alpha = AlphaSummary(
+                mode: mode, count: v.count, min: v.first ?? 0, median: median, max: v.last ?? 0, countAbove05: v.filter { $0 > 0.5 }.count)
         }
     }
 
@@ -68,7 +69,7 @@ public struct DictionaryReport: Codable, Sendable, Equatable {
             ("score", score == "cosine" ? "cosine: cos(w, u) * ||u||^alpha + b" : "inner product: w . u + b (alpha = 1)"),
             ("d_in", String(dIn)), ("d_sae", String(dSAE)), ("dtype", dtype), ("activation", activation),
             ("b_dec", applyBDecToInput ? "subtracted from the input" : "not subtracted from the input"),
-            ("normalisation", normalization),
+            ("normalisation", normalization)
         ]
         if let modelName { rows.append(("model", modelName)) }
         if let hookName { rows.append(("hook", hookName)) }
@@ -76,11 +77,18 @@ public struct DictionaryReport: Codable, Sendable, Equatable {
             if a.mode == "global" {
                 rows.append(("alpha", String(format: "%.4f (one for the whole dictionary)", a.min)))
             } else {
-                rows.append(("alpha", String(format: "per feature: min %.4f, median %.4f, max %.4f; %d of %d above 0.5", a.min, a.median, a.max, a.countAbove05, a.count)))
+                rows.append(
+                    (
+                        "alpha",
+                        String(
+                            format: "per feature: min %.4f, median %.4f, max %.4f; %d of %d above 0.5", a.min, a.median, a.max,
+                            a.countAbove05, a.count)
+                    ))
             }
         }
         rows.append(("fingerprint", fingerprint))
         let w = rows.map(\.0.count).max() ?? 0
-        return rows.map { $0.0 + ":" + String(repeating: " ", count: w - $0.0.count + 1) + TerminalText.escapedLine($0.1) }.joined(separator: "\n")
+        return rows.map { $0.0 + ":" + String(repeating: " ", count: w - $0.0.count + 1) + TerminalText.escapedLine($0.1) }.joined(
+            separator: "\n")
     }
 }

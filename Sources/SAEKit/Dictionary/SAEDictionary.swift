@@ -132,7 +132,9 @@ public struct DictionaryMetadata: Sendable, Equatable {
     /// The folder or file it was loaded from.
     public var path: String
 
-    public init(format: DictionaryFormat, architecture: String, dtype: String, modelName: String? = nil, hookName: String? = nil, path: String) {
+    public init(
+        format: DictionaryFormat, architecture: String, dtype: String, modelName: String? = nil, hookName: String? = nil, path: String
+    ) {
         self.format = format
         self.architecture = architecture
         self.dtype = dtype

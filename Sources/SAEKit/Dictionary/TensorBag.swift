@@ -37,7 +37,9 @@ struct TensorBag {
             do {
                 _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
             } catch {
-                throw SAEKitError(.badInput, path: path, subject: "member \"\(entry.path)\"", reason: "cannot be extracted (\(error))", remedy: "re-save the archive with numpy.savez")
+                throw SAEKitError(
+                    .badInput, path: path, subject: "member \"\(entry.path)\"", reason: "cannot be extracted (\(error))",
+                    remedy: "re-save the archive with numpy.savez")
             }
             let name = String(entry.path.dropLast(4))
             let member = MappedFile(path: "\(path):\(entry.path)", copying: data)
@@ -52,8 +54,9 @@ struct TensorBag {
 
     func require(_ name: String) throws -> TensorView {
         guard let t = tensors[name] else {
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"", reason: "missing (the file has: \(names.joined(separator: ", ")))",
-                              remedy: "check that this is the right kind of dictionary")
+            throw SAEKitError(
+                .badInput, path: path, subject: "tensor \"\(name)\"", reason: "missing (the file has: \(names.joined(separator: ", ")))",
+                remedy: "check that this is the right kind of dictionary")
         }
         return t
     }
@@ -68,12 +71,14 @@ struct TensorBag {
 
     func checkShape(_ t: TensorView, _ shape: [Int]) throws {
         guard t.shape == shape else {
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"\(t.name)\"", reason: "has shape \(t.shape), expected \(shape)",
-                              remedy: "check d_in and d_sae in cfg.json against the weights")
+            throw SAEKitError(
+                .badInput, path: path, subject: "tensor \"\(t.name)\"", reason: "has shape \(t.shape), expected \(shape)",
+                remedy: "check d_in and d_sae in cfg.json against the weights")
         }
         guard t.dtype.isConvertibleToFloat, !t.dtype.isInteger, t.dtype != .bool else {
-            throw SAEKitError(.unsupported, path: path, subject: "tensor \"\(t.name)\"", reason: "has dtype \(t.dtype.rawValue), expected a float type",
-                              remedy: "save weights as F32, F16 or BF16")
+            throw SAEKitError(
+                .unsupported, path: path, subject: "tensor \"\(t.name)\"", reason: "has dtype \(t.dtype.rawValue), expected a float type",
+                remedy: "save weights as F32, F16 or BF16")
         }
     }
 
@@ -98,7 +103,9 @@ struct TensorBag {
         }
         guard let b = bad.firstIndex(of: 1) else { return }
         let first = (b * block..<min(n, (b + 1) * block)).first { !p[$0].isFinite } ?? b * block
-        throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"", reason: "contains \(p[first].isNaN ? "NaN" : "an infinity") at element \(first)",
-                          remedy: "the training run diverged or the file is corrupt; use another checkpoint")
+        throw SAEKitError(
+            .badInput, path: path, subject: "tensor \"\(name)\"",
+            reason: "contains \(p[first].isNaN ? "NaN" : "an infinity") at element \(first)",
+            remedy: "the training run diverged or the file is corrupt; use another checkpoint")
     }
 }

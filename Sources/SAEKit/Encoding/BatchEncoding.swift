@@ -25,8 +25,10 @@ public enum BatchEncoding {
     /// When the input has token ids, padding rows (id -1, whose activations are not the model's)
     /// keep their place in the output as all-zero rows, so row i still is token i, and count in
     /// neither the FVU nor the L0.
-    public static func encodeToFile(dictionary d: SAEDictionary, input: ActivationFile, output: String,
-                                    progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
+    public static func encodeToFile(
+        dictionary d: SAEDictionary, input: ActivationFile, output: String,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> Result {
         let enc = FeatureEncoder(d)
         let writer = try SafetensorsStreamWriter(path: output, tensors: [.init("feature_acts", .f32, [input.rows, d.dSAE])])
         let batch = enc.batchRows()

@@ -74,7 +74,7 @@ public struct ElasticityCalculator: Sendable {
             guard un > 0, wn > 0 else { return 0 }
             let a = alpha.value(i)
             let b = d.bEnc[i]
-            let f = Float(Foundation.pow(Double(un), Double(a) - 1)) / wn   // ||u||^(a-1) / ||w||
+            let f = Float(Foundation.pow(Double(un), Double(a) - 1)) / wn  // ||u||^(a-1) / ||w||
             let g = (pre - b) / f
             let uv = un * un + row.dotBDec
             let dpre = f * ((g + wb) + g * (a - 1) * uv / (un * un))

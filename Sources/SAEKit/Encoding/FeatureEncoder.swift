@@ -99,21 +99,27 @@ public struct FeatureEncoder: Sendable {
 
     /// Pre-activations of `n` prepared rows `u` (from `prepareInput`) into `pre` [n x d_sae].
     /// For gated dictionaries `pre` is the magnitude path and `gate` receives the gate path.
-    public func preActivations(_ u: UnsafePointer<Float>, rows n: Int, into pre: UnsafeMutablePointer<Float>, gate: UnsafeMutablePointer<Float>? = nil) {
+    public func preActivations(
+        _ u: UnsafePointer<Float>, rows n: Int, into pre: UnsafeMutablePointer<Float>, gate: UnsafeMutablePointer<Float>? = nil
+    ) {
         let d = dictionary
         let dIn = d.dIn, dSAE = d.dSAE
         let ldb = d.encoderIsFeatureMajor ? dIn : dSAE
         if let wMag = magnitudeWeights, case .gated(let path) = d.rule {
-            BLAS.gemm(m: n, n: dSAE, k: dIn, a: u, lda: dIn, b: wMag.pointer, ldb: ldb, bTransposed: d.encoderIsFeatureMajor, c: pre, ldc: dSAE)
+            BLAS.gemm(
+                m: n, n: dSAE, k: dIn, a: u, lda: dIn, b: wMag.pointer, ldb: ldb, bTransposed: d.encoderIsFeatureMajor, c: pre, ldc: dSAE)
             let bMag = d.bEnc, bGate = path.bGate
             for r in 0..<n { let row = pre + r * dSAE; for i in 0..<dSAE { row[i] += bMag[i] } }
             if let gate {
-                BLAS.gemm(m: n, n: dSAE, k: dIn, a: u, lda: dIn, b: d.wEnc.pointer, ldb: ldb, bTransposed: d.encoderIsFeatureMajor, c: gate, ldc: dSAE)
+                BLAS.gemm(
+                    m: n, n: dSAE, k: dIn, a: u, lda: dIn, b: d.wEnc.pointer, ldb: ldb, bTransposed: d.encoderIsFeatureMajor, c: gate,
+                    ldc: dSAE)
                 for r in 0..<n { let row = gate + r * dSAE; for i in 0..<dSAE { row[i] += bGate[i] } }
             }
             return
         }
-        BLAS.gemm(m: n, n: dSAE, k: dIn, a: u, lda: dIn, b: d.wEnc.pointer, ldb: ldb, bTransposed: d.encoderIsFeatureMajor, c: pre, ldc: dSAE)
+        BLAS.gemm(
+            m: n, n: dSAE, k: dIn, a: u, lda: dIn, b: d.wEnc.pointer, ldb: ldb, bTransposed: d.encoderIsFeatureMajor, c: pre, ldc: dSAE)
         let bEnc = d.bEnc
         switch d.score {
         case .innerProduct:
@@ -155,7 +161,9 @@ public struct FeatureEncoder: Sendable {
     }
 
     /// Applies the activation rule to `pre` [n x d_sae], writing `acts`. `gate` is required for gated dictionaries.
-    public func activate(_ pre: UnsafePointer<Float>, rows n: Int, into acts: UnsafeMutablePointer<Float>, gate: UnsafePointer<Float>? = nil) {
+    public func activate(
+        _ pre: UnsafePointer<Float>, rows n: Int, into acts: UnsafeMutablePointer<Float>, gate: UnsafePointer<Float>? = nil
+    ) {
         let d = dictionary
         let dSAE = d.dSAE
         switch d.rule {
@@ -186,7 +194,9 @@ public struct FeatureEncoder: Sendable {
     }
 
     /// Encodes `n` rows of x [n x d_in] into `acts` [n x d_sae]; optionally also keeps `pre`.
-    public func encode(_ x: UnsafePointer<Float>, rows n: Int, into acts: UnsafeMutablePointer<Float>, pre preOut: UnsafeMutablePointer<Float>? = nil) {
+    public func encode(
+        _ x: UnsafePointer<Float>, rows n: Int, into acts: UnsafeMutablePointer<Float>, pre preOut: UnsafeMutablePointer<Float>? = nil
+    ) {
         let d = dictionary
         let u = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n * d.dIn))
         defer { u.deallocate() }
@@ -204,7 +214,8 @@ public struct FeatureEncoder: Sendable {
     public func encode(_ x: [Float], rows n: Int) -> [Float] {
         precondition(x.count == n * dictionary.dIn)
         var out = [Float](repeating: 0, count: n * dictionary.dSAE)
-        x.withUnsafeBufferPointer { xs in out.withUnsafeMutableBufferPointer { o in encode(xs.baseAddress!, rows: n, into: o.baseAddress!) } }
+        x.withUnsafeBufferPointer { xs in out.withUnsafeMutableBufferPointer { o in encode(xs.baseAddress!, rows: n, into: o.baseAddress!) }
+        }
         return out
     }
 

@@ -8,7 +8,9 @@ extension FeatureContexts {
         var c = self
         c.top = top.map { $0.windowed(w) }
         c.random = random.map { $0.windowed(w) }
-        c.intervals = intervals.map { var g = $0; g.examples = g.examples.map { $0.windowed(w) }; return g }
+        c.intervals = intervals.map {
+            var g = $0; g.examples = g.examples.map { $0.windowed(w) }; return g
+        }
         return c
     }
 
@@ -99,7 +101,9 @@ public struct ContextsJSON: Encodable {
         self.dictionary = dictionary
         self.feature = feature
         contexts = c.top.map(Context.init)
-        intervals = c.intervals.map { Interval(lower: $0.lower, upper: $0.upper, contains: $0.contains, examples: $0.examples.map(Context.init)) }
+        intervals = c.intervals.map {
+            Interval(lower: $0.lower, upper: $0.upper, contains: $0.contains, examples: $0.examples.map(Context.init))
+        }
         random = c.random.map(Context.init)
         logitsPositive = c.logits.map { $0.positive.map { Logit(token: $0.token, value: $0.value, id: $0.id) } }
         logitsNegative = c.logits.map { $0.negative.map { Logit(token: $0.token, value: $0.value, id: $0.id) } }
@@ -111,8 +115,9 @@ extension TokenContext {
     public func windowed(_ w: Int) -> TokenContext {
         let p = peakIndex
         let lo = max(0, p - w), hi = min(tokens.count, p + w + 1)
-        return TokenContext(sequence: sequence, position: position, value: value, start: start + lo,
-                            tokens: Array(tokens[lo..<hi]), activations: Array(activations[lo..<hi]))
+        return TokenContext(
+            sequence: sequence, position: position, value: value, start: start + lo,
+            tokens: Array(tokens[lo..<hi]), activations: Array(activations[lo..<hi]))
     }
 
     /// One line of text with the peak token marked; control characters made visible.

@@ -17,8 +17,10 @@ public struct DictionaryDescriptor: Sendable, Equatable {
     /// source records it (caches built from activations); nil otherwise.
     public var fvu: Double?
 
-    public init(name: String, score: Score.Kind, architecture: String, dIn: Int, featureCount: Int, fingerprint: String, path: String,
-                hasNorms: Bool, fvu: Double? = nil) {
+    public init(
+        name: String, score: Score.Kind, architecture: String, dIn: Int, featureCount: Int, fingerprint: String, path: String,
+        hasNorms: Bool, fvu: Double? = nil
+    ) {
         self.name = name
         self.score = score
         self.architecture = architecture

@@ -38,11 +38,13 @@ public struct FeatureStats: Sendable, Equatable {
     /// Tokens where the feature is active; nil when unknown (imports give only a density).
     public var activeCount: Int?
 
-    public init(feature: Int, alpha: Float? = nil, elasticity: Float? = nil, normPearson: Float? = nil, normSpearman: Float? = nil,
-                normPearsonActive: Float? = nil, normSpearmanActive: Float? = nil, topNormMass: Float? = nil, density: Double = 0,
-                maxActivation: Float = 0, meanActivation: Float = 0, dead: Bool = true, decoderNorm: Float? = nil, encoderNorm: Float? = nil,
-                encoderDecoderCosine: Float? = nil, singleTokenConcentration: Float? = nil, specialTokenConcentration: Float? = nil,
-                normDetectorHint: Bool = false, topTokens: [String] = [], normAUC: Float? = nil, activeCount: Int? = nil) {
+    public init(
+        feature: Int, alpha: Float? = nil, elasticity: Float? = nil, normPearson: Float? = nil, normSpearman: Float? = nil,
+        normPearsonActive: Float? = nil, normSpearmanActive: Float? = nil, topNormMass: Float? = nil, density: Double = 0,
+        maxActivation: Float = 0, meanActivation: Float = 0, dead: Bool = true, decoderNorm: Float? = nil, encoderNorm: Float? = nil,
+        encoderDecoderCosine: Float? = nil, singleTokenConcentration: Float? = nil, specialTokenConcentration: Float? = nil,
+        normDetectorHint: Bool = false, topTokens: [String] = [], normAUC: Float? = nil, activeCount: Int? = nil
+    ) {
         self.feature = feature
         self.alpha = alpha
         self.elasticity = elasticity

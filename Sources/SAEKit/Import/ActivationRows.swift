@@ -46,7 +46,8 @@ struct ActivationRow: Sendable, Equatable {
         let binMin = try o.optionalNumber("binMin") ?? o.optionalNumber("bin_min")
         let binMax = try o.optionalNumber("binMax") ?? o.optionalNumber("bin_max")
         let binContains = try o.optionalNumber("binContains") ?? o.optionalNumber("bin_contains")
-        var row = ActivationRow(tokens: tokens, values: values, peak: peak, binMin: binMin, binMax: binMax, binContains: binContains, sequence: ordinal)
+        var row = ActivationRow(
+            tokens: tokens, values: values, peak: peak, binMin: binMin, binMax: binMax, binContains: binContains, sequence: ordinal)
         if let d = try? o.optionalStringOrNumber("dataIndex"), let n = Int(d) {
             // Neuronpedia numbers dataset rows from 0; a negative index would reach the explorer
             // as a negative sequence number.
@@ -78,14 +79,17 @@ struct ActivationRow: Sendable, Equatable {
 
     /// Statistics from what a Neuronpedia-style feature carries: density from `frac_nonzero`, the
     /// maximum from `maxActApprox` (else the best example), top tokens from the best examples.
-    static func stats(feature: Int, fracNonzero: Double?, maxActApprox: Double?, contexts: FeatureContexts, rows: [ActivationRow]) -> FeatureStats {
+    static func stats(feature: Int, fracNonzero: Double?, maxActApprox: Double?, contexts: FeatureContexts, rows: [ActivationRow])
+        -> FeatureStats
+    {
         let best = rows.map(\.value).max() ?? 0
         var maxValue = Float(maxActApprox ?? 0)
         if maxValue <= 0 { maxValue = best }
         let density = fracNonzero ?? 0
         let topTokens = contexts.top.prefix(5).map { $0.tokens[$0.peakIndex] }
-        return FeatureStats(feature: feature, density: density, maxActivation: maxValue, meanActivation: 0,
-                            dead: density == 0 && maxValue <= 0 && rows.isEmpty, topTokens: topTokens)
+        return FeatureStats(
+            feature: feature, density: density, maxActivation: maxValue, meanActivation: 0,
+            dead: density == 0 && maxValue <= 0 && rows.isEmpty, topTokens: topTokens)
     }
 }
 
@@ -102,8 +106,9 @@ extension LogitEffects {
             let order = v.indices.sorted { a, b in v[a] != v[b] ? (descending ? v[a] > v[b] : v[a] < v[b]) : a < b }
             return order.map { TokenLogit(token: s[$0], value: v[$0]) }
         }
-        let l = LogitEffects(positive: try side("pos_str", "pos_values", descending: true),
-                             negative: try side("neg_str", "neg_values", descending: false))
+        let l = LogitEffects(
+            positive: try side("pos_str", "pos_values", descending: true),
+            negative: try side("neg_str", "neg_values", descending: false))
         return l.isEmpty ? nil : l
     }
 }

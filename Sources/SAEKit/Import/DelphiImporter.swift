@@ -20,26 +20,33 @@ public enum DelphiImporter {
 
     /// Opens a hookpoint folder, one split file, or a `latents/` folder holding exactly one hookpoint.
     /// `window` tokens are shown on each side of an example's peak.
-    public static func open(path: String, tokenText: @escaping @Sendable (Int) -> String, window: Int = 8,
-                            name: String? = nil) throws -> ImportedFeatureSource {
+    public static func open(
+        path: String, tokenText: @escaping @Sendable (Int) -> String, window: Int = 8,
+        name: String? = nil
+    ) throws -> ImportedFeatureSource {
         let (folder, splitPaths) = try resolve(path)
         var splits: [Split] = []
         for p in splitPaths { splits.append(try Split(path: p)) }
         splits.sort { $0.start < $1.start }
         for (a, b) in zip(splits, splits.dropFirst()) where b.start <= a.end {
-            throw SAEKitError(.badInput, path: b.path, reason: "its latents \(b.start)...\(b.end) overlap \((a.path as NSString).lastPathComponent)",
-                              remedy: "remove the split that does not belong to this cache")
+            throw SAEKitError(
+                .badInput, path: b.path, reason: "its latents \(b.start)...\(b.end) overlap \((a.path as NSString).lastPathComponent)",
+                remedy: "remove the split that does not belong to this cache")
         }
         guard let tokensSplit = splits.first(where: { $0.tokens != nil }), let tokens = tokensSplit.tokens else {
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"tokens\"",
-                              reason: "missing in every split (the cache was saved with save_tokens=False)",
-                              remedy: "re-run delphi's caching with save_tokens=True")
+            throw SAEKitError(
+                .badInput, path: path, subject: "tensor \"tokens\"",
+                reason: "missing in every split (the cache was saved with save_tokens=False)",
+                remedy: "re-run delphi's caching with save_tokens=True")
         }
-        for s in splits { if let t = s.tokens, t.shape != tokens.shape {
-            throw SAEKitError(.badInput, path: s.path, subject: "tensor \"tokens\"",
-                              reason: "has shape \(t.shape) but \((tokensSplit.path as NSString).lastPathComponent) has \(tokens.shape)",
-                              remedy: "keep the splits of one caching run together")
-        } }
+        for s in splits {
+            if let t = s.tokens, t.shape != tokens.shape {
+                throw SAEKitError(
+                    .badInput, path: s.path, subject: "tensor \"tokens\"",
+                    reason: "has shape \(t.shape) but \((tokensSplit.path as NSString).lastPathComponent) has \(tokens.shape)",
+                    remedy: "keep the splits of one caching run together")
+            }
+        }
         let nSeqs = tokens.shape[0], ctxLen = tokens.shape[1]
         let totalTokens = Double(nSeqs * ctxLen)
         let tokenIDs = IntColumn(tokens)
@@ -51,19 +58,23 @@ public enum DelphiImporter {
             let acc = try s.summarise(nSeqs: nSeqs, ctxLen: ctxLen)
             for (latent, a) in acc {
                 let top = a.top.map { Example(row: $0.row, position: $0.position, value: $0.value) }
-                let stats = FeatureStats(feature: latent, density: Double(a.count) / totalTokens, maxActivation: a.max,
-                                         meanActivation: Float(a.sum / totalTokens), dead: a.count == 0,
-                                         topTokens: top.prefix(5).map { tokenText(Int(tokenIDs.at($0.row * ctxLen + $0.position))) })
+                let stats = FeatureStats(
+                    feature: latent, density: Double(a.count) / totalTokens, maxActivation: a.max,
+                    meanActivation: Float(a.sum / totalTokens), dead: a.count == 0,
+                    topTokens: top.prefix(5).map { tokenText(Int(tokenIDs.at($0.row * ctxLen + $0.position))) })
                 features[latent] = ImportedFeature(stats: stats, meanKnown: true)
                 examples[latent] = Examples(top: top, bins: a.bins, binCounts: a.binCounts, count: a.count, max: a.max)
                 splitOf[latent] = si
             }
         }
-        let fingerprint = try ImportFingerprint.of(kind: "delphi-latent-cache", root: folder.hasSuffix("/") ? folder : folder + "/", files: splitPaths)
-        let descriptor = DictionaryDescriptor(name: name ?? (folder as NSString).lastPathComponent, score: .unknown, architecture: "unknown", dIn: 0,
-                                              featureCount: (splits.map(\.end).max() ?? -1) + 1, fingerprint: fingerprint, path: path, hasNorms: false)
-        let loader = DelphiContexts(splits: splits, splitOf: splitOf, examples: examples, tokens: tokenIDs, ctxLen: ctxLen,
-                                    window: max(0, window), tokenText: tokenText)
+        let fingerprint = try ImportFingerprint.of(
+            kind: "delphi-latent-cache", root: folder.hasSuffix("/") ? folder : folder + "/", files: splitPaths)
+        let descriptor = DictionaryDescriptor(
+            name: name ?? (folder as NSString).lastPathComponent, score: .unknown, architecture: "unknown", dIn: 0,
+            featureCount: (splits.map(\.end).max() ?? -1) + 1, fingerprint: fingerprint, path: path, hasNorms: false)
+        let loader = DelphiContexts(
+            splits: splits, splitOf: splitOf, examples: examples, tokens: tokenIDs, ctxLen: ctxLen,
+            window: max(0, window), tokenText: tokenText)
         return ImportedFeatureSource(kind: "delphi-latent-cache", descriptor: descriptor, features: features, loader: loader)
     }
 
@@ -72,7 +83,8 @@ public enum DelphiImporter {
         guard name.hasSuffix(".safetensors") else { return nil }
         let parts = name.dropLast(".safetensors".count).split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-              let a = Int(parts[0]), let b = Int(parts[1]) else { return nil }
+            let a = Int(parts[0]), let b = Int(parts[1])
+        else { return nil }
         return (a, b)
     }
 
@@ -99,8 +111,10 @@ public enum DelphiImporter {
             .map { (path as NSString).appendingPathComponent($0) }.filter { !splits(in: $0).isEmpty }
         if subs.count == 1 { return (subs[0], splits(in: subs[0])) }
         if subs.count > 1 {
-            throw SAEKitError(.badInput, path: path, reason: "holds \(subs.count) hookpoints (\(subs.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")))",
-                              remedy: "give the folder of one hookpoint")
+            throw SAEKitError(
+                .badInput, path: path,
+                reason: "holds \(subs.count) hookpoints (\(subs.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")))",
+                remedy: "give the folder of one hookpoint")
         }
         throw SAEKitError(.badInput, path: path, reason: "has no <start>_<end>.safetensors splits", remedy: remedy)
     }
@@ -162,37 +176,47 @@ struct Split: @unchecked Sendable {
         self.path = path
         // end = Int.max would overflow the split's width and the feature count (end + 1).
         guard let (a, b) = DelphiImporter.splitRange((path as NSString).lastPathComponent), a <= b, b < Int.max else {
-            throw SAEKitError(.badInput, path: path, reason: "the name's range is not <start>_<end> with start <= end < \(Int.max)", remedy: DelphiImporter.remedy)
+            throw SAEKitError(
+                .badInput, path: path, reason: "the name's range is not <start>_<end> with start <= end < \(Int.max)",
+                remedy: DelphiImporter.remedy)
         }
         start = a
         end = b
         file = try SafetensorsFile(path: path)
         let loc = try file.require("locations", remedy: DelphiImporter.remedy)
         guard loc.dtype.isInteger else {
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"locations\"", reason: "has dtype \(loc.dtype.rawValue), expected an integer type",
-                              remedy: DelphiImporter.remedy)
+            throw SAEKitError(
+                .badInput, path: path, subject: "tensor \"locations\"", reason: "has dtype \(loc.dtype.rawValue), expected an integer type",
+                remedy: DelphiImporter.remedy)
         }
         guard loc.shape.count == 2, loc.shape[1] == 3 else {
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"locations\"", reason: "has shape \(loc.shape), expected [n, 3]", remedy: DelphiImporter.remedy)
+            throw SAEKitError(
+                .badInput, path: path, subject: "tensor \"locations\"", reason: "has shape \(loc.shape), expected [n, 3]",
+                remedy: DelphiImporter.remedy)
         }
         let acts = try file.require("activations", remedy: DelphiImporter.remedy)
         guard acts.dtype == .f16 || acts.dtype == .f32 || acts.dtype == .bf16 || acts.dtype == .f64 else {
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"activations\"", reason: "has dtype \(acts.dtype.rawValue), expected F16 or F32",
-                              remedy: DelphiImporter.remedy)
+            throw SAEKitError(
+                .badInput, path: path, subject: "tensor \"activations\"", reason: "has dtype \(acts.dtype.rawValue), expected F16 or F32",
+                remedy: DelphiImporter.remedy)
         }
         guard acts.shape.count == 1 else {
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"activations\"", reason: "has shape \(acts.shape), expected [n]", remedy: DelphiImporter.remedy)
+            throw SAEKitError(
+                .badInput, path: path, subject: "tensor \"activations\"", reason: "has shape \(acts.shape), expected [n]",
+                remedy: DelphiImporter.remedy)
         }
         guard acts.shape[0] == loc.shape[0] else {
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"activations\"",
-                              reason: "has \(acts.shape[0]) values but \"locations\" has \(loc.shape[0]) rows", remedy: DelphiImporter.remedy)
+            throw SAEKitError(
+                .badInput, path: path, subject: "tensor \"activations\"",
+                reason: "has \(acts.shape[0]) values but \"locations\" has \(loc.shape[0]) rows", remedy: DelphiImporter.remedy)
         }
         locations = IntColumn(loc)
         activations = acts
         if let t = file.tensor("tokens") {
             guard t.dtype.isInteger, t.shape.count == 2, t.shape[0] > 0, t.shape[1] > 0 else {
-                throw SAEKitError(.badInput, path: path, subject: "tensor \"tokens\"",
-                                  reason: "is \(t.summary), expected integer token ids [n_seqs, ctx_len]", remedy: DelphiImporter.remedy)
+                throw SAEKitError(
+                    .badInput, path: path, subject: "tensor \"tokens\"",
+                    reason: "is \(t.summary), expected integer token ids [n_seqs, ctx_len]", remedy: DelphiImporter.remedy)
             }
             tokens = t
         } else {
@@ -247,21 +271,27 @@ struct Split: @unchecked Sendable {
         let width = end - start + 1
         try forEach { i, row, pos, latent, v in
             guard row >= 0, row < nSeqs else {
-                throw SAEKitError(.badInput, path: path, subject: "tensor \"locations\"", reason: "row \(i): sequence \(row) is beyond the \(nSeqs) token rows",
-                                  remedy: "keep the splits of one caching run together")
+                throw SAEKitError(
+                    .badInput, path: path, subject: "tensor \"locations\"",
+                    reason: "row \(i): sequence \(row) is beyond the \(nSeqs) token rows",
+                    remedy: "keep the splits of one caching run together")
             }
             guard pos >= 0, pos < ctxLen else {
-                throw SAEKitError(.badInput, path: path, subject: "tensor \"locations\"", reason: "row \(i): position \(pos) is beyond the context length \(ctxLen)",
-                                  remedy: "keep the splits of one caching run together")
+                throw SAEKitError(
+                    .badInput, path: path, subject: "tensor \"locations\"",
+                    reason: "row \(i): position \(pos) is beyond the context length \(ctxLen)",
+                    remedy: "keep the splits of one caching run together")
             }
             guard latent >= 0, latent < width else {
-                throw SAEKitError(.badInput, path: path, subject: "tensor \"locations\"",
-                                  reason: "row \(i): latent offset \(latent) is beyond this split's \(width) latents (\(start)...\(end))",
-                                  remedy: "check that the file name matches the split it holds")
+                throw SAEKitError(
+                    .badInput, path: path, subject: "tensor \"locations\"",
+                    reason: "row \(i): latent offset \(latent) is beyond this split's \(width) latents (\(start)...\(end))",
+                    remedy: "check that the file name matches the split it holds")
             }
             guard v.isFinite else {
-                throw SAEKitError(.badInput, path: path, subject: "tensor \"activations\"", reason: "entry \(i) is \(v.isNaN ? "NaN" : "infinite")",
-                                  remedy: "re-run delphi's caching")
+                throw SAEKitError(
+                    .badInput, path: path, subject: "tensor \"activations\"", reason: "entry \(i) is \(v.isNaN ? "NaN" : "infinite")",
+                    remedy: "re-run delphi's caching")
             }
             let e = DelphiImporter.Example(row: row, position: pos, value: v)
             var a = acc[start + latent] ?? Accumulator()
@@ -280,7 +310,9 @@ struct Split: @unchecked Sendable {
             guard var a = acc[start + latent], let b = Split.bin(v, max: a.max) else { return }
             a.binCounts[b] += 1
             let e = DelphiImporter.Example(row: row, position: pos, value: v)
-            if a.bins[b].count < DelphiImporter.examplesPerBin || (e.row, e.position) < (a.bins[b][a.bins[b].count - 1].row, a.bins[b][a.bins[b].count - 1].position) {
+            if a.bins[b].count < DelphiImporter.examplesPerBin
+                || (e.row, e.position) < (a.bins[b][a.bins[b].count - 1].row, a.bins[b][a.bins[b].count - 1].position)
+            {
                 let at = a.bins[b].firstIndex { (e.row, e.position) < ($0.row, $0.position) } ?? a.bins[b].count
                 a.bins[b].insert(e, at: at)
                 if a.bins[b].count > DelphiImporter.examplesPerBin { a.bins[b].removeLast() }
@@ -301,8 +333,10 @@ final class DelphiContexts: ImportedContextLoader, @unchecked Sendable {
     let window: Int
     let tokenText: @Sendable (Int) -> String
 
-    init(splits: [Split], splitOf: [Int: Int], examples: [Int: DelphiImporter.Examples], tokens: IntColumn, ctxLen: Int, window: Int,
-         tokenText: @escaping @Sendable (Int) -> String) {
+    init(
+        splits: [Split], splitOf: [Int: Int], examples: [Int: DelphiImporter.Examples], tokens: IntColumn, ctxLen: Int, window: Int,
+        tokenText: @escaping @Sendable (Int) -> String
+    ) {
         self.splits = splits
         self.splitOf = splitOf
         self.examples = examples
@@ -333,8 +367,10 @@ final class DelphiContexts: ImportedContextLoader, @unchecked Sendable {
         var intervals: [IntervalGroup] = []
         for b in 0..<DelphiImporter.binCount where ex.binCounts[b] > 0 {
             let w = ex.max / Float(DelphiImporter.binCount)
-            intervals.append(IntervalGroup(lower: w * Float(b), upper: b == DelphiImporter.binCount - 1 ? ex.max : w * Float(b + 1),
-                                           contains: Double(ex.binCounts[b]) / Double(ex.count), examples: ex.bins[b].map(context)))
+            intervals.append(
+                IntervalGroup(
+                    lower: w * Float(b), upper: b == DelphiImporter.binCount - 1 ? ex.max : w * Float(b + 1),
+                    contains: Double(ex.binCounts[b]) / Double(ex.count), examples: ex.bins[b].map(context)))
         }
         return FeatureContexts(top: ex.top.map(context), intervals: intervals, random: [])
     }

@@ -13,7 +13,8 @@ public enum FeatureSources {
     public static func isCache(_ path: String) -> Bool {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
-              let file = try? SafetensorsFile(path: path) else { return false }
+            let file = try? SafetensorsFile(path: path)
+        else { return false }
         return file.metadata["saex_cache"] != nil
     }
 
@@ -22,8 +23,9 @@ public enum FeatureSources {
     public static func openInput(path: String, vocabularyPath: String? = nil) throws -> Opened {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw SAEKitError(.notFound, path: path, reason: "no such file or folder",
-                              remedy: "give a cache from saex cache build, or a Neuronpedia, SAEDashboard or delphi cache to import")
+            throw SAEKitError(
+                .notFound, path: path, reason: "no such file or folder",
+                remedy: "give a cache from saex cache build, or a Neuronpedia, SAEDashboard or delphi cache to import")
         }
         if isCache(path) { return .cache(try ContextCache(path: path)) }
         let name = (path as NSString).lastPathComponent
@@ -43,12 +45,15 @@ public enum FeatureSources {
 
     /// Opens `path` as a `FeatureSource`: a cache with its analysis (computed and stored beside it
     /// when missing or stale, with `options`; `announce` hears the plan's time estimate first), or an import.
-    public static func open(path: String, vocabularyPath: String? = nil, options: AnalysisOptions = AnalysisOptions(),
-                            announce: (String) -> Void = { _ in },
-                            progress: @escaping CacheBuilder.ProgressHandler = { _, _, _ in }) throws -> any FeatureSource {
+    public static func open(
+        path: String, vocabularyPath: String? = nil, options: AnalysisOptions = AnalysisOptions(),
+        announce: (String) -> Void = { _ in },
+        progress: @escaping CacheBuilder.ProgressHandler = { _, _, _ in }
+    ) throws -> any FeatureSource {
         switch try openInput(path: path, vocabularyPath: vocabularyPath) {
         case .cache(let cache):
-            return CacheFeatureSource(cache: cache, analysis: try CacheAnalysis.load(cache: cache, options: options, announce: announce, progress: progress))
+            return CacheFeatureSource(
+                cache: cache, analysis: try CacheAnalysis.load(cache: cache, options: options, announce: announce, progress: progress))
         case .imported(let source): return source
         }
     }
@@ -61,15 +66,17 @@ extension FeatureSource {
         let names = dictionaries.map(\.name)
         guard let name else {
             guard names.count == 1 else {
-                throw SAEKitError(.badInput, path: path, subject: "--dict",
-                                  reason: "the input holds \(names.count) dictionaries (\(names.joined(separator: ", ")))",
-                                  remedy: "name one with --dict NAME")
+                throw SAEKitError(
+                    .badInput, path: path, subject: "--dict",
+                    reason: "the input holds \(names.count) dictionaries (\(names.joined(separator: ", ")))",
+                    remedy: "name one with --dict NAME")
             }
             return 0
         }
         guard let i = names.firstIndex(of: name) else {
-            throw SAEKitError(.badInput, path: path, subject: "--dict \(name)",
-                              reason: "no dictionary of that name (it has: \(names.joined(separator: ", ")))")
+            throw SAEKitError(
+                .badInput, path: path, subject: "--dict \(name)",
+                reason: "no dictionary of that name (it has: \(names.joined(separator: ", ")))")
         }
         return i
     }
@@ -81,9 +88,10 @@ extension ContextCache {
         if let name { return try dictionaryIndex(named: name) }
         let names = manifest.dictionaries.map(\.name)
         guard names.count == 1 else {
-            throw SAEKitError(.badInput, path: path, subject: "--dict",
-                              reason: "the cache holds \(names.count) dictionaries (\(names.joined(separator: ", ")))",
-                              remedy: "name one with --dict NAME")
+            throw SAEKitError(
+                .badInput, path: path, subject: "--dict",
+                reason: "the cache holds \(names.count) dictionaries (\(names.joined(separator: ", ")))",
+                remedy: "name one with --dict NAME")
         }
         return 0
     }

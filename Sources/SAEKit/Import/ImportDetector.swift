@@ -23,31 +23,42 @@ public enum ImportDetector {
             if name.hasSuffix(".json") {
                 return try isDashboard(path) ? NeuronpediaImporter.openDashboard(path: path) : NeuronpediaImporter.openFeature(path: path)
             }
-            throw SAEKitError(.unsupported, path: path, reason: "is not a cache saex can import",
-                              remedy: "give a Neuronpedia .json or .jsonl(.gz), an SAEDashboard batch .json, or a delphi <start>_<end>.safetensors")
+            throw SAEKitError(
+                .unsupported, path: path, reason: "is not a cache saex can import",
+                remedy: "give a Neuronpedia .json or .jsonl(.gz), an SAEDashboard batch .json, or a delphi <start>_<end>.safetensors")
         }
         if NeuronpediaExportImporter.isSourceFolder(path) { return try NeuronpediaExportImporter.open(path: path) }
         if !DelphiImporter.splits(in: path).isEmpty { return try DelphiImporter.open(path: path, tokenText: text) }
         let json = try NeuronpediaImporter.jsonFiles(in: path)
         if let first = json.first {
-            return try isDashboard(first) ? NeuronpediaImporter.openDashboard(path: path) : NeuronpediaImporter.openFeatureFolder(path: path)
+            return try isDashboard(first)
+                ? NeuronpediaImporter.openDashboard(path: path) : NeuronpediaImporter.openFeatureFolder(path: path)
         }
-        let subs = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().map { (path as NSString).appendingPathComponent($0) }
+        let subs = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().map {
+            (path as NSString).appendingPathComponent($0)
+        }
         let delphi = subs.filter { !DelphiImporter.splits(in: $0).isEmpty }
         if !delphi.isEmpty { return try DelphiImporter.open(path: path, tokenText: text) }
         let sources = subs.filter(NeuronpediaExportImporter.isSourceFolder)
         if sources.count == 1 { return try NeuronpediaExportImporter.open(path: sources[0]) }
         if sources.count > 1 {
-            throw SAEKitError(.badInput, path: path, reason: "holds \(sources.count) exported sources (\(sources.prefix(6).map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")))",
-                              remedy: "give the folder of one source")
+            throw SAEKitError(
+                .badInput, path: path,
+                reason:
+                    "holds \(sources.count) exported sources (\(sources.prefix(6).map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")))",
+                remedy: "give the folder of one source")
         }
-        throw SAEKitError(.badInput, path: path, reason: "has nothing saex can import",
-                          remedy: "give Neuronpedia feature .json files, an export source folder (features/, activations/), SAEDashboard batch-N.json files or a delphi latents folder")
+        throw SAEKitError(
+            .badInput, path: path, reason: "has nothing saex can import",
+            remedy:
+                "give Neuronpedia feature .json files, an export source folder (features/, activations/), SAEDashboard batch-N.json files or a delphi latents folder"
+        )
     }
 
     /// Whether a .json file is an SAEDashboard batch (a top-level `features` array) rather than a feature.
     static func isDashboard(_ path: String) throws -> Bool {
-        let o = try NeuronpediaImporter.readWhole(path, remedy: "check that this is a Neuronpedia feature JSON or an SAEDashboard batch JSON")
+        let o = try NeuronpediaImporter.readWhole(
+            path, remedy: "check that this is a Neuronpedia feature JSON or an SAEDashboard batch JSON")
         return o.value("features") is [Any] && o.value("activations") == nil
     }
 }

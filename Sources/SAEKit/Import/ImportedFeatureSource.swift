@@ -61,7 +61,9 @@ struct ImportedTokens: Sendable {
         var c = c
         c.top = c.top.map(context)
         c.random = c.random.map(context)
-        c.intervals = c.intervals.map { var g = $0; g.examples = g.examples.map(context); return g }
+        c.intervals = c.intervals.map {
+            var g = $0; g.examples = g.examples.map(context); return g
+        }
         return c
     }
 
@@ -110,8 +112,10 @@ public final class ImportedFeatureSource: FeatureSource, @unchecked Sendable {
     private let tokens: ImportedTokens
 
     /// `features` carry their statistics and logits already decoded; the loader's contexts are decoded here.
-    init(kind: String, descriptor: DictionaryDescriptor, features: [Int: ImportedFeature], loader: any ImportedContextLoader,
-         tokens: ImportedTokens = .asStored) {
+    init(
+        kind: String, descriptor: DictionaryDescriptor, features: [Int: ImportedFeature], loader: any ImportedContextLoader,
+        tokens: ImportedTokens = .asStored
+    ) {
         self.kind = kind
         self.descriptor = descriptor
         self.features = features
@@ -156,8 +160,9 @@ public final class ImportedFeatureSource: FeatureSource, @unchecked Sendable {
 
     private func checkDict(_ dict: Int) throws {
         guard dict == 0 else {
-            throw SAEKitError(.badInput, path: descriptor.path, subject: "dictionary \(dict)",
-                              reason: "does not exist (an imported cache has one dictionary, number 0)")
+            throw SAEKitError(
+                .badInput, path: descriptor.path, subject: "dictionary \(dict)",
+                reason: "does not exist (an imported cache has one dictionary, number 0)")
         }
     }
 }

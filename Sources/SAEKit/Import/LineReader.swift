@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import CSystemZlib
 
@@ -93,8 +93,9 @@ final class LineReader {
                 cursor = 0
             }
             guard buffer.count <= LineReader.maxLineBytes else {
-                throw SAEKitError(.badInput, path: path, subject: "line \(lineNumber + 1)", reason: "is longer than \(LineReader.maxLineBytes >> 20) MiB",
-                                  remedy: "check that this is a JSON Lines file")
+                throw SAEKitError(
+                    .badInput, path: path, subject: "line \(lineNumber + 1)", reason: "is longer than \(LineReader.maxLineBytes >> 20) MiB",
+                    remedy: "check that this is a JSON Lines file")
             }
             try fill()
         }
@@ -131,8 +132,9 @@ final class LineReader {
         }
         if input.isEmpty && inputEOF {
             guard streamEnded else {
-                throw SAEKitError(.badInput, path: path, reason: "gzip data ends early (the file is truncated)",
-                                  remedy: "download or copy the file again")
+                throw SAEKitError(
+                    .badInput, path: path, reason: "gzip data ends early (the file is truncated)",
+                    remedy: "download or copy the file again")
             }
             finished = true
             return
@@ -168,12 +170,15 @@ final class LineReader {
         case Z_BUF_ERROR:
             // No progress possible with this input: more input is needed.
             if inputEOF {
-                throw SAEKitError(.badInput, path: path, reason: "gzip data ends early (the file is truncated)", remedy: "download or copy the file again")
+                throw SAEKitError(
+                    .badInput, path: path, reason: "gzip data ends early (the file is truncated)", remedy: "download or copy the file again"
+                )
             }
             if try readRaw(into: &input) == 0 { inputEOF = true }
         default:
             let message = stream.msg.map { String(cString: $0) } ?? "error \(rc)"
-            throw SAEKitError(.badInput, path: path, reason: "is not valid gzip data (zlib: \(message))", remedy: "download or copy the file again")
+            throw SAEKitError(
+                .badInput, path: path, reason: "is not valid gzip data (zlib: \(message))", remedy: "download or copy the file again")
         }
     }
 }

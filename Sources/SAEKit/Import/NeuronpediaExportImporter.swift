@@ -22,7 +22,9 @@ public enum NeuronpediaExportImporter {
     /// Batch files of `folder`, in batch order; empty when the folder is absent.
     static func batches(in folder: String) -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
-        return names.filter(isBatchName).sorted { NeuronpediaImporter.naturalLess($0, $1) }.map { (folder as NSString).appendingPathComponent($0) }
+        return names.filter(isBatchName).sorted { NeuronpediaImporter.naturalLess($0, $1) }.map {
+            (folder as NSString).appendingPathComponent($0)
+        }
     }
 
     /// Whether `folder` looks like an export source folder.
@@ -45,8 +47,9 @@ public enum NeuronpediaExportImporter {
             let parent = (path as NSString).deletingLastPathComponent
             let role = (parent as NSString).lastPathComponent
             guard roles.contains(role) else {
-                throw SAEKitError(.badInput, path: path, reason: "a bulk-export batch must sit in a features/, activations/ or explanations/ folder",
-                                  remedy: "give the source folder, or keep the export's layout")
+                throw SAEKitError(
+                    .badInput, path: path, reason: "a bulk-export batch must sit in a features/, activations/ or explanations/ folder",
+                    remedy: "give the source folder, or keep the export's layout")
             }
             sourceDir = (parent as NSString).deletingLastPathComponent
             selectedFile = path
@@ -56,7 +59,8 @@ public enum NeuronpediaExportImporter {
         for r in roles { files[r] = batches(in: (sourceDir as NSString).appendingPathComponent(r)) }
         if let selectedFile, let selectedRole { files[selectedRole] = [selectedFile] }
         guard roles.contains(where: { !(files[$0] ?? []).isEmpty }) else {
-            throw SAEKitError(.badInput, path: path, reason: "has no features/, activations/ or explanations/ batch-N.jsonl(.gz) files", remedy: remedy)
+            throw SAEKitError(
+                .badInput, path: path, reason: "has no features/, activations/ or explanations/ batch-N.jsonl(.gz) files", remedy: remedy)
         }
 
         var scan = Scan()
@@ -86,19 +90,22 @@ public enum NeuronpediaExportImporter {
             var maxValue = Float(row?.maxActApprox ?? 0)
             if maxValue <= 0 { maxValue = sum.best }
             let density = row?.fracNonzero ?? 0
-            let stats = FeatureStats(feature: i, density: density, maxActivation: maxValue, meanActivation: 0,
-                                     dead: density == 0 && maxValue <= 0 && sum.count == 0,
-                                     topTokens: top.prefix(5).map { tokens.row($0.tokens)[$0.peak] })
-            features[i] = ImportedFeature(stats: stats, explanations: scan.explanations[i] ?? [],
-                                          logits: tokens.logits(scan.logits[i] ?? nil))
+            let stats = FeatureStats(
+                feature: i, density: density, maxActivation: maxValue, meanActivation: 0,
+                dead: density == 0 && maxValue <= 0 && sum.count == 0,
+                topTokens: top.prefix(5).map { tokens.row($0.tokens)[$0.peak] })
+            features[i] = ImportedFeature(
+                stats: stats, explanations: scan.explanations[i] ?? [],
+                logits: tokens.logits(scan.logits[i] ?? nil))
         }
         let (model, source) = scan.sourceKey ?? (nil, nil)
         let allFiles = roles.flatMap { files[$0] ?? [] }
         let root = sourceDir.hasSuffix("/") ? sourceDir : sourceDir + "/"
         let kind = selectedFile == nil ? "neuronpedia-bulk-export" : "neuronpedia-bulk-export-batch"
-        let descriptor = DictionaryDescriptor(name: name ?? NeuronpediaImporter.defaultName(model, source), score: .unknown, architecture: "unknown",
-                                              dIn: 0, featureCount: (features.keys.max() ?? -1) + 1,
-                                              fingerprint: try ImportFingerprint.of(kind: kind, root: root, files: allFiles), path: path, hasNorms: false)
+        let descriptor = DictionaryDescriptor(
+            name: name ?? NeuronpediaImporter.defaultName(model, source), score: .unknown, architecture: "unknown",
+            dIn: 0, featureCount: (features.keys.max() ?? -1) + 1,
+            fingerprint: try ImportFingerprint.of(kind: kind, root: root, files: allFiles), path: path, hasNorms: false)
         let loader = ExportContexts(files: activationFiles, fileNumbers: scan.summaries.mapValues(\.files))
         return ImportedFeatureSource(kind: kind, descriptor: descriptor, features: features, loader: loader, tokens: tokens)
     }
@@ -158,8 +165,10 @@ public enum NeuronpediaExportImporter {
                 return
             }
             if have.0 != key.0 || have.1 != key.1 {
-                throw o.error(have.0 != key.0 ? "modelId" : "layer",
-                              "row belongs to \(NeuronpediaImporter.defaultName(key.0, key.1)), but \(sourceFile) belongs to \(NeuronpediaImporter.defaultName(have.0, have.1))")
+                throw o.error(
+                    have.0 != key.0 ? "modelId" : "layer",
+                    "row belongs to \(NeuronpediaImporter.defaultName(key.0, key.1)), but \(sourceFile) belongs to \(NeuronpediaImporter.defaultName(have.0, have.1))"
+                )
             }
         }
 
@@ -171,7 +180,8 @@ public enum NeuronpediaExportImporter {
                 guard isWanted(i) else { return }
                 try checkSource(o)
                 guard featureRows[i] == nil else { throw o.error("index", "feature \(i) appears twice") }
-                featureRows[i] = FeatureRow(fracNonzero: try o.optionalNumber("frac_nonzero"), maxActApprox: try o.optionalNumber("maxActApprox"))
+                featureRows[i] = FeatureRow(
+                    fracNonzero: try o.optionalNumber("frac_nonzero"), maxActApprox: try o.optionalNumber("maxActApprox"))
                 let l = try LogitEffects.parse(o)
                 for t in (l?.positive ?? []) + (l?.negative ?? []) { evidence.add(row: [t.token]) }
                 logits[i] = l

@@ -21,34 +21,40 @@ public enum NeuronpediaImporter {
     /// Opens one Neuronpedia feature JSON file.
     public static func openFeature(path: String, name: String? = nil) throws -> ImportedFeatureSource {
         let p = try parseFeatureFile(path)
-        return try makeSource(kind: "neuronpedia-feature-json", path: path, name: name ?? defaultName(p.model, p.source), parsed: [p],
-                          files: [path], root: (path as NSString).deletingLastPathComponent + "/")
+        return try makeSource(
+            kind: "neuronpedia-feature-json", path: path, name: name ?? defaultName(p.model, p.source), parsed: [p],
+            files: [path], root: (path as NSString).deletingLastPathComponent + "/")
     }
 
     /// Opens a folder of Neuronpedia feature JSON files (every `*.json` in it, not recursive).
     public static func openFeatureFolder(path: String, name: String? = nil) throws -> ImportedFeatureSource {
         let files = try jsonFiles(in: path)
         guard !files.isEmpty else {
-            throw SAEKitError(.badInput, path: path, reason: "contains no .json files", remedy: "give a folder of Neuronpedia feature JSON files")
+            throw SAEKitError(
+                .badInput, path: path, reason: "contains no .json files", remedy: "give a folder of Neuronpedia feature JSON files")
         }
         var parsed: [Parsed] = []
         var seen: [Int: String] = [:]
         for f in files {
             let p = try parseFeatureFile(f)
             if let other = seen[p.index] {
-                throw SAEKitError(.badInput, path: f, subject: "index", reason: "feature \(p.index) is also in \((other as NSString).lastPathComponent)",
-                                  remedy: "keep one file per feature")
+                throw SAEKitError(
+                    .badInput, path: f, subject: "index", reason: "feature \(p.index) is also in \((other as NSString).lastPathComponent)",
+                    remedy: "keep one file per feature")
             }
             if let first = parsed.first, first.model != p.model || first.source != p.source {
-                throw SAEKitError(.badInput, path: f, subject: "layer",
-                                  reason: "belongs to \(defaultName(p.model, p.source)), but \((files[0] as NSString).lastPathComponent) belongs to \(defaultName(first.model, first.source))",
-                                  remedy: "keep the features of one source per folder")
+                throw SAEKitError(
+                    .badInput, path: f, subject: "layer",
+                    reason:
+                        "belongs to \(defaultName(p.model, p.source)), but \((files[0] as NSString).lastPathComponent) belongs to \(defaultName(first.model, first.source))",
+                    remedy: "keep the features of one source per folder")
             }
             seen[p.index] = f
             parsed.append(p)
         }
-        return try makeSource(kind: "neuronpedia-feature-json-folder", path: path, name: name ?? defaultName(parsed[0].model, parsed[0].source),
-                          parsed: parsed, files: files, root: path.hasSuffix("/") ? path : path + "/")
+        return try makeSource(
+            kind: "neuronpedia-feature-json-folder", path: path, name: name ?? defaultName(parsed[0].model, parsed[0].source),
+            parsed: parsed, files: files, root: path.hasSuffix("/") ? path : path + "/")
     }
 
     /// Opens one SAEDashboard batch JSON file, or a folder of them (`batch-*.json`).
@@ -57,7 +63,8 @@ public enum NeuronpediaImporter {
         _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
         let files = isDir.boolValue ? try jsonFiles(in: path) : [path]
         guard !files.isEmpty else {
-            throw SAEKitError(.badInput, path: path, reason: "contains no .json files", remedy: "give a folder of SAEDashboard batch-N.json files")
+            throw SAEKitError(
+                .badInput, path: path, reason: "contains no .json files", remedy: "give a folder of SAEDashboard batch-N.json files")
         }
         var parsed: [Parsed] = []
         var seen: Set<Int> = []
@@ -65,26 +72,30 @@ public enum NeuronpediaImporter {
         for f in files {
             let (batchName, features) = try parseDashboardFile(f)
             if let setName, setName != batchName {
-                throw SAEKitError(.badInput, path: f, subject: "sae_set", reason: "is \(batchName), but other batches are \(setName)",
-                                  remedy: "keep the batches of one SAE per folder")
+                throw SAEKitError(
+                    .badInput, path: f, subject: "sae_set", reason: "is \(batchName), but other batches are \(setName)",
+                    remedy: "keep the batches of one SAE per folder")
             }
             setName = batchName
             for p in features {
                 guard seen.insert(p.index).inserted else {
-                    throw SAEKitError(.badInput, path: f, subject: "features", reason: "feature \(p.index) appears twice", remedy: dashboardRemedy)
+                    throw SAEKitError(
+                        .badInput, path: f, subject: "features", reason: "feature \(p.index) appears twice", remedy: dashboardRemedy)
                 }
                 parsed.append(p)
             }
         }
         let root = isDir.boolValue ? (path.hasSuffix("/") ? path : path + "/") : (path as NSString).deletingLastPathComponent + "/"
-        return try makeSource(kind: isDir.boolValue ? "saedashboard-batch-json-folder" : "saedashboard-batch-json", path: path,
-                          name: name ?? setName ?? "saedashboard", parsed: parsed, files: files, root: root)
+        return try makeSource(
+            kind: isDir.boolValue ? "saedashboard-batch-json-folder" : "saedashboard-batch-json", path: path,
+            name: name ?? setName ?? "saedashboard", parsed: parsed, files: files, root: root)
     }
 
     // MARK: - Parsing
 
     static func defaultName(_ model: String?, _ source: String?) -> String {
-        [model, source].compactMap { $0 }.joined(separator: "/").isEmpty ? "neuronpedia" : [model, source].compactMap { $0 }.joined(separator: "/")
+        [model, source].compactMap { $0 }.joined(separator: "/").isEmpty
+            ? "neuronpedia" : [model, source].compactMap { $0 }.joined(separator: "/")
     }
 
     static func readWhole(_ path: String, remedy: String) throws -> JSONFields {
@@ -96,8 +107,9 @@ public enum NeuronpediaImporter {
     static func parseFeatureFile(_ path: String) throws -> Parsed {
         let o = try readWhole(path, remedy: featureRemedy)
         if let err = o.value("error") as? String, o.value("activations") == nil {
-            throw SAEKitError(.badInput, path: path, subject: "error", reason: "the file is an API error response (\"\(err.prefix(80))\")",
-                              remedy: "download the feature again")
+            throw SAEKitError(
+                .badInput, path: path, subject: "error", reason: "the file is an API error response (\"\(err.prefix(80))\")",
+                remedy: "download the feature again")
         }
         return try parseNeuronpediaFeature(o, indexKey: "index")
     }
@@ -116,11 +128,13 @@ public enum NeuronpediaImporter {
             explanations.append(try e.requireString("description"))
         }
         let contexts = ActivationRow.contexts(rows)
-        let stats = ActivationRow.stats(feature: index, fracNonzero: try o.optionalNumber("frac_nonzero"),
-                                        maxActApprox: try o.optionalNumber("maxActApprox"), contexts: contexts, rows: rows)
-        return Parsed(index: index, model: model, source: source,
-                      feature: ImportedFeature(stats: stats, explanations: explanations, logits: try LogitEffects.parse(o)),
-                      contexts: contexts, samples: rows.map(\.value))
+        let stats = ActivationRow.stats(
+            feature: index, fracNonzero: try o.optionalNumber("frac_nonzero"),
+            maxActApprox: try o.optionalNumber("maxActApprox"), contexts: contexts, rows: rows)
+        return Parsed(
+            index: index, model: model, source: source,
+            feature: ImportedFeature(stats: stats, explanations: explanations, logits: try LogitEffects.parse(o)),
+            contexts: contexts, samples: rows.map(\.value))
     }
 
     static func parseDashboardFile(_ path: String) throws -> (String, [Parsed]) {
@@ -140,8 +154,9 @@ public enum NeuronpediaImporter {
             var rows: [ActivationRow] = []
             for (i, r) in rowsJSON.enumerated() { rows.append(try ActivationRow.parse(r, ordinal: i)) }
             let contexts = ActivationRow.contexts(rows)
-            let stats = ActivationRow.stats(feature: index, fracNonzero: try f.optionalNumber("frac_nonzero"), maxActApprox: nil,
-                                            contexts: contexts, rows: rows)
+            let stats = ActivationRow.stats(
+                feature: index, fracNonzero: try f.optionalNumber("frac_nonzero"), maxActApprox: nil,
+                contexts: contexts, rows: rows)
             let feature = ImportedFeature(stats: stats, logits: try LogitEffects.parse(f))
             out.append(Parsed(index: index, model: model, source: source, feature: feature, contexts: contexts, samples: rows.map(\.value)))
         }
@@ -155,7 +170,9 @@ public enum NeuronpediaImporter {
         } catch {
             throw SAEKitError(.notFound, path: folder, reason: "cannot list the folder", remedy: "check the path and its permissions")
         }
-        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted { naturalLess($0, $1) }.map { (folder as NSString).appendingPathComponent($0) }
+        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted { naturalLess($0, $1) }.map {
+            (folder as NSString).appendingPathComponent($0)
+        }
     }
 
     /// "batch-2" before "batch-10".
@@ -163,7 +180,9 @@ public enum NeuronpediaImporter {
         a.compare(b, options: [.numeric]) == .orderedAscending
     }
 
-    static func makeSource(kind: String, path: String, name: String, parsed: [Parsed], files: [String], root: String) throws -> ImportedFeatureSource {
+    static func makeSource(kind: String, path: String, name: String, parsed: [Parsed], files: [String], root: String) throws
+        -> ImportedFeatureSource
+    {
         var features: [Int: ImportedFeature] = [:]
         var contexts: [Int: FeatureContexts] = [:]
         var samples: [Int: [Float]] = [:]
@@ -179,10 +198,12 @@ public enum NeuronpediaImporter {
             contexts[p.index] = p.contexts
             samples[p.index] = p.samples
         }
-        let descriptor = DictionaryDescriptor(name: name, score: .unknown, architecture: "unknown", dIn: 0,
-                                              featureCount: (features.keys.max() ?? -1) + 1,
-                                              fingerprint: try ImportFingerprint.of(kind: kind, root: root, files: files), path: path, hasNorms: false)
-        return ImportedFeatureSource(kind: kind, descriptor: descriptor, features: features,
-                                     loader: InMemoryContexts(contexts: contexts, samples: samples), tokens: tokens)
+        let descriptor = DictionaryDescriptor(
+            name: name, score: .unknown, architecture: "unknown", dIn: 0,
+            featureCount: (features.keys.max() ?? -1) + 1,
+            fingerprint: try ImportFingerprint.of(kind: kind, root: root, files: files), path: path, hasNorms: false)
+        return ImportedFeatureSource(
+            kind: kind, descriptor: descriptor, features: features,
+            loader: InMemoryContexts(contexts: contexts, samples: samples), tokens: tokens)
     }
 }

@@ -33,8 +33,9 @@ public struct ActivationFile: Sendable {
             } else {
                 let floats = f.tensors.filter { [.f32, .f16, .bf16].contains($0.dtype) && $0.shape.count >= 2 }
                 guard floats.count == 1, let only = f.tensor(floats[0].name) else {
-                    throw SAEKitError(.badInput, path: path, subject: "tensor \"activations\"",
-                                      reason: "missing (the file has: \(f.names.joined(separator: ", ")))", remedy: "name the tensor with --tensor NAME")
+                    throw SAEKitError(
+                        .badInput, path: path, subject: "tensor \"activations\"",
+                        reason: "missing (the file has: \(f.names.joined(separator: ", ")))", remedy: "name the tensor with --tensor NAME")
                 }
                 acts = only
             }
@@ -48,7 +49,9 @@ public struct ActivationFile: Sendable {
             }
         }
         guard [.f32, .f16, .bf16, .f64].contains(acts.dtype) else {
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"\(acts.name)\"", reason: "has dtype \(acts.dtype.rawValue), expected F32, F16 or BF16")
+            throw SAEKitError(
+                .badInput, path: path, subject: "tensor \"\(acts.name)\"",
+                reason: "has dtype \(acts.dtype.rawValue), expected F32, F16 or BF16")
         }
         switch acts.shape.count {
         case 2:
@@ -56,20 +59,26 @@ public struct ActivationFile: Sendable {
         case 3:
             sequences = acts.shape[0]; sequenceLength = acts.shape[1]; dIn = acts.shape[2]; rows = sequences * sequenceLength
         default:
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"\(acts.name)\"", reason: "has shape \(acts.shape), expected [n, d_in] or [n_seq, seq_len, d_in]")
+            throw SAEKitError(
+                .badInput, path: path, subject: "tensor \"\(acts.name)\"",
+                reason: "has shape \(acts.shape), expected [n, d_in] or [n_seq, seq_len, d_in]")
         }
         guard dIn > 0 else {
             throw SAEKitError(.badInput, path: path, subject: "tensor \"\(acts.name)\"", reason: "has d_in = 0")
         }
         if let t = toks {
             guard t.dtype.isInteger else {
-                throw SAEKitError(.badInput, path: tokensPath ?? path, subject: "tensor \"\(t.name)\"", reason: "has dtype \(t.dtype.rawValue), expected I32 or I64",
-                                  remedy: "store the token ids as int32 or int64")
+                throw SAEKitError(
+                    .badInput, path: tokensPath ?? path, subject: "tensor \"\(t.name)\"",
+                    reason: "has dtype \(t.dtype.rawValue), expected I32 or I64",
+                    remedy: "store the token ids as int32 or int64")
             }
             let expected = acts.shape.count == 3 ? [sequences, sequenceLength] : [rows]
             guard t.shape == expected || t.elementCount == rows && (t.shape.count == 2 && acts.shape.count == 2) else {
-                throw SAEKitError(.badInput, path: tokensPath ?? path, subject: "tensor \"\(t.name)\"",
-                                  reason: "has shape \(t.shape) but the activations need \(expected)", remedy: "tokens and activations must come from the same run")
+                throw SAEKitError(
+                    .badInput, path: tokensPath ?? path, subject: "tensor \"\(t.name)\"",
+                    reason: "has shape \(t.shape) but the activations need \(expected)",
+                    remedy: "tokens and activations must come from the same run")
             }
         }
         activations = acts

@@ -12,8 +12,10 @@ public struct SparseColumns: @unchecked Sendable {
     private let owner: AnyObject?
 
     /// Borrows buffers kept alive by `owner`.
-    public init(rowCount: Int, featureCount: Int, colPtr: UnsafeBufferPointer<Int64>, rows: UnsafeBufferPointer<UInt32>,
-                values: UnsafeBufferPointer<Float>, owner: AnyObject?) {
+    public init(
+        rowCount: Int, featureCount: Int, colPtr: UnsafeBufferPointer<Int64>, rows: UnsafeBufferPointer<UInt32>,
+        values: UnsafeBufferPointer<Float>, owner: AnyObject?
+    ) {
         precondition(colPtr.count == featureCount + 1 && rows.count == values.count)
         self.rowCount = rowCount
         self.featureCount = featureCount
@@ -26,8 +28,9 @@ public struct SparseColumns: @unchecked Sendable {
     /// Copies arrays (tests, builders).
     public init(rowCount: Int, featureCount: Int, colPtr: [Int64], rows: [UInt32], values: [Float]) {
         let owned = (OwnedBuffer(colPtr), OwnedBuffer(rows), OwnedBuffer(values))
-        self.init(rowCount: rowCount, featureCount: featureCount, colPtr: owned.0.buffer, rows: owned.1.buffer, values: owned.2.buffer,
-                  owner: KeepAlive([owned.0, owned.1, owned.2]))
+        self.init(
+            rowCount: rowCount, featureCount: featureCount, colPtr: owned.0.buffer, rows: owned.1.buffer, values: owned.2.buffer,
+            owner: KeepAlive([owned.0, owned.1, owned.2]))
     }
 
     /// Builds columns from per-feature (row, value) lists; rows within a feature must ascend.

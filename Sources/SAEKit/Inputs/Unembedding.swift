@@ -53,8 +53,11 @@ public struct Unembedding: Sendable {
         }
         let normName = meta["final_norm"] ?? (file.tensor("final_norm.weight") == nil ? "none" : "")
         guard let norm = FinalNorm(rawValue: normName) else {
-            throw bad("__metadata__.final_norm", normName.isEmpty ? "missing, but the file has final_norm.weight"
-                                                                   : "is \"\(normName)\", expected LayerNorm, RMSNorm or none")
+            throw bad(
+                "__metadata__.final_norm",
+                normName.isEmpty
+                    ? "missing, but the file has final_norm.weight"
+                    : "is \"\(normName)\", expected LayerNorm, RMSNorm or none")
         }
         finalNorm = norm
         let offsetText = meta["final_norm_weight_offset"] ?? "0"

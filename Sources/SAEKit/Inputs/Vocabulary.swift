@@ -56,14 +56,17 @@ public struct Vocabulary: Sendable, Equatable {
         do {
             json = try JSONSerialization.jsonObject(with: Data(file.bytes), options: [])
         } catch {
-            throw SAEKitError(.badInput, path: path, reason: "is not valid JSON",
-                              remedy: "give a tokenizer.json, a JSON array of token strings, or a JSON object {\"id\": \"token\"}")
+            throw SAEKitError(
+                .badInput, path: path, reason: "is not valid JSON",
+                remedy: "give a tokenizer.json, a JSON array of token strings, or a JSON object {\"id\": \"token\"}")
         }
         if let array = json as? [Any] {
             var raw: [String] = []
             for (i, v) in array.enumerated() {
                 guard let s = v as? String else {
-                    throw SAEKitError(.badInput, path: path, subject: "entry \(i)", reason: "is not a string", remedy: "a vocabulary array holds one string per token id")
+                    throw SAEKitError(
+                        .badInput, path: path, subject: "entry \(i)", reason: "is not a string",
+                        remedy: "a vocabulary array holds one string per token id")
                 }
                 raw.append(s)
             }
@@ -79,12 +82,16 @@ public struct Vocabulary: Sendable, Equatable {
         var pairs: [(Int, String)] = []
         for (k, v) in obj {
             guard let id = Int(k), id >= 0 else {
-                throw SAEKitError(.badInput, path: path, subject: "key \"\(k)\"", reason: "is not a token id", remedy: "a vocabulary object maps \"id\" to \"token\"; or give a tokenizer.json")
+                throw SAEKitError(
+                    .badInput, path: path, subject: "key \"\(k)\"", reason: "is not a token id",
+                    remedy: "a vocabulary object maps \"id\" to \"token\"; or give a tokenizer.json")
             }
             guard let s = v as? String else {
                 throw SAEKitError(.badInput, path: path, subject: "key \"\(k)\"", reason: "value is not a string")
             }
-            guard id < 10_000_000 else { throw SAEKitError(.badInput, path: path, subject: "key \"\(k)\"", reason: "token id is implausibly large") }
+            guard id < 10_000_000 else {
+                throw SAEKitError(.badInput, path: path, subject: "key \"\(k)\"", reason: "token id is implausibly large")
+            }
             pairs.append((id, s))
         }
         let n = (pairs.map(\.0).max() ?? -1) + 1
@@ -133,12 +140,15 @@ public struct Vocabulary: Sendable, Equatable {
                 idToToken[i] = piece
             }
         } else {
-            throw SAEKitError(.badInput, path: path, subject: "model.vocab", reason: "missing", remedy: "give the tokenizer.json saved with the model")
+            throw SAEKitError(
+                .badInput, path: path, subject: "model.vocab", reason: "missing", remedy: "give the tokenizer.json saved with the model")
         }
         var special = Set<Int>()
         if let added = obj["added_tokens"] as? [[String: Any]] {
             for t in added {
-                guard let idAny = t["id"], let id = JSONNumber.integer(idAny), id >= 0, id < 10_000_000, let content = t["content"] as? String else { continue }
+                guard let idAny = t["id"], let id = JSONNumber.integer(idAny), id >= 0, id < 10_000_000,
+                    let content = t["content"] as? String
+                else { continue }
                 idToToken[id] = content
                 if t["special"] as? Bool == true { special.insert(id) }
             }
@@ -148,10 +158,15 @@ public struct Vocabulary: Sendable, Equatable {
         for (id, s) in idToToken { raw[id] = s }
         let decoder = (obj["decoder"] as? [String: Any])?["type"] as? String ?? ""
         let style: Style
-        if type == "WordPiece" || decoder == "WordPiece" { style = .wordPiece }
-        else if decoder == "ByteLevel" || (obj["pre_tokenizer"] as? [String: Any])?["type"] as? String == "ByteLevel" { style = .byteLevel }
-        else if decoder == "Metaspace" || type == "Unigram" { style = .metaspace }
-        else { style = guessStyle(raw) }
+        if type == "WordPiece" || decoder == "WordPiece" {
+            style = .wordPiece
+        } else if decoder == "ByteLevel" || (obj["pre_tokenizer"] as? [String: Any])?["type"] as? String == "ByteLevel" {
+            style = .byteLevel
+        } else if decoder == "Metaspace" || type == "Unigram" {
+            style = .metaspace
+        } else {
+            style = guessStyle(raw)
+        }
         var v = fromRawTokens(raw, special: special, style: style)
         for i in 0..<n where idToToken[i] == nil { v.setUnknown(i) }
         return v
@@ -163,7 +178,9 @@ public struct Vocabulary: Sendable, Equatable {
         var flags = [Bool](repeating: false, count: raw.count)
         var bytes: [[UInt8]] = []
         for (i, tok) in raw.enumerated() {
-            let isSpecial = special.contains(i) || (tok.hasPrefix("[") && tok.hasSuffix("]") && tok.count > 2 && tok.uppercased() == tok && style == .wordPiece)
+            let isSpecial =
+                special.contains(i)
+                || (tok.hasPrefix("[") && tok.hasSuffix("]") && tok.count > 2 && tok.uppercased() == tok && style == .wordPiece)
             flags[i] = isSpecial
             if isSpecial {
                 display.append(style == .wordPiece ? " " + tok : tok)

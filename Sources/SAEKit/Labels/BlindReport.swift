@@ -41,18 +41,21 @@ public struct BlindReport: Sendable, Codable, Equatable {
     public var mannWhitneyP: Double?
 
     /// Computes the report from the answers of each dictionary.
-    public init(names: [String], fingerprints: [String], answersA: [(Rating, Verdict?)], answersB: [(Rating, Verdict?)],
-                total: Int, bootstrapResamples: Int = 10_000, bootstrapSeed: UInt64) {
+    public init(
+        names: [String], fingerprints: [String], answersA: [(Rating, Verdict?)], answersB: [(Rating, Verdict?)],
+        total: Int, bootstrapResamples: Int = 10_000, bootstrapSeed: UInt64
+    ) {
         func arm(_ i: Int, _ answers: [(Rating, Verdict?)]) -> Arm {
             let yes = answers.filter { $0.0 == .yes }.count
             let maybe = answers.filter { $0.0 == .maybe }.count
             let norm = answers.filter { $0.1 == .normDetector }.count
             let n = answers.count
             let w = BlindStatistics.wilson(successes: yes, total: n)
-            return Arm(name: i < names.count ? names[i] : "dictionary \(i)", fingerprint: i < fingerprints.count ? fingerprints[i] : "",
-                       answered: n, yes: yes, maybe: maybe, no: n - yes - maybe,
-                       interpretableFraction: n > 0 ? Double(yes) / Double(n) : nil, wilsonLower: w?.lowerBound, wilsonUpper: w?.upperBound,
-                       normDetectors: norm, normDetectorFraction: n > 0 ? Double(norm) / Double(n) : nil)
+            return Arm(
+                name: i < names.count ? names[i] : "dictionary \(i)", fingerprint: i < fingerprints.count ? fingerprints[i] : "",
+                answered: n, yes: yes, maybe: maybe, no: n - yes - maybe,
+                interpretableFraction: n > 0 ? Double(yes) / Double(n) : nil, wilsonLower: w?.lowerBound, wilsonUpper: w?.upperBound,
+                normDetectors: norm, normDetectorFraction: n > 0 ? Double(norm) / Double(n) : nil)
         }
         let a = arm(0, answersA), b = arm(1, answersB)
         dictionaries = [a, b]
@@ -62,8 +65,9 @@ public struct BlindReport: Sendable, Codable, Equatable {
         self.bootstrapSeed = bootstrapSeed
         if let pa = a.interpretableFraction, let pb = b.interpretableFraction {
             difference = pa - pb
-            let ci = BlindStatistics.bootstrapDifference(successesA: a.yes, totalA: a.answered, successesB: b.yes, totalB: b.answered,
-                                                          resamples: bootstrapResamples, seed: bootstrapSeed)
+            let ci = BlindStatistics.bootstrapDifference(
+                successesA: a.yes, totalA: a.answered, successesB: b.yes, totalB: b.answered,
+                resamples: bootstrapResamples, seed: bootstrapSeed)
             differenceLower = ci?.lowerBound
             differenceUpper = ci?.upperBound
             fisherP = BlindStatistics.fisherExactTwoSided(a.yes, a.answered - a.yes, b.yes, b.answered - b.yes)
@@ -128,16 +132,22 @@ public struct BlindReport: Sendable, Codable, Equatable {
         lines.append(pad("dictionary", width) + "  answered   yes  maybe    no  interpretable [95% Wilson]  norm detectors")
         for a in dictionaries {
             let ci = a.wilsonLower.map { "[\(f3($0)), \(f3(a.wilsonUpper))]" } ?? ""
-            lines.append(pad(a.name, width) + "  " + lpad(String(a.answered), 8) + lpad(String(a.yes), 6) + lpad(String(a.maybe), 7)
-                         + lpad(String(a.no), 6) + "  " + pad(f3(a.interpretableFraction) + " " + ci, 26) + "  "
-                         + "\(a.normDetectors) (\(f3(a.normDetectorFraction)))")
+            lines.append(
+                pad(a.name, width) + "  " + lpad(String(a.answered), 8) + lpad(String(a.yes), 6) + lpad(String(a.maybe), 7)
+                    + lpad(String(a.no), 6) + "  " + pad(f3(a.interpretableFraction) + " " + ci, 26) + "  "
+                    + "\(a.normDetectors) (\(f3(a.normDetectorFraction)))")
         }
         let names = dictionaries.map(\.name)
         let pairName = names.count == 2 ? "\(names[0]) - \(names[1])" : "A - B"
-        lines.append("difference \(pairName): \(signed(difference)), 95% bootstrap CI [\(signed(differenceLower)), \(signed(differenceUpper))] "
-                     + "(\(bootstrapResamples) resamples, seed \(bootstrapSeed))")
-        lines.append("Fisher exact test, yes vs not yes, two-sided: p = \(p(fisherP))" + (fisherOddsRatio.map { String(format: " (odds ratio %.3g)", $0) } ?? ""))
-        lines.append("Mann-Whitney U, no < maybe < yes, two-sided: " + (mannWhitneyU.map { String(format: "U = %.1f, ", $0) } ?? "") + "p = \(p(mannWhitneyP))")
+        lines.append(
+            "difference \(pairName): \(signed(difference)), 95% bootstrap CI [\(signed(differenceLower)), \(signed(differenceUpper))] "
+                + "(\(bootstrapResamples) resamples, seed \(bootstrapSeed))")
+        lines.append(
+            "Fisher exact test, yes vs not yes, two-sided: p = \(p(fisherP))"
+                + (fisherOddsRatio.map { String(format: " (odds ratio %.3g)", $0) } ?? ""))
+        lines.append(
+            "Mann-Whitney U, no < maybe < yes, two-sided: " + (mannWhitneyU.map { String(format: "U = %.1f, ", $0) } ?? "")
+                + "p = \(p(mannWhitneyP))")
         return lines.map { String($0.reversed().drop(while: { $0 == " " }).reversed()) }.joined(separator: "\n") + "\n"
     }
 }

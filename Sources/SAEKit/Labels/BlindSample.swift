@@ -39,22 +39,29 @@ public enum BlindSample {
     /// (shuffled) order.
     public static func draw(_ dictionaries: [BlindDictionary], perDictionary: Int, seed: UInt64, strata: Int = 5) throws -> [BlindKeyItem] {
         guard dictionaries.count == 2 else {
-            throw SAEKitError(.badInput, path: nil, reason: "a blind comparison needs exactly two dictionaries, got \(dictionaries.count)",
-                              remedy: "give two --dict options")
+            throw SAEKitError(
+                .badInput, path: nil, reason: "a blind comparison needs exactly two dictionaries, got \(dictionaries.count)",
+                remedy: "give two --dict options")
         }
         guard perDictionary > 0, strata > 0 else {
-            throw SAEKitError(.badInput, path: nil, reason: "the sample size and the number of strata must be positive", remedy: "give a sample size of at least 1")
+            throw SAEKitError(
+                .badInput, path: nil, reason: "the sample size and the number of strata must be positive",
+                remedy: "give a sample size of at least 1")
         }
         var alive: [[(feature: Int, density: Double)]] = []
         for d in dictionaries {
             guard d.density.count == d.featureCount else {
-                throw SAEKitError(.badInput, path: nil, subject: d.name, reason: "\(d.density.count) densities for \(d.featureCount) features",
-                                  remedy: "rebuild the context cache")
+                throw SAEKitError(
+                    .badInput, path: nil, subject: d.name, reason: "\(d.density.count) densities for \(d.featureCount) features",
+                    remedy: "rebuild the context cache")
             }
-            let a = d.density.enumerated().filter { $0.element > 0 && $0.element.isFinite }.map { (feature: $0.offset, density: $0.element) }
+            let a = d.density.enumerated().filter { $0.element > 0 && $0.element.isFinite }.map {
+                (feature: $0.offset, density: $0.element)
+            }
             guard a.count >= perDictionary else {
-                throw SAEKitError(.badInput, path: nil, subject: d.name, reason: "only \(a.count) alive features, cannot sample \(perDictionary)",
-                                  remedy: "choose a sample size of at most \(a.count) per dictionary")
+                throw SAEKitError(
+                    .badInput, path: nil, subject: d.name, reason: "only \(a.count) alive features, cannot sample \(perDictionary)",
+                    remedy: "choose a sample size of at most \(a.count) per dictionary")
             }
             alive.append(a)
         }
@@ -85,7 +92,9 @@ public enum BlindSample {
             if taken < perDictionary {
                 leftovers.sort()
                 rng.shuffle(&leftovers)
-                for f in leftovers.prefix(perDictionary - taken) { items.append(BlindKeyItem(id: "", dictionary: di, feature: f, stratum: -1)) }
+                for f in leftovers.prefix(perDictionary - taken) {
+                    items.append(BlindKeyItem(id: "", dictionary: di, feature: f, stratum: -1))
+                }
             }
         }
         var used = Set<String>()

@@ -100,18 +100,22 @@ public final class BlindSession: @unchecked Sendable {
 
     /// Draws the sample (see `BlindSample.draw`) and creates the session files in `directory`,
     /// which must exist and not hold a session yet.
-    public static func create(directory: String, dictionaries: [BlindDictionary], perDictionary: Int, seed: UInt64,
-                              strata: Int = 5, rater: String? = nil, now: Date = Date()) throws -> BlindSession {
+    public static func create(
+        directory: String, dictionaries: [BlindDictionary], perDictionary: Int, seed: UInt64,
+        strata: Int = 5, rater: String? = nil, now: Date = Date()
+    ) throws -> BlindSession {
         let lock = try FileLock(lockPath: directory + "/blind.lock", resource: directory, what: "this blind session")
         let keyPath = directory + "/" + keyFileName
         if FileManager.default.fileExists(atPath: keyPath) {
-            throw SAEKitError(.badInput, path: directory, reason: "already holds a blind session",
-                              remedy: "resume it, or choose another folder for a new one")
+            throw SAEKitError(
+                .badInput, path: directory, reason: "already holds a blind session",
+                remedy: "resume it, or choose another folder for a new one")
         }
         let items = try BlindSample.draw(dictionaries, perDictionary: perDictionary, seed: seed, strata: strata)
         let dicts = dictionaries.map { BlindSessionDictionary(name: $0.name, fingerprint: $0.fingerprint, featureCount: $0.featureCount) }
-        let keyFile = KeyFile(format: keyFormat, version: version, saexVersion: SAEKitVersion.string, created: LabelTime.format(now), seed: seed,
-                              perDictionary: perDictionary, strata: strata, dictionaries: dicts, items: items)
+        let keyFile = KeyFile(
+            format: keyFormat, version: version, saexVersion: SAEKitVersion.string, created: LabelTime.format(now), seed: seed,
+            perDictionary: perDictionary, strata: strata, dictionaries: dicts, items: items)
         let answersFile = AnswersFile(format: answersFormat, version: version, order: items.map(\.id), answers: [], rater: rater)
         // Answers first: a crash between the two writes leaves no key file, so the folder is not a session.
         try AtomicFile.write(path: directory + "/" + answersFileName, chunks: [try encode(answersFile)])
@@ -128,8 +132,9 @@ public final class BlindSession: @unchecked Sendable {
         let keyFile: KeyFile = try BlindSession.read(keyPath, format: BlindSession.keyFormat)
         let answersFile: AnswersFile = try BlindSession.read(answersPath, format: BlindSession.answersFormat)
         guard answersFile.order.sorted() == keyFile.items.map(\.id).sorted() else {
-            throw SAEKitError(.badInput, path: answersPath, reason: "its items do not match \(BlindSession.keyFileName)",
-                              remedy: "restore both files from the same session")
+            throw SAEKitError(
+                .badInput, path: answersPath, reason: "its items do not match \(BlindSession.keyFileName)",
+                remedy: "restore both files from the same session")
         }
         let ids = Set(keyFile.items.map(\.id))
         var answers: [String: BlindAnswer] = [:]
@@ -190,16 +195,20 @@ public final class BlindSession: @unchecked Sendable {
             throw SAEKitError(.ioFailure, path: directory, reason: "the blind session was closed or opened read-only", remedy: "reopen it")
         }
         guard key[answer.id] != nil else {
-            throw SAEKitError(.badInput, path: directory, subject: answer.id, reason: "no such item in this session", remedy: "report this as a bug")
+            throw SAEKitError(
+                .badInput, path: directory, subject: answer.id, reason: "no such item in this session", remedy: "report this as a bug")
         }
         guard !answer.concept.utf8.contains(0) else {
-            throw SAEKitError(.badInput, path: directory, subject: answer.id, reason: "the concept contains a NUL character", remedy: "remove it")
+            throw SAEKitError(
+                .badInput, path: directory, subject: answer.id, reason: "the concept contains a NUL character", remedy: "remove it")
         }
         var next = answers
         next[answer.id] = answer
-        let file = AnswersFile(format: BlindSession.answersFormat, version: BlindSession.version, order: order,
-                               answers: order.compactMap { next[$0] }, rater: rater)
-        try AtomicFile.write(path: directory + "/" + BlindSession.answersFileName, chunks: [try BlindSession.encode(file)], checkMappedInputs: false)
+        let file = AnswersFile(
+            format: BlindSession.answersFormat, version: BlindSession.version, order: order,
+            answers: order.compactMap { next[$0] }, rater: rater)
+        try AtomicFile.write(
+            path: directory + "/" + BlindSession.answersFileName, chunks: [try BlindSession.encode(file)], checkMappedInputs: false)
         answers = next
     }
 
@@ -228,8 +237,11 @@ public final class BlindSession: @unchecked Sendable {
         return order.compactMap { id in
             guard let item = key[id], let a = snapshot[id], let feature = featureKey(item) else { return nil }
             let time = LabelTime.parse(a.answered) ?? Date(timeIntervalSince1970: 0)
-            return RatedLabel(key: feature, label: FeatureLabel(verdict: a.verdict, concept: a.concept, rating: a.rating, author: rater,
-                                                                created: time, updated: time, provenance: .blind))
+            return RatedLabel(
+                key: feature,
+                label: FeatureLabel(
+                    verdict: a.verdict, concept: a.concept, rating: a.rating, author: rater,
+                    created: time, updated: time, provenance: .blind))
         }
     }
 
@@ -243,9 +255,10 @@ public final class BlindSession: @unchecked Sendable {
             guard let item = key[id], let a = snapshot[id], (0...1).contains(item.dictionary) else { continue }
             arms[item.dictionary].append(a)
         }
-        return BlindReport(names: dictionaries.map(\.name), fingerprints: dictionaries.map(\.fingerprint),
-                           answersA: arms[0].map { ($0.rating, $0.verdict) }, answersB: arms[1].map { ($0.rating, $0.verdict) },
-                           total: order.count, bootstrapResamples: bootstrapResamples, bootstrapSeed: bootstrapSeed ?? seed)
+        return BlindReport(
+            names: dictionaries.map(\.name), fingerprints: dictionaries.map(\.fingerprint),
+            answersA: arms[0].map { ($0.rating, $0.verdict) }, answersB: arms[1].map { ($0.rating, $0.verdict) },
+            total: order.count, bootstrapResamples: bootstrapResamples, bootstrapSeed: bootstrapSeed ?? seed)
     }
 
     static func encode<T: Encodable>(_ value: T) throws -> Data {

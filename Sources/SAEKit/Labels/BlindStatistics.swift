@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The tests the blind A/B report uses (docs/LABELS.md gives the formulas and their sources).
@@ -99,8 +99,10 @@ public enum BlindStatistics {
     /// (for yes/not-yes data this is one uniform index per answer, compared with the number of
     /// yeses), using `SplitMix64(seed:)`. The bounds are the (1-level)/2 and (1+level)/2 quantiles
     /// of the sorted differences with linear interpolation (NumPy's default percentile).
-    public static func bootstrapDifference(successesA ka: Int, totalA na: Int, successesB kb: Int, totalB nb: Int,
-                                           resamples: Int = 10_000, seed: UInt64, level: Double = 0.95) -> ClosedRange<Double>? {
+    public static func bootstrapDifference(
+        successesA ka: Int, totalA na: Int, successesB kb: Int, totalB nb: Int,
+        resamples: Int = 10_000, seed: UInt64, level: Double = 0.95
+    ) -> ClosedRange<Double>? {
         guard na > 0, nb > 0, resamples > 1, (0...na).contains(ka), (0...nb).contains(kb) else { return nil }
         var rng = SplitMix64(seed: seed)
         var diffs = [Double](repeating: 0, count: resamples)
@@ -113,7 +115,8 @@ public enum BlindStatistics {
         }
         diffs.sort()
         guard let lower = percentile(sorted: diffs, (1 - level) / 2),
-              let upper = percentile(sorted: diffs, (1 + level) / 2) else { return nil }
+            let upper = percentile(sorted: diffs, (1 + level) / 2)
+        else { return nil }
         return lower...upper
     }
 

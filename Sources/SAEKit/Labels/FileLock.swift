@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Foundation
 
@@ -49,11 +49,13 @@ final class FileLock: @unchecked Sendable {
             close(fd)
             if err == EWOULDBLOCK {
                 let who = holder.map { "another saex process (pid \($0))" } ?? "another saex process"
-                throw SAEKitError(.busy, path: resource, reason: "\(what) is already open in \(who)",
-                                  remedy: "close the other saex (explorer or labels command) and try again")
+                throw SAEKitError(
+                    .busy, path: resource, reason: "\(what) is already open in \(who)",
+                    remedy: "close the other saex (explorer or labels command) and try again")
             }
-            throw SAEKitError(.ioFailure, path: lockPath, reason: "cannot lock the file (\(String(cString: strerror(err))))",
-                              remedy: "use a local file system that supports flock")
+            throw SAEKitError(
+                .ioFailure, path: lockPath, reason: "cannot lock the file (\(String(cString: strerror(err))))",
+                remedy: "use a local file system that supports flock")
         }
         self.fd = fd
         let pid = Array("\(getpid())\n".utf8)
@@ -76,11 +78,13 @@ final class FileLock: @unchecked Sendable {
         }
         guard fd >= 0 else {
             if err == ELOOP {
-                throw SAEKitError(.badInput, path: lockPath, reason: "is a symlink; saex does not follow lock files",
-                                  remedy: "remove it (saex makes its own)")
+                throw SAEKitError(
+                    .badInput, path: lockPath, reason: "is a symlink; saex does not follow lock files",
+                    remedy: "remove it (saex makes its own)")
             }
-            throw SAEKitError(.ioFailure, path: lockPath, reason: "cannot create the lock file (\(String(cString: strerror(err))))",
-                              remedy: "check that the folder exists and is writable")
+            throw SAEKitError(
+                .ioFailure, path: lockPath, reason: "cannot create the lock file (\(String(cString: strerror(err))))",
+                remedy: "check that the folder exists and is writable")
         }
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {

@@ -2,8 +2,10 @@ import Foundation
 
 extension LabelExport {
     /// The CSV header, in column order.
-    public static let csvColumns = ["dictionary", "fingerprint", "feature", "verdict", "concept", "notes", "rating", "author",
-                                    "created", "updated", "provenance", "alpha", "elasticity", "norm_pearson", "norm_spearman", "density"]
+    public static let csvColumns = [
+        "dictionary", "fingerprint", "feature", "verdict", "concept", "notes", "rating", "author",
+        "created", "updated", "provenance", "alpha", "elasticity", "norm_pearson", "norm_spearman", "density"
+    ]
 
     /// The labels as RFC 4180 CSV: a header row, CRLF line ends, fields as `CSV.field` writes them
     /// (control characters escaped, quoted when they contain a comma or quote). Unknown values are
@@ -15,10 +17,12 @@ extension LabelExport {
         var out = LabelExport.csvColumns.map(CSV.field).joined(separator: ",") + "\r\n"
         func num(_ d: Double?) -> String { d.map { "\($0)" } ?? "" }
         for e in labels {
-            let row = [e.dictionary ?? "", e.fingerprint, String(e.feature), e.verdict?.rawValue ?? "", e.concept, e.notes,
-                       e.rating?.rawValue ?? "", e.author, e.created, e.updated, e.provenance.rawValue,
-                       num(e.stats?.alpha), num(e.stats?.elasticity),
-                       num(e.stats?.normPearson), num(e.stats?.normSpearman), num(e.stats?.density)]
+            let row = [
+                e.dictionary ?? "", e.fingerprint, String(e.feature), e.verdict?.rawValue ?? "", e.concept, e.notes,
+                e.rating?.rawValue ?? "", e.author, e.created, e.updated, e.provenance.rawValue,
+                num(e.stats?.alpha), num(e.stats?.elasticity),
+                num(e.stats?.normPearson), num(e.stats?.normSpearman), num(e.stats?.density)
+            ]
             out += row.map(CSV.field).joined(separator: ",") + "\r\n"
         }
         return out

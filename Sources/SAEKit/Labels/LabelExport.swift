@@ -26,8 +26,10 @@ public struct LabelExport: Codable, Sendable, Equatable {
     public var labels: [ExportedLabel]
 
     /// `version` defaults to the lowest that holds `labels` (2 when a feature has two raters).
-    public init(saexVersion: String = SAEKitVersion.string, exported: String, cacheFingerprint: String?,
-                dictionaries: [ExportedDictionary], labels: [ExportedLabel], version: Int? = nil) {
+    public init(
+        saexVersion: String = SAEKitVersion.string, exported: String, cacheFingerprint: String?,
+        dictionaries: [ExportedDictionary], labels: [ExportedLabel], version: Int? = nil
+    ) {
         self.format = LabelExport.formatName
         var raters: [FeatureKey: String] = [:]
         var shared = false
@@ -117,8 +119,12 @@ public struct LabelExport: Codable, Sendable, Equatable {
     static func checkWholeNumbers(_ top: JSONFields, path: String) throws {
         guard let labels = top.dict["labels"] as? [Any] else { return }
         for (i, entry) in labels.enumerated() {
-            guard let v = (entry as? [String: Any])?["feature"], let d = JSONNumber.double(v), JSONNumber.integer(v, acceptFloatForm: false) == nil else { continue }
-            throw SAEKitError(.badInput, path: path, subject: "labels.\(i).feature", reason: "is not a whole number (\(d))", remedy: "fix the file or export it again")
+            guard let v = (entry as? [String: Any])?["feature"], let d = JSONNumber.double(v),
+                JSONNumber.integer(v, acceptFloatForm: false) == nil
+            else { continue }
+            throw SAEKitError(
+                .badInput, path: path, subject: "labels.\(i).feature", reason: "is not a whole number (\(d))",
+                remedy: "fix the file or export it again")
         }
     }
 
@@ -127,12 +133,15 @@ public struct LabelExport: Codable, Sendable, Equatable {
         // Not JSON, not an object, nested too deeply, NaN: JSONFields says which.
         let top = try JSONFields.parse(data, path: path, location: "", remedy: "give a file written by saex labels export")
         guard let probe = try? JSONDecoder().decode(Probe.self, from: data) else {
-            throw SAEKitError(.badInput, path: path, reason: "its format or version is not a string and a number", remedy: "give a file written by saex labels export")
+            throw SAEKitError(
+                .badInput, path: path, reason: "its format or version is not a string and a number",
+                remedy: "give a file written by saex labels export")
         }
         try checkWholeNumbers(top, path: path)
         guard probe.format == nil || probe.format == formatName else {
-            throw SAEKitError(.badInput, path: path, reason: "not a saex labels export (format \"\(probe.format ?? "")\")",
-                              remedy: "give a file written by saex labels export")
+            throw SAEKitError(
+                .badInput, path: path, reason: "not a saex labels export (format \"\(probe.format ?? "")\")",
+                remedy: "give a file written by saex labels export")
         }
         if let v = probe.version, v > currentVersion {
             throw SAEKitError(.unsupported, path: path, reason: "written by a newer saex (version \(v)); upgrade saex")
@@ -144,22 +153,26 @@ public struct LabelExport: Codable, Sendable, Equatable {
             let ctx: DecodingError.Context
             switch e {
             case .dataCorrupted(let c), .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c): ctx = c
-            @unknown default: throw SAEKitError(.badInput, path: path, reason: "cannot decode the export", remedy: "fix the file or export it again")
+            @unknown default:
+                throw SAEKitError(.badInput, path: path, reason: "cannot decode the export", remedy: "fix the file or export it again")
             }
             let where_ = ctx.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-            throw SAEKitError(.badInput, path: path, subject: where_.isEmpty ? nil : where_, reason: describeDecoding(e, ctx),
-                              remedy: "fix the file or export it again")
+            throw SAEKitError(
+                .badInput, path: path, subject: where_.isEmpty ? nil : where_, reason: describeDecoding(e, ctx),
+                remedy: "fix the file or export it again")
         } catch {
             throw SAEKitError(.badInput, path: path, reason: "cannot decode the export", remedy: "fix the file or export it again")
         }
         for (i, entry) in export.labels.enumerated() {
             guard !entry.fingerprint.isEmpty, entry.feature >= 0 else {
-                throw SAEKitError(.badInput, path: path, subject: "labels.\(i)", reason: "missing fingerprint or negative feature",
-                                  remedy: "fix the file or export it again")
+                throw SAEKitError(
+                    .badInput, path: path, subject: "labels.\(i)", reason: "missing fingerprint or negative feature",
+                    remedy: "fix the file or export it again")
             }
             guard LabelTime.parse(entry.created) != nil, LabelTime.parse(entry.updated) != nil else {
-                throw SAEKitError(.badInput, path: path, subject: "labels.\(i)", reason: "created/updated is not an ISO-8601 time",
-                                  remedy: "write times like 2024-05-01T12:34:56.789Z")
+                throw SAEKitError(
+                    .badInput, path: path, subject: "labels.\(i)", reason: "created/updated is not an ISO-8601 time",
+                    remedy: "write times like 2024-05-01T12:34:56.789Z")
             }
         }
         return export
@@ -230,8 +243,9 @@ public struct ExportedLabel: Codable, Sendable, Equatable {
     /// `LabelExport.decode` rejects those).
     public var label: FeatureLabel {
         let epoch = Date(timeIntervalSince1970: 0)
-        return FeatureLabel(verdict: verdict, concept: concept, notes: notes, rating: rating, author: author,
-                            created: LabelTime.parse(created) ?? epoch, updated: LabelTime.parse(updated) ?? epoch, provenance: provenance)
+        return FeatureLabel(
+            verdict: verdict, concept: concept, notes: notes, rating: rating, author: author,
+            created: LabelTime.parse(created) ?? epoch, updated: LabelTime.parse(updated) ?? epoch, provenance: provenance)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -289,9 +303,11 @@ public struct ExportedStats: Codable, Sendable, Equatable {
     /// The best match in each other dictionary, by decoder cosine and by activation correlation.
     public var matches: [BestMatch]
 
-    public init(alpha: Double?, elasticity: Double?, normPearson: Double?, normSpearman: Double?, density: Double,
-                normPearsonActive: Double? = nil, normSpearmanActive: Double? = nil, normAUC: Double? = nil, topNormMass: Double? = nil,
-                normDetectorHint: Bool? = nil, matches: [BestMatch] = []) {
+    public init(
+        alpha: Double?, elasticity: Double?, normPearson: Double?, normSpearman: Double?, density: Double,
+        normPearsonActive: Double? = nil, normSpearmanActive: Double? = nil, normAUC: Double? = nil, topNormMass: Double? = nil,
+        normDetectorHint: Bool? = nil, matches: [BestMatch] = []
+    ) {
         self.alpha = alpha
         self.elasticity = elasticity
         self.normPearson = normPearson
@@ -311,10 +327,11 @@ public struct ExportedStats: Codable, Sendable, Equatable {
             guard let f, f.isFinite else { return nil }
             return Double(f.description) ?? Double(f)
         }
-        self.init(alpha: wide(s.alpha), elasticity: wide(s.elasticity), normPearson: wide(s.normPearson),
-                  normSpearman: wide(s.normSpearman), density: s.density.isFinite ? s.density : 0,
-                  normPearsonActive: wide(s.normPearsonActive), normSpearmanActive: wide(s.normSpearmanActive), normAUC: wide(s.normAUC),
-                  topNormMass: wide(s.topNormMass), normDetectorHint: s.normDetectorHint, matches: matches)
+        self.init(
+            alpha: wide(s.alpha), elasticity: wide(s.elasticity), normPearson: wide(s.normPearson),
+            normSpearman: wide(s.normSpearman), density: s.density.isFinite ? s.density : 0,
+            normPearsonActive: wide(s.normPearsonActive), normSpearmanActive: wide(s.normSpearmanActive), normAUC: wide(s.normAUC),
+            topNormMass: wide(s.topNormMass), normDetectorHint: s.normDetectorHint, matches: matches)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -364,9 +381,11 @@ extension LabelStore {
     ///     what the file knows (their labels are stale and have no statistics unless `stats` gives some).
     ///   - cacheFingerprint: fingerprint of the context cache, when one is open.
     ///   - stats: the statistics of a feature, or nil when unavailable.
-    public func makeExport(dictionaries: [DictionaryDescriptor], cacheFingerprint: String?,
-                           stats: (FeatureKey) -> ExportedStats?, fingerprints: Set<String>? = nil,
-                           exportedAt: Date = Date()) -> LabelExport {
+    public func makeExport(
+        dictionaries: [DictionaryDescriptor], cacheFingerprint: String?,
+        stats: (FeatureKey) -> ExportedStats?, fingerprints: Set<String>? = nil,
+        exportedAt: Date = Date()
+    ) -> LabelExport {
         var infos = self.dictionaries
         for d in dictionaries { infos[d.fingerprint] = LabelDictionaryInfo(d) }
         let chosen = everyLabel.all.filter { fingerprints?.contains($0.key.fingerprint) ?? true }
@@ -379,8 +398,9 @@ extension LabelStore {
         var statsCache: [FeatureKey: ExportedStats?] = [:]
         let entries = chosen.map { rated -> ExportedLabel in
             if statsCache[rated.key] == nil { statsCache[rated.key] = .some(stats(rated.key)) }
-            return ExportedLabel(dictionary: infos[rated.key.fingerprint]?.name, key: rated.key, label: rated.label,
-                                 stats: statsCache[rated.key] ?? nil)
+            return ExportedLabel(
+                dictionary: infos[rated.key.fingerprint]?.name, key: rated.key, label: rated.label,
+                stats: statsCache[rated.key] ?? nil)
         }
         return LabelExport(exported: LabelTime.format(exportedAt), cacheFingerprint: cacheFingerprint, dictionaries: dicts, labels: entries)
     }

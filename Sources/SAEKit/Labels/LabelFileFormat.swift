@@ -139,15 +139,17 @@ enum LabelFileFormat {
     @discardableResult
     static func checkHeader(_ bytes: Data, path: String) throws -> Int {
         guard let header = try? JSONDecoder().decode(Header.self, from: bytes), header.format == formatName else {
-            throw SAEKitError(.badInput, path: path, subject: "line 1", reason: "not a saex labels file (no {\"format\":\"saex-labels\"} header)",
-                              remedy: "give the path of a labels file, or move this file away")
+            throw SAEKitError(
+                .badInput, path: path, subject: "line 1", reason: "not a saex labels file (no {\"format\":\"saex-labels\"} header)",
+                remedy: "give the path of a labels file, or move this file away")
         }
         let v = header.version ?? version
         if v > version {
             throw SAEKitError(.unsupported, path: path, reason: "written by a newer saex (version \(v)); upgrade saex")
         }
         if v < 1 {
-            throw SAEKitError(.badInput, path: path, subject: "line 1", reason: "invalid version \(v)", remedy: "restore the file from a backup")
+            throw SAEKitError(
+                .badInput, path: path, subject: "line 1", reason: "invalid version \(v)", remedy: "restore the file from a backup")
         }
         return v
     }
@@ -169,7 +171,8 @@ enum LabelFileFormat {
         guard let fp = line.fingerprint, !fp.isEmpty else { return .failure(LineError(reason: "record without \"fingerprint\"")) }
         switch op {
         case "dictionary":
-            return .success(.dictionary(LabelDictionaryInfo(fingerprint: fp, name: line.name, path: line.path, architecture: line.architecture)))
+            return .success(
+                .dictionary(LabelDictionaryInfo(fingerprint: fp, name: line.name, path: line.path, architecture: line.architecture)))
         case "set", "clear":
             guard let feature = line.feature, feature >= 0 else { return .failure(LineError(reason: "record without a valid \"feature\"")) }
             let key = FeatureKey(fingerprint: fp, feature: feature)
@@ -188,9 +191,10 @@ enum LabelFileFormat {
             created = created ?? updated
             updated = updated ?? created
             let epoch = Date(timeIntervalSince1970: 0)
-            let label = FeatureLabel(verdict: line.verdict, concept: line.concept ?? "", notes: line.notes ?? "", rating: line.rating,
-                                     author: line.author ?? "", created: created ?? epoch, updated: updated ?? epoch,
-                                     provenance: provenance)
+            let label = FeatureLabel(
+                verdict: line.verdict, concept: line.concept ?? "", notes: line.notes ?? "", rating: line.rating,
+                author: line.author ?? "", created: created ?? epoch, updated: updated ?? epoch,
+                provenance: provenance)
             return .success(.set(key, label))
         default:
             return .failure(LineError(reason: "unknown op \"\(op)\""))

@@ -36,8 +36,10 @@ public struct FeatureLabel: Sendable, Codable, Equatable {
     /// `.blind` for a label stored from a blind session's answer.
     public var provenance: LabelProvenance
 
-    public init(verdict: Verdict? = nil, concept: String = "", notes: String = "", rating: Rating? = nil,
-                author: String = "", created: Date = Date(), updated: Date = Date(), provenance: LabelProvenance = .manual) {
+    public init(
+        verdict: Verdict? = nil, concept: String = "", notes: String = "", rating: Rating? = nil,
+        author: String = "", created: Date = Date(), updated: Date = Date(), provenance: LabelProvenance = .manual
+    ) {
         self.verdict = verdict
         self.concept = concept
         self.notes = notes

@@ -33,8 +33,10 @@ extension LabelStore {
                 }
                 if old.provenance != .blind, !old.isEmpty {
                     if !old.sameContent(as: new) {
-                        report.clashes.append(LabelConflict(key: a.key, dictionary: dictionaryNames[a.key.fingerprint],
-                                                            stored: old, incoming: new))
+                        report.clashes.append(
+                            LabelConflict(
+                                key: a.key, dictionary: dictionaryNames[a.key.fingerprint],
+                                stored: old, incoming: new))
                     } else {
                         report.unchanged += 1
                     }

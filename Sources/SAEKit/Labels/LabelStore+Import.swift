@@ -83,8 +83,10 @@ extension LabelSet {
     /// Adds `incoming` labels (each its author's) to the set: a rater's label of a feature that rater
     /// had not labelled is added, an equal one is a no-op, a different one is a conflict resolved by
     /// `prefer` (nil: kept as stored). Returns the labels that changed, in `incoming` order.
-    mutating func absorb(_ incoming: [(key: FeatureKey, label: FeatureLabel, dictionary: String?)], prefer: LabelConflictPreference?,
-                         report: inout LabelImportReport) -> [RatedLabel] {
+    mutating func absorb(
+        _ incoming: [(key: FeatureKey, label: FeatureLabel, dictionary: String?)], prefer: LabelConflictPreference?,
+        report: inout LabelImportReport
+    ) -> [RatedLabel] {
         var changed: [RatedLabel] = []
         for entry in incoming {
             let new = entry.label.canonical
@@ -124,14 +126,16 @@ extension LabelStore {
         var report = LabelImportReport()
         let names = Dictionary(export.dictionaries.map { ($0.fingerprint, $0.name) }, uniquingKeysWith: { a, _ in a })
         var next = everyLabel
-        let changed = next.absorb(export.labels.map { ($0.key, $0.label, $0.dictionary ?? names[$0.fingerprint] ?? nil) }, prefer: prefer,
-                                  report: &report)
+        let changed = next.absorb(
+            export.labels.map { ($0.key, $0.label, $0.dictionary ?? names[$0.fingerprint] ?? nil) }, prefer: prefer,
+            report: &report)
         let known = dictionaries
         var newInfos: [LabelDictionaryInfo] = []
         for d in export.dictionaries where !d.fingerprint.isEmpty {
             let have = known[d.fingerprint]
-            let info = LabelDictionaryInfo(fingerprint: d.fingerprint, name: have?.name == nil ? d.name : nil,
-                                           path: have?.path == nil ? d.path : nil, architecture: have?.architecture == nil ? d.architecture : nil)
+            let info = LabelDictionaryInfo(
+                fingerprint: d.fingerprint, name: have?.name == nil ? d.name : nil,
+                path: have?.path == nil ? d.path : nil, architecture: have?.architecture == nil ? d.architecture : nil)
             if have == nil || info.name != nil || info.path != nil || info.architecture != nil { newInfos.append(info) }
         }
         report.dictionariesRecorded = newInfos.count

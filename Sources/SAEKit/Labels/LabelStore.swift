@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Foundation
 
@@ -107,7 +107,8 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
     /// a lock file beside a device would land in /dev).
     public static func journalFile(_ path: String) throws -> String {
         guard !path.isEmpty else {
-            throw SAEKitError(.badInput, path: nil, subject: "labels file", reason: "is an empty path", remedy: "give a file name, or leave --labels out")
+            throw SAEKitError(
+                .badInput, path: nil, subject: "labels file", reason: "is an empty path", remedy: "give a file name, or leave --labels out")
         }
         var st = stat()
         let resolved = lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK ? try OutputTarget.resolveLink(path) : path
@@ -213,14 +214,17 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
     }
 
     /// Adds the change to `next` and `records` unless it changes nothing.
-    private func stage(_ label: FeatureLabel?, key: FeatureKey, rater: String, into next: inout LabelSet,
-                       records: inout [LabelFileFormat.Record]) throws {
+    private func stage(
+        _ label: FeatureLabel?, key: FeatureKey, rater: String, into next: inout LabelSet,
+        records: inout [LabelFileFormat.Record]
+    ) throws {
         try validate(key)
         if var label, !label.isEmpty {
             label.author = rater
             if let field = label.fieldWithNUL {
-                throw SAEKitError(.badInput, path: path, subject: "feature \(key.feature)", reason: "the \(field) contains a NUL character",
-                                  remedy: "remove it; labels are NUL-free text")
+                throw SAEKitError(
+                    .badInput, path: path, subject: "feature \(key.feature)", reason: "the \(field) contains a NUL character",
+                    remedy: "remove it; labels are NUL-free text")
             }
             let c = label.canonical
             if next.label(key, by: rater) == c { return }
@@ -282,7 +286,8 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         var next = infos
         for info in list {
             guard !info.fingerprint.isEmpty else {
-                throw SAEKitError(.badInput, path: path, reason: "a dictionary without a fingerprint cannot be recorded", remedy: "report this as a bug")
+                throw SAEKitError(
+                    .badInput, path: path, reason: "a dictionary without a fingerprint cannot be recorded", remedy: "report this as a bug")
             }
             var merged = next[info.fingerprint] ?? LabelDictionaryInfo(fingerprint: info.fingerprint)
             merged.name = info.name ?? merged.name
@@ -328,8 +333,10 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         for d in loaded {
             for info in infos.values.sorted(by: { $0.fingerprint < $1.fingerprint })
             where info.name == d.name && info.fingerprint != d.fingerprint && (counts[info.fingerprint] ?? 0) > 0 {
-                out.append(DictionaryNameClash(name: d.name, loadedFingerprint: d.fingerprint, labelledFingerprint: info.fingerprint,
-                                               labelledPath: info.path, labelCount: counts[info.fingerprint] ?? 0))
+                out.append(
+                    DictionaryNameClash(
+                        name: d.name, loadedFingerprint: d.fingerprint, labelledFingerprint: info.fingerprint,
+                        labelledPath: info.path, labelCount: counts[info.fingerprint] ?? 0))
             }
         }
         return out
@@ -389,16 +396,18 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
                     if w < 0 {
                         if errno == EINTR { continue }
                         let err = errno
-                        throw SAEKitError(.ioFailure, path: path, reason: "cannot append to the labels file (\(String(cString: strerror(err))))",
-                                          remedy: "check free disk space; the change was not saved")
+                        throw SAEKitError(
+                            .ioFailure, path: path, reason: "cannot append to the labels file (\(String(cString: strerror(err))))",
+                            remedy: "check free disk space; the change was not saved")
                     }
                     off += w
                 }
             }
             guard fsync(fd) == 0 else {
                 let err = errno
-                throw SAEKitError(.ioFailure, path: path, reason: "fsync failed (\(String(cString: strerror(err))))",
-                                  remedy: "check the disk; the change may not be saved")
+                throw SAEKitError(
+                    .ioFailure, path: path, reason: "fsync failed (\(String(cString: strerror(err))))",
+                    remedy: "check the disk; the change may not be saved")
             }
         } catch {
             // Drop a partial record so the next append starts on a line boundary; if that fails,
@@ -419,10 +428,15 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         guard fstat(fd, &open) == 0 else { return }
         let same = exists && open.st_dev == atPath.st_dev && open.st_ino == atPath.st_ino
         if same && Int(open.st_size) == fileSize { return }
-        let what = !exists ? "was deleted" : !same ? "was replaced by another file"
-            : Int(open.st_size) < fileSize ? "was truncated" : "was written to by another program"
+        let what =
+            !exists
+            ? "was deleted"
+            : !same
+                ? "was replaced by another file"
+                : Int(open.st_size) < fileSize ? "was truncated" : "was written to by another program"
         try rewrite()
-        let note = "the labels file \(what) while saex had it open; rewrote it from memory (\(labels.count) label\(labels.count == 1 ? "" : "s")) and saved the change"
+        let note =
+            "the labels file \(what) while saex had it open; rewrote it from memory (\(labels.count) label\(labels.count == 1 ? "" : "s")) and saved the change"
         notices.append(TerminalText.escapedLine(note))
         loadWarnings.append(note)
     }
@@ -431,8 +445,9 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         let f = open(filePath, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard f >= 0 else {
             let err = errno
-            throw SAEKitError(.ioFailure, path: path, reason: "cannot open the labels file for writing (\(String(cString: strerror(err))))",
-                              remedy: "check the file's permissions")
+            throw SAEKitError(
+                .ioFailure, path: path, reason: "cannot open the labels file for writing (\(String(cString: strerror(err))))",
+                remedy: "check the file's permissions")
         }
         return f
     }
@@ -488,8 +503,10 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
 
     private func validate(_ key: FeatureKey) throws {
         guard !key.fingerprint.isEmpty, key.feature >= 0 else {
-            throw SAEKitError(.badInput, path: path, subject: "feature \(key.feature)", reason: "invalid feature key (empty fingerprint or negative index)",
-                              remedy: "report this as a bug")
+            throw SAEKitError(
+                .badInput, path: path, subject: "feature \(key.feature)",
+                reason: "invalid feature key (empty fingerprint or negative index)",
+                remedy: "report this as a bug")
         }
     }
 
@@ -526,7 +543,8 @@ public struct DictionaryNameClash: Sendable, Equatable {
     /// One line for the UI: what happened and what to do.
     public var message: String {
         "dictionary \"\(name)\" has new weights (fingerprint \(loadedFingerprint), labels were made for \(labelledFingerprint)"
-            + (labelledPath.map { " at \($0)" } ?? "") + "); its \(labelCount) labels are stale and not shown; load the old weights to see them"
+            + (labelledPath.map { " at \($0)" } ?? "")
+            + "); its \(labelCount) labels are stale and not shown; load the old weights to see them"
     }
 }
 
@@ -573,7 +591,9 @@ extension LabelFileFormat {
         }
         if s < bytes.count { lines.append((s, bytes.count, false)) }
         guard let first = lines.first, first.terminated else {
-            throw SAEKitError(.badInput, path: path, subject: "line 1", reason: "incomplete header", remedy: "restore the file from a backup or move it away")
+            throw SAEKitError(
+                .badInput, path: path, subject: "line 1", reason: "incomplete header",
+                remedy: "restore the file from a backup or move it away")
         }
         out.version = try checkHeader(Data(bytes[first.start..<first.end]), path: path)
         out.goodLength = first.end + 1
@@ -590,7 +610,8 @@ extension LabelFileFormat {
                 continue
             }
             if !line.terminated {
-                out.warnings.append(warning(path, index, "ignored an incomplete last record (\(body.count) bytes), left by a crash while saving"))
+                out.warnings.append(
+                    warning(path, index, "ignored an incomplete last record (\(body.count) bytes), left by a crash while saving"))
                 break
             }
             switch decode(Data(body)) {
@@ -607,13 +628,16 @@ extension LabelFileFormat {
                 if isLast {
                     out.warnings.append(warning(path, index, "ignored a damaged last record (\(e.reason)), left by a crash while saving"))
                 } else {
-                    throw SAEKitError(.badInput, path: path, subject: "line \(index)", reason: e.reason,
-                                      remedy: "the file is damaged: fix or delete that line (keep a copy first)")
+                    throw SAEKitError(
+                        .badInput, path: path, subject: "line \(index)", reason: e.reason,
+                        remedy: "the file is damaged: fix or delete that line (keep a copy first)")
                 }
             }
         }
         if !group.isEmpty {
-            out.warnings.append(warning(path, groupLine, "ignored the last \(group.count) records of a save that did not finish, left by a crash while saving"))
+            out.warnings.append(
+                warning(
+                    path, groupLine, "ignored the last \(group.count) records of a save that did not finish, left by a crash while saving"))
         }
         return out
     }

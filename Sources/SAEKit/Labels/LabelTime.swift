@@ -50,7 +50,8 @@ public enum LabelTime {
             return true
         }
         guard let y = digits(4), expect(45), let mo = digits(2), expect(45), let d = digits(2),
-              i < b.count, b[i] == 84 || b[i] == 116 || b[i] == 32 else { return nil }
+            i < b.count, b[i] == 84 || b[i] == 116 || b[i] == 32
+        else { return nil }
         i += 1
         guard let h = digits(2), expect(58), let mi = digits(2), expect(58), let s = digits(2) else { return nil }
         guard (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }

@@ -25,8 +25,10 @@ public enum AgreementStatistics {
     /// evaluates `statistic` on them; resamples where it is undefined are counted and left out. The
     /// bounds are the (1-level)/2 and (1+level)/2 quantiles of the rest with linear interpolation
     /// (NumPy's default percentile); nil without any defined resample.
-    public static func bootstrap(unitCount: Int, resamples: Int, seed: UInt64, level: Double = 0.95,
-                                 statistic: ([Int]) -> Double?) -> BootstrapInterval {
+    public static func bootstrap(
+        unitCount: Int, resamples: Int, seed: UInt64, level: Double = 0.95,
+        statistic: ([Int]) -> Double?
+    ) -> BootstrapInterval {
         guard unitCount > 0, resamples > 0 else { return BootstrapInterval(lower: nil, upper: nil, resamples: 0, undefined: 0) }
         var rng = SplitMix64(seed: seed)
         var values: [Double] = []
@@ -37,9 +39,10 @@ public enum AgreementStatistics {
             if let v = statistic(indices), v.isFinite { values.append(v) }
         }
         values.sort()
-        return BootstrapInterval(lower: BlindStatistics.percentile(sorted: values, (1 - level) / 2),
-                                 upper: BlindStatistics.percentile(sorted: values, (1 + level) / 2),
-                                 resamples: resamples, undefined: resamples - values.count)
+        return BootstrapInterval(
+            lower: BlindStatistics.percentile(sorted: values, (1 - level) / 2),
+            upper: BlindStatistics.percentile(sorted: values, (1 + level) / 2),
+            resamples: resamples, undefined: resamples - values.count)
     }
 }
 
@@ -139,7 +142,9 @@ public struct AgreementEstimate: Sendable, Equatable, Codable {
 
     init(value: Double?, units: Int, resamples: Int, seed: UInt64, statistic: ([Int]) -> Double?) {
         self.value = value
-        let ci = value == nil ? BootstrapInterval(lower: nil, upper: nil, resamples: 0, undefined: 0)
+        let ci =
+            value == nil
+            ? BootstrapInterval(lower: nil, upper: nil, resamples: 0, undefined: 0)
             : AgreementStatistics.bootstrap(unitCount: units, resamples: resamples, seed: seed, statistic: statistic)
         lower = ci.lower
         upper = ci.upper
@@ -222,9 +227,11 @@ public struct DictionaryAgreement: Sendable, Equatable, Codable {
     /// The agreement of every rater's labels in `labels` of each dictionary (name, fingerprint);
     /// `include` picks the labels that count (e.g. blind ones only). Codes are the verdicts and
     /// ratings, nominal; a label without a verdict (rating) says nothing about it.
-    public static func compute(_ labels: LabelSet, dictionaries: [(name: String, fingerprint: String)],
-                               include: (RatedLabel) -> Bool = { _ in true }, resamples: Int = defaultResamples,
-                               seed: UInt64 = defaultSeed) -> [DictionaryAgreement] {
+    public static func compute(
+        _ labels: LabelSet, dictionaries: [(name: String, fingerprint: String)],
+        include: (RatedLabel) -> Bool = { _ in true }, resamples: Int = defaultResamples,
+        seed: UInt64 = defaultSeed
+    ) -> [DictionaryAgreement] {
         var byFingerprint: [String: [FeatureKey: [String: FeatureLabel]]] = [:]
         for rated in labels.all where include(rated) {
             byFingerprint[rated.key.fingerprint, default: [:]][rated.key, default: [:]][rated.rater] = rated.label
@@ -237,9 +244,10 @@ public struct DictionaryAgreement: Sendable, Equatable, Codable {
                     byRater.compactMapValues { l in field(l).flatMap { v in Array(T.allCases).firstIndex(of: v) } }
                 }
             }
-            return DictionaryAgreement(dictionary: d.name, fingerprint: d.fingerprint,
-                                       verdict: FieldAgreement(codes { $0.verdict }, resamples: resamples, seed: seed),
-                                       rating: FieldAgreement(codes { $0.rating }, resamples: resamples, seed: seed))
+            return DictionaryAgreement(
+                dictionary: d.name, fingerprint: d.fingerprint,
+                verdict: FieldAgreement(codes { $0.verdict }, resamples: resamples, seed: seed),
+                rating: FieldAgreement(codes { $0.rating }, resamples: resamples, seed: seed))
         }
     }
 

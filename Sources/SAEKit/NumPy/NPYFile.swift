@@ -48,7 +48,8 @@ public struct NPYFile: Sendable {
             headerLength = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
             headerStart = 12
         default:
-            throw NPYError(reason: "unsupported .npy format version \(major).\(bytes[7])", remedy: "save with numpy.save (versions 1.0-3.0)")
+            throw NPYError(
+                reason: "unsupported .npy format version \(major).\(bytes[7])", remedy: "save with numpy.save (versions 1.0-3.0)")
         }
         guard headerStart + headerLength <= bytes.count else {
             throw NPYError(reason: "header length \(headerLength) runs past the end of the \(bytes.count)-byte file (truncated?)")
@@ -62,7 +63,9 @@ public struct NPYFile: Sendable {
             text = String(raw.map { Character(Unicode.Scalar($0)) })  // latin-1
         }
         let dict = try PythonLiteral.parseHeaderDict(text)
-        guard case .string(let descr)? = dict["descr"] else { throw NPYError(reason: "header has no 'descr' string (structured dtypes are not supported)") }
+        guard case .string(let descr)? = dict["descr"] else {
+            throw NPYError(reason: "header has no 'descr' string (structured dtypes are not supported)")
+        }
         guard case .bool(let fortran)? = dict["fortran_order"] else { throw NPYError(reason: "header has no 'fortran_order'") }
         guard case .tuple(let dims)? = dict["shape"] else { throw NPYError(reason: "header has no 'shape' tuple") }
         if fortran {
@@ -98,7 +101,10 @@ public struct NPYFile: Sendable {
         let dataStart = headerStart + headerLength
         let available = bytes.count - dataStart
         guard !o, need == available else {
-            throw NPYError(reason: "data holds \(available) bytes but shape \(dims) of '\(descr)' needs \(o ? "too many" : String(need)) (truncated or trailing bytes)")
+            throw NPYError(
+                reason:
+                    "data holds \(available) bytes but shape \(dims) of '\(descr)' needs \(o ? "too many" : String(need)) (truncated or trailing bytes)"
+            )
         }
         return (TensorInfo(name: name, dtype: dtype, shape: dims, dataOffsets: 0..<need), dataStart)
     }
@@ -131,7 +137,9 @@ enum PythonLiteral: Equatable {
 
         mutating func string() throws(NPYFile.NPYError) -> String {
             skip()
-            guard i < chars.count, chars[i] == "'" || chars[i] == "\"" else { throw NPYFile.NPYError(reason: "malformed header: expected a string") }
+            guard i < chars.count, chars[i] == "'" || chars[i] == "\"" else {
+                throw NPYFile.NPYError(reason: "malformed header: expected a string")
+            }
             let q = chars[i]
             i += 1
             var s = ""
@@ -144,7 +152,9 @@ enum PythonLiteral: Equatable {
         mutating func int() throws(NPYFile.NPYError) -> Int {
             skip()
             var digits = ""
-            while i < chars.count, ("0"..."9").contains(chars[i]) || (digits.isEmpty && chars[i] == "-") { digits.unicodeScalars.append(chars[i]); i += 1 }
+            while i < chars.count, ("0"..."9").contains(chars[i]) || (digits.isEmpty && chars[i] == "-") {
+                digits.unicodeScalars.append(chars[i]); i += 1
+            }
             if i < chars.count, chars[i] == "L" { i += 1 }
             guard let v = Int(digits) else { throw NPYFile.NPYError(reason: "malformed header: bad integer in shape") }
             return v
@@ -159,8 +169,11 @@ enum PythonLiteral: Equatable {
                 while true {
                     if peek() == ")" { i += 1; break }
                     items.append(try int())
-                    if peek() == "," { i += 1 }
-                    else if peek() != ")" { throw NPYFile.NPYError(reason: "malformed header: bad shape tuple") }
+                    if peek() == "," {
+                        i += 1
+                    } else if peek() != ")" {
+                        throw NPYFile.NPYError(reason: "malformed header: bad shape tuple")
+                    }
                 }
                 return .tuple(items)
             }
@@ -179,8 +192,11 @@ enum PythonLiteral: Equatable {
                 let k = try string()
                 try expect(":")
                 out[k] = try value()
-                if peek() == "," { i += 1 }
-                else if peek() != "}" { throw NPYFile.NPYError(reason: "malformed header: expected ',' or '}'") }
+                if peek() == "," {
+                    i += 1
+                } else if peek() != "}" {
+                    throw NPYFile.NPYError(reason: "malformed header: expected ',' or '}'")
+                }
             }
             return out
         }

@@ -19,7 +19,13 @@ enum JSONKeyScanner {
                 var escaped = false
                 while i < n {
                     let d = bytes[i]
-                    if escaped { escaped = false } else if d == UInt8(ascii: "\\") { escaped = true } else if d == UInt8(ascii: "\"") { break }
+                    if escaped {
+                        escaped = false
+                    } else if d == UInt8(ascii: "\\") {
+                        escaped = true
+                    } else if d == UInt8(ascii: "\"") {
+                        break
+                    }
                     i += 1
                 }
                 if depth == 1 && expectKey {

@@ -39,8 +39,8 @@ public enum SafetensorsError: Error, Equatable, Sendable {
     public var tensor: String? {
         switch self {
         case .duplicateTensor(let n), .invalidEntry(let n, _), .unknownDType(let n, _), .offsetsReversed(let n, _, _),
-             .offsetsNotContiguous(let n, _, _), .sizeOverflow(let n), .misalignedSubByteTensor(let n),
-             .byteLengthMismatch(let n, _, _):
+            .offsetsNotContiguous(let n, _, _), .sizeOverflow(let n), .misalignedSubByteTensor(let n),
+            .byteLengthMismatch(let n, _, _):
             return n
         default:
             return nil
@@ -85,7 +85,8 @@ public enum SafetensorsError: Error, Equatable, Sendable {
 
     /// The one-line error for a file at `path`.
     public func userError(path: String) -> SAEKitError {
-        SAEKitError(.badInput, path: path, subject: tensor.map { "tensor \"\($0)\"" }, reason: reason,
-                    remedy: "re-export or re-download the file")
+        SAEKitError(
+            .badInput, path: path, subject: tensor.map { "tensor \"\($0)\"" }, reason: reason,
+            remedy: "re-export or re-download the file")
     }
 }

@@ -67,8 +67,10 @@ public final class SafetensorsFile: @unchecked Sendable {
     public func require(_ name: String, remedy: String? = nil) throws -> TensorView {
         guard let t = tensor(name) else {
             let have = names.prefix(12).joined(separator: ", ")
-            throw SAEKitError(.badInput, path: path, subject: "tensor \"\(name)\"", reason: "missing (the file has: \(have.isEmpty ? "no tensors" : have))",
-                              remedy: remedy ?? "check that this is the right file")
+            throw SAEKitError(
+                .badInput, path: path, subject: "tensor \"\(name)\"",
+                reason: "missing (the file has: \(have.isEmpty ? "no tensors" : have))",
+                remedy: remedy ?? "check that this is the right file")
         }
         return t
     }
@@ -119,7 +121,11 @@ public final class SafetensorsFile: @unchecked Sendable {
             }
             tensors.append(try parseEntry(name: name, value))
         }
-        tensors.sort { ($0.dataOffsets.lowerBound, $0.dataOffsets.upperBound, $0.name) < ($1.dataOffsets.lowerBound, $1.dataOffsets.upperBound, $1.name) }
+        tensors.sort {
+            ($0.dataOffsets.lowerBound, $0.dataOffsets.upperBound, $0.name) < (
+                $1.dataOffsets.lowerBound, $1.dataOffsets.upperBound, $1.name
+            )
+        }
 
         var expected = 0
         for t in tensors {
@@ -145,16 +151,21 @@ public final class SafetensorsFile: @unchecked Sendable {
 
     private static func parseEntry(name: String, _ value: Any) throws(SafetensorsError) -> TensorInfo {
         guard let entry = value as? [String: Any] else { throw .invalidEntry(tensor: name, detail: "not an object") }
-        guard let dtypeName = entry["dtype"] as? String else { throw .invalidEntry(tensor: name, detail: "missing or non-string \"dtype\"") }
+        guard let dtypeName = entry["dtype"] as? String else {
+            throw .invalidEntry(tensor: name, detail: "missing or non-string \"dtype\"")
+        }
         guard let dtype = DType(rawValue: dtypeName) else { throw .unknownDType(tensor: name, dtype: dtypeName) }
         guard let shapeAny = entry["shape"] as? [Any] else { throw .invalidEntry(tensor: name, detail: "missing or non-array \"shape\"") }
         var shape: [Int] = []
         for d in shapeAny {
-            guard let v = nonNegativeInteger(d) else { throw .invalidEntry(tensor: name, detail: "shape entries must be non-negative integers") }
+            guard let v = nonNegativeInteger(d) else {
+                throw .invalidEntry(tensor: name, detail: "shape entries must be non-negative integers")
+            }
             shape.append(v)
         }
         guard let offs = entry["data_offsets"] as? [Any], offs.count == 2,
-              let b = nonNegativeInteger(offs[0]), let e = nonNegativeInteger(offs[1]) else {
+            let b = nonNegativeInteger(offs[0]), let e = nonNegativeInteger(offs[1])
+        else {
             throw .invalidEntry(tensor: name, detail: "\"data_offsets\" must be two non-negative integers")
         }
         guard e >= b else { throw .offsetsReversed(tensor: name, begin: b, end: e) }

@@ -23,8 +23,9 @@ public struct TensorView: Sendable {
     public var summary: String { "\(dtype.rawValue) [\(shape.map(String.init).joined(separator: ", "))]" }
 
     private func unsupported(_ what: String) -> SAEKitError {
-        SAEKitError(.unsupported, path: file.path, subject: "tensor \"\(name)\"", reason: "dtype \(dtype.rawValue) cannot be read as \(what)",
-                    remedy: "convert the tensor to F32, F16 or BF16")
+        SAEKitError(
+            .unsupported, path: file.path, subject: "tensor \"\(name)\"", reason: "dtype \(dtype.rawValue) cannot be read as \(what)",
+            remedy: "convert the tensor to F32, F16 or BF16")
     }
 
     /// Converts elements `range` to Float32 into `dst`.
@@ -41,12 +42,16 @@ public struct TensorView: Sendable {
             if Int(bitPattern: src) % 4 == 0 {
                 dst.update(from: src.assumingMemoryBound(to: Float.self), count: count)
             } else {
-                for i in 0..<count { dst[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self))) }
+                for i in 0..<count {
+                    dst[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)))
+                }
             }
         case .f16: HalfPrecision.convertF16(src, count: count, into: dst)
         case .bf16: HalfPrecision.convertBF16(src, count: count, into: dst)
         case .f64:
-            for i in 0..<count { dst[i] = Float(Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)))) }
+            for i in 0..<count {
+                dst[i] = Float(Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self))))
+            }
         case .bool, .u8:
             for i in 0..<count { dst[i] = Float(src.load(fromByteOffset: i, as: UInt8.self)) }
         case .i8:
@@ -106,8 +111,9 @@ public struct TensorView: Sendable {
             case .u64:
                 let v = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: o, as: UInt64.self))
                 guard let x = Int64(exactly: v) else {
-                    throw SAEKitError(.unsupported, path: file.path, subject: "tensor \"\(name)\"",
-                                      reason: "U64 value \(v) at index \(i) does not fit in Int64", remedy: "store the values as I64")
+                    throw SAEKitError(
+                        .unsupported, path: file.path, subject: "tensor \"\(name)\"",
+                        reason: "U64 value \(v) at index \(i) does not fit in Int64", remedy: "store the values as I64")
                 }
                 out[i] = x
             default: break
@@ -119,7 +125,8 @@ public struct TensorView: Sendable {
     /// The single value of a 0-d or one-element tensor, as Double.
     public func scalar() throws -> Double {
         guard elementCount == 1 else {
-            throw SAEKitError(.badInput, path: file.path, subject: "tensor \"\(name)\"", reason: "expected a single value, found shape \(shape)")
+            throw SAEKitError(
+                .badInput, path: file.path, subject: "tensor \"\(name)\"", reason: "expected a single value, found shape \(shape)")
         }
         if dtype == .f64, let b = rawBytes.baseAddress {
             return Double(bitPattern: UInt64(littleEndian: b.loadUnaligned(as: UInt64.self)))

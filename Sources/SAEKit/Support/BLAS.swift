@@ -9,15 +9,18 @@ enum BLAS {
     static let stableRows = 16
 
     /// C[m x n] = alpha * A[m x k] * op(B) + beta * C, all row-major. `bTransposed`: B is stored [n x k].
-    static func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, bTransposed: Bool,
-                     c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0) {
+    static func gemm(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, bTransposed: Bool,
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0
+    ) {
         guard m > 0, n > 0 else { return }
         if k == 0 {
             for r in 0..<m { for j in 0..<n { c[r * ldc + j] = beta == 0 ? 0 : c[r * ldc + j] * beta } }
             return
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, bTransposed ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, bTransposed ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// C[m x n] = A[m x k] * B[n x k]^T, row-major (A^T-free product of two row-stacked matrices).
@@ -31,10 +34,13 @@ enum BLAS {
     }
 
     /// The same with leading dimensions (row strides) of each matrix.
-    static func dgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-                      c: UnsafeMutablePointer<Double>, ldc: Int) {
+    static func dgemm(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+        c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
         guard m > 0, n > 0, k > 0 else { return }
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+        cblas_dgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
     }
 
     static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
@@ -68,8 +74,10 @@ public enum BLASRuntime {
     /// flag present means the instructions are usable.
     /// The choice is made when the library loads, so the caller must set OPENBLAS_CORETYPE and
     /// re-execute; an OPENBLAS_CORETYPE the user set is always respected.
-    public static func recommendedCoreType(environment: [String: String], cpuFlags: Set<String>,
-                                           currentCore: String = coreName) -> String? {
+    public static func recommendedCoreType(
+        environment: [String: String], cpuFlags: Set<String>,
+        currentCore: String = coreName
+    ) -> String? {
         guard environment["OPENBLAS_CORETYPE"] == nil, currentCore == "Prescott" else { return nil }
         if skylakeXFlags.isSubset(of: cpuFlags) { return "SkylakeX" }
         return cpuFlags.contains("avx2") && cpuFlags.contains("fma") ? "Haswell" : nil
@@ -90,9 +98,11 @@ public enum BLASRuntime {
     /// no re-execution): OPENBLAS_CORETYPE as `coreTypeToReexecWith` says, and OPENBLAS_NUM_THREADS
     /// sized to the memory limit (`ResourceCheck.blasThreads`) when there is one and the user set
     /// no thread count. OpenBLAS reads both when it loads, so only a new process can change them.
-    public static func reexecEnvironment(environment: [String: String] = ProcessInfo.processInfo.environment,
-                                         memoryLimit: Int? = ResourceCheck.memoryLimit()?.bytes,
-                                         cpus: Int = ProcessInfo.processInfo.activeProcessorCount) -> [String: String] {
+    public static func reexecEnvironment(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        memoryLimit: Int? = ResourceCheck.memoryLimit()?.bytes,
+        cpus: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> [String: String] {
         guard environment["SAEX_BLAS_REEXEC"] == nil else { return [:] }
         var out: [String: String] = [:]
         if let core = coreTypeToReexecWith(environment: environment) { out["OPENBLAS_CORETYPE"] = core }
@@ -112,10 +122,13 @@ public enum BLASRuntime {
     /// Throws, instead of hanging, when the address-space limit leaves no room for the buffer.
     public static func warmUp() throws {
         if let limit = ResourceCheck.addressSpaceLimit(), let size = ResourceCheck.procValue("/proc/self/status", "VmSize"),
-           limit - size < ResourceCheck.blasBufferBytes + (16 << 20) {
-            throw SAEKitError(.ioFailure, path: nil, reason: "ulimit -v leaves \(ResourceCheck.format(max(0, limit - size))) of address space, "
-                              + "and OpenBLAS needs \(ResourceCheck.format(ResourceCheck.blasBufferBytes)) for its work buffer",
-                              remedy: "raise the limit (ulimit -v, or the job's memory) by a few hundred MB")
+            limit - size < ResourceCheck.blasBufferBytes + (16 << 20)
+        {
+            throw SAEKitError(
+                .ioFailure, path: nil,
+                reason: "ulimit -v leaves \(ResourceCheck.format(max(0, limit - size))) of address space, "
+                    + "and OpenBLAS needs \(ResourceCheck.format(ResourceCheck.blasBufferBytes)) for its work buffer",
+                remedy: "raise the limit (ulimit -v, or the job's memory) by a few hundred MB")
         }
         warmedUp = true
         let n = 512
@@ -123,7 +136,8 @@ public enum BLASRuntime {
         var c = [Float](repeating: 0, count: n * n)
         a.withUnsafeBufferPointer { p in
             c.withUnsafeMutableBufferPointer { q in
-                BLAS.gemm(m: n, n: n, k: n, a: p.baseAddress!, lda: n, b: p.baseAddress!, ldb: n, bTransposed: false, c: q.baseAddress!, ldc: n)
+                BLAS.gemm(
+                    m: n, n: n, k: n, a: p.baseAddress!, lda: n, b: p.baseAddress!, ldb: n, bTransposed: false, c: q.baseAddress!, ldc: n)
             }
         }
     }
@@ -131,8 +145,9 @@ public enum BLASRuntime {
     /// CPU feature flags from /proc/cpuinfo (empty where it does not exist).
     public static func cpuFlags() -> Set<String> {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":") else { return [] }
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+            let colon = line.firstIndex(of: ":")
+        else { return [] }
         return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
     }
 }

@@ -75,18 +75,23 @@ struct JSONFields {
     }
 
     /// Parses `bytes` as one JSON object.
-    static func parse(_ bytes: some Collection<UInt8>, path: String, location: String, remedy: String, keyStyle: Bool = false) throws -> JSONFields {
+    static func parse(_ bytes: some Collection<UInt8>, path: String, location: String, remedy: String, keyStyle: Bool = false) throws
+        -> JSONFields
+    {
         let data = Data(bytes)
         let value: Any
         do {
             value = try JSONSerialization.jsonObject(with: data, options: [])
         } catch {
-            throw SAEKitError(.badInput, path: path, subject: location.isEmpty ? nil : location, reason: "is not valid JSON\(invalidJSONHint(data, error))",
-                              remedy: remedy)
+            throw SAEKitError(
+                .badInput, path: path, subject: location.isEmpty ? nil : location,
+                reason: "is not valid JSON\(invalidJSONHint(data, error))",
+                remedy: remedy)
         }
         guard let dict = value as? [String: Any] else {
-            throw SAEKitError(.badInput, path: path, subject: location.isEmpty ? nil : location,
-                              reason: "expected a JSON object, found \(JSONNumber.typeName(value))", remedy: remedy)
+            throw SAEKitError(
+                .badInput, path: path, subject: location.isEmpty ? nil : location,
+                reason: "expected a JSON object, found \(JSONNumber.typeName(value))", remedy: remedy)
         }
         return JSONFields(dict, path: path, location: location, remedy: remedy, keyStyle: keyStyle)
     }
@@ -112,7 +117,9 @@ struct JSONFields {
     }
 
     func error(_ key: String, _ reason: String) -> SAEKitError {
-        SAEKitError(.badInput, path: path, subject: field(key), reason: reason, remedy: keyStyle ? "fix \((path as NSString).lastPathComponent)" : remedy)
+        SAEKitError(
+            .badInput, path: path, subject: field(key), reason: reason,
+            remedy: keyStyle ? "fix \((path as NSString).lastPathComponent)" : remedy)
     }
 
     func has(_ key: String) -> Bool { value(key) != nil }
@@ -174,7 +181,9 @@ struct JSONFields {
     func optionalInt(_ key: String) throws -> Int? {
         guard let v = value(key) else { return nil }
         guard let n = JSONNumber.integer(v) else {
-            throw error(key, JSONNumber.double(v).map { "expected an integer, found \($0)" } ?? "expected an integer, found \(JSONNumber.typeName(v))")
+            throw error(
+                key,
+                JSONNumber.double(v).map { "expected an integer, found \($0)" } ?? "expected an integer, found \(JSONNumber.typeName(v))")
         }
         return n
     }
@@ -182,7 +191,9 @@ struct JSONFields {
     /// A required integer above 0.
     func positiveInt(_ key: String) throws -> Int {
         guard let n = try optionalInt(key) else {
-            throw SAEKitError(.badInput, path: path, subject: field(key), reason: "is missing", remedy: "add it to \((path as NSString).lastPathComponent)")
+            throw SAEKitError(
+                .badInput, path: path, subject: field(key), reason: "is missing",
+                remedy: "add it to \((path as NSString).lastPathComponent)")
         }
         guard n > 0 else { throw error(key, "must be a positive integer, found \(n)") }
         return n
@@ -199,8 +210,10 @@ struct JSONFields {
             return i
         }
         guard let i = JSONNumber.integer(v), i >= 0 else {
-            throw error(key, JSONNumber.double(v).map { "\($0) is not a feature number" }
-                        ?? "expected a feature number, found \(JSONNumber.typeName(v))")
+            throw error(
+                key,
+                JSONNumber.double(v).map { "\($0) is not a feature number" }
+                    ?? "expected a feature number, found \(JSONNumber.typeName(v))")
         }
         return i
     }
@@ -242,8 +255,9 @@ struct JSONFields {
         for (i, e) in a.enumerated() {
             let loc = (location.isEmpty ? key : location + "." + key) + "[\(i)]"
             guard let d = e as? [String: Any] else {
-                throw SAEKitError(.badInput, path: path, subject: keyStyle ? "key \"\(loc)\"" : loc,
-                                  reason: "expected an object, found \(JSONNumber.typeName(e))", remedy: remedy)
+                throw SAEKitError(
+                    .badInput, path: path, subject: keyStyle ? "key \"\(loc)\"" : loc,
+                    reason: "expected an object, found \(JSONNumber.typeName(e))", remedy: remedy)
             }
             out.append(JSONFields(d, path: path, location: loc, remedy: remedy, keyStyle: keyStyle))
         }

@@ -1,8 +1,8 @@
 import CSignals
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Foundation
 
@@ -70,7 +70,9 @@ public final class MappedFile: @unchecked Sendable {
         }
         let p = mmap(nil, size, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0)
         guard let p, p != MAP_FAILED else {
-            throw SAEKitError(.ioFailure, path: path, reason: "cannot map the file into memory (errno \(errno))", remedy: "check free address space and the file system")
+            throw SAEKitError(
+                .ioFailure, path: path, reason: "cannot map the file into memory (errno \(errno))",
+                remedy: "check free address space and the file system")
         }
         base = UnsafeRawPointer(p)
         guardSlot = saex_mapguard_register(p, size)

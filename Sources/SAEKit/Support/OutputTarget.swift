@@ -1,8 +1,8 @@
 import CSignals
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Foundation
 
@@ -66,8 +66,9 @@ public struct OutputTarget: Sendable, CustomStringConvertible {
             kind = try OutputTarget.classify(path, given: given)
         }
         if let fileOnly, kind != .file {
-            throw SAEKitError(.badInput, path: given, reason: "is \(kind == .device ? "a device or FIFO" : "standard output"), not a file; \(fileOnly)",
-                              remedy: "give a file name")
+            throw SAEKitError(
+                .badInput, path: given, reason: "is \(kind == .device ? "a device or FIFO" : "standard output"), not a file; \(fileOnly)",
+                remedy: "give a file name")
         }
         try checkNotInput(inputs)
     }
@@ -77,8 +78,9 @@ public struct OutputTarget: Sendable, CustomStringConvertible {
     public static func internalFile(_ path: String) throws -> OutputTarget {
         var st = stat()
         if lstat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
-            throw SAEKitError(.badInput, path: path, reason: "is not a regular file (\(fileType(st.st_mode))), so saex will not replace it",
-                              remedy: "move it away")
+            throw SAEKitError(
+                .badInput, path: path, reason: "is not a regular file (\(fileType(st.st_mode))), so saex will not replace it",
+                remedy: "move it away")
         }
         return try OutputTarget(internal: path)
     }
@@ -125,9 +127,12 @@ public struct OutputTarget: Sendable, CustomStringConvertible {
             let n = readlink(current, &buffer, buffer.count - 1)
             guard n > 0 else { break }
             let target = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            current = target.hasPrefix("/") ? target : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
+            current =
+                target.hasPrefix("/")
+                ? target : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
         }
-        throw SAEKitError(.badInput, path: link, reason: "is a symlink that cannot be followed (a loop, or too many links)", remedy: "give a file name")
+        throw SAEKitError(
+            .badInput, path: link, reason: "is a symlink that cannot be followed (a loop, or too many links)", remedy: "give a file name")
     }
 
     static func classify(_ path: String, given: String) throws -> Kind {
@@ -140,7 +145,9 @@ public struct OutputTarget: Sendable, CustomStringConvertible {
             let dir = (path as NSString).deletingLastPathComponent
             var ds = stat()
             guard stat(dir.isEmpty ? "." : dir, &ds) == 0, (ds.st_mode & S_IFMT) == S_IFDIR else {
-                throw SAEKitError(.notFound, path: given, reason: "its folder \(dir.isEmpty ? "." : dir) does not exist", remedy: "create the folder first")
+                throw SAEKitError(
+                    .notFound, path: given, reason: "its folder \(dir.isEmpty ? "." : dir) does not exist",
+                    remedy: "create the folder first")
             }
             return .file
         }
@@ -149,8 +156,9 @@ public struct OutputTarget: Sendable, CustomStringConvertible {
         case S_IFCHR, S_IFIFO: return .device
         case S_IFDIR: throw SAEKitError(.badInput, path: given, reason: "is a folder", remedy: "give a file name inside it")
         default:
-            throw SAEKitError(.badInput, path: given, reason: "is a \(fileType(st.st_mode)); saex writes only files, character devices and FIFOs",
-                              remedy: "give a file name")
+            throw SAEKitError(
+                .badInput, path: given, reason: "is a \(fileType(st.st_mode)); saex writes only files, character devices and FIFOs",
+                remedy: "give a file name")
         }
     }
 
@@ -177,8 +185,10 @@ public struct OutputTarget: Sendable, CustomStringConvertible {
         }
         for input in inputs {
             if let hit = OutputTarget.find(device: out.st_dev, inode: out.st_ino, in: input, depth: 2) {
-                throw SAEKitError(.badInput, path: given, reason: "is the input \(hit)\(hit == input ? "" : " (of \(input))"); writing it would destroy the input",
-                                  remedy: "choose another output file")
+                throw SAEKitError(
+                    .badInput, path: given,
+                    reason: "is the input \(hit)\(hit == input ? "" : " (of \(input))"); writing it would destroy the input",
+                    remedy: "choose another output file")
             }
         }
     }
@@ -189,7 +199,9 @@ public struct OutputTarget: Sendable, CustomStringConvertible {
         if (st.st_mode & S_IFMT) != S_IFDIR { return st.st_dev == device && st.st_ino == inode ? path : nil }
         guard depth > 0, let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return nil }
         for name in names.sorted().prefix(10_000) {
-            if let hit = find(device: device, inode: inode, in: (path as NSString).appendingPathComponent(name), depth: depth - 1) { return hit }
+            if let hit = find(device: device, inode: inode, in: (path as NSString).appendingPathComponent(name), depth: depth - 1) {
+                return hit
+            }
         }
         return nil
     }
@@ -220,9 +232,10 @@ public struct OutputTarget: Sendable, CustomStringConvertible {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "host" }
         let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let kept = String(name.unicodeScalars.map { s in
-            s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "." || s == "-" || s == "_") ? Character(s) : "_"
-        })
+        let kept = String(
+            name.unicodeScalars.map { s in
+                s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "." || s == "-" || s == "_") ? Character(s) : "_"
+            })
         return kept.isEmpty ? "host" : kept
     }()
 
@@ -268,8 +281,9 @@ public final class OutputFile {
             guard f >= 0 else {
                 let err = errno
                 saex_cleanup_unregister(cleanupSlot)
-                throw SAEKitError(.ioFailure, path: target.given, reason: "cannot create a temporary file beside it (\(String(cString: strerror(err))))",
-                                  remedy: "check that the folder exists and is writable")
+                throw SAEKitError(
+                    .ioFailure, path: target.given, reason: "cannot create a temporary file beside it (\(String(cString: strerror(err))))",
+                    remedy: "check that the folder exists and is writable")
             }
             fd = f
             temporary = tmp
@@ -312,7 +326,8 @@ public final class OutputFile {
     /// Moves the write position to `offset` (a seekable output only).
     public func seek(to offset: Int) throws {
         guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else {
-            throw SAEKitError(.ioFailure, path: target.given, reason: "cannot seek in the temporary file (\(String(cString: strerror(errno))))")
+            throw SAEKitError(
+                .ioFailure, path: target.given, reason: "cannot seek in the temporary file (\(String(cString: strerror(errno))))")
         }
     }
 
@@ -325,14 +340,17 @@ public final class OutputFile {
         case .file:
             guard fsync(fd) == 0 else {
                 let err = errno
-                throw SAEKitError(.ioFailure, path: target.given, reason: "fsync failed (\(String(cString: strerror(err))))", remedy: "check the disk")
+                throw SAEKitError(
+                    .ioFailure, path: target.given, reason: "fsync failed (\(String(cString: strerror(err))))", remedy: "check the disk")
             }
             close(fd)
             fd = -1
             guard let tmp = temporary, rename(tmp, target.path) == 0 else {
                 let err = errno
                 discard()
-                throw SAEKitError(.ioFailure, path: target.given, reason: "cannot rename the temporary file into place (\(String(cString: strerror(err))))")
+                throw SAEKitError(
+                    .ioFailure, path: target.given,
+                    reason: "cannot rename the temporary file into place (\(String(cString: strerror(err))))")
             }
             saex_cleanup_unregister(cleanupSlot)
             cleanupSlot = -1
@@ -375,7 +393,8 @@ public final class OutputFile {
             let n = read(fd, buffer, chunk)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw SAEKitError(.ioFailure, path: target.given, reason: "cannot read the spool file (\(String(cString: strerror(errno))))")
+                throw SAEKitError(
+                    .ioFailure, path: target.given, reason: "cannot read the spool file (\(String(cString: strerror(errno))))")
             }
             if n == 0 { break }
             try OutputFile.writeAll(dest, UnsafeRawBufferPointer(start: buffer, count: n), path: target.given)
@@ -390,8 +409,9 @@ public final class OutputFile {
         let f = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard f >= 0 else {
             let err = errno
-            throw SAEKitError(.ioFailure, path: target.given, reason: "cannot create a spool file in \(dir) (\(String(cString: strerror(err))))",
-                              remedy: "set TMPDIR to a writable folder, or write to a file")
+            throw SAEKitError(
+                .ioFailure, path: target.given, reason: "cannot create a spool file in \(dir) (\(String(cString: strerror(err))))",
+                remedy: "set TMPDIR to a writable folder, or write to a file")
         }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         _ = fcntl(f, F_SETFD, FD_CLOEXEC)
@@ -423,7 +443,9 @@ public final class OutputFile {
     }
 
     static func writeError(_ path: String, _ err: Int32) -> SAEKitError {
-        let remedy = err == EFBIG ? "the file-size limit (ulimit -f) is too small for it" : err == EPIPE ? "the reader went away" : "check free disk space"
+        let remedy =
+            err == EFBIG
+            ? "the file-size limit (ulimit -f) is too small for it" : err == EPIPE ? "the reader went away" : "check free disk space"
         return SAEKitError(.ioFailure, path: path, reason: "write failed (\(String(cString: strerror(err))))", remedy: remedy)
     }
 }

@@ -9,7 +9,8 @@ import Foundation
 /// every thread that calls BLAS at the same time takes its own 128 MiB work buffer.
 enum Parallel {
     /// How many threads the analyses use by default: every core, or fewer under a memory limit.
-    static let workers = ResourceCheck.blasThreads(limit: ResourceCheck.memoryLimit()?.bytes, cpus: ProcessInfo.processInfo.activeProcessorCount)
+    static let workers =
+        ResourceCheck.blasThreads(limit: ResourceCheck.memoryLimit()?.bytes, cpus: ProcessInfo.processInfo.activeProcessorCount)
         ?? ProcessInfo.processInfo.activeProcessorCount
     static var serial: Bool { workers <= 1 }
 

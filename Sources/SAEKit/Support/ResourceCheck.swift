@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Foundation
 
@@ -41,7 +41,8 @@ public enum ResourceCheck {
     /// Address space to keep for OpenBLAS buffers not taken yet: the executable takes the calling
     /// thread's at start (`BLASRuntime.warmUp`), so one per further thread.
     public static func blasReserve() -> Int {
-        let threads = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap(Int.init)
+        let threads =
+            ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap(Int.init)
             ?? blasThreads(limit: memoryLimit()?.bytes, cpus: ProcessInfo.processInfo.activeProcessorCount)
             ?? ProcessInfo.processInfo.activeProcessorCount
         return max(0, threads - (BLASRuntime.warmedUp ? 1 : 0)) * blasBufferBytes
@@ -62,7 +63,8 @@ public enum ResourceCheck {
     static func cgroupValue(_ name: String) -> Int? {
         var dirs = ["/sys/fs/cgroup"]
         if let text = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8),
-           let line = text.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) {
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("0::") })
+        {
             dirs.insert("/sys/fs/cgroup" + line.dropFirst(3), at: 0)
         }
         for dir in dirs {
@@ -86,7 +88,8 @@ public enum ResourceCheck {
     /// A value in kB from a /proc file ("VmSize:   1234 kB"), as bytes.
     static func procValue(_ file: String, _ key: String) -> Int? {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }) else { return nil }
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") })
+        else { return nil }
         return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map { $0 << 10 }
     }
 
@@ -110,18 +113,26 @@ public enum ResourceCheck {
     /// Refuses work that will not fit: `memory` bytes beyond what is mapped already, `disk` bytes
     /// written beside or into `target`'s folder. `what` names the work ("encoding 8192 rows").
     /// `force` skips the check.
-    public static func require(memory: Int, disk: Int?, target: OutputTarget?, what: String, force: Bool,
-                               remedy: String = "use a smaller input") throws {
+    public static func require(
+        memory: Int, disk: Int?, target: OutputTarget?, what: String, force: Bool,
+        remedy: String = "use a smaller input"
+    ) throws {
         guard !force else { return }
         if let available = availableMemory(reserve: blasReserve()), memory > available.bytes {
-            let remedy = available.limitedBy == "free memory" ? "free memory, \(remedy), or give --force to try anyway"
+            let remedy =
+                available.limitedBy == "free memory"
+                ? "free memory, \(remedy), or give --force to try anyway"
                 : "raise \(available.limitedBy), \(remedy), or give --force to try anyway"
-            throw SAEKitError(.ioFailure, path: target?.given, reason: "\(what) needs about \(format(memory)) of memory, "
-                              + "but \(format(available.bytes)) are available (\(available.limitedBy))", remedy: remedy)
+            throw SAEKitError(
+                .ioFailure, path: target?.given,
+                reason: "\(what) needs about \(format(memory)) of memory, "
+                    + "but \(format(available.bytes)) are available (\(available.limitedBy))", remedy: remedy)
         }
         if let disk, let target, let free = target.freeBytes, disk > free {
-            throw SAEKitError(.ioFailure, path: target.given, reason: "\(what) writes about \(format(disk)), but its file system has \(format(free)) free",
-                              remedy: "free space, write elsewhere, or give --force to try anyway")
+            throw SAEKitError(
+                .ioFailure, path: target.given,
+                reason: "\(what) writes about \(format(disk)), but its file system has \(format(free)) free",
+                remedy: "free space, write elsewhere, or give --force to try anyway")
         }
     }
 

@@ -114,8 +114,9 @@ public struct DictionarySummary: Sendable, Equatable, Codable {
 
     /// Summarises `stats` (one record per feature, in feature order): the table's summary.
     public init(name: String, score: Score.Kind, tokenCount: Int, stats: [FeatureStats]) {
-        let descriptor = DictionaryDescriptor(name: name, score: score, architecture: "", dIn: 0, featureCount: stats.count, fingerprint: "",
-                                              path: "", hasNorms: true)
+        let descriptor = DictionaryDescriptor(
+            name: name, score: score, architecture: "", dIn: 0, featureCount: stats.count, fingerprint: "",
+            path: "", hasNorms: true)
         self.init(table: FeatureTable(descriptor: descriptor, tokenCount: tokenCount, stats: stats))
     }
 
@@ -190,8 +191,9 @@ public struct DictionaryComparison: Sendable, Equatable, Codable {
         bMeanBestCosine = mean(bestB)
         hintDifference = ProportionDifference(a.normDetectorHintShare, b.normDetectorHintShare)
         if let la = a.labels, let lb = b.labels {
-            labels = LabelComparison(interpretable: ProportionDifference(la.interpretable, lb.interpretable),
-                                     normDetector: ProportionDifference(la.normDetector, lb.normDetector))
+            labels = LabelComparison(
+                interpretable: ProportionDifference(la.interpretable, lb.interpretable),
+                normDetector: ProportionDifference(la.normDetector, lb.normDetector))
         }
     }
 }
@@ -218,8 +220,10 @@ public struct ComparisonReport: Sendable, Equatable, Codable {
 
     /// `matches[Pair(i, j)]` are dictionary i's match lists in j; `labels[i]` dictionary i's labels,
     /// every rater's (nil: no labels file); `isBlind` tells labels made in a blind session.
-    public init(tables: [FeatureTable], matches: [DictionaryPair: [FeatureMatchLists]], labels: [[FeatureLabel]]?,
-                isBlind: (FeatureLabel) -> Bool = LabelTally.isBlindLabel) {
+    public init(
+        tables: [FeatureTable], matches: [DictionaryPair: [FeatureMatchLists]], labels: [[FeatureLabel]]?,
+        isBlind: (FeatureLabel) -> Bool = LabelTally.isBlindLabel
+    ) {
         dictionaries = tables.enumerated().map { i, t in
             var s = DictionarySummary(table: t)
             if let labels, i < labels.count { s.labels = LabelTally(labels[i], isBlind: isBlind) }

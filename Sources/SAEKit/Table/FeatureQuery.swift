@@ -27,8 +27,10 @@ public struct FeatureQuery: Hashable, Sendable {
     public var sort: FeatureColumn
     public var descending: Bool
 
-    public init(filter: FeatureFilter = .all, minimumActive: Int = 0, search: String = "", wholeWord: Bool = true,
-                sort: FeatureColumn = .feature, descending: Bool = false) {
+    public init(
+        filter: FeatureFilter = .all, minimumActive: Int = 0, search: String = "", wholeWord: Bool = true,
+        sort: FeatureColumn = .feature, descending: Bool = false
+    ) {
         self.filter = filter
         self.minimumActive = minimumActive
         self.search = search
@@ -63,7 +65,8 @@ public enum TextSearch {
     static func isWordCharacter(_ c: Character?) -> Bool {
         guard let c, c.isLetter || c.isNumber else { return false }
         guard let v = c.unicodeScalars.first?.value else { return false }
-        let unspaced = (0x3040...0x30FF).contains(v) || (0x3400...0x4DBF).contains(v) || (0x4E00...0x9FFF).contains(v)
+        let unspaced =
+            (0x3040...0x30FF).contains(v) || (0x3400...0x4DBF).contains(v) || (0x4E00...0x9FFF).contains(v)
             || (0xF900...0xFAFF).contains(v) || (0x20000...0x3FFFF).contains(v)
         return !unspaced
     }
@@ -97,7 +100,9 @@ extension FeatureTable {
             }
             guard keep else { continue }
             if query.minimumActive > 0, activeCount[f] >= 0, activeCount[f] < query.minimumActive { continue }
-            if let matcher, !matcher(f), !(labels[f].map { TextSearch.matches($0.concept, query.search, wholeWord: query.wholeWord) } ?? false) {
+            if let matcher, !matcher(f),
+                !(labels[f].map { TextSearch.matches($0.concept, query.search, wholeWord: query.wholeWord) } ?? false)
+            {
                 continue
             }
             rows.append(Int32(f))

@@ -9,7 +9,7 @@ public struct FeatureRecord: Sendable {
     public static let columns: [FeatureColumn] = [
         .feature, .alpha, .elasticity, .normPearson, .normSpearman, .normPearsonActive, .normSpearmanActive, .topNormMass, .normAUC,
         .density, .log10Density, .activeCount, .maxActivation, .meanActivation, .dead, .normDetectorHint, .decoderNorm, .encoderNorm,
-        .encoderDecoderCosine, .singleTokenConcentration, .specialTokenConcentration, .topTokens,
+        .encoderDecoderCosine, .singleTokenConcentration, .specialTokenConcentration, .topTokens
     ]
     /// The best-match fields: the strongest match in any other dictionary by decoder cosine and by
     /// activation correlation. JSON nests each as {dictionary, feature, score}; CSV and tables
@@ -17,7 +17,8 @@ public struct FeatureRecord: Sendable {
     public static let matchFields = ["match_decoder", "match_activation"]
     public static let fields = ["dictionary"] + columns.map(\.rawValue) + matchFields
     /// The flat field names of CSV output.
-    public static let flatFields = ["dictionary"] + columns.map(\.rawValue)
+    public static let flatFields =
+        ["dictionary"] + columns.map(\.rawValue)
         + matchFields.flatMap { m in ["dictionary", "feature", "score"].map { m + "_" + $0 } }
 
     /// A value of one field.
@@ -69,9 +70,10 @@ public struct FeatureRecord: Sendable {
     public var jsonObject: [String: Any] {
         var o: [String: Any] = [:]
         for (name, match) in zip(Self.matchFields, [matchDecoder, matchActivation]) {
-            o[name] = match.map { m -> [String: Any] in
-                ["dictionary": m.dictionary, "feature": m.feature, "score": m.score.map { $0 as Any } ?? NSNull()]
-            } ?? NSNull()
+            o[name] =
+                match.map { m -> [String: Any] in
+                    ["dictionary": m.dictionary, "feature": m.feature, "score": m.score.map { $0 as Any } ?? NSNull()]
+                } ?? NSNull()
         }
         for k in Self.fields where !Self.matchFields.contains(k) {
             switch value(k) {
@@ -90,15 +92,18 @@ public struct FeatureRecord: Sendable {
     /// ascending): descending unless `ascending`, unknown values last either way, ties by
     /// dictionary name then feature. The same key as the explorer's sort.
     /// `matches` gives a feature's best matches (FeatureSource.bestMatches).
-    public static func records(_ tables: [FeatureTable], sortedBy field: String?, ascending: Bool,
-                               matches: (FeatureTable, Int) -> [BestMatch] = { _, _ in [] }) throws -> [FeatureRecord] {
+    public static func records(
+        _ tables: [FeatureTable], sortedBy field: String?, ascending: Bool,
+        matches: (FeatureTable, Int) -> [BestMatch] = { _, _ in [] }
+    ) throws -> [FeatureRecord] {
         var all: [FeatureRecord] = []
         for t in tables { for f in 0..<t.featureCount { all.append(FeatureRecord(table: t, feature: f, matches: matches(t, f))) } }
         guard let field else { return all }
         let sortable = ["dictionary"] + FeatureColumn.sortableFields.map(\.rawValue)
         guard sortable.contains(field) else {
-            throw SAEKitError(.badInput, path: nil, subject: "--sort \(field)", reason: "is not a field",
-                              remedy: "use one of: \(sortable.joined(separator: ", "))")
+            throw SAEKitError(
+                .badInput, path: nil, subject: "--sort \(field)", reason: "is not a field",
+                remedy: "use one of: \(sortable.joined(separator: ", "))")
         }
         let column = FeatureColumn(rawValue: field)
         let keys = all.map { r in column.flatMap { r.table.sortKey($0, r.feature, labels: [:]) } }

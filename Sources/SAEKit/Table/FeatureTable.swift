@@ -47,9 +47,11 @@ public final class FeatureTable: @unchecked Sendable {
     public let previewWidth: Int
     public let vocabulary: any TokenVocabulary
 
-    public init(descriptor: DictionaryDescriptor, tokenCount: Int?, floats: Floats, density: TableColumn<Double>, activeCount: TableColumn<Int64>,
-                dead: TableColumn<UInt8>, hint: TableColumn<UInt8>, previewIDs: TableColumn<Int32>, previewWidth: Int,
-                vocabulary: any TokenVocabulary) {
+    public init(
+        descriptor: DictionaryDescriptor, tokenCount: Int?, floats: Floats, density: TableColumn<Double>, activeCount: TableColumn<Int64>,
+        dead: TableColumn<UInt8>, hint: TableColumn<UInt8>, previewIDs: TableColumn<Int32>, previewWidth: Int,
+        vocabulary: any TokenVocabulary
+    ) {
         let f = descriptor.featureCount
         precondition(density.count == f && activeCount.count == f && dead.count == f && hint.count == f, "a column has the wrong length")
         precondition(previewWidth >= 0 && previewIDs.count == f * previewWidth, "previews have the wrong length")
@@ -83,13 +85,16 @@ public final class FeatureTable: @unchecked Sendable {
                 }
             }
         }
-        self.init(descriptor: descriptor, tokenCount: tokenCount, stats: stats, previewIDs: preview, previewWidth: width,
-                  vocabulary: StringVocabulary(strings))
+        self.init(
+            descriptor: descriptor, tokenCount: tokenCount, stats: stats, previewIDs: preview, previewWidth: width,
+            vocabulary: StringVocabulary(strings))
     }
 
     /// A table of `stats` whose previews are token ids of `vocabulary` ([count x previewWidth], -1 pads).
-    public convenience init(descriptor: DictionaryDescriptor, tokenCount: Int?, stats: [FeatureStats], previewIDs: [Int32], previewWidth: Int,
-                            vocabulary: any TokenVocabulary) {
+    public convenience init(
+        descriptor: DictionaryDescriptor, tokenCount: Int?, stats: [FeatureStats], previewIDs: [Int32], previewWidth: Int,
+        vocabulary: any TokenVocabulary
+    ) {
         func col(_ get: (FeatureStats) -> Float?) -> TableColumn<Float> { TableColumn(stats.map { get($0) ?? .nan }) }
         let floats = Floats(
             alpha: col(\.alpha), elasticity: col(\.elasticity), normPearson: col(\.normPearson), normSpearman: col(\.normSpearman),
@@ -99,10 +104,11 @@ public final class FeatureTable: @unchecked Sendable {
             singleTokenConcentration: col(\.singleTokenConcentration), specialTokenConcentration: col(\.specialTokenConcentration))
         var d = descriptor
         d.featureCount = stats.count
-        self.init(descriptor: d, tokenCount: tokenCount, floats: floats, density: TableColumn(stats.map(\.density)),
-                  activeCount: TableColumn(stats.map { Int64($0.activeCount ?? -1) }), dead: TableColumn(stats.map { $0.dead ? 1 : 0 }),
-                  hint: TableColumn(stats.map { $0.normDetectorHint ? 1 : 0 }), previewIDs: TableColumn(previewIDs), previewWidth: previewWidth,
-                  vocabulary: vocabulary)
+        self.init(
+            descriptor: d, tokenCount: tokenCount, floats: floats, density: TableColumn(stats.map(\.density)),
+            activeCount: TableColumn(stats.map { Int64($0.activeCount ?? -1) }), dead: TableColumn(stats.map { $0.dead ? 1 : 0 }),
+            hint: TableColumn(stats.map { $0.normDetectorHint ? 1 : 0 }), previewIDs: TableColumn(previewIDs), previewWidth: previewWidth,
+            vocabulary: vocabulary)
     }
 
     @inline(__always)
@@ -126,10 +132,13 @@ public final class FeatureTable: @unchecked Sendable {
             feature: f, alpha: Self.known(c.alpha[f]), elasticity: Self.known(c.elasticity[f]), normPearson: Self.known(c.normPearson[f]),
             normSpearman: Self.known(c.normSpearman[f]), normPearsonActive: Self.known(c.normPearsonActive[f]),
             normSpearmanActive: Self.known(c.normSpearmanActive[f]), topNormMass: Self.known(c.topNormMass[f]), density: density[f],
-            maxActivation: c.maxActivation[f], meanActivation: c.meanActivation[f], dead: dead[f] != 0, decoderNorm: Self.known(c.decoderNorm[f]),
+            maxActivation: c.maxActivation[f], meanActivation: c.meanActivation[f], dead: dead[f] != 0,
+            decoderNorm: Self.known(c.decoderNorm[f]),
             encoderNorm: Self.known(c.encoderNorm[f]), encoderDecoderCosine: Self.known(c.encoderDecoderCosine[f]),
-            singleTokenConcentration: Self.known(c.singleTokenConcentration[f]), specialTokenConcentration: Self.known(c.specialTokenConcentration[f]),
-            normDetectorHint: hint[f] != 0, topTokens: topTokens(f), normAUC: Self.known(c.normAUC[f]), activeCount: active >= 0 ? Int(active) : nil)
+            singleTokenConcentration: Self.known(c.singleTokenConcentration[f]),
+            specialTokenConcentration: Self.known(c.specialTokenConcentration[f]),
+            normDetectorHint: hint[f] != 0, topTokens: topTokens(f), normAUC: Self.known(c.normAUC[f]),
+            activeCount: active >= 0 ? Int(active) : nil)
     }
 
     /// The value of a numeric column for `feature` (nil when unknown; booleans as 0/1). The text

@@ -60,16 +60,21 @@ public struct PairRecord: Encodable, Sendable {
     }
 
     /// The CSV header and one row's cells, in the same order (nested fields as `a.x`, `b.x`).
-    public static let csvHeader = ["a.feature", "b.feature", "score", "decoder_cosine", "activation_correlation", "mutual", "unmatched",
-                                   "a.alpha", "b.alpha", "a.elasticity", "b.elasticity", "a.norm_spearman_active", "b.norm_spearman_active",
-                                   "a.norm_detector_hint", "b.norm_detector_hint", "a.density", "b.density", "a.verdict", "b.verdict",
-                                   "a.concept", "b.concept"]
+    public static let csvHeader = [
+        "a.feature", "b.feature", "score", "decoder_cosine", "activation_correlation", "mutual", "unmatched",
+        "a.alpha", "b.alpha", "a.elasticity", "b.elasticity", "a.norm_spearman_active", "b.norm_spearman_active",
+        "a.norm_detector_hint", "b.norm_detector_hint", "a.density", "b.density", "a.verdict", "b.verdict",
+        "a.concept", "b.concept"
+    ]
 
     public var csvCells: [String] {
         func n(_ v: Double?) -> String { v.map { String(Float($0)) } ?? "" }
-        return [String(a.feature), b.map { String($0.feature) } ?? "", n(score), n(decoderCosine), n(activationCorrelation), String(mutual),
-                String(unmatched), n(a.alpha), n(b?.alpha), n(a.elasticity), n(b?.elasticity), n(a.normSpearmanActive), n(b?.normSpearmanActive),
-                String(a.normDetectorHint), b.map { String($0.normDetectorHint) } ?? "", n(a.density), n(b?.density), a.verdict ?? "",
-                b?.verdict ?? "", a.concept, b?.concept ?? ""]
+        return [
+            String(a.feature), b.map { String($0.feature) } ?? "", n(score), n(decoderCosine), n(activationCorrelation), String(mutual),
+            String(unmatched), n(a.alpha), n(b?.alpha), n(a.elasticity), n(b?.elasticity), n(a.normSpearmanActive),
+            n(b?.normSpearmanActive),
+            String(a.normDetectorHint), b.map { String($0.normDetectorHint) } ?? "", n(a.density), n(b?.density), a.verdict ?? "",
+            b?.verdict ?? "", a.concept, b?.concept ?? ""
+        ]
     }
 }

@@ -25,8 +25,10 @@ public final class PairTable: @unchecked Sendable {
     public static let defaultUnmatchedBelow: Float = 0.5
 
     /// `aToB[i]` and `bToA[j]` are the stored match lists of A's feature i in B and B's feature j in A.
-    public init(a: FeatureTable, b: FeatureTable, aToB: [FeatureMatchLists], bToA: [FeatureMatchLists], ranking: MatchRanking,
-                unmatchedBelow: Float = defaultUnmatchedBelow) {
+    public init(
+        a: FeatureTable, b: FeatureTable, aToB: [FeatureMatchLists], bToA: [FeatureMatchLists], ranking: MatchRanking,
+        unmatchedBelow: Float = defaultUnmatchedBelow
+    ) {
         precondition(aToB.count == a.featureCount && bToA.count == b.featureCount, "match lists for other dictionaries")
         self.a = a
         self.b = b

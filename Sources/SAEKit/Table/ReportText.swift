@@ -19,7 +19,8 @@ extension ComparisonReport {
 
     static func difference(_ d: ProportionDifference) -> String {
         guard let diff = d.difference else { return "n/a" }
-        return String(format: "%+.1f%%", unsignedZero(diff * 100, decimals: 1)) + " [\(percent(d.lower)), \(percent(d.upper))], Fisher p \(number(d.fisherP, "%.3g"))"
+        return String(format: "%+.1f%%", unsignedZero(diff * 100, decimals: 1))
+            + " [\(percent(d.lower)), \(percent(d.upper))], Fisher p \(number(d.fisherP, "%.3g"))"
     }
 
     /// One row per figure: its name and its value for each dictionary.
@@ -39,13 +40,13 @@ extension ComparisonReport {
             row("mean L0") { Self.number($0.meanL0, "%.1f") },
             row("FVU") { Self.number($0.fvu, "%.4f") },
             row("median active norm Spearman") { Self.number($0.medianNormSpearmanActive) },
-            row("median top-1% norm mass") { Self.number($0.medianTopNormMass) },
+            row("median top-1% norm mass") { Self.number($0.medianTopNormMass) }
         ]
         if d.contains(where: { $0.labels != nil }) {
             rows += [
                 row("labelled (blind)") { s in s.labels.map { "\($0.labelled) (\($0.blind))" } ?? "n/a" },
                 row("interpretable") { s in s.labels.map { Self.share($0.interpretable) } ?? "n/a" },
-                row("norm detectors (labels)") { s in s.labels.map { Self.share($0.normDetector) } ?? "n/a" },
+                row("norm detectors (labels)") { s in s.labels.map { Self.share($0.normDetector) } ?? "n/a" }
             ]
         }
         return rows
@@ -59,7 +60,7 @@ extension ComparisonReport {
                 "\(a) vs \(b): \(c.mutualPairs) mutual best matches, \(c.mutualPairsAboveThreshold) with decoder cosine > \(c.cosineThreshold)",
                 "  \(a) features with a match above \(c.cosineThreshold) in \(b): \(c.aMatchedAboveThreshold); mean best cosine \(Self.number(c.aMeanBestCosine))",
                 "  \(b) features with a match above \(c.cosineThreshold) in \(a): \(c.bMatchedAboveThreshold); mean best cosine \(Self.number(c.bMeanBestCosine))",
-                "  norm-detector hint share, \(a) - \(b): \(Self.difference(c.hintDifference))",
+                "  norm-detector hint share, \(a) - \(b): \(Self.difference(c.hintDifference))"
             ]
             if let l = c.labels {
                 lines.append("  interpretable (labels), \(a) - \(b): \(Self.difference(l.interpretable))")
@@ -118,7 +119,9 @@ extension ComparisonReport {
     /// each dictionary's histograms, ready to paste into a paper draft or an issue.
     public func markdown(title: String, cache: String) -> String {
         func md(_ s: String) -> String { TerminalText.escapedLine(s).replacingOccurrences(of: "|", with: "\\|") }
-        var out = ["# \(md(title))", "", "Cache: `\(md(cache))`. Figures as `saex summary` computes them (docs/ANALYSIS.md defines each).", ""]
+        var out = [
+            "# \(md(title))", "", "Cache: `\(md(cache))`. Figures as `saex summary` computes them (docs/ANALYSIS.md defines each).", ""
+        ]
         out.append("| figure | " + dictionaries.map { md($0.name) }.joined(separator: " | ") + " |")
         out.append("|---|" + dictionaries.map { _ in "---|" }.joined())
         for r in figureRows { out.append("| \(md(r.name)) | " + r.values.map(md).joined(separator: " | ") + " |") }

@@ -19,7 +19,8 @@ struct ActivationCorrelationDenseTests {
                 dense[f][t] = Double(Float(0.1 + 5 * rng.uniform()))
             }
         }
-        let cols = dense.map { col in col.enumerated().filter { $0.element != 0 }.map { (row: UInt32($0.offset), value: Float($0.element)) } }
+        let cols = dense.map { col in col.enumerated().filter { $0.element != 0 }.map { (row: UInt32($0.offset), value: Float($0.element)) }
+        }
         return (SparseColumns(rowCount: tokens, columns: cols), dense)
     }
 
@@ -63,7 +64,7 @@ struct ActivationCorrelationDenseTests {
         let (b, _) = Self.columns(features: Self.featuresB, seed: 12)
         let d = ActivationCorrelation.DensePath(a: a, bt: ActivationCorrelation.transpose(b), featuresB: Self.featuresB, cutoff: 500)
         defer { d.deallocate() }
-        #expect(d.count == 6)   // tokens 7, 57, ..., 257
+        #expect(d.count == 6)  // tokens 7, 57, ..., 257
         #expect((0..<Self.tokens).filter { d.slot[$0] >= 0 } == [7, 57, 107, 157, 207, 257])
     }
 }

@@ -28,7 +28,8 @@ struct AnalysisGoldenTests {
 
     func dictionaryB() throws -> SAEDictionary {
         let s = try shape("wdec_b")
-        return AnalysisFixtures.dictionary(wDec: try floats("wdec_b"), wEnc: [Float](repeating: 1, count: s[0] * s[1]), dIn: s[1], dSAE: s[0])
+        return AnalysisFixtures.dictionary(
+            wDec: try floats("wdec_b"), wEnc: [Float](repeating: 1, count: s[0] * s[1]), dIn: s[1], dSAE: s[0])
     }
 
     /// Compares an optional statistic with a NaN-means-nil expectation.
@@ -88,8 +89,9 @@ struct AnalysisGoldenTests {
     func crossMatchesMatchNumpy(blockRows: Int) throws {
         let norms = try floats("norms")
         let a = try dictionaryA(), b = try dictionaryB()
-        let m = try FeatureMatching.crossMatches(a: a, b: b, activationsA: try columns("a", rows: norms.count),
-                                                 activationsB: try columns("b", rows: norms.count), limit: 5, blockRows: blockRows)
+        let m = try FeatureMatching.crossMatches(
+            a: a, b: b, activationsA: try columns("a", rows: norms.count),
+            activationsB: try columns("b", rows: norms.count), limit: 5, blockRows: blockRows)
         let ci = try ints("cos_ab_idx"), cv = try floats("cos_ab_val"), mu = try ints("mutual_ab")
         let bi = try ints("cos_ba_idx"), bv = try floats("cos_ba_val")
         let ri = try ints("corr_ab_idx"), rv = try floats("corr_ab_val"), rc = try floats("corr_of_cos_ab")

@@ -54,7 +54,7 @@ struct AnalysisPlantedTests {
             [0, 0, 1, 1, 0, 2, 2, 0, 0, 3, 0, 0],
             [0.5, 0, 0, 0.5, 0, 0, 0.5, 0, 0, 0, 0.5, 0],
             [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
-            [0, 0, -1, 2, 0, -1, 0, 3, 0, 0, 0, 0],
+            [0, 0, -1, 2, 0, -1, 0, 3, 0, 0, 0, 0]
         ]
         let ctx = NormContext(norms: x)
         let xs = x.map(Double.init)
@@ -67,7 +67,9 @@ struct AnalysisPlantedTests {
             #expect(abs(Double(s.normSpearman ?? .nan) - DenseReference.spearman(ad, xs)!) < 1e-6, "feature \(f) spearman all")
             #expect(abs(Double(s.normPearson ?? .nan) - DenseReference.pearson(ad, xs)!) < 1e-6, "feature \(f) pearson all")
             let refActive = DenseReference.spearman(active.map { ad[$0] }, active.map { xs[$0] })
-            #expect(s.normSpearmanActive.map(Double.init).map { abs($0 - refActive!) < 1e-6 } ?? (refActive == nil), "feature \(f) spearman active")
+            #expect(
+                s.normSpearmanActive.map(Double.init).map { abs($0 - refActive!) < 1e-6 } ?? (refActive == nil),
+                "feature \(f) spearman active")
         }
         // Constant active values have no active correlation; the all-token one still exists.
         #expect(stats[1].normSpearmanActive == nil && stats[1].normPearsonActive == nil)
@@ -76,14 +78,17 @@ struct AnalysisPlantedTests {
 
     @Test func deadAndConstantFeatures() {
         let x = Self.norms(50)
-        let stats = NormStatisticsCalculator.compute(columns: AnalysisFixtures.columns([
-            [Float](repeating: 0, count: 50), [Float](repeating: 2, count: 50), (0..<50).map { $0 == 3 || $0 == 9 ? 1 : 0 },
-        ]), norms: NormContext(norms: x))
+        let stats = NormStatisticsCalculator.compute(
+            columns: AnalysisFixtures.columns([
+                [Float](repeating: 0, count: 50), [Float](repeating: 2, count: 50), (0..<50).map { $0 == 3 || $0 == 9 ? 1 : 0 }
+            ]), norms: NormContext(norms: x))
         #expect(stats[0].dead && stats[0].density == 0 && stats[0].maxActivation == 0 && stats[0].normPearson == nil)
         #expect(stats[0].log10Density == nil && stats[0].topNormMass == nil && stats[0].normAUC == nil)
-        #expect(!stats[1].dead && stats[1].density == 1 && stats[1].normPearson == nil && stats[1].normSpearman == nil && stats[1].normAUC == nil)
+        #expect(
+            !stats[1].dead && stats[1].density == 1 && stats[1].normPearson == nil && stats[1].normSpearman == nil
+                && stats[1].normAUC == nil)
         #expect(stats[1].meanActivation == 2 && stats[1].maxActivation == 2)
-        #expect(stats[2].normPearsonActive == nil && stats[2].normSpearmanActive == nil)   // fewer than 3 active
+        #expect(stats[2].normPearsonActive == nil && stats[2].normSpearmanActive == nil)  // fewer than 3 active
         #expect(abs(stats[2].density - 0.04) < 1e-12 && abs((stats[2].log10Density ?? 0) - log10(0.04)) < 1e-12)
         #expect(!NormDetectorRule.standard.fires(stats[0]) && !NormDetectorRule.standard.fires(stats[2]))
         // Without norms only the activation statistics exist.
@@ -99,14 +104,15 @@ struct AnalysisPlantedTests {
         var scales: [Float] = []
         for t in 0..<n { let s = Float(t + 1) * 0.25; scales.append(s); x += u.map { $0 * s } }
         // Feature 0 points along u, feature 1 is orthogonal-ish but still active.
-        let wEnc: [Float] = [0.5, 0.5, -0.5, 0.5, 0.5, 0.5, 0.5, -0.5]   // [d_in, d_sae] = [4, 2]
+        let wEnc: [Float] = [0.5, 0.5, -0.5, 0.5, 0.5, 0.5, 0.5, -0.5]  // [d_in, d_sae] = [4, 2]
         let wDec: [Float] = [0.5, -0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
         for (alpha, expectCoupled) in [(Float(0), false), (Float(1), true)] {
             let d = AnalysisFixtures.dictionary(wDec: wDec, wEnc: wEnc, dIn: dIn, dSAE: 2, score: .cosine(.global(alpha)))
             #expect(FeatureAlphas.values(of: d) == [alpha, alpha])
             let acts = FeatureEncoder(d).encode(x, rows: n)
             let col = (0..<n).map { acts[$0 * 2] }
-            let s = NormStatisticsCalculator.compute(feature: 0, columns: AnalysisFixtures.columns([col]), norms: NormContext(norms: scales))
+            let s = NormStatisticsCalculator.compute(
+                feature: 0, columns: AnalysisFixtures.columns([col]), norms: NormContext(norms: scales))
             #expect(s.activeCount == n)
             if expectCoupled {
                 #expect(s.normPearsonActive.map { abs($0 - 1) < 1e-5 } == true, "alpha 1: activation = cos * ||x||")
@@ -119,7 +125,7 @@ struct AnalysisPlantedTests {
     }
 
     @Test func topNormTokensBreakTiesTowardsLowerIndex() {
-        let x: [Float] = [5, 9, 9, 1, 9] + [Float](repeating: 1, count: 195)   // n = 200 -> 2 top tokens
+        let x: [Float] = [5, 9, 9, 1, 9] + [Float](repeating: 1, count: 195)  // n = 200 -> 2 top tokens
         #expect(NormContext(norms: x).topTokens == [1, 2])
         #expect(NormContext(norms: [3]).topTokens == [0])
         #expect(NormContext(norms: []).topTokens.isEmpty)
@@ -129,7 +135,7 @@ struct AnalysisPlantedTests {
         let peaks = TopContextPeaks(tokenIDs: [7, 7, 3, 7, 2], positions: [4, 0, 9, 1, 3])
         #expect(TopContextConcentration.singleToken(peaks) == 0.6)
         let special = SpecialTokenMask(specialIDs: [2], vocabularySize: 10)
-        #expect(TopContextConcentration.specialOrFirst(peaks, special: special) == 0.4)   // position 0, token 2
+        #expect(TopContextConcentration.specialOrFirst(peaks, special: special) == 0.4)  // position 0, token 2
         #expect(TopContextConcentration.singleToken(TopContextPeaks(tokenIDs: [], positions: [])) == nil)
         #expect(!special.contains(99) && !special.contains(-1))
     }
@@ -145,7 +151,8 @@ struct AnalysisPlantedTests {
                     if count > 0 { RankSort.sortByKey(it.baseAddress!, count: count, scratch: s.baseAddress!) }
                 }
             }
-            let want = values.enumerated().sorted { $0.element < $1.element || ($0.element == $1.element && $0.offset < $1.offset) }.map(\.offset)
+            let want = values.enumerated().sorted { $0.element < $1.element || ($0.element == $1.element && $0.offset < $1.offset) }.map(
+                \.offset)
             #expect(items.map { Int($0 & 0xFFFF_FFFF) } == want, "count \(count)")
         }
     }

@@ -6,19 +6,24 @@ enum AnalysisFixtures {
     /// Sparse columns from dense per-feature activations ([feature][token]).
     static func columns(_ dense: [[Float]]) -> SparseColumns {
         let n = dense.first?.count ?? 0
-        return SparseColumns(rowCount: n, columns: dense.map { col in
-            col.enumerated().compactMap { $0.element != 0 ? (row: UInt32($0.offset), value: $0.element) : nil }
-        })
+        return SparseColumns(
+            rowCount: n,
+            columns: dense.map { col in
+                col.enumerated().compactMap { $0.element != 0 ? (row: UInt32($0.offset), value: $0.element) : nil }
+            })
     }
 
     /// A dictionary with the given weights; inner product unless `score` says otherwise.
-    static func dictionary(wDec: [Float], wEnc: [Float], dIn: Int, dSAE: Int, score: Score = .innerProduct,
-                           rule: ActivationRule = .relu) -> SAEDictionary {
-        SAEDictionary(dIn: dIn, dSAE: dSAE, wEnc: FloatStorage(wEnc), encoderIsFeatureMajor: false,
-                      bEnc: [Float](repeating: 0, count: dSAE), wDec: FloatStorage(wDec), bDec: [Float](repeating: 0, count: dIn),
-                      applyBDecToInput: false, rule: rule, score: score,
-                      rescaleActsByDecoderNorm: false, normalization: .none,
-                      metadata: DictionaryMetadata(format: .cosine, architecture: "test", dtype: "F32", path: "test"), fingerprint: "test")
+    static func dictionary(
+        wDec: [Float], wEnc: [Float], dIn: Int, dSAE: Int, score: Score = .innerProduct,
+        rule: ActivationRule = .relu
+    ) -> SAEDictionary {
+        SAEDictionary(
+            dIn: dIn, dSAE: dSAE, wEnc: FloatStorage(wEnc), encoderIsFeatureMajor: false,
+            bEnc: [Float](repeating: 0, count: dSAE), wDec: FloatStorage(wDec), bDec: [Float](repeating: 0, count: dIn),
+            applyBDecToInput: false, rule: rule, score: score,
+            rescaleActsByDecoderNorm: false, normalization: .none,
+            metadata: DictionaryMetadata(format: .cosine, architecture: "test", dtype: "F32", path: "test"), fingerprint: "test")
     }
 
     /// Deterministic pseudo-random numbers (SplitMix64) so tests need no global RNG state.

@@ -7,7 +7,8 @@ import Testing
 /// SAEX_DEMO_ROOT may point at another checkout that has it.
 struct DemoReferenceTests {
     static let root = ProcessInfo.processInfo.environment["SAEX_DEMO_ROOT"] ?? Repo.root
-    static let available = FileManager.default.fileExists(atPath: root + "/fixtures/reference/standard_stats.safetensors")
+    static let available =
+        FileManager.default.fileExists(atPath: root + "/fixtures/reference/standard_stats.safetensors")
         && FileManager.default.fileExists(atPath: root + "/fixtures/demo/activations.safetensors")
 
     @Test(.enabled(if: available), arguments: ["standard", "cosine_global", "cosine_perfeature"])
@@ -29,9 +30,11 @@ struct DemoReferenceTests {
         let n = norms.count
         #expect(n == 5027)
         let f = FeatureEncoder(dict).encode(x, rows: n)
-        let columns = SparseColumns(rowCount: n, columns: (0..<dict.dSAE).map { i in
-            (0..<n).compactMap { t in f[t * dict.dSAE + i] > 0 ? (row: UInt32(t), value: f[t * dict.dSAE + i]) : nil }
-        })
+        let columns = SparseColumns(
+            rowCount: n,
+            columns: (0..<dict.dSAE).map { i in
+                (0..<n).compactMap { t in f[t * dict.dSAE + i] > 0 ? (row: UInt32(t), value: f[t * dict.dSAE + i]) : nil }
+            })
         let stats = NormStatisticsCalculator.compute(columns: columns, norms: NormContext(norms: norms))
 
         let ref = try SafetensorsFile(path: Self.root + "/fixtures/reference/\(name)_stats.safetensors")
@@ -40,7 +43,7 @@ struct DemoReferenceTests {
             ("norm_pearson", \.normPearson), ("norm_spearman", \.normSpearman),
             ("norm_pearson_active", \.normPearsonActive),
             ("density", { Float($0.density) }), ("max_activation", { $0.maxActivation }),
-            ("mean_activation", { $0.meanActivation }), ("top_mass_1pct", \.topNormMass),
+            ("mean_activation", { $0.meanActivation }), ("top_mass_1pct", \.topNormMass)
         ]
         // Swift encodes in float32, the reference in float64: every statistic but the active-token
         // Spearman agrees to 1e-4 on every feature.
@@ -50,7 +53,13 @@ struct DemoReferenceTests {
             for i in 0..<dict.dSAE {
                 let got = get(stats[i]).map(Double.init)
                 let ok: Bool
-                if want[i].isNaN { ok = got == nil } else if let g = got { ok = abs(g - want[i]) <= 1e-4 * max(1, abs(want[i])) } else { ok = false }
+                if want[i].isNaN {
+                    ok = got == nil
+                } else if let g = got {
+                    ok = abs(g - want[i]) <= 1e-4 * max(1, abs(want[i]))
+                } else {
+                    ok = false
+                }
                 if !ok { bad.append(i) }
             }
             #expect(bad.isEmpty, "\(name) \(key): \(bad.count) of \(dict.dSAE) features differ by more than 1e-4, e.g. \(bad.prefix(10))")
@@ -75,7 +84,11 @@ struct DemoReferenceTests {
             if !(allowed.lowerBound - 1e-9...allowed.upperBound + 1e-9).contains(want[i]) { outside.append(i) }
         }
         #expect(nanMismatch.isEmpty, "\(name) norm_spearman_active: unknown on one side only for features \(nanMismatch.prefix(10))")
-        #expect(inconsistent.isEmpty, "\(name) norm_spearman_active: not the Spearman of Swift's own activations for features \(inconsistent.prefix(10))")
-        #expect(outside.isEmpty, "\(name) norm_spearman_active: the reference is outside what float32 ties allow for features \(outside.prefix(10))")
+        #expect(
+            inconsistent.isEmpty,
+            "\(name) norm_spearman_active: not the Spearman of Swift's own activations for features \(inconsistent.prefix(10))")
+        #expect(
+            outside.isEmpty,
+            "\(name) norm_spearman_active: the reference is outside what float32 ties allow for features \(outside.prefix(10))")
     }
 }

@@ -23,8 +23,10 @@ struct LogitEffectsTests {
     /// saex's side of one feature against numpy's fifteen best: each value within 1e-5 of the largest
     /// |effect| of numpy's value for that id, in order, equal float64 values in ascending id order, and
     /// an id that differs from numpy's ten only at the cut (a float32 near-tie).
-    static func check(ids: ArraySlice<Int32>, values: ArraySlice<Float>, want: [Int], wantValues: [Double], count k: Int, scale: Double,
-                      descending: Bool) {
+    static func check(
+        ids: ArraySlice<Int32>, values: ArraySlice<Float>, want: [Int], wantValues: [Double], count k: Int, scale: Double,
+        descending: Bool
+    ) {
         let lookup = Dictionary(zip(want, wantValues), uniquingKeysWith: { a, _ in a })
         #expect(ids.count == k)
         var previous: (id: Int, value: Double)?
@@ -60,10 +62,12 @@ struct LogitEffectsTests {
             let k = t.count
             for f in 0..<d.dSAE {
                 let scale = max(abs(e.positive_values[f][0]), abs(e.negative_values[f][0]))
-                Self.check(ids: t.positiveIDs[(f * k)..<((f + 1) * k)], values: t.positiveValues[(f * k)..<((f + 1) * k)],
-                           want: e.positive_ids[f], wantValues: e.positive_values[f], count: k, scale: scale, descending: true)
-                Self.check(ids: t.negativeIDs[(f * k)..<((f + 1) * k)], values: t.negativeValues[(f * k)..<((f + 1) * k)],
-                           want: e.negative_ids[f], wantValues: e.negative_values[f], count: k, scale: scale, descending: false)
+                Self.check(
+                    ids: t.positiveIDs[(f * k)..<((f + 1) * k)], values: t.positiveValues[(f * k)..<((f + 1) * k)],
+                    want: e.positive_ids[f], wantValues: e.positive_values[f], count: k, scale: scale, descending: true)
+                Self.check(
+                    ids: t.negativeIDs[(f * k)..<((f + 1) * k)], values: t.negativeValues[(f * k)..<((f + 1) * k)],
+                    want: e.negative_ids[f], wantValues: e.negative_values[f], count: k, scale: scale, descending: false)
             }
             // One block or many: the same numbers.
             let whole = LogitTable.compute(decoder: d.wDec.pointer, features: d.dSAE, dIn: d.dIn, unembedding: u)
@@ -86,9 +90,11 @@ struct LogitEffectsTests {
 
     // MARK: - The unembedding file
 
-    static func write(_ dir: TempDir, _ name: String, dModel: Int = 16, vocab: Int = 20, norm: String? = "RMSNorm", offset: String? = nil,
-                      edit: (inout [Float], inout [Float]) -> Void = { _, _ in }, shape: [Int]? = nil, weightShape: [Int]? = nil,
-                      meta: [String: String] = [:]) throws -> String {
+    static func write(
+        _ dir: TempDir, _ name: String, dModel: Int = 16, vocab: Int = 20, norm: String? = "RMSNorm", offset: String? = nil,
+        edit: (inout [Float], inout [Float]) -> Void = { _, _ in }, shape: [Int]? = nil, weightShape: [Int]? = nil,
+        meta: [String: String] = [:]
+    ) throws -> String {
         var w = (0..<(dModel * vocab)).map { Float(($0 * 37) % 11) - 5 }
         var g = (0..<dModel).map { Float($0 % 3) + 0.5 }
         edit(&w, &g)
@@ -113,18 +119,30 @@ struct LogitEffectsTests {
         let cases: [(String, String)] = [
             (try Self.write(d, "rank1.st", shape: [320]), "tensor \"W_U\": is F32 [320], expected F32 [d_model, d_vocab]; " + r),
             (try Self.write(d, "nan.st", edit: { w, _ in w[3 * 20 + 4] = .nan }), "tensor \"W_U\": holds NaN at [3, 4]; " + r),
-            (try Self.write(d, "inf.st", edit: { _, g in g[2] = .infinity }),
-             "tensor \"final_norm.weight\": holds an infinity at [2]; " + r),
-            (try Self.write(d, "meta.st", meta: ["d_model": "20"]),
-             "__metadata__.d_model: says 20 but W_U is F32 [16, 20] (W_U must be [d_model, d_vocab], logits = h W_U); " + r),
-            (try Self.write(d, "norm.st", norm: "BatchNorm"),
-             "__metadata__.final_norm: is \"BatchNorm\", expected LayerNorm, RMSNorm or none; " + r),
-            (try Self.write(d, "nonorm.st", norm: nil, weightShape: [16]),
-             "__metadata__.final_norm: missing, but the file has final_norm.weight; " + r),
-            (try Self.write(d, "weight.st", weightShape: [8]),
-             "tensor \"final_norm.weight\": is F32 [8], expected F32 [16] (d_model of W_U); " + r),
-            (try Self.write(d, "offset.st", offset: "one"),
-             "__metadata__.final_norm_weight_offset: is \"one\", expected a number (1 for Gemma, else 0); " + r),
+            (
+                try Self.write(d, "inf.st", edit: { _, g in g[2] = .infinity }),
+                "tensor \"final_norm.weight\": holds an infinity at [2]; " + r
+            ),
+            (
+                try Self.write(d, "meta.st", meta: ["d_model": "20"]),
+                "__metadata__.d_model: says 20 but W_U is F32 [16, 20] (W_U must be [d_model, d_vocab], logits = h W_U); " + r
+            ),
+            (
+                try Self.write(d, "norm.st", norm: "BatchNorm"),
+                "__metadata__.final_norm: is \"BatchNorm\", expected LayerNorm, RMSNorm or none; " + r
+            ),
+            (
+                try Self.write(d, "nonorm.st", norm: nil, weightShape: [16]),
+                "__metadata__.final_norm: missing, but the file has final_norm.weight; " + r
+            ),
+            (
+                try Self.write(d, "weight.st", weightShape: [8]),
+                "tensor \"final_norm.weight\": is F32 [8], expected F32 [16] (d_model of W_U); " + r
+            ),
+            (
+                try Self.write(d, "offset.st", offset: "one"),
+                "__metadata__.final_norm_weight_offset: is \"one\", expected a number (1 for Gemma, else 0); " + r
+            )
         ]
         for (path, message) in cases {
             do {
@@ -138,8 +156,11 @@ struct LogitEffectsTests {
         var s = SafetensorsWriter()
         s.add("lm_head", shape: [2, 2], floats: [1, 2, 3, 4])
         try s.write(to: d.file("nowu.st"))
-        #expect(throws: SAEKitError(.badInput, path: d.file("nowu.st"), subject: "tensor \"W_U\"",
-                                    reason: "missing (the file has: lm_head)", remedy: r)) {
+        #expect(
+            throws: SAEKitError(
+                .badInput, path: d.file("nowu.st"), subject: "tensor \"W_U\"",
+                reason: "missing (the file has: lm_head)", remedy: r)
+        ) {
             try Unembedding(path: d.file("nowu.st"))
         }
     }
@@ -151,9 +172,10 @@ struct LogitEffectsTests {
         o.topK = 8
         let vocab = CacheTests.makeVocab(dir)
         let corpus = try ActivationCorpus(paths: [try CacheTests.makeInput(dir)])
-        try CacheBuilder.build(dictionaries: try CacheTests.dictionaries(), corpus: corpus,
-                               shard: shard, vocabulary: try Vocabulary.load(path: vocab), vocabularyPath: vocab,
-                               unembedding: try unembed.map { try Unembedding(path: $0) }, options: o, output: dir.file(output))
+        try CacheBuilder.build(
+            dictionaries: try CacheTests.dictionaries(), corpus: corpus,
+            shard: shard, vocabulary: try Vocabulary.load(path: vocab), vocabularyPath: vocab,
+            unembedding: try unembed.map { try Unembedding(path: $0) }, options: o, output: dir.file(output))
     }
 
     @Test func cacheStoresTheTablesAndMergesKeepThem() throws {
@@ -191,12 +213,16 @@ struct LogitEffectsTests {
         #expect(try ShardAndSpillTests.bytes(dir.file("merged.saexcache")) == ShardAndSpillTests.bytes(dir.file("logits.saexcache")))
         // Parts with and without an unembedding do not merge.
         try Self.build(dir, "plain1.saexcache", unembed: nil, shard: ShardSpec(index: 1, count: 3))
-        #expect(throws: SAEKitError(.badInput, path: dir.file("plain1.saexcache"),
-                                    reason: "was built with no --unembed, \(dir.file("part0.saexcache")) with --unembed "
-                                        + RelativePath.of(unembed, fromFolderOf: dir.file("x")),
-                                    remedy: "build every shard with the same --unembed (or none)")) {
-            try CacheMerger.merge(inputs: [dir.file("part0.saexcache"), dir.file("plain1.saexcache"), dir.file("part2.saexcache")],
-                                  output: dir.file("bad.saexcache"))
+        #expect(
+            throws: SAEKitError(
+                .badInput, path: dir.file("plain1.saexcache"),
+                reason: "was built with no --unembed, \(dir.file("part0.saexcache")) with --unembed "
+                    + RelativePath.of(unembed, fromFolderOf: dir.file("x")),
+                remedy: "build every shard with the same --unembed (or none)")
+        ) {
+            try CacheMerger.merge(
+                inputs: [dir.file("part0.saexcache"), dir.file("plain1.saexcache"), dir.file("part2.saexcache")],
+                output: dir.file("bad.saexcache"))
         }
         #expect(!FileManager.default.fileExists(atPath: dir.file("bad.saexcache")))
     }
@@ -206,15 +232,21 @@ struct LogitEffectsTests {
         defer { dir.cleanup() }
         let narrow = try Self.write(dir, "narrow.st", dModel: 8)
         let small = try Self.write(dir, "small.st", vocab: 40)
-        #expect(throws: SAEKitError(.badInput, path: narrow, subject: "tensor \"W_U\"",
-                                    reason: "has d_model = 8 but dictionary \"std\" (\(Repo.path("fixtures/loaders/saelens_jumprelu"))) "
-                                        + "has d_in = 16",
-                                    remedy: "logit effects need a residual-stream dictionary of the model this unembedding belongs to")) {
+        #expect(
+            throws: SAEKitError(
+                .badInput, path: narrow, subject: "tensor \"W_U\"",
+                reason: "has d_model = 8 but dictionary \"std\" (\(Repo.path("fixtures/loaders/saelens_jumprelu"))) "
+                    + "has d_in = 16",
+                remedy: "logit effects need a residual-stream dictionary of the model this unembedding belongs to")
+        ) {
             try Self.build(dir, "a.saexcache", unembed: narrow)
         }
-        #expect(throws: SAEKitError(.badInput, path: small, subject: "tensor \"W_U\"",
-                                    reason: "scores 40 tokens but the vocabulary \(dir.file("vocab.json")) has 44",
-                                    remedy: "give the unembedding of the model whose tokenizer is --vocab")) {
+        #expect(
+            throws: SAEKitError(
+                .badInput, path: small, subject: "tensor \"W_U\"",
+                reason: "scores 40 tokens but the vocabulary \(dir.file("vocab.json")) has 44",
+                remedy: "give the unembedding of the model whose tokenizer is --vocab")
+        ) {
             try Self.build(dir, "b.saexcache", unembed: small)
         }
         let left = try FileManager.default.contentsOfDirectory(atPath: dir.path)

@@ -19,7 +19,9 @@ struct MatchingAndSummaryTests {
         let ua = (0..<ra).map { unit(a, $0) }, ub = (0..<rb).map { unit(b, $0) }
         return (0..<ra).map { i in
             let c = (0..<rb).map { j in zip(ua[i], ub[j]).reduce(0) { $0 + $1.0 * $1.1 } }
-            return (0..<rb).filter { !(excludeSelf && $0 == i) }.sorted { c[$0] > c[$1] || (c[$0] == c[$1] && $0 < $1) }.prefix(k).map { $0 }
+            return (0..<rb).filter { !(excludeSelf && $0 == i) }.sorted { c[$0] > c[$1] || (c[$0] == c[$1] && $0 < $1) }.prefix(k).map {
+                $0
+            }
         }
     }
 
@@ -29,7 +31,8 @@ struct MatchingAndSummaryTests {
         let a = Self.randomRows(ra, dim, seed: 1), b = Self.randomRows(rb, dim, seed: 2)
         let m = a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
-                DecoderMatching.match(a: pa.baseAddress!, rowsA: ra, b: pb.baseAddress!, rowsB: rb, dim: dim, k: 4, blockRows: blockRows, threads: threads)
+                DecoderMatching.match(
+                    a: pa.baseAddress!, rowsA: ra, b: pb.baseAddress!, rowsB: rb, dim: dim, k: 4, blockRows: blockRows, threads: threads)
             }
         }
         let wantAB = Self.bruteTopK(a, ra, b, rb, dim, k: 4, excludeSelf: false)
@@ -45,9 +48,11 @@ struct MatchingAndSummaryTests {
     @Test func neighboursExcludeSelfAndFindDuplicates() {
         let dim = 8, rows = 30
         var w = Self.randomRows(rows, dim, seed: 5)
-        for j in 0..<dim { w[17 * dim + j] = -3 * w[4 * dim + j] }   // antiparallel: cosine -1, never a best match
+        for j in 0..<dim { w[17 * dim + j] = -3 * w[4 * dim + j] }  // antiparallel: cosine -1, never a best match
         for j in 0..<dim { w[20 * dim + j] = 0.5 * w[2 * dim + j] }  // duplicate direction
-        let m = w.withUnsafeBufferPointer { DecoderMatching.neighbours($0.baseAddress!, rows: rows, dim: dim, k: 5, blockRows: 4, threads: 2) }
+        let m = w.withUnsafeBufferPointer {
+            DecoderMatching.neighbours($0.baseAddress!, rows: rows, dim: dim, k: 5, blockRows: 4, threads: 2)
+        }
         let want = Self.bruteTopK(w, rows, w, rows, dim, k: 5, excludeSelf: true)
         for i in 0..<rows { #expect(m.matchesOfA(i).map(\.feature) == want[i]) }
         #expect(m.bestOfA(2) == 20 && m.bestOfA(20) == 2)
@@ -68,9 +73,10 @@ struct MatchingAndSummaryTests {
         var colsA = (0..<fa).map { _ in (0..<n).map { _ in r.uniform() < 0.1 ? Float(r.uniform()) + 0.1 : 0 } }
         var colsB = (0..<fb).map { _ in (0..<n).map { _ in r.uniform() < 0.1 ? Float(r.uniform()) + 0.1 : 0 } }
         colsB[6] = colsA[33].map { $0 * 2 }
-        colsA[0] = [Float](repeating: 0, count: n)   // dead: no correlation matches
-        let m = try FeatureMatching.crossMatches(a: a, b: b, activationsA: AnalysisFixtures.columns(colsA), activationsB: AnalysisFixtures.columns(colsB),
-                                                 limit: 5, blockRows: 16)
+        colsA[0] = [Float](repeating: 0, count: n)  // dead: no correlation matches
+        let m = try FeatureMatching.crossMatches(
+            a: a, b: b, activationsA: AnalysisFixtures.columns(colsA), activationsB: AnalysisFixtures.columns(colsB),
+            limit: 5, blockRows: 16)
         let best = try #require(m.aToB[33].byDecoderCosine.first)
         #expect(best.feature == 6 && best.mutual && abs(best.decoderCosine - 1) < 1e-6)
         #expect(abs((best.activationCorrelation ?? 0) - 1) < 1e-6)
@@ -108,9 +114,11 @@ struct MatchingAndSummaryTests {
 
     @Test func summaryCountsAndJSONKeys() throws {
         let stats = [
-            FeatureStats(feature: 0, alpha: 0.92, elasticity: 1, normSpearmanActive: 0.8, topNormMass: 0.6, density: 0.01, dead: false, normDetectorHint: true),
+            FeatureStats(
+                feature: 0, alpha: 0.92, elasticity: 1, normSpearmanActive: 0.8, topNormMass: 0.6, density: 0.01, dead: false,
+                normDetectorHint: true),
             FeatureStats(feature: 1, alpha: 0.22, elasticity: 3, normSpearmanActive: 0.1, topNormMass: 0.0, density: 0.001, dead: false),
-            FeatureStats(feature: 2, alpha: 0.62, density: 0, dead: true),
+            FeatureStats(feature: 2, alpha: 0.62, density: 0, dead: true)
         ]
         let s = DictionarySummary(name: "cosine", score: .cosine, tokenCount: 1000, stats: stats)
         #expect(s.deadCount == 1 && s.normDetectorHints == 1 && s.alphaAboveHalf == 2)
@@ -124,15 +132,19 @@ struct MatchingAndSummaryTests {
         let unknown = DictionarySummary(name: "imported", score: .unknown, tokenCount: 0, stats: [FeatureStats(feature: 0)])
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(unknown)) as? [String: Any]
         let keys = Set(json?.keys.map { $0 } ?? [])
-        #expect(keys == ["name", "score", "feature_count", "token_count", "dead_count", "norm_detector_hints", "alpha_histogram",
-                         "alpha_above_half", "mean_alpha", "norm_pearson_histogram", "norm_spearman_histogram",
-                         "norm_pearson_active_histogram", "norm_spearman_active_histogram", "top_norm_mass_histogram",
-                         "log10_density_histogram", "mean_density", "mean_elasticity", "median_norm_spearman_active", "median_top_norm_mass",
-                         "norm_detector_hint_share", "median_alpha", "min_alpha", "max_alpha", "mean_l0", "fvu", "labels"])
+        #expect(
+            keys == [
+                "name", "score", "feature_count", "token_count", "dead_count", "norm_detector_hints", "alpha_histogram",
+                "alpha_above_half", "mean_alpha", "norm_pearson_histogram", "norm_spearman_histogram",
+                "norm_pearson_active_histogram", "norm_spearman_active_histogram", "top_norm_mass_histogram",
+                "log10_density_histogram", "mean_density", "mean_elasticity", "median_norm_spearman_active", "median_top_norm_mass",
+                "norm_detector_hint_share", "median_alpha", "min_alpha", "max_alpha", "mean_l0", "fvu", "labels"
+            ])
         #expect(json?["alpha_histogram"] is NSNull && json?["mean_elasticity"] is NSNull && json?["labels"] is NSNull)
         // The hint share and its Wilson interval (scipy.stats.binomtest(1, 3).proportion_ci(method="wilson"): 0.0614919, 0.7923404).
         #expect(s.normDetectorHintShare.count == 1 && s.normDetectorHintShare.total == 3)
-        #expect(abs((s.normDetectorHintShare.lower ?? 0) - 0.0614919) < 1e-6 && abs((s.normDetectorHintShare.upper ?? 0) - 0.7923404) < 1e-6)
+        #expect(
+            abs((s.normDetectorHintShare.lower ?? 0) - 0.0614919) < 1e-6 && abs((s.normDetectorHintShare.upper ?? 0) - 0.7923404) < 1e-6)
         #expect(s.medianAlpha.map { abs($0 - 0.62) < 1e-6 } == true && s.minAlpha.map { abs($0 - 0.22) < 1e-6 } == true)
         // Round trip.
         let back = try JSONDecoder().decode(DictionarySummary.self, from: JSONEncoder().encode(s))

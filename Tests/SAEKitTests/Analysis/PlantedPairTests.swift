@@ -38,8 +38,12 @@ struct PlantedPairTests {
         let (fa, fb) = (featuresA, featuresB)
         // A: unit random directions, bias -1 (each fires on about a sixth of the tokens).
         var dirA = (0..<fa).map { _ in (0..<dIn).map { _ in r.normal() } }
-        dirA = dirA.map { v in let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot(); return v.map { $0 / n } }
-        let newB: [Float] = { let v = (0..<dIn).map { _ in r.normal() }; let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot(); return v.map { $0 / n } }()
+        dirA = dirA.map { v in
+            let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot(); return v.map { $0 / n }
+        }
+        let newB: [Float] = {
+            let v = (0..<dIn).map { _ in r.normal() }; let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot(); return v.map { $0 / n }
+        }()
         let scale = (0..<fb).map { _ in Float(0.5 + 3 * r.uniform()) }
         let dirB = pi.map { dirA[$0] } + [newB]
         func encoder(_ dirs: [[Float]], _ s: [Float]) -> [Float] {
@@ -62,7 +66,9 @@ struct PlantedPairTests {
         func write(_ name: String, _ wEnc: [Float], _ b: [Float], _ wDec: [Float], _ d: Int) throws -> NamedDictionary {
             let folder = dir.file(name)
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            _ = dir.write(name + "/cfg.json", """
+            _ = dir.write(
+                name + "/cfg.json",
+                """
                 {"d_in": \(dIn), "d_sae": \(d), "dtype": "float32", "apply_b_dec_to_input": false, \
                 "normalize_activations": "none", "architecture": "standard"}
                 """)
@@ -81,8 +87,9 @@ struct PlantedPairTests {
             let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
             return v.map { $0 / n * norm }
         }
-        return Planted(wEncA: w.wEncA, wEncB: w.wEncB, bA: w.bA, bB: w.bB, x: x,
-                       dictionaries: [try write("A", w.wEncA, w.bA, w.decA, featuresA), try write("B", w.wEncB, w.bB, w.decB, featuresB)])
+        return Planted(
+            wEncA: w.wEncA, wEncB: w.wEncB, bA: w.bA, bB: w.bB, x: x,
+            dictionaries: [try write("A", w.wEncA, w.bA, w.decA, featuresA), try write("B", w.wEncB, w.bB, w.decB, featuresB)])
     }
 
     static func buildCache(_ p: Planted, _ dir: TempDir) throws -> CacheFeatureSource {
@@ -92,8 +99,9 @@ struct PlantedPairTests {
         let input = dir.file("acts.safetensors")
         try w.write(to: input)
         let vocab = CacheTests.makeVocab(dir)
-        try CacheBuilder.build(dictionaries: p.dictionaries, input: try ActivationFile(path: input), vocabulary: try Vocabulary.load(path: vocab),
-                               vocabularyPath: vocab, output: dir.file("c.saexcache"))
+        try CacheBuilder.build(
+            dictionaries: p.dictionaries, input: try ActivationFile(path: input), vocabulary: try Vocabulary.load(path: vocab),
+            vocabularyPath: vocab, output: dir.file("c.saexcache"))
         return try CacheFeatureSource(path: dir.file("c.saexcache"))
     }
 

@@ -12,9 +12,11 @@ struct WideMatchingTests {
     func upperTriangleNeighboursEqualBruteForce(blockRows: Int, threads: Int) {
         let dim = 9, rows = 41
         var w = MatchingAndSummaryTests.randomRows(rows, dim, seed: 21)
-        for j in 0..<dim { w[30 * dim + j] = 2 * w[3 * dim + j] }   // a duplicate across blocks
-        for j in 0..<dim { w[11 * dim + j] = 0 }                     // a zero row: cosine 0 with everything
-        let m = w.withUnsafeBufferPointer { DecoderMatching.neighbours($0.baseAddress!, rows: rows, dim: dim, k: 5, blockRows: blockRows, threads: threads) }
+        for j in 0..<dim { w[30 * dim + j] = 2 * w[3 * dim + j] }  // a duplicate across blocks
+        for j in 0..<dim { w[11 * dim + j] = 0 }  // a zero row: cosine 0 with everything
+        let m = w.withUnsafeBufferPointer {
+            DecoderMatching.neighbours($0.baseAddress!, rows: rows, dim: dim, k: 5, blockRows: blockRows, threads: threads)
+        }
         let want = MatchingAndSummaryTests.bruteTopK(w, rows, w, rows, dim, k: 5, excludeSelf: true)
         for i in 0..<rows where i != 11 { #expect(m.matchesOfA(i).map(\.feature) == want[i], "row \(i)") }
         // Ties at cosine 0 go to the lowest indices, as a full scan gives them.
@@ -38,7 +40,9 @@ struct WideMatchingTests {
         for (f, w) in want.enumerated() {
             let g = got.list(f)
             #expect(g.map(\.index) == w.map(\.0), "\(what) feature \(f)")
-            for (q, m) in g.enumerated() where q < w.count { #expect(abs(Double(m.value) - w[q].1) < 1e-6, "\(what) feature \(f) match \(q)") }
+            for (q, m) in g.enumerated() where q < w.count {
+                #expect(abs(Double(m.value) - w[q].1) < 1e-6, "\(what) feature \(f) match \(q)")
+            }
         }
     }
 
@@ -53,8 +57,9 @@ struct WideMatchingTests {
             pairs.append((x: f, y: (f * 7) % 33, slot: 2 * f))
             pairs.append((x: f, y: (f * 3 + 1) % 33, slot: 2 * f + 1))
         }
-        let both = ActivationCorrelation.topKBothWays(a: a, b: b, k: 5, requests: .init(featuresA: 40, slots: 80, pairs: pairs), threads: 2,
-                                                      denseCutoff: cutoff)
+        let both = ActivationCorrelation.topKBothWays(
+            a: a, b: b, k: 5, requests: .init(featuresA: 40, slots: 80, pairs: pairs), threads: 2,
+            denseCutoff: cutoff)
         Self.expectLists(both.aToB, Self.bruteCorrelation(da, db, excludeSelf: false, k: 5), "A->B")
         Self.expectLists(both.bToA, Self.bruteCorrelation(db, da, excludeSelf: false, k: 5), "B->A")
         for p in pairs {
@@ -64,8 +69,9 @@ struct WideMatchingTests {
             if let want { #expect(abs(Double(got) - want) < 1e-6, "pair \(p)") }
         }
         // Within one dictionary each pair f < g is accumulated once.
-        let within = ActivationCorrelation.topKWithin(a, k: 5, requests: .init(featuresA: 40, slots: 1, pairs: [(x: 2, y: 9, slot: 0)]),
-                                                      threads: 2, denseCutoff: cutoff)
+        let within = ActivationCorrelation.topKWithin(
+            a, k: 5, requests: .init(featuresA: 40, slots: 1, pairs: [(x: 2, y: 9, slot: 0)]),
+            threads: 2, denseCutoff: cutoff)
         Self.expectLists(within.top, Self.bruteCorrelation(da, da, excludeSelf: true, k: 5), "within")
         #expect(abs(Double(within.requested[0]) - (ActivationCorrelationDenseTests.pearson(da[2], da[9]) ?? .nan)) < 1e-6)
     }
@@ -99,8 +105,9 @@ struct WideMatchingTests {
         let dim = 12, ra = 150, rb = 90
         let wa = MatchingAndSummaryTests.randomRows(ra, dim, seed: 31), wb = MatchingAndSummaryTests.randomRows(rb, dim, seed: 32)
         let p = ApproximateDecoderMatching.Parameters(clusters: 8, probes: 8, trainingRows: 100, iterations: 3, tables: tables)
-        let r = ApproximateDecoderMatching.matchAll([Self.decoder(wa, rows: ra, dim: dim), Self.decoder(wb, rows: rb, dim: dim)], k: 4,
-                                                    parameters: p, threads: 2)
+        let r = ApproximateDecoderMatching.matchAll(
+            [Self.decoder(wa, rows: ra, dim: dim), Self.decoder(wb, rows: rb, dim: dim)], k: 4,
+            parameters: p, threads: 2)
         let nA = MatchingAndSummaryTests.bruteTopK(wa, ra, wa, ra, dim, k: 4, excludeSelf: true)
         let nB = MatchingAndSummaryTests.bruteTopK(wb, rb, wb, rb, dim, k: 4, excludeSelf: true)
         let ab = MatchingAndSummaryTests.bruteTopK(wa, ra, wb, rb, dim, k: 4, excludeSelf: false)
@@ -124,8 +131,10 @@ struct WideMatchingTests {
         let r = ApproximateDecoderMatching.matchAll([Self.decoder(wa, rows: rows, dim: dim), Self.decoder(wb, rows: rows, dim: dim)], k: 5)
         let exact = wa.withUnsafeBufferPointer { pa in
             wb.withUnsafeBufferPointer { pb in
-                (DecoderMatching.neighbours(pa.baseAddress!, rows: rows, dim: dim, k: 5),
-                 DecoderMatching.match(a: pa.baseAddress!, rowsA: rows, b: pb.baseAddress!, rowsB: rows, dim: dim, k: 5))
+                (
+                    DecoderMatching.neighbours(pa.baseAddress!, rows: rows, dim: dim, k: 5),
+                    DecoderMatching.match(a: pa.baseAddress!, rowsA: rows, b: pb.baseAddress!, rowsB: rows, dim: dim, k: 5)
+                )
             }
         }
         var hitsN = 0, hitsAB = 0
@@ -161,9 +170,11 @@ struct WideMatchingTests {
         #expect(narrow.summary.contains("--exact"))
         let budget = AnalysisPlan(cache: cache, options: AnalysisOptions(exactBudget: 0.001), sgemmGFLOPs: 100)
         #expect(budget.method == .approximate && budget.reason.contains("would take over"))
-        #expect(AnalysisPlan(cache: cache, options: AnalysisOptions(matching: .exact, exactWidthLimit: 1), sgemmGFLOPs: 100).method == .exact)
+        #expect(
+            AnalysisPlan(cache: cache, options: AnalysisOptions(matching: .exact, exactWidthLimit: 1), sgemmGFLOPs: 100).method == .exact)
         let forced = AnalysisPlan(cache: cache, options: AnalysisOptions(matching: .approximate), sgemmGFLOPs: 100)
-        #expect(forced.method == .approximate && forced.record.clusters == ApproximateDecoderMatching.Parameters.standard(rows: 4096).clusters)
+        #expect(
+            forced.method == .approximate && forced.record.clusters == ApproximateDecoderMatching.Parameters.standard(rows: 4096).clusters)
         #expect(AnalysisPlan.measureSGEMM(dim: 64) > 0)
     }
 
@@ -186,7 +197,9 @@ struct WideMatchingTests {
         let read = try #require(try CacheAnalysis.read(path: path, for: cache))
         #expect(read.matching == computed.matching)
         for d in 0..<2 {
-            for f in stride(from: 0, to: 2048, by: 7) { #expect(read.neighbours[d][f] == computed.neighbours[d][f], "dictionary \(d) feature \(f)") }
+            for f in stride(from: 0, to: 2048, by: 7) {
+                #expect(read.neighbours[d][f] == computed.neighbours[d][f], "dictionary \(d) feature \(f)")
+            }
         }
         for (pair, lists) in computed.matches {
             for f in stride(from: 0, to: lists.count, by: 5) { #expect(read.matches[pair]?[f] == lists[f]) }

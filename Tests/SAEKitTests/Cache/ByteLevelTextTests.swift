@@ -25,15 +25,15 @@ struct ByteLevelTextTests {
         (["Hillary", "âĢĻ", "s"], ["Hillary", "’", "s"]),
         ([" Hillary", "âĢ", "Ļ", "s"], [" Hillary", "’", "↪", "s"]),
         (["âĢ", "Ļs"], ["’", "↪s"]),
-        ([" ðŁ", "ĺ", "Ģ", "!"], [" 😀", "↪", "↪", "!"]),            // F0 9F 98 80 over three tokens
-        (["Ġthe", "ĠâĢ"], [" the", " \\xe2\\x80"]),                   // cut off at the row's end
-        (["Ļ", "s"], ["\\x99", "s"]),                                   // a continuation with nothing before it
-        (["ÀĢ"], ["\\xc0\\x80"]),                                       // C0 never starts a character
-        (["íłĢ"], ["\\xed\\xa0\\x80"]),                                  // ED A0 80 would be a surrogate
-        (["ðŁĺ", "x"], ["\\xf0\\x9f\\x98", "x"]),                        // interrupted by ASCII
+        ([" ðŁ", "ĺ", "Ģ", "!"], [" 😀", "↪", "↪", "!"]),  // F0 9F 98 80 over three tokens
+        (["Ġthe", "ĠâĢ"], [" the", " \\xe2\\x80"]),  // cut off at the row's end
+        (["Ļ", "s"], ["\\x99", "s"]),  // a continuation with nothing before it
+        (["ÀĢ"], ["\\xc0\\x80"]),  // C0 never starts a character
+        (["íłĢ"], ["\\xed\\xa0\\x80"]),  // ED A0 80 would be a surrogate
+        (["ðŁĺ", "x"], ["\\xf0\\x9f\\x98", "x"]),  // interrupted by ASCII
         (["Ã©", "Ċ", "<|endoftext|>"], ["é", "\n", "<|endoftext|>"]),
-        ([" —", " ’"], [" —", " ’"]),                                   // already decoded: unchanged
-        (["", "âĢ", "", "Ļ"], ["", "’", "", "↪"]),
+        ([" —", " ’"], [" —", " ’"]),  // already decoded: unchanged
+        (["", "âĢ", "", "Ļ"], ["", "’", "", "↪"])
     ])
     func rows(_ tokens: [String], _ shown: [String]) {
         #expect(ByteLevelText.decode(row: tokens) == shown)
@@ -46,21 +46,23 @@ struct ByteLevelTextTests {
             return e.isByteLevel
         }
         #expect(weigh([["Ġthe", "Ġcat"]]))
-        #expect(weigh([[" Hillary", "âĢ", "Ļ", "s"]]))           // SAEDashboard: spaces decoded, the split ’ not
+        #expect(weigh([[" Hillary", "âĢ", "Ļ", "s"]]))  // SAEDashboard: spaces decoded, the split ’ not
         #expect(weigh([["Ã©"]]))
-        #expect(!weigh([["The", " café", " au", " lait"]]))        // decoded text: é then a space is no UTF-8
-        #expect(!weigh([["był", " dom"]]))                        // ł would be a lone continuation byte
-        #expect(!weigh([["a", "b"], [" plain"]]))                  // nothing either way
-        #expect(!weigh([["âĢ"], ["Ļ"]]))                           // cut-off pieces alone count for nothing
-        #expect(!weigh([["Ã©"], ["café au"], ["naïve one"]]))      // more against than for
+        #expect(!weigh([["The", " café", " au", " lait"]]))  // decoded text: é then a space is no UTF-8
+        #expect(!weigh([["był", " dom"]]))  // ł would be a lone continuation byte
+        #expect(!weigh([["a", "b"], [" plain"]]))  // nothing either way
+        #expect(!weigh([["âĢ"], ["Ļ"]]))  // cut-off pieces alone count for nothing
+        #expect(!weigh([["Ã©"], ["café au"], ["naïve one"]]))  // more against than for
     }
 
     /// A byte-level tokenizer.json: ’ as the two tokens âĢ + Ļ, 😀 as three.
     static func tokenizer(_ t: TempDir) -> String {
-        t.write("tokenizer.json", """
-        {"model": {"type": "BPE", "vocab": {"Ġsaid": 0, "âĢ": 1, "Ļ": 2, "s": 3, "ðŁ": 4, "ĺ": 5, "Ģ": 6}},
-         "added_tokens": [{"id": 7, "content": "<|endoftext|>", "special": true}], "decoder": {"type": "ByteLevel"}}
-        """)
+        t.write(
+            "tokenizer.json",
+            """
+            {"model": {"type": "BPE", "vocab": {"Ġsaid": 0, "âĢ": 1, "Ļ": 2, "s": 3, "ðŁ": 4, "ĺ": 5, "Ģ": 6}},
+             "added_tokens": [{"id": 7, "content": "<|endoftext|>", "special": true}], "decoder": {"type": "ByteLevel"}}
+            """)
     }
 
     @Test func tokenizerJSONKeepsBytesAndJoinsRows() throws {
@@ -80,8 +82,10 @@ struct ByteLevelTextTests {
         defer { t.cleanup() }
         let vocab = Self.tokenizer(t)
         let rows: [[Int32]] = [[7, 0, 1, 2, 3, -1], [4, 5, 6, 0, 1, -1], [2, 3, 0, 4, 5, 6]]
-        let shown = [["<|endoftext|>", " said", "’", "↪", "s"], ["😀", "↪", "↪", " said", "\\xe2\\x80"],
-                     ["\\x99", "s", " said", "😀", "↪", "↪"]]
+        let shown = [
+            ["<|endoftext|>", " said", "’", "↪", "s"], ["😀", "↪", "↪", " said", "\\xe2\\x80"],
+            ["\\x99", "s", " said", "😀", "↪", "↪"]
+        ]
         var w = SafetensorsWriter()
         var rng = SplitMix(seed: 3)
         w.add("activations", shape: [3, 6, 16], floats: (0..<(3 * 6 * 16)).map { _ in Float(rng.normal()) })
@@ -91,8 +95,9 @@ struct ByteLevelTextTests {
         let dicts = [NamedDictionary(name: "jr", dictionary: jr)]
         let corpus = try ActivationCorpus(paths: [t.file("acts.safetensors")])
         func build(_ name: String, _ shard: ShardSpec?) throws {
-            try CacheBuilder.build(dictionaries: dicts, corpus: corpus, shard: shard, vocabulary: try Vocabulary.load(path: vocab),
-                                   vocabularyPath: vocab, output: t.file(name))
+            try CacheBuilder.build(
+                dictionaries: dicts, corpus: corpus, shard: shard, vocabulary: try Vocabulary.load(path: vocab),
+                vocabularyPath: vocab, output: t.file(name))
         }
         try build("c.saexcache", nil)
         let c = try ContextCache(path: t.file("c.saexcache"))

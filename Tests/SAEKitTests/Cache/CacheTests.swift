@@ -36,8 +36,10 @@ struct CacheTests {
     }
 
     static func dictionaries() throws -> [NamedDictionary] {
-        [NamedDictionary(name: "std", dictionary: try DictionaryLoader.load(path: Repo.path("fixtures/loaders/saelens_jumprelu"))),
-         NamedDictionary(name: "cos", dictionary: try DictionaryLoader.load(path: Repo.path("fixtures/loaders/cosine_topk_alpha_logit")))]
+        [
+            NamedDictionary(name: "std", dictionary: try DictionaryLoader.load(path: Repo.path("fixtures/loaders/saelens_jumprelu"))),
+            NamedDictionary(name: "cos", dictionary: try DictionaryLoader.load(path: Repo.path("fixtures/loaders/cosine_topk_alpha_logit")))
+        ]
     }
 
     @Test func topContextsMatchBruteForce() throws {
@@ -48,8 +50,9 @@ struct CacheTests {
         var options = CacheOptions()
         options.topK = 8
         let dicts = try Self.dictionaries()
-        try CacheBuilder.build(dictionaries: dicts, input: input, vocabulary: try Vocabulary.load(path: vocabPath), vocabularyPath: vocabPath,
-                               options: options, output: dir.file("c.saexcache"))
+        try CacheBuilder.build(
+            dictionaries: dicts, input: input, vocabulary: try Vocabulary.load(path: vocabPath), vocabularyPath: vocabPath,
+            options: options, output: dir.file("c.saexcache"))
         let cache = try ContextCache(path: dir.file("c.saexcache"))
         #expect(cache.manifest.sample.rows == 300)
         let tokens = try input.tokenIDs()!
@@ -108,9 +111,15 @@ struct CacheTests {
         let vocabPath = Self.makeVocab(dir)
         let vocab = try Vocabulary.load(path: vocabPath)
         let dicts = try Self.dictionaries()
-        try CacheBuilder.build(dictionaries: dicts, input: try ActivationFile(path: try Self.makeInput(dir)), vocabulary: vocab, vocabularyPath: vocabPath, output: dir.file("all"))
-        try CacheBuilder.build(dictionaries: dicts, input: try ActivationFile(path: try Self.makeInput(dir, name: "a", sequences: 0..<11)), vocabulary: vocab, vocabularyPath: vocabPath, output: dir.file("a"))
-        try CacheBuilder.build(dictionaries: dicts, input: try ActivationFile(path: try Self.makeInput(dir, name: "b", sequences: 11..<30)), vocabulary: vocab, vocabularyPath: vocabPath, output: dir.file("b"))
+        try CacheBuilder.build(
+            dictionaries: dicts, input: try ActivationFile(path: try Self.makeInput(dir)), vocabulary: vocab, vocabularyPath: vocabPath,
+            output: dir.file("all"))
+        try CacheBuilder.build(
+            dictionaries: dicts, input: try ActivationFile(path: try Self.makeInput(dir, name: "a", sequences: 0..<11)), vocabulary: vocab,
+            vocabularyPath: vocabPath, output: dir.file("a"))
+        try CacheBuilder.build(
+            dictionaries: dicts, input: try ActivationFile(path: try Self.makeInput(dir, name: "b", sequences: 11..<30)), vocabulary: vocab,
+            vocabularyPath: vocabPath, output: dir.file("b"))
         try CacheMerger.merge(inputs: [dir.file("a"), dir.file("b")], output: dir.file("m"))
         let one = try SafetensorsFile(path: dir.file("all"))
         let merged = try SafetensorsFile(path: dir.file("m"))
@@ -138,11 +147,15 @@ struct CacheTests {
         let small = dir.write("small.json", "[\"a\", \"b\"]")
         let input = try ActivationFile(path: try Self.makeInput(dir))
         do {
-            try CacheBuilder.build(dictionaries: try Self.dictionaries(), input: input, vocabulary: try Vocabulary.load(path: small), vocabularyPath: small, output: dir.file("c"))
+            try CacheBuilder.build(
+                dictionaries: try Self.dictionaries(), input: input, vocabulary: try Vocabulary.load(path: small), vocabularyPath: small,
+                output: dir.file("c"))
             Issue.record("expected an error")
         } catch let e as SAEKitError {
             #expect(e.description.contains("tokens[0, 1]: token id"))
-            #expect(e.description.contains("is outside the vocabulary of \(small) (2 tokens); give the tokenizer of the model that produced the activations"))
+            #expect(
+                e.description.contains(
+                    "is outside the vocabulary of \(small) (2 tokens); give the tokenizer of the model that produced the activations"))
         }
     }
 
@@ -155,8 +168,9 @@ struct CacheTests {
         try w.write(to: dir.file("a.safetensors"))
         let vocabPath = Self.makeVocab(dir)
         do {
-            try CacheBuilder.build(dictionaries: try Self.dictionaries(), input: try ActivationFile(path: dir.file("a.safetensors")),
-                                   vocabulary: try Vocabulary.load(path: vocabPath), vocabularyPath: vocabPath, output: dir.file("c"))
+            try CacheBuilder.build(
+                dictionaries: try Self.dictionaries(), input: try ActivationFile(path: dir.file("a.safetensors")),
+                vocabulary: try Vocabulary.load(path: vocabPath), vocabularyPath: vocabPath, output: dir.file("c"))
             Issue.record("expected an error")
         } catch let e as SAEKitError {
             #expect(e.description.hasPrefix("\(dir.file("a.safetensors")): tensor \"activations\": has d_in = 8 but dictionary \"std\""))
@@ -171,15 +185,18 @@ struct CacheTests {
         let dir = TempDir()
         defer { dir.cleanup() }
         let vocabPath = Self.makeVocab(dir)
-        try CacheBuilder.build(dictionaries: try Self.dictionaries(), input: try ActivationFile(path: try Self.makeInput(dir)),
-                               vocabulary: try Vocabulary.load(path: vocabPath), vocabularyPath: vocabPath, output: dir.file("c"))
+        try CacheBuilder.build(
+            dictionaries: try Self.dictionaries(), input: try ActivationFile(path: try Self.makeInput(dir)),
+            vocabulary: try Vocabulary.load(path: vocabPath), vocabularyPath: vocabPath, output: dir.file("c"))
         let bytes = try Data(contentsOf: URL(fileURLWithPath: dir.file("c")))
         // Truncated.
         try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: dir.file("t")))
         #expect(openError(dir.file("t")).hasPrefix("\(dir.file("t")): tensor data ends at byte"))
         #expect(openError(dir.file("t")).hasSuffix("rebuild it with saex cache build"))
         // A safetensors file that is not a cache.
-        #expect(openError(Repo.path("fixtures/loaders/saelens_standard_f32/sae_weights.safetensors")).contains("is a safetensors file but not a saex cache"))
+        #expect(
+            openError(Repo.path("fixtures/loaders/saelens_standard_f32/sae_weights.safetensors")).contains(
+                "is a safetensors file but not a saex cache"))
         // Empty file and folder.
         let empty = dir.write("empty", [])
         #expect(openError(empty).contains("not a safetensors file: 0 bytes"))
@@ -190,7 +207,8 @@ struct CacheTests {
         let at = try #require(newer.range(of: needle))
         newer.replaceSubrange(at, with: Data("\\\"version\\\":9".utf8))
         try newer.write(to: URL(fileURLWithPath: dir.file("v")))
-        #expect(openError(dir.file("v")) == "\(dir.file("v")): was written by a newer saex (cache version 9; this saex reads 1); upgrade saex")
+        #expect(
+            openError(dir.file("v")) == "\(dir.file("v")): was written by a newer saex (cache version 9; this saex reads 1); upgrade saex")
         // Corrupt row index inside the sparse matrix.
         let f = try SafetensorsFile(path: dir.file("c"))
         let rowsT = f.tensor("d0.rows")!
@@ -198,7 +216,9 @@ struct CacheTests {
         let off = rowsT.absoluteOffset
         corrupt.replaceSubrange(off..<(off + 4), with: [0xFF, 0xFF, 0xFF, 0x7F])
         try corrupt.write(to: URL(fileURLWithPath: dir.file("r")))
-        #expect(openError(dir.file("r")) == "\(dir.file("r")): tensor \"d0.rows\": entry 0 points past the 300-row sample; rebuild the cache with saex cache build")
+        #expect(
+            openError(dir.file("r"))
+                == "\(dir.file("r")): tensor \"d0.rows\": entry 0 points past the 300-row sample; rebuild the cache with saex cache build")
     }
 }
 

@@ -12,10 +12,11 @@ struct EncoderSweepTests {
         let wEnc = (0..<(dIn * dSAE)).map { _ in rng.normal() }
         let wDec = (0..<(dIn * dSAE)).map { _ in rng.normal() }
         let bDec = (0..<dIn).map { _ in rng.normal() }
-        return SAEDictionary(dIn: dIn, dSAE: dSAE, wEnc: FloatStorage(wEnc), encoderIsFeatureMajor: featureMajor,
-                             bEnc: [Float](repeating: 0, count: dSAE), wDec: FloatStorage(wDec), bDec: bDec, applyBDecToInput: true,
-                             rule: .relu, score: .innerProduct, rescaleActsByDecoderNorm: false, normalization: .none,
-                             metadata: DictionaryMetadata(format: .cosine, architecture: "test", dtype: "F32", path: "sweep"), fingerprint: "sweep")
+        return SAEDictionary(
+            dIn: dIn, dSAE: dSAE, wEnc: FloatStorage(wEnc), encoderIsFeatureMajor: featureMajor,
+            bEnc: [Float](repeating: 0, count: dSAE), wDec: FloatStorage(wDec), bDec: bDec, applyBDecToInput: true,
+            rule: .relu, score: .innerProduct, rescaleActsByDecoderNorm: false, normalization: .none,
+            metadata: DictionaryMetadata(format: .cosine, architecture: "test", dtype: "F32", path: "sweep"), fingerprint: "sweep")
     }
 
     @Test(arguments: [false, true])

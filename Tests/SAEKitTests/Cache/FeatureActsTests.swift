@@ -7,9 +7,11 @@ import Testing
 struct FeatureActsTests {
     /// Writes OUT.features.safetensors for the rows of `acts` with saex's encoder. `check` picks the
     /// check rows among the real tokens; `corrupt` changes one stored value (dictionary, row, entry).
-    static func writeFeatureActs(_ acts: String, to out: String, dictionaries: [NamedDictionary], check: (Int) -> Bool,
-                                 fingerprint: (NamedDictionary) -> String = { $0.dictionary.fingerprint },
-                                 corrupt: (dict: Int, row: Int, scale: Float)? = nil) throws {
+    static func writeFeatureActs(
+        _ acts: String, to out: String, dictionaries: [NamedDictionary], check: (Int) -> Bool,
+        fingerprint: (NamedDictionary) -> String = { $0.dictionary.fingerprint },
+        corrupt: (dict: Int, row: Int, scale: Float)? = nil
+    ) throws {
         let input = try ActivationFile(path: acts)
         let n = input.rows, dIn = input.dIn
         var x = [Float](repeating: 0, count: n * dIn)
@@ -27,7 +29,8 @@ struct FeatureActsTests {
         for (di, nd) in dictionaries.enumerated() {
             let d = nd.dictionary, f = d.dSAE
             let enc = FeatureEncoder(d), calc = ElasticityCalculator(enc)
-            var u = [Float](repeating: 0, count: n * dIn), pre = [Float](repeating: 0, count: n * f), a = [Float](repeating: 0, count: n * f)
+            var u = [Float](repeating: 0, count: n * dIn), pre = [Float](repeating: 0, count: n * f),
+                a = [Float](repeating: 0, count: n * f)
             x.withUnsafeBufferPointer { xp in
                 u.withUnsafeMutableBufferPointer { up in
                     pre.withUnsafeMutableBufferPointer { pp in
@@ -67,11 +70,16 @@ struct FeatureActsTests {
             w.add(p + "u_norm", shape: [n], floats: uNorm)
             w.add(p + "u_dot_bdec", shape: [n], floats: uDot)
             w.add(p + "bdec_norms", shape: [n], floats: bdec)
-            entries.append(["name": nd.name, "fingerprint": fingerprint(nd), "path": d.metadata.path, "architecture": d.metadata.architecture, "d_sae": f])
+            entries.append([
+                "name": nd.name, "fingerprint": fingerprint(nd), "path": d.metadata.path, "architecture": d.metadata.architecture,
+                "d_sae": f
+            ])
         }
-        let meta: [String: Any] = ["version": 1, "rows": n, "sequences": input.sequences, "sequence_length": input.sequenceLength, "d_in": dIn,
-                                   "dictionaries": entries, "check": ["seed": 0, "fraction": 0.1, "rows": checkRows.count],
-                                   "producer": "saex test", "device": "cpu", "dtype": "f32"]
+        let meta: [String: Any] = [
+            "version": 1, "rows": n, "sequences": input.sequences, "sequence_length": input.sequenceLength, "d_in": dIn,
+            "dictionaries": entries, "check": ["seed": 0, "fraction": 0.1, "rows": checkRows.count],
+            "producer": "saex test", "device": "cpu", "dtype": "f32"
+        ]
         w.metadata["saex_features"] = String(decoding: try JSONSerialization.data(withJSONObject: meta), as: UTF8.self)
         try w.write(to: out)
     }
@@ -101,24 +109,29 @@ struct FeatureActsTests {
         let dicts = try CacheTests.dictionaries()
         let a = try CacheTests.makeInput(dir, name: "acts-0.safetensors", sequences: 0..<11)
         let b = try CacheTests.makeInput(dir, name: "acts-1.safetensors", sequences: 11..<30)
-        try CacheBuilder.build(dictionaries: dicts, corpus: try ActivationCorpus(paths: [a, b]), vocabulary: vocab, vocabularyPath: vocabPath,
-                               output: dir.file("encoded.saexcache"))
+        try CacheBuilder.build(
+            dictionaries: dicts, corpus: try ActivationCorpus(paths: [a, b]), vocabulary: vocab, vocabularyPath: vocabPath,
+            output: dir.file("encoded.saexcache"))
         for (acts, name) in [(a, "acts-0.features.safetensors"), (b, "acts-1.features.safetensors")] {
             try Self.writeFeatureActs(acts, to: dir.file(name), dictionaries: dicts, check: { $0 % 7 == 0 })
         }
         let paths = try ActivationCorpus.expand([dir.file("acts-*.features.safetensors")], skipFeatureFiles: false)
         #expect(paths.count == 2)
         let files = try paths.map { try FeatureActsFile(path: $0) }
-        try CacheBuilder.build(dictionaries: dicts, featureFiles: files, vocabulary: vocab, vocabularyPath: vocabPath, output: dir.file("sparse.saexcache"))
+        try CacheBuilder.build(
+            dictionaries: dicts, featureFiles: files, vocabulary: vocab, vocabularyPath: vocabPath, output: dir.file("sparse.saexcache"))
         try Self.expectSameCache(dir.file("encoded.saexcache"), dir.file("sparse.saexcache"))
         // Parts of the feature files merge into the same cache too.
         let names = (0..<3).map { dir.file("p\($0).saexcache") }
         for (i, n) in names.enumerated() {
-            try CacheBuilder.build(dictionaries: dicts, featureFiles: files, shard: ShardSpec(index: i, count: 3), vocabulary: vocab,
-                                   vocabularyPath: vocabPath, output: n)
+            try CacheBuilder.build(
+                dictionaries: dicts, featureFiles: files, shard: ShardSpec(index: i, count: 3), vocabulary: vocab,
+                vocabularyPath: vocabPath, output: n)
         }
         try CacheMerger.merge(inputs: names, output: dir.file("merged.saexcache"))
-        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("merged.saexcache"))) == Data(contentsOf: URL(fileURLWithPath: dir.file("sparse.saexcache"))))
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: dir.file("merged.saexcache")))
+                == Data(contentsOf: URL(fileURLWithPath: dir.file("sparse.saexcache"))))
     }
 
     @Test func aCorruptedValueIsRefused() throws {
@@ -128,24 +141,29 @@ struct FeatureActsTests {
         let dicts = try CacheTests.dictionaries()
         let acts = try CacheTests.makeInput(dir)
         // Row 21 (sequence 2, position 1) is a check row; its first "cos" entry is scaled by 1.01.
-        try Self.writeFeatureActs(acts, to: dir.file("bad.features.safetensors"), dictionaries: dicts, check: { $0 % 7 == 0 },
-                                  corrupt: (dict: 1, row: 21, scale: 1.01))
+        try Self.writeFeatureActs(
+            acts, to: dir.file("bad.features.safetensors"), dictionaries: dicts, check: { $0 % 7 == 0 },
+            corrupt: (dict: 1, row: 21, scale: 1.01))
         let file = try FeatureActsFile(path: dir.file("bad.features.safetensors"))
         do {
-            try CacheBuilder.build(dictionaries: dicts, featureFiles: [file], vocabulary: try Vocabulary.load(path: vocabPath), vocabularyPath: vocabPath,
-                                   output: dir.file("c.saexcache"))
+            try CacheBuilder.build(
+                dictionaries: dicts, featureFiles: [file], vocabulary: try Vocabulary.load(path: vocabPath), vocabularyPath: vocabPath,
+                output: dir.file("c.saexcache"))
             Issue.record("expected a refusal")
         } catch let e as SAEKitError {
             let line = e.description
             #expect(line.hasPrefix(dir.file("bad.features.safetensors") + ": dictionary \"cos\" feature "), "\(line)")
             #expect(line.contains("at token (sequence 2, position 1): the file has "), "\(line)")
-            #expect(line.contains("times the tolerance (rtol 0.001, docs/FORMATS.md); these activations were not encoded as saex encodes them"), "\(line)")
+            #expect(
+                line.contains("times the tolerance (rtol 0.001, docs/FORMATS.md); these activations were not encoded as saex encodes them"),
+                "\(line)")
             #expect(!line.contains("\n"))
         }
         #expect(!FileManager.default.fileExists(atPath: dir.file("c.saexcache")))
         // The same change off the check sample passes the check (the sample is what is checked).
-        try Self.writeFeatureActs(acts, to: dir.file("ok.features.safetensors"), dictionaries: dicts, check: { $0 % 7 == 0 },
-                                  corrupt: (dict: 1, row: 22, scale: 1.01))
+        try Self.writeFeatureActs(
+            acts, to: dir.file("ok.features.safetensors"), dictionaries: dicts, check: { $0 % 7 == 0 },
+            corrupt: (dict: 1, row: 22, scale: 1.01))
         #expect(try FeatureActsCheck.run(try FeatureActsFile(path: dir.file("ok.features.safetensors")), dictionaries: dicts).ratio <= 1)
     }
 
@@ -154,8 +172,9 @@ struct FeatureActsTests {
         defer { dir.cleanup() }
         let dicts = try CacheTests.dictionaries()
         let acts = try CacheTests.makeInput(dir)
-        try Self.writeFeatureActs(acts, to: dir.file("fp.features.safetensors"), dictionaries: dicts, check: { $0 % 7 == 0 },
-                                  fingerprint: { $0.name == "std" ? "0123456789abcdef" : $0.dictionary.fingerprint })
+        try Self.writeFeatureActs(
+            acts, to: dir.file("fp.features.safetensors"), dictionaries: dicts, check: { $0 % 7 == 0 },
+            fingerprint: { $0.name == "std" ? "0123456789abcdef" : $0.dictionary.fingerprint })
         do {
             _ = try FeatureActsFile(path: dir.file("fp.features.safetensors")).part(for: dicts[0])
             Issue.record("expected a refusal")

@@ -7,10 +7,12 @@ import Testing
 struct ReconstructionTests {
     /// Dictionaries of every rule, score and input transform (layer norm, constant scale, decoder-norm rescaling).
     static func dictionaries() throws -> [NamedDictionary] {
-        var named = try ["saelens_jumprelu", "saelens_gated", "saelens_topk_rescale", "saelens_expected_average_checkpoint",
-                         "saelens_standard_no_bdec_input", "cosine_topk_alpha_logit", "cosine_relu_scalar_alpha",
-                         "saelens_batchtopk_checkpoint"]
-            .map { NamedDictionary(name: $0, dictionary: try DictionaryLoader.load(path: Repo.path("fixtures/loaders/\($0)"))) }
+        var named = try [
+            "saelens_jumprelu", "saelens_gated", "saelens_topk_rescale", "saelens_expected_average_checkpoint",
+            "saelens_standard_no_bdec_input", "cosine_topk_alpha_logit", "cosine_relu_scalar_alpha",
+            "saelens_batchtopk_checkpoint"
+        ]
+        .map { NamedDictionary(name: $0, dictionary: try DictionaryLoader.load(path: Repo.path("fixtures/loaders/\($0)"))) }
         for (name, norm) in [("layer_norm", InputNormalization.layerNorm), ("norm_rescale", .constantNormRescale)] {
             var d = try DictionaryLoader.load(path: Repo.path("fixtures/loaders/saelens_standard_f32"))
             d.normalization = norm
@@ -50,8 +52,9 @@ struct ReconstructionTests {
         let vocab = CacheTests.makeVocab(dir)
         let input = try ActivationFile(path: try CacheTests.makeInput(dir))
         let dicts = try Self.dictionaries()
-        try CacheBuilder.build(dictionaries: dicts, input: input, vocabulary: try Vocabulary.load(path: vocab), vocabularyPath: vocab,
-                               output: dir.file("c.saexcache"))
+        try CacheBuilder.build(
+            dictionaries: dicts, input: input, vocabulary: try Vocabulary.load(path: vocab), vocabularyPath: vocab,
+            output: dir.file("c.saexcache"))
         let cache = try ContextCache(path: dir.file("c.saexcache"))
         var x = [Float](repeating: 0, count: input.rows * input.dIn)
         try x.withUnsafeMutableBufferPointer { try input.copyRows(0..<input.rows, into: $0.baseAddress!) }
@@ -86,8 +89,10 @@ struct ReconstructionTests {
     }
 
     /// `full` rewritten: tensors `keep` passes, bytes from `bytes` where it gives some, metadata through `metadata`.
-    static func rewrite(_ full: SafetensorsFile, to path: String, keep: (String) -> Bool = { _ in true },
-                        bytes: (String) -> [UInt8]? = { _ in nil }, metadata: (String) -> String = { $0 }) throws {
+    static func rewrite(
+        _ full: SafetensorsFile, to path: String, keep: (String) -> Bool = { _ in true },
+        bytes: (String) -> [UInt8]? = { _ in nil }, metadata: (String) -> String = { $0 }
+    ) throws {
         var w = SafetensorsWriter()
         for name in full.names where keep(name) {
             let t = try #require(full.tensor(name))
@@ -102,8 +107,9 @@ struct ReconstructionTests {
         defer { dir.cleanup() }
         let vocab = CacheTests.makeVocab(dir)
         let input = try ActivationFile(path: try CacheTests.makeInput(dir))
-        try CacheBuilder.build(dictionaries: try CacheTests.dictionaries(), input: input, vocabulary: try Vocabulary.load(path: vocab),
-                               vocabularyPath: vocab, output: dir.file("c.saexcache"))
+        try CacheBuilder.build(
+            dictionaries: try CacheTests.dictionaries(), input: input, vocabulary: try Vocabulary.load(path: vocab),
+            vocabularyPath: vocab, output: dir.file("c.saexcache"))
         // The cache as an older saex wrote it: the same tensors less the FVU's sums.
         let full = try SafetensorsFile(path: dir.file("c.saexcache"))
         try Self.rewrite(full, to: dir.file("old.saexcache"), keep: { $0 != "sample.input_sums" && !$0.hasSuffix(".residual_sum") })
@@ -117,7 +123,8 @@ struct ReconstructionTests {
             _ = try ContextCache(path: dir.file("bad.saexcache"))
             Issue.record("expected a refusal")
         } catch let e as SAEKitError {
-            #expect(e.description == dir.file("bad.saexcache") + ": tensor \"d1.residual_sum\": entry 0 is -1.0, a sum of squares below 0; "
+            #expect(
+                e.description == dir.file("bad.saexcache") + ": tensor \"d1.residual_sum\": entry 0 is -1.0, a sum of squares below 0; "
                     + "rebuild the cache with saex cache build", "\(e)")
         }
         // So is a shape that does not fit the manifest's d_in, even an absurd one.
@@ -128,8 +135,9 @@ struct ReconstructionTests {
                 _ = try ContextCache(path: dir.file("shape.saexcache"))
                 Issue.record("expected a refusal for d_in \(dIn)")
             } catch let e as SAEKitError {
-                #expect(e.description.hasPrefix(dir.file("shape.saexcache") + ": tensor \"sample.input_sums\": is F64 [2, 16], expected "),
-                        "\(e)")
+                #expect(
+                    e.description.hasPrefix(dir.file("shape.saexcache") + ": tensor \"sample.input_sums\": is F64 [2, 16], expected "),
+                    "\(e)")
                 #expect(!e.description.contains("\n"))
             }
         }

@@ -11,8 +11,9 @@ struct ShardAndSpillTests {
         var o = CacheOptions()
         o.topK = 8
         if let limit { o.memoryLimit = limit }
-        try CacheBuilder.build(dictionaries: try CacheTests.dictionaries(), corpus: corpus, shard: shard, vocabulary: try Vocabulary.load(path: vocab),
-                               vocabularyPath: vocab, options: o, output: output)
+        try CacheBuilder.build(
+            dictionaries: try CacheTests.dictionaries(), corpus: corpus, shard: shard, vocabulary: try Vocabulary.load(path: vocab),
+            vocabularyPath: vocab, options: o, output: output)
     }
 
     @Test(arguments: [1, 2, 4, 7, 30])
@@ -181,10 +182,15 @@ struct ShardAndSpillTests {
     }
 
     @Test func badPartsAreRefused() throws {
-        for (text, message) in [("4/4", "--shard 4/4: the part number must be 0 to 3 (counted from 0); use --array=0-3 with --shard $SLURM_ARRAY_TASK_ID/4"),
-                                ("1/0", "--shard 1/0: the number of parts must be 1 or more"),
-                                ("-1/2", "--shard -1/2: the part number must be 0 to 1 (counted from 0); use --array=0-1 with --shard $SLURM_ARRAY_TASK_ID/2"),
-                                ("a/b", "--shard a/b: expected I/N, e.g. 0/4; give the part number counted from 0 and the number of parts, as --shard $SLURM_ARRAY_TASK_ID/N")] {
+        for (text, message) in [
+            ("4/4", "--shard 4/4: the part number must be 0 to 3 (counted from 0); use --array=0-3 with --shard $SLURM_ARRAY_TASK_ID/4"),
+            ("1/0", "--shard 1/0: the number of parts must be 1 or more"),
+            ("-1/2", "--shard -1/2: the part number must be 0 to 1 (counted from 0); use --array=0-1 with --shard $SLURM_ARRAY_TASK_ID/2"),
+            (
+                "a/b",
+                "--shard a/b: expected I/N, e.g. 0/4; give the part number counted from 0 and the number of parts, as --shard $SLURM_ARRAY_TASK_ID/N"
+            )
+        ] {
             #expect(throws: SAEKitError.self) { try ShardSpec(parsing: text) }
             do { _ = try ShardSpec(parsing: text) } catch let e as SAEKitError { #expect(e.description == message) }
         }
@@ -196,7 +202,9 @@ struct ShardAndSpillTests {
             try Self.build(corpus, shard: ShardSpec(index: 0, count: 31), vocab: vocab, output: dir.file("x"))
             Issue.record("expected an error")
         } catch let e as SAEKitError {
-            #expect(e.description == "--shard 0/31: the activations hold 30 sequences, too few for 31 parts of whole sequences; use at most 30 parts")
+            #expect(
+                e.description
+                    == "--shard 0/31: the activations hold 30 sequences, too few for 31 parts of whole sequences; use at most 30 parts")
         }
         // A merge needs every part, in order.
         let names = (0..<3).map { dir.file("p\($0).saexcache") }
@@ -218,7 +226,10 @@ struct ShardAndSpillTests {
         _ = dir.write("acts-b.safetensors", "x")
         _ = dir.write("acts-a.safetensors", "x")
         _ = dir.write("acts-a.features.safetensors", "x")
-        #expect(try ActivationCorpus.expand([dir.file("acts-*.safetensors")]) == [dir.file("acts-a.safetensors"), dir.file("acts-b.safetensors")])
+        #expect(
+            try ActivationCorpus.expand([dir.file("acts-*.safetensors")]) == [
+                dir.file("acts-a.safetensors"), dir.file("acts-b.safetensors")
+            ])
         do {
             _ = try ActivationCorpus.expand([dir.file("none-*.safetensors")])
             Issue.record("expected an error")

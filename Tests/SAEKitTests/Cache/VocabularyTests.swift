@@ -6,11 +6,13 @@ struct VocabularyTests {
     @Test func wordPieceTokenizerJSON() throws {
         let t = TempDir()
         defer { t.cleanup() }
-        let p = t.write("tokenizer.json", """
-        {"model": {"type": "WordPiece", "vocab": {"[PAD]": 0, "[CLS]": 1, "play": 2, "##ing": 3, "the": 4}},
-         "added_tokens": [{"id": 0, "content": "[PAD]", "special": true}, {"id": 1, "content": "[CLS]", "special": true}],
-         "decoder": {"type": "WordPiece", "prefix": "##"}}
-        """)
+        let p = t.write(
+            "tokenizer.json",
+            """
+            {"model": {"type": "WordPiece", "vocab": {"[PAD]": 0, "[CLS]": 1, "play": 2, "##ing": 3, "the": 4}},
+             "added_tokens": [{"id": 0, "content": "[PAD]", "special": true}, {"id": 1, "content": "[CLS]", "special": true}],
+             "decoder": {"type": "WordPiece", "prefix": "##"}}
+            """)
         let v = try Vocabulary.load(path: p)
         #expect(v.style == .wordPiece)
         #expect([1, 4, 2, 3].map { v.text($0) }.joined() == " [CLS] the playing")
@@ -21,9 +23,11 @@ struct VocabularyTests {
         let t = TempDir()
         defer { t.cleanup() }
         // "Ġ" = space, "Ċ" = newline, "Ã©" = the two bytes of "é".
-        let p = t.write("tokenizer.json", """
-        {"model": {"type": "BPE", "vocab": {"Hello": 0, "Ġcaf": 1, "Ã©": 2, "Ċ": 3}}, "decoder": {"type": "ByteLevel"}}
-        """)
+        let p = t.write(
+            "tokenizer.json",
+            """
+            {"model": {"type": "BPE", "vocab": {"Hello": 0, "Ġcaf": 1, "Ã©": 2, "Ċ": 3}}, "decoder": {"type": "ByteLevel"}}
+            """)
         let v = try Vocabulary.load(path: p)
         #expect(v.style == .byteLevel)
         #expect((0..<4).map { v.text($0) }.joined() == "Hello café\n")

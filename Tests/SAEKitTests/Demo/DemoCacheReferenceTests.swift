@@ -19,7 +19,9 @@ struct DemoCacheReferenceTests {
         var pre = [Float](repeating: 0, count: n * d.dSAE)
         let enc = FeatureEncoder(d)
         x.withUnsafeBufferPointer { xs in
-            acts.withUnsafeMutableBufferPointer { a in pre.withUnsafeMutableBufferPointer { enc.encode(xs.baseAddress!, rows: n, into: a.baseAddress!, pre: $0.baseAddress!) } }
+            acts.withUnsafeMutableBufferPointer { a in
+                pre.withUnsafeMutableBufferPointer { enc.encode(xs.baseAddress!, rows: n, into: a.baseAddress!, pre: $0.baseAddress!) }
+            }
         }
         let refPre = try ref.require("pre").floats()
         let refActs = try ref.require("feature_acts").floats()
@@ -62,13 +64,17 @@ struct DemoCacheReferenceTests {
     func topContextsEqualNumpy(_ name: String) throws {
         let source = try Self.demo()
         let di = try source.cache.dictionaryIndex(named: Self.inCache[name]!)
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Repo.path("fixtures/reference/\(name)_topk.json")))) as! [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: Repo.path("fixtures/reference/\(name)_topk.json")))) as! [String: Any]
         let features = json["features"] as! [[String: Any]]
         #expect(features.count == 20)
         for f in features {
             let feature = f["feature"] as! Int
             let top = (f["top"] as! [[Double]]).map { (sequence: Int($0[0]), position: Int($0[1]), value: $0[2]) }
-            let ctx = try source.contexts(dict: di, feature: feature).top.map { (sequence: $0.sequence, position: $0.position, value: Double($0.value)) }
+            let ctx = try source.contexts(dict: di, feature: feature).top.map {
+                (sequence: $0.sequence, position: $0.position, value: Double($0.value))
+            }
             // numpy lists at most 8; fewer means the feature has no more active tokens.
             let problems = Float32Ties.compareTop(saex: ctx, reference: top, full: top.count == 8)
             #expect(problems.isEmpty, "\(name) feature \(feature): \(problems.joined(separator: "; "))")
@@ -89,7 +95,7 @@ struct DemoCacheReferenceTests {
             ("density", { $0.density }),
             ("max_activation", { Double($0.maxActivation) }),
             ("mean_activation", { Double($0.meanActivation) }),
-            ("top_mass_1pct", { $0.topNormMass.map(Double.init) }),
+            ("top_mass_1pct", { $0.topNormMass.map(Double.init) })
         ]
         for (field, get) in fields {
             let expected = try column(field)
@@ -116,9 +122,14 @@ struct DemoCacheReferenceTests {
                 // computes it), and numpy's lies in the range those values allow given which of
                 // them are tied (Float32Ties.spearmanRange); that range is one point for a feature
                 // without ties.
-                let (inconsistent, outside) = try Self.spearmanModuloTies(source: source, dict: di, expected: expected, got: { get(source.stats(dict: di, feature: $0)) })
-                #expect(inconsistent.isEmpty, "\(name) \(field): saex's value is not the Spearman of its own activations for features \(inconsistent.prefix(10))")
-                #expect(outside.isEmpty, "\(name) \(field): numpy's value is outside what float32 ties allow for features \(outside.prefix(10))")
+                let (inconsistent, outside) = try Self.spearmanModuloTies(
+                    source: source, dict: di, expected: expected, got: { get(source.stats(dict: di, feature: $0)) })
+                #expect(
+                    inconsistent.isEmpty,
+                    "\(name) \(field): saex's value is not the Spearman of its own activations for features \(inconsistent.prefix(10))")
+                #expect(
+                    outside.isEmpty, "\(name) \(field): numpy's value is outside what float32 ties allow for features \(outside.prefix(10))"
+                )
             } else {
                 #expect(worst < 1e-4, "\(name) \(field): max relative error \(worst)")
             }
@@ -128,7 +139,9 @@ struct DemoCacheReferenceTests {
     /// Features whose `got` Spearman differs from the Spearman of the cache's own values and norms
     /// (by more than float32 rounding of the stored number), and features whose reference value
     /// lies outside `Float32Ties.spearmanRange` of those values.
-    static func spearmanModuloTies(source: CacheFeatureSource, dict: Int, expected: [Double], got: (Int) -> Double?) throws -> (inconsistent: [Int], outside: [Int]) {
+    static func spearmanModuloTies(source: CacheFeatureSource, dict: Int, expected: [Double], got: (Int) -> Double?) throws -> (
+        inconsistent: [Int], outside: [Int]
+    ) {
         let columns = source.cache.dictionaries[dict].columns
         var inconsistent: [Int] = [], outside: [Int] = []
         for f in 0..<expected.count where !expected[f].isNaN {

@@ -20,7 +20,10 @@ enum Float32Ties {
     /// An F64 tensor's values at full precision (`TensorView.floats()` rounds to float32, which
     /// alone would move a reference statistic by up to 6e-8).
     static func float64s(_ t: TensorView) throws -> [Double] {
-        guard t.dtype == .f64 else { throw SAEKitError(.badInput, path: t.name, reason: "expected F64, found \(t.dtype.rawValue)", remedy: "regenerate the reference") }
+        guard t.dtype == .f64 else {
+            throw SAEKitError(
+                .badInput, path: t.name, reason: "expected F64, found \(t.dtype.rawValue)", remedy: "regenerate the reference")
+        }
         return (0..<t.elementCount).map { i in
             Double(bitPattern: UInt64(littleEndian: t.rawBytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
         }
@@ -130,8 +133,10 @@ enum Float32Ties {
     /// the last group of a full list (`full`: the reference listed only the best `reference.count`)
     /// may also share its places with unlisted contexts tied with the reference's last value.
     /// Returns the problems found (empty when the lists agree).
-    static func compareTop(saex: [(sequence: Int, position: Int, value: Double)],
-                           reference: [(sequence: Int, position: Int, value: Double)], full: Bool) -> [String] {
+    static func compareTop(
+        saex: [(sequence: Int, position: Int, value: Double)],
+        reference: [(sequence: Int, position: Int, value: Double)], full: Bool
+    ) -> [String] {
         var problems: [String] = []
         let k = reference.count
         guard saex.count >= k else { return ["saex lists \(saex.count) contexts, the reference \(k)"] }
@@ -148,7 +153,9 @@ enum Float32Ties {
                 let c = saex[j]
                 if group.contains(key(c)) { continue }
                 if full && e == k && !referenceKeys.contains(key(c)) && tied(c.value, last) { continue }
-                problems.append("position \(j): (\(c.sequence), \(c.position)) = \(c.value) is not one of the reference's tied contexts \(reference[s..<e].map { "(\($0.sequence), \($0.position)) = \($0.value)" })")
+                problems.append(
+                    "position \(j): (\(c.sequence), \(c.position)) = \(c.value) is not one of the reference's tied contexts \(reference[s..<e].map { "(\($0.sequence), \($0.position)) = \($0.value)" })"
+                )
             }
             s = e
         }

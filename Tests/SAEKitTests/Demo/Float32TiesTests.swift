@@ -5,7 +5,9 @@ import Testing
 struct Float32TiesTests {
     typealias C = (sequence: Int, position: Int, value: Double)
 
-    static let reference: [C] = [(1, 1, 9.0), (2, 2, 8.0), (3, 3, 7.0), (4, 4, 7.00001), (5, 5, 6.0), (6, 6, 5.0)].map { ($0.0, $0.1, $0.2) }
+    static let reference: [C] = [(1, 1, 9.0), (2, 2, 8.0), (3, 3, 7.0), (4, 4, 7.00001), (5, 5, 6.0), (6, 6, 5.0)].map {
+        ($0.0, $0.1, $0.2)
+    }
 
     @Test func identicalTopListsAgree() {
         #expect(Float32Ties.compareTop(saex: Self.reference, reference: Self.reference, full: true).isEmpty)

@@ -49,14 +49,19 @@ struct ConfigErrorTests {
         let (t, d) = try broken("saelens_standard_f32") { try editConfig($0) { $0["d_in"] = 12 } }
         defer { t.cleanup() }
         let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
-        #expect(e.description == "\(d)/cfg.json: key \"d_in\": is 12 but tensor W_enc has shape [16, 48]; the config does not belong to these weights")
+        #expect(
+            e.description
+                == "\(d)/cfg.json: key \"d_in\": is 12 but tensor W_enc has shape [16, 48]; the config does not belong to these weights")
     }
 
     @Test func wrongShape() throws {
         let (t, d) = try broken("saelens_standard_f32") { try editWeights($0) { $0["b_enc"] = ([47], [Float](repeating: 0, count: 47)) } }
         defer { t.cleanup() }
         let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
-        #expect(e.description == "\(d)/sae_weights.safetensors: tensor \"b_enc\": has shape [47], expected [48]; check d_in and d_sae in cfg.json against the weights")
+        #expect(
+            e.description
+                == "\(d)/sae_weights.safetensors: tensor \"b_enc\": has shape [47], expected [48]; check d_in and d_sae in cfg.json against the weights"
+        )
     }
 
     @Test func nanInWeights() throws {
@@ -87,14 +92,20 @@ struct ConfigErrorTests {
         let (t, d) = try broken("cosine_relu_scalar_alpha") { try editWeights($0) { $0.removeValue(forKey: "alpha") } }
         defer { t.cleanup() }
         let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
-        #expect(e.description == "\(d)/sae_weights.safetensors: tensor \"alpha\": missing: a cosine dictionary needs alpha or alpha_logit; add alpha (0-d or [d_sae], values in [0, 1])")
+        #expect(
+            e.description
+                == "\(d)/sae_weights.safetensors: tensor \"alpha\": missing: a cosine dictionary needs alpha or alpha_logit; add alpha (0-d or [d_sae], values in [0, 1])"
+        )
     }
 
     @Test func unknownArchitecture() throws {
         let (t, d) = try broken("saelens_standard_f32") { try editConfig($0) { $0["architecture"] = "matryoshka" } }
         defer { t.cleanup() }
         let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
-        #expect(e.description == "\(d)/cfg.json: key \"architecture\": \"matryoshka\" is not a known SAELens architecture; saex reads standard, topk, jumprelu, gated, batchtopk and cosine")
+        #expect(
+            e.description
+                == "\(d)/cfg.json: key \"architecture\": \"matryoshka\" is not a known SAELens architecture; saex reads standard, topk, jumprelu, gated, batchtopk and cosine"
+        )
     }
 
     @Test func topkWithoutK() throws {
@@ -105,17 +116,23 @@ struct ConfigErrorTests {
     }
 
     @Test func configNotJSON() throws {
-        let (t, d) = try broken("saelens_standard_f32") { try Data("{\"d_in\": 16,".utf8).write(to: URL(fileURLWithPath: $0 + "/cfg.json")) }
+        let (t, d) = try broken("saelens_standard_f32") {
+            try Data("{\"d_in\": 16,".utf8).write(to: URL(fileURLWithPath: $0 + "/cfg.json"))
+        }
         defer { t.cleanup() }
         let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
         #expect(e.description == "\(d)/cfg.json: is not valid JSON; fix or regenerate the file")
     }
 
     @Test func expectedAverageWithoutScaler() throws {
-        let (t, d) = try broken("saelens_expected_average_checkpoint") { try FileManager.default.removeItem(atPath: $0 + "/activation_scaler.json") }
+        let (t, d) = try broken("saelens_expected_average_checkpoint") {
+            try FileManager.default.removeItem(atPath: $0 + "/activation_scaler.json")
+        }
         defer { t.cleanup() }
         let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
-        #expect(e.description.hasPrefix("\(d)/cfg.json: key \"normalize_activations\": is expected_average_only_in but the folder has no activation_scaler.json;"))
+        #expect(
+            e.description.hasPrefix(
+                "\(d)/cfg.json: key \"normalize_activations\": is expected_average_only_in but the folder has no activation_scaler.json;"))
     }
 
     @Test func notADictionary() throws {
@@ -132,7 +149,10 @@ struct ConfigErrorTests {
         let (t, d) = try broken("saelens_standard_f32") { try FileManager.default.removeItem(atPath: $0 + "/sae_weights.safetensors") }
         defer { t.cleanup() }
         let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
-        #expect(e.description == "\(d): has cfg.json but no sae_weights.safetensors (SAELens, cosine) or sae.safetensors (sparsify); copy the weights file into the folder")
+        #expect(
+            e.description
+                == "\(d): has cfg.json but no sae_weights.safetensors (SAELens, cosine) or sae.safetensors (sparsify); copy the weights file into the folder"
+        )
     }
 
     @Test func truncatedWeights() throws {

@@ -18,22 +18,32 @@ struct LoaderReferenceTests {
         Case(folder: "saelens_standard_f32", path: "saelens_standard_f32", format: .saeLensV6, architecture: "standard", dtype: "F32"),
         Case(folder: "saelens_standard_f16", path: "saelens_standard_f16", format: .saeLensV6, architecture: "standard", dtype: "F16"),
         Case(folder: "saelens_standard_bf16", path: "saelens_standard_bf16", format: .saeLensV6, architecture: "standard", dtype: "BF16"),
-        Case(folder: "saelens_standard_no_bdec_input", path: "saelens_standard_no_bdec_input", format: .saeLensV6, architecture: "standard", dtype: "F32"),
+        Case(
+            folder: "saelens_standard_no_bdec_input", path: "saelens_standard_no_bdec_input", format: .saeLensV6, architecture: "standard",
+            dtype: "F32"),
         Case(folder: "saelens_topk", path: "saelens_topk", format: .saeLensV6, architecture: "topk", dtype: "F32"),
         Case(folder: "saelens_topk_rescale", path: "saelens_topk_rescale", format: .saeLensV6, architecture: "topk", dtype: "F32"),
         Case(folder: "saelens_jumprelu", path: "saelens_jumprelu", format: .saeLensV6, architecture: "jumprelu", dtype: "F32"),
         Case(folder: "saelens_gated", path: "saelens_gated", format: .saeLensV6, architecture: "gated", dtype: "F32"),
-        Case(folder: "saelens_batchtopk_checkpoint", path: "saelens_batchtopk_checkpoint", format: .saeLensV6, architecture: "batchtopk", dtype: "F32"),
-        Case(folder: "saelens_expected_average_checkpoint", path: "saelens_expected_average_checkpoint", format: .saeLensV6, architecture: "standard", dtype: "F32"),
+        Case(
+            folder: "saelens_batchtopk_checkpoint", path: "saelens_batchtopk_checkpoint", format: .saeLensV6, architecture: "batchtopk",
+            dtype: "F32"),
+        Case(
+            folder: "saelens_expected_average_checkpoint", path: "saelens_expected_average_checkpoint", format: .saeLensV6,
+            architecture: "standard", dtype: "F32"),
         Case(folder: "saelens_v5_topk", path: "saelens_v5_topk", format: .saeLensV5, architecture: "topk", dtype: "F32"),
-        Case(folder: "saelens_legacy_hook_point_relu", path: "saelens_legacy_hook_point_relu", format: .saeLensV5, architecture: "standard", dtype: "F32"),
+        Case(
+            folder: "saelens_legacy_hook_point_relu", path: "saelens_legacy_hook_point_relu", format: .saeLensV5, architecture: "standard",
+            dtype: "F32"),
         Case(folder: "sparsify_run/layers.3", path: "sparsify_run/layers.3", format: .sparsify, architecture: "topk", dtype: "F32"),
         Case(folder: "gemmascope_npz", path: "gemmascope_npz/params.npz", format: .gemmaScope, architecture: "jumprelu", dtype: "F32"),
-        Case(folder: "gemmascope_npz_compressed", path: "gemmascope_npz_compressed", format: .gemmaScope, architecture: "jumprelu", dtype: "F32"),
+        Case(
+            folder: "gemmascope_npz_compressed", path: "gemmascope_npz_compressed", format: .gemmaScope, architecture: "jumprelu",
+            dtype: "F32"),
         Case(folder: "cosine_relu_scalar_alpha", path: "cosine_relu_scalar_alpha", format: .cosine, architecture: "cosine", dtype: "F32"),
         Case(folder: "cosine_jumprelu_alpha", path: "cosine_jumprelu_alpha", format: .cosine, architecture: "cosine", dtype: "F32"),
         Case(folder: "cosine_topk_alpha_logit", path: "cosine_topk_alpha_logit", format: .cosine, architecture: "cosine", dtype: "F32"),
-        Case(folder: "cosine_f16", path: "cosine_f16", format: .cosine, architecture: "cosine", dtype: "F16"),
+        Case(folder: "cosine_f16", path: "cosine_f16", format: .cosine, architecture: "cosine", dtype: "F16")
     ]
 
     @Test(arguments: cases)
@@ -68,8 +78,12 @@ struct LoaderReferenceTests {
             let refRecon = try r.floats()
             var u = [Float](repeating: 0, count: n * dict.dIn)
             var recon = [Float](repeating: 0, count: n * dict.dIn)
-            let transform = x.withUnsafeBufferPointer { xs in u.withUnsafeMutableBufferPointer { enc.prepareInput(xs.baseAddress!, rows: n, into: $0.baseAddress!) } }
-            acts.withUnsafeBufferPointer { a in recon.withUnsafeMutableBufferPointer { enc.decode(a.baseAddress!, rows: n, transform: transform, into: $0.baseAddress!) } }
+            let transform = x.withUnsafeBufferPointer { xs in
+                u.withUnsafeMutableBufferPointer { enc.prepareInput(xs.baseAddress!, rows: n, into: $0.baseAddress!) }
+            }
+            acts.withUnsafeBufferPointer { a in
+                recon.withUnsafeMutableBufferPointer { enc.decode(a.baseAddress!, rows: n, transform: transform, into: $0.baseAddress!) }
+            }
             #expect(maxRelativeError(recon, refRecon) < 1e-5, "recon differs by \(maxRelativeError(recon, refRecon))")
         }
     }
@@ -88,7 +102,9 @@ struct LoaderReferenceTests {
         #expect(g.score == .cosine(.global(0.3)))
         let logit = try DictionaryLoader.load(path: Repo.path("fixtures/loaders/cosine_topk_alpha_logit"))
         guard case .cosine(.perFeature(let a)) = logit.score else { Issue.record("expected per-feature alpha"); return }
-        let raw = try SafetensorsFile(path: Repo.path("fixtures/loaders/cosine_topk_alpha_logit/sae_weights.safetensors")).require("alpha_logit").floats()
+        let raw = try SafetensorsFile(path: Repo.path("fixtures/loaders/cosine_topk_alpha_logit/sae_weights.safetensors")).require(
+            "alpha_logit"
+        ).floats()
         // sigmoid computed here by hand from the stored logits.
         for (v, l) in zip(a, raw) { #expect(abs(v - 1 / (1 + exp(-l))) < 1e-6) }
         #expect(logit.rule == .topK(k: 5))

@@ -25,7 +25,9 @@ import Testing
 
     @Test func aRecognisedCPUAndTheUsersChoiceAreLeftAlone() {
         #expect(BLASRuntime.recommendedCoreType(environment: [:], cpuFlags: Self.skylakeSP, currentCore: "Haswell") == nil)
-        #expect(BLASRuntime.recommendedCoreType(environment: ["OPENBLAS_CORETYPE": "Haswell"], cpuFlags: Self.skylakeSP,
-                                                currentCore: "Prescott") == nil)
+        #expect(
+            BLASRuntime.recommendedCoreType(
+                environment: ["OPENBLAS_CORETYPE": "Haswell"], cpuFlags: Self.skylakeSP,
+                currentCore: "Prescott") == nil)
     }
 }

@@ -10,11 +10,12 @@ struct ElasticityTests {
         var rng = SplitMix(seed: 3)
         let dIn = 8, f = 6
         let w = (0..<(dIn * f)).map { _ in Float(rng.normal()) }
-        return SAEDictionary(dIn: dIn, dSAE: f, wEnc: FloatStorage(w), encoderIsFeatureMajor: false, bEnc: [Float](repeating: bEnc, count: f),
-                             wDec: FloatStorage((0..<(dIn * f)).map { _ in Float(rng.normal()) }), bDec: [Float](repeating: bDec, count: dIn),
-                             applyBDecToInput: true, rule: .relu, score: score,
-                             rescaleActsByDecoderNorm: false, normalization: .none,
-                             metadata: DictionaryMetadata(format: .cosine, architecture: "test", dtype: "F32", path: "planted"), fingerprint: "0")
+        return SAEDictionary(
+            dIn: dIn, dSAE: f, wEnc: FloatStorage(w), encoderIsFeatureMajor: false, bEnc: [Float](repeating: bEnc, count: f),
+            wDec: FloatStorage((0..<(dIn * f)).map { _ in Float(rng.normal()) }), bDec: [Float](repeating: bDec, count: dIn),
+            applyBDecToInput: true, rule: .relu, score: score,
+            rescaleActsByDecoderNorm: false, normalization: .none,
+            metadata: DictionaryMetadata(format: .cosine, architecture: "test", dtype: "F32", path: "planted"), fingerprint: "0")
     }
 
     func elasticities(_ d: SAEDictionary, x: [Float]) -> [Float] {
@@ -22,8 +23,12 @@ struct ElasticityTests {
         let calc = ElasticityCalculator(enc)
         var u = [Float](repeating: 0, count: d.dIn)
         var pre = [Float](repeating: 0, count: d.dSAE)
-        x.withUnsafeBufferPointer { xs in u.withUnsafeMutableBufferPointer { _ = enc.prepareInput(xs.baseAddress!, rows: 1, into: $0.baseAddress!) } }
-        u.withUnsafeBufferPointer { us in pre.withUnsafeMutableBufferPointer { enc.preActivations(us.baseAddress!, rows: 1, into: $0.baseAddress!) } }
+        x.withUnsafeBufferPointer { xs in
+            u.withUnsafeMutableBufferPointer { _ = enc.prepareInput(xs.baseAddress!, rows: 1, into: $0.baseAddress!) }
+        }
+        u.withUnsafeBufferPointer { us in
+            pre.withUnsafeMutableBufferPointer { enc.preActivations(us.baseAddress!, rows: 1, into: $0.baseAddress!) }
+        }
         let terms = u.withUnsafeBufferPointer { calc.rowTerms($0.baseAddress!) }
         return (0..<d.dSAE).map { calc.value(feature: $0, pre: pre[$0], row: terms) }
     }
@@ -42,7 +47,10 @@ struct ElasticityTests {
     }
 
     /// With biases, compare with (log pre(1+h) - log pre(1-h)) / (log(1+h) - log(1-h)).
-    @Test(arguments: ["saelens_standard_f32", "saelens_topk_rescale", "saelens_gated", "cosine_jumprelu_alpha", "cosine_relu_scalar_alpha", "saelens_expected_average_checkpoint"])
+    @Test(arguments: [
+        "saelens_standard_f32", "saelens_topk_rescale", "saelens_gated", "cosine_jumprelu_alpha", "cosine_relu_scalar_alpha",
+        "saelens_expected_average_checkpoint"
+    ])
     func matchesFiniteDifferences(_ fixture: String) throws {
         let d = try DictionaryLoader.load(path: Repo.path("fixtures/loaders/" + fixture))
         let ref = try SafetensorsFile(path: Repo.path("fixtures/loaders/\(fixture)/reference.safetensors"))
@@ -59,14 +67,23 @@ struct ElasticityTests {
                 var gate = [Float](repeating: 0, count: d.dSAE)
                 var u = [Float](repeating: 0, count: 16)
                 let sx = x.map { $0 * s }
-                sx.withUnsafeBufferPointer { p in u.withUnsafeMutableBufferPointer { _ = enc.prepareInput(p.baseAddress!, rows: 1, into: $0.baseAddress!) } }
-                u.withUnsafeBufferPointer { us in out.withUnsafeMutableBufferPointer { o in gate.withUnsafeMutableBufferPointer { enc.preActivations(us.baseAddress!, rows: 1, into: o.baseAddress!, gate: $0.baseAddress!) } } }
+                sx.withUnsafeBufferPointer { p in
+                    u.withUnsafeMutableBufferPointer { _ = enc.prepareInput(p.baseAddress!, rows: 1, into: $0.baseAddress!) }
+                }
+                u.withUnsafeBufferPointer { us in
+                    out.withUnsafeMutableBufferPointer { o in
+                        gate.withUnsafeMutableBufferPointer {
+                            enc.preActivations(us.baseAddress!, rows: 1, into: o.baseAddress!, gate: $0.baseAddress!)
+                        }
+                    }
+                }
                 return out
             }
             let up = pre(1 + h), down = pre(1 - h), mid = pre(1)
             for i in 0..<d.dSAE where mid[i] > 0.05 && up[i] > 0 && down[i] > 0 {
                 let fd = (log(up[i]) - log(down[i])) / (log(1 + h) - log(1 - h))
-                #expect(abs(fd - e[i]) < 2e-2 * (1 + abs(fd)), "\(fixture) row \(r) feature \(i): analytic \(e[i]) vs finite difference \(fd)")
+                #expect(
+                    abs(fd - e[i]) < 2e-2 * (1 + abs(fd)), "\(fixture) row \(r) feature \(i): analytic \(e[i]) vs finite difference \(fd)")
                 checked += 1
             }
         }

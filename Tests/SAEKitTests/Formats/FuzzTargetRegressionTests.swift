@@ -61,14 +61,20 @@ struct FuzzTargetRegressionTests {
     @Test func sparsifyExpansionFactorOverflowIsRefused() throws {
         let (t, e) = try Self.loadDictionary("sparsify-expansion-overflow")
         defer { t.cleanup() }
-        #expect(e == "\(t.path)/cfg.json: key \"expansion_factor\": 8000000000000000 x d_in 1099511627776 is too large; the config does not belong to these weights")
+        #expect(
+            e
+                == "\(t.path)/cfg.json: key \"expansion_factor\": 8000000000000000 x d_in 1099511627776 is too large; the config does not belong to these weights"
+        )
     }
 
     /// An encoder.weight of shape [0, n] gave a dictionary with no features.
     @Test func sparsifyWithoutFeaturesIsRefused() throws {
         let (t, e) = try Self.loadDictionary("sparsify-no-features")
         defer { t.cleanup() }
-        #expect(e == "\(t.path)/sae.safetensors: tensor \"encoder.weight\": has shape [0, 1099511627776]: a dictionary needs at least one feature and one input dimension; use another checkpoint")
+        #expect(
+            e
+                == "\(t.path)/sae.safetensors: tensor \"encoder.weight\": has shape [0, 1099511627776]: a dictionary needs at least one feature and one input dimension; use another checkpoint"
+        )
     }
 
     // MARK: saex-fuzz-cache (the cache, then optionally its .analysis)
@@ -87,10 +93,19 @@ struct FuzzTargetRegressionTests {
     /// Numbers no build writes: sequences x sequence_length and d_sae + 1 overflowed (traps); a
     /// bins count of 2^40 made contexts allocate 16 TiB; a negative top_k passed.
     @Test(arguments: [
-        ("rows-overflow", "__metadata__.saex_cache.sample: rows 15 != sequences x sequence_length; rebuild the cache with saex cache build"),
-        ("d-sae-int-max", "__metadata__.saex_cache: dictionaries.0.d_sae is 9223372036854775807, expected a feature count; rebuild the cache with saex cache build"),
-        ("bins-huge", "__metadata__.saex_cache: options.bins is 1099511627776, expected 0 to 1000; rebuild the cache with saex cache build"),
-        ("top-k-negative", "__metadata__.saex_cache: options.top_k is -1, expected 1 to 4096; rebuild the cache with saex cache build"),
+        (
+            "rows-overflow",
+            "__metadata__.saex_cache.sample: rows 15 != sequences x sequence_length; rebuild the cache with saex cache build"
+        ),
+        (
+            "d-sae-int-max",
+            "__metadata__.saex_cache: dictionaries.0.d_sae is 9223372036854775807, expected a feature count; rebuild the cache with saex cache build"
+        ),
+        (
+            "bins-huge",
+            "__metadata__.saex_cache: options.bins is 1099511627776, expected 0 to 1000; rebuild the cache with saex cache build"
+        ),
+        ("top-k-negative", "__metadata__.saex_cache: options.top_k is -1, expected 1 to 4096; rebuild the cache with saex cache build")
     ])
     func cacheManifestOutOfRangeIsRefused(_ name: String, _ message: String) throws {
         let (t, path, e, _) = try Self.openCache(name)
@@ -107,7 +122,10 @@ struct FuzzTargetRegressionTests {
         #expect(e.isEmpty)
         let analysisPath = AnalysisStore.path(for: path)
         let a = Self.refusal { _ = try CacheAnalysis.read(path: analysisPath, for: try #require(cache)) }
-        #expect(a == "\(analysisPath): tensor \"\(prefix).by_cos.features\": entry 0 is feature 1000, outside the 8 features; delete it; saex recomputes it")
+        #expect(
+            a
+                == "\(analysisPath): tensor \"\(prefix).by_cos.features\": entry 0 is feature 1000, outside the 8 features; delete it; saex recomputes it"
+        )
     }
 
     /// `pairs: [[-1, 0]]` in the analysis metadata indexed the dictionaries at -1 (a crash); such a
@@ -128,7 +146,8 @@ struct FuzzTargetRegressionTests {
         #expect(e.isEmpty)
         let analysisPath = AnalysisStore.path(for: path)
         let a = Self.refusal { _ = try CacheAnalysis.read(path: analysisPath, for: try #require(cache)) }
-        #expect(a?.hasPrefix("\(analysisPath): tensor \"a0.density\": feature 0 has density 4.011624807221854e+246, outside [0, 1]") == true)
+        #expect(
+            a?.hasPrefix("\(analysisPath): tensor \"a0.density\": feature 0 has density 4.011624807221854e+246, outside [0, 1]") == true)
     }
 
     /// crash-2beb0a19…: a column whose maximum is subnormal (7.7e-41) with 92 bins: the bin width
@@ -144,7 +163,8 @@ struct FuzzTargetRegressionTests {
             #expect(ex.intervals.reduce(0) { $0 + $1.count } <= ex.activeCount)
             _ = c.contexts(dict: 0, feature: f)
         }
-        let tiny = SparseColumns(rowCount: 3, columns: [[(0, Float.leastNonzeroMagnitude), (1, Float.leastNonzeroMagnitude * 7), (2, .infinity)]])
+        let tiny = SparseColumns(
+            rowCount: 3, columns: [[(0, Float.leastNonzeroMagnitude), (1, Float.leastNonzeroMagnitude * 7), (2, .infinity)]])
         var o = CacheOptions()
         o.bins = 10
         let ex = FeatureExamples.derive(feature: 0, columns: tiny, options: o)
@@ -173,7 +193,9 @@ struct FuzzTargetRegressionTests {
         let rw = try LabelStore(path: path)
         #expect(rw.allLabels.isEmpty)
         rw.close()
-        #expect(String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self) == "{\"format\":\"saex-labels\",\"version\":1}\n")
+        #expect(
+            String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+                == "{\"format\":\"saex-labels\",\"version\":1}\n")
         let dir = t.file("folder.labels")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
         #expect(throws: SAEKitError.self) { try LabelStore(path: dir, readOnly: true) }
@@ -189,7 +211,10 @@ struct FuzzTargetRegressionTests {
         let path = t.file("l.labels")
         writeFile(path, body)
         let store = try LabelStore(path: path, readOnly: true)
-        #expect(store.warnings == ["\(path): line 6: ignored a damaged last record (unknown op \"set\\u{0}\"), left by a crash while saving; that change was never confirmed"])
+        #expect(
+            store.warnings == [
+                "\(path): line 6: ignored a damaged last record (unknown op \"set\\u{0}\"), left by a crash while saving; that change was never confirmed"
+            ])
     }
 
     /// A time whose offset moves it before year 0000 was accepted, then written back (by a
@@ -202,7 +227,8 @@ struct FuzzTargetRegressionTests {
         let path = t.file("l.labels")
         writeFile(path, journal)
         let e = Self.refusal { _ = try LabelStore(path: path, readOnly: true) }
-        #expect(e == "\(path): line 2: \"created\" is not an ISO-8601 time; the file is damaged: fix or delete that line (keep a copy first)")
+        #expect(
+            e == "\(path): line 2: \"created\" is not an ISO-8601 time; the file is damaged: fix or delete that line (keep a copy first)")
         for name in ["export-time-before-year-0", "export-time-after-year-9999"] {
             let (_, body) = try Self.labelsInput(name)
             let x = Self.refusal { _ = try LabelExport.decode(body, path: "e.json") }
@@ -224,7 +250,10 @@ struct FuzzTargetRegressionTests {
         defer { t.cleanup() }
         for (i, part) in p.prefix(2).enumerated() { writeFile(t.file("\(7 + i).json"), part) }
         let e = Self.refusal { _ = try ImportDetector.open(path: t.path) }
-        #expect(e == "\(t.file("7.json")): activations[1].dataIndex: -134 is negative; check that this is a Neuronpedia feature JSON (/api/feature/{model}/{source}/{index})")
+        #expect(
+            e
+                == "\(t.file("7.json")): activations[1].dataIndex: -134 is negative; check that this is a Neuronpedia feature JSON (/api/feature/{model}/{source}/{index})"
+        )
     }
 
     // MARK: saex-fuzz-delphi (byte 0 = 1: the split is named 1_9223372036854775807)
@@ -237,6 +266,9 @@ struct FuzzTargetRegressionTests {
         let path = t.file("1_9223372036854775807.safetensors")
         writeFile(path, p[0])
         let e = Self.refusal { _ = try ImportDetector.open(path: t.path) }
-        #expect(e == "\(path): the name's range is not <start>_<end> with start <= end < 9223372036854775807; check that this is a delphi latent cache split (<start>_<end>.safetensors)")
+        #expect(
+            e
+                == "\(path): the name's range is not <start>_<end> with start <= end < 9223372036854775807; check that this is a delphi latent cache split (<start>_<end>.safetensors)"
+        )
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import Testing
@@ -62,10 +62,12 @@ struct MappedFileTests {
         let path = try dir.write("empty.safetensors", [])
         let f = try MappedFile(path: path)
         #expect(f.count == 0 && f.base == nil && f.bytes.isEmpty)
-        #expect(errorLine { _ = try SafetensorsFile(path: path) }
-            == "\(path): not a safetensors file: 0 bytes, shorter than the 8-byte header length; re-export or re-download the file")
-        #expect(errorLine { _ = try NPYFile(path: path) }
-            == "\(path): not a .npy file (missing the \\x93NUMPY magic); re-save it with numpy.save")
+        #expect(
+            errorLine { _ = try SafetensorsFile(path: path) }
+                == "\(path): not a safetensors file: 0 bytes, shorter than the 8-byte header length; re-export or re-download the file")
+        #expect(
+            errorLine { _ = try NPYFile(path: path) }
+                == "\(path): not a .npy file (missing the \\x93NUMPY magic); re-save it with numpy.save")
     }
 
     @Test func heapCopyBehavesLikeAMap() throws {

@@ -24,7 +24,9 @@ struct NPYExpectation: Decodable, Sendable {
 
 private let expectations: [String: NPYExpectation] = {
     let url = fixtures.appendingPathComponent("npy_expected.json")
-    guard let data = try? Data(contentsOf: url), let e = try? JSONDecoder().decode([String: NPYExpectation].self, from: data) else { return [:] }
+    guard let data = try? Data(contentsOf: url), let e = try? JSONDecoder().decode([String: NPYExpectation].self, from: data) else {
+        return [:]
+    }
     return e
 }()
 
@@ -54,59 +56,92 @@ let npyErrorCases: [NPYErrorCase] = {
     let v2 = (try? fixture("f32_2x3_v2.npy")) ?? []
     func with(_ b: [UInt8], _ i: Int, _ v: UInt8) -> [UInt8] { var c = b; c[i] = v; return c }
     return [
-        NPYErrorCase(name: "Fortran order", bytes: (try? fixture("f32_3x2_fortran_v1.npy")) ?? [],
-                     message: "array is in Fortran order; save numpy.ascontiguousarray(a) instead"),
-        NPYErrorCase(name: "big-endian", bytes: (try? fixture("f32_4_bigendian_v1.npy")) ?? [],
-                     message: "big-endian data ('>f4'); save a.astype(a.dtype.newbyteorder('<')) instead"),
-        NPYErrorCase(name: "truncated data", bytes: Array(f32.dropLast()),
-                     message: "data holds 47 bytes but shape [3, 4] of '<f4' needs 48 (truncated or trailing bytes)" + resave),
-        NPYErrorCase(name: "trailing byte", bytes: f32 + [0],
-                     message: "data holds 49 bytes but shape [3, 4] of '<f4' needs 48 (truncated or trailing bytes)" + resave),
-        NPYErrorCase(name: "bad magic", bytes: with(f32, 1, UInt8(ascii: "n")),
-                     message: "not a .npy file (missing the \\x93NUMPY magic)" + resave),
-        NPYErrorCase(name: "safetensors bytes", bytes: Bytes.safetensors("{}"),
-                     message: "not a .npy file (missing the \\x93NUMPY magic)" + resave),
-        NPYErrorCase(name: "shorter than the prefix", bytes: Array(f32.prefix(9)),
-                     message: "not a .npy file (missing the \\x93NUMPY magic)" + resave),
-        NPYErrorCase(name: "version 4.0", bytes: with(f32, 6, 4),
-                     message: "unsupported .npy format version 4.0; save with numpy.save (versions 1.0-3.0)"),
-        NPYErrorCase(name: "version 2 without its 4-byte length", bytes: Array(v2.prefix(11)),
-                     message: "truncated .npy header" + resave),
-        NPYErrorCase(name: "header past the end", bytes: Array(f32.prefix(20)),
-                     message: "header length 118 runs past the end of the 20-byte file (truncated?)" + resave),
-        NPYErrorCase(name: "version 3 header not UTF-8", bytes: craftedNPY("{'descr': '<f4', 'fortran_order': False, 'shape': (), }", version: 3, data: [0, 0, 0, 0]).enumerated().map { $0.offset == 14 ? 0xFF : $0.element },
-                     message: "header is not valid UTF-8" + resave),
-        NPYErrorCase(name: "complex dtype", bytes: craftedNPY("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", data: Array(repeating: 0, count: 8)),
-                     message: "unsupported dtype '<c8'; save as float32, float16, int32 or int64"),
-        NPYErrorCase(name: "structured dtype", bytes: craftedNPY("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", data: [0, 0, 0, 0]),
-                     message: "malformed header: unsupported value" + resave),
-        NPYErrorCase(name: "no descr", bytes: craftedNPY("{'fortran_order': False, 'shape': (1,), }", data: [0, 0, 0, 0]),
-                     message: "header has no 'descr' string (structured dtypes are not supported)" + resave),
-        NPYErrorCase(name: "no fortran_order", bytes: craftedNPY("{'descr': '<f4', 'shape': (1,), }", data: [0, 0, 0, 0]),
-                     message: "header has no 'fortran_order'" + resave),
-        NPYErrorCase(name: "no shape", bytes: craftedNPY("{'descr': '<f4', 'fortran_order': False}", data: [0, 0, 0, 0]),
-                     message: "header has no 'shape' tuple" + resave),
-        NPYErrorCase(name: "negative dimension", bytes: craftedNPY("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }"),
-                     message: "negative dimension in shape" + resave),
-        NPYErrorCase(name: "element count overflows", bytes: craftedNPY("{'descr': '|u1', 'fortran_order': False, 'shape': (4294967296, 4294967296), }"),
-                     message: "shape is too large" + resave),
-        NPYErrorCase(name: "byte count overflows", bytes: craftedNPY("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904,), }"),
-                     message: "data holds 0 bytes but shape [4611686018427387904] of '<f4' needs too many (truncated or trailing bytes)" + resave),
-        NPYErrorCase(name: "dimension beyond Int", bytes: craftedNPY("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }"),
-                     message: "malformed header: bad integer in shape" + resave),
-        NPYErrorCase(name: "unterminated string", bytes: craftedNPY("{'descr: '<f4'}"),
-                     message: "malformed header: expected ':'" + resave),
-        NPYErrorCase(name: "not a dict", bytes: craftedNPY("['descr']"),
-                     message: "malformed header: expected '{'" + resave),
-        NPYErrorCase(name: "unclosed dict", bytes: craftedNPY("{'descr': '<f4'"),
-                     message: "malformed header: expected ',' or '}'" + resave),
+        NPYErrorCase(
+            name: "Fortran order", bytes: (try? fixture("f32_3x2_fortran_v1.npy")) ?? [],
+            message: "array is in Fortran order; save numpy.ascontiguousarray(a) instead"),
+        NPYErrorCase(
+            name: "big-endian", bytes: (try? fixture("f32_4_bigendian_v1.npy")) ?? [],
+            message: "big-endian data ('>f4'); save a.astype(a.dtype.newbyteorder('<')) instead"),
+        NPYErrorCase(
+            name: "truncated data", bytes: Array(f32.dropLast()),
+            message: "data holds 47 bytes but shape [3, 4] of '<f4' needs 48 (truncated or trailing bytes)" + resave),
+        NPYErrorCase(
+            name: "trailing byte", bytes: f32 + [0],
+            message: "data holds 49 bytes but shape [3, 4] of '<f4' needs 48 (truncated or trailing bytes)" + resave),
+        NPYErrorCase(
+            name: "bad magic", bytes: with(f32, 1, UInt8(ascii: "n")),
+            message: "not a .npy file (missing the \\x93NUMPY magic)" + resave),
+        NPYErrorCase(
+            name: "safetensors bytes", bytes: Bytes.safetensors("{}"),
+            message: "not a .npy file (missing the \\x93NUMPY magic)" + resave),
+        NPYErrorCase(
+            name: "shorter than the prefix", bytes: Array(f32.prefix(9)),
+            message: "not a .npy file (missing the \\x93NUMPY magic)" + resave),
+        NPYErrorCase(
+            name: "version 4.0", bytes: with(f32, 6, 4),
+            message: "unsupported .npy format version 4.0; save with numpy.save (versions 1.0-3.0)"),
+        NPYErrorCase(
+            name: "version 2 without its 4-byte length", bytes: Array(v2.prefix(11)),
+            message: "truncated .npy header" + resave),
+        NPYErrorCase(
+            name: "header past the end", bytes: Array(f32.prefix(20)),
+            message: "header length 118 runs past the end of the 20-byte file (truncated?)" + resave),
+        NPYErrorCase(
+            name: "version 3 header not UTF-8",
+            bytes: craftedNPY("{'descr': '<f4', 'fortran_order': False, 'shape': (), }", version: 3, data: [0, 0, 0, 0]).enumerated().map {
+                $0.offset == 14 ? 0xFF : $0.element
+            },
+            message: "header is not valid UTF-8" + resave),
+        NPYErrorCase(
+            name: "complex dtype",
+            bytes: craftedNPY("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", data: Array(repeating: 0, count: 8)),
+            message: "unsupported dtype '<c8'; save as float32, float16, int32 or int64"),
+        NPYErrorCase(
+            name: "structured dtype",
+            bytes: craftedNPY("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", data: [0, 0, 0, 0]),
+            message: "malformed header: unsupported value" + resave),
+        NPYErrorCase(
+            name: "no descr", bytes: craftedNPY("{'fortran_order': False, 'shape': (1,), }", data: [0, 0, 0, 0]),
+            message: "header has no 'descr' string (structured dtypes are not supported)" + resave),
+        NPYErrorCase(
+            name: "no fortran_order", bytes: craftedNPY("{'descr': '<f4', 'shape': (1,), }", data: [0, 0, 0, 0]),
+            message: "header has no 'fortran_order'" + resave),
+        NPYErrorCase(
+            name: "no shape", bytes: craftedNPY("{'descr': '<f4', 'fortran_order': False}", data: [0, 0, 0, 0]),
+            message: "header has no 'shape' tuple" + resave),
+        NPYErrorCase(
+            name: "negative dimension", bytes: craftedNPY("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }"),
+            message: "negative dimension in shape" + resave),
+        NPYErrorCase(
+            name: "element count overflows",
+            bytes: craftedNPY("{'descr': '|u1', 'fortran_order': False, 'shape': (4294967296, 4294967296), }"),
+            message: "shape is too large" + resave),
+        NPYErrorCase(
+            name: "byte count overflows", bytes: craftedNPY("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904,), }"),
+            message: "data holds 0 bytes but shape [4611686018427387904] of '<f4' needs too many (truncated or trailing bytes)" + resave),
+        NPYErrorCase(
+            name: "dimension beyond Int", bytes: craftedNPY("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }"),
+            message: "malformed header: bad integer in shape" + resave),
+        NPYErrorCase(
+            name: "unterminated string", bytes: craftedNPY("{'descr: '<f4'}"),
+            message: "malformed header: expected ':'" + resave),
+        NPYErrorCase(
+            name: "not a dict", bytes: craftedNPY("['descr']"),
+            message: "malformed header: expected '{'" + resave),
+        NPYErrorCase(
+            name: "unclosed dict", bytes: craftedNPY("{'descr': '<f4'"),
+            message: "malformed header: expected ',' or '}'" + resave)
     ]
 }()
 
 @Suite("NumPy .npy reading")
 struct NPYTests {
-    @Test("fixtures match numpy", arguments: ["f32_3x4_v1.npy", "f16_5_v1.npy", "i32_2x3_v1.npy", "i64_4_v1.npy", "f64_scalar_v1.npy",
-                                              "u8_2x2_v1.npy", "f32_2x3_v2.npy", "f32_2x3_v3.npy"])
+    @Test(
+        "fixtures match numpy",
+        arguments: [
+            "f32_3x4_v1.npy", "f16_5_v1.npy", "i32_2x3_v1.npy", "i64_4_v1.npy", "f64_scalar_v1.npy",
+            "u8_2x2_v1.npy", "f32_2x3_v2.npy", "f32_2x3_v3.npy"
+        ])
     func acceptedFixture(_ name: String) throws {
         let e = try #require(expectations[name], "npy_expected.json lacks \(name)")
         #expect(e.accept)
@@ -167,7 +202,7 @@ struct NPYTests {
             ("<u2", .u16, [0xFF, 0xFF], [65535]),
             ("<u4", .u32, [0xFF, 0xFF, 0xFF, 0xFF], [4_294_967_295]),
             ("|i1", .i8, [0xFF], [-1]),
-            ("|b1", .bool, [0x01], [1]),
+            ("|b1", .bool, [0x01], [1])
         ]
         for (descr, dtype, data, values) in cases {
             let bytes = craftedNPY("{'descr': '\(descr)', 'fortran_order': False, 'shape': (1,), }", data: data)

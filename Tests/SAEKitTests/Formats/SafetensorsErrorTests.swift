@@ -19,76 +19,117 @@ private func entry(_ name: String, _ dtype: String = "U8", shape: String = "[0]"
 
 private let remedy = "; re-export or re-download the file"
 
-private func st(_ name: String, _ header: String, data: [UInt8] = [], declaredLength: UInt64? = nil,
-                _ error: SafetensorsError, _ message: String) -> SafetensorsErrorCase {
-    SafetensorsErrorCase(name: name, bytes: Bytes.safetensors(header, data: data, declaredLength: declaredLength), error: error, message: message + remedy)
+private func st(
+    _ name: String, _ header: String, data: [UInt8] = [], declaredLength: UInt64? = nil,
+    _ error: SafetensorsError, _ message: String
+) -> SafetensorsErrorCase {
+    SafetensorsErrorCase(
+        name: name, bytes: Bytes.safetensors(header, data: data, declaredLength: declaredLength), error: error, message: message + remedy)
 }
 
 private func badShape(_ name: String, _ shape: String) -> SafetensorsErrorCase {
-    st("shape entry \(name)", "{\(entry("a", shape: shape, offsets: "[0,1]"))}", data: [0],
-       .invalidEntry(tensor: "a", detail: "shape entries must be non-negative integers"),
-       "tensor \"a\": invalid header entry: shape entries must be non-negative integers")
+    st(
+        "shape entry \(name)", "{\(entry("a", shape: shape, offsets: "[0,1]"))}", data: [0],
+        .invalidEntry(tensor: "a", detail: "shape entries must be non-negative integers"),
+        "tensor \"a\": invalid header entry: shape entries must be non-negative integers")
 }
 
 private func badOffsets(_ name: String, _ offsets: String) -> SafetensorsErrorCase {
-    st("data_offsets \(name)", "{\(entry("a", offsets: offsets))}",
-       .invalidEntry(tensor: "a", detail: "\"data_offsets\" must be two non-negative integers"),
-       "tensor \"a\": invalid header entry: \"data_offsets\" must be two non-negative integers")
+    st(
+        "data_offsets \(name)", "{\(entry("a", offsets: offsets))}",
+        .invalidEntry(tensor: "a", detail: "\"data_offsets\" must be two non-negative integers"),
+        "tensor \"a\": invalid header entry: \"data_offsets\" must be two non-negative integers")
 }
 
 let safetensorsErrorCases: [SafetensorsErrorCase] = [
     // Length prefix.
-    SafetensorsErrorCase(name: "empty file", bytes: [], error: .fileTooSmall(size: 0),
-                         message: "not a safetensors file: 0 bytes, shorter than the 8-byte header length" + remedy),
-    SafetensorsErrorCase(name: "file of 3 bytes", bytes: [1, 0, 0], error: .fileTooSmall(size: 3),
-                         message: "not a safetensors file: 3 bytes, shorter than the 8-byte header length" + remedy),
-    st("header length one over the cap", "{}", declaredLength: 100_000_001, .headerTooLarge(length: 100_000_001),
-       "header length 100000001 exceeds the 100,000,000-byte limit (corrupt or not safetensors)"),
-    st("header length UInt64.max", "{}", declaredLength: .max, .headerTooLarge(length: .max),
-       "header length 18446744073709551615 exceeds the 100,000,000-byte limit (corrupt or not safetensors)"),
-    st("header length at the cap, past EOF", "{}", declaredLength: 100_000_000, .headerPastEndOfFile(length: 100_000_000, fileSize: 10),
-       "header length 100000000 runs past the end of the 10-byte file (truncated?)"),
-    st("header one byte past EOF", "{}", declaredLength: 3, .headerPastEndOfFile(length: 3, fileSize: 10),
-       "header length 3 runs past the end of the 10-byte file (truncated?)"),
+    SafetensorsErrorCase(
+        name: "empty file", bytes: [], error: .fileTooSmall(size: 0),
+        message: "not a safetensors file: 0 bytes, shorter than the 8-byte header length" + remedy),
+    SafetensorsErrorCase(
+        name: "file of 3 bytes", bytes: [1, 0, 0], error: .fileTooSmall(size: 3),
+        message: "not a safetensors file: 3 bytes, shorter than the 8-byte header length" + remedy),
+    st(
+        "header length one over the cap", "{}", declaredLength: 100_000_001, .headerTooLarge(length: 100_000_001),
+        "header length 100000001 exceeds the 100,000,000-byte limit (corrupt or not safetensors)"),
+    st(
+        "header length UInt64.max", "{}", declaredLength: .max, .headerTooLarge(length: .max),
+        "header length 18446744073709551615 exceeds the 100,000,000-byte limit (corrupt or not safetensors)"),
+    st(
+        "header length at the cap, past EOF", "{}", declaredLength: 100_000_000, .headerPastEndOfFile(length: 100_000_000, fileSize: 10),
+        "header length 100000000 runs past the end of the 10-byte file (truncated?)"),
+    st(
+        "header one byte past EOF", "{}", declaredLength: 3, .headerPastEndOfFile(length: 3, fileSize: 10),
+        "header length 3 runs past the end of the 10-byte file (truncated?)"),
     // Header text.
-    SafetensorsErrorCase(name: "header with byte 0xFF", bytes: Bytes.safetensors(headerBytes: [0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D]),
-                         error: .headerNotUTF8, message: "header is not valid UTF-8" + remedy),
-    SafetensorsErrorCase(name: "header with a UTF-8-encoded surrogate", bytes: Bytes.safetensors(headerBytes: [0x7B, 0x22, 0xED, 0xA0, 0x80, 0x22, 0x7D]),
-                         error: .headerNotUTF8, message: "header is not valid UTF-8" + remedy),
-    SafetensorsErrorCase(name: "header with an overlong encoding of '/'", bytes: Bytes.safetensors(headerBytes: [0x7B, 0xC0, 0xAF, 0x7D]),
-                         error: .headerNotUTF8, message: "header is not valid UTF-8" + remedy),
-    st("empty header", "", .headerNotJSONObject(detail: "does not start with '{'"), "header is not a JSON object (does not start with '{')"),
-    st("header starting with a space", " {}", .headerNotJSONObject(detail: "does not start with '{'"), "header is not a JSON object (does not start with '{')"),
-    st("header that is a JSON array", "[]", .headerNotJSONObject(detail: "does not start with '{'"), "header is not a JSON object (does not start with '{')"),
-    st("header that is a JSON string", "\"{}\"", .headerNotJSONObject(detail: "does not start with '{'"), "header is not a JSON object (does not start with '{')"),
+    SafetensorsErrorCase(
+        name: "header with byte 0xFF", bytes: Bytes.safetensors(headerBytes: [0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D]),
+        error: .headerNotUTF8, message: "header is not valid UTF-8" + remedy),
+    SafetensorsErrorCase(
+        name: "header with a UTF-8-encoded surrogate", bytes: Bytes.safetensors(headerBytes: [0x7B, 0x22, 0xED, 0xA0, 0x80, 0x22, 0x7D]),
+        error: .headerNotUTF8, message: "header is not valid UTF-8" + remedy),
+    SafetensorsErrorCase(
+        name: "header with an overlong encoding of '/'", bytes: Bytes.safetensors(headerBytes: [0x7B, 0xC0, 0xAF, 0x7D]),
+        error: .headerNotUTF8, message: "header is not valid UTF-8" + remedy),
+    st(
+        "empty header", "", .headerNotJSONObject(detail: "does not start with '{'"), "header is not a JSON object (does not start with '{')"
+    ),
+    st(
+        "header starting with a space", " {}", .headerNotJSONObject(detail: "does not start with '{'"),
+        "header is not a JSON object (does not start with '{')"),
+    st(
+        "header that is a JSON array", "[]", .headerNotJSONObject(detail: "does not start with '{'"),
+        "header is not a JSON object (does not start with '{')"),
+    st(
+        "header that is a JSON string", "\"{}\"", .headerNotJSONObject(detail: "does not start with '{'"),
+        "header is not a JSON object (does not start with '{')"),
     st("unterminated JSON", "{\"a\":", .headerNotJSONObject(detail: "invalid JSON"), "header is not a JSON object (invalid JSON)"),
     st("JSON with trailing garbage", "{}x", .headerNotJSONObject(detail: "invalid JSON"), "header is not a JSON object (invalid JSON)"),
     st("JSON with single quotes", "{'a':1}", .headerNotJSONObject(detail: "invalid JSON"), "header is not a JSON object (invalid JSON)"),
-    st("JSON with a lone surrogate escape", "{\"\\ud800\":1}", .headerNotJSONObject(detail: "invalid JSON"), "header is not a JSON object (invalid JSON)"),
+    st(
+        "JSON with a lone surrogate escape", "{\"\\ud800\":1}", .headerNotJSONObject(detail: "invalid JSON"),
+        "header is not a JSON object (invalid JSON)"),
     // Names.
-    st("duplicate tensor", "{\(entry("a")),\(entry("a"))}", .duplicateTensor(name: "a"), "tensor \"a\": tensor name appears twice in the header"),
-    st("duplicate tensor spelled with a JSON escape", "{\(entry("a")),\(entry("\\u0061"))}", .duplicateTensor(name: "a"),
-       "tensor \"a\": tensor name appears twice in the header"),
-    st("duplicate tensor spelled with an escaped slash", "{\(entry("x/y")),\(entry("x\\/y"))}", .duplicateTensor(name: "x/y"),
-       "tensor \"x/y\": tensor name appears twice in the header"),
+    st(
+        "duplicate tensor", "{\(entry("a")),\(entry("a"))}", .duplicateTensor(name: "a"),
+        "tensor \"a\": tensor name appears twice in the header"),
+    st(
+        "duplicate tensor spelled with a JSON escape", "{\(entry("a")),\(entry("\\u0061"))}", .duplicateTensor(name: "a"),
+        "tensor \"a\": tensor name appears twice in the header"),
+    st(
+        "duplicate tensor spelled with an escaped slash", "{\(entry("x/y")),\(entry("x\\/y"))}", .duplicateTensor(name: "x/y"),
+        "tensor \"x/y\": tensor name appears twice in the header"),
     // Swift strings compare by canonical equivalence, so U+00E9 and "e" + U+0301 are one dictionary key.
     // The reference (byte comparison) would accept both names; refusing beats silently dropping one.
-    st("names equal under Unicode canonical equivalence", "{\(entry("\u{E9}")),\(entry("e\u{301}"))}", .duplicateTensor(name: "\u{E9}"),
-       "tensor \"\u{E9}\": tensor name appears twice in the header"),
-    st("duplicate __metadata__", "{\"__metadata__\":{},\"__metadata__\":{}}", .duplicateTensor(name: "__metadata__"),
-       "tensor \"__metadata__\": tensor name appears twice in the header"),
+    st(
+        "names equal under Unicode canonical equivalence", "{\(entry("\u{E9}")),\(entry("e\u{301}"))}", .duplicateTensor(name: "\u{E9}"),
+        "tensor \"\u{E9}\": tensor name appears twice in the header"),
+    st(
+        "duplicate __metadata__", "{\"__metadata__\":{},\"__metadata__\":{}}", .duplicateTensor(name: "__metadata__"),
+        "tensor \"__metadata__\": tensor name appears twice in the header"),
     // Entries.
-    st("entry that is a number", "{\"a\":1}", .invalidEntry(tensor: "a", detail: "not an object"), "tensor \"a\": invalid header entry: not an object"),
-    st("entry missing dtype", "{\"a\":{\"shape\":[0],\"data_offsets\":[0,0]}}", .invalidEntry(tensor: "a", detail: "missing or non-string \"dtype\""),
-       "tensor \"a\": invalid header entry: missing or non-string \"dtype\""),
-    st("entry with numeric dtype", "{\"a\":{\"dtype\":32,\"shape\":[0],\"data_offsets\":[0,0]}}", .invalidEntry(tensor: "a", detail: "missing or non-string \"dtype\""),
-       "tensor \"a\": invalid header entry: missing or non-string \"dtype\""),
-    st("entry missing shape", "{\"a\":{\"dtype\":\"U8\",\"data_offsets\":[0,0]}}", .invalidEntry(tensor: "a", detail: "missing or non-array \"shape\""),
-       "tensor \"a\": invalid header entry: missing or non-array \"shape\""),
-    st("entry with scalar shape", "{\(entry("a", shape: "0"))}", .invalidEntry(tensor: "a", detail: "missing or non-array \"shape\""),
-       "tensor \"a\": invalid header entry: missing or non-array \"shape\""),
-    st("entry missing data_offsets", "{\"a\":{\"dtype\":\"U8\",\"shape\":[0]}}", .invalidEntry(tensor: "a", detail: "\"data_offsets\" must be two non-negative integers"),
-       "tensor \"a\": invalid header entry: \"data_offsets\" must be two non-negative integers"),
+    st(
+        "entry that is a number", "{\"a\":1}", .invalidEntry(tensor: "a", detail: "not an object"),
+        "tensor \"a\": invalid header entry: not an object"),
+    st(
+        "entry missing dtype", "{\"a\":{\"shape\":[0],\"data_offsets\":[0,0]}}",
+        .invalidEntry(tensor: "a", detail: "missing or non-string \"dtype\""),
+        "tensor \"a\": invalid header entry: missing or non-string \"dtype\""),
+    st(
+        "entry with numeric dtype", "{\"a\":{\"dtype\":32,\"shape\":[0],\"data_offsets\":[0,0]}}",
+        .invalidEntry(tensor: "a", detail: "missing or non-string \"dtype\""),
+        "tensor \"a\": invalid header entry: missing or non-string \"dtype\""),
+    st(
+        "entry missing shape", "{\"a\":{\"dtype\":\"U8\",\"data_offsets\":[0,0]}}",
+        .invalidEntry(tensor: "a", detail: "missing or non-array \"shape\""),
+        "tensor \"a\": invalid header entry: missing or non-array \"shape\""),
+    st(
+        "entry with scalar shape", "{\(entry("a", shape: "0"))}", .invalidEntry(tensor: "a", detail: "missing or non-array \"shape\""),
+        "tensor \"a\": invalid header entry: missing or non-array \"shape\""),
+    st(
+        "entry missing data_offsets", "{\"a\":{\"dtype\":\"U8\",\"shape\":[0]}}",
+        .invalidEntry(tensor: "a", detail: "\"data_offsets\" must be two non-negative integers"),
+        "tensor \"a\": invalid header entry: \"data_offsets\" must be two non-negative integers"),
     st("unknown dtype", "{\(entry("a", "F128"))}", .unknownDType(tensor: "a", dtype: "F128"), "tensor \"a\": unknown dtype \"F128\""),
     st("lower-case dtype", "{\(entry("a", "f32"))}", .unknownDType(tensor: "a", dtype: "f32"), "tensor \"a\": unknown dtype \"f32\""),
     badShape("negative", "[-1]"),
@@ -106,47 +147,69 @@ let safetensorsErrorCases: [SafetensorsErrorCase] = [
     badOffsets("float", "[0,0.0]"),
     badOffsets("boolean", "[false,false]"),
     // Metadata.
-    st("__metadata__ with a number value", "{\"__metadata__\":{\"k\":1}}", .invalidMetadata(detail: "value of \"k\" is not a string"),
-       "__metadata__ must map strings to strings (value of \"k\" is not a string)"),
-    st("__metadata__ with an object value", "{\"__metadata__\":{\"k\":{}}}", .invalidMetadata(detail: "value of \"k\" is not a string"),
-       "__metadata__ must map strings to strings (value of \"k\" is not a string)"),
-    st("__metadata__ that is an array", "{\"__metadata__\":[]}", .invalidMetadata(detail: "not an object"),
-       "__metadata__ must map strings to strings (not an object)"),
+    st(
+        "__metadata__ with a number value", "{\"__metadata__\":{\"k\":1}}", .invalidMetadata(detail: "value of \"k\" is not a string"),
+        "__metadata__ must map strings to strings (value of \"k\" is not a string)"),
+    st(
+        "__metadata__ with an object value", "{\"__metadata__\":{\"k\":{}}}", .invalidMetadata(detail: "value of \"k\" is not a string"),
+        "__metadata__ must map strings to strings (value of \"k\" is not a string)"),
+    st(
+        "__metadata__ that is an array", "{\"__metadata__\":[]}", .invalidMetadata(detail: "not an object"),
+        "__metadata__ must map strings to strings (not an object)"),
     // Offsets and sizes.
-    st("end before begin", "{\(entry("a", offsets: "[4,2]"))}", .offsetsReversed(tensor: "a", begin: 4, end: 2),
-       "tensor \"a\": data_offsets [4, 2] end before they begin"),
-    st("gap between tensors", "{\(entry("a", shape: "[4]", offsets: "[0,4]")),\(entry("b", shape: "[4]", offsets: "[5,9]"))}", data: Array(repeating: 0, count: 9),
-       .offsetsNotContiguous(tensor: "b", expectedBegin: 4, begin: 5),
-       "tensor \"b\": data_offsets begin at 5, expected 4: tensors must follow each other with no gap or overlap"),
-    st("overlapping tensors", "{\(entry("b", shape: "[4]", offsets: "[3,7]")),\(entry("a", shape: "[4]", offsets: "[0,4]"))}", data: Array(repeating: 0, count: 7),
-       .offsetsNotContiguous(tensor: "b", expectedBegin: 4, begin: 3),
-       "tensor \"b\": data_offsets begin at 3, expected 4: tensors must follow each other with no gap or overlap"),
-    st("empty tensor inside another", "{\(entry("a", shape: "[4]", offsets: "[0,4]")),\(entry("z", offsets: "[2,2]"))}", data: Array(repeating: 0, count: 4),
-       .offsetsNotContiguous(tensor: "z", expectedBegin: 4, begin: 2),
-       "tensor \"z\": data_offsets begin at 2, expected 4: tensors must follow each other with no gap or overlap"),
-    st("first tensor not at 0", "{\(entry("a", shape: "[4]", offsets: "[2,6]"))}", data: Array(repeating: 0, count: 6),
-       .offsetsNotContiguous(tensor: "a", expectedBegin: 0, begin: 2),
-       "tensor \"a\": data_offsets begin at 2, expected 0: tensors must follow each other with no gap or overlap"),
-    st("element count overflows", "{\(entry("a", shape: "[4294967296,4294967296]"))}", .sizeOverflow(tensor: "a"),
-       "tensor \"a\": shape is too large: element count x width overflows"),
-    st("element count overflows before a zero dimension", "{\(entry("a", shape: "[4294967296,4294967296,0]"))}", .sizeOverflow(tensor: "a"),
-       "tensor \"a\": shape is too large: element count x width overflows"),
-    st("element count x width overflows", "{\(entry("a", "F32", shape: "[2305843009213693952]"))}", .sizeOverflow(tensor: "a"),
-       "tensor \"a\": shape is too large: element count x width overflows"),
-    st("sub-byte tensor of 12 bits", "{\(entry("a", "F4", shape: "[3]", offsets: "[0,2]"))}", data: [0, 0], .misalignedSubByteTensor(tensor: "a"),
-       "tensor \"a\": sub-byte tensor does not fill a whole number of bytes"),
-    st("byte length smaller than shape x width", "{\(entry("a", "F32", shape: "[2]", offsets: "[0,4]"))}", data: [0, 0, 0, 0],
-       .byteLengthMismatch(tensor: "a", expected: 8, actual: 4), "tensor \"a\": data_offsets cover 4 bytes but shape x dtype needs 8"),
-    st("byte length larger than shape x width", "{\(entry("a", "F16", shape: "[]", offsets: "[0,4]"))}", data: [0, 0, 0, 0],
-       .byteLengthMismatch(tensor: "a", expected: 2, actual: 4), "tensor \"a\": data_offsets cover 4 bytes but shape x dtype needs 2"),
-    st("trailing byte after the data", "{\(entry("a", "F32", shape: "[1]", offsets: "[0,4]"))}", data: [0, 0, 0, 0, 0],
-       .dataLengthMismatch(declaredEnd: 4, available: 5),
-       "tensor data ends at byte 4 of the buffer but the file holds 5 data bytes (truncated or trailing bytes)"),
-    st("trailing byte in a file without tensors", "{}", data: [0], .dataLengthMismatch(declaredEnd: 0, available: 1),
-       "tensor data ends at byte 0 of the buffer but the file holds 1 data bytes (truncated or trailing bytes)"),
-    st("truncated data", "{\(entry("a", "F32", shape: "[2]", offsets: "[0,8]"))}", data: [0, 0, 0, 0],
-       .dataLengthMismatch(declaredEnd: 8, available: 4),
-       "tensor data ends at byte 8 of the buffer but the file holds 4 data bytes (truncated or trailing bytes)"),
+    st(
+        "end before begin", "{\(entry("a", offsets: "[4,2]"))}", .offsetsReversed(tensor: "a", begin: 4, end: 2),
+        "tensor \"a\": data_offsets [4, 2] end before they begin"),
+    st(
+        "gap between tensors", "{\(entry("a", shape: "[4]", offsets: "[0,4]")),\(entry("b", shape: "[4]", offsets: "[5,9]"))}",
+        data: Array(repeating: 0, count: 9),
+        .offsetsNotContiguous(tensor: "b", expectedBegin: 4, begin: 5),
+        "tensor \"b\": data_offsets begin at 5, expected 4: tensors must follow each other with no gap or overlap"),
+    st(
+        "overlapping tensors", "{\(entry("b", shape: "[4]", offsets: "[3,7]")),\(entry("a", shape: "[4]", offsets: "[0,4]"))}",
+        data: Array(repeating: 0, count: 7),
+        .offsetsNotContiguous(tensor: "b", expectedBegin: 4, begin: 3),
+        "tensor \"b\": data_offsets begin at 3, expected 4: tensors must follow each other with no gap or overlap"),
+    st(
+        "empty tensor inside another", "{\(entry("a", shape: "[4]", offsets: "[0,4]")),\(entry("z", offsets: "[2,2]"))}",
+        data: Array(repeating: 0, count: 4),
+        .offsetsNotContiguous(tensor: "z", expectedBegin: 4, begin: 2),
+        "tensor \"z\": data_offsets begin at 2, expected 4: tensors must follow each other with no gap or overlap"),
+    st(
+        "first tensor not at 0", "{\(entry("a", shape: "[4]", offsets: "[2,6]"))}", data: Array(repeating: 0, count: 6),
+        .offsetsNotContiguous(tensor: "a", expectedBegin: 0, begin: 2),
+        "tensor \"a\": data_offsets begin at 2, expected 0: tensors must follow each other with no gap or overlap"),
+    st(
+        "element count overflows", "{\(entry("a", shape: "[4294967296,4294967296]"))}", .sizeOverflow(tensor: "a"),
+        "tensor \"a\": shape is too large: element count x width overflows"),
+    st(
+        "element count overflows before a zero dimension", "{\(entry("a", shape: "[4294967296,4294967296,0]"))}",
+        .sizeOverflow(tensor: "a"),
+        "tensor \"a\": shape is too large: element count x width overflows"),
+    st(
+        "element count x width overflows", "{\(entry("a", "F32", shape: "[2305843009213693952]"))}", .sizeOverflow(tensor: "a"),
+        "tensor \"a\": shape is too large: element count x width overflows"),
+    st(
+        "sub-byte tensor of 12 bits", "{\(entry("a", "F4", shape: "[3]", offsets: "[0,2]"))}", data: [0, 0],
+        .misalignedSubByteTensor(tensor: "a"),
+        "tensor \"a\": sub-byte tensor does not fill a whole number of bytes"),
+    st(
+        "byte length smaller than shape x width", "{\(entry("a", "F32", shape: "[2]", offsets: "[0,4]"))}", data: [0, 0, 0, 0],
+        .byteLengthMismatch(tensor: "a", expected: 8, actual: 4), "tensor \"a\": data_offsets cover 4 bytes but shape x dtype needs 8"),
+    st(
+        "byte length larger than shape x width", "{\(entry("a", "F16", shape: "[]", offsets: "[0,4]"))}", data: [0, 0, 0, 0],
+        .byteLengthMismatch(tensor: "a", expected: 2, actual: 4), "tensor \"a\": data_offsets cover 4 bytes but shape x dtype needs 2"),
+    st(
+        "trailing byte after the data", "{\(entry("a", "F32", shape: "[1]", offsets: "[0,4]"))}", data: [0, 0, 0, 0, 0],
+        .dataLengthMismatch(declaredEnd: 4, available: 5),
+        "tensor data ends at byte 4 of the buffer but the file holds 5 data bytes (truncated or trailing bytes)"),
+    st(
+        "trailing byte in a file without tensors", "{}", data: [0], .dataLengthMismatch(declaredEnd: 0, available: 1),
+        "tensor data ends at byte 0 of the buffer but the file holds 1 data bytes (truncated or trailing bytes)"),
+    st(
+        "truncated data", "{\(entry("a", "F32", shape: "[2]", offsets: "[0,8]"))}", data: [0, 0, 0, 0],
+        .dataLengthMismatch(declaredEnd: 8, available: 4),
+        "tensor data ends at byte 8 of the buffer but the file holds 4 data bytes (truncated or trailing bytes)")
 ]
 
 @Suite("Safetensors refusals")
@@ -181,12 +244,15 @@ struct ErrorLineSafetyTests {
         defer { dir.remove() }
         let path = try dir.write("evil.safetensors", Bytes.safetensors(header))
         let e = try #require(throws: SAEKitError.self) { try SafetensorsFile(path: path) }
-        #expect(e.description == "\(path): tensor \"\\u{1B}[2J\\u{9}\\u{7F}\\u{202E}ab cd\": unknown dtype \"F99\"; re-export or re-download the file")
+        #expect(
+            e.description
+                == "\(path): tensor \"\\u{1B}[2J\\u{9}\\u{7F}\\u{202E}ab cd\": unknown dtype \"F99\"; re-export or re-download the file")
         #expect(!e.description.unicodeScalars.contains { $0.properties.generalCategory == .control })
     }
 
     @Test func ordinaryTextIsUnchanged() {
-        let e = SAEKitError(.badInput, path: "dir/ü file.safetensors", subject: "tensor \"blocks.0/W_enc\"", reason: "a\r\nb", remedy: "c ✓")
+        let e = SAEKitError(
+            .badInput, path: "dir/ü file.safetensors", subject: "tensor \"blocks.0/W_enc\"", reason: "a\r\nb", remedy: "c ✓")
         #expect(e.description == "dir/ü file.safetensors: tensor \"blocks.0/W_enc\": a b; c ✓")
     }
 }

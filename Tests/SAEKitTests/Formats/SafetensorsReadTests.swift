@@ -25,7 +25,8 @@ struct SafetensorsReadTests {
     }
 
     @Test func emptyTensors() throws {
-        let header = "{\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]},\"b\":{\"dtype\":\"I64\",\"shape\":[3,0,2],\"data_offsets\":[0,0]},"
+        let header =
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]},\"b\":{\"dtype\":\"I64\",\"shape\":[3,0,2],\"data_offsets\":[0,0]},"
             + "\"c\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},\"d\":{\"dtype\":\"BF16\",\"shape\":[0],\"data_offsets\":[1,1]}}"
         try open(Bytes.safetensors(header, data: [42])) { (f) throws in
             #expect(Set(f.names) == ["a", "b", "c", "d"])
@@ -51,7 +52,8 @@ struct SafetensorsReadTests {
     }
 
     @Test func jsonWhitespaceInsideAndAfterTheHeader() throws {
-        let header = "{ \"w\" :\n\t{ \"shape\" : [ 2 ] ,\r\n \"dtype\" : \"I16\" , \"data_offsets\" : [ 0 , 4 ] } ,\n \"__metadata__\" : { \"k\" : \"v\" } }\n   \t"
+        let header =
+            "{ \"w\" :\n\t{ \"shape\" : [ 2 ] ,\r\n \"dtype\" : \"I16\" , \"data_offsets\" : [ 0 , 4 ] } ,\n \"__metadata__\" : { \"k\" : \"v\" } }\n   \t"
         // I16 little-endian: 0x8000 = -32768, 0x7FFF = 32767.
         try open(Bytes.safetensors(header, data: [0x00, 0x80, 0xFF, 0x7F])) { (f) throws in
             #expect(f.metadata == ["k": "v"])
@@ -69,7 +71,8 @@ struct SafetensorsReadTests {
     }
 
     @Test func escapedNamesAreUnescaped() throws {
-        let header = "{\"blocks.0\\/W_enc\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},\"\\u00e9\\\"q\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}"
+        let header =
+            "{\"blocks.0\\/W_enc\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},\"\\u00e9\\\"q\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}"
         try open(Bytes.safetensors(header, data: [1, 2])) { (f) throws in
             #expect(try f.require("blocks.0/W_enc").int64s() == [1])
             #expect(try f.require("é\"q").int64s() == [2])
@@ -113,22 +116,27 @@ struct SafetensorsReadTests {
         let tensors: [(String, String, [UInt8])] = [
             ("bool", "BOOL", [0x00, 0x01]),
             ("u8", "U8", [0x00, 0xFF, 0x80]),
-            ("i8", "I8", [0x80, 0x7F, 0xFF]),                                    // -128, 127, -1
-            ("i16", "I16", [0x00, 0x80, 0xFF, 0x7F, 0xFE, 0xFF]),                // -32768, 32767, -2
-            ("u16", "U16", [0x02, 0x01, 0xFF, 0xFF]),                            // 0x0102 = 258, 65535
-            ("i32", "I32", [0xFF, 0xFF, 0xFF, 0x7F, 0x00, 0x00, 0x00, 0x80]),    // 2^31-1, -2^31
-            ("u32", "U32", [0x01, 0x02, 0x03, 0x04]),                            // 0x04030201 = 67305985
-            ("i64", "I64", [0xFE] + Array(repeating: 0xFF, count: 7)             // -2
-                + [0x01, 0, 0, 0, 0, 0, 0x20, 0]),                                // 2^53 + 1 = 9007199254740993
-            ("u64", "U64", [0x2A, 0, 0, 0, 0, 0, 0, 0]),                         // 42
-            ("f32", "F32", [0x00, 0x00, 0xC0, 0x3F]),                            // 0x3FC00000 = 1.5
-            ("f64", "F64", [0x9A, 0x99, 0x99, 0x99, 0x99, 0x99, 0xB9, 0x3F]),    // 0x3FB999999999999A = 0.1
+            ("i8", "I8", [0x80, 0x7F, 0xFF]),  // -128, 127, -1
+            ("i16", "I16", [0x00, 0x80, 0xFF, 0x7F, 0xFE, 0xFF]),  // -32768, 32767, -2
+            ("u16", "U16", [0x02, 0x01, 0xFF, 0xFF]),  // 0x0102 = 258, 65535
+            ("i32", "I32", [0xFF, 0xFF, 0xFF, 0x7F, 0x00, 0x00, 0x00, 0x80]),  // 2^31-1, -2^31
+            ("u32", "U32", [0x01, 0x02, 0x03, 0x04]),  // 0x04030201 = 67305985
+            (
+                "i64", "I64",
+                [0xFE] + Array(repeating: 0xFF, count: 7)  // -2
+                    + [0x01, 0, 0, 0, 0, 0, 0x20, 0]
+            ),  // 2^53 + 1 = 9007199254740993
+            ("u64", "U64", [0x2A, 0, 0, 0, 0, 0, 0, 0]),  // 42
+            ("f32", "F32", [0x00, 0x00, 0xC0, 0x3F]),  // 0x3FC00000 = 1.5
+            ("f64", "F64", [0x9A, 0x99, 0x99, 0x99, 0x99, 0x99, 0xB9, 0x3F])  // 0x3FB999999999999A = 0.1
         ]
         var header = "{"
         var data: [UInt8] = []
         for (i, (name, dtype, bytes)) in tensors.enumerated() {
             let width = DType(rawValue: dtype)!.byteSize!
-            header += (i > 0 ? "," : "") + "\"\(name)\":{\"dtype\":\"\(dtype)\",\"shape\":[\(bytes.count / width)],\"data_offsets\":[\(data.count),\(data.count + bytes.count)]}"
+            header +=
+                (i > 0 ? "," : "")
+                + "\"\(name)\":{\"dtype\":\"\(dtype)\",\"shape\":[\(bytes.count / width)],\"data_offsets\":[\(data.count),\(data.count + bytes.count)]}"
             data += bytes
         }
         header += "}"
@@ -160,7 +168,8 @@ struct SafetensorsReadTests {
             #expect(try f.require("f64").scalar() == 0.1)
             // Floating-point tensors are not integers.
             let e = try #require(throws: SAEKitError.self) { try f.require("f32").int64s() }
-            #expect(e.description == "\(f.path): tensor \"f32\": dtype F32 cannot be read as integers; convert the tensor to F32, F16 or BF16")
+            #expect(
+                e.description == "\(f.path): tensor \"f32\": dtype F32 cannot be read as integers; convert the tensor to F32, F16 or BF16")
         }
     }
 
@@ -169,14 +178,18 @@ struct SafetensorsReadTests {
         let data: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0] + Array(repeating: 0xFF, count: 8)
         try open(Bytes.safetensors(header, data: data)) { (f) throws in
             let e = try #require(throws: SAEKitError.self) { try f.require("ids").int64s() }
-            #expect(e.description == "\(f.path): tensor \"ids\": U64 value 18446744073709551615 at index 1 does not fit in Int64; store the values as I64")
+            #expect(
+                e.description
+                    == "\(f.path): tensor \"ids\": U64 value 18446744073709551615 at index 1 does not fit in Int64; store the values as I64"
+            )
             // As floats it is fine: 2^64 - 1 rounds to 2^64.
             #expect(try f.require("ids").floats() == [1, 18_446_744_073_709_551_616])
         }
     }
 
     @Test func subByteAndComplexTypesParseButDoNotConvert() throws {
-        let header = "{\"q\":{\"dtype\":\"F4\",\"shape\":[4],\"data_offsets\":[0,2]},\"c\":{\"dtype\":\"C64\",\"shape\":[1],\"data_offsets\":[2,10]}}"
+        let header =
+            "{\"q\":{\"dtype\":\"F4\",\"shape\":[4],\"data_offsets\":[0,2]},\"c\":{\"dtype\":\"C64\",\"shape\":[1],\"data_offsets\":[2,10]}}"
         try open(Bytes.safetensors(header, data: Array(repeating: 0, count: 10))) { (f) throws in
             let q = try #require(throws: SAEKitError.self) { try f.require("q").floats() }
             #expect(q.description == "\(f.path): tensor \"q\": dtype F4 cannot be read as Float32; convert the tensor to F32, F16 or BF16")
@@ -207,7 +220,7 @@ struct SafetensorsReadTests {
         (0xFC00, 0xFF80_0000, "-inf"),
         (0x7E00, 0x7FC0_0000, "quiet NaN (mantissa 0x200 << 13 = 0x400000)"),
         (0x7C01, 0x7F80_2000, "signalling NaN with payload 1 (1 << 13)"),
-        (0xFE01, 0xFFC0_2000, "negative quiet NaN with payload 0x201"),
+        (0xFE01, 0xFFC0_2000, "negative quiet NaN with payload 0x201")
     ]
 
     /// bf16 is the upper half of a Float32 bit pattern.
@@ -224,7 +237,7 @@ struct SafetensorsReadTests {
         (0xFF80, 0xFF80_0000, "-inf"),
         (0x7FC0, 0x7FC0_0000, "quiet NaN"),
         (0x7F81, 0x7F81_0000, "signalling NaN with payload 1"),
-        (0xFFC1, 0xFFC1_0000, "negative quiet NaN with payload 1"),
+        (0xFFC1, 0xFFC1_0000, "negative quiet NaN with payload 1")
     ]
 
     private func checkHalf(_ dtype: String, _ cases: [(UInt16, UInt32, String)]) throws {

@@ -19,7 +19,9 @@ struct NeuronpediaFeatureTests {
         #expect(src.featureIndices == [7])
         let s = src.stats(dict: 0, feature: 7)
         #expect(s.density == 0.0125 && s.maxActivation == 4.5 && !s.dead)
-        #expect(s.normPearson == nil && s.normSpearman == nil && s.normPearsonActive == nil && s.normSpearmanActive == nil && s.topNormMass == nil)
+        #expect(
+            s.normPearson == nil && s.normSpearman == nil && s.normPearsonActive == nil && s.normSpearmanActive == nil
+                && s.topNormMass == nil)
         #expect(s.alpha == nil && s.elasticity == nil && s.decoderNorm == nil)
         #expect(s.topTokens == [" cat", "A"])
         #expect(src.feature(7)?.description == "cats and dogs")
@@ -241,7 +243,8 @@ struct DelphiTests {
     }
 
     static func expected() throws -> [String: Expected] {
-        try JSONDecoder().decode([String: Expected].self, from: Data(contentsOf: URL(fileURLWithPath: ImportFixture.path("delphi/expected.json"))))
+        try JSONDecoder().decode(
+            [String: Expected].self, from: Data(contentsOf: URL(fileURLWithPath: ImportFixture.path("delphi/expected.json"))))
     }
 
     @Test func latentCacheMatchesNumpy() throws {
@@ -261,7 +264,8 @@ struct DelphiTests {
             let c = try src.contexts(dict: 0, feature: f)
             #expect(c.top.map { [Double($0.sequence), Double($0.position), Double($0.value)] } == e.top)
             #expect(c.top.map { $0.tokens[$0.peakIndex] } == e.top_token)
-            let contains = Dictionary(uniqueKeysWithValues: c.intervals.map { (String(Int(($0.upper / Float(e.max) * 10).rounded()) - 1), $0.contains) })
+            let contains = Dictionary(
+                uniqueKeysWithValues: c.intervals.map { (String(Int(($0.upper / Float(e.max) * 10).rounded()) - 1), $0.contains) })
             #expect(contains.keys.sorted() == e.contains.keys.sorted())
             for (b, v) in e.contains { #expect(abs((contains[b] ?? -1) - v) < 1e-12) }
         }

@@ -12,8 +12,10 @@ import Testing
         }
         let session = try BlindSession.create(directory: dir, dictionaries: offered, perDictionary: 3, seed: 3, rater: "ann")
         for (i, id) in session.order.enumerated() {
-            try session.record(BlindAnswer(id: id, rating: i % 2 == 0 ? .yes : .no, verdict: i == 0 ? .polysemantic : nil, concept: "c\(i)",
-                                           answered: Date(timeIntervalSince1970: 1_700_000_000 + Double(i))))
+            try session.record(
+                BlindAnswer(
+                    id: id, rating: i % 2 == 0 ? .yes : .no, verdict: i == 0 ? .polysemantic : nil, concept: "c\(i)",
+                    answered: Date(timeIntervalSince1970: 1_700_000_000 + Double(i))))
         }
         let answers = session.answerLabels(rater: "ann")
         #expect(answers.count == 6 && Set(answers.map(\.key)) == Set(session.features))
@@ -28,8 +30,10 @@ import Testing
 
         let store = try LabelStore(path: dir + "/labels")
         let handMade = FeatureLabel(verdict: .interpretable, concept: "mine", author: "ann")
-        try store.setRatedLabels([(answers[1].key, "ann", handMade),
-                                  (answers[2].key, "bob", FeatureLabel(concept: "bob's", author: "bob"))])
+        try store.setRatedLabels([
+            (answers[1].key, "ann", handMade),
+            (answers[2].key, "bob", FeatureLabel(concept: "bob's", author: "bob"))
+        ])
         let report = try store.storeBlindAnswers(answers)
         #expect(report.stored == 5 && report.unchanged == 0)
         #expect(report.clashes.map(\.key) == [answers[1].key] && report.clashes.first?.stored == store.labels(by: "ann")[answers[1].key])

@@ -9,8 +9,10 @@ import Testing
         func densities() -> [Double] {
             (0..<200).map { i in i % 10 == 0 ? 0 : pow(10, -5 + 4.5 * rng.nextUnit()) }
         }
-        return [BlindDictionary(name: "standard", fingerprint: "fp-std", featureCount: 200, density: densities()),
-                BlindDictionary(name: "cosine", fingerprint: "fp-cos", featureCount: 200, density: densities())]
+        return [
+            BlindDictionary(name: "standard", fingerprint: "fp-std", featureCount: 200, density: densities()),
+            BlindDictionary(name: "cosine", fingerprint: "fp-cos", featureCount: 200, density: densities())
+        ]
     }
 
     @Test func sampleIsDeterministicStratifiedAndBalanced() throws {
@@ -49,8 +51,11 @@ import Testing
 
     @Test func tooFewAliveFeaturesIsAClearError() {
         let dicts = dictionaries()
-        #expect(throws: SAEKitError(.badInput, path: nil, subject: "standard", reason: "only 180 alive features, cannot sample 181",
-                                   remedy: "choose a sample size of at most 180 per dictionary")) {
+        #expect(
+            throws: SAEKitError(
+                .badInput, path: nil, subject: "standard", reason: "only 180 alive features, cannot sample 181",
+                remedy: "choose a sample size of at most 180 per dictionary")
+        ) {
             try BlindSample.draw(dicts, perDictionary: 181, seed: 1)
         }
     }
@@ -94,7 +99,10 @@ import Testing
         defer { removeFolder(dir2) }
         let twin = try BlindSession.create(directory: dir2, dictionaries: dicts, perDictionary: 6, seed: 42)
         #expect(twin.order == reopened.order)
-        #expect(throws: SAEKitError(.badInput, path: dir2, reason: "already holds a blind session", remedy: "resume it, or choose another folder for a new one")) {
+        #expect(
+            throws: SAEKitError(
+                .badInput, path: dir2, reason: "already holds a blind session", remedy: "resume it, or choose another folder for a new one")
+        ) {
             twin.close()
             _ = try BlindSession.create(directory: dir2, dictionaries: dicts, perDictionary: 6, seed: 42)
         }

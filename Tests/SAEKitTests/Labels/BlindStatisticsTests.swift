@@ -10,7 +10,7 @@ import Testing
         (7, 20, 0.1811918241010821, 0.5671457233147637),
         (0, 10, 0.0, 0.27753279986288926),
         (10, 10, 0.7224672001371109, 1.0),
-        (42, 100, 0.32798382674354737, 0.5179351329695704),
+        (42, 100, 0.32798382674354737, 0.5179351329695704)
     ])
     func wilsonIntervalMatchesSciPy(k: Int, n: Int, low: Double, high: Double) throws {
         let ci = try #require(BlindStatistics.wilson(successes: k, total: n))
@@ -29,7 +29,7 @@ import Testing
         ([0, 10, 10, 0], 0.0, 1.082508822446903e-05),
         ([3, 3, 3, 3], 1.0, 1.0),
         ([30, 70, 18, 82], 1.9523809523809523, 0.06791000101375219),
-        ([1, 9, 11, 3], 0.030303030303030304, 0.0027594561852200836),
+        ([1, 9, 11, 3], 0.030303030303030304, 0.0027594561852200836)
     ])
     func fisherExactMatchesSciPy(table: [Int], oddsRatio: Double, p: Double) throws {
         let got = BlindStatistics.fisherExactTwoSided(table[0], table[1], table[2], table[3])
@@ -42,7 +42,7 @@ import Testing
     @Test(arguments: [
         ([2, 2, 1, 0, 2, 1, 2, 0, 2, 2], [0, 1, 0, 0, 2, 1, 0, 1, 0, 1], 76.0, 0.040965770646635466),
         ([2, 1, 1, 0, 2, 0, 1, 1], [1, 1, 0, 2, 0, 0, 1, 1, 1, 0, 2, 0], 57.0, 0.47950812403155707),
-        ([0, 0, 1], [2, 2, 2, 1, 2], 0.5, 0.03633140618194625),
+        ([0, 0, 1], [2, 2, 2, 1, 2], 0.5, 0.03633140618194625)
     ])
     func mannWhitneyMatchesSciPy(x: [Int], y: [Int], u: Double, p: Double) throws {
         let r = try #require(BlindStatistics.mannWhitney(x.map(Double.init), y.map(Double.init)))
@@ -68,16 +68,19 @@ import Testing
     ///   v = sorted(d); c = np.cumsum([d[k] for k in v]); print([v[int(np.searchsorted(c, q))] for q in (0.015, 0.035, 0.965, 0.985)])
     @Test(arguments: [
         (30, 60, 18, 60, [0.016666666666666663, 0.03333333333333338, 0.35000000000000003, 0.38333333333333336]),
-        (7, 20, 12, 25, [-0.44, -0.39, 0.14, 0.19000000000000006]),
+        (7, 20, 12, 25, [-0.44, -0.39, 0.14, 0.19000000000000006])
     ])
     func bootstrapFallsInsideTheExactBootstrapQuantiles(ka: Int, na: Int, kb: Int, nb: Int, brackets: [Double]) throws {
         for seed: UInt64 in [1, 2, 3] {
-            let ci = try #require(BlindStatistics.bootstrapDifference(successesA: ka, totalA: na, successesB: kb, totalB: nb, resamples: 10_000, seed: seed))
+            let ci = try #require(
+                BlindStatistics.bootstrapDifference(successesA: ka, totalA: na, successesB: kb, totalB: nb, resamples: 10_000, seed: seed))
             #expect(ci.lowerBound >= brackets[0] - 1e-12 && ci.lowerBound <= brackets[1] + 1e-12, "lower \(ci.lowerBound) seed \(seed)")
             #expect(ci.upperBound >= brackets[2] - 1e-12 && ci.upperBound <= brackets[3] + 1e-12, "upper \(ci.upperBound) seed \(seed)")
         }
         let again = BlindStatistics.bootstrapDifference(successesA: ka, totalA: na, successesB: kb, totalB: nb, resamples: 10_000, seed: 1)
-        #expect(again == BlindStatistics.bootstrapDifference(successesA: ka, totalA: na, successesB: kb, totalB: nb, resamples: 10_000, seed: 1))
+        #expect(
+            again == BlindStatistics.bootstrapDifference(successesA: ka, totalA: na, successesB: kb, totalB: nb, resamples: 10_000, seed: 1)
+        )
     }
 
     /// SplitMix64 outputs for seeds 0 and 1234567, computed with this Python transcription of the
@@ -95,8 +98,10 @@ import Testing
     @Test func reportCombinesTheStatisticsAndRendersOneLinePerFact() throws {
         // Table [[8, 2], [1, 5]]: A has 8 yes of 10, B has 1 yes of 6.
         let a: [(Rating, Verdict?)] = Array(repeating: (.yes, .interpretable), count: 8) + [(.maybe, .normDetector), (.no, .normDetector)]
-        let b: [(Rating, Verdict?)] = [(.yes, nil)] + Array(repeating: (.no, .uninterpretable), count: 3) + Array(repeating: (.maybe, .normDetector), count: 2)
-        let r = BlindReport(names: ["standard", "cosine"], fingerprints: ["fa", "fb"], answersA: a, answersB: b, total: 20, bootstrapSeed: 9)
+        let b: [(Rating, Verdict?)] =
+            [(.yes, nil)] + Array(repeating: (.no, .uninterpretable), count: 3) + Array(repeating: (.maybe, .normDetector), count: 2)
+        let r = BlindReport(
+            names: ["standard", "cosine"], fingerprints: ["fa", "fb"], answersA: a, answersB: b, total: 20, bootstrapSeed: 9)
         #expect(r.answered == 16 && r.total == 20)
         #expect(r.dictionaries[0].yes == 8 && r.dictionaries[0].maybe == 1 && r.dictionaries[0].no == 1)
         #expect(r.dictionaries[1].normDetectors == 2 && r.dictionaries[1].normDetectorFraction == 2.0 / 6.0)

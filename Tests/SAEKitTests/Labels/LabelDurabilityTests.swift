@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Foundation
 import Testing
@@ -47,7 +47,8 @@ struct HelperChange: Codable {
     /// change that was in flight (written but not yet acknowledged).
     @Test func sigkillAtRandomMomentsNeverLosesAnAcknowledgedLabel() throws {
         guard let helper = WriterHelper.locate() else {
-            Issue.record("""
+            Issue.record(
+                """
                 \(WriterHelper.name) not found beside the test binary (looked from \(CommandLine.arguments.first ?? "?")); \
                 run `swift build` before `swift test`, or set SAEX_LABEL_WRITER to its path
                 """)
@@ -79,7 +80,8 @@ struct HelperChange: Codable {
             kill(child.processIdentifier, SIGKILL)
             child.waitUntilExit()
             if child.terminationReason != .uncaughtSignal {
-                Issue.record("the writer exited by itself (status \(child.terminationStatus)); its output: \((try? readText(outPath)) ?? "")")
+                Issue.record(
+                    "the writer exited by itself (status \(child.terminationStatus)); its output: \((try? readText(outPath)) ?? "")")
                 return
             }
             kills += 1
@@ -131,6 +133,8 @@ struct HelperChange: Codable {
         #expect(leftovers.isEmpty, "orphaned temporary files: \(leftovers)")
         #expect(acknowledgedTotal > 50, "the writer should have acknowledged many changes, got \(acknowledgedTotal)")
         // Informational, visible with --verbose.
-        print("durability: \(kills) kills, \(acknowledgedTotal) acknowledged, \(inFlightLanded) in-flight changes landed, \(tornSeen) torn tails seen")
+        print(
+            "durability: \(kills) kills, \(acknowledgedTotal) acknowledged, \(inFlightLanded) in-flight changes landed, \(tornSeen) torn tails seen"
+        )
     }
 }

@@ -24,8 +24,9 @@ import Testing
         }
         let bob = try LabelStore(path: path, rater: "bob")
         try bob.setLabel(label("other feature"), for: f2)
-        #expect(try header(path) == #"{"format":"saex-labels","version":1}"#,
-                "no feature has two raters yet: an older saex reads it exactly")
+        #expect(
+            try header(path) == #"{"format":"saex-labels","version":1}"#,
+            "no feature has two raters yet: an older saex reads it exactly")
         #expect(bob.label(for: f1) == nil, "ann's label is not bob's")
         try bob.setLabel(label("period", verdict: .polysemantic), for: f1)
         #expect(try header(path) == #"{"format":"saex-labels","version":2}"#)
@@ -51,7 +52,8 @@ import Testing
         defer { removeFolder(dir) }
         let path = dir + "/labels"
         // An older saex: bob's set replaced ann's label, and a clear removed the feature's label.
-        try write("""
+        try write(
+            """
             {"format":"saex-labels","version":1}
             {"op":"set","fingerprint":"fp-std","feature":1,"author":"ann","concept":"a"}
             {"op":"set","fingerprint":"fp-std","feature":1,"author":"bob","concept":"b"}
@@ -90,11 +92,15 @@ import Testing
         let export = store.makeExport(dictionaries: [], cacheFingerprint: nil, stats: { _ in nil })
         #expect(export.labels.first?.provenance == .blind)
         #expect(try LabelExport.decode(export.jsonData(), path: "x").labels.first?.label.provenance == .blind)
-        try write("{\"format\":\"saex-labels\",\"version\":2}\n"
-                  + "{\"op\":\"set\",\"fingerprint\":\"f\",\"feature\":0,\"provenance\":\"dream\"}\n"
-                  + "{\"op\":\"set\",\"fingerprint\":\"f\",\"feature\":1}\n", to: path)
-        #expect(throws: SAEKitError(.badInput, path: path, subject: "line 2", reason: "unknown \"provenance\" \"dream\"",
-                                   remedy: "the file is damaged: fix or delete that line (keep a copy first)")) {
+        try write(
+            "{\"format\":\"saex-labels\",\"version\":2}\n"
+                + "{\"op\":\"set\",\"fingerprint\":\"f\",\"feature\":0,\"provenance\":\"dream\"}\n"
+                + "{\"op\":\"set\",\"fingerprint\":\"f\",\"feature\":1}\n", to: path)
+        #expect(
+            throws: SAEKitError(
+                .badInput, path: path, subject: "line 2", reason: "unknown \"provenance\" \"dream\"",
+                remedy: "the file is damaged: fix or delete that line (keep a copy first)")
+        ) {
             try LabelStore(path: path, readOnly: true)
         }
     }
@@ -120,10 +126,13 @@ import Testing
         let kept = try mine.merge(fromAnn)
         #expect(kept.summary == "0 added, 1 identical, 1 conflict kept unchanged")
         let conflict = try #require(kept.conflicts.first)
-        #expect(conflict.lines == ["conflict: fingerprint fp-std feature 1, rater \"ann\":",
-                                   "  verdict: stored norm_detector, incoming interpretable",
-                                   "  concept: stored \"cls\", incoming \"CLS token\"",
-                                   "  notes: stored \"\", incoming \"line\\none\""])
+        #expect(
+            conflict.lines == [
+                "conflict: fingerprint fp-std feature 1, rater \"ann\":",
+                "  verdict: stored norm_detector, incoming interpretable",
+                "  concept: stored \"cls\", incoming \"CLS token\"",
+                "  notes: stored \"\", incoming \"line\\none\""
+            ])
         #expect(mine.label(for: f1)?.concept == "cls")
         let stored = try mine.merge(fromAnn, prefer: .stored)
         #expect(stored.summary == "0 added, 1 identical, 1 conflict resolved by keeping the stored label")

@@ -16,7 +16,8 @@ import Testing
                 try store.setLabel(l, for: key)
                 expected[key] = l
             }
-            try store.recordDictionary(LabelDictionaryInfo(fingerprint: "fp-a", name: "standard 🧪", path: "/models/std,1.safetensors", architecture: "jumprelu"))
+            try store.recordDictionary(
+                LabelDictionaryInfo(fingerprint: "fp-a", name: "standard 🧪", path: "/models/std,1.safetensors", architecture: "jumprelu"))
             #expect(store.allLabels == expected, "times here are already whole milliseconds, so nothing may change")
             store.close()
         }
@@ -28,7 +29,10 @@ import Testing
         reopened.close()
         let compacted = try LabelStore(path: path, readOnly: true)
         #expect(compacted.allLabels == expected)
-        #expect(compacted.dictionaries["fp-a"] == LabelDictionaryInfo(fingerprint: "fp-a", name: "standard 🧪", path: "/models/std,1.safetensors", architecture: "jumprelu"))
+        #expect(
+            compacted.dictionaries["fp-a"]
+                == LabelDictionaryInfo(fingerprint: "fp-a", name: "standard 🧪", path: "/models/std,1.safetensors", architecture: "jumprelu")
+        )
         // One line per record: newlines inside text must be escaped.
         let lines = try readText(path).split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 1 + 1 + (awkwardTexts.count) + 1)
@@ -41,7 +45,9 @@ import Testing
         let path = dir + "/labels.jsonl"
         let store = try LabelStore(path: path)
         let key = FeatureKey(fingerprint: "fp", feature: 3)
-        let raw = FeatureLabel(concept: "x", created: Date(timeIntervalSince1970: 1_700_000_000.1234567), updated: Date(timeIntervalSince1970: 1_700_000_000.9996))
+        let raw = FeatureLabel(
+            concept: "x", created: Date(timeIntervalSince1970: 1_700_000_000.1234567),
+            updated: Date(timeIntervalSince1970: 1_700_000_000.9996))
         try store.setLabel(raw, for: key)
         let stored = try #require(store.label(for: key))
         #expect(LabelTime.format(stored.created) == "2023-11-14T22:13:20.123Z")
@@ -60,7 +66,8 @@ import Testing
             #expect(LabelTime.format(date) == iso.string(from: date))
             #expect(LabelTime.parse(LabelTime.format(date)) == LabelTime.canonical(date))
         }
-        #expect(LabelTime.parse("2024-02-29T23:59:59+02:00") == Date(timeIntervalSince1970: 1_709_243_999))  // python3: datetime.fromisoformat("2024-02-29T23:59:59+02:00").timestamp()
+        // python3: datetime.fromisoformat("2024-02-29T23:59:59+02:00").timestamp()
+        #expect(LabelTime.parse("2024-02-29T23:59:59+02:00") == Date(timeIntervalSince1970: 1_709_243_999))
         #expect(LabelTime.parse("2024-02-29 12:00") == nil)
     }
 
@@ -76,8 +83,11 @@ import Testing
         try store.setLabel(label("b"), for: key)
         try store.setLabel(nil, for: key)
         #expect(store.allLabels.isEmpty)
-        #expect(throws: SAEKitError(.badInput, path: path, subject: "feature 1", reason: "the notes contains a NUL character",
-                                   remedy: "remove it; labels are NUL-free text")) {
+        #expect(
+            throws: SAEKitError(
+                .badInput, path: path, subject: "feature 1", reason: "the notes contains a NUL character",
+                remedy: "remove it; labels are NUL-free text")
+        ) {
             try store.setLabel(label("a", notes: "nul\u{0}here"), for: key)
         }
         store.close()
@@ -88,7 +98,8 @@ import Testing
         let dir = try makeTemporaryFolder()
         defer { removeFolder(dir) }
         let path = dir + "/labels.jsonl"
-        try write("""
+        try write(
+            """
             {"format":"saex-labels","version":1,"comment":"unknown keys are ignored"}
             {"op":"dictionary","fingerprint":"fp-x"}
             {"op":"set","fingerprint":"fp-x","feature":7}
@@ -132,7 +143,7 @@ import Testing
     @Test(arguments: [
         "{\"op\":\"set\",\"fingerprint\":\"fp\",\"feature\":5,\"concept\":\"torn in the mid",  // unterminated
         "{\"op\":\"set\",\"fingerprint\":\"fp\",\"feature\":5,\"concept\":\"complete but no newline\"}",
-        "{\"op\":\"set\",\"fingerprint\":\"fp\",\"fea\n",  // damaged last line (e.g. zeros after power loss)
+        "{\"op\":\"set\",\"fingerprint\":\"fp\",\"fea\n"  // damaged last line (e.g. zeros after power loss)
     ])
     func tornLastLineIsIgnoredWithAWarning(tail: String) throws {
         let dir = try makeTemporaryFolder()
@@ -211,7 +222,8 @@ import Testing
         let dir = try makeTemporaryFolder()
         defer { removeFolder(dir) }
         let path = dir + "/labels.jsonl"
-        try write("""
+        try write(
+            """
             {"format":"saex-labels","version":1}
             {"op":"set","fingerprint":"fp","feature":1,"concept":"a"}
             {"op":"set","fingerprint":"fp","feature":2,"verdict":"great"}
@@ -219,8 +231,11 @@ import Testing
 
             """, to: path)
         let error = try #require(throws: SAEKitError.self) { try LabelStore(path: path, readOnly: true) }
-        #expect(error == SAEKitError(.badInput, path: path, subject: "line 3", reason: "not a valid JSON record",
-                                     remedy: "the file is damaged: fix or delete that line (keep a copy first)"))
+        #expect(
+            error
+                == SAEKitError(
+                    .badInput, path: path, subject: "line 3", reason: "not a valid JSON record",
+                    remedy: "the file is damaged: fix or delete that line (keep a copy first)"))
     }
 
     /// Starts `/bin/sleep seconds` holding a copy of `fd` (as fd 3): what a process that another
@@ -234,7 +249,9 @@ import Testing
         var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for a in cargs { free(a) } }
         var pid: pid_t = 0
-        guard posix_spawn(&pid, argv[0], &actions, nil, &cargs, environ) == 0 else { throw SAEKitError(.ioFailure, path: "/bin/sleep", reason: "spawn failed") }
+        guard posix_spawn(&pid, argv[0], &actions, nil, &cargs, environ) == 0 else {
+            throw SAEKitError(.ioFailure, path: "/bin/sleep", reason: "spawn failed")
+        }
         return pid
     }
 
@@ -272,7 +289,10 @@ import Testing
         try first.setLabel(label("mine"), for: FeatureKey(fingerprint: "fp", feature: 0))
         let error = try #require(throws: SAEKitError.self) { try LabelStore(path: path) }
         #expect(error.code == .busy)
-        #expect(error.description == "\(path): this labels file is already open in another saex process (pid \(getpid())); close the other saex (explorer or labels command) and try again")
+        #expect(
+            error.description
+                == "\(path): this labels file is already open in another saex process (pid \(getpid())); close the other saex (explorer or labels command) and try again"
+        )
         #expect(!error.description.contains("\n"))
         // Readers take no lock.
         #expect(try LabelStore(path: path, readOnly: true).allLabels.count == 1)
@@ -287,13 +307,18 @@ import Testing
     @Test func readOnlyStoreRefusesChangesAndMissingFile() throws {
         let dir = try makeTemporaryFolder()
         defer { removeFolder(dir) }
-        #expect(throws: SAEKitError(.notFound, path: dir + "/none.jsonl", reason: "no labels file", remedy: "check the path, or label a feature first")) {
+        #expect(
+            throws: SAEKitError(
+                .notFound, path: dir + "/none.jsonl", reason: "no labels file", remedy: "check the path, or label a feature first")
+        ) {
             try LabelStore(path: dir + "/none.jsonl", readOnly: true)
         }
         let path = dir + "/labels.jsonl"
         try LabelStore(path: path).close()
         let reader = try LabelStore(path: path, readOnly: true)
-        let error = try #require(throws: SAEKitError.self) { try reader.setLabel(label("x"), for: FeatureKey(fingerprint: "fp", feature: 0)) }
+        let error = try #require(throws: SAEKitError.self) {
+            try reader.setLabel(label("x"), for: FeatureKey(fingerprint: "fp", feature: 0))
+        }
         #expect(error.code == .badInput)
     }
 
@@ -318,28 +343,38 @@ import Testing
         defer { removeFolder(dir) }
         let path = dir + "/labels.jsonl"
         let store = try LabelStore(path: path)
-        try store.recordDictionary(LabelDictionaryInfo(fingerprint: "fp-old", name: "standard", path: "/m/old.safetensors", architecture: "topk"))
+        try store.recordDictionary(
+            LabelDictionaryInfo(fingerprint: "fp-old", name: "standard", path: "/m/old.safetensors", architecture: "topk"))
         try store.recordDictionary(LabelDictionaryInfo(fingerprint: "fp-cos", name: "cosine"))
         try store.setLabel(label("old concept"), for: FeatureKey(fingerprint: "fp-old", feature: 4))
         try store.setLabel(label("old concept 2"), for: FeatureKey(fingerprint: "fp-old", feature: 5))
         try store.setLabel(label("cos concept"), for: FeatureKey(fingerprint: "fp-cos", feature: 4))
         let loaded = [
-            DictionaryDescriptor(name: "standard", score: .innerProduct, architecture: "topk", dIn: 8, featureCount: 16, fingerprint: "fp-new",
-                                 path: "/m/new.safetensors", hasNorms: true),
-            DictionaryDescriptor(name: "cosine", score: .cosine, architecture: "cosine", dIn: 8, featureCount: 16, fingerprint: "fp-cos",
-                                 path: "/m/cos.safetensors", hasNorms: true),
+            DictionaryDescriptor(
+                name: "standard", score: .innerProduct, architecture: "topk", dIn: 8, featureCount: 16, fingerprint: "fp-new",
+                path: "/m/new.safetensors", hasNorms: true),
+            DictionaryDescriptor(
+                name: "cosine", score: .cosine, architecture: "cosine", dIn: 8, featureCount: 16, fingerprint: "fp-cos",
+                path: "/m/cos.safetensors", hasNorms: true)
         ]
         let known = Set(loaded.map(\.fingerprint))
         #expect(store.isStale("fp-old", knownFingerprints: known))
         #expect(!store.isStale("fp-cos", knownFingerprints: known))
         // A label never moves to the dictionary that now has the name.
         #expect(store.label(for: FeatureKey(fingerprint: "fp-new", feature: 4)) == nil)
-        #expect(store.staleDictionaries(knownFingerprints: known) == [
-            StaleLabels(info: LabelDictionaryInfo(fingerprint: "fp-old", name: "standard", path: "/m/old.safetensors", architecture: "topk"), labelCount: 2)
-        ])
+        #expect(
+            store.staleDictionaries(knownFingerprints: known) == [
+                StaleLabels(
+                    info: LabelDictionaryInfo(fingerprint: "fp-old", name: "standard", path: "/m/old.safetensors", architecture: "topk"),
+                    labelCount: 2)
+            ])
         let clashes = store.nameClashes(loaded: loaded)
-        #expect(clashes == [DictionaryNameClash(name: "standard", loadedFingerprint: "fp-new", labelledFingerprint: "fp-old",
-                                                labelledPath: "/m/old.safetensors", labelCount: 2)])
+        #expect(
+            clashes == [
+                DictionaryNameClash(
+                    name: "standard", loadedFingerprint: "fp-new", labelledFingerprint: "fp-old",
+                    labelledPath: "/m/old.safetensors", labelCount: 2)
+            ])
         #expect(clashes.first?.message.contains("\n") == false)
         // Recording the new weights keeps the old provenance under its own fingerprint.
         try store.recordDictionaries(loaded)

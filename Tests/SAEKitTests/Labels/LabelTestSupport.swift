@@ -21,13 +21,16 @@ let awkwardTexts = [
     "separators\u{2028}and\u{2029}and\u{85}next",
     "tab\there, trailing space ",
     "{\"json\": [1, 2]} /slashes/ <html>&amp;",
-    "",
+    ""
 ]
 
-func label(_ concept: String, notes: String = "", verdict: Verdict? = .interpretable, rating: Rating? = .yes,
-           author: String = "tester", at seconds: Double = 1_700_000_000.123) -> FeatureLabel {
-    FeatureLabel(verdict: verdict, concept: concept, notes: notes, rating: rating, author: author,
-                 created: Date(timeIntervalSince1970: seconds), updated: Date(timeIntervalSince1970: seconds + 60.5))
+func label(
+    _ concept: String, notes: String = "", verdict: Verdict? = .interpretable, rating: Rating? = .yes,
+    author: String = "tester", at seconds: Double = 1_700_000_000.123
+) -> FeatureLabel {
+    FeatureLabel(
+        verdict: verdict, concept: concept, notes: notes, rating: rating, author: author,
+        created: Date(timeIntervalSince1970: seconds), updated: Date(timeIntervalSince1970: seconds + 60.5))
 }
 
 func write(_ text: String, to path: String) throws {

@@ -12,12 +12,12 @@ import Testing
     static let three: [[Int?]] = [
         [0, 0, 1, 2, 0, 4, 1, 1, 3, 0, n, 2, 0, 1],
         [0, 1, 1, 2, 0, 4, 1, 2, 3, n, 2, 2, n, 1],
-        [0, 0, n, 2, 1, 4, 1, 1, n, 0, 2, 3, 0, n],
+        [0, 0, n, 2, 1, 4, 1, 1, n, 0, 2, 3, 0, n]
     ]
     /// Two raters x features, rating codes (index into Rating.allCases).
     static let two: [[Int]] = [
         [0, 0, 1, 2, 2, 0, 1, 0, 2, 2, 0, 1, 0, 0, 2, 1, 0, 2, 2, 0],
-        [0, 1, 1, 2, 1, 0, 0, 0, 2, 2, 0, 2, 0, 1, 2, 1, 0, 2, 0, 0],
+        [0, 1, 1, 2, 1, 0, 0, 0, 2, 2, 0, 2, 0, 1, 2, 1, 0, 2, 0, 0]
     ]
 
     func close(_ a: Double?, _ b: Double, _ tol: Double = 1e-9, _ what: String) {
@@ -59,7 +59,7 @@ import Testing
         let golden: [(String, String, Int, Double, Double, Double)] = [
             ("r0", "r1", 11, 0.7582417582417584, 0.41489361702127653, 1.0),
             ("r0", "r2", 10, 0.7183098591549296, 0.3231218506642235, 1.0),
-            ("r1", "r2", 9, 0.41935483870967744, 0.0, 0.7977375565610846),
+            ("r1", "r2", 9, 0.41935483870967744, 0.0, 0.7977375565610846)
         ]
         #expect(a.cohenKappa.count == 3)
         for (pair, g) in zip(a.cohenKappa, golden) {

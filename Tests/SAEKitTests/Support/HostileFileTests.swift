@@ -95,10 +95,17 @@ struct HostileFileTests {
     @Test func foldersEmptyPathsAndMissingFoldersAreRefused() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        #expect(throws: SAEKitError(.badInput, path: dir.path, reason: "is a folder", remedy: "give a file name inside it")) { try OutputTarget(dir.path) }
-        #expect(throws: SAEKitError(.badInput, path: nil, subject: "-o", reason: "is an empty path", remedy: "give a file name")) { try OutputTarget("") }
+        #expect(throws: SAEKitError(.badInput, path: dir.path, reason: "is a folder", remedy: "give a file name inside it")) {
+            try OutputTarget(dir.path)
+        }
+        #expect(throws: SAEKitError(.badInput, path: nil, subject: "-o", reason: "is an empty path", remedy: "give a file name")) {
+            try OutputTarget("")
+        }
         let missing = dir.file("no/such/x")
-        #expect(throws: SAEKitError(.notFound, path: missing, reason: "its folder \(dir.file("no/such")) does not exist", remedy: "create the folder first")) {
+        #expect(
+            throws: SAEKitError(
+                .notFound, path: missing, reason: "its folder \(dir.file("no/such")) does not exist", remedy: "create the folder first")
+        ) {
             try OutputTarget(missing)
         }
         // saex's own files are never written through a symlink or into a FIFO.
@@ -120,8 +127,10 @@ struct HostileFileTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let weights = dir.path + "/dict/sae_weights.safetensors"
         writeFile(weights, Data("weights".utf8))
-        for (output, inputs, hit) in [(input, [input], input), (hard, [input], input), (dir.path + "/./acts.safetensors", [input], input),
-                                      (weights, [folder], weights)] {
+        for (output, inputs, hit) in [
+            (input, [input], input), (hard, [input], input), (dir.path + "/./acts.safetensors", [input], input),
+            (weights, [folder], weights)
+        ] {
             let e = try #require(throws: SAEKitError.self) { try OutputTarget(output, inputs: inputs) }
             #expect(e.description.contains("is the input \(hit)") && e.exitCode == 2, "\(e)")
         }
@@ -191,7 +200,8 @@ struct HostileFileTests {
         let victim = dir.write("victim.txt", "precious")
         try FileManager.default.createSymbolicLink(atPath: dir.file("l.labels.lock"), withDestinationPath: victim)
         let e = try #require(throws: SAEKitError.self) { try LabelStore(path: dir.file("l.labels")) }
-        #expect(e.description == "\(dir.file("l.labels.lock")): is a symlink; saex does not follow lock files; remove it (saex makes its own)")
+        #expect(
+            e.description == "\(dir.file("l.labels.lock")): is a symlink; saex does not follow lock files; remove it (saex makes its own)")
         #expect(try readText(victim) == "precious")
     }
 
@@ -215,7 +225,10 @@ struct HostileFileTests {
         third.close()
         // A FIFO at the lock's name is refused at once, not waited on.
         try #require(mkfifo(dir.file("f.labels.lock"), 0o644) == 0)
-        #expect(throws: SAEKitError(.badInput, path: dir.file("f.labels.lock"), reason: "is not a regular file", remedy: "remove it (saex makes its own)")) {
+        #expect(
+            throws: SAEKitError(
+                .badInput, path: dir.file("f.labels.lock"), reason: "is not a regular file", remedy: "remove it (saex makes its own)")
+        ) {
             try LabelStore(path: dir.file("f.labels"))
         }
     }
@@ -223,8 +236,10 @@ struct HostileFileTests {
     @Test func theBlindReportReadsWhileTheSessionIsOpen() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        let dicts = [BlindDictionary(name: "a", fingerprint: "fa", featureCount: 20, density: [Double](repeating: 0.1, count: 20)),
-                     BlindDictionary(name: "b", fingerprint: "fb", featureCount: 20, density: [Double](repeating: 0.1, count: 20))]
+        let dicts = [
+            BlindDictionary(name: "a", fingerprint: "fa", featureCount: 20, density: [Double](repeating: 0.1, count: 20)),
+            BlindDictionary(name: "b", fingerprint: "fb", featureCount: 20, density: [Double](repeating: 0.1, count: 20))
+        ]
         let open = try BlindSession.create(directory: dir.path, dictionaries: dicts, perDictionary: 4, seed: 1)
         defer { open.close() }
         let lockBefore = try readText(dir.file("blind.lock"))
@@ -244,10 +259,14 @@ struct HostileFileTests {
         let path = dir.file("l.labels")
         let store = try LabelStore(path: path)
         defer { store.close() }
-        for f in 0..<2 { try store.setLabel(FeatureLabel(verdict: .interpretable, concept: "c\(f)"), for: FeatureKey(fingerprint: "fp", feature: f)) }
+        for f in 0..<2 {
+            try store.setLabel(FeatureLabel(verdict: .interpretable, concept: "c\(f)"), for: FeatureKey(fingerprint: "fp", feature: f))
+        }
         #expect(unlink(path) == 0)
         try store.setLabel(FeatureLabel(verdict: .unsure), for: FeatureKey(fingerprint: "fp", feature: 2))
-        #expect(store.takeNotice() == "the labels file was deleted while saex had it open; rewrote it from memory (2 labels) and saved the change")
+        #expect(
+            store.takeNotice()
+                == "the labels file was deleted while saex had it open; rewrote it from memory (2 labels) and saved the change")
         #expect(store.takeNotice() == nil)
         #expect(try LabelStore(path: path, readOnly: true).allLabels.count == 3)
         #expect(truncate(path, 0) == 0)
@@ -268,7 +287,9 @@ struct HostileFileTests {
         for f in 0..<10 { try store.setLabel(FeatureLabel(concept: "v\(f)"), for: FeatureKey(fingerprint: "fp", feature: f % 3)) }
         store.close()
         #expect(Self.mode(link) == S_IFLNK, "compaction replaced the symlink")
-        #expect(FileManager.default.fileExists(atPath: dir.file("real/l.labels.lock")) && !FileManager.default.fileExists(atPath: link + ".lock"))
+        #expect(
+            FileManager.default.fileExists(atPath: dir.file("real/l.labels.lock"))
+                && !FileManager.default.fileExists(atPath: link + ".lock"))
         #expect(try LabelStore(path: real, readOnly: true).allLabels.count == 3)
     }
 
@@ -281,7 +302,11 @@ struct HostileFileTests {
         try #require(mkfifo(fifo, 0o644) == 0)
         for (path, kind) in [(zero, "character device"), (fifo, "FIFO")] {
             for readOnly in [false, true] {
-                #expect(throws: SAEKitError(.badInput, path: path, reason: "is not a regular file (\(kind))", remedy: "give a labels file: a regular file, or a new path")) {
+                #expect(
+                    throws: SAEKitError(
+                        .badInput, path: path, reason: "is not a regular file (\(kind))",
+                        remedy: "give a labels file: a regular file, or a new path")
+                ) {
                     try LabelStore(path: path, readOnly: readOnly)
                 }
             }
@@ -317,9 +342,13 @@ struct HostileFileTests {
         #expect(ResourceCheck.slurmLimit([:]) == nil)
         let env = BLASRuntime.reexecEnvironment(environment: [:], memoryLimit: 500 << 20, cpus: 2)
         #expect(env["OPENBLAS_NUM_THREADS"] == "1")
-        #expect(BLASRuntime.reexecEnvironment(environment: ["OMP_NUM_THREADS": "2"], memoryLimit: 500 << 20, cpus: 2)["OPENBLAS_NUM_THREADS"] == nil)
+        #expect(
+            BLASRuntime.reexecEnvironment(environment: ["OMP_NUM_THREADS": "2"], memoryLimit: 500 << 20, cpus: 2)["OPENBLAS_NUM_THREADS"]
+                == nil)
         #expect(BLASRuntime.reexecEnvironment(environment: [:], memoryLimit: nil, cpus: 2)["OPENBLAS_NUM_THREADS"] == nil)
-        #expect(ResourceCheck.format(8 << 40) == "8.0 TiB" && ResourceCheck.format(500) == "500 bytes" && ResourceCheck.format(200 << 20) == "200 MiB")
+        #expect(
+            ResourceCheck.format(8 << 40) == "8.0 TiB" && ResourceCheck.format(500) == "500 bytes"
+                && ResourceCheck.format(200 << 20) == "200 MiB")
     }
 
     @Test func workThatCannotFitOnDiskIsRefusedUnlessForced() throws {
@@ -333,6 +362,8 @@ struct HostileFileTests {
         #expect(e.description.hasPrefix("\(dir.file("huge.safetensors")): encoding 1073741824 rows writes about "))
         #expect(e.description.hasSuffix("free; free space, write elsewhere, or give --force to try anyway"))
         try ResourceCheck.require(memory: 0, disk: free + (1 << 40), target: target, what: "x", force: true)
-        #expect(throws: SAEKitError.self) { try ResourceCheck.require(memory: Int.max / 2, disk: nil, target: nil, what: "x", force: false) }
+        #expect(throws: SAEKitError.self) {
+            try ResourceCheck.require(memory: Int.max / 2, disk: nil, target: nil, what: "x", force: false)
+        }
     }
 }

@@ -6,8 +6,9 @@ import Testing
 /// then sort with unknown values last in either direction and ties by feature number.
 @Suite struct FeatureTableTests {
     static func descriptor(_ name: String, _ count: Int) -> DictionaryDescriptor {
-        DictionaryDescriptor(name: name, score: .cosine, architecture: "test", dIn: 4, featureCount: count, fingerprint: "fp-\(name)",
-                             path: name, hasNorms: true)
+        DictionaryDescriptor(
+            name: name, score: .cosine, architecture: "test", dIn: 4, featureCount: count, fingerprint: "fp-\(name)",
+            path: name, hasNorms: true)
     }
 
     /// Features with ties, unknowns, dead ones and hints, from a seeded generator.
@@ -30,7 +31,9 @@ import Testing
     }
 
     /// The documented order, written out directly over the stats.
-    static func bruteForce(_ stats: [FeatureStats], key: (FeatureStats) -> Double?, descending: Bool, keep: (FeatureStats) -> Bool) -> [Int32] {
+    static func bruteForce(_ stats: [FeatureStats], key: (FeatureStats) -> Double?, descending: Bool, keep: (FeatureStats) -> Bool)
+        -> [Int32]
+    {
         stats.filter(keep).sorted { a, b in
             switch (key(a), key(b)) {
             case let (x?, y?) where x != y: return descending ? x > y : x < y
@@ -51,11 +54,12 @@ import Testing
             (.maxActivation, { Double($0.maxActivation) }),
             (.density, { $0.density }),
             (.activeCount, { $0.activeCount.map(Double.init) }),
-            (.normDetectorHint, { $0.normDetectorHint ? 1 : 0 }),
+            (.normDetectorHint, { $0.normDetectorHint ? 1 : 0 })
         ]
         for (column, key) in cases {
             let got = table.order(FeatureQuery(sort: column, descending: descending), labels: [:])
-            #expect(got == Self.bruteForce(stats, key: key, descending: descending, keep: { _ in true }), "\(column) descending \(descending)")
+            #expect(
+                got == Self.bruteForce(stats, key: key, descending: descending, keep: { _ in true }), "\(column) descending \(descending)")
         }
         let byFeature = table.order(FeatureQuery(sort: .feature, descending: descending), labels: [:])
         #expect(byFeature == (descending ? Array((0..<600).reversed()) : Array(0..<600)).map(Int32.init))
@@ -64,8 +68,10 @@ import Testing
     @Test func filtersKeepWhatTheyName() {
         let stats = Self.planted(400)
         let table = FeatureTable(descriptor: Self.descriptor("a", 400), tokenCount: 1000, stats: stats)
-        let labels: [Int: FeatureLabel] = [3: FeatureLabel(verdict: .normDetector), 7: FeatureLabel(verdict: .interpretable, concept: "x"),
-                                           9: FeatureLabel(concept: "only a concept")]
+        let labels: [Int: FeatureLabel] = [
+            3: FeatureLabel(verdict: .normDetector), 7: FeatureLabel(verdict: .interpretable, concept: "x"),
+            9: FeatureLabel(concept: "only a concept")
+        ]
         func check(_ filter: FeatureFilter, minimumActive: Int = 0, _ keep: (FeatureStats) -> Bool) {
             let got = table.order(FeatureQuery(filter: filter, minimumActive: minimumActive), labels: labels)
             #expect(got == stats.filter(keep).map { Int32($0.feature) }, "\(filter)")
@@ -95,18 +101,21 @@ import Testing
 
     @Test func labelOrderIsVerdictOrderWithUnlabelledLast() {
         let table = FeatureTable(descriptor: Self.descriptor("a", 5), tokenCount: 10, stats: (0..<5).map { FeatureStats(feature: $0) })
-        let labels: [Int: FeatureLabel] = [0: FeatureLabel(verdict: .polysemantic), 2: FeatureLabel(verdict: .interpretable),
-                                           4: FeatureLabel(concept: "no verdict")]
+        let labels: [Int: FeatureLabel] = [
+            0: FeatureLabel(verdict: .polysemantic), 2: FeatureLabel(verdict: .interpretable),
+            4: FeatureLabel(concept: "no verdict")
+        ]
         // Verdict.allCases order: interpretable, normDetector, uninterpretable, polysemantic, unsure; then a label without verdict.
         #expect(table.order(FeatureQuery(sort: .label), labels: labels) == [2, 0, 4, 1, 3])
         #expect(table.order(FeatureQuery(sort: .label, descending: true), labels: labels) == [4, 0, 2, 1, 3])
     }
 
     @Test func rowsRoundTripThroughTheColumns() {
-        var s = FeatureStats(feature: 0, alpha: 0.25, elasticity: nil, normPearson: 0.5, normSpearman: -0.5, normPearsonActive: nil,
-                             normSpearmanActive: 0.1, topNormMass: 0.2, density: 0.003, maxActivation: 4, meanActivation: 0.01, dead: false,
-                             decoderNorm: 1, encoderNorm: nil, encoderDecoderCosine: 0.9, singleTokenConcentration: 0.5,
-                             specialTokenConcentration: nil, normDetectorHint: true, topTokens: [" a", " b"], normAUC: 0.7, activeCount: 3)
+        var s = FeatureStats(
+            feature: 0, alpha: 0.25, elasticity: nil, normPearson: 0.5, normSpearman: -0.5, normPearsonActive: nil,
+            normSpearmanActive: 0.1, topNormMass: 0.2, density: 0.003, maxActivation: 4, meanActivation: 0.01, dead: false,
+            decoderNorm: 1, encoderNorm: nil, encoderDecoderCosine: 0.9, singleTokenConcentration: 0.5,
+            specialTokenConcentration: nil, normDetectorHint: true, topTokens: [" a", " b"], normAUC: 0.7, activeCount: 3)
         let table = FeatureTable(descriptor: Self.descriptor("a", 1), tokenCount: 1000, stats: [s])
         #expect(table.stats(0) == s)
         s.topTokens = []
@@ -116,8 +125,10 @@ import Testing
     /// `saex analyze --sort` across dictionaries: one order, ties by dictionary name then feature.
     @Test func recordsOfSeveralTablesSortTogether() throws {
         let a = Self.planted(50, seed: 1), b = Self.planted(50, seed: 2)
-        let tables = [FeatureTable(descriptor: Self.descriptor("zeta", 50), tokenCount: 1000, stats: a),
-                      FeatureTable(descriptor: Self.descriptor("alpha", 50), tokenCount: 1000, stats: b)]
+        let tables = [
+            FeatureTable(descriptor: Self.descriptor("zeta", 50), tokenCount: 1000, stats: a),
+            FeatureTable(descriptor: Self.descriptor("alpha", 50), tokenCount: 1000, stats: b)
+        ]
         let records = try FeatureRecord.records(tables, sortedBy: "max_activation", ascending: false)
         let expected = (a.map { ("zeta", $0) } + b.map { ("alpha", $0) }).sorted { x, y in
             x.1.maxActivation != y.1.maxActivation ? x.1.maxActivation > y.1.maxActivation : (x.0, x.1.feature) < (y.0, y.1.feature)

@@ -14,14 +14,16 @@ struct GlossaryDocsTests {
             try doc.write(toFile: path, atomically: true, encoding: .utf8)
             return
         }
-        #expect(String(doc[a.upperBound..<b.lowerBound]) == Glossary.markdown(),
-                "docs/ANALYSIS.md's glossary is stale: run SAEX_RECORD_SNAPSHOTS=1 swift test --filter GlossaryDocsTests")
+        #expect(
+            String(doc[a.upperBound..<b.lowerBound]) == Glossary.markdown(),
+            "docs/ANALYSIS.md's glossary is stale: run SAEX_RECORD_SNAPSHOTS=1 swift test --filter GlossaryDocsTests")
     }
 
     /// The hint's line states the rule's thresholds as NormDetectorRule.standard has them.
     @Test func hintEntryStatesTheRulesThresholds() throws {
         let hint = try #require(Glossary.entries.first { $0.term == "~n" })
-        #expect(hint.meaning.contains("at least 10 tokens") && hint.meaning.contains("top-norm mass ≥ 0.50")
+        #expect(
+            hint.meaning.contains("at least 10 tokens") && hint.meaning.contains("top-norm mass ≥ 0.50")
                 && hint.meaning.contains("ρ(act) ≥ 0.50") && hint.meaning.contains("norm AUC ≥ 0.75"))
     }
 }

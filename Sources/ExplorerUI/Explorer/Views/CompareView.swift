@@ -33,8 +33,11 @@ enum CompareView {
 
     /// The ranked matches, each with both scores, the ranking's score and the mutual flag.
     static func matchList(_ s: ExplorerState, _ c: CompareState, width: Int, symbols: Symbols) -> [Line] {
-        var lines = wrap([Span("matches in \(s.tables[c.other].descriptor.name)", .header),
-                          Span(" by \(ExplorerViews.rankingName(c.ranking)) (m)", .dim)], width: width, indent: 2)
+        var lines = wrap(
+            [
+                Span("matches in \(s.tables[c.other].descriptor.name)", .header),
+                Span(" by \(ExplorerViews.rankingName(c.ranking)) (m)", .dim)
+            ], width: width, indent: 2)
         switch s.matches.peek(c.matchKey) {
         case nil, .loading?:
             lines.append([Span("loading matches…", .dim)])
@@ -57,19 +60,24 @@ enum CompareView {
 
     /// One side: name (marked when focused), label, statistics, logit effects, scatter, and top
     /// contexts with the other feature's activations on the same tokens.
-    static func side(_ s: ExplorerState, _ ref: FeatureRef, other: FeatureRef?, focused: Bool, width: Int, symbols: Symbols,
-                     axes: (x: ClosedRange<Float>, y: ClosedRange<Float>)) -> [Line] {
+    static func side(
+        _ s: ExplorerState, _ ref: FeatureRef, other: FeatureRef?, focused: Bool, width: Int, symbols: Symbols,
+        axes: (x: ClosedRange<Float>, y: ClosedRange<Float>)
+    ) -> [Line] {
         let st = s.stats(ref)
         let name = "\(s.tables[ref.dict].descriptor.name) #\(ref.feature)"
-        var lines: [Line] = [[Span(focused ? symbols.marker + " " : "  ", .mark), Span(name, focused ? .selected : .header)],
-                             DetailView.labelLine(s, ref)]
+        var lines: [Line] = [
+            [Span(focused ? symbols.marker + " " : "  ", .mark), Span(name, focused ? .selected : .header)],
+            DetailView.labelLine(s, ref)
+        ]
         lines += summary(st, width: width, logits: LogitView.compact(s.contexts.peek(ref), width: width, symbols: symbols))
         lines.append([])
         lines += scatter(s, ref, width: width, symbols: symbols, axes: axes)
         lines.append([])
         lines.append([Span("Top contexts (window \(s.window.title))", .header)])
         guard case .ready(let contexts)? = s.contexts.peek(ref) else {
-            lines += DetailView.contextSection(s.contexts.peek(ref), window: s.window, maxActivation: st.maxActivation, width: width, compact: true)
+            lines += DetailView.contextSection(
+                s.contexts.peek(ref), window: s.window, maxActivation: st.maxActivation, width: width, compact: true)
             return lines
         }
         if contexts.top.isEmpty { lines.append([Span("  none (the feature never fired)", .dim)]) }
@@ -81,7 +89,9 @@ enum CompareView {
             switch evidence {
             case .ready(let shared)? where i < shared.count:
                 let e = shared[i]
-                let prefix = Span(Format.right("#\(other.feature)", 7) + " " + Format.right(Format.number(e.value, 2), 6) + " ", e.value > 0 ? .mark : .dim)
+                let prefix = Span(
+                    Format.right("#\(other.feature)", 7) + " " + Format.right(Format.number(e.value, 2), 6) + " ",
+                    e.value > 0 ? .mark : .dim)
                 lines += wrap([prefix] + DetailView.contextSpans(e, window: s.window, maxActivation: otherMax), width: width, indent: 15)
             case .failed(let error)?:
                 if i == 0 { lines.append([Span("  the other feature on these tokens: " + error, .warning)]) }
@@ -100,8 +110,10 @@ enum CompareView {
         return (Charts.span(samples.flatMap { $0.norms ?? [] }, floor: nil), Charts.span(samples.flatMap(\.values), floor: 0))
     }
 
-    static func scatter(_ s: ExplorerState, _ ref: FeatureRef, width: Int, symbols: Symbols,
-                        axes: (x: ClosedRange<Float>, y: ClosedRange<Float>)) -> [Line] {
+    static func scatter(
+        _ s: ExplorerState, _ ref: FeatureRef, width: Int, symbols: Symbols,
+        axes: (x: ClosedRange<Float>, y: ClosedRange<Float>)
+    ) -> [Line] {
         switch s.samples.peek(ref) {
         case nil, .loading?:
             return [[Span("loading activation sample…", .dim)]]
@@ -110,8 +122,9 @@ enum CompareView {
         case .ready(let sample)?:
             guard let norms = sample.norms else { return [[Span("activation vs input norm: this cache has no input norms", .warning)]] }
             if sample.values.isEmpty { return [[Span("no activations to plot (the feature never fired)", .dim)]] }
-            return Charts.scatter(xs: norms, ys: sample.values, width: max(4, min(60, width - 9)), height: 5, xLabel: "‖x‖", yLabel: "activation",
-                                  title: "activation vs input norm (same axes both sides)", symbols: symbols, xRange: axes.x, yRange: axes.y)
+            return Charts.scatter(
+                xs: norms, ys: sample.values, width: max(4, min(60, width - 9)), height: 5, xLabel: "‖x‖", yLabel: "activation",
+                title: "activation vs input norm (same axes both sides)", symbols: symbols, xRange: axes.x, yRange: axes.y)
         }
     }
 
@@ -120,8 +133,9 @@ enum CompareView {
     static func summary(_ st: FeatureStats, width: Int, logits: [Line]) -> [Line] {
         let spans: [Span] = [
             Span.field("alpha"), Span(Format.number(st.alpha, 2) + "  "), Span.field("elast"), Span(Format.number(st.elasticity, 2) + "  "),
-            Span.field("ρ(act)"), Span(Format.number(st.normSpearmanActive, 2) + "  "), Span.field("density"), Span(Format.percent(st.density) + "  "),
-            Span.field("max"), Span(Format.number(st.maxActivation, 2)),
+            Span.field("ρ(act)"), Span(Format.number(st.normSpearmanActive, 2) + "  "), Span.field("density"),
+            Span(Format.percent(st.density) + "  "),
+            Span.field("max"), Span(Format.number(st.maxActivation, 2))
         ]
         var lines = wrap(spans, width: width, indent: 0) + logits
         lines += DetailView.hintLines(st, width: width)

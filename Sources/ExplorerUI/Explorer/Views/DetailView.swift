@@ -26,7 +26,9 @@ enum DetailView {
     /// The label on the detail page: verdict and concept, then the notes in full, wrapped (each of
     /// their lines on its own).
     static func labelLines(_ s: ExplorerState, _ ref: FeatureRef, width: Int) -> [Line] {
-        guard let label = s.label(for: ref), !label.notes.isEmpty else { return wrap(labelLine(s, ref, countOthers: false), width: width, indent: 2) }
+        guard let label = s.label(for: ref), !label.notes.isEmpty else {
+            return wrap(labelLine(s, ref, countOthers: false), width: width, indent: 2)
+        }
         var head: Line = [Span.field("label"), Span(label.verdict.map(VerdictDisplay.name) ?? "no verdict", .mark)]
         if !label.concept.isEmpty { head += [Span("  "), Span.field("concept"), Span(label.concept)] }
         var lines = wrap(head, width: width, indent: 2)
@@ -45,8 +47,10 @@ enum DetailView {
         var lines: [Line] = [[Span("other raters (\(others.count), read-only)", .dim)]]
         for other in others {
             let l = other.label
-            var line: Line = [Span("  "), Span(Format.preview(other.rater.isEmpty ? "(no author)" : other.rater), .mark), Span("  "),
-                              Span(l.verdict.map(VerdictDisplay.name) ?? "no verdict")]
+            var line: Line = [
+                Span("  "), Span(Format.preview(other.rater.isEmpty ? "(no author)" : other.rater), .mark), Span("  "),
+                Span(l.verdict.map(VerdictDisplay.name) ?? "no verdict")
+            ]
             if let r = l.rating { line += [Span("  "), Span.field("rating"), Span(r.rawValue)] }
             if !l.concept.isEmpty { line += [Span("  "), Span.field("concept"), Span(Format.preview(l.concept))] }
             if l.provenance == .blind { line.append(Span("  (blind)", .dim)) }
@@ -69,7 +73,7 @@ enum DetailView {
             pair("‖dec‖", Format.number(st.decoderNorm, 3)) + pair("‖enc‖", Format.number(st.encoderNorm, 3))
                 + pair("cos(enc,dec)", Format.number(st.encoderDecoderCosine, 3)),
             pair("single-token conc.", Format.number(st.singleTokenConcentration, 3))
-                + pair("special-token conc.", Format.number(st.specialTokenConcentration, 3)),
+                + pair("special-token conc.", Format.number(st.specialTokenConcentration, 3))
         ]
         if !descriptor.hasNorms { rows.append([Span("norm statistics unavailable: this cache has no input norms", .warning)]) }
         return rows.flatMap { wrap($0, width: width, indent: 2) } + hintLines(st, width: width)
@@ -88,9 +92,12 @@ enum DetailView {
         func input(_ name: String, _ value: String, _ threshold: String) -> [Span] {
             [held(name + " "), held(value + " "), held("≥ " + threshold, .dim)]
         }
-        let head: Line = [Span(st.normDetectorHint ? "norm-detector hint" : "no norm-detector hint", st.normDetectorHint ? .warning : .dim),
-                          Span(" (a hint, never a label), from:", .dim)]
-        let inputs: [Span] = input("active", st.activeCount.map(String.init) ?? "n/a", "\(r.minimumActive)") + [Span(", ")]
+        let head: Line = [
+            Span(st.normDetectorHint ? "norm-detector hint" : "no norm-detector hint", st.normDetectorHint ? .warning : .dim),
+            Span(" (a hint, never a label), from:", .dim)
+        ]
+        let inputs: [Span] =
+            input("active", st.activeCount.map(String.init) ?? "n/a", "\(r.minimumActive)") + [Span(", ")]
             + input("top-norm mass", v(st.topNormMass), v(r.topNormMassThreshold)) + [Span(", or ")]
             + input("ρ(act)", v(st.normSpearmanActive), v(r.activeSpearmanThreshold)) + [Span(" and ")]
             + input("norm AUC", v(st.normAUC), v(r.aucThreshold))
@@ -135,7 +142,9 @@ enum DetailView {
     }
 
     /// Context sections for `contexts` (top, intervals, random), or a loading / error line.
-    static func contextSection(_ loaded: Loaded<FeatureContexts>?, window: ContextWindow, maxActivation: Float, width: Int, compact: Bool = false) -> [Line] {
+    static func contextSection(
+        _ loaded: Loaded<FeatureContexts>?, window: ContextWindow, maxActivation: Float, width: Int, compact: Bool = false
+    ) -> [Line] {
         switch loaded {
         case nil, .loading?:
             return [[Span("loading contexts…", .dim)]]
@@ -150,8 +159,10 @@ enum DetailView {
             lines.append([Span("Interval groups", .header)])
             if c.intervals.isEmpty { lines.append([Span("  none", .dim)]) }
             for g in c.intervals {
-                lines.append([Span("  \(Format.number(g.lower, 2)) to \(Format.number(g.upper, 2))", .mark),
-                              Span("  contains \(Format.percent(g.contains, 1))", .dim)])
+                lines.append([
+                    Span("  \(Format.number(g.lower, 2)) to \(Format.number(g.upper, 2))", .mark),
+                    Span("  contains \(Format.percent(g.contains, 1))", .dim)
+                ])
                 for ctx in g.examples { lines += contextLines(ctx, window: window, maxActivation: maxActivation, width: width) }
             }
             lines.append([])
@@ -173,16 +184,23 @@ enum DetailView {
             let half = max(12, (width - 4) / 2)
             let plotWidth = max(4, half - 9)
             let maxValue = sample.values.max() ?? 1
-            let hist = Histogram(lower: 0, upper: Double(max(maxValue, 1e-6)), bins: plotWidth, values: sample.values.map { Optional(Double($0)) }).counts
-            let left = Charts.bars(hist, height: 6, xLow: "0", xHigh: Format.number(maxValue, 2),
-                                   title: "activation histogram (\(sample.values.count))", symbols: symbols,
-                                   axes: "x: activation, y: count")
+            let hist = Histogram(
+                lower: 0, upper: Double(max(maxValue, 1e-6)), bins: plotWidth, values: sample.values.map { Optional(Double($0)) }
+            ).counts
+            let left = Charts.bars(
+                hist, height: 6, xLow: "0", xHigh: Format.number(maxValue, 2),
+                title: "activation histogram (\(sample.values.count))", symbols: symbols,
+                axes: "x: activation, y: count")
             let right: [Line]
             if let norms = sample.norms, !norms.isEmpty {
-                right = Charts.scatter(xs: norms, ys: sample.values, width: plotWidth, height: 6, xLabel: "‖x‖", yLabel: "activation",
-                                       title: "activation vs input norm", symbols: symbols)
+                right = Charts.scatter(
+                    xs: norms, ys: sample.values, width: plotWidth, height: 6, xLabel: "‖x‖", yLabel: "activation",
+                    title: "activation vs input norm", symbols: symbols)
             } else {
-                right = [[Span("activation vs input norm", .header)], [Span("unavailable:", .warning)], [Span("this cache has no input norms", .warning)]]
+                right = [
+                    [Span("activation vs input norm", .header)], [Span("unavailable:", .warning)],
+                    [Span("this cache has no input norms", .warning)]
+                ]
             }
             if width < 2 * half + 2 { return left + [[]] + right }
             var lines: [Line] = []

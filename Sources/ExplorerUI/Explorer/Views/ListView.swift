@@ -15,7 +15,7 @@ enum ListView {
         Column(sort: .elasticity, width: 6, rightAligned: true),
         Column(sort: .normSpearmanActive, width: 6, rightAligned: true),
         Column(sort: .density, width: 8, rightAligned: true),
-        Column(sort: .maxActivation, width: 7, rightAligned: true),
+        Column(sort: .maxActivation, width: 7, rightAligned: true)
     ]
 
     /// Columns dropped first when the terminal is narrow; the sort column is never dropped.

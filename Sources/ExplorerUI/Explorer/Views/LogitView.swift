@@ -41,8 +41,9 @@ enum LogitView {
         var lines: [Line] = [[Span("Logit effects", .header), Span("  tokens the decoder direction raises | lowers most", .dim)]]
         if columns == 2 {
             for i in 0..<max(l.positive.count, l.negative.count) {
-                lines.append([Span("  ")] + entry(i < l.positive.count ? l.positive[i] : nil) + [Span(symbols.vertical, .dim)]
-                             + entry(i < l.negative.count ? l.negative[i] : nil))
+                lines.append(
+                    [Span("  ")] + entry(i < l.positive.count ? l.positive[i] : nil) + [Span(symbols.vertical, .dim)]
+                        + entry(i < l.negative.count ? l.negative[i] : nil))
             }
         } else {
             lines.append([Span("  raises", .dim)])
@@ -62,16 +63,20 @@ enum LogitView {
     static func compact(_ loaded: Loaded<FeatureContexts>?, width: Int, symbols: Symbols) -> [Line] {
         guard let l = effects(loaded) else { return [] }
         guard width >= compactHeaderWidth else {
-            return [tokenLine("logit+", l.positive, width: width, symbols: symbols),
-                    tokenLine("logit-", l.negative, width: width, symbols: symbols)]
+            return [
+                tokenLine("logit+", l.positive, width: width, symbols: symbols),
+                tokenLine("logit-", l.negative, width: width, symbols: symbols)
+            ]
         }
         var header: Line = [Span("Logit effects", .header)]
         var range: Line = []
         if let top = l.positive.first { range += [Span("  "), Span.field("max"), Span(Format.number(top.value, 2))] }
         if let bottom = l.negative.first { range += [Span("  "), Span.field("min"), Span(Format.number(bottom.value, 2))] }
         if (header + range).reduce(0, { $0 + $1.width }) <= width { header += range }
-        return [header, tokenLine("raises", l.positive, width: width, symbols: symbols),
-                tokenLine("lowers", l.negative, width: width, symbols: symbols)]
+        return [
+            header, tokenLine("raises", l.positive, width: width, symbols: symbols),
+            tokenLine("lowers", l.negative, width: width, symbols: symbols)
+        ]
     }
 
     /// `name`, then the tokens in order two spaces apart, each cut to half the line (12 columns when

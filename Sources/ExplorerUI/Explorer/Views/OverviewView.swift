@@ -37,10 +37,11 @@ enum OverviewView {
     static func lines(_ s: ExplorerState, width: Int, symbols: Symbols) -> ([[Line]], [Line]) {
         let w = columnWidth(s, width: width)
         guard case .ready(let report)? = s.report else {
-            let note: Line = s.report.flatMap { r -> Line? in
-                if case .failed(let e) = r { return [Span("unavailable: " + e, .warning)] }
-                return nil
-            } ?? [Span("computing…", .dim)]
+            let note: Line =
+                s.report.flatMap { r -> Line? in
+                    if case .failed(let e) = r { return [Span("unavailable: " + e, .warning)] }
+                    return nil
+                } ?? [Span("computing…", .dim)]
             return (s.tables.indices.map { [header(s, $0, width: w), note] }, [])
         }
         let columns = report.dictionaries.enumerated().map { i, d in
@@ -79,18 +80,25 @@ enum OverviewView {
         var lines: [Line] = []
         // The reconstruction beside the sparsity: mean L0, and the FVU where the source records it.
         let fvu = d.fvu.map { [Span("  "), Span.field("FVU"), Span(Format.number(Float($0), 4))] } ?? []
-        lines += row([Span.field("features"), Span("\(d.featureCount)"), Span("  "), Span.field("dead"), Span("\(d.deadCount)"),
-                      Span("  "), Span.field("mean L0"), Span(d.meanL0.map { Format.number(Float($0), 1) } ?? "n/a")] + fvu)
+        lines += row(
+            [
+                Span.field("features"), Span("\(d.featureCount)"), Span("  "), Span.field("dead"), Span("\(d.deadCount)"),
+                Span("  "), Span.field("mean L0"), Span(d.meanL0.map { Format.number(Float($0), 1) } ?? "n/a")
+            ] + fvu)
         lines += row([Span.field("norm hints"), Span(share(d.normDetectorHintShare), d.normDetectorHints > 0 ? .warning : .normal)])
         if let mean = d.meanAlpha {
-            lines += row([Span.field("alpha mean"), Span(Format.number(Float(mean), 3)), Span("  "), Span.field("median"),
-                          Span(Format.number(d.medianAlpha.map(Float.init), 3)), Span("  "), Span.field("> 0.5"), Span("\(d.alphaAboveHalf ?? 0)")])
+            lines += row([
+                Span.field("alpha mean"), Span(Format.number(Float(mean), 3)), Span("  "), Span.field("median"),
+                Span(Format.number(d.medianAlpha.map(Float.init), 3)), Span("  "), Span.field("> 0.5"), Span("\(d.alphaAboveHalf ?? 0)")
+            ])
         } else {
             lines.append([Span("alpha: unavailable", .warning)])
         }
         if let l = d.labels {
-            lines += row([Span.field("labelled"), Span("\(l.labelled)"), Span("  "), Span.field("with a verdict"), Span("\(l.withVerdict)"),
-                          Span(l.blind > 0 ? "  blind \(l.blind)" : "", .dim)])
+            lines += row([
+                Span.field("labelled"), Span("\(l.labelled)"), Span("  "), Span.field("with a verdict"), Span("\(l.withVerdict)"),
+                Span(l.blind > 0 ? "  blind \(l.blind)" : "", .dim)
+            ])
             lines += row([Span.field("interpretable"), Span(share(l.interpretable), .mark)])
             lines += row([Span.field("norm detectors"), Span(share(l.normDetector), .mark)])
             var tally: [Span] = []
@@ -109,13 +117,15 @@ enum OverviewView {
         if rho.total == 0 {
             lines.append([Span("ρ(act): unavailable (no input norms)", .warning)])
         } else {
-            lines += histogram(rho, plotWidth: plotWidth, title: "ρ(act)" + (rho.missing > 0 ? ", \(rho.missing) n/a" : ""),
-                               axes: "x: ρ(activation, ‖x‖), y: features", symbols: symbols)
+            lines += histogram(
+                rho, plotWidth: plotWidth, title: "ρ(act)" + (rho.missing > 0 ? ", \(rho.missing) n/a" : ""),
+                axes: "x: ρ(activation, ‖x‖), y: features", symbols: symbols)
         }
         lines.append([])
         let density = d.log10DensityHistogram
-        lines += histogram(density, plotWidth: plotWidth, title: "log10 density" + (density.missing > 0 ? ", \(density.missing) dead" : ""),
-                           axes: "x: log10(density), y: features", symbols: symbols)
+        lines += histogram(
+            density, plotWidth: plotWidth, title: "log10 density" + (density.missing > 0 ? ", \(density.missing) dead" : ""),
+            axes: "x: log10(density), y: features", symbols: symbols)
         return lines
     }
 
@@ -130,9 +140,15 @@ enum OverviewView {
     static func comparison(_ c: DictionaryComparison, width: Int) -> [Line] {
         var lines: [Line] = [[Span("\(c.a.name) vs \(c.b.name)", .header), Span(" (A - B)", .dim)]]
         func row(_ spans: [Span]) { lines += wrap(spans, width: width, indent: 2) }
-        row([Span.field("mutual pairs"), Span("\(c.mutualPairs)"), Span(", with decoder cosine > \(Format.number(c.cosineThreshold, 1)) ", .dim),
-             Span("\(c.mutualPairsAboveThreshold)")])
-        row([Span("matched above \(Format.number(c.cosineThreshold, 1)): ", .dim), Span("\(c.a.name) \(c.aMatchedAboveThreshold), \(c.b.name) \(c.bMatchedAboveThreshold)")])
+        row([
+            Span.field("mutual pairs"), Span("\(c.mutualPairs)"),
+            Span(", with decoder cosine > \(Format.number(c.cosineThreshold, 1)) ", .dim),
+            Span("\(c.mutualPairsAboveThreshold)")
+        ])
+        row([
+            Span("matched above \(Format.number(c.cosineThreshold, 1)): ", .dim),
+            Span("\(c.a.name) \(c.aMatchedAboveThreshold), \(c.b.name) \(c.bMatchedAboveThreshold)")
+        ])
         row(difference("norm-hint share", c.hintDifference))
         if let l = c.labels {
             row(difference("interpretable", l.interpretable))
@@ -143,8 +159,9 @@ enum OverviewView {
 
     /// A summary histogram as bars over its own range, with its bounds as axis labels.
     static func histogram(_ h: Histogram, plotWidth: Int, title: String, axes: String, symbols: Symbols) -> [Line] {
-        Charts.bars(stretch(h.counts, to: plotWidth), height: 4, xLow: Format.axis(h.lower), xHigh: Format.axis(h.upper), title: title,
-                    symbols: symbols, axes: axes)
+        Charts.bars(
+            stretch(h.counts, to: plotWidth), height: 4, xLow: Format.axis(h.lower), xHigh: Format.axis(h.upper), title: title,
+            symbols: symbols, axes: axes)
     }
 
     /// Repeats each bin so the histogram fills about `n` columns (never fewer columns than bins).

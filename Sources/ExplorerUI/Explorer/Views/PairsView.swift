@@ -11,18 +11,23 @@ enum PairsView {
     }
 
     static let columns: [Column] = [
-        Column(sort: .feature, title: "A", width: 7), Column(sort: .match, title: "B", width: 7), Column(sort: .score, title: "score", width: 6),
+        Column(sort: .feature, title: "A", width: 7), Column(sort: .match, title: "B", width: 7),
+        Column(sort: .score, title: "score", width: 6),
         Column(sort: .decoderCosine, title: "cos", width: 5), Column(sort: .activationCorrelation, title: "corr", width: 5),
-        Column(sort: .mutual, title: "mut", width: 3), Column(sort: .alphaA, title: "αA", width: 5), Column(sort: .alphaB, title: "αB", width: 5),
+        Column(sort: .mutual, title: "mut", width: 3), Column(sort: .alphaA, title: "αA", width: 5),
+        Column(sort: .alphaB, title: "αB", width: 5),
         Column(sort: .elasticityA, title: "elA", width: 5), Column(sort: .elasticityB, title: "elB", width: 5),
         Column(sort: .spearmanA, title: "ρA", width: 5), Column(sort: .spearmanB, title: "ρB", width: 5),
         Column(sort: .densityA, title: "densA", width: 7), Column(sort: .densityB, title: "densB", width: 7),
-        Column(sort: .hintA, title: "hint", width: 5), Column(sort: .verdictA, title: "lblA", width: 4), Column(sort: .verdictB, title: "lblB", width: 4),
+        Column(sort: .hintA, title: "hint", width: 5), Column(sort: .verdictA, title: "lblA", width: 4),
+        Column(sort: .verdictB, title: "lblB", width: 4)
     ]
 
     /// Dropped first when narrow, both sides together (the sort column stays).
-    static let dropOrder: [[PairColumn]] = [[.densityA, .densityB], [.elasticityA, .elasticityB], [.spearmanA, .spearmanB],
-                                            [.alphaA, .alphaB], [.decoderCosine, .activationCorrelation], [.verdictB]]
+    static let dropOrder: [[PairColumn]] = [
+        [.densityA, .densityB], [.elasticityA, .elasticityB], [.spearmanA, .spearmanB],
+        [.alphaA, .alphaB], [.decoderCosine, .activationCorrelation], [.verdictB]
+    ]
     /// Columns left to the concepts, at least.
     static let conceptWidth = 24
 
@@ -30,14 +35,18 @@ enum PairsView {
         var cols = columns
         var fixed: Int { cols.reduce(0) { $0 + $1.width + 1 } }
         var drops = dropOrder[...]
-        while fixed + conceptWidth > width, let next = drops.popFirst() { cols.removeAll { $0.sort.map(next.contains) == true && $0.sort != keep } }
+        while fixed + conceptWidth > width, let next = drops.popFirst() {
+            cols.removeAll { $0.sort.map(next.contains) == true && $0.sort != keep }
+        }
         return cols
     }
 
     static func draw(_ s: ExplorerState, _ p: PairsState, _ b: inout ScreenBuffer) {
         let nameA = s.tables[p.a].descriptor.name, nameB = s.tables[p.b].descriptor.name
-        var header: Line = [Span.field("A"), Span(nameA, .header), Span("  "), Span.field("B"), Span(nameB, .header),
-                            Span("  by \(ExplorerViews.rankingName(p.ranking))", .dim)]
+        var header: Line = [
+            Span.field("A"), Span(nameA, .header), Span("  "), Span.field("B"), Span(nameB, .header),
+            Span("  by \(ExplorerViews.rankingName(p.ranking))", .dim)
+        ]
         if p.query.filter != .all { header += [Span("  "), Span.field("filter"), Span(filterName(p.query.filter), .mark)] }
         b.draw(header, x: 0, y: 1, maxWidth: b.width)
         let cols = visibleColumns(width: b.width, keep: p.query.sort)
@@ -48,7 +57,8 @@ enum PairsView {
             b.put(Format.right(title, col.width), x: x, y: 2, role: .header, maxWidth: col.width)
             x += col.width + 1
         }
-        let conceptTitle = "concept A | B" + (p.query.sort == .conceptA || p.query.sort == .conceptB ? (p.query.descending ? "↓" : "↑") : "")
+        let conceptTitle =
+            "concept A | B" + (p.query.sort == .conceptA || p.query.sort == .conceptB ? (p.query.descending ? "↓" : "↑") : "")
         b.put(conceptTitle, x: x, y: 2, role: .header)
         b.setRole(.header, x: 0, y: 2, width: b.width)
 
@@ -92,7 +102,9 @@ enum PairsView {
         }
     }
 
-    static func cell(_ column: PairColumn?, _ t: PairTable, _ i: Int, _ j: Int?, _ la: FeatureLabel?, _ lb: FeatureLabel?) -> (String, StyleRole) {
+    static func cell(_ column: PairColumn?, _ t: PairTable, _ i: Int, _ j: Int?, _ la: FeatureLabel?, _ lb: FeatureLabel?) -> (
+        String, StyleRole
+    ) {
         func n(_ v: Float) -> String { v.isNaN ? "n/a" : Format.number(v, 2) }
         func stat(_ table: FeatureTable, _ k: Int?, _ c: FeatureColumn) -> String {
             guard let k else { return "" }
