@@ -7,6 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
+# The layout is the formatter's (.swift-format: 4-space indents, 140 columns): a file that
+# `swift-format format -i -r Sources Tests` would change fails the run.
+if ! command -v swift-format >/dev/null; then
+  echo "test.sh: swift-format is missing; it ships with the Swift 6 toolchain (put its bin folder on PATH)" >&2
+  exit 1
+fi
+swift-format lint --strict --recursive Sources Tests
 # Our own files must compile without a warning (dependencies' warnings are theirs). A clean checkout
 # compiles everything here, so every warning is printed once; an incremental build prints only
 # those of the files it recompiles.
