@@ -357,6 +357,8 @@ def run_section(results):
         import time
         text += (' Re-run afterwards by their own scripts into the same results, on the same machine: ' +
                  ', '.join(f"`{k}` ({time.strftime('%H:%M UTC', time.gmtime(w))})" for w, k in later) + '; see the section concerned.')
+        if m.get('rerun_commit'):  # set by hand in machine.json when the re-runs ran newer code
+            text += f" The re-runs ran commit `{m['rerun_commit']}`."
     return text
 
 
