@@ -7,24 +7,14 @@ public struct BestMatch: Sendable, Equatable, Codable {
     /// The ranking this is the best under ("decoder" or "activation").
     public var by: String
     /// The score it was ranked by.
-    public var score: Double?
+    @NullEncoded public var score: Double?
     public var decoderCosine: Double
-    public var activationCorrelation: Double?
+    @NullEncoded public var activationCorrelation: Double?
 
     enum CodingKeys: String, CodingKey {
         case dictionary, feature, by, score
         case decoderCosine = "decoder_cosine"
         case activationCorrelation = "activation_correlation"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(dictionary, forKey: .dictionary)
-        try c.encode(feature, forKey: .feature)
-        try c.encode(by, forKey: .by)
-        try c.encode(score, forKey: .score)
-        try c.encode(decoderCosine, forKey: .decoderCosine)
-        try c.encode(activationCorrelation, forKey: .activationCorrelation)
     }
 }
 

@@ -12,8 +12,9 @@ public enum MatchingMethod: String, Codable, Sendable {
 /// The method used and, for the approximate one, its parameters (stored with the analysis).
 public struct MatchingRecord: Codable, Sendable, Equatable {
     public var method: MatchingMethod
-    public var clusters: Int?
-    public var probes: Int?
+    /// Unknown parameters are written as null (the summaries' convention).
+    @NullEncoded public var clusters: Int?
+    @NullEncoded public var probes: Int?
 
     public init(method: MatchingMethod, clusters: Int? = nil, probes: Int? = nil) {
         self.method = method
@@ -22,16 +23,6 @@ public struct MatchingRecord: Codable, Sendable, Equatable {
     }
 
     public static let exact = MatchingRecord(method: .exact)
-
-    enum CodingKeys: String, CodingKey { case method, clusters, probes }
-
-    /// Every key is written; unknown parameters as null (the summaries' convention).
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(method, forKey: .method)
-        try c.encode(clusters, forKey: .clusters)
-        try c.encode(probes, forKey: .probes)
-    }
 
     /// "exact" or "approximate (4,096 clusters, 3 per row)".
     public var description: String {

@@ -20,7 +20,8 @@ public struct LabelExport: Codable, Sendable, Equatable {
     /// When the export was made (ISO-8601).
     public var exported: String
     /// Fingerprint of the context cache the statistics come from, when known.
-    public var cacheFingerprint: String?
+    /// Written as null when unknown.
+    @NullEncoded public var cacheFingerprint: String?
     public var dictionaries: [ExportedDictionary]
     /// Sorted by fingerprint, feature, then author.
     public var labels: [ExportedLabel]
@@ -57,17 +58,6 @@ public struct LabelExport: Codable, Sendable, Equatable {
         cacheFingerprint = try c.decodeIfPresent(String.self, forKey: .cacheFingerprint)
         dictionaries = try c.decodeIfPresent([ExportedDictionary].self, forKey: .dictionaries) ?? []
         labels = try c.decodeIfPresent([ExportedLabel].self, forKey: .labels) ?? []
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(format, forKey: .format)
-        try c.encode(version, forKey: .version)
-        try c.encode(saexVersion, forKey: .saexVersion)
-        try c.encode(exported, forKey: .exported)
-        try c.encode(cacheFingerprint, forKey: .cacheFingerprint)  // explicit null: "unknown"
-        try c.encode(dictionaries, forKey: .dictionaries)
-        try c.encode(labels, forKey: .labels)
     }
 
     /// Pretty-printed UTF-8 JSON with sorted keys, ending in a newline.
@@ -181,9 +171,9 @@ public struct LabelExport: Codable, Sendable, Equatable {
 
 /// Provenance of one dictionary in an export.
 public struct ExportedDictionary: Codable, Sendable, Equatable {
-    public var name: String?
-    public var path: String?
-    public var architecture: String?
+    @NullEncoded public var name: String?
+    @NullEncoded public var path: String?
+    @NullEncoded public var architecture: String?
     public var fingerprint: String
 
     public init(name: String?, path: String?, architecture: String?, fingerprint: String) {
@@ -192,26 +182,18 @@ public struct ExportedDictionary: Codable, Sendable, Equatable {
         self.architecture = architecture
         self.fingerprint = fingerprint
     }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(path, forKey: .path)
-        try c.encode(architecture, forKey: .architecture)
-        try c.encode(fingerprint, forKey: .fingerprint)
-    }
 }
 
 /// One label in an export, with where it came from and the feature's statistics when exported.
 public struct ExportedLabel: Codable, Sendable, Equatable {
     /// Name of the dictionary the fingerprint belongs to, when known.
-    public var dictionary: String?
+    @NullEncoded public var dictionary: String?
     public var fingerprint: String
     public var feature: Int
-    public var verdict: Verdict?
+    @NullEncoded public var verdict: Verdict?
     public var concept: String
     public var notes: String
-    public var rating: Rating?
+    @NullEncoded public var rating: Rating?
     public var author: String
     /// ISO-8601.
     public var created: String
@@ -220,7 +202,7 @@ public struct ExportedLabel: Codable, Sendable, Equatable {
     /// "manual" or "blind" (from a blind session's answer).
     public var provenance: LabelProvenance
     /// The feature's statistics at export time; nil when the caller had none (stale labels).
-    public var stats: ExportedStats?
+    @NullEncoded public var stats: ExportedStats?
 
     public init(dictionary: String?, key: FeatureKey, label: FeatureLabel, stats: ExportedStats?) {
         self.dictionary = dictionary
@@ -269,37 +251,21 @@ public struct ExportedLabel: Codable, Sendable, Equatable {
         provenance = try c.decodeIfPresent(LabelProvenance.self, forKey: .provenance) ?? .manual
         stats = try c.decodeIfPresent(ExportedStats.self, forKey: .stats)
     }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(dictionary, forKey: .dictionary)
-        try c.encode(fingerprint, forKey: .fingerprint)
-        try c.encode(feature, forKey: .feature)
-        try c.encode(verdict, forKey: .verdict)
-        try c.encode(concept, forKey: .concept)
-        try c.encode(notes, forKey: .notes)
-        try c.encode(rating, forKey: .rating)
-        try c.encode(author, forKey: .author)
-        try c.encode(created, forKey: .created)
-        try c.encode(updated, forKey: .updated)
-        try c.encode(provenance, forKey: .provenance)
-        try c.encode(stats, forKey: .stats)
-    }
 }
 
 /// The statistics snapshot in an export: what the explorer showed for the feature. nil values mean
 /// "unavailable", never zero; docs/LABELS.md defines each field.
 public struct ExportedStats: Codable, Sendable, Equatable {
-    public var alpha: Double?
-    public var elasticity: Double?
-    public var normPearson: Double?
-    public var normSpearman: Double?
-    public var normPearsonActive: Double?
-    public var normSpearmanActive: Double?
-    public var normAUC: Double?
-    public var topNormMass: Double?
+    @NullEncoded public var alpha: Double?
+    @NullEncoded public var elasticity: Double?
+    @NullEncoded public var normPearson: Double?
+    @NullEncoded public var normSpearman: Double?
+    @NullEncoded public var normPearsonActive: Double?
+    @NullEncoded public var normSpearmanActive: Double?
+    @NullEncoded public var normAUC: Double?
+    @NullEncoded public var topNormMass: Double?
     public var density: Double
-    public var normDetectorHint: Bool?
+    @NullEncoded public var normDetectorHint: Bool?
     /// The best match in each other dictionary, by decoder cosine and by activation correlation.
     public var matches: [BestMatch]
 
@@ -354,21 +320,6 @@ public struct ExportedStats: Codable, Sendable, Equatable {
         topNormMass = try c.decodeIfPresent(Double.self, forKey: .topNormMass)
         normDetectorHint = try c.decodeIfPresent(Bool.self, forKey: .normDetectorHint)
         matches = try c.decodeIfPresent([BestMatch].self, forKey: .matches) ?? []
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(alpha, forKey: .alpha)
-        try c.encode(elasticity, forKey: .elasticity)
-        try c.encode(normPearson, forKey: .normPearson)
-        try c.encode(normSpearman, forKey: .normSpearman)
-        try c.encode(normPearsonActive, forKey: .normPearsonActive)
-        try c.encode(normSpearmanActive, forKey: .normSpearmanActive)
-        try c.encode(normAUC, forKey: .normAUC)
-        try c.encode(topNormMass, forKey: .topNormMass)
-        try c.encode(density, forKey: .density)
-        try c.encode(normDetectorHint, forKey: .normDetectorHint)
-        try c.encode(matches, forKey: .matches)
     }
 }
 

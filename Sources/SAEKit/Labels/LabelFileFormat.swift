@@ -91,33 +91,19 @@ enum LabelFileFormat {
 
     /// One record line; `more` marks a record that the next one completes (see `Line.more`).
     static func encode(_ record: Record, more: Bool = false) throws -> Data {
-        var line = Line()
-        line.more = more ? true : nil
+        var line: Line
         switch record {
         case .dictionary(let info):
-            line.op = "dictionary"
-            line.fingerprint = info.fingerprint
-            line.name = info.name
-            line.path = info.path
-            line.architecture = info.architecture
+            line = Line(op: "dictionary", fingerprint: info.fingerprint, name: info.name, path: info.path, architecture: info.architecture)
         case .set(let key, let label):
-            line.op = "set"
-            line.fingerprint = key.fingerprint
-            line.feature = key.feature
-            line.verdict = label.verdict
-            line.concept = label.concept
-            line.notes = label.notes
-            line.rating = label.rating
-            line.author = label.author
-            line.created = LabelTime.format(label.created)
-            line.updated = LabelTime.format(label.updated)
-            line.provenance = label.provenance == .manual ? nil : label.provenance.rawValue
+            line = Line(
+                op: "set", fingerprint: key.fingerprint, feature: key.feature, verdict: label.verdict, concept: label.concept,
+                notes: label.notes, rating: label.rating, author: label.author, created: LabelTime.format(label.created),
+                updated: LabelTime.format(label.updated), provenance: label.provenance == .manual ? nil : label.provenance.rawValue)
         case .clear(let key, let rater):
-            line.op = "clear"
-            line.fingerprint = key.fingerprint
-            line.feature = key.feature
-            line.author = rater
+            line = Line(op: "clear", fingerprint: key.fingerprint, feature: key.feature, author: rater)
         }
+        line.more = more ? true : nil
         var d = try encoder.encode(line)
         d.append(0x0A)
         return d

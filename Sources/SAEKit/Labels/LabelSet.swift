@@ -4,11 +4,6 @@ public struct RatedLabel: Sendable, Equatable {
     /// The label; its `author` is the rater.
     public var label: FeatureLabel
 
-    public init(key: FeatureKey, label: FeatureLabel) {
-        self.key = key
-        self.label = label
-    }
-
     public var rater: String { label.author }
 }
 

@@ -129,9 +129,9 @@ public struct BootstrapInterval: Sendable, Equatable {
 
 /// A statistic with its bootstrap interval. Encodes every key, nil as null.
 public struct AgreementEstimate: Sendable, Equatable, Codable {
-    public var value: Double?
-    public var lower: Double?
-    public var upper: Double?
+    @NullEncoded public var value: Double?
+    @NullEncoded public var lower: Double?
+    @NullEncoded public var upper: Double?
     public var resamples: Int
     public var undefinedResamples: Int
 
@@ -150,15 +150,6 @@ public struct AgreementEstimate: Sendable, Equatable, Codable {
         upper = ci.upper
         self.resamples = ci.resamples
         undefinedResamples = ci.undefined
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(value, forKey: .value)
-        try c.encode(lower, forKey: .lower)
-        try c.encode(upper, forKey: .upper)
-        try c.encode(resamples, forKey: .resamples)
-        try c.encode(undefinedResamples, forKey: .undefinedResamples)
     }
 }
 

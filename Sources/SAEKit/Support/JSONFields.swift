@@ -282,3 +282,11 @@ public struct NullEncoded<Value: Codable & Sendable & Equatable>: Codable, Senda
         if let wrappedValue { try c.encode(wrappedValue) } else { try c.encodeNil() }
     }
 }
+
+extension KeyedDecodingContainer {
+    /// A missing key reads as nil, as it does for a plain optional: the synthesised decoders of
+    /// `@NullEncoded` properties accept files written before a key existed.
+    public func decode<V>(_ type: NullEncoded<V>.Type, forKey key: Key) throws -> NullEncoded<V> {
+        try decodeIfPresent(type, forKey: key) ?? NullEncoded(wrappedValue: nil)
+    }
+}
