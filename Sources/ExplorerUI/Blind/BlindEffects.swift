@@ -66,11 +66,8 @@ public enum BlindProgram: Program {
     public typealias Action = BlindAction
     public typealias Effect = BlindEffect
 
-    public static func update(_ state: BlindState, _ action: BlindAction) -> (BlindState, [BlindEffect]) {
-        var s = state
-        var effects: [BlindEffect] = []
-        BlindReducer.apply(action, to: &s, effects: &effects)
-        return (s, effects)
+    public static func update(_ state: inout BlindState, _ action: BlindAction, effects: inout [BlindEffect]) {
+        BlindReducer.apply(action, to: &state, effects: &effects)
     }
 
     public static func render(_ state: BlindState, size: TerminalSize, asciiOnly: Bool) -> ScreenBuffer {
@@ -80,7 +77,6 @@ public enum BlindProgram: Program {
     public static func action(for key: Key, in state: BlindState) -> BlindAction? { BlindKeyMap.action(for: key, in: state) }
     public static func resized(to size: TerminalSize) -> BlindAction { .resize(width: size.width, height: size.height) }
     public static var quit: BlindAction { .quit }
-    public static func isFinished(_ state: BlindState) -> Bool { state.quitRequested }
     public static func isEditingText(_ state: BlindState) -> Bool { state.conceptEditor != nil }
     public static var minimumSize: TerminalSize { ExplorerLayout.minimumSize }
 }

@@ -11,14 +11,7 @@ public struct BlindDraft: Equatable, Sendable {
     public var id: String
     public var rating: Rating?
     public var verdict: Verdict?
-    public var concept: String
-
-    public init(id: String, rating: Rating? = nil, verdict: Verdict? = nil, concept: String = "") {
-        self.id = id
-        self.rating = rating
-        self.verdict = verdict
-        self.concept = concept
-    }
+    public var concept: String = ""
 }
 
 /// A request to record an answer durably; `advance` moves on to the next unanswered item once saved.
@@ -28,14 +21,6 @@ public struct BlindSave: Equatable, Sendable {
     public var verdict: Verdict?
     public var concept: String
     public var advance: Bool
-
-    public init(id: String, rating: Rating, verdict: Verdict?, concept: String, advance: Bool) {
-        self.id = id
-        self.rating = rating
-        self.verdict = verdict
-        self.concept = concept
-        self.advance = advance
-    }
 
     var draft: BlindDraft { BlindDraft(id: id, rating: rating, verdict: verdict, concept: concept) }
 }
@@ -118,3 +103,5 @@ public enum BlindLayout {
     /// Rows of the scrolled report: everything between the title and the hint and status rows.
     public static func reportHeight(height: Int) -> Int { max(1, height - 3) }
 }
+
+extension BlindState: ProgramChrome {}

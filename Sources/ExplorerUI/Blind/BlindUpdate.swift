@@ -17,13 +17,11 @@ enum BlindReducer {
         case .quit:
             s.quitRequested = true
         case .toggleHelp:
-            s.showHelp.toggle()
-            s.helpScroll = 0
+            s.toggleHelp()
         case .helpScroll(let d):
-            s.helpScroll = Scrolling.offset(s.helpScroll, by: d, limit: BlindView.helpScrollLimit(s))
+            s.scrollHelp(by: d, limit: BlindView.helpScrollLimit(s))
         case .resize(let w, let h):
-            s.width = max(0, w)
-            s.height = max(0, h)
+            s.resize(width: w, height: h)
         case .disabled(let reason):
             s.message = StatusMessage(text: reason, isError: true)
         case .rate(let rating):

@@ -108,12 +108,7 @@ enum BlindView {
     /// The item's contexts without any number: top contexts, samples across the activation range,
     /// random active examples; tokens shaded relative to the item's strongest activation.
     static func contextLines(_ loaded: Loaded<FeatureContexts>?, window: ContextWindow, width: Int, marker: String) -> [Line] {
-        switch loaded {
-        case nil, .loading?:
-            return [[Span("loading contexts…", .dim)]]
-        case .failed(let error)?:
-            return [[Span("contexts unavailable: " + error, .warning)]]
-        case .ready(let c)?:
+        loadedLines(loaded, "contexts") { c in
             let all = c.top + c.intervals.flatMap(\.examples) + c.random
             let strongest = all.map(\.value).max() ?? 0
             func add(_ ctx: TokenContext, to lines: inout [Line]) {

@@ -188,11 +188,8 @@ public enum ExplorerProgram: Program {
     public typealias Action = ExplorerAction
     public typealias Effect = ExplorerEffect
 
-    public static func update(_ state: ExplorerState, _ action: ExplorerAction) -> (ExplorerState, [ExplorerEffect]) {
-        var s = state
-        var effects: [ExplorerEffect] = []
-        ExplorerReducer.apply(action, to: &s, effects: &effects)
-        return (s, effects)
+    public static func update(_ state: inout ExplorerState, _ action: ExplorerAction, effects: inout [ExplorerEffect]) {
+        ExplorerReducer.apply(action, to: &state, effects: &effects)
     }
 
     public static func render(_ state: ExplorerState, size: TerminalSize, asciiOnly: Bool) -> ScreenBuffer {
@@ -202,7 +199,6 @@ public enum ExplorerProgram: Program {
     public static func action(for key: Key, in state: ExplorerState) -> ExplorerAction? { KeyMap.action(for: key, in: state) }
     public static func resized(to size: TerminalSize) -> ExplorerAction { .resize(width: size.width, height: size.height) }
     public static var quit: ExplorerAction { .quit }
-    public static func isFinished(_ state: ExplorerState) -> Bool { state.quitRequested }
     public static func isEditingText(_ state: ExplorerState) -> Bool { state.input != nil }
     public static var minimumSize: TerminalSize { ExplorerLayout.minimumSize }
 }

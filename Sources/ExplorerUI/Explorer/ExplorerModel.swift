@@ -4,10 +4,6 @@ import SAEKit
 public struct FeatureRef: Hashable, Sendable {
     public var dict: Int
     public var feature: Int
-    public init(dict: Int, feature: Int) {
-        self.dict = dict
-        self.feature = feature
-    }
 }
 
 /// The explorer's screens.
@@ -174,10 +170,6 @@ public enum FilterPresets {
 public struct MatchKey: Hashable, Sendable {
     public var ref: FeatureRef
     public var other: Int
-    public init(ref: FeatureRef, other: Int) {
-        self.ref = ref
-        self.other = other
-    }
 }
 
 /// Which label field an editor edits.

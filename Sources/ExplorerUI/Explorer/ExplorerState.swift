@@ -174,3 +174,5 @@ public enum ExplorerLayout {
     /// Rows of scrolled content on detail, compare and overview.
     public static func bodyHeight(height: Int) -> Int { max(1, height - 3) }
 }
+
+extension ExplorerState: ProgramChrome {}

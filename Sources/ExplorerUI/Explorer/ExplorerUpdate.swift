@@ -16,17 +16,15 @@ enum ExplorerReducer {
         case .quit:
             s.quitRequested = true
         case .toggleHelp:
-            s.showHelp.toggle()
-            s.helpScroll = 0
+            s.toggleHelp()
         case .helpScroll(let d):
-            s.helpScroll = Scrolling.offset(s.helpScroll, by: d, limit: ExplorerViews.helpScrollLimit(s))
+            s.scrollHelp(by: d, limit: ExplorerViews.helpScrollLimit(s))
         case .back:
             back(&s, &effects)
         case .show(let screen):
             show(screen, &s, &effects)
         case .resize(let w, let h):
-            s.width = max(0, w)
-            s.height = max(0, h)
+            s.resize(width: w, height: h)
             s.list.setViewport(ExplorerLayout.listViewport(height: s.height))
             for (i, route) in s.routes.enumerated() {
                 guard case .pairs(var p) = route else { continue }

@@ -98,3 +98,13 @@ enum Scrolling {
         max(0, min(min(current, limit) &+ delta, limit))
     }
 }
+
+/// The lines for a value being loaded: a dim "loading WHAT…" note until it arrives, a warning
+/// "WHAT unavailable: REASON" when it failed, else `ready`'s lines. `indent` prefixes both notes.
+func loadedLines<Value>(_ loaded: Loaded<Value>?, _ what: String, indent: String = "", ready: (Value) -> [Line]) -> [Line] {
+    switch loaded {
+    case nil, .loading?: return [[Span(indent + "loading \(what)…", .dim)]]
+    case .failed(let error)?: return [[Span(indent + "\(what) unavailable: " + error, .warning)]]
+    case .ready(let value)?: return ready(value)
+    }
+}

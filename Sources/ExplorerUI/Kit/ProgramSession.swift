@@ -27,7 +27,7 @@ public final class ProgramSession<P: Program, Performer: EffectPerformer> where 
     }
 
     /// True once the program has finished.
-    public var shouldQuit: Bool { P.isFinished(state) }
+    public var shouldQuit: Bool { state.quitRequested }
     public var hasPendingEffects: Bool { !pending.isEmpty }
 
     /// Decodes a key and applies its action. While the screen is too small to show anything but a
@@ -51,9 +51,7 @@ public final class ProgramSession<P: Program, Performer: EffectPerformer> where 
 
     /// Applies an action; its effects are queued.
     public func send(_ action: P.Action) {
-        let (next, effects) = P.update(state, action)
-        state = next
-        pending += effects
+        P.update(&state, action, effects: &pending)
     }
 
     /// Runs queued effects (and those they cause) until none remain; background work goes to the

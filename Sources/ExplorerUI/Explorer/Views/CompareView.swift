@@ -33,29 +33,26 @@ enum CompareView {
 
     /// The ranked matches, each with both scores, the ranking's score and the mutual flag.
     static func matchList(_ s: ExplorerState, _ c: CompareState, width: Int, symbols: Symbols) -> [Line] {
-        var lines = wrap(
+        let header = wrap(
             [
                 Span("matches in \(s.tables[c.other].descriptor.name)", .header),
                 Span(" by \(ExplorerViews.rankingName(c.ranking)) (m)", .dim)
             ], width: width, indent: 2)
-        switch s.matches.peek(c.matchKey) {
-        case nil, .loading?:
-            lines.append([Span("loading matches…", .dim)])
-        case .failed(let error)?:
-            lines.append([Span("matches unavailable: " + error, .warning)])
-        case .ready(let neighbourhood)?:
-            let ranked = neighbourhood.ranked(c.ranking)
-            if ranked.isEmpty { lines.append([Span("no matches", .dim)]) }
-            for (i, m) in ranked.enumerated() {
-                let selected = i == c.matchIndex
-                var text = "\(selected ? symbols.marker : " ")" + Format.right("#\(m.feature)", 7)
-                text += "  cos " + Format.number(m.decoderCosine, 2) + "  corr " + Format.number(m.activationCorrelation, 2)
-                if c.ranking == .combined { text += "  both " + Format.number(c.ranking.score(m), 2) }
-                if m.mutual { text += "  mutual" }
-                lines.append([Span(text, selected ? .selected : .normal)])
+        return header
+            + loadedLines(s.matches.peek(c.matchKey), "matches") { neighbourhood in
+                var lines: [Line] = []
+                let ranked = neighbourhood.ranked(c.ranking)
+                if ranked.isEmpty { lines.append([Span("no matches", .dim)]) }
+                for (i, m) in ranked.enumerated() {
+                    let selected = i == c.matchIndex
+                    var text = "\(selected ? symbols.marker : " ")" + Format.right("#\(m.feature)", 7)
+                    text += "  cos " + Format.number(m.decoderCosine, 2) + "  corr " + Format.number(m.activationCorrelation, 2)
+                    if c.ranking == .combined { text += "  both " + Format.number(c.ranking.score(m), 2) }
+                    if m.mutual { text += "  mutual" }
+                    lines.append([Span(text, selected ? .selected : .normal)])
+                }
+                return lines
             }
-        }
-        return lines
     }
 
     /// One side: name (marked when focused), label, statistics, logit effects, scatter, and top
@@ -114,12 +111,7 @@ enum CompareView {
         _ s: ExplorerState, _ ref: FeatureRef, width: Int, symbols: Symbols,
         axes: (x: ClosedRange<Float>, y: ClosedRange<Float>)
     ) -> [Line] {
-        switch s.samples.peek(ref) {
-        case nil, .loading?:
-            return [[Span("loading activation sample…", .dim)]]
-        case .failed(let error)?:
-            return [[Span("activation sample unavailable: " + error, .warning)]]
-        case .ready(let sample)?:
+        loadedLines(s.samples.peek(ref), "activation sample") { sample in
             guard let norms = sample.norms else { return [[Span("activation vs input norm: this cache has no input norms", .warning)]] }
             if sample.values.isEmpty { return [[Span("no activations to plot (the feature never fired)", .dim)]] }
             return Charts.scatter(

@@ -145,12 +145,7 @@ enum DetailView {
     static func contextSection(
         _ loaded: Loaded<FeatureContexts>?, window: ContextWindow, maxActivation: Float, width: Int, compact: Bool = false
     ) -> [Line] {
-        switch loaded {
-        case nil, .loading?:
-            return [[Span("loading contexts…", .dim)]]
-        case .failed(let error)?:
-            return [[Span("contexts unavailable: " + error, .warning)]]
-        case .ready(let c)?:
+        loadedLines(loaded, "contexts") { c in
             var lines: [Line] = [[Span("Top contexts (window \(window.title))", .header)]]
             if c.top.isEmpty { lines.append([Span("  none (the feature never fired)", .dim)]) }
             for ctx in c.top { lines += contextLines(ctx, window: window, maxActivation: maxActivation, width: width) }
@@ -174,12 +169,7 @@ enum DetailView {
     }
 
     static func chartLines(_ loaded: Loaded<ActivationSample>?, descriptor: DictionaryDescriptor, width: Int, symbols: Symbols) -> [Line] {
-        switch loaded {
-        case nil, .loading?:
-            return [[Span("loading activation sample…", .dim)]]
-        case .failed(let error)?:
-            return [[Span("activation sample unavailable: " + error, .warning)]]
-        case .ready(let sample)?:
+        loadedLines(loaded, "activation sample") { sample in
             if sample.values.isEmpty { return [[Span("no activations to plot (the feature never fired)", .dim)]] }
             let half = max(12, (width - 4) / 2)
             let plotWidth = max(4, half - 9)
@@ -217,28 +207,25 @@ enum DetailView {
 
     /// Nearest features of the same dictionary by decoder cosine, with their label and top tokens.
     static func neighbourSection(_ s: ExplorerState, ref: FeatureRef, width: Int, symbols: Symbols) -> [Line] {
-        var lines: [Line] = [[Span("Nearest in \(s.tables[ref.dict].descriptor.name) (decoder cosine)", .header)]]
-        switch s.neighbours.peek(ref) {
-        case nil, .loading?:
-            lines.append([Span("  loading neighbours…", .dim)])
-        case .failed(let error)?:
-            lines.append([Span("  neighbours unavailable: " + error, .warning)])
-        case .ready(let list)?:
-            if list.isEmpty { lines.append([Span("  none", .dim)]) }
-            for m in list where m.feature != ref.feature {
-                let other = FeatureRef(dict: ref.dict, feature: m.feature)
-                var line: Line = [Span(Format.right("#\(m.feature)", 9) + "  cos " + Format.number(m.decoderCosine, 3) + "  ", .normal)]
-                if let v = s.label(for: other)?.verdict { line.append(Span(VerdictDisplay.mark(v) + " ", .mark)) }
-                let st = s.stats(other)
-                if st.dead { line.append(Span("(dead)", .dim)) }
-                for (i, token) in st.topTokens.enumerated() {
-                    if i > 0 { line.append(Span(" " + symbols.vertical + " ", .dim)) }
-                    line.append(Span(TokenPreview.trimmed(token), .normal, visibleSpaces: true))
+        let header: Line = [Span("Nearest in \(s.tables[ref.dict].descriptor.name) (decoder cosine)", .header)]
+        return [header]
+            + loadedLines(s.neighbours.peek(ref), "neighbours", indent: "  ") { list in
+                var lines: [Line] = []
+                if list.isEmpty { lines.append([Span("  none", .dim)]) }
+                for m in list where m.feature != ref.feature {
+                    let other = FeatureRef(dict: ref.dict, feature: m.feature)
+                    var line: Line = [Span(Format.right("#\(m.feature)", 9) + "  cos " + Format.number(m.decoderCosine, 3) + "  ", .normal)]
+                    if let v = s.label(for: other)?.verdict { line.append(Span(VerdictDisplay.mark(v) + " ", .mark)) }
+                    let st = s.stats(other)
+                    if st.dead { line.append(Span("(dead)", .dim)) }
+                    for (i, token) in st.topTokens.enumerated() {
+                        if i > 0 { line.append(Span(" " + symbols.vertical + " ", .dim)) }
+                        line.append(Span(TokenPreview.trimmed(token), .normal, visibleSpaces: true))
+                    }
+                    lines.append(line)
                 }
-                lines.append(line)
+                return lines
             }
-        }
-        return lines
     }
 
     static func lines(_ s: ExplorerState, ref: FeatureRef, width: Int, symbols: Symbols) -> [Line] {
