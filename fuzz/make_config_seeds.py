@@ -77,16 +77,22 @@ def shrink_cfg(cfg):
     return json.dumps(cfg).encode()
 
 
-def main():
-    os.makedirs(out, exist_ok=True)
-    for f in os.listdir(out):
-        os.remove(os.path.join(out, f))
+def seed_writer(target):
+    """Empties fuzz/seeds/TARGET/ (creating it) and returns write(seed, mode, *parts), which writes
+    the seed file holding the mode byte, then the parts separated by SEP."""
+    folder = os.path.join(root, "fuzz", "seeds", target)
+    os.makedirs(folder, exist_ok=True)
+    for f in os.listdir(folder):
+        os.remove(os.path.join(folder, f))
 
-    def write(name, mode, *parts):
-        with open(os.path.join(out, name), "wb") as f:
+    def write(seed, mode, *parts):
+        with open(os.path.join(folder, seed), "wb") as f:
             f.write(bytes([mode]) + SEP.join(parts))
+    return write
 
 
+def main():
+    write = seed_writer("config")
     loaders = os.path.join(root, "fixtures", "loaders")
     for fixture in sorted(os.listdir(loaders)):
         d = os.path.join(loaders, fixture)

@@ -11,29 +11,17 @@ import gzip
 import json
 import os
 
-root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from make_config_seeds import root, seed_writer
+
 fixtures = os.path.join(root, "Tests", "SAEKitTests", "Import", "Fixtures")
-SEP = b"\0PART\0"
 
 
 def read(*rel):
     return open(os.path.join(fixtures, *rel), "rb").read()
 
 
-def target(name):
-    out = os.path.join(root, "fuzz", "seeds", name)
-    os.makedirs(out, exist_ok=True)
-    for f in os.listdir(out):
-        os.remove(os.path.join(out, f))
-
-    def write(seed, mode, *parts):
-        with open(os.path.join(out, seed), "wb") as f:
-            f.write(bytes([mode]) + SEP.join(parts))
-    return write
-
-
 def main():
-    w = target("neuronpedia")
+    w = seed_writer("neuronpedia")
     f7, f8 = read("neuronpedia", "features", "7.json"), read("neuronpedia", "features", "8.json")
     w("feature_7", 0, f7)
     w("feature_8_empty", 0, f8)
@@ -48,7 +36,7 @@ def main():
     w("export_batch_gz", 7, feats_gz, acts_gz, gzip.compress(expl, mtime=0))
     w("export_empty_features", 2, b"", acts + gzip.decompress(read(*src, "activations", "batch-1.jsonl.gz")))
 
-    w = target("saedashboard")
+    w = seed_writer("saedashboard")
     b0 = read("saedashboard", "batch-0.json")
     w("batch", 0, b0)
     b1 = json.loads(b0)
@@ -56,7 +44,7 @@ def main():
         feat["feature_index"] += 10
     w("batch_folder", 1, b0, json.dumps(b1).encode())
 
-    w = target("delphi")
+    w = seed_writer("delphi")
     s0, s1 = read("delphi", "latents", "layers.0", "0_3.safetensors"), read("delphi", "latents", "layers.0", "4_7.safetensors")
     w("hookpoint_folder", 0, s0, s1)
     w("split_file", 4, s0, s1)

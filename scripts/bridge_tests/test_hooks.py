@@ -14,6 +14,22 @@ from conftest import bridge, bridge_ok, load_st, random_tokens
 
 L = 1          # the layer every per-block hook is read at (the models have 3)
 
+
+def _gated_mlp_decoder(embed, attn_out, mlp_in, mlp_out):
+    """Llama and Gemma 2 (TransformerLens's TransformerBlock with a gated MLP over model.layers.N), which
+    differ in where hook_embed is read and in the modules of layer 1 named by the last three arguments."""
+    layer = "model.layers.1"
+    return {
+        "hook_embed": embed,
+        "blocks.1.hook_resid_pre": (layer, "in"), "blocks.1.attn.hook_z": (f"{layer}.self_attn.o_proj", "in"),
+        "blocks.1.hook_attn_out": (f"{layer}.{attn_out}", "out"),
+        "blocks.1.hook_resid_mid": (f"{layer}.{mlp_in}", "in"), "blocks.1.hook_mlp_in": (f"{layer}.{mlp_in}", "in"),
+        "blocks.1.mlp.hook_pre": (f"{layer}.mlp.gate_proj", "out"), "blocks.1.mlp.hook_pre_linear": (f"{layer}.mlp.up_proj", "out"),
+        "blocks.1.mlp.hook_post": (f"{layer}.mlp.down_proj", "in"), "blocks.1.hook_mlp_out": (f"{layer}.{mlp_out}", "out"),
+        "blocks.1.hook_resid_post": (layer, "out"), "blocks.2.hook_resid_pre": ("model.layers.2", "in"),
+    }
+
+
 # arch -> name -> (full module path, "in"|"out"); written from TransformerLens's TransformerBlock/BertBlock.
 EXPECTED = {
     "gpt2": {
@@ -26,29 +42,9 @@ EXPECTED = {
         "blocks.1.hook_resid_post": ("transformer.h.1", "out"), "blocks.2.hook_resid_pre": ("transformer.h.2", "in"),
         "blocks.2.hook_resid_post": ("transformer.h.2", "out"), "ln_final.hook_normalized": ("transformer.ln_f", "out"),
     },
-    "llama": {
-        "hook_embed": ("model.embed_tokens", "out"),
-        "blocks.1.hook_resid_pre": ("model.layers.1", "in"), "blocks.1.attn.hook_z": ("model.layers.1.self_attn.o_proj", "in"),
-        "blocks.1.hook_attn_out": ("model.layers.1.self_attn", "out"),
-        "blocks.1.hook_resid_mid": ("model.layers.1.post_attention_layernorm", "in"),
-        "blocks.1.hook_mlp_in": ("model.layers.1.post_attention_layernorm", "in"),
-        "blocks.1.mlp.hook_pre": ("model.layers.1.mlp.gate_proj", "out"),
-        "blocks.1.mlp.hook_pre_linear": ("model.layers.1.mlp.up_proj", "out"),
-        "blocks.1.mlp.hook_post": ("model.layers.1.mlp.down_proj", "in"), "blocks.1.hook_mlp_out": ("model.layers.1.mlp", "out"),
-        "blocks.1.hook_resid_post": ("model.layers.1", "out"), "blocks.2.hook_resid_pre": ("model.layers.2", "in"),
-    },
-    "gemma2": {
-        "hook_embed": ("model.layers.0", "in"),
-        "blocks.1.hook_resid_pre": ("model.layers.1", "in"), "blocks.1.attn.hook_z": ("model.layers.1.self_attn.o_proj", "in"),
-        "blocks.1.hook_attn_out": ("model.layers.1.post_attention_layernorm", "out"),
-        "blocks.1.hook_resid_mid": ("model.layers.1.pre_feedforward_layernorm", "in"),
-        "blocks.1.hook_mlp_in": ("model.layers.1.pre_feedforward_layernorm", "in"),
-        "blocks.1.mlp.hook_pre": ("model.layers.1.mlp.gate_proj", "out"),
-        "blocks.1.mlp.hook_pre_linear": ("model.layers.1.mlp.up_proj", "out"),
-        "blocks.1.mlp.hook_post": ("model.layers.1.mlp.down_proj", "in"),
-        "blocks.1.hook_mlp_out": ("model.layers.1.post_feedforward_layernorm", "out"),
-        "blocks.1.hook_resid_post": ("model.layers.1", "out"), "blocks.2.hook_resid_pre": ("model.layers.2", "in"),
-    },
+    "llama": _gated_mlp_decoder(("model.embed_tokens", "out"), attn_out="self_attn", mlp_in="post_attention_layernorm", mlp_out="mlp"),
+    "gemma2": _gated_mlp_decoder(("model.layers.0", "in"), attn_out="post_attention_layernorm", mlp_in="pre_feedforward_layernorm",
+                                 mlp_out="post_feedforward_layernorm"),
     "bert": {
         "blocks.1.hook_resid_pre": ("encoder.layer.1", "in"),
         "blocks.1.attn.hook_z": ("encoder.layer.1.attention.output.dense", "in"),

@@ -31,14 +31,27 @@ def _read_cfg(path):
     return cfg
 
 
-def _int(cfg, key, path, required=False, positive=False):
+def _value(cfg, key, path, valid, must, default=None):
+    """cfg[key], `default` when it is absent or null, a one-line error saying what it `must` be when
+    `valid` rejects it."""
     v = cfg.get(key)
     if v is None:
-        if required:
-            raise _err(path, f'key "{key}"', "missing", "add it to cfg.json")
+        return default
+    if not valid(v):
+        raise _err(path, f'key "{key}"', must)
+    return v
+
+
+def _is_integer(v):
+    return not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v) and v == int(v)
+
+
+def _int(cfg, key, path, required=False, positive=False):
+    if required and cfg.get(key) is None:
+        raise _err(path, f'key "{key}"', "missing", "add it to cfg.json")
+    v = _value(cfg, key, path, _is_integer, "must be an integer")
+    if v is None:
         return None
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v):
-        raise _err(path, f'key "{key}"', "must be an integer")
     v = int(v)
     if positive and v <= 0:
         raise _err(path, f'key "{key}"', "must be a positive integer")
@@ -46,21 +59,11 @@ def _int(cfg, key, path, required=False, positive=False):
 
 
 def _bool(cfg, key, path, default):
-    v = cfg.get(key)
-    if v is None:
-        return default
-    if not isinstance(v, bool):
-        raise _err(path, f'key "{key}"', "must be true or false")
-    return v
+    return _value(cfg, key, path, lambda v: isinstance(v, bool), "must be true or false", default)
 
 
 def _str(cfg, key, path):
-    v = cfg.get(key)
-    if v is None:
-        return None
-    if not isinstance(v, str):
-        raise _err(path, f'key "{key}"', "must be a string")
-    return v
+    return _value(cfg, key, path, lambda v: isinstance(v, str), "must be a string")
 
 
 @dataclass

@@ -11,6 +11,26 @@ from typing import Optional
 
 from .errors import BridgeError
 
+
+def _gated_mlp_decoder(embed, attn_out, mlp_in, mlp_out):
+    """The table of a Llama-style model: decoder layers at layers.{L} with self_attn.o_proj and a gated MLP
+    (gate_proj, up_proj, down_proj). `embed` is hook_embed's (module, "input"|"output"); hook_attn_out and
+    hook_mlp_out are the outputs of `attn_out` and `mlp_out`, hook_resid_mid and hook_mlp_in the input of `mlp_in`."""
+    return {
+        "hook_embed": embed,
+        "blocks.{L}.hook_resid_pre": ("layers.{L}", "input"),
+        "blocks.{L}.attn.hook_z": ("layers.{L}.self_attn.o_proj", "input"),
+        "blocks.{L}.hook_attn_out": (attn_out, "output"),
+        "blocks.{L}.hook_resid_mid": (mlp_in, "input"),
+        "blocks.{L}.hook_mlp_in": (mlp_in, "input"),
+        "blocks.{L}.mlp.hook_pre": ("layers.{L}.mlp.gate_proj", "output"),
+        "blocks.{L}.mlp.hook_pre_linear": ("layers.{L}.mlp.up_proj", "output"),
+        "blocks.{L}.mlp.hook_post": ("layers.{L}.mlp.down_proj", "input"),
+        "blocks.{L}.hook_mlp_out": (mlp_out, "output"),
+        "blocks.{L}.hook_resid_post": ("layers.{L}", "output"),
+    }
+
+
 # family -> {TransformerLens name with {L} for the layer: (module path relative to the base model, "input"|"output")}
 TABLES = {
     "gpt2": {
@@ -29,34 +49,21 @@ TABLES = {
         "blocks.{L}.hook_resid_post": ("h.{L}", "output"),
         "ln_final.hook_normalized": ("ln_f", "output"),
     },
-    "llama": {
-        "hook_embed": ("embed_tokens", "output"),
-        "blocks.{L}.hook_resid_pre": ("layers.{L}", "input"),
-        "blocks.{L}.attn.hook_z": ("layers.{L}.self_attn.o_proj", "input"),
-        "blocks.{L}.hook_attn_out": ("layers.{L}.self_attn", "output"),
-        "blocks.{L}.hook_resid_mid": ("layers.{L}.post_attention_layernorm", "input"),
-        "blocks.{L}.hook_mlp_in": ("layers.{L}.post_attention_layernorm", "input"),
-        "blocks.{L}.mlp.hook_pre": ("layers.{L}.mlp.gate_proj", "output"),
-        "blocks.{L}.mlp.hook_pre_linear": ("layers.{L}.mlp.up_proj", "output"),
-        "blocks.{L}.mlp.hook_post": ("layers.{L}.mlp.down_proj", "input"),
-        "blocks.{L}.hook_mlp_out": ("layers.{L}.mlp", "output"),
-        "blocks.{L}.hook_resid_post": ("layers.{L}", "output"),
-    },
-    "gemma2": {
-        # TransformerLens folds Gemma's sqrt(d_model) embedding scale into W_E; HF applies it after
-        # embed_tokens, so the scaled embedding is what the first layer receives.
-        "hook_embed": ("layers.0", "input"),
-        "blocks.{L}.hook_resid_pre": ("layers.{L}", "input"),
-        "blocks.{L}.attn.hook_z": ("layers.{L}.self_attn.o_proj", "input"),
-        "blocks.{L}.hook_attn_out": ("layers.{L}.post_attention_layernorm", "output"),
-        "blocks.{L}.hook_resid_mid": ("layers.{L}.pre_feedforward_layernorm", "input"),
-        "blocks.{L}.hook_mlp_in": ("layers.{L}.pre_feedforward_layernorm", "input"),
-        "blocks.{L}.mlp.hook_pre": ("layers.{L}.mlp.gate_proj", "output"),
-        "blocks.{L}.mlp.hook_pre_linear": ("layers.{L}.mlp.up_proj", "output"),
-        "blocks.{L}.mlp.hook_post": ("layers.{L}.mlp.down_proj", "input"),
-        "blocks.{L}.hook_mlp_out": ("layers.{L}.post_feedforward_layernorm", "output"),
-        "blocks.{L}.hook_resid_post": ("layers.{L}", "output"),
-    },
+    "llama": _gated_mlp_decoder(
+        embed=("embed_tokens", "output"),
+        attn_out="layers.{L}.self_attn",
+        mlp_in="layers.{L}.post_attention_layernorm",
+        mlp_out="layers.{L}.mlp",
+    ),
+    # TransformerLens folds Gemma's sqrt(d_model) embedding scale into W_E; HF applies it after
+    # embed_tokens, so the scaled embedding is what the first layer receives. Gemma 2 also norms the
+    # outputs of attention and of the MLP before they join the residual stream.
+    "gemma2": _gated_mlp_decoder(
+        embed=("layers.0", "input"),
+        attn_out="layers.{L}.post_attention_layernorm",
+        mlp_in="layers.{L}.pre_feedforward_layernorm",
+        mlp_out="layers.{L}.post_feedforward_layernorm",
+    ),
     "bert": {
         "blocks.{L}.hook_resid_pre": ("encoder.layer.{L}", "input"),
         "blocks.{L}.attn.hook_z": ("encoder.layer.{L}.attention.output.dense", "input"),
