@@ -22,30 +22,9 @@
       plus OUT.vocab.json (a JSON array of 50,000 strings). --flat-norm: every token of norm
       sqrt(d_in) instead (as after a layer norm), for the family dictionaries.
 """
-import argparse, json, os, struct
+import argparse, json, os
 import numpy as np
-
-
-def write_safetensors(path, tensors, metadata=None):
-    header, blobs, off = {}, [], 0
-    names = {np.dtype('float32'): 'F32', np.dtype('float16'): 'F16', np.dtype('int32'): 'I32', np.dtype('float64'): 'F64'}
-    for k, a in tensors.items():
-        a = np.ascontiguousarray(a)
-        b = a.tobytes()
-        header[k] = {'dtype': names[a.dtype], 'shape': list(a.shape), 'data_offsets': [off, off + len(b)]}
-        off += len(b)
-        blobs.append(b)
-    if metadata:
-        header['__metadata__'] = metadata
-    h = json.dumps(header).encode()
-    h += b' ' * ((8 - (8 + len(h)) % 8) % 8)
-    tmp = path + '.tmp'
-    with open(tmp, 'wb') as f:
-        f.write(struct.pack('<Q', len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
+from npio import write_header, write_safetensors
 
 
 def flat_norm(x):
@@ -151,17 +130,14 @@ def open_safetensors(path, shapes):
         size = 4 * int(np.prod(shape))
         header[k] = {'dtype': 'F32', 'shape': list(shape), 'data_offsets': [off, off + size]}
         off += size
-    h = json.dumps(header).encode()
-    h += b' ' * ((8 - (8 + len(h)) % 8) % 8)
     with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(h)))
-        f.write(h)
-        f.truncate(8 + len(h) + off)
+        start = write_header(f, header)
+        f.truncate(start + off)
     mm = np.memmap(path, dtype=np.uint8, mode='r+')
     out = {}
     for k, shape in shapes.items():
         a, b = header[k]['data_offsets']
-        out[k] = mm[8 + len(h) + a:8 + len(h) + b].view(np.float32).reshape(shape)
+        out[k] = mm[start + a:start + b].view(np.float32).reshape(shape)
     return mm, out
 
 

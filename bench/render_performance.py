@@ -33,6 +33,17 @@ def load_results(d):
     return r
 
 
+def runs(results, prefix, *fields):
+    """The results whose name starts with `prefix` (one per size measured), sorted by `fields`."""
+    return sorted((v for k, v in results.items() if k.startswith(prefix)), key=lambda r: tuple(r[f] for f in fields))
+
+
+def runs_table(results, prefix, order, head, row, missing='(not measured)'):
+    """A table with one row(r) for each of runs(results, prefix, *order), or `missing` when there is none."""
+    rs = runs(results, prefix, *order)
+    return table(head, [row(r) for r in rs]) if rs else missing
+
+
 # ---------- formatting
 
 def s_(x):  # seconds
@@ -253,7 +264,7 @@ def targets(results, plan, best_bw, caches):
     else:
         t.append(Target('ui_pairs_first', 'pairs screen, first build of the table, 16,384 x 16,384 features', '<= 1 s'))
         t.append(Target('ui_pairs_key_p99', 'pairs screen, keystroke-to-frame p99, 16,384 x 16,384 features', '<= 10 ms'))
-    stats = sorted((v for k, v in results.items() if k.startswith('stats_')), key=lambda r: r['tokens'])
+    stats = runs(results, 'stats_', 'tokens')
     if stats:
         r = stats[-1]
         best = min(r['swift_seconds_1t'], r['swift_seconds_all'])
@@ -263,7 +274,7 @@ def targets(results, plan, best_bw, caches):
                         limit=f"{s_(r['input_bytes'] / (best_bw * 1e9))} (bandwidth)" if best_bw else ''))
     else:
         t.append(Target('stats', 'per-feature statistics, 1,000,000 tokens x 16,384 features', 'numpy / Swift >= 5x'))
-    match = sorted((v for k, v in results.items() if k.startswith('match_')), key=lambda r: r['rows'])
+    match = runs(results, 'match_', 'rows')
     if match:
         r = match[-1]
         q = r['swift_match_seconds'] / r['swift_sgemm_seconds']
@@ -271,7 +282,7 @@ def targets(results, plan, best_bw, caches):
                         q <= 1.2, r['rows'] >= 16384, peer=f"np.dot {s_(r['numpy_dot_seconds'])}", limit=f"Swift sgemm {s_(r['swift_sgemm_seconds'])}"))
     else:
         t.append(Target('match', 'decoder matching 16,384 x 16,384 x 2,304', '<= 1.2x bare sgemm'))
-    mem = sorted((v for k, v in results.items() if k.startswith('memory_')), key=lambda r: r['tokens'])
+    mem = runs(results, 'memory_', 'tokens')
     if len(mem) >= 2:
         a, b = mem[0], mem[-1]
         g = b['saex']['max_rss_kib'] / a['saex']['max_rss_kib']
@@ -283,7 +294,7 @@ def targets(results, plan, best_bw, caches):
                         limit='n/a'))
     else:
         t.append(Target('cache_memory', 'cache build max RSS, 100k to 1M tokens', 'growth <= 1.2x and under 3 GiB'))
-    feats = sorted((v for k, v in results.items() if k.startswith('features_')), key=lambda r: r['tokens'])
+    feats = runs(results, 'features_', 'tokens')
     if feats:
         r = feats[-1]
         q = (r['saex']['open_seconds'] + r['saex']['build_seconds']) / r['encode_build_seconds']
@@ -292,7 +303,7 @@ def targets(results, plan, best_bw, caches):
                         full and r['tokens'] >= 100000 and r['d_sae'] >= 16384, peer=s_(r['numpy']['build_seconds']), limit='n/a'))
     else:
         t.append(Target('feature_acts', '--feature-acts build, 100,000 tokens x 2 x 16,384', '<= 0.2x the encoding build'))
-    logits = sorted((v for k, v in results.items() if k.startswith('logits_')), key=lambda r: (r['d_sae'], r['d_vocab']))
+    logits = runs(results, 'logits_', 'd_sae', 'd_vocab')
     if logits:
         r = logits[-1]
         s, n = r['saex'], r['numpy']
@@ -440,7 +451,7 @@ def bandwidth_table(results):
 
 
 def stats_table(results, best_bw):
-    st = sorted((v for k, v in results.items() if k.startswith('stats_')), key=lambda r: r['tokens'])
+    st = runs(results, 'stats_', 'tokens')
     if not st:
         return '(not measured)'
     rows = []
@@ -458,27 +469,21 @@ def stats_table(results, best_bw):
 
 
 def match_table(results):
-    mt = sorted((v for k, v in results.items() if k.startswith('match_')), key=lambda r: r['rows'])
-    if not mt:
-        return '(not measured)'
-    rows = []
-    for r in mt:
+    def row(r):
         fl = 2.0 * r['rows'] ** 2 * r['dim']
-        rows.append((f"{n_(r['rows'])} x {n_(r['rows'])} x {n_(r['dim'])}", s_(r['swift_match_seconds']),
-                     f"{s_(r['swift_sgemm_seconds'])} ({fl / r['swift_sgemm_seconds'] / 1e9:.0f}, {r.get('blas_core') or 'core not recorded'})", f"{s_(r['numpy_dot_seconds'])} ({fl / r['numpy_dot_seconds'] / 1e9:.0f})",
-                     f"**{x_(r['swift_match_seconds'] / r['swift_sgemm_seconds'])}**", x_(r['swift_match_seconds'] / r['numpy_dot_seconds']),
-                     load_str(r['load_before'][:1])))
-    return table(['shape', 'Swift matching, top-5 both ways', 'Swift bare sgemm (GFLOP/s)', 'numpy np.dot (GFLOP/s)', 'matching / Swift sgemm',
-                  'matching / np.dot', 'load'], rows)
+        return (f"{n_(r['rows'])} x {n_(r['rows'])} x {n_(r['dim'])}", s_(r['swift_match_seconds']),
+                f"{s_(r['swift_sgemm_seconds'])} ({fl / r['swift_sgemm_seconds'] / 1e9:.0f}, {r.get('blas_core') or 'core not recorded'})", f"{s_(r['numpy_dot_seconds'])} ({fl / r['numpy_dot_seconds'] / 1e9:.0f})",
+                f"**{x_(r['swift_match_seconds'] / r['swift_sgemm_seconds'])}**", x_(r['swift_match_seconds'] / r['numpy_dot_seconds']),
+                load_str(r['load_before'][:1]))
+    return runs_table(results, 'match_', ['rows'], ['shape', 'Swift matching, top-5 both ways', 'Swift bare sgemm (GFLOP/s)',
+                      'numpy np.dot (GFLOP/s)', 'matching / Swift sgemm', 'matching / np.dot', 'load'], row)
 
 
 def corr_table(results):
-    ct = sorted((v for k, v in results.items() if k.startswith('correlate_')), key=lambda r: r['tokens'])
-    if not ct:
-        return '(not measured)'
-    rows = [(n_(r['tokens']), n_(r['features']), s_(r['swift_seconds']), s_(r['numpy_seconds']), f"**{x_(r['numpy_seconds'] / r['swift_seconds'])}**",
-             r['agreement']['text'] + ('' if r['agreement']['ok'] else ' **(disagreement)**'), load_str(r['load_before'][:1])) for r in ct]
-    return table(['tokens', 'features', 'Swift', 'numpy/scipy', 'numpy / Swift', 'agreement', 'load'], rows)
+    def row(r):
+        return (n_(r['tokens']), n_(r['features']), s_(r['swift_seconds']), s_(r['numpy_seconds']), f"**{x_(r['numpy_seconds'] / r['swift_seconds'])}**",
+                r['agreement']['text'] + ('' if r['agreement']['ok'] else ' **(disagreement)**'), load_str(r['load_before'][:1]))
+    return runs_table(results, 'correlate_', ['tokens'], ['tokens', 'features', 'Swift', 'numpy/scipy', 'numpy / Swift', 'agreement', 'load'], row)
 
 
 def ui_table(results):
@@ -598,7 +603,7 @@ def million_section(results):
 
 
 def memory_table(results):
-    mem = sorted((v for k, v in results.items() if k.startswith('memory_')), key=lambda r: r['tokens'])
+    mem = runs(results, 'memory_', 'tokens')
     if not mem:
         return 'Not measured in this run.'
     base = mem[0]['saex']['max_rss_kib']
@@ -612,36 +617,30 @@ def memory_table(results):
 
 
 def features_table(results):
-    feats = sorted((v for k, v in results.items() if k.startswith('features_')), key=lambda r: r['tokens'])
-    if not feats:
-        return 'Not measured in this run.'
-    rows = []
-    for r in feats:
+    def row(r):
         s = r['saex']
         total = s['open_seconds'] + s['build_seconds']
-        rows.append((f"{r['rows']:,}", f"{r['features_bytes'] / 2**30:.2f} GiB", s_(s['open_seconds']), s_(s['check_seconds']),
-                     f"{s['check_rows']:,}", f"{s['worst_check_ratio']:.3g}", s_(total), s_(r['encode_build_seconds']),
-                     x_(total / r['encode_build_seconds']), s_(r['numpy']['build_seconds']), gib(s['max_rss_kib']), load_str(r.get('load_before'))))
-    return table(['tokens', 'feature file', 'open', 'check alone', 'check tokens', 'worst / tolerance', 'saex --feature-acts build',
-                  'saex encoding build', 'ratio', 'numpy peer', 'saex max RSS', 'load before'], rows)
+        return (f"{r['rows']:,}", f"{r['features_bytes'] / 2**30:.2f} GiB", s_(s['open_seconds']), s_(s['check_seconds']),
+                f"{s['check_rows']:,}", f"{s['worst_check_ratio']:.3g}", s_(total), s_(r['encode_build_seconds']),
+                x_(total / r['encode_build_seconds']), s_(r['numpy']['build_seconds']), gib(s['max_rss_kib']), load_str(r.get('load_before')))
+    return runs_table(results, 'features_', ['tokens'], ['tokens', 'feature file', 'open', 'check alone', 'check tokens', 'worst / tolerance',
+                      'saex --feature-acts build', 'saex encoding build', 'ratio', 'numpy peer', 'saex max RSS', 'load before'], row,
+                      missing='Not measured in this run.')
 
 
 def logits_table(results):
-    logits = sorted((v for k, v in results.items() if k.startswith('logits_')), key=lambda r: (r['d_sae'], r['d_vocab']))
-    if not logits:
-        return 'Not measured in this run.'
-    rows = []
-    for r in logits:
+    def row(r):
         s, n = r['saex'], r['numpy']
         flop = 2.0 * r['d_sae'] * r['d_vocab'] * r['d_model']
-        rows.append((f"{r['d_sae']:,} x {r['d_model']:,} x {r['d_vocab']:,}", f"{r['block_rows']:,}", s_(s['compute_seconds']),
-                     f"{s_(s['bare_sgemm_seconds'])} ({flop / s['bare_sgemm_seconds'] / 1e9:.0f} GFLOP/s, {s['blas_core']})",
-                     x_(s['compute_seconds'] / s['bare_sgemm_seconds']), s_(n['logits_seconds']),
-                     f"{s_(n['dot_seconds'])} ({flop / n['dot_seconds'] / 1e9:.0f} GFLOP/s)",
-                     x_(n['logits_seconds'] / s['compute_seconds']),
-                     'yes' if r.get('same_first_ids') else '**no**', s_(s['open_seconds']), load_str(r.get('load_before'))))
-    return table(['features x d_model x d_vocab', 'block rows', 'saex', 'Swift sgemm, same blocks', 'saex / sgemm', 'numpy peer',
-                  'np.dot, same blocks', 'numpy / saex', 'same ids', 'unembedding open', 'load before'], rows)
+        return (f"{r['d_sae']:,} x {r['d_model']:,} x {r['d_vocab']:,}", f"{r['block_rows']:,}", s_(s['compute_seconds']),
+                f"{s_(s['bare_sgemm_seconds'])} ({flop / s['bare_sgemm_seconds'] / 1e9:.0f} GFLOP/s, {s['blas_core']})",
+                x_(s['compute_seconds'] / s['bare_sgemm_seconds']), s_(n['logits_seconds']),
+                f"{s_(n['dot_seconds'])} ({flop / n['dot_seconds'] / 1e9:.0f} GFLOP/s)",
+                x_(n['logits_seconds'] / s['compute_seconds']),
+                'yes' if r.get('same_first_ids') else '**no**', s_(s['open_seconds']), load_str(r.get('load_before')))
+    return runs_table(results, 'logits_', ['d_sae', 'd_vocab'], ['features x d_model x d_vocab', 'block rows', 'saex', 'Swift sgemm, same blocks',
+                      'saex / sgemm', 'numpy peer', 'np.dot, same blocks', 'numpy / saex', 'same ids', 'unembedding open', 'load before'], row,
+                      missing='Not measured in this run.')
 
 
 def render(results, template):

@@ -6,37 +6,17 @@ Input to the --feature-acts benchmark (bench/cache/feature_acts.sh); numpy only.
 
   make_feature_acts.py ACTS.safetensors OUT.features.safetensors NAME=DICT_DIR [NAME=DICT_DIR ...] [--batch B]
 """
-import json, os, struct, sys
+import json, os, sys
 import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from npio import read_safetensors
+from npio import read_safetensors, write_safetensors
 from numpy_cache import load_dict
 
-NAMES = {np.dtype('float32'): 'F32', np.dtype('int32'): 'I32', np.dtype('int64'): 'I64'}
 
-
-def write(path, tensors, metadata):
-    """Widest dtype first so every tensor is aligned; each value is an array or a list of arrays (concatenated)."""
-    items = sorted(tensors.items(), key=lambda kv: -(kv[1][0] if isinstance(kv[1], list) else kv[1]).dtype.itemsize)
-    header, off = {}, 0
-    for k, v in items:
-        parts = v if isinstance(v, list) else [v]
-        n = sum(p.nbytes for p in parts)
-        shape = list(parts[0].shape) if not isinstance(v, list) else [sum(len(p) for p in parts)]
-        header[k] = {'dtype': NAMES[parts[0].dtype], 'shape': shape, 'data_offsets': [off, off + n]}
-        off += n
-    header['__metadata__'] = metadata
-    h = json.dumps(header).encode()
-    h += b' ' * ((8 - (8 + len(h)) % 8) % 8)
-    tmp = path + '.tmp'
-    with open(tmp, 'wb') as f:
-        f.write(struct.pack('<Q', len(h)))
-        f.write(h)
-        for k, v in items:
-            for p in (v if isinstance(v, list) else [v]):
-                f.write(np.ascontiguousarray(p).tobytes())
-    os.replace(tmp, path)
+def widest_first(tensors):
+    """The tensors reordered widest dtype first, so every tensor is aligned in the file."""
+    return dict(sorted(tensors.items(), key=lambda kv: -(kv[1][0] if isinstance(kv[1], list) else kv[1]).dtype.itemsize))
 
 
 def main():
@@ -91,7 +71,7 @@ def main():
     meta = {'version': 1, 'rows': rows, 'sequences': n_seq, 'sequence_length': seq_len, 'd_in': d_in, 'dictionaries': entries,
             'check': {'seed': 0, 'fraction': 0.01, 'rows': int(m)}, 'producer': 'bench/cache/make_feature_acts.py (numpy)',
             'device': 'cpu', 'dtype': 'f32'}
-    write(out, t, {'saex_features': json.dumps(meta)})
+    write_safetensors(out, widest_first(t), {'saex_features': json.dumps(meta)})
     print(f'wrote {out}: {rows} rows, check sample {m}')
 
 

@@ -25,24 +25,25 @@ mkdir -p "$SYNTH_DATA" "$WORK"
 [ -n "${SAEX_BENCH_BIN:-}" ] || print_machine
 release_bin saex saex-bench
 
-inputs() {  # inputs D_IN D_SAE TOKENS: sets STD, COS (family dictionaries) and ACTS (tokens of equal norm), made once
+prepare() {  # prepare MODE D_IN D_SAE TOKENS: sets TAG, STD, COS (family dictionaries) and ACTS (tokens of equal
+             # norm), made once, CACHE (a leftover one removed) and LOAD0
   local kind
+  TAG=${2}_${3}_${4}
   for kind in standard cosine; do
-    local dir=$SYNTH_DATA/fam_${kind}_$1_$2
-    [ -f "$dir/cfg.json" ] || python3 bench/make_synthetic.py dict "$dir" --d-in "$1" --d-sae "$2" --kind $kind --structure families
+    local dir=$SYNTH_DATA/fam_${kind}_$2_$3
+    [ -f "$dir/cfg.json" ] || python3 bench/make_synthetic.py dict "$dir" --d-in "$2" --d-sae "$3" --kind $kind --structure families
     [ $kind = standard ] && STD=$dir || COS=$dir
   done
-  ACTS=$SYNTH_DATA/flatacts_$1_$3.safetensors
-  [ -f "$ACTS" ] || python3 bench/make_synthetic.py acts "$ACTS" --d-in "$1" --tokens "$3" --flat-norm
+  ACTS=$SYNTH_DATA/flatacts_$2_$4.safetensors
+  [ -f "$ACTS" ] || python3 bench/make_synthetic.py acts "$ACTS" --d-in "$2" --tokens "$4" --flat-norm
+  CACHE=$WORK/$1_$TAG.saexcache
+  rm -f "$CACHE" "$CACHE.analysis"
+  LOAD0=$(load)
 }
 
 if [ "$MODE" = pair ]; then
   D_SAE=${2:-65536}; D_IN=${3:-2304}; TOKENS=${4:-50000}
-  TAG=${D_IN}_${D_SAE}_${TOKENS}
-  inputs "$D_IN" "$D_SAE" "$TOKENS"
-  CACHE=$WORK/wide_$TAG.saexcache
-  rm -f "$CACHE" "$CACHE.analysis"
-  LOAD0=$(load)
+  prepare wide "$D_IN" "$D_SAE" "$TOKENS"
   echo "== (a) cache build, 2 x $D_SAE features, d_in $D_IN, $TOKENS tokens (load $(load))"
   SAEX_BENCH_SKIP_ANALYSIS=1 /usr/bin/time -v -o "$WORK/time_build_$TAG.txt" "$BIN/saex-bench" cache-build "$CACHE" "$ACTS" \
       "$ACTS.vocab.json" std="$STD" cos="$COS" | tee "$WORK/build_$TAG.json"
@@ -87,11 +88,7 @@ fi
 
 [ "$MODE" = million ] || { echo "usage: bench/wide/run.sh pair|million [D_SAE] [D_IN] [TOKENS]" >&2; exit 2; }
 D_SAE=${2:-1048576}; D_IN=${3:-768}; TOKENS=${4:-4096}; KEYS=${5:-3000}
-TAG=${D_IN}_${D_SAE}_${TOKENS}
-inputs "$D_IN" "$D_SAE" "$TOKENS"
-CACHE=$WORK/million_$TAG.saexcache
-rm -f "$CACHE" "$CACHE.analysis"
-LOAD0=$(load)
+prepare million "$D_IN" "$D_SAE" "$TOKENS"
 echo "== saex cache build, 2 x $D_SAE features, d_in $D_IN, $TOKENS tokens (load $(load))"
 S0=$(date +%s.%N)
 /usr/bin/time -v -o "$WORK/time_build_$TAG.txt" "$BIN/saex" cache build --dict std="$STD" --dict cos="$COS" --activations "$ACTS" \
