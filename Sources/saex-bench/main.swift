@@ -92,6 +92,15 @@ func partsRecord(_ profile: AnalysisProfile, total: Double) -> [String: Double] 
 }
 
 /// CacheBuilder's rows per batch for a single dictionary of `dSAE` features (CacheOptions.memoryBudget = 256 MiB).
+/// The dictionaries of NAME=PATH arguments.
+func namedDictionaries(_ specs: ArraySlice<String>) throws -> [NamedDictionary] {
+    try specs.map { spec in
+        guard let eq = spec.firstIndex(of: "=") else { throw CocoaError(.formatting) }
+        return NamedDictionary(
+            name: String(spec[..<eq]), dictionary: try DictionaryLoader.load(path: String(spec[spec.index(after: eq)...])))
+    }
+}
+
 func cacheBatch(_ dSAE: Int) -> Int { max(1, min(4096, (256 << 20) / max(1, 12 * dSAE))) }
 
 /// Best-of-`repeats` GB/s (10^9 bytes) of copy and triad over `count` floats per array, split
@@ -228,13 +237,7 @@ do {
         emit(record)
     case "cache-build":
         guard args.count >= 6 else { throw CocoaError(.formatting) }
-        var named: [NamedDictionary] = []
-        for spec in args[5...] {
-            guard let eq = spec.firstIndex(of: "=") else { throw CocoaError(.formatting) }
-            named.append(
-                NamedDictionary(
-                    name: String(spec[..<eq]), dictionary: try DictionaryLoader.load(path: String(spec[spec.index(after: eq)...]))))
-        }
+        let named = try namedDictionaries(args[5...])
         let input = try ActivationFile(path: args[3])
         let vocabulary = try Vocabulary.load(path: args[4])
         var options = CacheOptions()
@@ -279,13 +282,7 @@ do {
         // saex-bench feature-build OUT VOCAB FEATURES[,FEATURES...] NAME=DICT...: the --feature-acts
         // build (CacheBuilder.build(featureFiles:)), with the CPU cross-check timed on its own first.
         guard args.count >= 6 else { throw CocoaError(.formatting) }
-        var named: [NamedDictionary] = []
-        for spec in args[5...] {
-            guard let eq = spec.firstIndex(of: "=") else { throw CocoaError(.formatting) }
-            named.append(
-                NamedDictionary(
-                    name: String(spec[..<eq]), dictionary: try DictionaryLoader.load(path: String(spec[spec.index(after: eq)...]))))
-        }
+        let named = try namedDictionaries(args[5...])
         let vocabulary = try Vocabulary.load(path: args[3])
         var files: [FeatureActsFile] = []
         let tOpen = try seconds { files = try args[4].split(separator: ",").map { try FeatureActsFile(path: String($0)) } }

@@ -42,11 +42,7 @@ struct CacheOptionGroup: ParsableArguments {
 
     var options: CacheOptions {
         var o = CacheOptions()
-        o.topK = topK
-        o.bins = bins
-        o.perBin = perBin
-        o.randomCount = random
-        o.seed = seed
+        (o.topK, o.bins, o.perBin, o.randomCount, o.seed) = (topK, bins, perBin, random, seed)
         return o
     }
 }

@@ -14,12 +14,9 @@ public struct FeatureMatchLists: Sendable, Equatable {
 
 /// An ordered pair of dictionaries (by index): matches of `from`'s features in `to`.
 public struct DictionaryPair: Hashable, Sendable {
-    public var from: Int
-    public var to: Int
-    public init(_ from: Int, _ to: Int) {
-        self.from = from
-        self.to = to
-    }
+    public var from, to: Int
+
+    public init(_ from: Int, _ to: Int) { (self.from, self.to) = (from, to) }
 }
 
 /// Both directions of the matching between dictionaries A and B.

@@ -152,22 +152,11 @@ extension ActivationFile {
     /// Token ids of local rows `range` (nil when the file has none).
     func tokenIDs(rows range: Range<Int>) throws -> [Int64]? {
         guard let t = tokens else { return nil }
-        guard let width = t.dtype.byteSize, let base = t.rawBytes.baseAddress else { return range.isEmpty ? [] : nil }
+        guard t.dtype.byteSize != nil, let base = t.rawBytes.baseAddress else { return range.isEmpty ? [] : nil }
         var out = [Int64](repeating: 0, count: range.count)
         for (k, i) in range.enumerated() {
-            let o = i &* width
-            switch t.dtype {
-            case .i8: out[k] = Int64(base.load(fromByteOffset: o, as: Int8.self))
-            case .u8: out[k] = Int64(base.load(fromByteOffset: o, as: UInt8.self))
-            case .i16: out[k] = Int64(Int16(littleEndian: base.loadUnaligned(fromByteOffset: o, as: Int16.self)))
-            case .u16: out[k] = Int64(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
-            case .i32: out[k] = Int64(Int32(littleEndian: base.loadUnaligned(fromByteOffset: o, as: Int32.self)))
-            case .u32: out[k] = Int64(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt32.self)))
-            case .i64: out[k] = Int64(littleEndian: base.loadUnaligned(fromByteOffset: o, as: Int64.self))
-            default:
-                let v = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt64.self))
-                out[k] = Int64(clamping: v)
-            }
+            let v = t.dtype.integer(i, in: base) ?? 0
+            out[k] = t.dtype == .u64 && v < 0 ? .max : v  // a U64 id above Int64.max clamps
         }
         return out
     }

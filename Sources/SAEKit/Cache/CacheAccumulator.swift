@@ -138,14 +138,9 @@ enum FileDigests {
             let k = min(group, chunks.upperBound - c)
             let start = c * chunkSize
             let n = min(k * chunkSize, size - start)
-            var off = 0
-            while off < n {
-                let r = pread(fd, buffer + off, n - off, off_t(start + off))
-                if r < 0 && errno == EINTR { continue }
-                guard r > 0 else {
-                    throw SAEKitError(.ioFailure, path: path, reason: "reading the file failed at byte \(start + off) (errno \(errno))")
-                }
-                off += r
+            if let failure = FullIO.read(fd, buffer, n, at: start) {
+                throw SAEKitError(
+                    .ioFailure, path: path, reason: "reading the file failed at byte \(start + failure.done) (errno \(failure.errno))")
             }
             var d = [UInt64](repeating: 0, count: k)
             d.withUnsafeMutableBufferPointer { o in

@@ -129,22 +129,31 @@ public enum CacheBuilder {
             }
         }
 
-        var data: [DictionaryCacheData] = []
-        for (di, nd) in dictionaries.enumerated() {
-            data.append(
-                try dictionaryData(
-                    acc, di, nd, encoder: encoders[di], keepExact: shard != nil, logits: logits?[di],
-                    output: output))
-        }
-        var manifest = CacheManifest(options: options)
-        manifest.sample = try sampleDescription(
+        let sample = try sampleDescription(
             paths: corpus.files.map(\.path), corpusSequences: corpus.sequences, sequenceLength: corpus.sequenceLength,
             shard: shard, part: part, vocabularyPath: vocabularyPath, output: output)
+        try write(
+            acc, dictionaries: dictionaries, encoders: encoders, logits: logits, sample: sample, keepExact: shard != nil,
+            unembedding: unembedding, vocabulary: vocabulary, options: options, output: output, progress: progress)
+    }
+
+    /// Writes the cache once every row is accumulated: each dictionary's columns and statistics, the
+    /// manifest with `sample` and the unembedding's record, and the sample's tensors.
+    static func write(
+        _ acc: CacheAccumulator, dictionaries: [NamedDictionary], encoders: [FeatureEncoder], logits: [LogitTable]?,
+        sample: CacheManifest.Sample, keepExact: Bool, unembedding: Unembedding?, vocabulary: Vocabulary,
+        options: CacheOptions, output: String, progress: ProgressHandler
+    ) throws {
+        let data = try dictionaries.indices.map { di in
+            try dictionaryData(
+                acc, di, dictionaries[di], encoder: encoders[di], keepExact: keepExact, logits: logits?[di], output: output)
+        }
+        var manifest = CacheManifest(options: options)
+        manifest.sample = sample
         manifest.unembed = try unembedding.map { try unembedRecord($0, output: output) }
-        let sample = try acc.sampleData(sequences: part.sequences.count, sequenceLength: corpus.sequenceLength, keepExact: shard != nil)
+        let tensors = try acc.sampleData(sequences: sample.sequences, sequenceLength: sample.sequenceLength, keepExact: keepExact)
         try CacheWriter.write(
-            manifest: manifest, sample: sample,
-            vocabulary: vocabulary, dictionaries: data, output: output, progress: progress)
+            manifest: manifest, sample: tensors, vocabulary: vocabulary, dictionaries: data, output: output, progress: progress)
     }
 
     /// What the writer needs of dictionary `di`: its columns and sums from `acc`, and its weights' statistics.

@@ -74,20 +74,6 @@ public struct CacheManifest: Codable, Sendable, Equatable {
             case name, path, fingerprint, format, architecture, score, activation
             case dIn = "d_in", dSAE = "d_sae", modelName = "model_name", hookName = "hook_name"
         }
-
-        public init(_ d: SAEDictionary, name: String) {
-            self.name = name
-            path = d.metadata.path
-            fingerprint = d.fingerprint
-            format = d.metadata.format.rawValue
-            architecture = d.metadata.architecture
-            score = d.score.kind.rawValue
-            dIn = d.dIn
-            dSAE = d.dSAE
-            activation = d.rule.description
-            modelName = d.metadata.modelName
-            hookName = d.metadata.hookName
-        }
     }
 
     /// What `--unembed` gave the logit effects (docs/FORMATS.md): the file and how it was read.
@@ -229,5 +215,15 @@ extension CacheOptions {
         perBin = try c.decodeIfPresent(Int.self, forKey: .perBin) ?? perBin
         randomCount = try c.decodeIfPresent(Int.self, forKey: .randomCount) ?? randomCount
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+    }
+}
+
+extension CacheManifest.Dictionary {
+    /// The record of `d`: the fields `saex inspect` reports, under the same names.
+    public init(_ d: SAEDictionary, name: String) {
+        let r = DictionaryReport(d)
+        self.init(
+            name: name, path: r.path, fingerprint: r.fingerprint, format: r.kind, architecture: r.architecture, score: r.score,
+            dIn: r.dIn, dSAE: r.dSAE, activation: r.activation, modelName: r.modelName, hookName: r.hookName)
     }
 }

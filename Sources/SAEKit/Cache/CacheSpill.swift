@@ -76,30 +76,17 @@ final class SpillFile: @unchecked Sendable {
     deinit { close() }
 
     func append(_ p: UnsafeRawPointer, _ n: Int) throws {
-        var off = 0
-        while off < n {
-            let w = pwrite(fd, p + off, n - off, off_t(size + off))
-            if w < 0 {
-                if errno == EINTR { continue }
-                let err = errno
-                throw SAEKitError(
-                    .ioFailure, path: output, reason: "writing a spill file failed (\(String(cString: strerror(err))))",
-                    remedy: "check free disk space beside the output")
-            }
-            off += w
+        if let failure = FullIO.write(fd, p, n, at: size) {
+            throw SAEKitError(
+                .ioFailure, path: output, reason: "writing a spill file failed (\(failure.reason))",
+                remedy: "check free disk space beside the output")
         }
         size += n
     }
 
     func read(at offset: Int, into p: UnsafeMutableRawPointer, _ n: Int) throws {
-        var off = 0
-        while off < n {
-            let r = pread(fd, p + off, n - off, off_t(offset + off))
-            if r < 0 && errno == EINTR { continue }
-            guard r > 0 else {
-                throw SAEKitError(.ioFailure, path: output, reason: "reading a spill file failed (errno \(errno))")
-            }
-            off += r
+        if let failure = FullIO.read(fd, p, n, at: offset) {
+            throw SAEKitError(.ioFailure, path: output, reason: "reading a spill file failed (errno \(failure.errno))")
         }
     }
 }

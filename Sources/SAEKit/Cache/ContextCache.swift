@@ -32,10 +32,7 @@ public final class ContextCache: TokenVocabulary, @unchecked Sendable {
         public let columns: SparseColumns
         public let bDecNorms: UnsafeBufferPointer<Float>
         public let elasticitySum: UnsafeBufferPointer<Double>
-        public let alpha: UnsafeBufferPointer<Float>
-        public let encoderNorms: UnsafeBufferPointer<Float>
-        public let decoderNorms: UnsafeBufferPointer<Float>
-        public let encoderDecoderCosine: UnsafeBufferPointer<Float>
+        public let alpha, encoderNorms, decoderNorms, encoderDecoderCosine: UnsafeBufferPointer<Float>
         /// The logit effects, in a cache built with --unembed.
         public let logits: LogitTable?
         /// Sum over the real tokens of ||x - x_hat||^2; nil where the cache does not record it.

@@ -237,21 +237,11 @@ extension CacheBuilder {
             done += hi - lo
             progress("read", done, part.rows.count)
         }
-        var data: [DictionaryCacheData] = []
-        for (di, nd) in dictionaries.enumerated() {
-            data.append(
-                try dictionaryData(
-                    acc, di, nd, encoder: encoders[di], keepExact: shard != nil, logits: logits?[di],
-                    output: output))
-        }
-        var manifest = CacheManifest(options: options)
-        manifest.sample = try sampleDescription(
+        let sample = try sampleDescription(
             paths: files.map(\.path), corpusSequences: offsets.last!, sequenceLength: L, shard: shard, part: part,
             vocabularyPath: vocabularyPath, output: output)
-        manifest.unembed = try unembedding.map { try unembedRecord($0, output: output) }
-        let sample = try acc.sampleData(sequences: part.sequences.count, sequenceLength: L, keepExact: shard != nil)
-        try CacheWriter.write(
-            manifest: manifest, sample: sample,
-            vocabulary: vocabulary, dictionaries: data, output: output, progress: progress)
+        try write(
+            acc, dictionaries: dictionaries, encoders: encoders, logits: logits, sample: sample, keepExact: shard != nil,
+            unembedding: unembedding, vocabulary: vocabulary, options: options, output: output, progress: progress)
     }
 }

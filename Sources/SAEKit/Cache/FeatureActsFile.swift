@@ -43,11 +43,7 @@ public struct FeatureActsFile: @unchecked Sendable {
         public let featureCount: Int
         public let rowPtr: UnsafeBufferPointer<Int64>
         public let features: UnsafeBufferPointer<Int32>
-        public let values: UnsafeBufferPointer<Float>
-        public let pre: UnsafeBufferPointer<Float>
-        public let uNorm: UnsafeBufferPointer<Float>
-        public let uDotBDec: UnsafeBufferPointer<Float>
-        public let bDecNorms: UnsafeBufferPointer<Float>
+        public let values, pre, uNorm, uDotBDec, bDecNorms: UnsafeBufferPointer<Float>
         /// row_ptr, features, values, pre, u_norm, u_dot_bdec, bdec_norms.
         let tensors: [TensorView]
 

@@ -88,40 +88,15 @@ public struct FeatureExamples: Sendable, Equatable {
 }
 
 /// Keeps the `capacity` (key, row) pairs with the smallest keys.
-struct SmallestKeys {
-    let capacity: Int
-    private var heap: [(UInt64, UInt32)] = []  // max-heap on key
+typealias SmallestKeys = BoundedHeap<SmallestKeysOrder>
 
-    init(capacity: Int) {
-        self.capacity = capacity
-        heap.reserveCapacity(capacity)
-    }
+enum SmallestKeysOrder: KeepOrder {
+    static func weaker(_ a: (UInt64, UInt32), _ b: (UInt64, UInt32)) -> Bool { a.0 > b.0 }
+}
 
-    mutating func offer(key: UInt64, row: UInt32) {
-        guard capacity > 0 else { return }
-        if heap.count < capacity {
-            heap.append((key, row))
-            var c = heap.count - 1
-            while c > 0 {
-                let p = (c - 1) / 2
-                if heap[c].0 > heap[p].0 { heap.swapAt(c, p); c = p } else { break }
-            }
-            return
-        }
-        guard key < heap[0].0 else { return }
-        heap[0] = (key, row)
-        var p = 0
-        while true {
-            let l = 2 * p + 1, r = l + 1
-            var m = p
-            if l < heap.count && heap[l].0 > heap[m].0 { m = l }
-            if r < heap.count && heap[r].0 > heap[m].0 { m = r }
-            if m == p { break }
-            heap.swapAt(p, m)
-            p = m
-        }
-    }
+extension BoundedHeap where Order == SmallestKeysOrder {
+    mutating func offer(key: UInt64, row: UInt32) { offer((key, row)) }
 
     /// The kept rows in ascending row order (reading order).
-    func sortedRows() -> [UInt32] { heap.map(\.1).sorted() }
+    func sortedRows() -> [UInt32] { items.map(\.1).sorted() }
 }

@@ -27,10 +27,8 @@ public struct MatchListTable: RandomAccessCollection, Sendable {
     }
 
     struct Mapped: @unchecked Sendable {
-        let count: Int
-        let k: Int
-        let byCosine: Columns
-        let byCorrelation: Columns
+        let count, k: Int
+        let byCosine, byCorrelation: Columns
         /// Keeps the mapping alive.
         let owner: AnyObject
     }

@@ -37,11 +37,6 @@ public struct GatedPath: Sendable, Equatable {
     public var bGate: [Float]
     /// r_mag [d_sae]: the magnitude path uses W_enc * exp(r_mag).
     public var rMag: [Float]
-
-    public init(bGate: [Float], rMag: [Float]) {
-        self.bGate = bGate
-        self.rMag = rMag
-    }
 }
 
 /// The learned magnitude exponent of a cosine-scored dictionary.

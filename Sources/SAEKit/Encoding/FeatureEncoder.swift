@@ -267,47 +267,15 @@ public struct FeatureEncoder: Sendable {
 }
 
 /// Keeps the k largest (value, index) pairs seen; ties keep the lower index.
-struct TopKSelector {
-    private(set) var items: [(Float, Int)] = []
-    let capacity: Int
+typealias TopKSelector = BoundedHeap<LargestValuesOrder>
 
-    init(capacity: Int) {
-        self.capacity = capacity
-        items.reserveCapacity(capacity)
-    }
-
-    mutating func reset() { items.removeAll(keepingCapacity: true) }
-
-    /// Min-heap ordered by (value, -index): the root is the weakest kept item.
+/// Orders (value, index) by value, then by -index: the root is the weakest kept item.
+enum LargestValuesOrder: KeepOrder {
     @inline(__always)
-    private static func weaker(_ a: (Float, Int), _ b: (Float, Int)) -> Bool {
-        a.0 < b.0 || (a.0 == b.0 && a.1 > b.1)
-    }
+    static func weaker(_ a: (Float, Int), _ b: (Float, Int)) -> Bool { a.0 < b.0 || (a.0 == b.0 && a.1 > b.1) }
+}
 
+extension BoundedHeap where Order == LargestValuesOrder {
     @inline(__always)
-    mutating func offer(value: Float, index: Int) {
-        guard capacity > 0 else { return }
-        if items.count < capacity {
-            items.append((value, index))
-            var c = items.count - 1
-            while c > 0 {
-                let p = (c - 1) / 2
-                if Self.weaker(items[c], items[p]) { items.swapAt(c, p); c = p } else { break }
-            }
-            return
-        }
-        guard Self.weaker(items[0], (value, index)) else { return }
-        items[0] = (value, index)
-        var p = 0
-        let n = items.count
-        while true {
-            let l = 2 * p + 1, r = l + 1
-            var m = p
-            if l < n && Self.weaker(items[l], items[m]) { m = l }
-            if r < n && Self.weaker(items[r], items[m]) { m = r }
-            if m == p { break }
-            items.swapAt(p, m)
-            p = m
-        }
-    }
+    mutating func offer(value: Float, index: Int) { offer((value, index)) }
 }

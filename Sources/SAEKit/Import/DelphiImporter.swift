@@ -147,25 +147,14 @@ struct IntColumn: @unchecked Sendable {
     @inline(__always)
     func at(_ i: Int) -> Int64 {
         guard let base else { return 0 }
-        switch view.dtype {
-        case .u8: return Int64(base.load(fromByteOffset: i, as: UInt8.self))
-        case .i8: return Int64(base.load(fromByteOffset: i, as: Int8.self))
-        case .u16: return Int64(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self)))
-        case .i16: return Int64(Int16(littleEndian: base.loadUnaligned(fromByteOffset: i &* 2, as: Int16.self)))
-        case .u32: return Int64(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)))
-        case .i32: return Int64(Int32(littleEndian: base.loadUnaligned(fromByteOffset: i &* 4, as: Int32.self)))
-        case .i64: return Int64(littleEndian: base.loadUnaligned(fromByteOffset: i &* 8, as: Int64.self))
-        case .u64: return Int64(truncatingIfNeeded: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)))
-        default: return 0
-        }
+        return view.dtype.integer(i, in: base) ?? 0
     }
 }
 
 /// One split file of a delphi cache, validated.
 struct Split: @unchecked Sendable {
     let path: String
-    let start: Int
-    let end: Int
+    let start, end: Int
     let file: SafetensorsFile
     let locations: IntColumn
     let activations: TensorView

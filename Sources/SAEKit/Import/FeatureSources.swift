@@ -64,15 +64,7 @@ extension FeatureSource {
     /// and the dictionaries there are.
     public func dictionaryIndex(named name: String?, path: String) throws -> Int {
         let names = dictionaries.map(\.name)
-        guard let name else {
-            guard names.count == 1 else {
-                throw SAEKitError(
-                    .badInput, path: path, subject: "--dict",
-                    reason: "the input holds \(names.count) dictionaries (\(names.joined(separator: ", ")))",
-                    remedy: "name one with --dict NAME")
-            }
-            return 0
-        }
+        guard let name else { return try onlyDictionary(names, in: "the input", path: path) }
         guard let i = names.firstIndex(of: name) else {
             throw SAEKitError(
                 .badInput, path: path, subject: "--dict \(name)",
@@ -86,13 +78,17 @@ extension ContextCache {
     /// The dictionary called `name`, or with no name the only one.
     public func dictionaryIndex(named name: String?) throws -> Int {
         if let name { return try dictionaryIndex(named: name) }
-        let names = manifest.dictionaries.map(\.name)
-        guard names.count == 1 else {
-            throw SAEKitError(
-                .badInput, path: path, subject: "--dict",
-                reason: "the cache holds \(names.count) dictionaries (\(names.joined(separator: ", ")))",
-                remedy: "name one with --dict NAME")
-        }
-        return 0
+        return try onlyDictionary(manifest.dictionaries.map(\.name), in: "the cache", path: path)
     }
+}
+
+/// 0 when `names` holds one dictionary; else the error asking for --dict NAME.
+private func onlyDictionary(_ names: [String], in holder: String, path: String) throws -> Int {
+    guard names.count == 1 else {
+        throw SAEKitError(
+            .badInput, path: path, subject: "--dict",
+            reason: "\(holder) holds \(names.count) dictionaries (\(names.joined(separator: ", ")))",
+            remedy: "name one with --dict NAME")
+    }
+    return 0
 }

@@ -74,8 +74,7 @@ public final class BlindSession: @unchecked Sendable {
         var saexVersion: String
         var created: String
         var seed: UInt64
-        var perDictionary: Int
-        var strata: Int
+        var perDictionary, strata: Int
         var dictionaries: [BlindSessionDictionary]
         var items: [BlindKeyItem]
 
@@ -261,13 +260,7 @@ public final class BlindSession: @unchecked Sendable {
             total: order.count, bootstrapResamples: bootstrapResamples, bootstrapSeed: bootstrapSeed ?? seed)
     }
 
-    static func encode<T: Encodable>(_ value: T) throws -> Data {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var d = try e.encode(value)
-        d.append(0x0A)
-        return d
-    }
+    static func encode<T: Encodable>(_ value: T) throws -> Data { try PrettyJSON.document(value) }
 
     static func read<T: Decodable>(_ path: String, format: String) throws -> T {
         let data: Data

@@ -88,10 +88,6 @@ public struct NeuronpediaExplanations: Sendable, Equatable {
 
     /// A JSON array of the rows (sorted keys, pretty-printed), ending in a newline.
     public func jsonData() throws -> Data {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var d = try e.encode(rows)
-        d.append(0x0A)
-        return d
+        try PrettyJSON.document(rows)
     }
 }

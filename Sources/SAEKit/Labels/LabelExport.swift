@@ -62,11 +62,7 @@ public struct LabelExport: Codable, Sendable, Equatable {
 
     /// Pretty-printed UTF-8 JSON with sorted keys, ending in a newline.
     public func jsonData() throws -> Data {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var d = try e.encode(self)
-        d.append(0x0A)
-        return d
+        try PrettyJSON.document(self)
     }
 
     /// Reads an export file; `path` names it in errors.

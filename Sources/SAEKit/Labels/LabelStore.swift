@@ -388,20 +388,10 @@ public final class LabelStore: LabelBook, @unchecked Sendable {
         for (i, r) in records.enumerated() { data.append(try LabelFileFormat.encode(r, more: i < records.count - 1)) }
         let start = fileSize
         do {
-            try data.withUnsafeBytes { raw in
-                guard let base = raw.baseAddress else { return }
-                var off = 0
-                while off < raw.count {
-                    let w = write(fd, base + off, raw.count - off)
-                    if w < 0 {
-                        if errno == EINTR { continue }
-                        let err = errno
-                        throw SAEKitError(
-                            .ioFailure, path: path, reason: "cannot append to the labels file (\(String(cString: strerror(err))))",
-                            remedy: "check free disk space; the change was not saved")
-                    }
-                    off += w
-                }
+            if let failure = data.withUnsafeBytes({ FullIO.write(fd, $0) }) {
+                throw SAEKitError(
+                    .ioFailure, path: path, reason: "cannot append to the labels file (\(failure.reason))",
+                    remedy: "check free disk space; the change was not saved")
             }
             guard fsync(fd) == 0 else {
                 let err = errno

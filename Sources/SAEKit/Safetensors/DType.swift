@@ -44,3 +44,22 @@ public enum DType: String, Sendable, CaseIterable {
         }
     }
 }
+
+extension DType {
+    /// Element `i` of little-endian integer (or bool) data of this dtype, as Int64; nil for a float
+    /// dtype. A U64 element keeps its bits, so one above Int64.max reads negative: each caller
+    /// refuses, clamps or wraps it. The one reader of integer elements.
+    @inline(__always)
+    func integer(_ i: Int, in base: UnsafeRawPointer) -> Int64? {
+        switch self {
+        case .bool, .u8: Int64(base.load(fromByteOffset: i, as: UInt8.self))
+        case .i8: Int64(base.load(fromByteOffset: i, as: Int8.self))
+        case .i16: Int64(Int16(littleEndian: base.loadUnaligned(fromByteOffset: i &* 2, as: Int16.self)))
+        case .u16: Int64(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self)))
+        case .i32: Int64(Int32(littleEndian: base.loadUnaligned(fromByteOffset: i &* 4, as: Int32.self)))
+        case .u32: Int64(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)))
+        case .i64, .u64: Int64(littleEndian: base.loadUnaligned(fromByteOffset: i &* 8, as: Int64.self))
+        default: nil
+        }
+    }
+}

@@ -16,28 +16,16 @@ public struct SafetensorsWriter {
         entries.append((name, dtype, shape, bytes))
     }
 
-    public mutating func add(_ name: String, shape: [Int], floats: [Float]) {
-        add(name, dtype: .f32, shape: shape, bytes: floats.withUnsafeBytes { Data($0) })
-    }
+    // Typed arrays, written as their bytes in memory (little-endian on every platform saex runs on).
+    public mutating func add(_ name: String, shape: [Int], floats: [Float]) { add(name, .f32, shape, floats) }
+    public mutating func add(_ name: String, shape: [Int], doubles: [Double]) { add(name, .f64, shape, doubles) }
+    public mutating func add(_ name: String, shape: [Int], int32s: [Int32]) { add(name, .i32, shape, int32s) }
+    public mutating func add(_ name: String, shape: [Int], int64s: [Int64]) { add(name, .i64, shape, int64s) }
+    public mutating func add(_ name: String, shape: [Int], uint32s: [UInt32]) { add(name, .u32, shape, uint32s) }
+    public mutating func add(_ name: String, shape: [Int], uint16s: [UInt16]) { add(name, .u16, shape, uint16s) }
 
-    public mutating func add(_ name: String, shape: [Int], doubles: [Double]) {
-        add(name, dtype: .f64, shape: shape, bytes: doubles.withUnsafeBytes { Data($0) })
-    }
-
-    public mutating func add(_ name: String, shape: [Int], int32s: [Int32]) {
-        add(name, dtype: .i32, shape: shape, bytes: int32s.withUnsafeBytes { Data($0) })
-    }
-
-    public mutating func add(_ name: String, shape: [Int], int64s: [Int64]) {
-        add(name, dtype: .i64, shape: shape, bytes: int64s.withUnsafeBytes { Data($0) })
-    }
-
-    public mutating func add(_ name: String, shape: [Int], uint32s: [UInt32]) {
-        add(name, dtype: .u32, shape: shape, bytes: uint32s.withUnsafeBytes { Data($0) })
-    }
-
-    public mutating func add(_ name: String, shape: [Int], uint16s: [UInt16]) {
-        add(name, dtype: .u16, shape: shape, bytes: uint16s.withUnsafeBytes { Data($0) })
+    private mutating func add<T>(_ name: String, _ dtype: DType, _ shape: [Int], _ values: [T]) {
+        add(name, dtype: dtype, shape: shape, bytes: values.withUnsafeBytes { Data($0) })
     }
 
     public mutating func add(_ name: String, shape: [Int], uint8s: [UInt8]) {

@@ -52,22 +52,10 @@ public struct TensorView: Sendable {
             for i in 0..<count {
                 dst[i] = Float(Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self))))
             }
-        case .bool, .u8:
-            for i in 0..<count { dst[i] = Float(src.load(fromByteOffset: i, as: UInt8.self)) }
-        case .i8:
-            for i in 0..<count { dst[i] = Float(src.load(fromByteOffset: i, as: Int8.self)) }
-        case .i16:
-            for i in 0..<count { dst[i] = Float(Int16(littleEndian: src.loadUnaligned(fromByteOffset: i &* 2, as: Int16.self))) }
-        case .u16:
-            for i in 0..<count { dst[i] = Float(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self))) }
-        case .i32:
-            for i in 0..<count { dst[i] = Float(Int32(littleEndian: src.loadUnaligned(fromByteOffset: i &* 4, as: Int32.self))) }
-        case .u32:
-            for i in 0..<count { dst[i] = Float(UInt32(littleEndian: src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self))) }
-        case .i64:
-            for i in 0..<count { dst[i] = Float(Int64(littleEndian: src.loadUnaligned(fromByteOffset: i &* 8, as: Int64.self))) }
         case .u64:
-            for i in 0..<count { dst[i] = Float(UInt64(littleEndian: src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self))) }
+            for i in 0..<count { dst[i] = Float(UInt64(bitPattern: dtype.integer(i, in: src) ?? 0)) }
+        case _ where dtype.isInteger || dtype == .bool:
+            for i in 0..<count { dst[i] = Float(dtype.integer(i, in: src) ?? 0) }
         default:
             throw unsupported("Float32")
         }
@@ -94,30 +82,18 @@ public struct TensorView: Sendable {
     /// All elements as Int64; integer dtypes and BOOL only. A U64 value above `Int64.max` is an error,
     /// not a negative number.
     public func int64s() throws -> [Int64] {
-        guard dtype.isInteger || dtype == .bool, let width = dtype.byteSize else { throw unsupported("integers") }
+        guard dtype.isInteger || dtype == .bool else { throw unsupported("integers") }
         let n = elementCount
         guard n > 0, let src = rawBytes.baseAddress else { return [] }
         var out = [Int64](repeating: 0, count: n)
         for i in 0..<n {
-            let o = i &* width
-            switch dtype {
-            case .bool, .u8: out[i] = Int64(src.load(fromByteOffset: o, as: UInt8.self))
-            case .i8: out[i] = Int64(src.load(fromByteOffset: o, as: Int8.self))
-            case .i16: out[i] = Int64(Int16(littleEndian: src.loadUnaligned(fromByteOffset: o, as: Int16.self)))
-            case .u16: out[i] = Int64(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
-            case .i32: out[i] = Int64(Int32(littleEndian: src.loadUnaligned(fromByteOffset: o, as: Int32.self)))
-            case .u32: out[i] = Int64(UInt32(littleEndian: src.loadUnaligned(fromByteOffset: o, as: UInt32.self)))
-            case .i64: out[i] = Int64(littleEndian: src.loadUnaligned(fromByteOffset: o, as: Int64.self))
-            case .u64:
-                let v = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: o, as: UInt64.self))
-                guard let x = Int64(exactly: v) else {
-                    throw SAEKitError(
-                        .unsupported, path: file.path, subject: "tensor \"\(name)\"",
-                        reason: "U64 value \(v) at index \(i) does not fit in Int64", remedy: "store the values as I64")
-                }
-                out[i] = x
-            default: break
+            let v = dtype.integer(i, in: src) ?? 0
+            guard dtype != .u64 || v >= 0 else {
+                throw SAEKitError(
+                    .unsupported, path: file.path, subject: "tensor \"\(name)\"",
+                    reason: "U64 value \(UInt64(bitPattern: v)) at index \(i) does not fit in Int64", remedy: "store the values as I64")
             }
+            out[i] = v
         }
         return out
     }

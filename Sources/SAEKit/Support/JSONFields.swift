@@ -219,28 +219,25 @@ struct JSONFields {
     }
 
     func requireStrings(_ key: String) throws -> [String] {
-        guard let v = value(key) else { throw error(key, "is missing") }
-        guard let a = v as? [Any] else { throw error(key, "expected an array of strings, found \(JSONNumber.typeName(v))") }
-        var out: [String] = []
-        out.reserveCapacity(a.count)
-        for (i, e) in a.enumerated() {
+        try requireArray(key, of: "strings") { i, e in
             guard let s = e as? String else { throw error(key, "entry \(i) is \(JSONNumber.typeName(e)), expected a string") }
-            out.append(s)
+            return s
         }
-        return out
     }
 
     func requireFloats(_ key: String) throws -> [Float] {
-        guard let v = value(key) else { throw error(key, "is missing") }
-        guard let a = v as? [Any] else { throw error(key, "expected an array of numbers, found \(JSONNumber.typeName(v))") }
-        var out: [Float] = []
-        out.reserveCapacity(a.count)
-        for (i, e) in a.enumerated() {
+        try requireArray(key, of: "numbers") { i, e in
             guard let d = JSONNumber.double(e) else { throw error(key, "entry \(i) is \(JSONNumber.typeName(e)), expected a number") }
             guard d.isFinite, abs(d) <= Double(Float.greatestFiniteMagnitude) else { throw error(key, "entry \(i) is not a finite number") }
-            out.append(Float(d))
+            return Float(d)
         }
-        return out
+    }
+
+    /// The array at `key` ("an array of `what`"), each entry (with its index) through `entry`.
+    private func requireArray<T>(_ key: String, of what: String, _ entry: (Int, Any) throws -> T) throws -> [T] {
+        guard let v = value(key) else { throw error(key, "is missing") }
+        guard let a = v as? [Any] else { throw error(key, "expected an array of \(what), found \(JSONNumber.typeName(v))") }
+        return try a.enumerated().map { try entry($0.offset, $0.element) }
     }
 
     /// The objects of array `key`; nil when absent or null and `required` is false.
@@ -288,5 +285,17 @@ extension KeyedDecodingContainer {
     /// `@NullEncoded` properties accept files written before a key existed.
     public func decode<V>(_ type: NullEncoded<V>.Type, forKey key: Key) throws -> NullEncoded<V> {
         try decodeIfPresent(type, forKey: key) ?? NullEncoded(wrappedValue: nil)
+    }
+}
+
+/// The layout of the JSON documents saex writes for people and scripts alike.
+enum PrettyJSON {
+    /// `value` as pretty-printed UTF-8 JSON with sorted keys and unescaped slashes, ending in a newline.
+    static func document<T: Encodable>(_ value: T) throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var d = try e.encode(value)
+        d.append(0x0A)
+        return d
     }
 }

@@ -110,8 +110,7 @@ public final class MappedFile: @unchecked Sendable {
     /// What identified the file when it was mapped.
     struct Identity {
         var path: String
-        var device: UInt64
-        var inode: UInt64
+        var device, inode: UInt64
         var size: Int64
         var modified: timespec
         /// The SIGBUS guard's slot, -1 when unguarded.

@@ -311,16 +311,7 @@ public final class OutputFile {
 
     /// Writes bytes at `offset` (a seekable output only).
     public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
-        guard let base = bytes.baseAddress else { return }
-        var off = 0
-        while off < bytes.count {
-            let w = pwrite(fd, base + off, bytes.count - off, off_t(offset + off))
-            if w < 0 {
-                if errno == EINTR { continue }
-                throw OutputFile.writeError(target.given, errno)
-            }
-            off += w
-        }
+        if let failure = FullIO.write(fd, bytes, at: offset) { throw OutputFile.writeError(target.given, failure.errno) }
     }
 
     /// Moves the write position to `offset` (a seekable output only).
@@ -430,16 +421,7 @@ public final class OutputFile {
     }
 
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
-        guard let base = bytes.baseAddress else { return }
-        var off = 0
-        while off < bytes.count {
-            let w = Glibc.write(fd, base + off, bytes.count - off)
-            if w < 0 {
-                if errno == EINTR { continue }
-                throw writeError(path, errno)
-            }
-            off += w
-        }
+        if let failure = FullIO.write(fd, bytes) { throw writeError(path, failure.errno) }
     }
 
     static func writeError(_ path: String, _ err: Int32) -> SAEKitError {

@@ -58,15 +58,6 @@ public enum StandardStreams {
 
     /// Writes a diagnostic to standard error; a failure is ignored.
     public static func writeDiagnostic(_ data: Data) {
-        data.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return }
-            var off = 0
-            while off < raw.count {
-                let w = write(2, base + off, raw.count - off)
-                if w < 0 && errno == EINTR { continue }
-                if w <= 0 { return }
-                off += w
-            }
-        }
+        _ = data.withUnsafeBytes { FullIO.write(2, $0) }
     }
 }

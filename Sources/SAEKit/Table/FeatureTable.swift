@@ -40,8 +40,7 @@ public final class FeatureTable: @unchecked Sendable {
     public let density: TableColumn<Double>
     /// Active tokens per feature; -1 = unknown.
     public let activeCount: TableColumn<Int64>
-    public let dead: TableColumn<UInt8>
-    public let hint: TableColumn<UInt8>
+    public let dead, hint: TableColumn<UInt8>
     /// Up to `previewWidth` peak-token ids per feature, row-major [featureCount x previewWidth]; -1 pads.
     public let previewIDs: TableColumn<Int32>
     public let previewWidth: Int
