@@ -72,6 +72,20 @@ extension Fuzz {
 }
 
 extension Fuzz {
+    /// Opens `path` as `saex explore` does, then checks the source (`checkImported`) or the refusal,
+    /// which must name a file inside `folder`.
+    public static func checkImport(
+        _ path: String, folder: ScratchFolder, tokenText: (@Sendable (Int) -> String)? = nil
+    ) -> String {
+        let source: ImportedFeatureSource
+        do {
+            source = try ImportDetector.open(path: path, tokenText: tokenText)
+        } catch {
+            return checkRefusal(error, naming: folder.path)
+        }
+        return checkImported(source, path: path)
+    }
+
     /// What every importer must give for an accepted input: one dictionary without norms (every
     /// norm statistic nil, never 0), feature numbers inside the feature count, a fingerprint, and
     /// the explorer's reads (`checkSource`) working for the features with data and for the first

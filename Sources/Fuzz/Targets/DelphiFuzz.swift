@@ -32,12 +32,6 @@ enum DelphiFuzz {
             mkdir(f.file("latents/layers.1"), 0o755)
             path = f.file("latents")
         }
-        let source: ImportedFeatureSource
-        do {
-            source = try ImportDetector.open(path: path, tokenText: { "t\($0)" })
-        } catch {
-            return Fuzz.checkRefusal(error, naming: f.path)
-        }
-        return Fuzz.checkImported(source, path: path)
+        return Fuzz.checkImport(path, folder: f, tokenText: { "t\($0)" })
     }
 }

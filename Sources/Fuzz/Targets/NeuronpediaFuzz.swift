@@ -35,12 +35,6 @@ enum NeuronpediaFuzz {
             }
             path = mode & 3 == 2 ? f.path : f.file("activations/batch-0.\(ext)")
         }
-        let source: ImportedFeatureSource
-        do {
-            source = try ImportDetector.open(path: path)
-        } catch {
-            return Fuzz.checkRefusal(error, naming: f.path)
-        }
-        return Fuzz.checkImported(source, path: path)
+        return Fuzz.checkImport(path, folder: f)
     }
 }

@@ -22,12 +22,6 @@ enum SAEDashboardFuzz {
             for (i, p) in Fuzz.split(body, maxParts: 2).enumerated() { f.write("batch-\(i).json", p) }
             path = f.path
         }
-        let source: ImportedFeatureSource
-        do {
-            source = try ImportDetector.open(path: path)
-        } catch {
-            return Fuzz.checkRefusal(error, naming: f.path)
-        }
-        return Fuzz.checkImported(source, path: path)
+        return Fuzz.checkImport(path, folder: f)
     }
 }
