@@ -62,10 +62,6 @@ public struct BlindEffects: EffectPerformer {
 
 /// The blind A/B screen as a `Program`.
 public enum BlindProgram: Program {
-    public typealias State = BlindState
-    public typealias Action = BlindAction
-    public typealias Effect = BlindEffect
-
     public static func update(_ state: inout BlindState, _ action: BlindAction, effects: inout [BlindEffect]) {
         BlindReducer.apply(action, to: &state, effects: &effects)
     }

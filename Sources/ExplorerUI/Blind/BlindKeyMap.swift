@@ -7,45 +7,45 @@ public typealias BlindKeyBinding = KeyBindingOf<BlindState, BlindAction>
 public enum BlindKeyMap {
     static let busy: @Sendable (BlindState) -> String? = { $0.saving != nil ? "the previous answer is still being saved" : nil }
 
-    public static let bindings: [BlindKeyBinding] = [
-        BlindKeyBinding(
-            [.char("y")], .rate(.yes), "yes, I can name a concept: record the answer and go on", .blind, hint: "yes", disabled: busy),
-        BlindKeyBinding([.char("m")], .rate(.maybe), "maybe: record the answer and go on", .blind, hint: "maybe", disabled: busy),
-        BlindKeyBinding([.char("n")], .rate(.no), "no concept: record the answer and go on", .blind, hint: "no", disabled: busy),
-        BlindKeyBinding(
-            [.char("1")], .setVerdict(.interpretable), "verdict: interpretable (optional)", .blind, hint: "…5 verdict", disabled: busy),
-        BlindKeyBinding([.char("2")], .setVerdict(.normDetector), "verdict: norm detector", .blind, disabled: busy),
-        BlindKeyBinding([.char("3")], .setVerdict(.uninterpretable), "verdict: uninterpretable", .blind, disabled: busy),
-        BlindKeyBinding([.char("4")], .setVerdict(.polysemantic), "verdict: polysemantic", .blind, disabled: busy),
-        BlindKeyBinding([.char("5")], .setVerdict(.unsure), "verdict: unsure", .blind, disabled: busy),
-        BlindKeyBinding([.char("0")], .setVerdict(nil), "clear the verdict", .blind, disabled: busy),
-        BlindKeyBinding([.char("e")], .editConcept, "name the concept (optional)", .blind, hint: "concept", disabled: busy),
-        BlindKeyBinding([.left, .char("["), .char("p")], .previousItem, "previous item (to change its answer)", .blind, hint: "prev"),
-        BlindKeyBinding([.right, .char("]")], .nextItem, "next item", .blind, hint: "next"),
-        BlindKeyBinding([.char("u")], .firstUnanswered, "first unanswered item", .blind),
-        BlindKeyBinding([.down, .char("j")], .scroll(1), "scroll the contexts down", .blind),
-        BlindKeyBinding([.up, .char("k")], .scroll(-1), "scroll the contexts up", .blind),
-        BlindKeyBinding([.pageDown, .char(" ")], .page(1), "page down", .blind),
-        BlindKeyBinding([.pageUp, .char("b")], .page(-1), "page up", .blind),
-        BlindKeyBinding([.home, .char("g")], .top, "top of the contexts", .blind),
-        BlindKeyBinding([.char("w")], .cycleContextWindow, "context window ±5 / ±16 / whole", .blind),
-        BlindKeyBinding([.char("?")], .toggleHelp, "show or hide the help", .blind, hint: "help"),
-        BlindKeyBinding([.char("q"), .ctrl("c")], .quit, "quit (answers are already saved; rerun to resume)", .blind, hint: "quit"),
+    public static let bindings: [BlindKeyBinding] = runs.flatMap { $0 }
 
-        BlindKeyBinding([.down, .char("j")], .scroll(1), "scroll down", .blindReport),
-        BlindKeyBinding([.up, .char("k")], .scroll(-1), "scroll up", .blindReport),
-        BlindKeyBinding([.pageDown, .char(" ")], .page(1), "page down", .blindReport),
-        BlindKeyBinding([.pageUp, .char("b")], .page(-1), "page up", .blindReport),
-        BlindKeyBinding(
-            [.left, .char("["), .char("p")], .previousItem, "back to the last item (to change answers)", .blindReport, hint: "back"),
-        BlindKeyBinding([.char("?")], .toggleHelp, "show or hide the help", .blindReport, hint: "help"),
-        BlindKeyBinding([.char("q"), .ctrl("c")], .quit, "quit", .blindReport, hint: "quit"),
+    /// The bindings in map order, in runs: the paging keys come from `paging`.
+    private static let runs: [[BlindKeyBinding]] = [
+        [
+            BlindKeyBinding(
+                [.char("y")], .rate(.yes), "yes, I can name a concept: record the answer and go on", .blind, hint: "yes", disabled: busy),
+            BlindKeyBinding([.char("m")], .rate(.maybe), "maybe: record the answer and go on", .blind, hint: "maybe", disabled: busy),
+            BlindKeyBinding([.char("n")], .rate(.no), "no concept: record the answer and go on", .blind, hint: "no", disabled: busy),
+            BlindKeyBinding(
+                [.char("1")], .setVerdict(.interpretable), "verdict: interpretable (optional)", .blind, hint: "…5 verdict", disabled: busy),
+            BlindKeyBinding([.char("2")], .setVerdict(.normDetector), "verdict: norm detector", .blind, disabled: busy),
+            BlindKeyBinding([.char("3")], .setVerdict(.uninterpretable), "verdict: uninterpretable", .blind, disabled: busy),
+            BlindKeyBinding([.char("4")], .setVerdict(.polysemantic), "verdict: polysemantic", .blind, disabled: busy),
+            BlindKeyBinding([.char("5")], .setVerdict(.unsure), "verdict: unsure", .blind, disabled: busy),
+            BlindKeyBinding([.char("0")], .setVerdict(nil), "clear the verdict", .blind, disabled: busy),
+            BlindKeyBinding([.char("e")], .editConcept, "name the concept (optional)", .blind, hint: "concept", disabled: busy),
+            BlindKeyBinding([.left, .char("["), .char("p")], .previousItem, "previous item (to change its answer)", .blind, hint: "prev"),
+            BlindKeyBinding([.right, .char("]")], .nextItem, "next item", .blind, hint: "next"),
+            BlindKeyBinding([.char("u")], .firstUnanswered, "first unanswered item", .blind)
+        ],
+        BlindKeyBinding.paging(
+            .blind, down: .scroll(1), up: .scroll(-1), pageDown: .page(1), pageUp: .page(-1),
+            lines: ("scroll the contexts down", "scroll the contexts up")),
+        [
+            BlindKeyBinding([.home, .char("g")], .top, "top of the contexts", .blind),
+            BlindKeyBinding([.char("w")], .cycleContextWindow, "context window ±5 / ±16 / whole", .blind),
+            BlindKeyBinding([.char("?")], .toggleHelp, "show or hide the help", .blind, hint: "help"),
+            BlindKeyBinding([.char("q"), .ctrl("c")], .quit, "quit (answers are already saved; rerun to resume)", .blind, hint: "quit")
 
-        BlindKeyBinding([.down, .char("j")], .helpScroll(1), "scroll down", .help),
-        BlindKeyBinding([.up, .char("k")], .helpScroll(-1), "scroll up", .help),
-        BlindKeyBinding([.pageDown, .char(" ")], .helpScroll(10), "page down", .help),
-        BlindKeyBinding([.pageUp, .char("b")], .helpScroll(-10), "page up", .help),
-        BlindKeyBinding([.char("?"), .escape, .char("q")], .toggleHelp, "close the help", .help, hint: "close")
+        ],
+        BlindKeyBinding.paging(.blindReport, down: .scroll(1), up: .scroll(-1), pageDown: .page(1), pageUp: .page(-1)),
+        [
+            BlindKeyBinding(
+                [.left, .char("["), .char("p")], .previousItem, "back to the last item (to change answers)", .blindReport, hint: "back"),
+            BlindKeyBinding([.char("?")], .toggleHelp, "show or hide the help", .blindReport, hint: "help"),
+            BlindKeyBinding([.char("q"), .ctrl("c")], .quit, "quit", .blindReport, hint: "quit")
+        ],
+        BlindKeyBinding.helpOverlay(scroll: BlindAction.helpScroll, close: .toggleHelp)
     ]
 
     /// Contexts searched for a key: the help overlay's, or the current view's.

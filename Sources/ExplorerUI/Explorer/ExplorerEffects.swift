@@ -184,10 +184,6 @@ public struct ExplorerEffects: EffectPerformer {
 
 /// The explorer as a `Program`: its state, update, key map and views.
 public enum ExplorerProgram: Program {
-    public typealias State = ExplorerState
-    public typealias Action = ExplorerAction
-    public typealias Effect = ExplorerEffect
-
     public static func update(_ state: inout ExplorerState, _ action: ExplorerAction, effects: inout [ExplorerEffect]) {
         ExplorerReducer.apply(action, to: &state, effects: &effects)
     }

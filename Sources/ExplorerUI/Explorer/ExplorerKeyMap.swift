@@ -11,115 +11,117 @@ public enum KeyMap {
         s.detail?.followsList == false ? "this page was opened from compare; Esc goes back" : nil
     }
 
-    public static let bindings: [KeyBinding] = [
-        KeyBinding([.char("q"), .ctrl("c")], .quit, "quit", .global, hint: "quit"),
-        KeyBinding([.char("?")], .toggleHelp, "show or hide this help", .global, hint: "help"),
-        KeyBinding([.escape], .back, "back to the previous screen", .global),
-        KeyBinding([.char("o")], .show(.overview), "overview of the dictionaries", .global, hint: "overview"),
-        KeyBinding([.char(":")], .beginJump, "jump to a feature number", .global),
-        KeyBinding(
-            [.char("C")], .copyContexts, "save the contexts as text and JSON (as saex contexts)", .global,
-            disabled: { s in
-                !s.canCopyContexts ? "copying contexts is not available here" : s.focusedFeature == nil ? "no feature on this screen" : nil
-            }),
-        KeyBinding(
-            [.char("P")], .show(.pairs), "pairs: each feature's best match in the other dictionary", .global, hint: "pairs",
-            disabled: needsTwo),
+    public static let bindings: [KeyBinding] = runs.flatMap { $0 }
 
-        KeyBinding([.down, .char("j")], .move(1), "next feature", .list),
-        KeyBinding([.up, .char("k")], .move(-1), "previous feature", .list),
-        KeyBinding([.pageDown, .char(" ")], .pageDown, "page down", .list),
-        KeyBinding([.pageUp, .char("b")], .pageUp, "page up", .list),
-        KeyBinding([.home, .char("g")], .home, "first feature", .list),
-        KeyBinding([.end, .char("G")], .end, "last feature", .list),
-        KeyBinding([.enter, .char("l"), .right], .show(.detail), "open the feature", .list, hint: "open"),
-        KeyBinding([.char("c")], .show(.compare), "compare with another dictionary", .list, hint: "compare", disabled: needsTwo),
-        KeyBinding(
-            [.tab], .nextDictionary, "next dictionary", .list, hint: "dict",
-            disabled: { $0.tables.count < 2 ? "there is only one dictionary" : nil }),
-        KeyBinding([.char("s")], .cycleSort, "sort by the next column", .list, hint: "sort"),
-        KeyBinding([.char("S")], .reverseSort, "reverse the sort direction", .list),
-        KeyBinding([.char("f")], .nextFilter, "next filter preset", .list, hint: "filter"),
-        KeyBinding([.char("F")], .previousFilter, "previous filter preset", .list),
-        KeyBinding([.char("/")], .beginSearch, "search top tokens and concepts", .list, hint: "search"),
-        KeyBinding([.char("A")], .beginAlphaFilter, "filter alpha > a value you type", .list),
-        KeyBinding([.char("M")], .beginMinimumActive, "hide features active on fewer than N tokens (N you type)", .list),
-        KeyBinding([.char("r")], .randomFeature, "random feature", .list),
+    /// The bindings in map order, in runs: the paging keys come from `paging`.
+    private static let runs: [[KeyBinding]] = [
+        [
+            KeyBinding([.char("q"), .ctrl("c")], .quit, "quit", .global, hint: "quit"),
+            KeyBinding([.char("?")], .toggleHelp, "show or hide this help", .global, hint: "help"),
+            KeyBinding([.escape], .back, "back to the previous screen", .global),
+            KeyBinding([.char("o")], .show(.overview), "overview of the dictionaries", .global, hint: "overview"),
+            KeyBinding([.char(":")], .beginJump, "jump to a feature number", .global),
+            KeyBinding(
+                [.char("C")], .copyContexts, "save the contexts as text and JSON (as saex contexts)", .global,
+                disabled: { s in
+                    !s.canCopyContexts
+                        ? "copying contexts is not available here" : s.focusedFeature == nil ? "no feature on this screen" : nil
+                }),
+            KeyBinding(
+                [.char("P")], .show(.pairs), "pairs: each feature's best match in the other dictionary", .global, hint: "pairs",
+                disabled: needsTwo)
 
-        KeyBinding([.down, .char("j")], .scroll(1), "scroll down", .detail),
-        KeyBinding([.up, .char("k")], .scroll(-1), "scroll up", .detail),
-        KeyBinding([.pageDown, .char(" ")], .pageDown, "page down", .detail),
-        KeyBinding([.pageUp, .char("b")], .pageUp, "page up", .detail),
-        KeyBinding([.home, .char("g")], .home, "top", .detail),
-        KeyBinding([.char("]"), .char("n")], .nextFeature, "next feature in the list", .detail, hint: "next", disabled: followsList),
-        KeyBinding(
-            [.char("["), .char("p")], .previousFeature, "previous feature in the list", .detail, hint: "prev", disabled: followsList),
-        KeyBinding([.char("w")], .cycleContextWindow, "context window ±5 / ±16 / whole", .detail, hint: "window"),
-        KeyBinding([.char("r")], .randomFeature, "random feature", .detail),
-        KeyBinding([.char("c")], .show(.compare), "compare with another dictionary", .detail, hint: "compare", disabled: needsTwo),
-        KeyBinding([.char("h"), .left], .back, "back to the list", .detail),
+        ],
+        KeyBinding.paging(
+            .list, down: .move(1), up: .move(-1), pageDown: .pageDown, pageUp: .pageUp, lines: ("next feature", "previous feature")),
+        [
+            KeyBinding([.home, .char("g")], .home, "first feature", .list),
+            KeyBinding([.end, .char("G")], .end, "last feature", .list),
+            KeyBinding([.enter, .char("l"), .right], .show(.detail), "open the feature", .list, hint: "open"),
+            KeyBinding([.char("c")], .show(.compare), "compare with another dictionary", .list, hint: "compare", disabled: needsTwo),
+            KeyBinding(
+                [.tab], .nextDictionary, "next dictionary", .list, hint: "dict",
+                disabled: { $0.tables.count < 2 ? "there is only one dictionary" : nil }),
+            KeyBinding([.char("s")], .cycleSort, "sort by the next column", .list, hint: "sort"),
+            KeyBinding([.char("S")], .reverseSort, "reverse the sort direction", .list),
+            KeyBinding([.char("f")], .nextFilter, "next filter preset", .list, hint: "filter"),
+            KeyBinding([.char("F")], .previousFilter, "previous filter preset", .list),
+            KeyBinding([.char("/")], .beginSearch, "search top tokens and concepts", .list, hint: "search"),
+            KeyBinding([.char("A")], .beginAlphaFilter, "filter alpha > a value you type", .list),
+            KeyBinding([.char("M")], .beginMinimumActive, "hide features active on fewer than N tokens (N you type)", .list),
+            KeyBinding([.char("r")], .randomFeature, "random feature", .list)
 
-        KeyBinding([.down, .char("j")], .scroll(1), "scroll down", .compare),
-        KeyBinding([.up, .char("k")], .scroll(-1), "scroll up", .compare),
-        KeyBinding([.char("]"), .char("n")], .nextMatch, "next match", .compare, hint: "next match"),
-        KeyBinding([.char("["), .char("p")], .previousMatch, "previous match", .compare, hint: "prev match"),
-        KeyBinding([.char("x")], .swapSides, "swap sides (the match becomes the left feature)", .compare, hint: "swap"),
-        KeyBinding([.char("m")], .cycleRanking, "rank matches by decoder cosine, activation correlation or both", .compare, hint: "rank"),
-        KeyBinding([.tab], .focus(nil), "labels and Enter act on the other side", .compare, hint: "focus"),
-        KeyBinding([.left], .focus(.left), "focus the left feature", .compare),
-        KeyBinding([.right], .focus(.right), "focus the right feature (the match)", .compare),
-        KeyBinding([.enter], .openSelection, "open the focused feature's page (Esc comes back)", .compare, hint: "open"),
-        KeyBinding(
-            [.char("d")], .nextOtherDictionary, "compare with the next dictionary", .compare,
-            disabled: { $0.tables.count < 3 ? "there are only two dictionaries" : nil }),
-        KeyBinding([.char("w")], .cycleContextWindow, "context window ±5 / ±16 / whole", .compare),
+        ],
+        KeyBinding.paging(.detail, down: .scroll(1), up: .scroll(-1), pageDown: .pageDown, pageUp: .pageUp),
+        [
+            KeyBinding([.home, .char("g")], .home, "top", .detail),
+            KeyBinding([.char("]"), .char("n")], .nextFeature, "next feature in the list", .detail, hint: "next", disabled: followsList),
+            KeyBinding(
+                [.char("["), .char("p")], .previousFeature, "previous feature in the list", .detail, hint: "prev", disabled: followsList),
+            KeyBinding([.char("w")], .cycleContextWindow, "context window ±5 / ±16 / whole", .detail, hint: "window"),
+            KeyBinding([.char("r")], .randomFeature, "random feature", .detail),
+            KeyBinding([.char("c")], .show(.compare), "compare with another dictionary", .detail, hint: "compare", disabled: needsTwo),
+            KeyBinding([.char("h"), .left], .back, "back to the list", .detail),
 
-        KeyBinding([.down, .char("j")], .move(1), "next pair", .pairs),
-        KeyBinding([.up, .char("k")], .move(-1), "previous pair", .pairs),
-        KeyBinding([.pageDown, .char(" ")], .pageDown, "page down", .pairs),
-        KeyBinding([.pageUp, .char("b")], .pageUp, "page up", .pairs),
-        KeyBinding([.home, .char("g")], .home, "first pair", .pairs),
-        KeyBinding([.end, .char("G")], .end, "last pair", .pairs),
-        KeyBinding([.enter], .openSelection, "open the pair in compare", .pairs, hint: "compare"),
-        KeyBinding([.char("s")], .cycleSort, "sort by the next column", .pairs, hint: "sort"),
-        KeyBinding([.char("S")], .reverseSort, "reverse the sort direction", .pairs),
-        KeyBinding(
-            [.char("f")], .nextFilter, "next filter (mutual, hint on one side, verdicts differ, unmatched, ...)", .pairs, hint: "filter"),
-        KeyBinding([.char("F")], .previousFilter, "previous filter", .pairs),
-        KeyBinding([.char("m")], .cycleRanking, "pick matches by decoder cosine, activation correlation or both", .pairs, hint: "rank"),
-        KeyBinding([.tab], .swapPairDirection, "look from the other dictionary", .pairs, hint: "flip"),
+            KeyBinding([.down, .char("j")], .scroll(1), "scroll down", .compare),
+            KeyBinding([.up, .char("k")], .scroll(-1), "scroll up", .compare),
+            KeyBinding([.char("]"), .char("n")], .nextMatch, "next match", .compare, hint: "next match"),
+            KeyBinding([.char("["), .char("p")], .previousMatch, "previous match", .compare, hint: "prev match"),
+            KeyBinding([.char("x")], .swapSides, "swap sides (the match becomes the left feature)", .compare, hint: "swap"),
+            KeyBinding(
+                [.char("m")], .cycleRanking, "rank matches by decoder cosine, activation correlation or both", .compare, hint: "rank"),
+            KeyBinding([.tab], .focus(nil), "labels and Enter act on the other side", .compare, hint: "focus"),
+            KeyBinding([.left], .focus(.left), "focus the left feature", .compare),
+            KeyBinding([.right], .focus(.right), "focus the right feature (the match)", .compare),
+            KeyBinding([.enter], .openSelection, "open the focused feature's page (Esc comes back)", .compare, hint: "open"),
+            KeyBinding(
+                [.char("d")], .nextOtherDictionary, "compare with the next dictionary", .compare,
+                disabled: { $0.tables.count < 3 ? "there are only two dictionaries" : nil }),
+            KeyBinding([.char("w")], .cycleContextWindow, "context window ±5 / ±16 / whole", .compare)
 
-        KeyBinding([.down, .char("j")], .scroll(1), "scroll down", .overview),
-        KeyBinding([.up, .char("k")], .scroll(-1), "scroll up", .overview),
-        KeyBinding([.pageDown, .char(" ")], .pageDown, "page down", .overview),
-        KeyBinding([.pageUp, .char("b")], .pageUp, "page up", .overview),
-        KeyBinding([.tab], .show(.list), "back to the list", .overview),
+        ],
+        KeyBinding.paging(
+            .pairs, down: .move(1), up: .move(-1), pageDown: .pageDown, pageUp: .pageUp, lines: ("next pair", "previous pair")),
+        [
+            KeyBinding([.home, .char("g")], .home, "first pair", .pairs),
+            KeyBinding([.end, .char("G")], .end, "last pair", .pairs),
+            KeyBinding([.enter], .openSelection, "open the pair in compare", .pairs, hint: "compare"),
+            KeyBinding([.char("s")], .cycleSort, "sort by the next column", .pairs, hint: "sort"),
+            KeyBinding([.char("S")], .reverseSort, "reverse the sort direction", .pairs),
+            KeyBinding(
+                [.char("f")], .nextFilter, "next filter (mutual, hint on one side, verdicts differ, unmatched, ...)", .pairs, hint: "filter"
+            ),
+            KeyBinding([.char("F")], .previousFilter, "previous filter", .pairs),
+            KeyBinding([.char("m")], .cycleRanking, "pick matches by decoder cosine, activation correlation or both", .pairs, hint: "rank"),
+            KeyBinding([.tab], .swapPairDirection, "look from the other dictionary", .pairs, hint: "flip")
 
-        KeyBinding([.char("1")], .setVerdict(.interpretable), "verdict: interpretable", .labels, hint: "…5 verdict", disabled: readOnly),
-        KeyBinding([.char("2")], .setVerdict(.normDetector), "verdict: norm detector", .labels, disabled: readOnly),
-        KeyBinding([.char("3")], .setVerdict(.uninterpretable), "verdict: uninterpretable", .labels, disabled: readOnly),
-        KeyBinding([.char("4")], .setVerdict(.polysemantic), "verdict: polysemantic", .labels, disabled: readOnly),
-        KeyBinding([.char("5")], .setVerdict(.unsure), "verdict: unsure", .labels, disabled: readOnly),
-        KeyBinding([.char("0")], .setVerdict(nil), "clear the verdict", .labels, disabled: readOnly),
-        KeyBinding([.char("e")], .editLabel(.concept), "edit the concept name", .labels, hint: "concept", disabled: readOnly),
-        KeyBinding([.char("a")], .editLabel(.notes), "edit the notes", .labels, disabled: readOnly),
-        KeyBinding(
-            [.char("u")], .undo, "undo the last label change", .labels,
-            disabled: { s in
-                s.readOnlyReason ?? (s.undoStack.isEmpty ? "nothing to undo" : nil)
-            }),
-        KeyBinding(
-            [.ctrl("r")], .redo, "redo", .labels,
-            disabled: { s in
-                s.readOnlyReason ?? (s.redoStack.isEmpty ? "nothing to redo" : nil)
-            }),
-        KeyBinding([.char("E")], .export, "export labels", .labels, disabled: { $0.canExport ? nil : "export is not available here" }),
+        ],
+        KeyBinding.paging(.overview, down: .scroll(1), up: .scroll(-1), pageDown: .pageDown, pageUp: .pageUp),
+        [
+            KeyBinding([.tab], .show(.list), "back to the list", .overview),
 
-        KeyBinding([.down, .char("j")], .helpScroll(1), "scroll down", .help),
-        KeyBinding([.up, .char("k")], .helpScroll(-1), "scroll up", .help),
-        KeyBinding([.pageDown, .char(" ")], .helpScroll(10), "page down", .help),
-        KeyBinding([.pageUp, .char("b")], .helpScroll(-10), "page up", .help),
-        KeyBinding([.char("?"), .escape, .char("q")], .toggleHelp, "close the help", .help, hint: "close")
+            KeyBinding(
+                [.char("1")], .setVerdict(.interpretable), "verdict: interpretable", .labels, hint: "…5 verdict", disabled: readOnly),
+            KeyBinding([.char("2")], .setVerdict(.normDetector), "verdict: norm detector", .labels, disabled: readOnly),
+            KeyBinding([.char("3")], .setVerdict(.uninterpretable), "verdict: uninterpretable", .labels, disabled: readOnly),
+            KeyBinding([.char("4")], .setVerdict(.polysemantic), "verdict: polysemantic", .labels, disabled: readOnly),
+            KeyBinding([.char("5")], .setVerdict(.unsure), "verdict: unsure", .labels, disabled: readOnly),
+            KeyBinding([.char("0")], .setVerdict(nil), "clear the verdict", .labels, disabled: readOnly),
+            KeyBinding([.char("e")], .editLabel(.concept), "edit the concept name", .labels, hint: "concept", disabled: readOnly),
+            KeyBinding([.char("a")], .editLabel(.notes), "edit the notes", .labels, disabled: readOnly),
+            KeyBinding(
+                [.char("u")], .undo, "undo the last label change", .labels,
+                disabled: { s in
+                    s.readOnlyReason ?? (s.undoStack.isEmpty ? "nothing to undo" : nil)
+                }),
+            KeyBinding(
+                [.ctrl("r")], .redo, "redo", .labels,
+                disabled: { s in
+                    s.readOnlyReason ?? (s.redoStack.isEmpty ? "nothing to redo" : nil)
+                }),
+            KeyBinding([.char("E")], .export, "export labels", .labels, disabled: { $0.canExport ? nil : "export is not available here" })
+        ],
+        KeyBinding.helpOverlay(scroll: ExplorerAction.helpScroll, close: .toggleHelp)
     ]
 
     /// Contexts searched for a key, most specific first.

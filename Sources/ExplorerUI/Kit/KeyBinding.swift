@@ -118,3 +118,23 @@ extension LineEditor {
         return .edited
     }
 }
+
+extension KeyBindingOf {
+    /// The paging keys of a scrolled view, in this order: j/↓ and k/↑ by a line (`lines` names
+    /// them), space/PgDn and b/PgUp by a page.
+    static func paging(
+        _ context: KeyContext, down: BoundAction, up: BoundAction, pageDown: BoundAction, pageUp: BoundAction,
+        lines: (down: String, up: String) = ("scroll down", "scroll up")
+    ) -> [Self] {
+        [
+            Self([.down, .char("j")], down, lines.down, context), Self([.up, .char("k")], up, lines.up, context),
+            Self([.pageDown, .char(" ")], pageDown, "page down", context), Self([.pageUp, .char("b")], pageUp, "page up", context)
+        ]
+    }
+
+    /// The help overlay's keys: paging by a line and by ten, and ? / Esc / q to close it.
+    static func helpOverlay(scroll: (Int) -> BoundAction, close: BoundAction) -> [Self] {
+        paging(.help, down: scroll(1), up: scroll(-1), pageDown: scroll(10), pageUp: scroll(-10))
+            + [Self([.char("?"), .escape, .char("q")], close, "close the help", .help, hint: "close")]
+    }
+}
