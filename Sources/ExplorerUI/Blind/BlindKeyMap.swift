@@ -15,14 +15,10 @@ public enum BlindKeyMap {
             BlindKeyBinding(
                 [.char("y")], .rate(.yes), "yes, I can name a concept: record the answer and go on", .blind, hint: "yes", disabled: busy),
             BlindKeyBinding([.char("m")], .rate(.maybe), "maybe: record the answer and go on", .blind, hint: "maybe", disabled: busy),
-            BlindKeyBinding([.char("n")], .rate(.no), "no concept: record the answer and go on", .blind, hint: "no", disabled: busy),
-            BlindKeyBinding(
-                [.char("1")], .setVerdict(.interpretable), "verdict: interpretable (optional)", .blind, hint: "…5 verdict", disabled: busy),
-            BlindKeyBinding([.char("2")], .setVerdict(.normDetector), "verdict: norm detector", .blind, disabled: busy),
-            BlindKeyBinding([.char("3")], .setVerdict(.uninterpretable), "verdict: uninterpretable", .blind, disabled: busy),
-            BlindKeyBinding([.char("4")], .setVerdict(.polysemantic), "verdict: polysemantic", .blind, disabled: busy),
-            BlindKeyBinding([.char("5")], .setVerdict(.unsure), "verdict: unsure", .blind, disabled: busy),
-            BlindKeyBinding([.char("0")], .setVerdict(nil), "clear the verdict", .blind, disabled: busy),
+            BlindKeyBinding([.char("n")], .rate(.no), "no concept: record the answer and go on", .blind, hint: "no", disabled: busy)
+        ],
+        BlindKeyBinding.verdictKeys(.blind, set: BlindAction.setVerdict, firstNote: " (optional)", disabled: busy),
+        [
             BlindKeyBinding([.char("e")], .editConcept, "name the concept (optional)", .blind, hint: "concept", disabled: busy),
             BlindKeyBinding([.left, .char("["), .char("p")], .previousItem, "previous item (to change its answer)", .blind, hint: "prev"),
             BlindKeyBinding([.right, .char("]")], .nextItem, "next item", .blind, hint: "next"),

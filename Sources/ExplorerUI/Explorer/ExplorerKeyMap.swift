@@ -98,15 +98,11 @@ public enum KeyMap {
         ],
         KeyBinding.paging(.overview, down: .scroll(1), up: .scroll(-1), pageDown: .pageDown, pageUp: .pageUp),
         [
-            KeyBinding([.tab], .show(.list), "back to the list", .overview),
+            KeyBinding([.tab], .show(.list), "back to the list", .overview)
 
-            KeyBinding(
-                [.char("1")], .setVerdict(.interpretable), "verdict: interpretable", .labels, hint: "…5 verdict", disabled: readOnly),
-            KeyBinding([.char("2")], .setVerdict(.normDetector), "verdict: norm detector", .labels, disabled: readOnly),
-            KeyBinding([.char("3")], .setVerdict(.uninterpretable), "verdict: uninterpretable", .labels, disabled: readOnly),
-            KeyBinding([.char("4")], .setVerdict(.polysemantic), "verdict: polysemantic", .labels, disabled: readOnly),
-            KeyBinding([.char("5")], .setVerdict(.unsure), "verdict: unsure", .labels, disabled: readOnly),
-            KeyBinding([.char("0")], .setVerdict(nil), "clear the verdict", .labels, disabled: readOnly),
+        ],
+        KeyBinding.verdictKeys(.labels, set: ExplorerAction.setVerdict, disabled: readOnly),
+        [
             KeyBinding([.char("e")], .editLabel(.concept), "edit the concept name", .labels, hint: "concept", disabled: readOnly),
             KeyBinding([.char("a")], .editLabel(.notes), "edit the notes", .labels, disabled: readOnly),
             KeyBinding(

@@ -106,8 +106,7 @@ public struct PairsState: Equatable, Sendable {
 
 /// Which pair table: dictionaries and ranking.
 public struct PairKey: Hashable, Sendable {
-    public var a: Int
-    public var b: Int
+    public var a, b: Int
     public var ranking: MatchRanking
 }
 

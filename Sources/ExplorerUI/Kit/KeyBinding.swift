@@ -1,3 +1,5 @@
+import SAEKit
+
 /// Where a binding applies. Screen contexts are looked up before `labels` and `global`.
 public enum KeyContext: String, CaseIterable, Sendable {
     case global, list, detail, compare, pairs, overview, labels, help, blind, blindReport
@@ -136,5 +138,20 @@ extension KeyBindingOf {
     static func helpOverlay(scroll: (Int) -> BoundAction, close: BoundAction) -> [Self] {
         paging(.help, down: scroll(1), up: scroll(-1), pageDown: scroll(10), pageUp: scroll(-10))
             + [Self([.char("?"), .escape, .char("q")], close, "close the help", .help, hint: "close")]
+    }
+}
+
+extension KeyBindingOf {
+    /// 1…5 set the verdicts in `Verdict.allCases` order (the first carries the hint and `firstNote`),
+    /// 0 clears the verdict.
+    static func verdictKeys(
+        _ context: KeyContext, set: (Verdict?) -> BoundAction, firstNote: String = "",
+        disabled: @escaping @Sendable (State) -> String?
+    ) -> [Self] {
+        Verdict.allCases.enumerated().map { i, v in
+            Self(
+                [.char(Character(String(i + 1)))], set(v), "verdict: " + VerdictDisplay.name(v) + (i == 0 ? firstNote : ""), context,
+                hint: i == 0 ? "…5 verdict" : nil, disabled: disabled)
+        } + [Self([.char("0")], set(nil), "clear the verdict", context, disabled: disabled)]
     }
 }

@@ -66,13 +66,9 @@ extension FeatureMatching {
             ?? profile.time("decoder matching") {
                 DecoderMatching.neighbours(d.storage.pointer, rows: d.rows, dim: d.dim, k: limit, blockRows: blockRows, threads: threads)
             }
-        let corr = correlations(
-            activations, activations, within: true, k: limit, decoderA: { dm.matchesOfA($0).map(\.feature) },
-            decoderB: nil, threads: threads, profile: profile)
-        return lists(
-            count: d.rows, k: limit, decoder: { dm.matchesOfA($0) },
-            mutual: { dm.bestOfA($0) == $1 && dm.bestOfA($1) == $0 },
-            corr: corr?.aToB, ofMatch: corr.map { c in { c.ofA($0, $1) } }, cosine: { d.cosine($0, d, $1) }, profile: profile)
+        return withinLists(dm, count: d.rows, activations: activations, limit: limit, threads: threads, profile: profile) {
+            d.cosine($0, d, $1)
+        }
     }
 
     private static func mismatch(_ columns: Int, _ rows: Int) -> SAEKitError {

@@ -77,14 +77,22 @@ public enum FeatureMatching {
         try checkActivations(activations, d)
         let dm = DecoderMatching.neighbours(d.wDec.pointer, rows: d.dSAE, dim: d.dIn, k: limit, blockRows: blockRows, threads: threads)
         let dec = WeightStatistics.decoderNorms(d)
+        return withinLists(dm, count: d.dSAE, activations: activations, limit: limit, threads: threads, profile: nil) {
+            rowCosine(d, $0, dec[$0], d, $1, dec[$1])
+        }
+    }
+
+    /// The lists of one dictionary's features among themselves, from its decoder neighbours `dm`.
+    static func withinLists(
+        _ dm: DecoderMatches, count: Int, activations: SparseColumns?, limit: Int, threads: Int?, profile: AnalysisProfile?,
+        cosine: (Int, Int) -> Float
+    ) -> [FeatureMatchLists] {
         let corr = correlations(
             activations, activations, within: true, k: limit, decoderA: { dm.matchesOfA($0).map(\.feature) },
-            decoderB: nil, threads: threads, profile: nil)
+            decoderB: nil, threads: threads, profile: profile)
         return lists(
-            count: d.dSAE, k: limit, decoder: { dm.matchesOfA($0) },
-            mutual: { dm.bestOfA($0) == $1 && dm.bestOfA($1) == $0 },
-            corr: corr?.aToB, ofMatch: corr.map { c in { c.ofA($0, $1) } },
-            cosine: { rowCosine(d, $0, dec[$0], d, $1, dec[$1]) })
+            count: count, k: limit, decoder: { dm.matchesOfA($0) }, mutual: { dm.bestOfA($0) == $1 && dm.bestOfA($1) == $0 },
+            corr: corr?.aToB, ofMatch: corr.map { c in { c.ofA($0, $1) } }, cosine: cosine, profile: profile)
     }
 
     static func checkActivations(_ c: SparseColumns?, _ d: SAEDictionary) throws {
