@@ -2,7 +2,7 @@ import SAEKit
 
 /// Everything that can change the blind screen: the rater's intents (from `BlindKeyMap`) and the
 /// results of effects (contexts loaded, answers recorded, the report computed).
-public enum BlindAction: Equatable, Sendable {
+public enum BlindAction: Equatable, ProgramAction {
     /// Opens the first unanswered item (or the report when none is left) and loads what it needs.
     case start
     case quit

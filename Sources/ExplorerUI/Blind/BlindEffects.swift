@@ -71,8 +71,6 @@ public enum BlindProgram: Program {
     }
 
     public static func action(for key: Key, in state: BlindState) -> BlindAction? { BlindKeyMap.action(for: key, in: state) }
-    public static func resized(to size: TerminalSize) -> BlindAction { .resize(width: size.width, height: size.height) }
-    public static var quit: BlindAction { .quit }
     public static func isEditingText(_ state: BlindState) -> Bool { state.conceptEditor != nil }
     public static var minimumSize: TerminalSize { ExplorerLayout.minimumSize }
 }

@@ -2,7 +2,7 @@ import SAEKit
 
 /// Everything that can change the explorer's state: user intents (from the key map) and results of
 /// effects (loaded data, saved labels).
-public enum ExplorerAction: Equatable, Sendable {
+public enum ExplorerAction: Equatable, ProgramAction {
     // Global
     case quit
     case toggleHelp

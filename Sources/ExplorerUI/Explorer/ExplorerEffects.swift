@@ -193,8 +193,6 @@ public enum ExplorerProgram: Program {
     }
 
     public static func action(for key: Key, in state: ExplorerState) -> ExplorerAction? { KeyMap.action(for: key, in: state) }
-    public static func resized(to size: TerminalSize) -> ExplorerAction { .resize(width: size.width, height: size.height) }
-    public static var quit: ExplorerAction { .quit }
     public static func isEditingText(_ state: ExplorerState) -> Bool { state.input != nil }
     public static var minimumSize: TerminalSize { ExplorerLayout.minimumSize }
 }

@@ -6,7 +6,7 @@ import SAEKit
 /// tests or under `runProgram` in a terminal.
 public protocol Program {
     associatedtype State: Equatable & Sendable & ProgramChrome
-    associatedtype Action: Sendable
+    associatedtype Action: ProgramAction
     associatedtype Effect: Sendable
 
     /// The only state transition: changes `state` and appends the effects to perform. Never reads
@@ -16,14 +16,18 @@ public protocol Program {
     static func render(_ state: State, size: TerminalSize, asciiOnly: Bool) -> ScreenBuffer
     /// The action a key produces in `state` (nil: the key does nothing here).
     static func action(for key: Key, in state: State) -> Action?
-    /// The action that records a new terminal size.
-    static func resized(to size: TerminalSize) -> Action
-    /// The action that quits, for keys that must always work (ctrl-c, and `q` on a too-small screen).
-    static var quit: Action { get }
     /// True while a text prompt is open: a paste is then text, not a run of key presses.
     static func isEditingText(_ state: State) -> Bool
     /// The terminal size below which the screen only says it is too small and ignores keys.
     static var minimumSize: TerminalSize { get }
+}
+
+/// The actions every program has; an enum's cases `quit` and `resize(width:height:)` provide them.
+public protocol ProgramAction: Sendable {
+    /// Quits: for keys that must always work (ctrl-c, and `q` on a too-small screen).
+    static var quit: Self { get }
+    /// Records a new terminal size.
+    static func resize(width: Int, height: Int) -> Self
 }
 
 /// What every program's state keeps around its body: the screen size, the help overlay and the

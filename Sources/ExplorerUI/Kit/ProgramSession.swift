@@ -35,7 +35,7 @@ public final class ProgramSession<P: Program, Performer: EffectPerformer> where 
     /// outside a prompt counts as the keys a person would have typed.
     public func handle(_ key: Key) {
         if P.isTooSmall(size) {
-            if key == .ctrl("c") || key == .char("q") { send(P.quit) }
+            if key == .ctrl("c") || key == .char("q") { send(.quit) }
             return
         }
         if case .paste(let text) = key, !P.isEditingText(state) {
@@ -43,7 +43,7 @@ public final class ProgramSession<P: Program, Performer: EffectPerformer> where 
             return
         }
         if key == .ctrl("c") {
-            send(P.quit)
+            send(.quit)
             return
         }
         if let action = P.action(for: key, in: state) { send(action) }
@@ -77,7 +77,7 @@ public final class ProgramSession<P: Program, Performer: EffectPerformer> where 
 
     public func resize(_ size: TerminalSize) {
         self.size = size
-        send(P.resized(to: size))
+        send(.resize(width: size.width, height: size.height))
     }
 
     /// The current frame.

@@ -126,17 +126,6 @@ public struct DictionaryMetadata: Sendable, Equatable {
     public var hookName: String?
     /// The folder or file it was loaded from.
     public var path: String
-
-    public init(
-        format: DictionaryFormat, architecture: String, dtype: String, modelName: String? = nil, hookName: String? = nil, path: String
-    ) {
-        self.format = format
-        self.architecture = architecture
-        self.dtype = dtype
-        self.modelName = modelName
-        self.hookName = hookName
-        self.path = path
-    }
 }
 
 /// A trained SAE dictionary, independent of the format it came from.
