@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import SAEKit
 
 /// Helpers shared by the format tests: crafted byte strings and temporary files.
@@ -68,4 +69,21 @@ func errorLine(_ body: () throws -> Void) -> String? {
     } catch {
         return String(describing: error)
     }
+}
+
+/// Writes `bytes` to a temporary file `name`, has `open` read it, and checks the one line it is refused
+/// with: "PATH: `message`", a bad-input error. Returns the error for further checks.
+@discardableResult
+func expectRefusal(
+    _ bytes: [UInt8], as name: String, message: String, sourceLocation: SourceLocation = #_sourceLocation,
+    open: (String) throws -> Void
+) throws -> SAEKitError {
+    let dir = try FormatsTempDir()
+    defer { dir.remove() }
+    let path = try dir.write(name, bytes)
+    let error = try #require(throws: SAEKitError.self, sourceLocation: sourceLocation) { try open(path) }
+    #expect(error.description == "\(path): \(message)", sourceLocation: sourceLocation)
+    #expect(!error.description.contains("\n"), sourceLocation: sourceLocation)
+    #expect(error.code == .badInput, sourceLocation: sourceLocation)
+    return error
 }

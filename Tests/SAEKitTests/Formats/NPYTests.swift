@@ -167,13 +167,7 @@ struct NPYTests {
     @Test("refusals give one line", arguments: npyErrorCases)
     func refusal(_ c: NPYErrorCase) throws {
         try #require(!c.bytes.isEmpty, "fixture missing")
-        let dir = try FormatsTempDir()
-        defer { dir.remove() }
-        let path = try dir.write("case.npy", c.bytes)
-        let e = try #require(throws: SAEKitError.self) { try NPYFile(path: path) }
-        #expect(e.description == "\(path): \(c.message)")
-        #expect(!e.description.contains("\n"))
-        #expect(e.code == .badInput)
+        try expectRefusal(c.bytes, as: "case.npy", message: c.message) { _ = try NPYFile(path: $0) }
         if case .success = parseNPY(c.bytes) { Issue.record("parse accepted \(c.name)") }
     }
 

@@ -196,13 +196,8 @@ struct SafetensorsErrorTests {
 
     @Test("opening the file gives one line naming the file and the tensor", arguments: safetensorsErrorCases)
     func openGivesOneLine(_ c: SafetensorsErrorCase) throws {
-        let dir = try FormatsTempDir()
-        defer { dir.remove() }
-        let path = try dir.write("case.safetensors", c.bytes)
-        let error = try #require(throws: SAEKitError.self) { try SafetensorsFile(path: path) }
-        #expect(error.description == "\(path): \(c.message)")
-        #expect(!error.description.contains("\n"))
-        #expect(error.code == .badInput && error.exitCode == 2)
+        let error = try expectRefusal(c.bytes, as: "case.safetensors", message: c.message) { _ = try SafetensorsFile(path: $0) }
+        #expect(error.exitCode == 2)
         #expect(error.subject == c.error.tensor.map { "tensor \"\($0)\"" })
     }
 }
@@ -212,13 +207,10 @@ struct ErrorLineSafetyTests {
     @Test func controlCharactersInTensorNamesAreEscaped() throws {
         // Name: ESC [ 2 J (clear screen), TAB, DEL, U+202E (right-to-left override), newline.
         let header = "{\"\\u001b[2J\\t\\u007f\\u202eab\\ncd\":{\"dtype\":\"F99\",\"shape\":[],\"data_offsets\":[0,0]}}"
-        let dir = try FormatsTempDir()
-        defer { dir.remove() }
-        let path = try dir.write("evil.safetensors", Bytes.safetensors(header))
-        let e = try #require(throws: SAEKitError.self) { try SafetensorsFile(path: path) }
-        #expect(
-            e.description
-                == "\(path): tensor \"\\u{1B}[2J\\u{9}\\u{7F}\\u{202E}ab cd\": unknown dtype \"F99\"; re-export or re-download the file")
+        let e = try expectRefusal(
+            Bytes.safetensors(header), as: "evil.safetensors",
+            message: "tensor \"\\u{1B}[2J\\u{9}\\u{7F}\\u{202E}ab cd\": unknown dtype \"F99\"; re-export or re-download the file"
+        ) { _ = try SafetensorsFile(path: $0) }
         #expect(!e.description.unicodeScalars.contains { $0.properties.generalCategory == .control })
     }
 
