@@ -7,10 +7,7 @@ import Testing
 struct SafetensorsReadTests {
     /// Writes `bytes` to a temporary file and opens it (through the memory map, as the CLI does).
     private func open(_ bytes: [UInt8], _ body: (SafetensorsFile) throws -> Void) throws {
-        let dir = try FormatsTempDir()
-        defer { dir.remove() }
-        let path = try dir.write("t.safetensors", bytes)
-        try body(try SafetensorsFile(path: path))
+        try TempDir.using { dir in try body(try SafetensorsFile(path: dir.write("t.safetensors", bytes))) }
     }
 
     @Test func zeroRankTensor() throws {
