@@ -17,15 +17,24 @@ import SAEKit
         return session
     }
 
-    @Test(arguments: sizes) func list(_ w: Int, _ h: Int) {
-        let session = labelledSession(width: w, height: h)
-        assertSnapshot(session.frame().debugDump(), named: "list-\(w)x\(h)")
+    /// A screen as the keys that open it from the labelled session's list; its snapshots are NAME-WxH.
+    struct Screen: Sendable, CustomTestStringConvertible {
+        var name: String
+        var keys: [Key]
+        var testDescription: String { name }
     }
 
-    @Test(arguments: sizes) func detail(_ w: Int, _ h: Int) {
+    static let screens = [
+        Screen(name: "list", keys: []), Screen(name: "detail", keys: [.enter]), Screen(name: "compare", keys: [.char("c"), .char("]")]),
+        Screen(name: "pairs", keys: [.char("P")]), Screen(name: "overview", keys: [.char("o")]), Screen(name: "help", keys: [.char("?")])
+    ]
+
+    /// Every screen at every size.
+    @Test(arguments: screens, sizes) func screen(_ screen: Screen, _ size: (Int, Int)) {
+        let (w, h) = size
         let session = labelledSession(width: w, height: h)
-        session.press(.enter)
-        assertSnapshot(session.frame().debugDump(), named: "detail-\(w)x\(h)")
+        for key in screen.keys { session.press(key) }
+        assertSnapshot(session.frame().debugDump(), named: "\(screen.name)-\(w)x\(h)")
     }
 
     @Test func detailScrolledToContextsWithWholeWindow() {
@@ -100,12 +109,6 @@ import SAEKit
         expectNoControls(frame)  // the escapes and bidi controls among both sides' tokens
     }
 
-    @Test(arguments: sizes) func compare(_ w: Int, _ h: Int) {
-        let session = labelledSession(width: w, height: h)
-        session.press(.char("c"), .char("]"))
-        assertSnapshot(session.frame().debugDump(), named: "compare-\(w)x\(h)")
-    }
-
     /// The right pane focused (Tab), a verdict given to it, and the match list ranked by decoder cosine.
     @Test func compareRightPaneFocusedAndLabelled() {
         let session = labelledSession(width: 120, height: 40)
@@ -113,29 +116,11 @@ import SAEKit
         assertSnapshot(session.frame().debugDump(), named: "compare-right-labelled-120x40")
     }
 
-    @Test(arguments: sizes) func pairs(_ w: Int, _ h: Int) {
-        let session = labelledSession(width: w, height: h)
-        session.press(.char("P"))
-        assertSnapshot(session.frame().debugDump(), named: "pairs-\(w)x\(h)")
-    }
-
     /// Pairs sorted by score, only mutual ones.
     @Test func pairsSortedAndFiltered() {
         let session = labelledSession(width: 120, height: 40)
         session.press(.char("P"), .char("f"))
         assertSnapshot(session.frame().debugDump(), named: "pairs-filtered-120x40")
-    }
-
-    @Test(arguments: sizes) func overview(_ w: Int, _ h: Int) {
-        let session = labelledSession(width: w, height: h)
-        session.press(.char("o"))
-        assertSnapshot(session.frame().debugDump(), named: "overview-\(w)x\(h)")
-    }
-
-    @Test(arguments: sizes) func help(_ w: Int, _ h: Int) {
-        let session = labelledSession(width: w, height: h)
-        session.press(.char("?"))
-        assertSnapshot(session.frame().debugDump(), named: "help-\(w)x\(h)")
     }
 
     @Test func searchPromptAndAsciiCharset() {
