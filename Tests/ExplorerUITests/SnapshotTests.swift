@@ -169,28 +169,38 @@ import SAEKit
 
 @Suite struct KeyDocsTests {
     @Test func keysMarkdownIsCurrent() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/KEYS.md").standardized
-        let generated = KeyMap.markdown()
-        if ProcessInfo.processInfo.environment["SAEX_RECORD_SNAPSHOTS"] == "1" {
-            try generated.write(to: url, atomically: true, encoding: .utf8)
-        }
-        let committed = try String(contentsOf: url, encoding: .utf8)
-        #expect(committed == generated, "docs/KEYS.md is stale: run SAEX_RECORD_SNAPSHOTS=1 swift test --filter KeyDocsTests")
+        try expectCurrent("docs/KEYS.md", generated: KeyMap.markdown(), stale: "docs/KEYS.md is stale")
     }
 
     @Test func readmeKeyTableIsCurrent() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md").standardized
-        var readme = try String(contentsOf: url, encoding: .utf8)
-        let begin = "<!-- BEGIN KEYS -->\n", end = "<!-- END KEYS -->"
-        let a = try #require(readme.range(of: begin)), b = try #require(readme.range(of: end))
-        if ProcessInfo.processInfo.environment["SAEX_RECORD_SNAPSHOTS"] == "1" {
-            readme.replaceSubrange(a.upperBound..<b.lowerBound, with: KeyMap.readmeSection())
-            try readme.write(to: url, atomically: true, encoding: .utf8)
+        try expectCurrent(
+            "README.md", between: ("<!-- BEGIN KEYS -->\n", "<!-- END KEYS -->"), generated: KeyMap.readmeSection(),
+            stale: "README.md's key table is stale")
+    }
+
+    /// Checks that the file at `relative` (from the repository root), or its text between the two
+    /// `markers`, is `generated`; SAEX_RECORD_SNAPSHOTS=1 writes `generated` there instead.
+    func expectCurrent(
+        _ relative: String, between markers: (begin: String, end: String)? = nil, generated: String, stale: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../" + relative).standardized
+        let record = ProcessInfo.processInfo.environment["SAEX_RECORD_SNAPSHOTS"] == "1"
+        var text = record && markers == nil ? "" : try String(contentsOf: url, encoding: .utf8)
+        var part = text.startIndex..<text.endIndex
+        if let markers {
+            let a = try #require(text.range(of: markers.begin), sourceLocation: sourceLocation)
+            let b = try #require(text.range(of: markers.end), sourceLocation: sourceLocation)
+            part = a.upperBound..<b.lowerBound
+        }
+        if record {
+            text.replaceSubrange(part, with: generated)
+            try text.write(to: url, atomically: true, encoding: .utf8)
             return
         }
         #expect(
-            String(readme[a.upperBound..<b.lowerBound]) == KeyMap.readmeSection(),
-            "README.md's key table is stale: run SAEX_RECORD_SNAPSHOTS=1 swift test --filter KeyDocsTests")
+            String(text[part]) == generated, "\(stale): run SAEX_RECORD_SNAPSHOTS=1 swift test --filter KeyDocsTests",
+            sourceLocation: sourceLocation)
     }
 
     @Test func helpAndHintsComeFromTheKeyMap() {
