@@ -67,18 +67,8 @@ struct RaterTerminalTests {
         let run = try TerminalRun()
         defer { run.cleanup() }
         let (t, dir) = (run.tmux, run.dir)
-        for name in ["demo.saexcache", "demo.saexcache.analysis"] {
-            try FileManager.default.copyItem(atPath: CLI.root + "/fixtures/demo/" + name, toPath: dir + "/" + name)
-        }
-        let cache = dir + "/demo.saexcache"
-        let source = try CacheFeatureSource(path: cache)
-        let offered = source.dictionaries.prefix(2).enumerated().map { d, info in
-            BlindDictionary(
-                name: info.name, fingerprint: info.fingerprint, featureCount: info.featureCount,
-                density: Array(source.table(dict: d).density.buffer))
-        }
-        try FileManager.default.createDirectory(atPath: cache + ".blind", withIntermediateDirectories: true)
-        let session = try BlindSession.create(directory: cache + ".blind", dictionaries: offered, perDictionary: 2, seed: 5)
+        let cache = try copyDemoCache(into: dir)
+        let session = try makeBlindSession(cache, perDictionary: 2, seed: 5)
         for id in session.order { try session.record(BlindAnswer(id: id, rating: .maybe, concept: "answered")) }
         let features = Set(session.features)
         session.close()
