@@ -86,11 +86,9 @@ struct LabelCommandTests {
 /// A JSON export carries what the screen showed (docs/LABELS.md), with every key the schema lists.
 struct LabelExportStatsTests {
     @Test func exportCarriesTheScreensStatisticsAndBestMatches() throws {
-        let cache = CLI.root + "/fixtures/demo/demo.saexcache"
-        let dir = try makeTemporaryFolder("saex-export-")
-        defer { removeFolder(dir) }
-        let labels = dir + "/demo.labels"
-        let source = try CacheFeatureSource(path: cache)
+        let demo = try DemoWithLabels("saex-export-")
+        defer { demo.remove() }
+        let (cache, labels, source) = (demo.cache, demo.labels, demo.source)
         let cosine = try #require(source.dictionaries.first { $0.name == "cosine" })
         try LabelStore(path: labels).setLabel(
             FeatureLabel(verdict: .normDetector, concept: "[CLS]"),

@@ -40,3 +40,19 @@ func makeBlindSession(_ cache: String, perDictionary: Int, seed: UInt64, rater: 
     return try BlindSession.create(
         directory: cache + ".blind", dictionaries: offered, perDictionary: perDictionary, seed: seed, rater: rater)
 }
+
+/// The demo cache, read where it is (fixtures/demo), with a labels file for it in a fresh
+/// temporary folder that `remove()` deletes.
+struct DemoWithLabels {
+    let cache = CLI.root + "/fixtures/demo/demo.saexcache"
+    let dir: String
+    var labels: String { dir + "/demo.labels" }
+    let source: CacheFeatureSource
+
+    init(_ prefix: String) throws {
+        dir = try makeTemporaryFolder(prefix)
+        source = try CacheFeatureSource(path: cache)
+    }
+
+    func remove() { removeFolder(dir) }
+}
