@@ -77,9 +77,7 @@ struct LabelCommandTests {
             )
         ] as [([String], Int32, String)])
     func badUseIsOneLine(_ args: [String], _ status: Int32, _ firstLine: String) throws {
-        let r = try CLI.run(args)
-        #expect(r.status == status)
-        #expect(r.stderr.split(separator: "\n").first.map(String.init) == firstLine)
+        try CLI.expectError(args, status: status, firstLine: firstLine)
     }
 }
 
