@@ -17,15 +17,24 @@ import SAEKit
         return session
     }
 
-    @Test(arguments: sizes) func list(_ w: Int, _ h: Int) {
-        let session = labelledSession(width: w, height: h)
-        assertSnapshot(session.frame().debugDump(), named: "list-\(w)x\(h)")
+    /// A screen as the keys that open it from the labelled session's list; its snapshots are NAME-WxH.
+    struct Screen: Sendable, CustomTestStringConvertible {
+        var name: String
+        var keys: [Key]
+        var testDescription: String { name }
     }
 
-    @Test(arguments: sizes) func detail(_ w: Int, _ h: Int) {
+    static let screens = [
+        Screen(name: "list", keys: []), Screen(name: "detail", keys: [.enter]), Screen(name: "compare", keys: [.char("c"), .char("]")]),
+        Screen(name: "pairs", keys: [.char("P")]), Screen(name: "overview", keys: [.char("o")]), Screen(name: "help", keys: [.char("?")])
+    ]
+
+    /// Every screen at every size.
+    @Test(arguments: screens, sizes) func screen(_ screen: Screen, _ size: (Int, Int)) {
+        let (w, h) = size
         let session = labelledSession(width: w, height: h)
-        session.press(.enter)
-        assertSnapshot(session.frame().debugDump(), named: "detail-\(w)x\(h)")
+        for key in screen.keys { session.press(key) }
+        assertSnapshot(session.frame().debugDump(), named: "\(screen.name)-\(w)x\(h)")
     }
 
     @Test func detailScrolledToContextsWithWholeWindow() {
@@ -100,12 +109,6 @@ import SAEKit
         expectNoControls(frame)  // the escapes and bidi controls among both sides' tokens
     }
 
-    @Test(arguments: sizes) func compare(_ w: Int, _ h: Int) {
-        let session = labelledSession(width: w, height: h)
-        session.press(.char("c"), .char("]"))
-        assertSnapshot(session.frame().debugDump(), named: "compare-\(w)x\(h)")
-    }
-
     /// The right pane focused (Tab), a verdict given to it, and the match list ranked by decoder cosine.
     @Test func compareRightPaneFocusedAndLabelled() {
         let session = labelledSession(width: 120, height: 40)
@@ -113,29 +116,11 @@ import SAEKit
         assertSnapshot(session.frame().debugDump(), named: "compare-right-labelled-120x40")
     }
 
-    @Test(arguments: sizes) func pairs(_ w: Int, _ h: Int) {
-        let session = labelledSession(width: w, height: h)
-        session.press(.char("P"))
-        assertSnapshot(session.frame().debugDump(), named: "pairs-\(w)x\(h)")
-    }
-
     /// Pairs sorted by score, only mutual ones.
     @Test func pairsSortedAndFiltered() {
         let session = labelledSession(width: 120, height: 40)
         session.press(.char("P"), .char("f"))
         assertSnapshot(session.frame().debugDump(), named: "pairs-filtered-120x40")
-    }
-
-    @Test(arguments: sizes) func overview(_ w: Int, _ h: Int) {
-        let session = labelledSession(width: w, height: h)
-        session.press(.char("o"))
-        assertSnapshot(session.frame().debugDump(), named: "overview-\(w)x\(h)")
-    }
-
-    @Test(arguments: sizes) func help(_ w: Int, _ h: Int) {
-        let session = labelledSession(width: w, height: h)
-        session.press(.char("?"))
-        assertSnapshot(session.frame().debugDump(), named: "help-\(w)x\(h)")
     }
 
     @Test func searchPromptAndAsciiCharset() {
@@ -184,28 +169,38 @@ import SAEKit
 
 @Suite struct KeyDocsTests {
     @Test func keysMarkdownIsCurrent() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/KEYS.md").standardized
-        let generated = KeyMap.markdown()
-        if ProcessInfo.processInfo.environment["SAEX_RECORD_SNAPSHOTS"] == "1" {
-            try generated.write(to: url, atomically: true, encoding: .utf8)
-        }
-        let committed = try String(contentsOf: url, encoding: .utf8)
-        #expect(committed == generated, "docs/KEYS.md is stale: run SAEX_RECORD_SNAPSHOTS=1 swift test --filter KeyDocsTests")
+        try expectCurrent("docs/KEYS.md", generated: KeyMap.markdown(), stale: "docs/KEYS.md is stale")
     }
 
     @Test func readmeKeyTableIsCurrent() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md").standardized
-        var readme = try String(contentsOf: url, encoding: .utf8)
-        let begin = "<!-- BEGIN KEYS -->\n", end = "<!-- END KEYS -->"
-        let a = try #require(readme.range(of: begin)), b = try #require(readme.range(of: end))
-        if ProcessInfo.processInfo.environment["SAEX_RECORD_SNAPSHOTS"] == "1" {
-            readme.replaceSubrange(a.upperBound..<b.lowerBound, with: KeyMap.readmeSection())
-            try readme.write(to: url, atomically: true, encoding: .utf8)
+        try expectCurrent(
+            "README.md", between: ("<!-- BEGIN KEYS -->\n", "<!-- END KEYS -->"), generated: KeyMap.readmeSection(),
+            stale: "README.md's key table is stale")
+    }
+
+    /// Checks that the file at `relative` (from the repository root), or its text between the two
+    /// `markers`, is `generated`; SAEX_RECORD_SNAPSHOTS=1 writes `generated` there instead.
+    func expectCurrent(
+        _ relative: String, between markers: (begin: String, end: String)? = nil, generated: String, stale: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../" + relative).standardized
+        let record = ProcessInfo.processInfo.environment["SAEX_RECORD_SNAPSHOTS"] == "1"
+        var text = record && markers == nil ? "" : try String(contentsOf: url, encoding: .utf8)
+        var part = text.startIndex..<text.endIndex
+        if let markers {
+            let a = try #require(text.range(of: markers.begin), sourceLocation: sourceLocation)
+            let b = try #require(text.range(of: markers.end), sourceLocation: sourceLocation)
+            part = a.upperBound..<b.lowerBound
+        }
+        if record {
+            text.replaceSubrange(part, with: generated)
+            try text.write(to: url, atomically: true, encoding: .utf8)
             return
         }
         #expect(
-            String(readme[a.upperBound..<b.lowerBound]) == KeyMap.readmeSection(),
-            "README.md's key table is stale: run SAEX_RECORD_SNAPSHOTS=1 swift test --filter KeyDocsTests")
+            String(text[part]) == generated, "\(stale): run SAEX_RECORD_SNAPSHOTS=1 swift test --filter KeyDocsTests",
+            sourceLocation: sourceLocation)
     }
 
     @Test func helpAndHintsComeFromTheKeyMap() {

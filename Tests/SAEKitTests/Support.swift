@@ -36,6 +36,13 @@ struct TempDir {
     }
 
     func cleanup() { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Runs `body` with a fresh folder and removes the folder afterwards.
+    static func using<T>(_ body: (TempDir) throws -> T) rethrows -> T {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        return try body(dir)
+    }
 }
 
 /// Largest |a - b| / (1 + |b|) over two equal-length arrays.

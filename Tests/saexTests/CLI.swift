@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs the built `saex` binary (built by `swift build` before `swift test`; scripts/test.sh does both).
 enum CLI {
@@ -60,6 +61,18 @@ enum CLI {
         let errData = (try? Data(contentsOf: URL(fileURLWithPath: tmp + ".err"))) ?? Data()
         return Result(
             status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs saex with `args` and checks that it exits with `status` and that the first line of its
+    /// stderr is `firstLine`; returns the run for further checks.
+    @discardableResult
+    static func expectError(
+        _ args: [String], status: Int32, firstLine: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Result {
+        let r = try run(args)
+        #expect(r.status == status, sourceLocation: sourceLocation)
+        #expect(r.stderr.split(separator: "\n").first.map(String.init) == firstLine, sourceLocation: sourceLocation)
+        return r
     }
 }
 

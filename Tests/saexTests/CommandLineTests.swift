@@ -84,9 +84,7 @@ struct CommandLineTests {
             )
         ] as [([String], Int32, String)])
     func errorsAreOneLine(_ args: [String], _ status: Int32, _ firstLine: String) throws {
-        let r = try CLI.run(args)
-        #expect(r.status == status)
-        #expect(r.stderr.split(separator: "\n").first.map(String.init) == firstLine)
+        let r = try CLI.expectError(args, status: status, firstLine: firstLine)
         #expect(!r.stderr.contains("Stack") && !r.stderr.contains("Fatal error"))
     }
 

@@ -5,29 +5,11 @@ import Testing
 /// `saex label` (the former spelling of `saex blind`): the blind report without a terminal, and
 /// --blind refusing to run without one.
 struct LabelCommandTests {
-    /// A copy of the demo cache (and its analysis) in a fresh temporary folder.
-    func demoCopy() throws -> (dir: String, cache: String) {
-        let dir = NSTemporaryDirectory() + "saex-label-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        for name in ["demo.saexcache", "demo.saexcache.analysis"] {
-            try FileManager.default.copyItem(atPath: CLI.root + "/fixtures/demo/" + name, toPath: dir + "/" + name)
-        }
-        return (dir, dir + "/demo.saexcache")
-    }
-
     @Test func reportPrintsTheStatisticsOfABlindSession() throws {
-        let (dir, cache) = try demoCopy()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let source = try CacheFeatureSource(path: cache)
-        let dicts = Array(source.dictionaries.prefix(2))
-        let offered = dicts.enumerated().map { d, info in
-            BlindDictionary(
-                name: info.name, fingerprint: info.fingerprint, featureCount: info.featureCount,
-                density: Array(source.table(dict: d).density.buffer))
-        }
-        let blind = cache + ".blind"
-        try FileManager.default.createDirectory(atPath: blind, withIntermediateDirectories: true)
-        let session = try BlindSession.create(directory: blind, dictionaries: offered, perDictionary: 4, seed: 11)
+        let (dir, cache) = try demoCopy("saex-label-")
+        defer { removeFolder(dir) }
+        let dicts = Array(try CacheFeatureSource(path: cache).dictionaries.prefix(2))
+        let session = try makeBlindSession(cache, perDictionary: 4, seed: 11)
         // Every item of A is "yes" (one a norm detector), every item of B "no".
         var normMarked = false
         for id in session.order {
@@ -65,8 +47,8 @@ struct LabelCommandTests {
     }
 
     @Test func blindNeedsATerminalAndCreatesNothingWithout() throws {
-        let (dir, cache) = try demoCopy()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (dir, cache) = try demoCopy("saex-label-")
+        defer { removeFolder(dir) }
         let r = try CLI.run(["label", "--blind", cache, "--sample", "5"])
         #expect(r.status == 2)
         let lines = r.stderr.split(separator: "\n").map(String.init)
@@ -95,21 +77,16 @@ struct LabelCommandTests {
             )
         ] as [([String], Int32, String)])
     func badUseIsOneLine(_ args: [String], _ status: Int32, _ firstLine: String) throws {
-        let r = try CLI.run(args)
-        #expect(r.status == status)
-        #expect(r.stderr.split(separator: "\n").first.map(String.init) == firstLine)
+        try CLI.expectError(args, status: status, firstLine: firstLine)
     }
 }
 
 /// A JSON export carries what the screen showed (docs/LABELS.md), with every key the schema lists.
 struct LabelExportStatsTests {
     @Test func exportCarriesTheScreensStatisticsAndBestMatches() throws {
-        let cache = CLI.root + "/fixtures/demo/demo.saexcache"
-        let dir = NSTemporaryDirectory() + "saex-export-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let labels = dir + "/demo.labels"
-        let source = try CacheFeatureSource(path: cache)
+        let demo = try DemoWithLabels("saex-export-")
+        defer { demo.remove() }
+        let (cache, labels, source) = (demo.cache, demo.labels, demo.source)
         let cosine = try #require(source.dictionaries.first { $0.name == "cosine" })
         try LabelStore(path: labels).setLabel(
             FeatureLabel(verdict: .normDetector, concept: "[CLS]"),

@@ -7,12 +7,9 @@ import Testing
 /// shows the others' (read-only) on the detail page and as a count in compare.
 struct OtherRatersTests {
     @Test func theDetailPageShowsOtherRatersLabelsAndEditsOnlyYours() throws {
-        let cache = CLI.root + "/fixtures/demo/demo.saexcache"
-        let dir = NSTemporaryDirectory() + "saex-raters-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let labelsPath = dir + "/demo.labels"
-        let source = try CacheFeatureSource(path: cache)
+        let demo = try DemoWithLabels("saex-raters-")
+        defer { demo.remove() }
+        let (labelsPath, source) = (demo.labels, demo.source)
         let key = FeatureKey(fingerprint: source.dictionaries[0].fingerprint, feature: 7)
 
         for (rater, label) in [
@@ -66,9 +63,8 @@ struct OtherRatersTests {
     }
 
     @Test func aBookWithoutACurrentRaterHasNoOthers() throws {
-        let dir = NSTemporaryDirectory() + "saex-raters-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try makeTemporaryFolder("saex-raters-")
+        defer { removeFolder(dir) }
         let path = dir + "/x.labels"
         let key = FeatureKey(fingerprint: "f", feature: 1)
         let ann = try LabelStore(path: path, rater: "ann")

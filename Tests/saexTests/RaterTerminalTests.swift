@@ -20,8 +20,7 @@ struct RaterTerminalTests {
         let key = FeatureKey(fingerprint: try Self.standard(), feature: 2)
         try LabelStore(path: labels, rater: "tester").setLabel(FeatureLabel(verdict: .normDetector, concept: "the CLS slot"), for: key)
         let before = try Data(contentsOf: URL(fileURLWithPath: labels))
-        t.start("\(CLI.binary) explore \(Self.demo) --labels \(labels) --author tester --read-only")
-        try #require(t.waitFor("LIST") != nil)
+        try t.start("\(CLI.binary) explore \(Self.demo) --labels \(labels) --author tester --read-only", until: "LIST")
         #expect(t.pane().contains("read-only"))
         t.keys("Down", "Down", "Enter")
         #expect(t.waitFor("the CLS slot") != nil, "the stored label is shown")
@@ -52,12 +51,9 @@ struct RaterTerminalTests {
         let run = try TerminalRun()
         defer { run.cleanup() }
         let (t, labels) = (run.tmux, run.labels)
-        t.start("env -u USER -u LOGNAME -u SAEX_AUTHOR \(CLI.binary) explore \(Self.demo) --labels \(labels)")
-        try #require(t.waitFor("LIST") != nil)
-        t.keys("5")
-        try #require(t.waitFor("saved") != nil)
-        t.keys("q")
-        try #require(t.waitFor("EXIT=0") != nil)
+        try t.start("env -u USER -u LOGNAME -u SAEX_AUTHOR \(CLI.binary) explore \(Self.demo) --labels \(labels)", until: "LIST")
+        try t.press("5", until: "saved")
+        try t.press("q", until: "EXIT=0")
         let name = try #require(LabelAuthor.passwdName())
         let stored = try LabelStore(path: labels, readOnly: true).everyLabel.all
         #expect(stored.map(\.rater) == [name] && stored.first?.label.verdict == .unsure)
@@ -67,18 +63,8 @@ struct RaterTerminalTests {
         let run = try TerminalRun()
         defer { run.cleanup() }
         let (t, dir) = (run.tmux, run.dir)
-        for name in ["demo.saexcache", "demo.saexcache.analysis"] {
-            try FileManager.default.copyItem(atPath: CLI.root + "/fixtures/demo/" + name, toPath: dir + "/" + name)
-        }
-        let cache = dir + "/demo.saexcache"
-        let source = try CacheFeatureSource(path: cache)
-        let offered = source.dictionaries.prefix(2).enumerated().map { d, info in
-            BlindDictionary(
-                name: info.name, fingerprint: info.fingerprint, featureCount: info.featureCount,
-                density: Array(source.table(dict: d).density.buffer))
-        }
-        try FileManager.default.createDirectory(atPath: cache + ".blind", withIntermediateDirectories: true)
-        let session = try BlindSession.create(directory: cache + ".blind", dictionaries: offered, perDictionary: 2, seed: 5)
+        let cache = try copyDemoCache(into: dir)
+        let session = try makeBlindSession(cache, perDictionary: 2, seed: 5)
         for id in session.order { try session.record(BlindAnswer(id: id, rating: .maybe, concept: "answered")) }
         let features = Set(session.features)
         session.close()
@@ -87,10 +73,8 @@ struct RaterTerminalTests {
         let bob = FeatureLabel(verdict: .interpretable, concept: "by hand")
         try LabelStore(path: cache + ".labels", rater: "bob").setLabel(bob, for: handMade)
 
-        t.start("\(CLI.binary) blind run \(cache) --author bob 2>\(dir)/err.txt")
-        try #require(t.waitFor("REPORT") != nil)
-        t.keys("q")
-        try #require(t.waitFor("EXIT=0") != nil)
+        try t.start("\(CLI.binary) blind run \(cache) --author bob 2>\(dir)/err.txt", until: "REPORT")
+        try t.press("q", until: "EXIT=0")
         let store = try LabelStore(path: cache + ".labels", readOnly: true, rater: "bob")
         let mine = store.allLabels
         #expect(Set(mine.keys) == features)

@@ -6,16 +6,6 @@ import Testing
 /// conflicts printed and resolved, several raters merged, agreement reported, blind reports that
 /// refuse to unblind an unfinished session.
 struct RaterWorkflowTests {
-    /// A copy of the demo cache (and its analysis) in a fresh temporary folder.
-    func demoCopy() throws -> (dir: String, cache: String) {
-        let dir = NSTemporaryDirectory() + "saex-raters-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        for name in ["demo.saexcache", "demo.saexcache.analysis"] {
-            try FileManager.default.copyItem(atPath: CLI.root + "/fixtures/demo/" + name, toPath: dir + "/" + name)
-        }
-        return (dir, dir + "/demo.saexcache")
-    }
-
     func json(_ text: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
@@ -27,7 +17,7 @@ struct RaterWorkflowTests {
 
     @Test func theDemosLabelsAreFoundInItsStateFolderAndAnEmptyExportIsValid() throws {
         let state = NSTemporaryDirectory() + "saex-state-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: state) }
+        defer { removeFolder(state) }
         let env = ["XDG_STATE_HOME": state]
         let demo = "fixtures/demo/demo.saexcache"
         let empty = try CLI.run(["labels", "export", demo], env: env)
@@ -55,8 +45,8 @@ struct RaterWorkflowTests {
     }
 
     @Test func importPrintsEachConflictFieldByFieldAndPreferResolvesIt() throws {
-        let (dir, cache) = try demoCopy()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (dir, cache) = try demoCopy("saex-raters-")
+        defer { removeFolder(dir) }
         let std = try #require(try fingerprints(cache)["standard"])
         let key = FeatureKey(fingerprint: std, feature: 3)
         try LabelStore(path: cache + ".labels", rater: "ann").setLabel(FeatureLabel(verdict: .interpretable, concept: "commas"), for: key)
@@ -90,8 +80,8 @@ struct RaterWorkflowTests {
     }
 
     @Test func mergedRatersGiveAgreementInTheSummary() throws {
-        let (dir, cache) = try demoCopy()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (dir, cache) = try demoCopy("saex-raters-")
+        defer { removeFolder(dir) }
         let std = try #require(try fingerprints(cache)["standard"])
         // By hand: ann [I, I, N, N], bob [I, N, N, N]: p_o = 3/4, p_e = (2*1 + 2*3)/16 = 1/2, kappa = 1/2;
         // alpha = 1 - (n - 1) * D_o / D_e with n = 8, n_I = 3, n_N = 5, one mixed unit: 1 - 7 * 2 / 30.
@@ -135,24 +125,10 @@ struct RaterWorkflowTests {
         #expect(!FileManager.default.fileExists(atPath: dir + "/clash.labels"))
     }
 
-    /// Makes a blind session of `perDictionary` items per dictionary in CACHE.blind.
-    func session(_ cache: String, perDictionary: Int) throws -> BlindSession {
-        let source = try CacheFeatureSource(path: cache)
-        let offered = source.dictionaries.prefix(2).enumerated().map { d, info in
-            BlindDictionary(
-                name: info.name, fingerprint: info.fingerprint, featureCount: info.featureCount,
-                density: Array(source.table(dict: d).density.buffer))
-        }
-        try FileManager.default.createDirectory(atPath: cache + ".blind", withIntermediateDirectories: true)
-        return try BlindSession.create(
-            directory: cache + ".blind", dictionaries: offered, perDictionary: perDictionary, seed: 7,
-            rater: "ann")
-    }
-
     @Test func anUnfinishedSessionIsNotReportedUnlessUnblindAndAgreementComesFromBlindLabels() throws {
-        let (dir, cache) = try demoCopy()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let s = try session(cache, perDictionary: 4)
+        let (dir, cache) = try demoCopy("saex-raters-")
+        defer { removeFolder(dir) }
+        let s = try makeBlindSession(cache, perDictionary: 4, seed: 7, rater: "ann")
         try s.record(BlindAnswer(id: s.order[0], rating: .yes))
         s.close()
         let refused = try CLI.run(["blind", "report", cache])
@@ -200,8 +176,8 @@ struct RaterWorkflowTests {
     }
 
     @Test func blindRunNeedsATerminalAndCreatesNothingWithout() throws {
-        let (dir, cache) = try demoCopy()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (dir, cache) = try demoCopy("saex-raters-")
+        defer { removeFolder(dir) }
         let r = try CLI.run(["blind", "run", cache, "--sample", "5"])
         #expect(r.status == 2)
         #expect(

@@ -7,15 +7,12 @@ import Testing
 /// they give exactly the same figures.
 struct SummaryMatchesOverviewTests {
     @Test func summaryJSONEqualsTheOverviewsReport() throws {
-        let cache = CLI.root + "/fixtures/demo/demo.saexcache"
-        let dir = NSTemporaryDirectory() + "saex-summary-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let labelsPath = dir + "/demo.labels"
+        let demo = try DemoWithLabels("saex-summary-")
+        defer { demo.remove() }
+        let (cache, labelsPath, source) = (demo.cache, demo.labels, demo.source)
 
         // Labels on both sides, every verdict, so the label fractions and their difference are
         // exercised; a second rater on some of the same features, so the agreement is too.
-        let source = try CacheFeatureSource(path: cache)
         let other = try LabelStore(path: labelsPath, rater: "u")
         for (d, descriptor) in source.dictionaries.enumerated() {
             for f in stride(from: d, to: 140, by: 7) {

@@ -24,8 +24,7 @@ struct TerminalHostileTests {
         defer { r.cleanup() }
         r.explore()
         try #require(r.tmux.waitFor("LIST") != nil)
-        r.tmux.keys("4")
-        try #require(r.tmux.waitFor("saved") != nil)
+        try r.tmux.press("4", until: "saved")
         let pid = try #require(r.saexPID())
         kill(pid, signo)
         try #require(r.tmux.waitFor("EXIT=\(128 + signo)") != nil, "SIG\(name): not the signal's exit status")
@@ -81,17 +80,14 @@ struct TerminalHostileTests {
         defer { r.cleanup() }
         r.explore(env: ["LC_ALL": "C"])
         try #require(r.tmux.waitFor("LIST") != nil)
-        r.tmux.keys("1")
-        try #require(r.tmux.waitFor("saved") != nil)
-        r.tmux.keys("e")
-        try #require(r.tmux.waitFor("concept of") != nil)
+        try r.tmux.press("1", until: "saved")
+        try r.tmux.press("e", until: "concept of")
         r.tmux.literal("café ✓ 文")
         // ASCII mode draws what it cannot show as '?'; wait for the text, then Enter.
         try #require(r.tmux.waitFor("caf? ? ??") != nil)
         r.tmux.keys("Enter")
         try #require(r.tmux.waitUntil("saved") { $0.contains("saved") && !$0.contains("concept of") } != nil)
-        r.tmux.keys("q")
-        try #require(r.tmux.waitFor("EXIT=0") != nil)
+        try r.tmux.press("q", until: "EXIT=0")
         try r.expectRestored("LC_ALL=C")
         #expect(try r.labelStore().allLabels.values.map(\.concept) == ["café ✓ 文"])
     }
@@ -110,8 +106,7 @@ struct TerminalHostileTests {
         try FileManager.default.copyItem(atPath: CLI.root + "/fixtures/demo/demo.saexcache.analysis", toPath: cache + ".analysis")
         r.explore(cache)
         try #require(r.tmux.waitFor("LIST") != nil)
-        r.tmux.keys("2")
-        try #require(r.tmux.waitFor("saved") != nil)
+        try r.tmux.press("2", until: "saved")
         let c = try CLI.run(["-c", "\(change) '\(cache)'"], executable: "/bin/sh")
         try #require(c.status == 0, "\(c.stderr)")
         r.tmux.keys("Down", "Enter", "c")
@@ -134,8 +129,7 @@ struct TerminalHostileTests {
         defer { r.cleanup() }
         r.explore(width: 90)
         try #require(r.tmux.waitFor("LIST") != nil)
-        r.tmux.keys("1")
-        try #require(r.tmux.waitFor("saved") != nil)
+        try r.tmux.press("1", until: "saved")
         try FileManager.default.removeItem(atPath: r.labels)
         r.tmux.keys("Down", "3")
         let pane = try #require(r.tmux.waitFor("saved the change"))
@@ -143,8 +137,7 @@ struct TerminalHostileTests {
         #expect(
             flat.contains("the labels file was deleted while saex had it open; rewrote it from memory (1 label) and saved the change"),
             "\(pane)")
-        r.tmux.keys("q")
-        try #require(r.tmux.waitFor("EXIT=0") != nil)
+        try r.tmux.press("q", until: "EXIT=0")
         try r.expectRestored("labels file deleted")
         let verdicts = try r.labelStore().allLabels.values.compactMap(\.verdict)
         #expect(Set(verdicts) == [.interpretable, .uninterpretable], "\(verdicts)")

@@ -219,11 +219,9 @@ struct TerminalInjectionTests {
         #expect(detail.contains("\u{241B}"), "no ␛ placeholder on screen")
         #expect(detail.contains("pwn"), "hostile tokens not on screen")
         t.keys("w")  // whole contexts
-        t.keys("c")
-        try #require(t.waitFor("COMPARE") != nil)
+        try t.press("c", until: "COMPARE")
         t.keys("Escape")
-        t.keys("q")
-        try #require(t.waitFor("EXIT=0") != nil)
+        try t.press("q", until: "EXIT=0")
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: log)))
         #expect(bytes.count > 1000, "the log holds \(bytes.count) bytes")
         assertClean(bytes, "explorer output")

@@ -45,14 +45,12 @@ struct TerminalStressTests {
             try #require(t.waitFor("jump to feature: \(l.feature)") != nil)
             t.keys("Enter")
             try #require(t.waitUntil("the jump done") { !$0.contains("jump to feature") } != nil)
-            t.keys(l.key)
-            try #require(t.waitFor("saved") != nil)
+            try t.press(l.key, until: "saved")
             t.keys("e")
             t.literal(l.concept)
             // A burst of characters is a paste; Enter only once the text is on screen.
             try #require(t.waitFor(l.concept) != nil)
-            t.keys("Enter")
-            try #require(t.waitFor("saved") != nil)
+            try t.press("Enter", until: "saved")
         }
     }
 
@@ -164,8 +162,7 @@ struct TerminalStressTests {
         #expect(lines.count <= 35 && lines.allSatisfy { $0.count <= 110 }, "the screen does not fit 110x35")
         #expect(t.display("#{pane_width}x#{pane_height}") == "110x35")
         #expect(s.saexPID() != nil, "saex is gone")
-        t.keys("q")
-        try #require(t.waitFor("EXIT=0") != nil)
+        try t.press("q", until: "EXIT=0")
         try Self.expectRestored(s, after: "quit after 100 resizes")
     }
 

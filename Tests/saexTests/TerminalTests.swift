@@ -11,15 +11,12 @@ struct TerminalTests {
         defer { run.cleanup() }
         let (t, labels) = (run.tmux, run.labels)
         let cmd = "\(CLI.binary) explore fixtures/demo/demo.saexcache --labels \(labels) --author tester"
-        t.start(cmd)
-        try #require(t.waitFor("LIST") != nil)
+        try t.start(cmd, until: "LIST")
         #expect(t.pane().contains("standard"))
         // Detail of feature 2 (a [CLS] feature in the demo), then compare.
-        t.keys("Down", "Down", "Enter")
-        try #require(t.waitFor("Top contexts") != nil)
+        try t.press("Down", "Down", "Enter", until: "Top contexts")
         #expect(t.pane().contains("[CLS]"))
-        t.keys("c")
-        try #require(t.waitFor("COMPARE") != nil)
+        try t.press("c", until: "COMPARE")
         #expect(t.pane().contains("matches in cosine"))
         // Resize small and back.
         t.resize(80, 24)
@@ -30,19 +27,15 @@ struct TerminalTests {
         try #require(t.waitFor("COMPARE") != nil)
         // Back to the list, label feature 2 and name its concept with non-ASCII text.
         t.keys("Escape")
-        t.keys("Escape")
-        try #require(t.waitFor("LIST") != nil)
-        t.keys("1")
-        try #require(t.waitFor("saved") != nil)
+        try t.press("Escape", until: "LIST")
+        try t.press("1", until: "saved")
         t.keys("e")
         t.literal("début de séquence 文頭 ✓")
         // Characters that arrive in one burst are read as a paste (which keeps newlines), so the
         // Enter goes only once the text is on screen, as a person's would.
         try #require(t.waitFor("début de séquence 文頭 ✓") != nil)
-        t.keys("Enter")
-        try #require(t.waitFor("saved") != nil)
-        t.keys("q")
-        try #require(t.waitFor("EXIT=0") != nil)
+        try t.press("Enter", until: "saved")
+        try t.press("q", until: "EXIT=0")
         try #require(t.waitFor("icanon") != nil)  // printed just after EXIT=
         #expect(!t.alternateScreen)
         #expect(t.pane().contains("\nicanon") || t.pane().hasPrefix("icanon"), "terminal modes not restored")
@@ -57,8 +50,7 @@ struct TerminalTests {
         // Reopen: the explorer shows it.
         let t2 = Tmux()
         defer { t2.kill() }
-        t2.start(cmd)
-        try #require(t2.waitFor("LIST") != nil)
+        try t2.start(cmd, until: "LIST")
         t2.keys("Down", "Down", "Enter")
         #expect(t2.waitFor("début de séquence") != nil)
         t2.keys("q")
@@ -71,8 +63,7 @@ struct TerminalTests {
         let run = try TerminalRun()
         defer { run.cleanup() }
         let (t, labels) = (run.tmux, run.labels)
-        t.start("\(CLI.binary) explore fixtures/demo/demo.saexcache --labels \(labels) --author tester")
-        try #require(t.waitFor("LIST") != nil)
+        try t.start("\(CLI.binary) explore fixtures/demo/demo.saexcache --labels \(labels) --author tester", until: "LIST")
         t.resize(20, 5)
         try #require(t.waitFor("too small") != nil)
         t.keys("3", "j", "j", "n")
@@ -80,11 +71,9 @@ struct TerminalTests {
         try #require(t.waitFor("LIST") != nil)
         #expect(!t.pane().contains("saved"), "a key acted while the screen was too small")
         // The selection did not move: Enter opens the first feature of the list, #0.
-        t.keys("Enter")
-        try #require(t.waitFor("DETAIL") != nil)
+        try t.press("Enter", until: "DETAIL")
         #expect(t.pane().contains("feature 0  standard"), "the selection moved while the screen was too small")
-        t.keys("q")
-        try #require(t.waitFor("EXIT=0") != nil)
+        try t.press("q", until: "EXIT=0")
         let store = try LabelStore(path: labels, readOnly: true)
         #expect(store.allLabels.isEmpty, "labels written while the screen was too small: \(store.allLabels)")
     }
@@ -95,34 +84,25 @@ struct TerminalTests {
         let run = try TerminalRun()
         defer { run.cleanup() }
         let (t, labels) = (run.tmux, run.labels)
-        t.start("\(CLI.binary) explore fixtures/demo/demo.saexcache --labels \(labels) --author tester --dict cosine --feature 1107")
-        try #require(t.waitFor("DETAIL") != nil)
-        t.keys("c")
-        try #require(t.waitFor("labels act on the left") != nil)
+        try t.start(
+            "\(CLI.binary) explore fixtures/demo/demo.saexcache --labels \(labels) --author tester --dict cosine --feature 1107",
+            until: "DETAIL")
+        try t.press("c", until: "labels act on the left")
         #expect(t.pane().contains("compare cosine #1107 with standard"))
         // Rank by decoder cosine, then by activation correlation: #865 fires on exactly the same tokens.
-        t.keys("m")
-        try #require(t.waitFor("by decoder cosine") != nil)
-        t.keys("m")
-        try #require(t.waitFor("by activation correlation") != nil)
+        try t.press("m", until: "by decoder cosine")
+        try t.press("m", until: "by activation correlation")
         #expect(t.pane().contains("#865"))
         #expect(t.pane().contains("compare cosine #1107 with standard #865"), "\(t.pane())")
         // Focus: Tab and the arrows; the verdict goes to the focused (right) side.
-        t.keys("Tab")
-        try #require(t.waitFor("labels act on the right") != nil)
-        t.keys("Left")
-        try #require(t.waitFor("labels act on the left") != nil)
-        t.keys("Right")
-        try #require(t.waitFor("labels act on the right") != nil)
-        t.keys("2")
-        try #require(t.waitFor("label of feature 865 saved") != nil)
+        try t.press("Tab", until: "labels act on the right")
+        try t.press("Left", until: "labels act on the left")
+        try t.press("Right", until: "labels act on the right")
+        try t.press("2", until: "label of feature 865 saved")
         // Enter opens the right feature's detail page; Esc comes back to compare.
-        t.keys("Enter")
-        try #require(t.waitFor("feature 865  standard") != nil)
-        t.keys("Escape")
-        try #require(t.waitFor("labels act on the right") != nil)
-        t.keys("q")
-        try #require(t.waitFor("EXIT=0") != nil)
+        try t.press("Enter", until: "feature 865  standard")
+        try t.press("Escape", until: "labels act on the right")
+        try t.press("q", until: "EXIT=0")
 
         let store = try LabelStore(path: labels, readOnly: true)
         #expect(store.allLabels.count == 1)
@@ -137,18 +117,13 @@ struct TerminalTests {
         try #require(Tmux.available, "tmux is required (scripts/bootstrap.sh installs it)")
         let t = Tmux()
         defer { t.kill() }
-        t.start("\(CLI.binary) explore fixtures/demo/demo.saexcache --read-only")
-        try #require(t.waitFor("LIST") != nil)
-        t.keys("P")
-        try #require(t.waitFor("PAIRS") != nil)
+        try t.start("\(CLI.binary) explore fixtures/demo/demo.saexcache --read-only", until: "LIST")
+        try t.press("P", until: "PAIRS")
         try #require(t.waitFor("concept A | B") != nil)
-        t.keys("f")
-        try #require(t.waitFor("filter mutual pairs") != nil)
+        try t.press("f", until: "filter mutual pairs")
         // Sort by score, highest first: the demo's strongest mutual pair is standard #1715 and cosine #583 (saex pairs agrees).
-        t.keys("s")
-        try #require(t.waitFor("sort score↓") != nil)
-        t.keys("g")  // the selection stays on its pair when the order changes; g goes to the top
-        try #require(t.waitFor("pair 1/") != nil)
+        try t.press("s", until: "sort score↓")
+        try t.press("g", until: "pair 1/")  // the selection stays on its pair when the order changes; g goes to the top
         let pane = try #require(t.waitFor("   1715 "))
         let first = try #require(pane.split(separator: "\n").first { $0.contains("1715") })
         #expect(first.contains("583"))
@@ -166,13 +141,10 @@ struct TerminalTests {
         defer { t.kill() }
         t.startShell("exec bash --norc --noprofile -i")
         t.literal("PS1='shell''> '")
-        t.keys("Enter")
-        try #require(t.waitFor("shell>") != nil)
+        try t.press("Enter", until: "shell>")
         t.literal("\(CLI.binary) explore fixtures/demo/demo.saexcache --read-only")
-        t.keys("Enter")
-        try #require(t.waitFor("LIST") != nil)
-        t.keys("C-z")
-        try #require(t.waitFor("Stopped") != nil)
+        try t.press("Enter", until: "LIST")
+        try t.press("C-z", until: "Stopped")
         #expect(!t.alternateScreen, "the alternate screen is still on while suspended")
         t.literal("stty -a | grep -o -- '-\\?icanon' | head -1")
         t.keys("Enter")
@@ -180,10 +152,8 @@ struct TerminalTests {
             t.waitUntil("stty prints icanon") { $0.split(separator: "\n").contains { $0 == "icanon" || $0 == "-icanon" } })
         #expect(modes.split(separator: "\n").contains("icanon"), "terminal left in raw mode while suspended")
         t.literal("fg")
-        t.keys("Enter")
-        try #require(t.waitFor("LIST") != nil)
-        t.keys("j")
-        try #require(t.waitFor("feature 2/2048") != nil)
+        try t.press("Enter", until: "LIST")
+        try t.press("j", until: "feature 2/2048")
         t.keys("q")
         // Type only once the shell prompts again: keys sent while saex restores the terminal are
         // discarded with its pending input (this raced under load).
@@ -202,10 +172,8 @@ struct TerminalTests {
         let run = try TerminalRun()
         defer { run.cleanup() }
         let (t, labels) = (run.tmux, run.labels)
-        t.start("\(CLI.binary) explore fixtures/demo/demo.saexcache --labels \(labels)")
-        try #require(t.waitFor("LIST") != nil)
-        t.keys("4")
-        try #require(t.waitFor("saved") != nil)
+        try t.start("\(CLI.binary) explore fixtures/demo/demo.saexcache --labels \(labels)", until: "LIST")
+        try t.press("4", until: "saved")
         // The saex process is the pane shell's child.
         let pid = try #require(t.panePID)
         let pgrep = Process()

@@ -117,6 +117,21 @@ final class Tmux {
         return nil
     }
 
+    /// Sends `keys` and waits until the pane shows `text`; when it never does, the test stops here.
+    func press(_ keys: String..., until text: String, timeout: TimeInterval = 15, sourceLocation: SourceLocation = #_sourceLocation)
+        throws
+    {
+        run(["send-keys", "-t", session] + keys)
+        try #require(waitFor(text, timeout: timeout) != nil, sourceLocation: sourceLocation)
+    }
+
+    /// Starts `command` as `start(_:)` does and waits until the pane shows `text`; when it never
+    /// does, the test stops here.
+    func start(_ command: String, until text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        start(command)
+        try #require(waitFor(text) != nil, sourceLocation: sourceLocation)
+    }
+
     func kill() { run(["kill-server"]) }
 }
 

@@ -42,17 +42,36 @@ struct CacheTests {
         ]
     }
 
+    /// What the builds here share: the vocabulary (written into the test's folder) and the dictionaries.
+    struct Inputs {
+        let vocabPath: String
+        let vocabulary: Vocabulary
+        let dictionaries: [NamedDictionary]
+
+        init(_ dir: TempDir) throws {
+            vocabPath = CacheTests.makeVocab(dir)
+            vocabulary = try Vocabulary.load(path: vocabPath)
+            dictionaries = try CacheTests.dictionaries()
+        }
+
+        /// Builds the cache of the activation file `input` at `output`.
+        func build(_ input: String, options: CacheOptions = CacheOptions(), output: String) throws {
+            try CacheBuilder.build(
+                dictionaries: dictionaries, input: try ActivationFile(path: input), vocabulary: vocabulary, vocabularyPath: vocabPath,
+                options: options, output: output)
+        }
+    }
+
     @Test func topContextsMatchBruteForce() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        let input = try ActivationFile(path: try Self.makeInput(dir))
-        let vocabPath = Self.makeVocab(dir)
+        let inputPath = try Self.makeInput(dir)
+        let input = try ActivationFile(path: inputPath)
         var options = CacheOptions()
         options.topK = 8
-        let dicts = try Self.dictionaries()
-        try CacheBuilder.build(
-            dictionaries: dicts, input: input, vocabulary: try Vocabulary.load(path: vocabPath), vocabularyPath: vocabPath,
-            options: options, output: dir.file("c.saexcache"))
+        let inputs = try Inputs(dir)
+        let dicts = inputs.dictionaries
+        try inputs.build(inputPath, options: options, output: dir.file("c.saexcache"))
         let cache = try ContextCache(path: dir.file("c.saexcache"))
         #expect(cache.manifest.sample.rows == 300)
         let tokens = try input.tokenIDs()!
@@ -108,18 +127,10 @@ struct CacheTests {
     @Test func mergedShardsEqualOneBuild() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        let vocabPath = Self.makeVocab(dir)
-        let vocab = try Vocabulary.load(path: vocabPath)
-        let dicts = try Self.dictionaries()
-        try CacheBuilder.build(
-            dictionaries: dicts, input: try ActivationFile(path: try Self.makeInput(dir)), vocabulary: vocab, vocabularyPath: vocabPath,
-            output: dir.file("all"))
-        try CacheBuilder.build(
-            dictionaries: dicts, input: try ActivationFile(path: try Self.makeInput(dir, name: "a", sequences: 0..<11)), vocabulary: vocab,
-            vocabularyPath: vocabPath, output: dir.file("a"))
-        try CacheBuilder.build(
-            dictionaries: dicts, input: try ActivationFile(path: try Self.makeInput(dir, name: "b", sequences: 11..<30)), vocabulary: vocab,
-            vocabularyPath: vocabPath, output: dir.file("b"))
+        let inputs = try Inputs(dir)
+        try inputs.build(try Self.makeInput(dir), output: dir.file("all"))
+        try inputs.build(try Self.makeInput(dir, name: "a", sequences: 0..<11), output: dir.file("a"))
+        try inputs.build(try Self.makeInput(dir, name: "b", sequences: 11..<30), output: dir.file("b"))
         try CacheMerger.merge(inputs: [dir.file("a"), dir.file("b")], output: dir.file("m"))
         let one = try SafetensorsFile(path: dir.file("all"))
         let merged = try SafetensorsFile(path: dir.file("m"))
@@ -146,17 +157,15 @@ struct CacheTests {
         defer { dir.cleanup() }
         let small = dir.write("small.json", "[\"a\", \"b\"]")
         let input = try ActivationFile(path: try Self.makeInput(dir))
-        do {
+        let e = try #require(throws: SAEKitError.self) {
             try CacheBuilder.build(
                 dictionaries: try Self.dictionaries(), input: input, vocabulary: try Vocabulary.load(path: small), vocabularyPath: small,
                 output: dir.file("c"))
-            Issue.record("expected an error")
-        } catch let e as SAEKitError {
-            #expect(e.description.contains("tokens[0, 1]: token id"))
-            #expect(
-                e.description.contains(
-                    "is outside the vocabulary of \(small) (2 tokens); give the tokenizer of the model that produced the activations"))
         }
+        #expect(e.description.contains("tokens[0, 1]: token id"))
+        #expect(
+            e.description.contains(
+                "is outside the vocabulary of \(small) (2 tokens); give the tokenizer of the model that produced the activations"))
     }
 
     @Test func dInMismatchIsRefused() throws {
@@ -166,15 +175,9 @@ struct CacheTests {
         w.add("activations", shape: [2, 3, 8], floats: [Float](repeating: 1, count: 48))
         w.add("tokens", shape: [2, 3], int32s: [1, 2, 3, 1, 2, 3])
         try w.write(to: dir.file("a.safetensors"))
-        let vocabPath = Self.makeVocab(dir)
-        do {
-            try CacheBuilder.build(
-                dictionaries: try Self.dictionaries(), input: try ActivationFile(path: dir.file("a.safetensors")),
-                vocabulary: try Vocabulary.load(path: vocabPath), vocabularyPath: vocabPath, output: dir.file("c"))
-            Issue.record("expected an error")
-        } catch let e as SAEKitError {
-            #expect(e.description.hasPrefix("\(dir.file("a.safetensors")): tensor \"activations\": has d_in = 8 but dictionary \"std\""))
-        }
+        let inputs = try Inputs(dir)
+        let e = try #require(throws: SAEKitError.self) { try inputs.build(dir.file("a.safetensors"), output: dir.file("c")) }
+        #expect(e.description.hasPrefix("\(dir.file("a.safetensors")): tensor \"activations\": has d_in = 8 but dictionary \"std\""))
     }
 
     func openError(_ path: String) -> String {
@@ -184,10 +187,7 @@ struct CacheTests {
     @Test func damagedCachesGiveOneLineErrors() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        let vocabPath = Self.makeVocab(dir)
-        try CacheBuilder.build(
-            dictionaries: try Self.dictionaries(), input: try ActivationFile(path: try Self.makeInput(dir)),
-            vocabulary: try Vocabulary.load(path: vocabPath), vocabularyPath: vocabPath, output: dir.file("c"))
+        try Inputs(dir).build(try Self.makeInput(dir), output: dir.file("c"))
         let bytes = try Data(contentsOf: URL(fileURLWithPath: dir.file("c")))
         // Truncated.
         try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: dir.file("t")))

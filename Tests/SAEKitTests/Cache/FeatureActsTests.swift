@@ -104,9 +104,8 @@ struct FeatureActsTests {
     @Test func featureActsBuildTheEncodedCache() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        let vocabPath = CacheTests.makeVocab(dir)
-        let vocab = try Vocabulary.load(path: vocabPath)
-        let dicts = try CacheTests.dictionaries()
+        let inputs = try CacheTests.Inputs(dir)
+        let (dicts, vocab, vocabPath) = (inputs.dictionaries, inputs.vocabulary, inputs.vocabPath)
         let a = try CacheTests.makeInput(dir, name: "acts-0.safetensors", sequences: 0..<11)
         let b = try CacheTests.makeInput(dir, name: "acts-1.safetensors", sequences: 11..<30)
         try CacheBuilder.build(

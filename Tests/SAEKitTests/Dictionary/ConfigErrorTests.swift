@@ -4,13 +4,17 @@ import Testing
 
 /// Bad cfg.json and weights: each gives one line naming the file and the field.
 struct ConfigErrorTests {
-    /// Copies a fixture folder to a temp dir and lets `edit` change it.
-    func broken(_ fixture: String, edit: (String) throws -> Void) throws -> (TempDir, String) {
-        let t = TempDir()
-        let dst = t.file("dict")
-        try FileManager.default.copyItem(atPath: Repo.path("fixtures/loaders/" + fixture), toPath: dst)
-        try edit(dst)
-        return (t, dst)
+    /// Copies a fixture folder to a temporary folder, lets `edit` change it and loads it: the error
+    /// that gives and the copy's path (the copy is removed).
+    func loadError(
+        _ fixture: String, sourceLocation: SourceLocation = #_sourceLocation, edit: (String) throws -> Void
+    ) throws -> (error: SAEKitError, dict: String) {
+        try TempDir.using { t in
+            let dst = t.file("dict")
+            try FileManager.default.copyItem(atPath: Repo.path("fixtures/loaders/" + fixture), toPath: dst)
+            try edit(dst)
+            return (try #require(message { _ = try DictionaryLoader.load(path: dst) }, sourceLocation: sourceLocation), dst)
+        }
     }
 
     func editConfig(_ dir: String, _ change: (inout [String: Any]) -> Void) throws {
@@ -38,26 +42,22 @@ struct ConfigErrorTests {
     }
 
     @Test func missingKey() throws {
-        let (t, d) = try broken("saelens_standard_f32") { try editConfig($0) { $0.removeValue(forKey: "d_sae") } }
-        defer { t.cleanup() }
-        let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
+        let (e, d) = try loadError("saelens_standard_f32") { try editConfig($0) { $0.removeValue(forKey: "d_sae") } }
         #expect(e.description == "\(d)/cfg.json: key \"d_sae\": is missing; add it to cfg.json")
         #expect(e.exitCode == 2)
     }
 
     @Test func dInMismatch() throws {
-        let (t, d) = try broken("saelens_standard_f32") { try editConfig($0) { $0["d_in"] = 12 } }
-        defer { t.cleanup() }
-        let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
+        let (e, d) = try loadError("saelens_standard_f32") { try editConfig($0) { $0["d_in"] = 12 } }
         #expect(
             e.description
                 == "\(d)/cfg.json: key \"d_in\": is 12 but tensor W_enc has shape [16, 48]; the config does not belong to these weights")
     }
 
     @Test func wrongShape() throws {
-        let (t, d) = try broken("saelens_standard_f32") { try editWeights($0) { $0["b_enc"] = ([47], [Float](repeating: 0, count: 47)) } }
-        defer { t.cleanup() }
-        let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
+        let (e, d) = try loadError("saelens_standard_f32") {
+            try editWeights($0) { $0["b_enc"] = ([47], [Float](repeating: 0, count: 47)) }
+        }
         #expect(
             e.description
                 == "\(d)/sae_weights.safetensors: tensor \"b_enc\": has shape [47], expected [48]; check d_in and d_sae in cfg.json against the weights"
@@ -65,33 +65,25 @@ struct ConfigErrorTests {
     }
 
     @Test func nanInWeights() throws {
-        let (t, d) = try broken("saelens_standard_f32") { try editWeights($0) { $0["W_dec"]!.1[100] = .nan } }
-        defer { t.cleanup() }
-        let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
+        let (e, d) = try loadError("saelens_standard_f32") { try editWeights($0) { $0["W_dec"]!.1[100] = .nan } }
         #expect(e.description.hasPrefix("\(d)/sae_weights.safetensors: tensor \"W_dec\": contains NaN at element 100;"))
     }
 
     @Test func infinityInWeights() throws {
-        let (t, d) = try broken("saelens_jumprelu") { try editWeights($0) { $0["threshold"]!.1[3] = -.infinity } }
-        defer { t.cleanup() }
-        let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
+        let (e, d) = try loadError("saelens_jumprelu") { try editWeights($0) { $0["threshold"]!.1[3] = -.infinity } }
         #expect(e.description.hasPrefix("\(d)/sae_weights.safetensors: tensor \"threshold\": contains an infinity at element 3;"))
     }
 
     @Test(arguments: [Float(1.5), -0.25, .nan])
     func alphaOutsideUnitInterval(_ bad: Float) throws {
-        let (t, d) = try broken("cosine_jumprelu_alpha") { try editWeights($0) { $0["alpha"]!.1[7] = bad } }
-        defer { t.cleanup() }
-        let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
+        let (e, d) = try loadError("cosine_jumprelu_alpha") { try editWeights($0) { $0["alpha"]!.1[7] = bad } }
         #expect(e.description.hasPrefix("\(d)/sae_weights.safetensors: tensor \"alpha\": feature 7: alpha = "))
         #expect(e.description.contains("is outside [0, 1]"))
         #expect(e.exitCode == 2)
     }
 
     @Test func cosineWithoutAlpha() throws {
-        let (t, d) = try broken("cosine_relu_scalar_alpha") { try editWeights($0) { $0.removeValue(forKey: "alpha") } }
-        defer { t.cleanup() }
-        let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
+        let (e, d) = try loadError("cosine_relu_scalar_alpha") { try editWeights($0) { $0.removeValue(forKey: "alpha") } }
         #expect(
             e.description
                 == "\(d)/sae_weights.safetensors: tensor \"alpha\": missing: a cosine dictionary needs alpha or alpha_logit; add alpha (0-d or [d_sae], values in [0, 1])"
@@ -99,9 +91,7 @@ struct ConfigErrorTests {
     }
 
     @Test func unknownArchitecture() throws {
-        let (t, d) = try broken("saelens_standard_f32") { try editConfig($0) { $0["architecture"] = "matryoshka" } }
-        defer { t.cleanup() }
-        let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
+        let (e, d) = try loadError("saelens_standard_f32") { try editConfig($0) { $0["architecture"] = "matryoshka" } }
         #expect(
             e.description
                 == "\(d)/cfg.json: key \"architecture\": \"matryoshka\" is not a known SAELens architecture; saex reads standard, topk, jumprelu, gated, batchtopk and cosine"
@@ -109,46 +99,38 @@ struct ConfigErrorTests {
     }
 
     @Test func topkWithoutK() throws {
-        let (t, d) = try broken("saelens_topk") { try editConfig($0) { $0.removeValue(forKey: "k") } }
-        defer { t.cleanup() }
-        let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
+        let (e, d) = try loadError("saelens_topk") { try editConfig($0) { $0.removeValue(forKey: "k") } }
         #expect(e.description == "\(d)/cfg.json: key \"k\": missing for a topk SAE; add the k the SAE was trained with")
     }
 
     @Test func configNotJSON() throws {
-        let (t, d) = try broken("saelens_standard_f32") {
+        let (e, d) = try loadError("saelens_standard_f32") {
             try Data("{\"d_in\": 16,".utf8).write(to: URL(fileURLWithPath: $0 + "/cfg.json"))
         }
-        defer { t.cleanup() }
-        let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
         #expect(e.description == "\(d)/cfg.json: is not valid JSON; fix or regenerate the file")
     }
 
     @Test func expectedAverageWithoutScaler() throws {
-        let (t, d) = try broken("saelens_expected_average_checkpoint") {
+        let (e, d) = try loadError("saelens_expected_average_checkpoint") {
             try FileManager.default.removeItem(atPath: $0 + "/activation_scaler.json")
         }
-        defer { t.cleanup() }
-        let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
         #expect(
             e.description.hasPrefix(
                 "\(d)/cfg.json: key \"normalize_activations\": is expected_average_only_in but the folder has no activation_scaler.json;"))
     }
 
     @Test func notADictionary() throws {
-        let t = TempDir()
-        defer { t.cleanup() }
-        let e = try #require(message { _ = try DictionaryLoader.load(path: t.path) })
-        #expect(e.description.hasPrefix("\(t.path): is not a dictionary folder; expected cfg.json + sae_weights.safetensors"))
-        let missing = try #require(message { _ = try DictionaryLoader.load(path: t.path + "/nope") })
-        #expect(missing.code == .notFound)
-        #expect(missing.exitCode == 2)
+        try TempDir.using { t in
+            let e = try #require(message { _ = try DictionaryLoader.load(path: t.path) })
+            #expect(e.description.hasPrefix("\(t.path): is not a dictionary folder; expected cfg.json + sae_weights.safetensors"))
+            let missing = try #require(message { _ = try DictionaryLoader.load(path: t.path + "/nope") })
+            #expect(missing.code == .notFound)
+            #expect(missing.exitCode == 2)
+        }
     }
 
     @Test func weightsMissingFromFolder() throws {
-        let (t, d) = try broken("saelens_standard_f32") { try FileManager.default.removeItem(atPath: $0 + "/sae_weights.safetensors") }
-        defer { t.cleanup() }
-        let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
+        let (e, d) = try loadError("saelens_standard_f32") { try FileManager.default.removeItem(atPath: $0 + "/sae_weights.safetensors") }
         #expect(
             e.description
                 == "\(d): has cfg.json but no sae_weights.safetensors (SAELens, cosine) or sae.safetensors (sparsify); copy the weights file into the folder"
@@ -156,13 +138,11 @@ struct ConfigErrorTests {
     }
 
     @Test func truncatedWeights() throws {
-        let (t, d) = try broken("saelens_standard_f32") { dir in
+        let (e, d) = try loadError("saelens_standard_f32") { dir in
             let p = dir + "/sae_weights.safetensors"
             let data = try Data(contentsOf: URL(fileURLWithPath: p))
             try data.prefix(data.count - 10).write(to: URL(fileURLWithPath: p))
         }
-        defer { t.cleanup() }
-        let e = try #require(message { _ = try DictionaryLoader.load(path: d) })
         #expect(e.description.hasPrefix("\(d)/sae_weights.safetensors: tensor data ends at byte"))
         #expect(!e.description.contains("\n"))
     }

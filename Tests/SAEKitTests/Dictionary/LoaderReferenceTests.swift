@@ -12,38 +12,37 @@ struct LoaderReferenceTests {
         var architecture: String
         var dtype: String
         var testDescription: String { folder }
+
+        /// The fixture folder `folder`, loaded from `path` inside it (the folder itself unless given).
+        init(_ folder: String, path: String? = nil, _ format: DictionaryFormat, _ architecture: String, _ dtype: String = "F32") {
+            self.folder = folder
+            self.path = path.map { folder + "/" + $0 } ?? folder
+            self.format = format
+            self.architecture = architecture
+            self.dtype = dtype
+        }
     }
 
     static let cases: [Case] = [
-        Case(folder: "saelens_standard_f32", path: "saelens_standard_f32", format: .saeLensV6, architecture: "standard", dtype: "F32"),
-        Case(folder: "saelens_standard_f16", path: "saelens_standard_f16", format: .saeLensV6, architecture: "standard", dtype: "F16"),
-        Case(folder: "saelens_standard_bf16", path: "saelens_standard_bf16", format: .saeLensV6, architecture: "standard", dtype: "BF16"),
-        Case(
-            folder: "saelens_standard_no_bdec_input", path: "saelens_standard_no_bdec_input", format: .saeLensV6, architecture: "standard",
-            dtype: "F32"),
-        Case(folder: "saelens_topk", path: "saelens_topk", format: .saeLensV6, architecture: "topk", dtype: "F32"),
-        Case(folder: "saelens_topk_rescale", path: "saelens_topk_rescale", format: .saeLensV6, architecture: "topk", dtype: "F32"),
-        Case(folder: "saelens_jumprelu", path: "saelens_jumprelu", format: .saeLensV6, architecture: "jumprelu", dtype: "F32"),
-        Case(folder: "saelens_gated", path: "saelens_gated", format: .saeLensV6, architecture: "gated", dtype: "F32"),
-        Case(
-            folder: "saelens_batchtopk_checkpoint", path: "saelens_batchtopk_checkpoint", format: .saeLensV6, architecture: "batchtopk",
-            dtype: "F32"),
-        Case(
-            folder: "saelens_expected_average_checkpoint", path: "saelens_expected_average_checkpoint", format: .saeLensV6,
-            architecture: "standard", dtype: "F32"),
-        Case(folder: "saelens_v5_topk", path: "saelens_v5_topk", format: .saeLensV5, architecture: "topk", dtype: "F32"),
-        Case(
-            folder: "saelens_legacy_hook_point_relu", path: "saelens_legacy_hook_point_relu", format: .saeLensV5, architecture: "standard",
-            dtype: "F32"),
-        Case(folder: "sparsify_run/layers.3", path: "sparsify_run/layers.3", format: .sparsify, architecture: "topk", dtype: "F32"),
-        Case(folder: "gemmascope_npz", path: "gemmascope_npz/params.npz", format: .gemmaScope, architecture: "jumprelu", dtype: "F32"),
-        Case(
-            folder: "gemmascope_npz_compressed", path: "gemmascope_npz_compressed", format: .gemmaScope, architecture: "jumprelu",
-            dtype: "F32"),
-        Case(folder: "cosine_relu_scalar_alpha", path: "cosine_relu_scalar_alpha", format: .cosine, architecture: "cosine", dtype: "F32"),
-        Case(folder: "cosine_jumprelu_alpha", path: "cosine_jumprelu_alpha", format: .cosine, architecture: "cosine", dtype: "F32"),
-        Case(folder: "cosine_topk_alpha_logit", path: "cosine_topk_alpha_logit", format: .cosine, architecture: "cosine", dtype: "F32"),
-        Case(folder: "cosine_f16", path: "cosine_f16", format: .cosine, architecture: "cosine", dtype: "F16")
+        Case("saelens_standard_f32", .saeLensV6, "standard"),
+        Case("saelens_standard_f16", .saeLensV6, "standard", "F16"),
+        Case("saelens_standard_bf16", .saeLensV6, "standard", "BF16"),
+        Case("saelens_standard_no_bdec_input", .saeLensV6, "standard"),
+        Case("saelens_topk", .saeLensV6, "topk"),
+        Case("saelens_topk_rescale", .saeLensV6, "topk"),
+        Case("saelens_jumprelu", .saeLensV6, "jumprelu"),
+        Case("saelens_gated", .saeLensV6, "gated"),
+        Case("saelens_batchtopk_checkpoint", .saeLensV6, "batchtopk"),
+        Case("saelens_expected_average_checkpoint", .saeLensV6, "standard"),
+        Case("saelens_v5_topk", .saeLensV5, "topk"),
+        Case("saelens_legacy_hook_point_relu", .saeLensV5, "standard"),
+        Case("sparsify_run/layers.3", .sparsify, "topk"),
+        Case("gemmascope_npz", path: "params.npz", .gemmaScope, "jumprelu"),
+        Case("gemmascope_npz_compressed", .gemmaScope, "jumprelu"),
+        Case("cosine_relu_scalar_alpha", .cosine, "cosine"),
+        Case("cosine_jumprelu_alpha", .cosine, "cosine"),
+        Case("cosine_topk_alpha_logit", .cosine, "cosine"),
+        Case("cosine_f16", .cosine, "cosine", "F16")
     ]
 
     @Test(arguments: cases)

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import SAEKit
 
 /// Helpers shared by the format tests: crafted byte strings and temporary files.
@@ -40,26 +41,6 @@ func parseNPY(_ bytes: [UInt8], name: String = "a.npy") -> Result<(TensorInfo, I
     }
 }
 
-/// A fresh folder under the system temporary folder, removed by `remove()`.
-struct FormatsTempDir {
-    let path: String
-
-    init() throws {
-        let base = NSTemporaryDirectory() + "saex-formats-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        path = base
-    }
-
-    /// Writes `bytes` to `name` inside the folder and returns the full path.
-    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let p = path + "/" + name
-        try Data(bytes).write(to: URL(fileURLWithPath: p))
-        return p
-    }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
-
 /// The one-line error `body` throws, as the CLI prints it, or nil when it does not throw.
 func errorLine(_ body: () throws -> Void) -> String? {
     do {
@@ -67,5 +48,22 @@ func errorLine(_ body: () throws -> Void) -> String? {
         return nil
     } catch {
         return String(describing: error)
+    }
+}
+
+/// Writes `bytes` to a temporary file `name`, has `open` read it, and checks the one line it is refused
+/// with: "PATH: `message`", a bad-input error. Returns the error for further checks.
+@discardableResult
+func expectRefusal(
+    _ bytes: [UInt8], as name: String, message: String, sourceLocation: SourceLocation = #_sourceLocation,
+    open: (String) throws -> Void
+) throws -> SAEKitError {
+    try TempDir.using { dir in
+        let path = dir.write(name, bytes)
+        let error = try #require(throws: SAEKitError.self, sourceLocation: sourceLocation) { try open(path) }
+        #expect(error.description == "\(path): \(message)", sourceLocation: sourceLocation)
+        #expect(!error.description.contains("\n"), sourceLocation: sourceLocation)
+        #expect(error.code == .badInput, sourceLocation: sourceLocation)
+        return error
     }
 }

@@ -178,17 +178,23 @@ struct FuzzTargetRegressionTests {
         return (bytes[0], Data(bytes.dropFirst()))
     }
 
+    /// The labels input `name` written to l.labels in a new temporary folder (removed by the caller).
+    static func labelsFile(_ name: String) throws -> (TempDir, path: String, mode: UInt8, body: Data) {
+        let (mode, body) = try labelsInput(name)
+        let t = TempDir()
+        let path = t.file("l.labels")
+        writeFile(path, body)
+        return (t, path, mode, body)
+    }
+
     /// leak-a9d3c9cd…: the one-byte input 0x16 (a labels file of 0 bytes). Opening it leaked 4 KB
     /// per open inside Foundation's Data(contentsOf:); LabelStore no longer reads an empty file.
     /// (The leak itself shows only under LeakSanitizer; here: it opens with no labels, read-only and
     /// read-write, and read-write gives it its header.)
     @Test func emptyLabelsFileOpens() throws {
-        let (mode, body) = try Self.labelsInput("leak-a9d3c9cd54b1a392b21ea14904d9a318f74636b7")
-        #expect(mode & 1 == 0 && body.isEmpty)
-        let t = TempDir()
+        let (t, path, mode, body) = try Self.labelsFile("leak-a9d3c9cd54b1a392b21ea14904d9a318f74636b7")
         defer { t.cleanup() }
-        let path = t.file("l.labels")
-        writeFile(path, body)
+        #expect(mode & 1 == 0 && body.isEmpty)
         #expect(try LabelStore(path: path, readOnly: true).allLabels.isEmpty)
         let rw = try LabelStore(path: path)
         #expect(rw.allLabels.isEmpty)
@@ -205,11 +211,8 @@ struct FuzzTargetRegressionTests {
     /// the op raw, so a labels file could put NUL, ESC or other control characters on the terminal;
     /// warnings are now rendered like errors.
     @Test func warningsEscapeControlCharacters() throws {
-        let (_, body) = try Self.labelsInput("crash-c387a35beb1124a40d23927365e062ecf287113a")
-        let t = TempDir()
+        let (t, path, _, _) = try Self.labelsFile("crash-c387a35beb1124a40d23927365e062ecf287113a")
         defer { t.cleanup() }
-        let path = t.file("l.labels")
-        writeFile(path, body)
         let store = try LabelStore(path: path, readOnly: true)
         #expect(
             store.warnings == [
@@ -221,11 +224,8 @@ struct FuzzTargetRegressionTests {
     /// compaction or an import) as "-001-12-31T...", which saex refused: the labels file no longer
     /// opened. Such times are now refused where they are read.
     @Test func timesOutsideFourDigitYearsAreRefused() throws {
-        let (_, journal) = try Self.labelsInput("journal-time-before-year-0")
-        let t = TempDir()
+        let (t, path, _, _) = try Self.labelsFile("journal-time-before-year-0")
         defer { t.cleanup() }
-        let path = t.file("l.labels")
-        writeFile(path, journal)
         let e = Self.refusal { _ = try LabelStore(path: path, readOnly: true) }
         #expect(
             e == "\(path): line 2: \"created\" is not an ISO-8601 time; the file is damaged: fix or delete that line (keep a copy first)")

@@ -10,11 +10,10 @@ private func fixture(_ name: String) throws -> [UInt8] {
     Array(try Data(contentsOf: fixtures.appendingPathComponent(name)))
 }
 
-/// One entry of fixtures/loaders/npy/npy_expected.json (numpy's own description of the file).
+/// One entry of fixtures/loaders/npy/npy_expected.json (numpy's own description of the file): the
+/// keys the tests compare (its `descr` and `fortran_order` restate `dtype` and the two refusals).
 struct NPYExpectation: Decodable, Sendable {
     var version: String
-    var descr: String
-    var fortran_order: Bool
     var shape: [Int]
     var accept: Bool
     var dtype: String?
@@ -50,6 +49,16 @@ struct NPYErrorCase: CustomTestStringConvertible, Sendable {
 }
 
 private let resave = "; re-save it with numpy.save"
+
+/// A version 1.0 file with header text `dict`, refused with `message` and the re-save remedy.
+private func refusedHeader(_ name: String, _ dict: String, data: [UInt8] = [], _ message: String) -> NPYErrorCase {
+    NPYErrorCase(name: name, bytes: craftedNPY(dict, data: data), message: message + resave)
+}
+
+/// A version 1.0 file whose header text `dict` does not parse: "malformed header: DETAIL".
+private func refusedHeader(_ name: String, _ dict: String, data: [UInt8] = [], malformed detail: String) -> NPYErrorCase {
+    refusedHeader(name, dict, data: data, "malformed header: " + detail)
+}
 
 let npyErrorCases: [NPYErrorCase] = {
     let f32 = (try? fixture("f32_3x4_v1.npy")) ?? []  // 128-byte header (118 after the 10-byte prefix), 48 data bytes
@@ -96,41 +105,27 @@ let npyErrorCases: [NPYErrorCase] = {
             name: "complex dtype",
             bytes: craftedNPY("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", data: Array(repeating: 0, count: 8)),
             message: "unsupported dtype '<c8'; save as float32, float16, int32 or int64"),
-        NPYErrorCase(
-            name: "structured dtype",
-            bytes: craftedNPY("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", data: [0, 0, 0, 0]),
-            message: "malformed header: unsupported value" + resave),
-        NPYErrorCase(
-            name: "no descr", bytes: craftedNPY("{'fortran_order': False, 'shape': (1,), }", data: [0, 0, 0, 0]),
-            message: "header has no 'descr' string (structured dtypes are not supported)" + resave),
-        NPYErrorCase(
-            name: "no fortran_order", bytes: craftedNPY("{'descr': '<f4', 'shape': (1,), }", data: [0, 0, 0, 0]),
-            message: "header has no 'fortran_order'" + resave),
-        NPYErrorCase(
-            name: "no shape", bytes: craftedNPY("{'descr': '<f4', 'fortran_order': False}", data: [0, 0, 0, 0]),
-            message: "header has no 'shape' tuple" + resave),
-        NPYErrorCase(
-            name: "negative dimension", bytes: craftedNPY("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }"),
-            message: "negative dimension in shape" + resave),
-        NPYErrorCase(
-            name: "element count overflows",
-            bytes: craftedNPY("{'descr': '|u1', 'fortran_order': False, 'shape': (4294967296, 4294967296), }"),
-            message: "shape is too large" + resave),
-        NPYErrorCase(
-            name: "byte count overflows", bytes: craftedNPY("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904,), }"),
-            message: "data holds 0 bytes but shape [4611686018427387904] of '<f4' needs too many (truncated or trailing bytes)" + resave),
-        NPYErrorCase(
-            name: "dimension beyond Int", bytes: craftedNPY("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }"),
-            message: "malformed header: bad integer in shape" + resave),
-        NPYErrorCase(
-            name: "unterminated string", bytes: craftedNPY("{'descr: '<f4'}"),
-            message: "malformed header: expected ':'" + resave),
-        NPYErrorCase(
-            name: "not a dict", bytes: craftedNPY("['descr']"),
-            message: "malformed header: expected '{'" + resave),
-        NPYErrorCase(
-            name: "unclosed dict", bytes: craftedNPY("{'descr': '<f4'"),
-            message: "malformed header: expected ',' or '}'" + resave)
+        refusedHeader(
+            "structured dtype", "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", data: [0, 0, 0, 0],
+            malformed: "unsupported value"),
+        refusedHeader(
+            "no descr", "{'fortran_order': False, 'shape': (1,), }", data: [0, 0, 0, 0],
+            "header has no 'descr' string (structured dtypes are not supported)"),
+        refusedHeader("no fortran_order", "{'descr': '<f4', 'shape': (1,), }", data: [0, 0, 0, 0], "header has no 'fortran_order'"),
+        refusedHeader("no shape", "{'descr': '<f4', 'fortran_order': False}", data: [0, 0, 0, 0], "header has no 'shape' tuple"),
+        refusedHeader("negative dimension", "{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", "negative dimension in shape"),
+        refusedHeader(
+            "element count overflows", "{'descr': '|u1', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", "shape is too large"
+        ),
+        refusedHeader(
+            "byte count overflows", "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904,), }",
+            "data holds 0 bytes but shape [4611686018427387904] of '<f4' needs too many (truncated or trailing bytes)"),
+        refusedHeader(
+            "dimension beyond Int", "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }",
+            malformed: "bad integer in shape"),
+        refusedHeader("unterminated string", "{'descr: '<f4'}", malformed: "expected ':'"),
+        refusedHeader("not a dict", "['descr']", malformed: "expected '{'"),
+        refusedHeader("unclosed dict", "{'descr': '<f4'", malformed: "expected ',' or '}'")
     ]
 }()
 
@@ -172,13 +167,7 @@ struct NPYTests {
     @Test("refusals give one line", arguments: npyErrorCases)
     func refusal(_ c: NPYErrorCase) throws {
         try #require(!c.bytes.isEmpty, "fixture missing")
-        let dir = try FormatsTempDir()
-        defer { dir.remove() }
-        let path = try dir.write("case.npy", c.bytes)
-        let e = try #require(throws: SAEKitError.self) { try NPYFile(path: path) }
-        #expect(e.description == "\(path): \(c.message)")
-        #expect(!e.description.contains("\n"))
-        #expect(e.code == .badInput)
+        try expectRefusal(c.bytes, as: "case.npy", message: c.message) { _ = try NPYFile(path: $0) }
         if case .success = parseNPY(c.bytes) { Issue.record("parse accepted \(c.name)") }
     }
 

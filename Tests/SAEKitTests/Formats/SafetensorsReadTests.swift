@@ -7,10 +7,7 @@ import Testing
 struct SafetensorsReadTests {
     /// Writes `bytes` to a temporary file and opens it (through the memory map, as the CLI does).
     private func open(_ bytes: [UInt8], _ body: (SafetensorsFile) throws -> Void) throws {
-        let dir = try FormatsTempDir()
-        defer { dir.remove() }
-        let path = try dir.write("t.safetensors", bytes)
-        try body(try SafetensorsFile(path: path))
+        try TempDir.using { dir in try body(try SafetensorsFile(path: dir.write("t.safetensors", bytes))) }
     }
 
     @Test func zeroRankTensor() throws {
@@ -200,47 +197,44 @@ struct SafetensorsReadTests {
 
     // MARK: - f16 and bf16
 
-    /// f16 bit pattern -> Float32 bit pattern, worked out by hand:
+    /// Float32 bit patterns and the f16 and bf16 patterns that hold them (nil: the format cannot), worked out by hand.
     /// f16 = sign | 5-bit exponent (bias 15) | 10-bit mantissa; f32 = sign | 8-bit exponent (bias 127) | 23 bits.
     /// A normal f16 keeps its mantissa shifted left by 13 and its exponent re-biased by +112.
-    static let f16Cases: [(UInt16, UInt32, String)] = [
-        (0x0000, 0x0000_0000, "+0"),
-        (0x8000, 0x8000_0000, "-0"),
-        (0x0001, 0x3380_0000, "smallest subnormal 2^-24 (f32 exponent 127-24 = 103 = 0x67)"),
-        (0x8001, 0xB380_0000, "-2^-24"),
+    /// bf16 is the upper half of a Float32 bit pattern.
+    static let halfCases: [(f32: UInt32, f16: UInt16?, bf16: UInt16?, what: String)] = [
+        // Both formats.
+        (0x0000_0000, 0x0000, 0x0000, "+0"),
+        (0x8000_0000, 0x8000, 0x8000, "-0"),
+        (0x3F80_0000, 0x3C00, 0x3F80, "1"),
+        (0x7F80_0000, 0x7C00, 0x7F80, "+inf"),
+        (0xFF80_0000, 0xFC00, 0xFF80, "-inf"),
+        (0x7FC0_0000, 0x7E00, 0x7FC0, "quiet NaN (f16: mantissa 0x200 << 13 = 0x400000)"),
+        // f16 only.
+        (0x3380_0000, 0x0001, nil, "smallest subnormal 2^-24 (f32 exponent 127-24 = 103 = 0x67)"),
+        (0xB380_0000, 0x8001, nil, "-2^-24"),
         // 1023 = 1.111111111b x 2^9 (nine fraction bits), so 1023 x 2^-24 = 1.111111111b x 2^-15:
         // exponent 127 - 15 = 112 = 0x70, fraction 0x1FF << 14 = 0x7FC000.
-        (0x03FF, 0x387F_C000, "largest subnormal 1023 x 2^-24"),
-        (0x0400, 0x3880_0000, "smallest normal 2^-14 (exponent 113)"),
-        (0x3C00, 0x3F80_0000, "1"),
-        (0xC000, 0xC000_0000, "-2"),
-        (0x3555, 0x3EAA_A000, "0.333251953125 = (1 + 341/1024) / 4"),
-        (0x7BFF, 0x477F_E000, "max finite 65504 = (2 - 2^-10) x 2^15 (exponent 142 = 0x8E)"),
-        (0x7C00, 0x7F80_0000, "+inf"),
-        (0xFC00, 0xFF80_0000, "-inf"),
-        (0x7E00, 0x7FC0_0000, "quiet NaN (mantissa 0x200 << 13 = 0x400000)"),
-        (0x7C01, 0x7F80_2000, "signalling NaN with payload 1 (1 << 13)"),
-        (0xFE01, 0xFFC0_2000, "negative quiet NaN with payload 0x201")
+        (0x387F_C000, 0x03FF, nil, "largest subnormal 1023 x 2^-24"),
+        (0x3880_0000, 0x0400, nil, "smallest normal 2^-14 (exponent 113)"),
+        (0xC000_0000, 0xC000, nil, "-2"),
+        (0x3EAA_A000, 0x3555, nil, "0.333251953125 = (1 + 341/1024) / 4"),
+        (0x477F_E000, 0x7BFF, nil, "max finite 65504 = (2 - 2^-10) x 2^15 (exponent 142 = 0x8E)"),
+        (0x7F80_2000, 0x7C01, nil, "signalling NaN with payload 1 (1 << 13)"),
+        (0xFFC0_2000, 0xFE01, nil, "negative quiet NaN with payload 0x201"),
+        // bf16 only.
+        (0x0001_0000, nil, 0x0001, "smallest subnormal 2^16 x 2^-149 = 2^-133"),
+        (0x007F_0000, nil, 0x007F, "largest subnormal 127 x 2^-133"),
+        (0x0080_0000, nil, 0x0080, "smallest normal 2^-126"),
+        (0xC040_0000, nil, 0xC040, "-3"),
+        (0x7F7F_0000, nil, 0x7F7F, "max finite (2 - 2^-7) x 2^127"),
+        (0x7F81_0000, nil, 0x7F81, "signalling NaN with payload 1"),
+        (0xFFC1_0000, nil, 0xFFC1, "negative quiet NaN with payload 1")
     ]
 
-    /// bf16 is the upper half of a Float32 bit pattern.
-    static let bf16Cases: [(UInt16, UInt32, String)] = [
-        (0x0000, 0x0000_0000, "+0"),
-        (0x8000, 0x8000_0000, "-0"),
-        (0x0001, 0x0001_0000, "smallest subnormal 2^16 x 2^-149 = 2^-133"),
-        (0x007F, 0x007F_0000, "largest subnormal 127 x 2^-133"),
-        (0x0080, 0x0080_0000, "smallest normal 2^-126"),
-        (0x3F80, 0x3F80_0000, "1"),
-        (0xC040, 0xC040_0000, "-3"),
-        (0x7F7F, 0x7F7F_0000, "max finite (2 - 2^-7) x 2^127"),
-        (0x7F80, 0x7F80_0000, "+inf"),
-        (0xFF80, 0xFF80_0000, "-inf"),
-        (0x7FC0, 0x7FC0_0000, "quiet NaN"),
-        (0x7F81, 0x7F81_0000, "signalling NaN with payload 1"),
-        (0xFFC1, 0xFFC1_0000, "negative quiet NaN with payload 1")
-    ]
-
-    private func checkHalf(_ dtype: String, _ cases: [(UInt16, UInt32, String)]) throws {
+    /// Reads the `dtype` pattern of every case that has one (15 f16, 13 bf16) from a file and checks its Float32 pattern.
+    private func checkHalf(_ dtype: String, _ pattern: (UInt16?, UInt16?) -> UInt16?, count: Int) throws {
+        let cases = Self.halfCases.compactMap { c in pattern(c.f16, c.bf16).map { ($0, c.f32, c.what) } }
+        try #require(cases.count == count)
         let header = "{\"h\":{\"dtype\":\"\(dtype)\",\"shape\":[\(cases.count)],\"data_offsets\":[0,\(2 * cases.count)]}}"
         let data = cases.flatMap { Bytes.le($0.0) }
         try open(Bytes.safetensors(header, data: data)) { (f) throws in
@@ -255,14 +249,14 @@ struct SafetensorsReadTests {
     }
 
     @Test func f16Conversion() throws {
-        try checkHalf("F16", Self.f16Cases)
+        try checkHalf("F16", { f16, _ in f16 }, count: 15)
         #expect(Float(bitPattern: 0x3380_0000) == 5.960_464_477_539_062_5e-08)
         #expect(Float(bitPattern: 0x387F_C000) == 6.097_555_160_522_461e-05)
         #expect(Float(bitPattern: 0x477F_E000) == 65504)
     }
 
     @Test func bf16Conversion() throws {
-        try checkHalf("BF16", Self.bf16Cases)
+        try checkHalf("BF16", { _, bf16 in bf16 }, count: 13)
         #expect(Float(bitPattern: 0x7F7F_0000) == 3.389_531_389_251_535_5e38)
     }
 

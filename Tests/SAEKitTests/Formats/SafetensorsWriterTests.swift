@@ -5,8 +5,8 @@ import Testing
 @Suite("Safetensors writing")
 struct SafetensorsWriterTests {
     @Test func roundTripWithPaddedHeaderAndMetadata() throws {
-        let dir = try FormatsTempDir()
-        defer { dir.remove() }
+        let dir = TempDir()
+        defer { dir.cleanup() }
         var w = SafetensorsWriter()
         w.metadata = ["format": "pt", "note": "quote \" backslash \\ newline \n é ✓", "empty": ""]
         w.add("W_enc", shape: [2, 3], floats: [1, -2, 0.5, 0, -0.0, 3.25])
@@ -56,8 +56,8 @@ struct SafetensorsWriterTests {
     }
 
     @Test func rewriteReplacesTheFileAndKeepsALiveMapIntact() throws {
-        let dir = try FormatsTempDir()
-        defer { dir.remove() }
+        let dir = TempDir()
+        defer { dir.cleanup() }
         let path = dir.path + "/w.safetensors"
         var old = SafetensorsWriter()
         old.add("x", shape: [3], floats: [1, 2, 3])

@@ -22,6 +22,18 @@ struct ImportErrorTests {
         "{\(index)\"modelId\": \"m\", \"layer\": \"0-x\", \"activations\": [\(activations)]}"
     }
 
+    /// Writes `text` at `relative` inside the folder, making the folders on the way, and returns its path.
+    static func write(_ d: TempDir, _ relative: String, _ text: String) throws -> String {
+        try write(d, relative, Array(text.utf8))
+    }
+
+    static func write(_ d: TempDir, _ relative: String, _ bytes: [UInt8]) throws -> String {
+        let path = d.file(relative)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        return d.write(relative, bytes)
+    }
+
     static func split(
         _ d: TempDir, name: String = "0_3.safetensors", locations: [UInt16], activations: [Float], tokens: [Int64] = [1, 2, 3, 4],
         tokenShape: [Int] = [2, 2]
@@ -40,8 +52,7 @@ struct ImportErrorTests {
             name: "truncated gzip",
             make: { d in
                 let bytes = try Data(contentsOf: URL(fileURLWithPath: ImportFixture.export + "/activations/batch-0.jsonl.gz"))
-                try FileManager.default.createDirectory(atPath: d.file("s/activations"), withIntermediateDirectories: true)
-                return d.write("s/activations/batch-0.jsonl.gz", [UInt8](bytes.prefix(bytes.count / 2)))
+                return try write(d, "s/activations/batch-0.jsonl.gz", [UInt8](bytes.prefix(bytes.count / 2)))
             }, message: "#: gzip data ends early (the file is truncated); download or copy the file again"),
         Case(
             name: "wrong JSON type", make: { d in d.write("f.json", feature("{\"tokens\": [\"a\"], \"values\": \"1\"}")) },
@@ -76,9 +87,8 @@ struct ImportErrorTests {
         Case(
             name: "export feature row logits differ",
             make: { d in
-                try FileManager.default.createDirectory(atPath: d.file("s/features"), withIntermediateDirectories: true)
-                _ = d.write(
-                    "s/features/batch-0.jsonl",
+                _ = try write(
+                    d, "s/features/batch-0.jsonl",
                     "{\"modelId\": \"m\", \"layer\": \"0-x\", \"index\": \"0\", \"pos_str\": [], \"pos_values\": [2]}\n")
                 return d.file("s")
             }, message: "@: line 1.pos_values: has 1 entries but pos_str has 0; " + exportRemedy, named: "s/features/batch-0.jsonl"),
@@ -96,15 +106,13 @@ struct ImportErrorTests {
         Case(
             name: "empty JSONL batch",
             make: { d in
-                try FileManager.default.createDirectory(atPath: d.file("s/features"), withIntermediateDirectories: true)
-                return d.write("s/features/batch-0.jsonl", "")
+                try write(d, "s/features/batch-0.jsonl", "")
             }, message: "#: is empty; " + exportRemedy),
         Case(
             name: "rows of another source",
             make: { d in
-                try FileManager.default.createDirectory(atPath: d.file("s/features"), withIntermediateDirectories: true)
-                _ = d.write(
-                    "s/features/batch-0.jsonl",
+                _ = try write(
+                    d, "s/features/batch-0.jsonl",
                     "{\"modelId\": \"m\", \"layer\": \"0-x\", \"index\": \"0\"}\n{\"modelId\": \"m\", \"layer\": \"1-x\", \"index\": \"1\"}\n"
                 )
                 return d.file("s")
@@ -113,8 +121,7 @@ struct ImportErrorTests {
         Case(
             name: "nothing recognisable",
             make: { d in
-                try FileManager.default.createDirectory(atPath: d.file("x"), withIntermediateDirectories: true)
-                _ = d.write("x/notes.txt", "hello")
+                _ = try write(d, "x/notes.txt", "hello")
                 return d.file("x")
             },
             message:

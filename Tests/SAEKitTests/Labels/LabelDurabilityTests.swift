@@ -54,9 +54,8 @@ struct HelperChange: Codable {
                 """)
             return
         }
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder()
         defer { removeFolder(dir) }
-        let path = dir + "/labels.jsonl"
         var confirmed: [FeatureKey: FeatureLabel] = [:]
         var next = 0
         var rng = SplitMix64(seed: 20_240_501)

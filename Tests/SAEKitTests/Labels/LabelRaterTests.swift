@@ -13,9 +13,8 @@ import Testing
     }
 
     @Test func ratersKeepTheirOwnLabelsAndTheFileBecomesVersionTwoOnlyWhenItMustBe() throws {
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder("labels")
         defer { removeFolder(dir) }
-        let path = dir + "/labels"
         do {
             let ann = try LabelStore(path: path, rater: "ann")
             try ann.setLabel(label("cls norm", author: "whoever"), for: f1)
@@ -48,9 +47,8 @@ import Testing
     }
 
     @Test func aVersionOneFileKeepsOneLabelPerFeatureAsOlderSaexWroteIt() throws {
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder("labels")
         defer { removeFolder(dir) }
-        let path = dir + "/labels"
         // An older saex: bob's set replaced ann's label, and a clear removed the feature's label.
         try write(
             """
@@ -66,9 +64,8 @@ import Testing
     }
 
     @Test func withoutARaterTheStoreKeepsOneLabelPerFeature() throws {
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder("labels")
         defer { removeFolder(dir) }
-        let path = dir + "/labels"
         try LabelStore(path: path, rater: "ann").setLabel(label("a"), for: f1)
         try LabelStore(path: path, rater: "bob").setLabel(label("b", at: 1_800_000_000), for: f1)
         let any = try LabelStore(path: path)
@@ -80,9 +77,8 @@ import Testing
     }
 
     @Test func provenanceRoundTripsThroughTheFileAndTheExport() throws {
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder("labels")
         defer { removeFolder(dir) }
-        let path = dir + "/labels"
         var blind = label("from a blind answer")
         blind.provenance = .blind
         try LabelStore(path: path, rater: "ann").setLabel(blind, for: f1)

@@ -4,9 +4,8 @@ import Testing
 
 @Suite struct LabelStoreTests {
     @Test func awkwardTextRoundTripsExactlyThroughJournalAndCompaction() throws {
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder()
         defer { removeFolder(dir) }
-        let path = dir + "/labels.jsonl"
         var expected: [FeatureKey: FeatureLabel] = [:]
         do {
             let store = try LabelStore(path: path)
@@ -40,9 +39,8 @@ import Testing
     }
 
     @Test func timesAreStoredOnWholeMilliseconds() throws {
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder()
         defer { removeFolder(dir) }
-        let path = dir + "/labels.jsonl"
         let store = try LabelStore(path: path)
         let key = FeatureKey(fingerprint: "fp", feature: 3)
         let raw = FeatureLabel(
@@ -72,9 +70,8 @@ import Testing
     }
 
     @Test func emptyOrNilLabelClearsAndNULIsRefused() throws {
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder()
         defer { removeFolder(dir) }
-        let path = dir + "/labels.jsonl"
         let store = try LabelStore(path: path)
         let key = FeatureKey(fingerprint: "fp", feature: 1)
         try store.setLabel(label("a"), for: key)
@@ -95,9 +92,8 @@ import Testing
     }
 
     @Test func versionOneFileWithMissingOptionalKeysTakesDefaults() throws {
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder()
         defer { removeFolder(dir) }
-        let path = dir + "/labels.jsonl"
         try write(
             """
             {"format":"saex-labels","version":1,"comment":"unknown keys are ignored"}
@@ -120,9 +116,8 @@ import Testing
     }
 
     @Test func fileFromANewerSaexIsRefused() throws {
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder()
         defer { removeFolder(dir) }
-        let path = dir + "/labels.jsonl"
         try write("{\"format\":\"saex-labels\",\"version\":3}\n{\"op\":\"teleport\"}\n", to: path)
         let expected = SAEKitError(.unsupported, path: path, reason: "written by a newer saex (version 3); upgrade saex")
         #expect(throws: expected) { try LabelStore(path: path) }
@@ -132,9 +127,8 @@ import Testing
     }
 
     @Test func notALabelsFileIsRefused() throws {
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder()
         defer { removeFolder(dir) }
-        let path = dir + "/labels.jsonl"
         try write("{\"hello\":1}\n", to: path)
         let error = try #require(throws: SAEKitError.self) { try LabelStore(path: path) }
         #expect(error.code == .badInput && error.subject == "line 1")
@@ -146,9 +140,8 @@ import Testing
         "{\"op\":\"set\",\"fingerprint\":\"fp\",\"fea\n"  // damaged last line (e.g. zeros after power loss)
     ])
     func tornLastLineIsIgnoredWithAWarning(tail: String) throws {
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder()
         defer { removeFolder(dir) }
-        let path = dir + "/labels.jsonl"
         let key = FeatureKey(fingerprint: "fp", feature: 1)
         do {
             let store = try LabelStore(path: path)
@@ -180,9 +173,8 @@ import Testing
     /// leaves only the first of them must leave the old label, not no label: the records of one save
     /// apply together. The cut-short file is made by hand from the file the store wrote.
     @Test func aSaveCutShortLeavesTheOldLabel() throws {
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder()
         defer { removeFolder(dir) }
-        let path = dir + "/labels.jsonl"
         let key = FeatureKey(fingerprint: "fp", feature: 3)
         var old = label("old")
         old.author = "ann"
@@ -219,9 +211,8 @@ import Testing
     }
 
     @Test func damagedLineInTheMiddleIsAnErrorNamingTheLine() throws {
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder()
         defer { removeFolder(dir) }
-        let path = dir + "/labels.jsonl"
         try write(
             """
             {"format":"saex-labels","version":1}
@@ -256,9 +247,8 @@ import Testing
     }
 
     @Test func aLockHeldBrieflyByAStartingChildIsWaitedFor() throws {
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder()
         defer { removeFolder(dir) }
-        let path = dir + "/labels.jsonl"
         // Lock, let a child share the open file description for 50 ms, close ours: the lock is
         // the child's until it exits, like a released lock during a concurrent posix_spawn.
         func lockedByChild(for seconds: String) throws -> pid_t {
@@ -282,9 +272,8 @@ import Testing
     }
 
     @Test func secondOpenerIsRefusedUntilTheFirstCloses() throws {
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder()
         defer { removeFolder(dir) }
-        let path = dir + "/labels.jsonl"
         let first = try LabelStore(path: path)
         try first.setLabel(label("mine"), for: FeatureKey(fingerprint: "fp", feature: 0))
         let error = try #require(throws: SAEKitError.self) { try LabelStore(path: path) }
@@ -323,9 +312,8 @@ import Testing
     }
 
     @Test func automaticCompactionKeepsOneRecordPerLabel() throws {
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder()
         defer { removeFolder(dir) }
-        let path = dir + "/labels.jsonl"
         let store = try LabelStore(path: path, compactAfter: 10)
         for i in 0..<95 {
             try store.setLabel(label("v\(i)"), for: FeatureKey(fingerprint: "fp", feature: i % 3))
@@ -339,9 +327,8 @@ import Testing
     }
 
     @Test func staleLabelsAndRenamedWeightsAreReported() throws {
-        let dir = try makeTemporaryFolder()
+        let (dir, path) = try makeLabelsFolder()
         defer { removeFolder(dir) }
-        let path = dir + "/labels.jsonl"
         let store = try LabelStore(path: path)
         try store.recordDictionary(
             LabelDictionaryInfo(fingerprint: "fp-old", name: "standard", path: "/m/old.safetensors", architecture: "topk"))

@@ -9,6 +9,13 @@ func makeTemporaryFolder(_ tag: String = #function) throws -> String {
     return dir
 }
 
+/// A fresh empty folder (as `makeTemporaryFolder` makes it) and the path of a labels file `name`
+/// inside it, not yet written.
+func makeLabelsFolder(_ name: String = "labels.jsonl", tag: String = #function) throws -> (dir: String, path: String) {
+    let dir = try makeTemporaryFolder(tag)
+    return (dir, dir + "/" + name)
+}
+
 /// Text that tends to break serialisers: newlines, CR, quotes, backslashes, emoji with joiners,
 /// combining marks, right-to-left text, U+2028, tabs, commas.
 let awkwardTexts = [
