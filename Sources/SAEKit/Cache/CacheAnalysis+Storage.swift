@@ -69,6 +69,7 @@ extension CacheAnalysis {
             version: Self.version, key: cacheFingerprint, pairs: pairs.map { [$0.from, $0.to] }, unavailable: unavailable,
             tokenCount: tables.first?.tokenCount ?? 0, matching: matching)
         let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]  // the same analysis is the same bytes in every run
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         w.metadata["saex_analysis"] = String(decoding: try enc.encode(meta), as: UTF8.self)
         try w.write(to: path)

@@ -194,6 +194,12 @@ struct WideMatchingTests {
         #expect(computed.matching == plan.record && computed.matching.method == .approximate)
         let path = AnalysisStore.path(for: cache.path)
         try computed.write(to: path)
+        // The description's keys are sorted, so one analysis is one byte sequence in every run
+        // (Foundation orders an unsorted object's keys by a hash seeded per process).
+        let description = try #require(try SafetensorsFile(path: path).metadata["saex_analysis"])
+        let object = try JSONSerialization.jsonObject(with: Data(description.utf8))
+        let sorted = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        #expect(description == String(decoding: sorted, as: UTF8.self))
         let read = try #require(try CacheAnalysis.read(path: path, for: cache))
         #expect(read.matching == computed.matching)
         for d in 0..<2 {
