@@ -32,7 +32,6 @@ public enum BlindKeyMap {
             BlindKeyBinding([.char("w")], .cycleContextWindow, "context window ±5 / ±16 / whole", .blind),
             BlindKeyBinding([.char("?")], .toggleHelp, "show or hide the help", .blind, hint: "help"),
             BlindKeyBinding([.char("q"), .ctrl("c")], .quit, "quit (answers are already saved; rerun to resume)", .blind, hint: "quit")
-
         ],
         BlindKeyBinding.paging(.blindReport, down: .scroll(1), up: .scroll(-1), pageDown: .page(1), pageUp: .page(-1)),
         [

@@ -30,7 +30,6 @@ public enum KeyMap {
             KeyBinding(
                 [.char("P")], .show(.pairs), "pairs: each feature's best match in the other dictionary", .global, hint: "pairs",
                 disabled: needsTwo)
-
         ],
         KeyBinding.paging(
             .list, down: .move(1), up: .move(-1), pageDown: .pageDown, pageUp: .pageUp, lines: ("next feature", "previous feature")),
@@ -50,7 +49,6 @@ public enum KeyMap {
             KeyBinding([.char("A")], .beginAlphaFilter, "filter alpha > a value you type", .list),
             KeyBinding([.char("M")], .beginMinimumActive, "hide features active on fewer than N tokens (N you type)", .list),
             KeyBinding([.char("r")], .randomFeature, "random feature", .list)
-
         ],
         KeyBinding.paging(.detail, down: .scroll(1), up: .scroll(-1), pageDown: .pageDown, pageUp: .pageUp),
         [
@@ -78,7 +76,6 @@ public enum KeyMap {
                 [.char("d")], .nextOtherDictionary, "compare with the next dictionary", .compare,
                 disabled: { $0.tables.count < 3 ? "there are only two dictionaries" : nil }),
             KeyBinding([.char("w")], .cycleContextWindow, "context window ±5 / ±16 / whole", .compare)
-
         ],
         KeyBinding.paging(
             .pairs, down: .move(1), up: .move(-1), pageDown: .pageDown, pageUp: .pageUp, lines: ("next pair", "previous pair")),
@@ -94,12 +91,10 @@ public enum KeyMap {
             KeyBinding([.char("F")], .previousFilter, "previous filter", .pairs),
             KeyBinding([.char("m")], .cycleRanking, "pick matches by decoder cosine, activation correlation or both", .pairs, hint: "rank"),
             KeyBinding([.tab], .swapPairDirection, "look from the other dictionary", .pairs, hint: "flip")
-
         ],
         KeyBinding.paging(.overview, down: .scroll(1), up: .scroll(-1), pageDown: .pageDown, pageUp: .pageUp),
         [
             KeyBinding([.tab], .show(.list), "back to the list", .overview)
-
         ],
         KeyBinding.verdictKeys(.labels, set: ExplorerAction.setVerdict, disabled: readOnly),
         [
