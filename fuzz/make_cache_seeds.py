@@ -6,7 +6,7 @@ Run from the repository root after `swift build` (standard library only):
 Each seed is a tiny cache written by the real `saex cache build` (.build/debug/saex) from tiny
 inputs made here: two dictionaries shrunk to d_in 4, d_sae 8 (SAELens jumprelu and cosine, as in
 make_config_seeds.py), 3 sequences of 5 tokens and a 10-token vocabulary. Input layout
-(Sources/Fuzz/Cache/CacheFuzzInput.swift): the cache bytes, then optionally b"\\0PART\\0" and the
+(Sources/Fuzz/Targets/CacheFuzz.swift): the cache bytes, then optionally b"\\0PART\\0" and the
 bytes of its .analysis file, which cache build writes next to it. Both headers are re-padded (see
 compact) to keep the seeds small.
 """

@@ -6,7 +6,7 @@ Run from the repository root: python3 fuzz/make_config_seeds.py   (standard libr
 Each loader fixture in fixtures/loaders/ (SAELens v5/v6, cosine, sparsify) is shrunk to d_in 4,
 d_sae 8 so that the whole folder fits in one fuzz input: its cfg.json (with the sizes and k
 rewritten), a safetensors file with the same tensor names and dtypes, and activation_scaler.json.
-Input layout (Sources/Fuzz/Config/ConfigFuzzInput.swift): one mode byte, then the parts separated
+Input layout (Sources/Fuzz/Targets/ConfigFuzz.swift): one mode byte, then the parts separated
 by b"\\0PART\\0".
 """
 import json

@@ -4,7 +4,7 @@ fuzz/seeds/TARGET/ (deterministic), from the importer test fixtures in
 Tests/SAEKitTests/Import/Fixtures/ (themselves written by make_import_fixtures.py there).
 
 Run from the repository root: python3 fuzz/make_import_seeds.py   (standard library only)
-Input layouts: see Sources/Fuzz/{Neuronpedia,SAEDashboard,Delphi}/*FuzzInput.swift. Parts are
+Input layouts: see Sources/Fuzz/Targets/{Neuronpedia,SAEDashboard,Delphi}Fuzz.swift. Parts are
 separated by b"\\0PART\\0"; byte 0 chooses the layout.
 """
 import gzip

@@ -2,7 +2,7 @@
 """Writes the seed corpus of the `labels` fuzz target into fuzz/seeds/labels/ (deterministic).
 
 Run from the repository root: python3 fuzz/make_labels_seeds.py   (standard library only)
-Input layout (Sources/Fuzz/Labels/LabelsFuzzInput.swift): byte 0 even = a labels file (docs/LABELS.md,
+Input layout (Sources/Fuzz/Targets/LabelsFuzz.swift): byte 0 even = a labels file (docs/LABELS.md,
 JSON Lines), odd = a labels export (saex labels export's JSON).
 """
 import json
