@@ -79,8 +79,8 @@ extension EffectPerformer {
 }
 
 extension Program {
-    /// `update` as a function of values: the next state and the effects.
-    public static func update(_ state: State, _ action: Action) -> (State, [Effect]) {
+    /// `update` as a function of values: the next state and the effects (what the tests call).
+    static func update(_ state: State, _ action: Action) -> (State, [Effect]) {
         var next = state
         var effects: [Effect] = []
         update(&next, action, effects: &effects)

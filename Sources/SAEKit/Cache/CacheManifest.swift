@@ -219,11 +219,12 @@ extension CacheOptions {
 }
 
 extension CacheManifest.Dictionary {
-    /// The record of `d`: the fields `saex inspect` reports, under the same names.
+    /// The record of `d` (the fields `saex inspect` also reports, under the same names).
     public init(_ d: SAEDictionary, name: String) {
-        let r = DictionaryReport(d)
+        let m = d.metadata
         self.init(
-            name: name, path: r.path, fingerprint: r.fingerprint, format: r.kind, architecture: r.architecture, score: r.score,
-            dIn: r.dIn, dSAE: r.dSAE, activation: r.activation, modelName: r.modelName, hookName: r.hookName)
+            name: name, path: m.path, fingerprint: d.fingerprint, format: m.format.rawValue, architecture: m.architecture,
+            score: d.score.kind.rawValue, dIn: d.dIn, dSAE: d.dSAE, activation: d.rule.description, modelName: m.modelName,
+            hookName: m.hookName)
     }
 }

@@ -5,7 +5,7 @@ import Glibc
 enum FullIO {
     /// Why a transfer stopped early: the errno of the failed call (0 when a read met the end of the
     /// file, or a write moved nothing) and how many bytes had moved.
-    struct Failure: Error {
+    struct Failure {
         var errno: Int32
         var done: Int
 
